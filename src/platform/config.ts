@@ -1,0 +1,122 @@
+/**
+ * The one place that reads the environment. Every variable is declared here with its
+ * default and documented in README.md ("Configuration"); a test checks the two agree.
+ * `loadConfig()` parses once at start-up and returns a frozen object; an invalid value
+ * throws a ConfigError naming every offending variable.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const ROLES = ['all', 'broker', 'worker', 'api'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Variable name → schema. Defaults are the values used when the variable is unset. */
+export const configSchema = z.object({
+  /** Which parts of the platform this process runs. */
+  TELEMEND_ROLE: z.enum(ROLES).default('all'),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Interface the HTTP API listens on. Loopback unless configured. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** HTTP API port. */
+  PORT: port.default(8080),
+  /** Interface the MQTT listeners bind to. */
+  MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  /** MQTT over TCP port. */
+  MQTT_PORT: port.default(1883),
+  /** MQTT over WebSocket port (0 = disabled). */
+  MQTT_WS_PORT: port.default(0),
+  /** MQTT over TLS port (0 = disabled); needs MQTT_TLS_CERT and MQTT_TLS_KEY. */
+  MQTT_TLS_PORT: port.default(0),
+  /** PEM certificate file for MQTT over TLS. */
+  MQTT_TLS_CERT: z.string().optional(),
+  /** PEM private key file for MQTT over TLS. */
+  MQTT_TLS_KEY: z.string().optional(),
+  /** Largest MQTT packet accepted, in bytes; larger ones close the connection at the fixed header. */
+  MQTT_MAX_PACKET_SIZE: positiveInt.default(65536),
+  /** Largest keep-alive a client may ask for, in seconds. */
+  MQTT_KEEPALIVE_LIMIT: positiveInt.default(3600),
+  /** Most levels a topic may have. */
+  MQTT_MAX_TOPIC_LEVELS: positiveInt.default(8),
+  /** A connection must send CONNECT within this many milliseconds. */
+  MQTT_CONNECT_TIMEOUT_MS: positiveInt.default(10000),
+  /** New connections allowed per client IP per minute. */
+  MQTT_CONNECTIONS_PER_MINUTE: positiveInt.default(600),
+  /** Lab mode: anonymous clients may use topics outside devices/ and $SYS/. Never in production. */
+  MQTT_ALLOW_ANONYMOUS: bool.default(false),
+  /** postgres:// URL of the CRM database; unset = embedded PGlite in DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  /** Folder for the embedded database and other local state. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Folder of equipment model files. */
+  DEVICES_DIR: z.string().min(1).default('./devices'),
+  /** Redis for the telemetry journal, queues and detector state. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key this installation uses. */
+  REDIS_PREFIX: z.string().min(1).default('telemend'),
+  /** InfluxDB base URL (1.x, 2.x or 3.x). */
+  INFLUX_URL: z.url().default('http://127.0.0.1:8086'),
+  /** Database (1.x, 3.x) or bucket (2.x) for telemetry; created at start if missing. */
+  INFLUX_DATABASE: z.string().min(1).default('telemend'),
+  /** Retention policy (1.x) used for writes and reads; empty = the database default. */
+  INFLUX_RETENTION_POLICY: z.string().default(''),
+  /** API token (2.x, 3.x). */
+  INFLUX_TOKEN: z.string().optional(),
+  /** Organisation (2.x). */
+  INFLUX_ORG: z.string().optional(),
+  /** User name (1.x with authentication). */
+  INFLUX_USERNAME: z.string().optional(),
+  /** Password (1.x with authentication). */
+  INFLUX_PASSWORD: z.string().optional(),
+  /** Most journal entries written to InfluxDB in one request. */
+  INFLUX_BATCH_SIZE: positiveInt.default(5000),
+  /** Longest a reading waits in the journal before it is written, in milliseconds. */
+  INFLUX_FLUSH_INTERVAL_MS: positiveInt.default(200),
+  /** Bearer token for the API until users and roles exist; at least 16 characters. */
+  TELEMEND_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  /** Entries kept in the rejection log (oldest dropped first). */
+  REJECTION_LOG_SIZE: positiveInt.default(10000),
+  /** How far in the future a reading's timestamp may be, in milliseconds. */
+  TELEMETRY_MAX_FUTURE_MS: positiveInt.default(300000),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<string, string>> = {}): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = overrides[key] ?? env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const shown = raw[name] === undefined ? 'unset' : `"${raw[name]}"`;
+      return `${name} (${shown}): ${issue.message}`;
+    });
+    throw new ConfigError(issues);
+  }
+  const config = parsed.data;
+  if (config.MQTT_TLS_PORT > 0 && (!config.MQTT_TLS_CERT || !config.MQTT_TLS_KEY)) {
+    throw new ConfigError(['MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY']);
+  }
+  return Object.freeze(config);
+}

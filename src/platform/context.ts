@@ -1,0 +1,20 @@
+/** What the HTTP routes, the broker and the workers share; built by main.ts (or a test). */
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { Logger } from './logger.js';
+import type { ModelRegistry } from '../models/models.registry.js';
+import type { DevicesService } from '../devices/devices.service.js';
+import type { TelemetryReader } from '../ingest/telemetry.reader.js';
+import type { RejectionLog } from '../ingest/rejection-log.js';
+
+export interface AppContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly redis: Redis;
+  readonly models: ModelRegistry;
+  readonly devices: DevicesService;
+  readonly telemetry: TelemetryReader;
+  readonly rejections: RejectionLog;
+}

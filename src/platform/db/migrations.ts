@@ -1,0 +1,106 @@
+/**
+ * Schema migrations, applied in order, each once, each in its own transaction. Append new
+ * migrations at the end; never edit one that has shipped. Both drivers run the same SQL.
+ */
+import type { Database } from './database.js';
+
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    id: '0001_foundation',
+    sql: `
+      CREATE TABLE customers (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        name text NOT NULL,
+        code text UNIQUE,
+        email text,
+        phone text,
+        notes text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        version integer NOT NULL DEFAULT 1
+      );
+      CREATE INDEX customers_name_idx ON customers (lower(name), id);
+
+      CREATE TABLE sites (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        customer_id uuid NOT NULL REFERENCES customers(id),
+        name text NOT NULL,
+        address text,
+        city text,
+        country text,
+        latitude double precision,
+        longitude double precision,
+        access_notes text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        version integer NOT NULL DEFAULT 1
+      );
+      CREATE INDEX sites_customer_idx ON sites (customer_id, id);
+
+      CREATE TABLE equipment_models (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        manufacturer text,
+        category text NOT NULL,
+        definition jsonb NOT NULL,
+        loaded_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE assets (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        site_id uuid NOT NULL REFERENCES sites(id),
+        model_id text NOT NULL REFERENCES equipment_models(id),
+        serial_number text NOT NULL,
+        name text,
+        install_date date,
+        warranty_end date,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        version integer NOT NULL DEFAULT 1,
+        UNIQUE (model_id, serial_number)
+      );
+      CREATE INDEX assets_site_idx ON assets (site_id, id);
+
+      CREATE TABLE devices (
+        id text PRIMARY KEY,
+        asset_id uuid NOT NULL REFERENCES assets(id),
+        token_hash text NOT NULL,
+        status text NOT NULL CHECK (status IN ('active', 'revoked')),
+        online boolean NOT NULL DEFAULT false,
+        last_seen_at timestamptz,
+        connected_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        rotated_at timestamptz,
+        revoked_at timestamptz
+      );
+      -- At most one active device per asset; revoked ones stay for history.
+      CREATE UNIQUE INDEX devices_active_asset_idx ON devices (asset_id) WHERE status = 'active';
+    `,
+  },
+];
+
+const LOCK_KEY = 7_214_903_311; // advisory lock: one migrator at a time across processes
+
+/** Applies pending migrations; returns the ids applied. */
+export async function migrate(db: Database, list: readonly Migration[] = migrations): Promise<string[]> {
+  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const applied: string[] = [];
+  for (const migration of list) {
+    const done = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE id = $1', [migration.id]);
+      if (seen.rows.length > 0) return false;
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+      return true;
+    });
+    if (done) applied.push(migration.id);
+  }
+  return applied;
+}

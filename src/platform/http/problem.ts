@@ -1,0 +1,87 @@
+/** Maps errors to RFC 9457 `application/problem+json` responses. No stack trace, no internal message. */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode } from '../errors.js';
+
+export function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'VALIDATION_FAILED':
+      return 400;
+    case 'UNAUTHENTICATED':
+      return 401;
+    case 'FORBIDDEN':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+      return 409;
+    case 'PRECONDITION_FAILED':
+      return 412;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'DEPENDENCY_UNAVAILABLE':
+      return 503;
+    case 'INTERNAL':
+      return 500;
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  instance?: string;
+  [extra: string]: unknown;
+}
+
+export function registerProblemHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    let problem: Problem;
+    if (error instanceof AppError) {
+      problem = make(error.code, error.message, error.details);
+    } else if (hasZodFastifySchemaValidationErrors(error)) {
+      const fields = error.validation.map((v) => ({
+        field: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
+        message: v.message ?? 'invalid',
+      }));
+      problem = make('VALIDATION_FAILED', `Invalid request: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
+    } else if ((error as FastifyError).statusCode === 413) {
+      problem = make('PAYLOAD_TOO_LARGE', 'The request body is too large');
+    } else if ((error as FastifyError).statusCode === 429) {
+      problem = make('RATE_LIMITED', 'Too many requests');
+    } else if ((error as FastifyError).statusCode && (error as FastifyError).statusCode! < 500) {
+      // Fastify's own client errors (bad JSON, wrong content type): safe to describe.
+      problem = make('VALIDATION_FAILED', (error as FastifyError).message);
+      problem.status = (error as FastifyError).statusCode!;
+    } else {
+      request.log.error({ err: error }, 'unhandled error');
+      problem = make('INTERNAL', 'An internal error occurred; it has been logged');
+    }
+    problem.instance = request.url;
+    return reply.status(problem.status).type('application/problem+json').send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const problem = make('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(404).type('application/problem+json').send(problem);
+  });
+}
+
+function make(code: ErrorCode, detail: string, details?: Record<string, unknown>): Problem {
+  const status = statusOf(code);
+  return {
+    type: `https://telemend.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title: code.replaceAll('_', ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()),
+    status,
+    code,
+    detail,
+    ...details,
+  };
+}
