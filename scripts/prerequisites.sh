@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Makes sure this machine has what Telemend needs: Node.js 20+, the npm dependencies, and the
+# redis-server and influxd programs (Debian packages redis-server and influxdb). Installs what is
+# missing when it can (apt-get as root or through sudo); otherwise says exactly what to install.
+# Sourced by scripts/demo.sh and scripts/test.sh.
+set -euo pipefail
+
+say() { printf '\033[1;36m[telemend]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[telemend]\033[0m %s\n' "$*" >&2; exit 1; }
+
+need_node() {
+  command -v node >/dev/null || die "Node.js 20+ is required: install it (e.g. apt-get install nodejs npm, or from nodejs.org) and run again."
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || die "Node.js 20+ is required, found $(node -v)."
+}
+
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || return 1
+    sudo="sudo"
+  fi
+  command -v apt-get >/dev/null || return 1
+  say "installing Debian packages: $*"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || return 1
+}
+
+need_servers() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v influxd >/dev/null || missing+=(influxdb)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  apt_install "${missing[@]}" && return 0
+  die "Missing ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}), or run 'docker compose up -d redis influxdb' and set REDIS_URL/INFLUX_URL."
+}
+
+need_modules() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm dependencies (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}

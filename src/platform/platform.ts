@@ -1,0 +1,152 @@
+/**
+ * The composition root: builds the parts a role needs, starts them, and stops them in the
+ * right order. Roles: `all` (default) = broker + ingest writer + API; `broker` = MQTT edge and
+ * journal; `worker` = journal → InfluxDB writer; `api` = REST API.
+ */
+import { Redis } from 'ioredis';
+import type { Config, Role } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate } from './db/migrations.js';
+import type { Logger } from './logger.js';
+import type { AppContext } from './context.js';
+import { buildApp } from './http/app.js';
+import { ModelRegistry } from '../models/models.registry.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { TelemetryBroker, brokerOptionsFromConfig } from '../broker/broker.js';
+import { connectInflux, influxOptionsFromConfig, type InfluxConnection } from '../influx/influx.connection.js';
+import { RejectionLog } from '../ingest/rejection-log.js';
+import { TelemetryJournal } from '../ingest/telemetry-journal.js';
+import { IngestService } from '../ingest/ingest.service.js';
+import { InfluxWriter } from '../ingest/influx-writer.js';
+import { TelemetryReader } from '../ingest/telemetry.reader.js';
+
+export interface RunningPlatform {
+  readonly role: Role;
+  /** Where each listener ended up (port 0 in the config picks a free port). */
+  readonly addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number };
+  readonly broker?: TelemetryBroker;
+  readonly writer?: InfluxWriter;
+  /** Graceful stop: stop accepting, flush what is in flight, close queues and database. */
+  stop(): Promise<void>;
+}
+
+const has = (role: Role, part: Exclude<Role, 'all'>) => role === 'all' || role === part;
+
+export async function startPlatform(config: Config, logger: Logger): Promise<RunningPlatform> {
+  const role = config.TELEMEND_ROLE;
+  const closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
+  const stop = async () => {
+    for (const { name, close } of closers.reverse()) {
+      try {
+        await close();
+        logger.debug({ part: name }, 'stopped');
+      } catch (error) {
+        logger.error({ err: error, part: name }, 'error while stopping');
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const models = await ModelRegistry.fromDirectory(config.DEVICES_DIR);
+    logger.info({ models: models.list().map((m) => m.id) }, 'equipment models loaded');
+
+    const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 3, connectionName: `telemend-${role}` };
+    const redis = new Redis(config.REDIS_URL, redisOptions);
+    redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    closers.push({ name: 'redis', close: () => redis.quit() });
+
+    const rejections = new RejectionLog(redis, {
+      prefix: config.REDIS_PREFIX,
+      maxEntries: config.REJECTION_LOG_SIZE,
+      logger,
+    });
+
+    let db: Database | undefined;
+    let devices: DevicesService | undefined;
+    if (has(role, 'broker') || has(role, 'api')) {
+      db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+      closers.push({ name: 'database', close: () => db!.close() });
+      const applied = await migrate(db);
+      if (applied.length) logger.info({ applied }, 'database migrated');
+      await models.sync(db);
+      devices = new DevicesService(db);
+      logger.info({ driver: db.driver }, 'database ready');
+    }
+
+    let influx: InfluxConnection | undefined;
+    if (has(role, 'worker') || has(role, 'api')) {
+      influx = await connectInflux({ ...influxOptionsFromConfig(config), logger });
+      closers.push({ name: 'influx', close: () => influx!.close() });
+      await influx.ensureDatabase();
+      logger.info({ url: config.INFLUX_URL, version: influx.version, database: config.INFLUX_DATABASE }, 'influxdb ready');
+    }
+
+    const revokedChannel = `${config.REDIS_PREFIX}:device-revoked`;
+    const addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number } = {};
+    let broker: TelemetryBroker | undefined;
+    if (has(role, 'broker')) {
+      const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
+      closers.push({ name: 'journal', close: () => journal.close() });
+      const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
+      broker = new TelemetryBroker({
+        options: brokerOptionsFromConfig(config),
+        authenticator: devices!,
+        presence: devices!,
+        ingest,
+        logger: logger.child({ part: 'broker' }),
+      });
+      const ports = await broker.start();
+      closers.push({ name: 'broker', close: () => broker!.stop() });
+      addresses.mqtt = ports.port;
+      addresses.mqttWs = ports.wsPort;
+      addresses.mqttTls = ports.tlsPort;
+      // Revocations may come from an API process elsewhere: they travel over Redis pub/sub.
+      const subscriber = redis.duplicate();
+      closers.push({ name: 'revocations', close: () => subscriber.quit() });
+      await subscriber.subscribe(revokedChannel);
+      subscriber.on('message', (_channel, deviceId: string) => broker!.disconnectDevice(deviceId));
+      logger.info({ port: ports.port, host: config.MQTT_HOST, wsPort: ports.wsPort, tlsPort: ports.tlsPort }, 'mqtt broker listening');
+    }
+
+    let writer: InfluxWriter | undefined;
+    if (has(role, 'worker')) {
+      writer = new InfluxWriter({
+        redis,
+        redisUrl: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        influx: influx!,
+        rejections,
+        batchSize: config.INFLUX_BATCH_SIZE,
+        flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
+        logger: logger.child({ part: 'writer' }),
+      });
+      await writer.start();
+      closers.push({ name: 'writer', close: () => writer!.stop() });
+      logger.info('telemetry writer started');
+    }
+
+    if (has(role, 'api')) {
+      devices!.onRevoked((deviceId) => void redis.publish(revokedChannel, deviceId));
+      const ctx: AppContext = {
+        config,
+        logger,
+        db: db!,
+        redis,
+        models,
+        devices: devices!,
+        telemetry: new TelemetryReader(influx!),
+        rejections,
+      };
+      const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });
+      addresses.http = await app.listen({ host: config.HOST, port: config.PORT });
+      closers.push({ name: 'http', close: () => app.close() });
+      logger.info({ url: addresses.http, docs: `${addresses.http}/docs` }, 'api listening');
+    }
+
+    return { role, addresses, broker, writer, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
