@@ -4,7 +4,7 @@
  * contract) and with the roles allowed to call it.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -23,7 +23,9 @@ import { devicesRoutes } from '../../devices/devices.routes.js';
 import { modelsRoutes } from '../../models/models.routes.js';
 import { telemetryRoutes } from '../../ingest/telemetry.routes.js';
 
-export type Role = 'admin' | 'dispatcher' | 'technician' | 'agent' | 'customer';
+import type { Role, RouteModule, ZodApp } from './http.types.js';
+
+export type { Role, RouteModule, ZodApp };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -36,17 +38,6 @@ declare module 'fastify' {
     principal?: { role: Role; id: string };
   }
 }
-
-export type ZodApp = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  import('fastify').FastifyBaseLogger,
-  ZodTypeProvider
->;
-
-/** A feature's routes: registered under /api/v1 with the shared context. */
-export type RouteModule = (app: ZodApp, ctx: AppContext) => Promise<void> | void;
 
 export const routeModules: readonly RouteModule[] = [
   customersRoutes,
@@ -73,6 +64,14 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app);
+  // Clients that always send Content-Type: application/json may POST an empty body (provision,
+  // rotate, revoke); everything else goes through Fastify's safe JSON parser.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return jsonParser(request, body as string, done);
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -30,7 +30,8 @@ export const pageQueryShape = {
 /** `sort` query parameter: one of `fields`, ascending, or prefixed with `-` for descending. */
 export function sortQuery<const F extends string>(fields: readonly [F, ...F[]], defaultSort: F | `-${F}`) {
   const values = fields.flatMap((f) => [f, `-${f}`] as const) as [F | `-${F}`, ...(F | `-${F}`)[]];
-  return z.enum(values).default(defaultSort).describe(`Sort field, \`-\` prefix for descending (default ${defaultSort})`);
+  // The cast only helps TypeScript: defaultSort is one of `values` by the signature.
+  return z.enum(values).default(defaultSort as never).describe(`Sort field, \`-\` prefix for descending (default ${defaultSort})`);
 }
 
 /** Response envelope of every list route. */
@@ -87,11 +88,12 @@ interface CursorPayload {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/;
 
-function invalidCursor(message: string): AppError {
-  return new AppError('VALIDATION_FAILED', `Invalid request: query.cursor: ${message}`, {
-    fields: [{ field: 'query.cursor', message }],
-  });
+/** A VALIDATION_FAILED error naming one field, shaped like the schema validation errors. */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `Invalid request: ${field}: ${message}`, { fields: [{ field, message }] });
 }
+
+const invalidCursor = (message: string) => invalidField('query.cursor', message);
 
 function decodeCursor(cursor: string, spec: KeysetSpec, column: SortColumn): CursorPayload {
   let payload: unknown;
@@ -117,7 +119,7 @@ export function keyset(spec: KeysetSpec, params: unknown[]): KeysetSql {
   const descending = spec.sort.startsWith('-');
   const field = descending ? spec.sort.slice(1) : spec.sort;
   const column = spec.columns[field];
-  if (!column) throw new AppError('VALIDATION_FAILED', `Cannot sort by ${field}`, { fields: [{ field: 'query.sort', message: 'unknown sort field' }] });
+  if (!column) throw invalidField('query.sort', `cannot sort by ${field}`);
   const direction = descending ? 'DESC' : 'ASC';
   let where: string | null = null;
   if (spec.cursor !== undefined) {
@@ -176,6 +178,11 @@ export function parseIfMatch(header: string | string[] | undefined): '*' | numbe
     .filter((v): v is string => v !== undefined)
     .map(Number);
 }
+
+/** Documents (and keeps) the `If-Match` request header of a PATCH route; other headers pass through. */
+export const ifMatchHeaders = z.looseObject({
+  'if-match': z.string().optional().describe('ETag of the version you read; a stale one fails with 412'),
+});
 
 /** Throws PRECONDITION_FAILED when `ifMatch` does not name `current`. */
 export function checkVersion(ifMatch: '*' | number[] | undefined, current: number, what: string): void {

@@ -1,0 +1,219 @@
+/**
+ * Ingest benchmark: many devices over real MQTT (QoS 1) against (a) plain Aedes with no
+ * authentication, validation or storage and (b) Telemend (role all: auth, validation, Redis
+ * journal, InfluxDB writer), each in its own process, with redis-server and influxd started on
+ * free ports on this machine. Prints accepted readings/s (5 metrics each), the time for the
+ * last reading to reach InfluxDB, publish→written latency percentiles from a probe device,
+ * peak RSS, and the ratio to plain Aedes.
+ *
+ *   npm run bench:ingest -- [--devices 200] [--seconds 20] [--window 16]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import { freePort, influxQuery, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
+import { runLoad, type LoadDevice } from './mqtt-load.js';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '20' },
+    window: { type: 'string', default: '16' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write('Usage: npm run bench:ingest -- [--devices 200] [--seconds 20] [--window 16]\n');
+  process.exit(0);
+}
+const DEVICES = Number(values.devices);
+const SECONDS = Number(values.seconds);
+const WINDOW = Number(values.window);
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+function spawnNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout?.resume();
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+  });
+}
+
+const METRICS = 5;
+function reading(metricNames: string[], values: number[], ts: number): string {
+  let m = '';
+  for (let k = 0; k < METRICS; k++) m += `${k ? ',' : ''}"${metricNames[k]}":${values[k]}`;
+  return `{"ts":${ts},"metrics":{${m}}}`;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  log(`starting redis-server and influxd; ${DEVICES} devices, ${SECONDS} s per run, ${WINDOW} QoS 1 publishes in flight per device`);
+  const [redis, influx] = await Promise.all([startRedis(), startInflux()]);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'telemend-bench-'));
+  const base = Date.now() - 6 * 3_600_000;
+  try {
+    // ---- (a) plain Aedes -------------------------------------------------------------------
+    const plainPort = await freePort();
+    const plain = spawnNode(['bench/plain-aedes.ts', String(plainPort)], process.env);
+    await waitFor(async () => {
+      const s = await import('node:net');
+      return new Promise<boolean>((r) => {
+        const c = s.connect(plainPort, '127.0.0.1', () => (c.destroy(), r(true)));
+        c.on('error', () => r(false));
+      });
+    }, 'plain aedes');
+    const names = ['m1', 'm2', 'm3', 'm4', 'm5'];
+    const plainDevices: LoadDevice[] = Array.from({ length: DEVICES }, (_, i) => ({ username: `p${i}`, password: 'x', topic: `devices/p${i}/telemetry` }));
+    log('run 1/2: plain Aedes');
+    const plainResult = await runLoad({
+      port: plainPort,
+      devices: plainDevices,
+      window: WINDOW,
+      durationMs: SECONDS * 1000,
+      payload: (_i, n) => reading(names, [1, 2, 3, 4, 5], base + n),
+      onTick: (a) => log(`  plain: ${a} acknowledged`),
+    });
+    const plainRss = await peakRssMb(plain.pid!);
+    await stopChild(plain);
+    const plainRate = plainResult.acked / (plainResult.elapsedMs / 1000);
+
+    // ---- (b) Telemend ------------------------------------------------------------------------
+    const env = {
+      ...process.env,
+      TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
+      PORT: String(await freePort()),
+      MQTT_PORT: String(await freePort()),
+      REDIS_URL: redis.url,
+      INFLUX_URL: influx.url,
+      INFLUX_DATABASE: 'bench',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      MQTT_CONNECTIONS_PER_MINUTE: String(DEVICES * 10),
+    };
+    const api = `http://127.0.0.1:${env.PORT}`;
+    const platform = spawnNode(['src/main.ts'], env);
+    await waitFor(async () => (await fetch(`${api}/health`)).ok, 'telemend', 60_000);
+    const call = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${api}/api/v1${url}`, {
+        method,
+        headers: { authorization: `Bearer ${env.TELEMEND_ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    };
+    const models = await call<{ id: string }[] | { items: { id: string }[] }>('GET', '/models');
+    const modelId = (Array.isArray(models) ? models : models.items)[0]!.id;
+    const model = await call<{ metrics: Record<string, { min: number; max: number; normal?: { min: number; max: number } }> }>('GET', `/models/${modelId}`);
+    const metricNames = Object.keys(model.metrics).slice(0, METRICS);
+    if (metricNames.length < METRICS) throw new Error(`model ${modelId} has fewer than ${METRICS} metrics`);
+    const metricValues = metricNames.map((n) => {
+      const m = model.metrics[n]!;
+      return Math.round((((m.normal?.min ?? m.min) + (m.normal?.max ?? m.max)) / 2) * 100) / 100;
+    });
+    log(`provisioning ${DEVICES + 1} devices of ${modelId} through the API`);
+    const customer = await call<{ id: string }>('POST', '/customers', { name: 'Bench Customer' });
+    const site = await call<{ id: string }>('POST', '/sites', { customerId: customer.id, name: 'Bench Site' });
+    const provisioned: { deviceId: string; token: string }[] = [];
+    for (let i = 0; i <= DEVICES; i++) {
+      const asset = await call<{ id: string }>('POST', '/assets', { siteId: site.id, modelId, serialNumber: `BENCH-${i}` });
+      provisioned.push(await call<{ deviceId: string; token: string }>('POST', `/assets/${asset.id}/device`));
+    }
+    const probe = provisioned.pop()!;
+    const devices: LoadDevice[] = provisioned.map((d) => ({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` }));
+
+    // The probe publishes one reading every 50 ms stamped with the wall clock; a poller finds
+    // when each one is in InfluxDB.
+    const probeClient = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: probe.deviceId, password: probe.token, clientId: probe.deviceId });
+    const latencies: number[] = [];
+    let probing = true;
+    let lastSeen = 0;
+    const prober = setInterval(() => {
+      if (probing) probeClient.publish(`devices/${probe.deviceId}/telemetry`, reading(metricNames, metricValues, Date.now()), { qos: 1 });
+    }, 50);
+    const poll = (async () => {
+      while (probing) {
+        const rows = await influxQuery(influx.url, 'bench', `SELECT "${metricNames[0]}" FROM telemetry WHERE device = '${probe.deviceId}' AND time > ${lastSeen}ms`).catch(() => []);
+        const now = Date.now();
+        for (const row of rows) {
+          const ts = row[0] as number;
+          latencies.push(now - ts);
+          lastSeen = Math.max(lastSeen, ts);
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+
+    log('run 2/2: Telemend (auth + validation + journal + InfluxDB)');
+    const started = Date.now();
+    const result = await runLoad({
+      port: Number(env.MQTT_PORT),
+      devices,
+      window: WINDOW,
+      durationMs: SECONDS * 1000,
+      payload: (_i, n) => reading(metricNames, metricValues, base + n), // one series per device: distinct times per device suffice
+      onTick: (a) => log(`  telemend: ${a} acknowledged`),
+    });
+    if (result.refused) throw new Error(`${result.refused} devices refused`);
+    const count = async () => {
+      const rows = await influxQuery(influx.url, 'bench', `SELECT count("${metricNames[0]}") FROM telemetry WHERE device != '${probe.deviceId}'`).catch(() => []);
+      return (rows[0]?.[1] as number | undefined) ?? 0;
+    };
+    await waitFor(async () => (await count()) >= result.acked, 'all acknowledged readings in InfluxDB', 300_000);
+    const drainedMs = Date.now() - started - result.elapsedMs;
+    probing = false;
+    clearInterval(prober);
+    await poll;
+    await probeClient.endAsync();
+    const rss = await peakRssMb(platform.pid!);
+    const written = await count();
+    await stopChild(platform);
+
+    const rate = result.acked / (result.elapsedMs / 1000);
+    const sustained = written / ((result.elapsedMs + drainedMs) / 1000);
+    latencies.sort((a, b) => a - b);
+    const table = [
+      ['', 'plain Aedes', 'Telemend'],
+      ['devices (QoS 1)', String(plainResult.connected), String(result.connected)],
+      ['acknowledged readings/s', plainRate.toFixed(0), rate.toFixed(0)],
+      ['written to InfluxDB', '-', `${written} of ${result.acked} acknowledged`],
+      ['last reading written after load', '-', `${(drainedMs / 1000).toFixed(2)} s`],
+      ['sustained readings/s (acked → written)', '-', sustained.toFixed(0)],
+      ['publish→written p50 / p99 (probe, ±10 ms poll)', '-', `${percentile(latencies, 50)} ms / ${percentile(latencies, 99)} ms (n=${latencies.length})`],
+      ['peak RSS', `${plainRss} MB`, `${rss} MB`],
+      ['ratio to plain Aedes', '1.00', (rate / plainRate).toFixed(2)],
+    ];
+    const width = Math.max(...table.map((r) => r[0]!.length));
+    process.stdout.write(`\nIngest benchmark — ${DEVICES} devices, ${METRICS} metrics per reading, ${SECONDS} s, ${os.cpus().length} cores\n`);
+    for (const row of table) process.stdout.write(`  ${row[0]!.padEnd(width)}  ${row[1]!.padStart(12)}  ${row[2]}\n`);
+  } finally {
+    await Promise.all([redis.destroy(), influx.destroy(), rm(dataDir, { recursive: true, force: true })]);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+/**
+ * The demo: makes sure Redis and InfluxDB answer (starting local ones in .telemend/ when they
+ * do not), starts the platform, provisions a demo company with connected assets through the
+ * API, and runs the fleet simulator. Ctrl-C stops the simulator, then the platform (which
+ * flushes buffered telemetry), then the servers this script started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { provisionDemoFleet } from './demo-fleet.js';
+
+const HELP = `Usage: npm run demo -- [options]
+
+  --devices <n>   simulated devices (default 50)
+  --speed <x>     simulated-time acceleration for the fleet (default 1 = real time)
+  --reset         forget the demo state in .telemend/ and start over
+  -h, --help      this help
+`;
+
+const { values: opts } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '50' },
+    speed: { type: 'string', default: '1' },
+    reset: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (opts.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const deviceCount = Number(opts.devices);
+if (!Number.isInteger(deviceCount) || deviceCount < 1) throw new Error('--devices must be a positive integer');
+
+const root = path.resolve(import.meta.dirname, '..');
+const state = path.join(root, '.telemend');
+const say = (msg: string): void => void process.stderr.write(`\x1b[1;36m[demo]\x1b[0m ${msg}\n`);
+const children: { name: string; child: ChildProcess }[] = [];
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const INFLUX_URL = process.env.INFLUX_URL ?? 'http://127.0.0.1:8086';
+const PORT = process.env.PORT ?? '8080';
+const MQTT_PORT = process.env.MQTT_PORT ?? '1883';
+
+function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, host);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function run(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, inherit = false): ChildProcess {
+  const child = spawn(cmd, args, { cwd: root, env, stdio: inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => (tail = (tail + d).slice(-2000)));
+  child.once('exit', (code, signal) => {
+    if (!shuttingDown) say(`${name} exited (${code ?? signal})${tail ? `:\n${tail}` : ''}`);
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function ensureRedis(): Promise<void> {
+  const url = new URL(REDIS_URL);
+  const port = Number(url.port || 6379);
+  if (await portOpen(url.hostname, port)) return say(`Redis answers at ${REDIS_URL}`);
+  const dir = path.join(state, 'redis');
+  await mkdir(dir, { recursive: true });
+  say(`starting redis-server on ${url.hostname}:${port} (data in ${path.relative(root, dir)})`);
+  run('redis-server', 'redis-server', ['--port', String(port), '--bind', url.hostname, '--dir', dir, '--appendonly', 'yes', '--save', '']);
+  await waitUntil(() => portOpen(url.hostname, port), 'redis-server');
+}
+
+async function ensureInflux(): Promise<void> {
+  const ping = async () => (await fetch(`${INFLUX_URL}/ping`)).status === 204;
+  if (await ping().catch(() => false)) return say(`InfluxDB answers at ${INFLUX_URL}`);
+  const url = new URL(INFLUX_URL);
+  const dir = path.join(state, 'influxdb');
+  await mkdir(dir, { recursive: true });
+  const conf = path.join(dir, 'influxdb.conf');
+  await writeFile(
+    conf,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:18088"
+[meta]
+  dir = "${dir}/meta"
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "${url.hostname}:${url.port || 8086}"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+`,
+  );
+  say(`starting influxd on ${url.host} (data in ${path.relative(root, dir)})`);
+  run('influxd', 'influxd', ['run', '-config', conf]);
+  await waitUntil(ping, 'influxd');
+}
+
+let shuttingDown = false;
+async function shutdown(code: number): Promise<never> {
+  if (shuttingDown) process.exit(130);
+  shuttingDown = true;
+  say('stopping: simulator, then platform (flushing telemetry), then servers');
+  for (const { name, child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+    say(`${name} stopped`);
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  if (opts.reset && existsSync(state)) {
+    const { rm } = await import('node:fs/promises');
+    await rm(state, { recursive: true, force: true });
+    say('demo state reset');
+  }
+  await mkdir(state, { recursive: true });
+  await ensureRedis();
+  await ensureInflux();
+
+  const tokenFile = path.join(state, 'admin-token');
+  const adminToken = existsSync(tokenFile)
+    ? (await readFile(tokenFile, 'utf8')).trim()
+    : `demo-${randomBytes(16).toString('hex')}`;
+  await writeFile(tokenFile, `${adminToken}\n`, { mode: 0o600 });
+
+  const api = `http://127.0.0.1:${PORT}`;
+  if (await portOpen('127.0.0.1', Number(PORT))) throw new Error(`port ${PORT} is taken: stop what runs there or set PORT`);
+  say('starting the platform (role all)');
+  run('platform', process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    ...process.env,
+    TELEMEND_ADMIN_TOKEN: adminToken,
+    REDIS_URL,
+    INFLUX_URL,
+    PORT,
+    MQTT_PORT,
+    DATA_DIR: path.join(state, 'data'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  }, true);
+  await waitUntil(async () => (await fetch(`${api}/health`)).ok, 'the platform');
+
+  const fleetFile = path.join(state, 'fleet.json');
+  const fleet = await provisionDemoFleet({ api, adminToken, devices: deviceCount, fleetFile, log: say });
+  say(`fleet of ${fleet.length} devices in ${path.relative(root, fleetFile)}`);
+
+  run('simulator', process.execPath, ['--import', 'tsx', 'simulators/fleet.ts', '--fleet', fleetFile, '--count', String(deviceCount), '--speed', opts.speed!, '--mqtt-url', `mqtt://127.0.0.1:${MQTT_PORT}`, '--qos', '1'], process.env, true);
+
+  process.stdout.write(`
+  Telemend demo is running.
+    API          ${api}/api/v1        OpenAPI docs  ${api}/docs
+    Admin token  ${adminToken}   (also in .telemend/admin-token)
+    MQTT         mqtt://127.0.0.1:${MQTT_PORT}   (device credentials in .telemend/fleet.json)
+
+    Try:
+      curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/assets?limit=5
+      curl -H "Authorization: Bearer ${adminToken}" "${api}/api/v1/assets/${fleet[0]!.assetId}/telemetry"
+      curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/rejections/counts
+
+  Ctrl-C stops everything.
+`);
+}
+
+main().catch(async (error: unknown) => {
+  say(`failed: ${(error as Error).message}`);
+  await shutdown(1);
+});

@@ -1,0 +1,54 @@
+/** Customers API contract: one zod schema per request part and response (drives OpenAPI too). */
+import { z } from 'zod';
+import { pageQueryShape, pageSchema, sortQuery } from '../platform/http/pagination.js';
+
+export const customerIdParams = z.object({ id: z.uuid() });
+
+export const customerSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  code: z.string().nullable().describe('Optional business key, unique (e.g. the ERP customer number)'),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  notes: z.string().nullable(),
+  version: z.number().int().describe('Increments on every change; also sent as the ETag'),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Customer = z.infer<typeof customerSchema>;
+
+const name = z.string().trim().min(1).max(200);
+const code = z.string().trim().min(1).max(64);
+const email = z.email().max(254);
+const phone = z.string().trim().min(1).max(64);
+const notes = z.string().max(10_000);
+
+export const createCustomerBody = z.strictObject({
+  name,
+  code: code.optional(),
+  email: email.optional(),
+  phone: phone.optional(),
+  notes: notes.optional(),
+});
+export type CreateCustomer = z.infer<typeof createCustomerBody>;
+
+/** PATCH: every field optional; `null` clears an optional field. */
+export const updateCustomerBody = z.strictObject({
+  name: name.optional(),
+  code: code.nullable().optional(),
+  email: email.nullable().optional(),
+  phone: phone.nullable().optional(),
+  notes: notes.nullable().optional(),
+});
+export type UpdateCustomer = z.infer<typeof updateCustomerBody>;
+
+export const CUSTOMER_SORTS = ['name', 'createdAt', 'updatedAt'] as const;
+
+export const listCustomersQuery = z.strictObject({
+  ...pageQueryShape,
+  sort: sortQuery(CUSTOMER_SORTS, 'name'),
+  q: z.string().trim().min(1).max(200).optional().describe('Case-insensitive substring of the name'),
+});
+export type ListCustomers = z.infer<typeof listCustomersQuery>;
+
+export const customerPage = pageSchema(customerSchema);

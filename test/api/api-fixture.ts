@@ -1,0 +1,99 @@
+/** One in-memory API per test file: PGlite, migrations, two inline equipment models, buildApp(). */
+import { buildApp, type ZodApp } from '../../src/platform/http/app.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { loadConfig } from '../../src/platform/config.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { openDatabase, type Database } from '../../src/platform/db/database.js';
+import { migrate } from '../../src/platform/db/migrations.js';
+import { ModelRegistry } from '../../src/models/models.registry.js';
+import { equipmentModelFileSchema, type EquipmentModel } from '../../src/models/models.schema.js';
+import { DevicesService } from '../../src/devices/devices.service.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export function inlineModel(id: string, overrides: { category?: string; faults?: number } = {}): EquipmentModel {
+  const faults = Array.from({ length: overrides.faults ?? 1 }, (_, i) => ({
+    code: `F${i + 1}`,
+    title: `Fault ${i + 1}`,
+    diagnosis: 'Something is wrong',
+    probableCauses: ['wear'],
+    actions: ['replace it'],
+    parts: [{ sku: 'SKU-1', description: 'A part', quantity: 1 }],
+    labourHours: 1.5,
+    skill: 'refrigeration',
+    priority: 'high',
+  }));
+  const file = equipmentModelFileSchema.parse({
+    name: `Model ${id}`,
+    manufacturer: 'Acme',
+    category: overrides.category ?? 'chiller',
+    description: 'A test model',
+    metrics: {
+      supply_temp: { unit: '°C', description: 'Supply temperature', min: -20, max: 40, samplePeriodSeconds: 10, simulation: { base: 7 } },
+      power_kw: { unit: 'kW', description: 'Power', min: 0, max: 500, samplePeriodSeconds: 10, simulation: { base: 80 } },
+    },
+    faults,
+  });
+  return { id, ...file };
+}
+
+export interface TestApi {
+  app: ZodApp;
+  db: Database;
+  devices: DevicesService;
+  /** Authenticated request as admin; `headers` may override or drop (undefined) the authorization. */
+  call(method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, headers?: Record<string, string | undefined>): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are checked field by field
+  body: any;
+}
+
+export async function startApi(): Promise<TestApi> {
+  const db = await openDatabase({ dataDir: 'memory://' });
+  await migrate(db);
+  const models = ModelRegistry.of([inlineModel('chiller-x', { faults: 2 }), inlineModel('pump-y', { category: 'pump', faults: 1 })]);
+  await models.sync(db);
+  const devices = new DevicesService(db);
+  const ctx: AppContext = {
+    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN }),
+    logger: createLogger('silent'),
+    db,
+    models,
+    devices,
+    redis: undefined as never,
+    telemetry: undefined as never,
+    rejections: undefined as never,
+  };
+  const app = await buildApp(ctx);
+  await app.ready();
+  return {
+    app,
+    db,
+    devices,
+    async call(method, url, body, headers = {}) {
+      const merged: Record<string, string> = {};
+      for (const [k, v] of Object.entries({ authorization: `Bearer ${ADMIN_TOKEN}`, ...headers })) if (v !== undefined) merged[k] = v;
+      const response = await app.inject({ method, url, headers: merged, ...(body === undefined ? {} : { payload: body as object }) });
+      const type = String(response.headers['content-type'] ?? '');
+      return { status: response.statusCode, headers: response.headers, body: type.includes('json') ? response.json() : response.body };
+    },
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+/** Creates a customer, a site and an asset; returns their ids. */
+export async function seedAsset(api: TestApi, tag: string, modelId = 'chiller-x'): Promise<{ customerId: string; siteId: string; assetId: string }> {
+  const customer = await api.call('POST', '/api/v1/customers', { name: `Customer ${tag}` });
+  const site = await api.call('POST', '/api/v1/sites', { customerId: customer.body.id, name: `Site ${tag}` });
+  const asset = await api.call('POST', '/api/v1/assets', { siteId: site.body.id, modelId, serialNumber: `SN-${tag}` });
+  if (asset.status !== 201) throw new Error(`seed failed: ${JSON.stringify(asset.body)}`);
+  return { customerId: customer.body.id, siteId: site.body.id, assetId: asset.body.id };
+}
