@@ -1,0 +1,281 @@
+/**
+ * The aedes hooks: thin adapters that validate what the client sent, ask the topic policy
+ * and the ports (DeviceAuthenticator, TelemetryIngest) and translate the answer back into
+ * aedes' callback conventions. Every hook catches everything: nothing a client sends may
+ * throw out of a hook.
+ *
+ * What aedes 1.2 does with our answers (read in node_modules/aedes):
+ * - authenticate: an error carrying `returnCode` 2..5 makes aedes send a CONNACK with that
+ *   code and close the connection [MQTT-3.2.2-5] (lib/handlers/connect.js `authenticate`).
+ * - authorizePublish: runs before anything else happens to an inbound PUBLISH; for QoS 1 the
+ *   PUBACK is written only after our callback(null) (lib/handlers/publish.js
+ *   `enqueuePublish`). A callback(error) ends the packet's handling with that error, the
+ *   client emits 'error' and aedes destroys the connection — no PUBACK, nothing stored or
+ *   forwarded. MQTT 3.1.1 has no negative PUBACK, so closing is the only refusal
+ *   [MQTT-3.3.5-2]; a QoS 1 device then re-sends the message after reconnecting.
+ * - authorizeSubscribe: callback(null, null) makes aedes answer that filter with SUBACK
+ *   return code 0x80 (Failure) [MQTT-3.9.3-2] and keep the session open.
+ * - authorizeForward: returning null drops the message for that subscriber.
+ */
+import type { Client, ConnectPacket, PublishPacket, Subscription, AedesPublishPacket, AuthenticateError } from 'aedes';
+import { z } from 'zod';
+import type { DeviceAuthenticator, DeviceIdentity } from '../devices/devices.types.js';
+import type { IngestChannel, TelemetryIngest } from '../ingest/ingest.types.js';
+import type { Logger } from '../platform/logger.js';
+import type { ResolvedBrokerOptions } from './broker.options.js';
+import type { BrokerCounters, ConnectRefusal, ThrottledLog } from './broker.stats.js';
+import { GuardedConnection } from './frame-guard.js';
+import type { PresenceTracker } from './presence-tracker.js';
+import { DEVICE_ID_PATTERN, DEVICES_PREFIX, decidePublish, decideSubscribe, mayForward, statusTopic, type Principal } from './topic-policy.js';
+
+export type Session =
+  | {
+      readonly kind: 'device';
+      readonly deviceId: string;
+      readonly identity: DeviceIdentity;
+      /** The client's own last will publishes `offline` on its status topic. */
+      readonly willOnStatus: boolean;
+      readonly remote: string;
+    }
+  | { readonly kind: 'anonymous'; readonly remote: string };
+
+interface ConnectInfo {
+  readonly clientId: string;
+  readonly clean: boolean;
+  readonly will: { readonly topic: string; readonly payload: string } | undefined;
+}
+
+const credentialsSchema = z.object({
+  username: z.string().regex(DEVICE_ID_PATTERN, 'not a device id'),
+  password: z.string().min(1).max(1024),
+});
+
+/** MQTT 3.1.1 CONNACK return codes [MQTT-3.2.2-3]. */
+const CONNACK = { identifierRejected: 2, serverUnavailable: 3, badCredentials: 4, notAuthorized: 5 } as const;
+
+export interface HookDeps {
+  readonly options: ResolvedBrokerOptions;
+  readonly authenticator: DeviceAuthenticator;
+  readonly ingest: TelemetryIngest;
+  readonly presence: PresenceTracker;
+  readonly counters: BrokerCounters;
+  readonly throttled: ThrottledLog;
+  readonly logger: Logger;
+  readonly isStopping: () => boolean;
+}
+
+function remoteOf(client: Client): string {
+  return client.conn instanceof GuardedConnection ? client.conn.remoteAddress : 'unknown';
+}
+
+function toBuffer(payload: string | Buffer): Buffer {
+  return Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+}
+
+export class BrokerHooks {
+  private readonly connects = new WeakMap<Client, ConnectInfo>();
+  private readonly sessions = new WeakMap<Client, Session>();
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: HookDeps) {}
+
+  sessionOf(client: Client): Session | undefined {
+    return this.sessions.get(client);
+  }
+
+  /** Resolves once every ingest.accept() started so far has settled. */
+  async settleInflight(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  readonly preConnect = (client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void): void => {
+    try {
+      this.recordConnect(client, packet);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'mqtt: preConnect failed unexpectedly');
+    }
+    callback(null, true);
+  };
+
+  private recordConnect(client: Client, packet: ConnectPacket): void {
+    const will = packet.will ? { topic: packet.will.topic, payload: toBuffer(packet.will.payload).toString('utf8') } : undefined;
+    this.connects.set(client, { clientId: packet.clientId ?? '', clean: packet.clean !== false, will });
+    // Aedes itself answers these two right after this hook, before authenticate (lib/handlers/
+    // connect.js `init`); counted here with the same conditions so the counters are exact.
+    const { counters, options } = this.deps;
+    if (packet.protocolVersion !== 3 && packet.protocolVersion !== 4) counters.connectsRefused.protocol += 1;
+    else if (!packet.keepalive || packet.keepalive > options.keepaliveLimit) counters.connectsRefused.keepalive += 1;
+  }
+
+  readonly authenticate = (
+    client: Client,
+    username: Readonly<string | undefined>,
+    password: Readonly<Buffer | undefined>,
+    callback: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void => {
+    this.checkConnect(client, username, password).then(
+      (refusal) => {
+        if (!refusal) return process.nextTick(callback, null, true);
+        this.deps.counters.connectsRefused[refusal.reason] += 1;
+        this.deps.throttled.warn(username ?? remoteOf(client), refusal.reason, { deviceId: username, remote: remoteOf(client) }, 'mqtt: connection refused');
+        const error = Object.assign(new Error(refusal.reason), { returnCode: refusal.code as AuthenticateError['returnCode'] });
+        process.nextTick(callback, error, false);
+      },
+      (err: unknown) => {
+        this.deps.logger.error({ err }, 'mqtt: authenticate failed unexpectedly');
+        const error = Object.assign(new Error('server unavailable'), { returnCode: CONNACK.serverUnavailable as AuthenticateError['returnCode'] });
+        process.nextTick(callback, error, false);
+      },
+    );
+  };
+
+  private async checkConnect(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<{ reason: ConnectRefusal; code: number } | null> {
+    const remote = remoteOf(client);
+    const info = this.connects.get(client) ?? { clientId: client.id, clean: client.clean, will: undefined };
+    this.connects.delete(client);
+    if (this.deps.isStopping()) return { reason: 'shutting_down', code: CONNACK.serverUnavailable };
+    // [MQTT-3.1.3-8] A zero-byte ClientId with CleanSession = 0 gets CONNACK 0x02 and the
+    // connection is closed. Aedes 1.2 would silently assign a random id instead.
+    if (info.clientId === '' && !info.clean) return { reason: 'empty_client_id', code: CONNACK.identifierRejected };
+    if (username === undefined && password === undefined) {
+      if (!this.deps.options.allowAnonymous) return { reason: 'no_credentials', code: CONNACK.notAuthorized };
+      this.sessions.set(client, { kind: 'anonymous', remote });
+      return null;
+    }
+    const creds = credentialsSchema.safeParse({ username, password: password?.toString('utf8') });
+    if (!creds.success) return { reason: 'malformed_credentials', code: CONNACK.badCredentials };
+    const { username: deviceId, password: token } = creds.data;
+    // Design choice: a device's client id must be its device id. One session per device
+    // (a second connection takes the first over, [MQTT-3.1.4-2]), so presence, takeover
+    // and disconnectDevice() all key on the device id.
+    if (info.clientId !== deviceId) return { reason: 'client_id_mismatch', code: CONNACK.identifierRejected };
+    let identity: DeviceIdentity | null;
+    try {
+      identity = await this.deps.authenticator.authenticate(deviceId, token);
+    } catch (err) {
+      this.deps.throttled.warn('authenticator', 'error', { err }, 'mqtt: device authenticator failed');
+      return { reason: 'server_unavailable', code: CONNACK.serverUnavailable };
+    }
+    if (!identity || identity.deviceId !== deviceId) return { reason: 'bad_credentials', code: CONNACK.badCredentials };
+    const willOnStatus = info.will?.topic === statusTopic(deviceId) && info.will.payload === 'offline';
+    this.sessions.set(client, { kind: 'device', deviceId, identity, willOnStatus, remote });
+    return null;
+  }
+
+  readonly authorizePublish = (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
+    try {
+      this.authorizePublishOrThrow(client, packet, callback);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'mqtt: authorizePublish failed unexpectedly');
+      process.nextTick(callback, new Error('internal error'));
+    }
+  };
+
+  private authorizePublishOrThrow(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    const topic = packet.topic;
+    const payload = toBuffer(packet.payload);
+    // A will is published by aedes after the client's close() began (client.closed), or with
+    // client === null for the will of a session of a broker that died (cluster only).
+    const isWill = client === null || client.closed;
+    const session = client ? this.sessions.get(client) : undefined;
+    let principal: Principal | undefined;
+    if (session) principal = session.kind === 'device' ? { kind: 'device', deviceId: session.deviceId } : { kind: 'anonymous' };
+    else if (client === null) principal = orphanWillPrincipal(topic);
+    if (!principal) return process.nextTick(callback, new Error('no session'));
+
+    const decision = decidePublish(principal, { topic, qos: packet.qos, payload, isWill }, this.deps.options.maxTopicLevels);
+    if (!decision.allow) {
+      this.deps.counters.publishesRefused[decision.reason] += 1;
+      const subject = principal.kind === 'device' ? principal.deviceId : (session?.remote ?? 'anonymous');
+      this.deps.throttled.warn(subject, decision.reason, { client: client?.id, topic: topic.slice(0, 200) }, 'mqtt: publish refused');
+      return process.nextTick(callback, new Error(`publish refused: ${decision.reason}`));
+    }
+    if (session?.kind !== 'device' || decision.channel === null) return process.nextTick(callback, null);
+
+    this.deps.presence.seen(session.deviceId);
+    if (decision.channel === 'status') return process.nextTick(callback, null);
+    // Readings are not retained: the retained store is for `status`.
+    packet.retain = false;
+    // The callback is called synchronously here (aedes writes the PUBACK inside it), and the
+    // tracked promise settles only afterwards: when stop() sees no accept() in flight, every
+    // PUBACK owed has already been handed to its socket.
+    this.track(
+      this.accept(session.identity, decision.channel, payload).then(
+        () => this.invoke(callback, null),
+        () => this.invoke(callback, new Error('journal unavailable')),
+      ),
+    );
+  }
+
+  private invoke(callback: (error?: Error | null) => void, error: Error | null): void {
+    try {
+      callback(error);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'mqtt: aedes publish callback threw');
+    }
+  }
+
+  private track(pending: Promise<void>): void {
+    this.inflight.add(pending);
+    void pending.finally(() => this.inflight.delete(pending));
+  }
+
+  /**
+   * Resolves when the publish may be acknowledged: the reading is durable, or it was a bad
+   * payload that ingest has already recorded (acknowledged so the device does not re-send
+   * it forever; it reaches nobody, see mayForward). Rejects when the journal is down.
+   */
+  private accept(identity: DeviceIdentity, channel: IngestChannel, payload: Buffer): Promise<void> {
+    const { counters } = this.deps;
+    return (async () => {
+      try {
+        const result = await this.deps.ingest.accept(identity, channel, payload);
+        if (result.ok) counters.ingest.accepted += 1;
+        else counters.ingest.rejected += 1;
+      } catch (err) {
+        counters.ingest.journalErrors += 1;
+        this.deps.throttled.warn(identity.deviceId, 'journal_unavailable', { err, deviceId: identity.deviceId }, 'mqtt: ingest journal unavailable, closing without PUBACK');
+        throw err;
+      }
+    })();
+  }
+
+  readonly authorizeSubscribe = (
+    client: Client,
+    sub: Subscription,
+    callback: (error: Error | null, subscription?: Subscription | null) => void,
+  ): void => {
+    const session = this.sessions.get(client);
+    if (!session) return process.nextTick(callback, null, null);
+    const principal: Principal = session.kind === 'device' ? { kind: 'device', deviceId: session.deviceId } : { kind: 'anonymous' };
+    const decision = decideSubscribe(principal, String(sub.topic), this.deps.options.maxTopicLevels);
+    if (decision.allow) return process.nextTick(callback, null, sub);
+    this.deps.counters.subscribesRefused[decision.reason] += 1;
+    const subject = principal.kind === 'device' ? principal.deviceId : session.remote;
+    this.deps.throttled.warn(subject, `subscribe_${decision.reason}`, { client: client.id, filter: String(sub.topic).slice(0, 200) }, 'mqtt: subscribe refused');
+    // [MQTT-3.9.3-2] SUBACK return code 0x80 for this filter; the session stays open.
+    process.nextTick(callback, null, null);
+  };
+
+  readonly authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {
+    const session = this.sessions.get(client);
+    if (!session) return null;
+    const principal: Principal = session.kind === 'device' ? { kind: 'device', deviceId: session.deviceId } : { kind: 'anonymous' };
+    return mayForward(principal, packet.topic) ? packet : null;
+  };
+}
+
+/** The principal of a will whose client is gone: only `devices/{id}/status` is acceptable. */
+function orphanWillPrincipal(topic: string): Principal | undefined {
+  const match = /^devices\/([^/]+)\/status$/.exec(topic);
+  if (!topic.startsWith(DEVICES_PREFIX) || !match?.[1] || !DEVICE_ID_PATTERN.test(match[1])) return undefined;
+  return { kind: 'device', deviceId: match[1] };
+}

@@ -1,0 +1,163 @@
+/**
+ * A streaming guard that sits between a client's byte stream and aedes. Aedes (mqtt-packet)
+ * buffers a whole packet before any hook runs, up to the protocol limit of 256 MB, so a
+ * client announcing a huge PUBLISH could make the broker hold hundreds of megabytes. The
+ * guard reads only the fixed header of every packet — the type byte and the Remaining
+ * Length varint [MQTT-2.2.3] — skips the body without copying, and refuses the packet as
+ * soon as its announced size exceeds the limit.
+ */
+import { Duplex } from 'node:stream';
+
+export type FrameViolation =
+  | { readonly reason: 'too_large'; readonly size: number }
+  /** A Remaining Length encoded in more than four bytes [MQTT-2.2.3]. */
+  | { readonly reason: 'malformed_length' };
+
+/** Longest a frozen connection waits for its output to flush when closed. */
+const GRACEFUL_CLOSE_MS = 2000;
+
+const enum Phase {
+  Type,
+  Length,
+  Body,
+}
+
+/** Tracks MQTT packet boundaries across arbitrary chunking. */
+export class MqttFrameGuard {
+  private phase = Phase.Type;
+  private length = 0;
+  private multiplier = 1;
+  private lengthBytes = 0;
+  private bodyLeft = 0;
+  /** A DISCONNECT packet (type 14) has been seen: the client is leaving cleanly [MQTT-3.14.4]. */
+  disconnectSeen = false;
+
+  /** @param maxPacketSize largest whole packet (fixed header + remaining length) in bytes */
+  constructor(private readonly maxPacketSize: number) {}
+
+  /**
+   * Feeds the next chunk. Returns the first violation found, or null when every packet
+   * header seen so far is acceptable. After a violation the guard must not be fed again.
+   */
+  check(chunk: Uint8Array): FrameViolation | null {
+    let i = 0;
+    while (i < chunk.length) {
+      switch (this.phase) {
+        case Phase.Type:
+          if ((chunk[i] as number) >> 4 === 14) this.disconnectSeen = true;
+          i += 1;
+          this.phase = Phase.Length;
+          this.length = 0;
+          this.multiplier = 1;
+          this.lengthBytes = 0;
+          break;
+        case Phase.Length: {
+          const byte = chunk[i] as number;
+          i += 1;
+          this.length += (byte & 0x7f) * this.multiplier;
+          this.lengthBytes += 1;
+          if ((byte & 0x80) !== 0) {
+            if (this.lengthBytes === 4) return { reason: 'malformed_length' };
+            this.multiplier *= 128;
+            break;
+          }
+          const size = 1 + this.lengthBytes + this.length;
+          if (size > this.maxPacketSize) return { reason: 'too_large', size };
+          this.bodyLeft = this.length;
+          this.phase = this.bodyLeft > 0 ? Phase.Body : Phase.Type;
+          break;
+        }
+        case Phase.Body: {
+          const skip = Math.min(this.bodyLeft, chunk.length - i);
+          i += skip;
+          this.bodyLeft -= skip;
+          if (this.bodyLeft === 0) this.phase = Phase.Type;
+          break;
+        }
+      }
+    }
+    return null;
+  }
+}
+
+/**
+ * Wraps a client connection (TCP socket, TLS socket or WebSocket stream) for aedes: bytes
+ * from the client pass through the frame guard, bytes to the client go straight through.
+ * On a violation the connection is destroyed before the oversized body is buffered.
+ */
+export class GuardedConnection extends Duplex {
+  private frozen = false;
+  private readonly guard: MqttFrameGuard;
+
+  constructor(
+    private readonly inner: Duplex,
+    maxPacketSize: number,
+    onViolation: (violation: FrameViolation) => void,
+    /** Client address, for logs. */
+    readonly remoteAddress = 'unknown',
+  ) {
+    super({ allowHalfOpen: false });
+    const guard = new MqttFrameGuard(maxPacketSize);
+    this.guard = guard;
+    inner.on('data', (chunk: Buffer) => {
+      if (this.destroyed) return;
+      const violation = guard.check(chunk);
+      if (violation) {
+        onViolation(violation);
+        this.destroy();
+        return;
+      }
+      if (!this.push(chunk)) inner.pause();
+    });
+    inner.once('end', () => this.push(null));
+    inner.on('error', (err: Error) => this.destroy(err));
+    inner.once('close', () => {
+      if (!this.destroyed) this.destroy();
+    });
+  }
+
+  /** The client sent DISCONNECT (a clean leave: no will, no `offline` by the broker). */
+  get disconnectSeen(): boolean {
+    return this.guard.disconnectSeen;
+  }
+
+  /**
+   * Graceful shutdown: stops reading from the client; writes still go out, and closing
+   * later ends the connection after they are flushed (at most GRACEFUL_CLOSE_MS).
+   */
+  freeze(): void {
+    this.frozen = true;
+    this.inner.pause();
+  }
+
+  override _read(): void {
+    if (!this.frozen) this.inner.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.inner.destroyed) {
+      callback(new Error('connection closed'));
+      return;
+    }
+    this.inner.write(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.inner.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.frozen && !error && !this.inner.destroyed) {
+      // Shutting down: let what was written (a last PUBACK) reach the client, then close.
+      const timer = setTimeout(() => this.inner.destroy(), GRACEFUL_CLOSE_MS).unref();
+      this.inner.end(() => {
+        clearTimeout(timer);
+        this.inner.destroy();
+      });
+    } else {
+      this.inner.destroy();
+    }
+    callback(error);
+  }
+}
