@@ -132,9 +132,15 @@ describe('credentials and topics', () => {
     await expect(connectDevice(t.mqttPort, victim.deviceId, victim.token)).rejects.toThrow();
   });
 
-  test('the device shows online with a last-seen time', async () => {
-    const res = await t.call<{ online: boolean; lastSeenAt: string | null }>('GET', `/api/v1/devices/${device.deviceId}`);
-    expect(res.status).toBe(200);
-    expect(res.body.online).toBe(true);
+  test('presence: online while connected, last seen after publishing, offline after leaving', async () => {
+    const d = await provisionDevice(t.call, model.id);
+    const get = async () => (await t.call<{ online: boolean; lastSeenAt: string | null; connectedAt: string | null }>('GET', `/api/v1/devices/${d.deviceId}`)).body;
+    const client = await connectDevice(t.mqttPort, d.deviceId, d.token);
+    await waitFor(async () => (await get()).online, 'device online');
+    expect((await get()).connectedAt).not.toBeNull();
+    await publish(client, `devices/${d.deviceId}/telemetry`, { ts: Date.now(), metrics: validMetrics(model) });
+    await waitFor(async () => (await get()).lastSeenAt !== null, 'last seen recorded', 15_000);
+    await client.endAsync();
+    await waitFor(async () => !(await get()).online, 'device offline');
   });
 });

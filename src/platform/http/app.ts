@@ -1,10 +1,16 @@
 /**
  * buildApp(ctx) returns the Fastify application without listening: main.ts listens, tests use
  * app.inject(). Every route is declared with zod schemas (validation, types and OpenAPI from one
- * contract) and with the roles allowed to call it.
+ * contract) and with the roles allowed to call it (`config.roles`; none declared = 403).
+ *
+ * The edge, in request order: security headers (helmet) → authentication → rate limit per
+ * principal or IP → 401/403 by role → body limit (413) → validation → Idempotency-Key → handler →
+ * financial-field redaction → stored idempotent response. Errors are problem+json without stack
+ * traces or internal messages (problem.ts).
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -14,8 +20,17 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { AppError } from '../errors.js';
 import { registerProblemHandler } from './problem.js';
+import { registerIdempotency } from './idempotency.js';
+import { registerFinancialRedaction } from './financial.js';
+import { registerAccessControl, routeTable, type RouteEntry } from '../../auth/access-control.js';
+import { Authenticator } from '../../auth/authenticator.js';
+import { ApiKeysService } from '../../auth/api-keys.service.js';
+import { principalKey } from '../../auth/principal.js';
+import { registerTokens } from '../../auth/tokens.js';
+import { authRoutes } from '../../auth/auth.routes.js';
+import { apiKeysRoutes } from '../../auth/api-keys.routes.js';
+import { usersRoutes } from '../../users/users.routes.js';
 import { customersRoutes } from '../../customers/customers.routes.js';
 import { sitesRoutes } from '../../sites/sites.routes.js';
 import { assetsRoutes } from '../../assets/assets.routes.js';
@@ -23,23 +38,15 @@ import { devicesRoutes } from '../../devices/devices.routes.js';
 import { modelsRoutes } from '../../models/models.routes.js';
 import { telemetryRoutes } from '../../ingest/telemetry.routes.js';
 
-import type { Role, RouteModule, ZodApp } from './http.types.js';
+import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
-export type { Role, RouteModule, ZodApp };
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Roles allowed to call the route. A route without roles is refused (safe default). */
-    roles?: readonly Role[];
-    /** Public routes (docs, health) skip authentication. */
-    public?: boolean;
-  }
-  interface FastifyRequest {
-    principal?: { role: Role; id: string };
-  }
-}
+export type { Principal, Role, RouteModule, RouteEntry, ZodApp };
+export { routeTable };
 
 export const routeModules: readonly RouteModule[] = [
+  authRoutes,
+  usersRoutes,
+  apiKeysRoutes,
   customersRoutes,
   sitesRoutes,
   assetsRoutes,
@@ -49,15 +56,18 @@ export const routeModules: readonly RouteModule[] = [
 ];
 
 export interface BuildAppOptions {
-  /** Log requests (off in tests). */
-  logger?: boolean | object;
+  /** A pino logger for request logs (off when absent, as in tests). */
+  logger?: FastifyBaseLogger;
+  /** Extra route modules registered under /api/v1 after the built-in ones (tests). */
+  extraRoutes?: readonly RouteModule[];
 }
 
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<ZodApp> {
+  const { config } = ctx;
   const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: 1024 * 1024,
-    requestTimeout: 30_000,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
@@ -73,48 +83,68 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     return jsonParser(request, body as string, done);
   });
 
+  await app.register(helmet, {
+    // Swagger UI at /docs loads only its own scripts and styles (no inline script).
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        // The API is served over plain HTTP on loopback by default: do not force https.
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+
+  const root = app as unknown as FastifyInstance;
+  await registerTokens(root, config);
+  const authenticator = new Authenticator({ app: root, db: ctx.db, apiKeys: new ApiKeysService(ctx.db), adminToken: config.TELEMEND_ADMIN_TOKEN });
+  await registerAccessControl(root, {
+    authenticator,
+    rateLimitMax: config.HTTP_RATE_LIMIT_MAX,
+    rateLimitWindowMs: config.HTTP_RATE_LIMIT_WINDOW_MS,
+  });
+  // onSend order: redact first, so a stored idempotent response holds no hidden field either.
+  registerFinancialRedaction(root);
+  registerIdempotency(root, {
+    db: ctx.db,
+    ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    principalOf: (request) => (request.principal ? principalKey(request.principal) : undefined),
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'Telemend API',
         version: '0.1.0',
-        description: 'Service CRM and telemetry API. Authenticate with `Authorization: Bearer <token>`.',
+        description:
+          'Service CRM and telemetry API. Authenticate with `Authorization: Bearer <token>` (login token, API key or the bootstrap admin token) or `X-Api-Key: <key>`.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, validatorUrl: null } });
 
-  const adminHash = sha256(ctx.config.TELEMEND_ADMIN_TOKEN);
-  app.addHook('onRequest', async (request) => {
-    const routeConfig = request.routeOptions.config;
-    if (routeConfig.public || request.url.startsWith('/docs') || request.routeOptions.url === undefined) return;
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw new AppError('UNAUTHENTICATED', 'Missing bearer token');
-    // Until users and roles exist, the admin token is the only credential.
-    if (!timingSafeEqual(sha256(match[1]!), adminHash)) throw new AppError('UNAUTHENTICATED', 'Invalid token');
-    request.principal = { role: 'admin', id: 'admin' };
-    const roles = routeConfig.roles;
-    if (!roles || !roles.includes(request.principal.role)) {
-      throw new AppError('FORBIDDEN', 'Your role may not call this route');
-    }
-  });
-
-  app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/health', { config: { public: true, rateLimit: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   await app.register(
     async (api) => {
-      for (const routes of routeModules) await routes(api as ZodApp, ctx);
+      for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(api as ZodApp, ctx);
     },
     { prefix: '/api/v1' },
   );
   return app;
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
