@@ -66,7 +66,8 @@ async function waitUntil(check: () => Promise<boolean>, what: string, ms = 60_00
 }
 
 function run(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, inherit = false): ChildProcess {
-  const child = spawn(cmd, args, { cwd: root, env, stdio: inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'] });
+  // Own process group: Ctrl-C reaches only this script, which stops the children in order.
+  const child = spawn(cmd, args, { cwd: root, env, detached: true, stdio: inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'] });
   let tail = '';
   child.stderr?.on('data', (d: Buffer) => (tail = (tail + d).slice(-2000)));
   child.once('exit', (code, signal) => {
@@ -137,6 +138,10 @@ async function shutdown(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
+  // If this script dies some other way, do not leave the children running.
+  process.on('exit', () => {
+    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   if (opts.reset && existsSync(state)) {

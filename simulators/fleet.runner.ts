@@ -20,6 +20,9 @@ const MAX_BUFFERED_READINGS = 100_000;
 /** How long stop() waits for in-flight messages before cutting connections. */
 const STOP_GRACE_MS = 5000;
 
+
+/** Most readings in one buffered publish: ~200 B each keeps an array well under 64 KiB. */
+const BUFFER_CHUNK = 200;
 export interface TelemetryReading {
   ts: number;
   metrics: Record<string, number>;
@@ -224,9 +227,13 @@ export function runFleet(input: FleetRunInput, hooks: FleetHooks = {}): FleetRun
     });
   }
 
-  /** Publishes everything buffered during an outage as ONE array, then the events. */
+  /**
+   * Publishes everything buffered during an outage as arrays of at most BUFFER_CHUNK readings
+   * (one array for a short outage; a long one stays under the broker's 64 KiB packet limit and
+   * ingest's per-publish cap), then the events.
+   */
   function flushBuffer(rt: DeviceRuntime): void {
-    publishReadings(rt, rt.buffer.splice(0), true);
+    while (rt.buffer.length > 0) publishReadings(rt, rt.buffer.splice(0, BUFFER_CHUNK), true);
     for (const event of rt.bufferedEvents.splice(0)) publishEvent(rt, event);
   }
 
