@@ -45,7 +45,7 @@ async function main(): Promise<number> {
 
   let config;
   try {
-    config = loadConfig(process.env, args.values.role ? { TELEMEND_ROLE: args.values.role } : {});
+    config = loadConfig(undefined, args.values.role ? { TELEMEND_ROLE: args.values.role } : {});
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`telemend: ${error.message}\n`);

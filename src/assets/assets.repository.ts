@@ -1,6 +1,7 @@
 /** SQL for assets (joined with their site for the customer id). Methods take the Queryable to run on. */
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
+import type { CustomValues } from '../custom-fields/custom-fields.schemas.js';
 import type { CreateAsset, ListAssets, UpdateAsset } from './assets.schemas.js';
 
 export interface AssetRow {
@@ -13,6 +14,7 @@ export interface AssetRow {
   /** `YYYY-MM-DD` (selected as text: a JS Date would shift with the time zone). */
   install_date: string | null;
   warranty_end: string | null;
+  custom: CustomValues;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -21,7 +23,7 @@ export interface AssetRow {
 export const SERIAL_CONSTRAINT = 'assets_model_id_serial_number_key';
 
 const COLUMNS = `a.id, a.site_id, s.customer_id, a.model_id, a.serial_number, a.name,
-  a.install_date::text AS install_date, a.warranty_end::text AS warranty_end, a.version, a.created_at, a.updated_at`;
+  a.install_date::text AS install_date, a.warranty_end::text AS warranty_end, a.custom, a.version, a.created_at, a.updated_at`;
 const FROM = 'FROM assets a JOIN sites s ON s.id = a.site_id';
 
 const SORT_COLUMNS: Record<string, SortColumn> = {
@@ -30,8 +32,8 @@ const SORT_COLUMNS: Record<string, SortColumn> = {
   updatedAt: { expr: 'a.updated_at', type: 'timestamptz' },
 };
 
-/** API field → column, for PATCH. */
-const UPDATABLE: Record<keyof UpdateAsset, string> = {
+/** API field → column, for PATCH (custom is stored whole, after validation and merge). */
+const UPDATABLE: Record<Exclude<keyof UpdateAsset, 'custom'>, string> = {
   siteId: 'site_id',
   serialNumber: 'serial_number',
   name: 'name',
@@ -40,11 +42,11 @@ const UPDATABLE: Record<keyof UpdateAsset, string> = {
 };
 
 export class AssetsRepository {
-  async insert(q: Queryable, input: CreateAsset): Promise<AssetRow> {
+  async insert(q: Queryable, input: CreateAsset, custom: CustomValues = {}): Promise<AssetRow> {
     const { rows } = await q.query<{ id: string }>(
-      `INSERT INTO assets (site_id, model_id, serial_number, name, install_date, warranty_end)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [input.siteId, input.modelId, input.serialNumber, input.name ?? null, input.installDate ?? null, input.warrantyEnd ?? null],
+      `INSERT INTO assets (site_id, model_id, serial_number, name, install_date, warranty_end, custom)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [input.siteId, input.modelId, input.serialNumber, input.name ?? null, input.installDate ?? null, input.warrantyEnd ?? null, JSON.stringify(custom)],
     );
     return (await this.find(q, rows[0]!.id))!;
   }
@@ -60,23 +62,29 @@ export class AssetsRepository {
   }
 
   /** Applies the fields present in `patch`, bumps version and updated_at. */
-  async update(q: Queryable, id: string, patch: UpdateAsset): Promise<AssetRow> {
+  async update(q: Queryable, id: string, patch: UpdateAsset, custom?: CustomValues): Promise<AssetRow> {
     const params: unknown[] = [id];
     const sets: string[] = [];
     for (const [field, column] of Object.entries(UPDATABLE)) {
-      const value = patch[field as keyof UpdateAsset];
+      const value = patch[field as keyof typeof UPDATABLE];
       if (value === undefined) continue;
       params.push(value);
       sets.push(`${column} = $${params.length}`);
+    }
+    if (custom !== undefined) {
+      params.push(JSON.stringify(custom));
+      sets.push(`custom = $${params.length}`);
     }
     await q.query(`UPDATE assets SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1`, params);
     return (await this.find(q, id))!;
   }
 
-  async list(q: Queryable, query: ListAssets): Promise<Page<AssetRow>> {
+  /** `scopeCustomerId` restricts the list to that customer's assets (customer principals); `customMatch` from customFilterJson. */
+  async list(q: Queryable, query: ListAssets, scopeCustomerId?: string, customMatch: string | null = null): Promise<Page<AssetRow>> {
     const params: unknown[] = [];
     const where: string[] = [];
     const filters: [unknown, string][] = [
+      [scopeCustomerId, 's.customer_id'],
       [query.siteId, 'a.site_id'],
       [query.customerId, 's.customer_id'],
       [query.modelId, 'a.model_id'],
@@ -86,6 +94,10 @@ export class AssetsRepository {
       if (value === undefined) continue;
       params.push(value);
       where.push(`${column} = $${params.length}`);
+    }
+    if (customMatch !== null) {
+      params.push(customMatch);
+      where.push(`a.custom @> $${params.length}::jsonb`);
     }
     const spec = { sort: query.sort, cursor: query.cursor, limit: query.limit, columns: SORT_COLUMNS, idExpr: 'a.id', idType: 'uuid' } as const;
     const page = keyset(spec, params);

@@ -1,7 +1,8 @@
 /** /api/v1/assets — thin handlers: validate (zod), delegate to AssetsService, set ETag. */
 import type { AppContext } from '../platform/context.js';
-import type { ZodApp } from '../platform/http/http.types.js';
+import { ALL_ROLES, type ZodApp } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
+import { requestScope } from '../auth/principal.js';
 import { AssetsService } from './assets.service.js';
 import {
   createAssetBody,
@@ -12,7 +13,11 @@ import {
   updateAssetBody,
 } from './assets.schemas.js';
 
-const config = { roles: ['admin'] } as const;
+/** Agents (front desk) register equipment a customer reports; changing it is for the back office. */
+const create = { roles: ['admin', 'dispatcher', 'agent'] } as const;
+const update = { roles: ['admin', 'dispatcher'] } as const;
+/** Everyone reads; a customer user reads only its own assets. */
+const read = { roles: ALL_ROLES };
 const tags = ['assets'];
 
 export async function assetsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
@@ -20,7 +25,7 @@ export async function assetsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
 
   app.post(
     '/assets',
-    { config, schema: { tags, summary: 'Register an installed asset', body: createAssetBody, response: { 201: assetSchema } } },
+    { config: create, schema: { tags, summary: 'Register an installed asset', body: createAssetBody, response: { 201: assetSchema } } },
     async (request, reply) => {
       const asset = await service.create(request.body);
       return reply.status(201).header('etag', etagOf(asset.version)).header('location', `/api/v1/assets/${asset.id}`).send(asset);
@@ -29,15 +34,15 @@ export async function assetsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
 
   app.get(
     '/assets',
-    { config, schema: { tags, summary: 'List assets', querystring: listAssetsQuery, response: { 200: assetPage } } },
-    async (request) => service.list(request.query),
+    { config: read, schema: { tags, summary: 'List assets', description: 'Also filters by `custom.<key>=value` for filterable custom fields of assets.', querystring: listAssetsQuery, response: { 200: assetPage } } },
+    async (request) => service.list(request.query, requestScope(request)),
   );
 
   app.get(
     '/assets/:id',
-    { config, schema: { tags, summary: 'Read an asset', params: assetIdParams, response: { 200: assetSchema } } },
+    { config: read, schema: { tags, summary: 'Read an asset', params: assetIdParams, response: { 200: assetSchema } } },
     async (request, reply) => {
-      const asset = await service.get(request.params.id);
+      const asset = await service.get(request.params.id, requestScope(request));
       return reply.header('etag', etagOf(asset.version)).send(asset);
     },
   );
@@ -45,7 +50,7 @@ export async function assetsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
   app.patch(
     '/assets/:id',
     {
-      config,
+      config: update,
       schema: {
         tags,
         summary: 'Update an asset',

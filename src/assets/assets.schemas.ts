@@ -1,6 +1,7 @@
 /** Assets API contract: installed equipment, one equipment model and serial number each. */
 import { z } from 'zod';
 import { pageQueryShape, pageSchema, sortQuery } from '../platform/http/pagination.js';
+import { customValuesBody, customValuesSchema, withCustomFilters } from '../custom-fields/custom-fields.schemas.js';
 
 export const assetIdParams = z.object({ id: z.uuid() });
 
@@ -13,6 +14,7 @@ export const assetSchema = z.object({
   name: z.string().nullable(),
   installDate: z.iso.date().nullable(),
   warrantyEnd: z.iso.date().nullable(),
+  custom: customValuesSchema,
   version: z.number().int().describe('Increments on every change; also sent as the ETag'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -35,6 +37,7 @@ export const createAssetBody = z
     name: name.optional(),
     installDate: date.optional(),
     warrantyEnd: date.optional(),
+    custom: customValuesBody.optional(),
   })
   .refine((a) => !a.installDate || !a.warrantyEnd || a.warrantyEnd >= a.installDate, warrantyAfterInstall);
 export type CreateAsset = z.infer<typeof createAssetBody>;
@@ -47,13 +50,15 @@ export const updateAssetBody = z
     name: name.nullable().optional(),
     installDate: date.nullable().optional(),
     warrantyEnd: date.nullable().optional(),
+    custom: customValuesBody.optional().describe('Merged into the stored values; null removes one'),
   })
   .refine((a) => !a.installDate || !a.warrantyEnd || a.warrantyEnd >= a.installDate, warrantyAfterInstall);
 export type UpdateAsset = z.infer<typeof updateAssetBody>;
 
 export const ASSET_SORTS = ['serialNumber', 'createdAt', 'updatedAt'] as const;
 
-export const listAssetsQuery = z.strictObject({
+/** Also accepts `custom.<key>=value` for filterable custom fields of assets. */
+export const listAssetsQuery = withCustomFilters({
   ...pageQueryShape,
   sort: sortQuery(ASSET_SORTS, 'createdAt'),
   siteId: z.uuid().optional(),

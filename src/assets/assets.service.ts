@@ -8,6 +8,9 @@ import { conflict, notFound } from '../platform/errors.js';
 import { checkVersion, invalidField, isUniqueViolation, type Page } from '../platform/http/pagination.js';
 import type { ModelRegistry } from '../models/models.registry.js';
 import { SitesRepository } from '../sites/sites.repository.js';
+import { UNSCOPED, type Scope } from '../auth/principal.js';
+import { customFilterJson, validateCustomFields } from '../custom-fields/custom-fields.validator.js';
+import { customFiltersOf } from '../custom-fields/custom-fields.schemas.js';
 import { AssetsRepository, SERIAL_CONSTRAINT, type AssetRow } from './assets.repository.js';
 import type { Asset, CreateAsset, ListAssets, UpdateAsset } from './assets.schemas.js';
 
@@ -25,7 +28,8 @@ export class AssetsService {
     try {
       const row = await this.db.transaction(async (tx) => {
         if (!(await this.sites.exists(tx, input.siteId))) throw invalidField('body.siteId', `no site ${input.siteId}`);
-        return this.repo.insert(tx, input);
+        const custom = await validateCustomFields(tx, 'asset', input.custom);
+        return this.repo.insert(tx, input, custom);
       });
       return toAsset(row);
     } catch (error) {
@@ -33,14 +37,16 @@ export class AssetsService {
     }
   }
 
-  async get(id: string): Promise<Asset> {
+  /** With a customer scope, another customer's asset is NOT_FOUND. */
+  async get(id: string, scope: Scope = UNSCOPED): Promise<Asset> {
     const row = await this.repo.find(this.db, id);
-    if (!row) throw notFound('asset', id);
+    if (!row || (scope.customerId !== undefined && row.customer_id !== scope.customerId)) throw notFound('asset', id);
     return toAsset(row);
   }
 
-  async list(query: ListAssets): Promise<Page<Asset>> {
-    const page = await this.repo.list(this.db, query);
+  async list(query: ListAssets, scope: Scope = UNSCOPED): Promise<Page<Asset>> {
+    const customMatch = await customFilterJson(this.db, 'asset', customFiltersOf(query));
+    const page = await this.repo.list(this.db, query, scope.customerId, customMatch);
     return { items: page.items.map(toAsset), nextCursor: page.nextCursor };
   }
 
@@ -62,7 +68,8 @@ export class AssetsService {
           throw invalidField('body.siteId', `no site ${patch.siteId}`);
         }
         if (Object.values(patch).every((v) => v === undefined)) return current;
-        return this.repo.update(tx, id, patch);
+        const custom = patch.custom === undefined ? undefined : await validateCustomFields(tx, 'asset', patch.custom, { current: current.custom });
+        return this.repo.update(tx, id, patch, custom);
       });
       return toAsset(row);
     } catch (error) {
@@ -88,6 +95,7 @@ function toAsset(row: AssetRow): Asset {
     name: row.name,
     installDate: row.install_date,
     warrantyEnd: row.warranty_end,
+    custom: row.custom,
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

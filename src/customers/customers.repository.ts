@@ -1,6 +1,8 @@
 /** SQL for customers. Methods take the Queryable to run on, so a service can compose a transaction. */
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, likePattern, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
+import type { CustomValues } from '../custom-fields/custom-fields.schemas.js';
+import { TIER_COLUMNS, TIER_JOIN } from './customer-tier.js';
 import type { CreateCustomer, ListCustomers, UpdateCustomer } from './customers.schemas.js';
 
 export interface CustomerRow {
@@ -10,12 +12,17 @@ export interface CustomerRow {
   email: string | null;
   phone: string | null;
   notes: string | null;
+  custom: CustomValues;
+  /** Tier basis (customer-tier.ts), computed on read. */
+  active_contracts: number;
+  active_contract_value: number;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-const SELECT = 'SELECT c.id, c.name, c.code, c.email, c.phone, c.notes, c.version, c.created_at, c.updated_at FROM customers c';
+const COLUMNS = `c.id, c.name, c.code, c.email, c.phone, c.notes, c.custom, ${TIER_COLUMNS}, c.version, c.created_at, c.updated_at`;
+const SELECT = `SELECT ${COLUMNS} FROM customers c ${TIER_JOIN}`;
 
 const SORT_COLUMNS: Record<string, SortColumn> = {
   name: { expr: 'lower(c.name)', type: 'text' },
@@ -23,8 +30,8 @@ const SORT_COLUMNS: Record<string, SortColumn> = {
   updatedAt: { expr: 'c.updated_at', type: 'timestamptz' },
 };
 
-/** API field → column, for PATCH. */
-const UPDATABLE: Record<keyof UpdateCustomer, string> = {
+/** API field → column, for PATCH (custom is stored whole, after validation and merge). */
+const UPDATABLE: Record<Exclude<keyof UpdateCustomer, 'custom'>, string> = {
   name: 'name',
   code: 'code',
   email: 'email',
@@ -33,17 +40,16 @@ const UPDATABLE: Record<keyof UpdateCustomer, string> = {
 };
 
 export class CustomersRepository {
-  async insert(q: Queryable, input: CreateCustomer): Promise<CustomerRow> {
-    const { rows } = await q.query<CustomerRow>(
-      `INSERT INTO customers (name, code, email, phone, notes) VALUES ($1, $2, $3, $4, $5)
-       RETURNING id, name, code, email, phone, notes, version, created_at, updated_at`,
-      [input.name, input.code ?? null, input.email ?? null, input.phone ?? null, input.notes ?? null],
+  async insert(q: Queryable, input: CreateCustomer, custom: CustomValues = {}): Promise<CustomerRow> {
+    const { rows } = await q.query<{ id: string }>(
+      `INSERT INTO customers (name, code, email, phone, notes, custom) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [input.name, input.code ?? null, input.email ?? null, input.phone ?? null, input.notes ?? null, JSON.stringify(custom)],
     );
-    return rows[0]!;
+    return (await this.find(q, rows[0]!.id))!;
   }
 
   async find(q: Queryable, id: string, options: { lock?: boolean } = {}): Promise<CustomerRow | undefined> {
-    const { rows } = await q.query<CustomerRow>(`${SELECT} WHERE c.id = $1${options.lock ? ' FOR UPDATE' : ''}`, [id]);
+    const { rows } = await q.query<CustomerRow>(`${SELECT} WHERE c.id = $1${options.lock ? ' FOR UPDATE OF c' : ''}`, [id]);
     return rows[0];
   }
 
@@ -53,36 +59,45 @@ export class CustomersRepository {
   }
 
   /** Applies the fields present in `patch`, bumps version and updated_at. */
-  async update(q: Queryable, id: string, patch: UpdateCustomer): Promise<CustomerRow> {
+  async update(q: Queryable, id: string, patch: UpdateCustomer, custom?: CustomValues): Promise<CustomerRow> {
     const params: unknown[] = [id];
     const sets: string[] = [];
     for (const [field, column] of Object.entries(UPDATABLE)) {
-      const value = patch[field as keyof UpdateCustomer];
+      const value = patch[field as keyof typeof UPDATABLE];
       if (value === undefined) continue;
       params.push(value);
       sets.push(`${column} = $${params.length}`);
     }
-    const { rows } = await q.query<CustomerRow>(
-      `UPDATE customers SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1
-       RETURNING id, name, code, email, phone, notes, version, created_at, updated_at`,
-      params,
-    );
-    return rows[0]!;
+    if (custom !== undefined) {
+      params.push(JSON.stringify(custom));
+      sets.push(`custom = $${params.length}`);
+    }
+    await q.query(`UPDATE customers SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1`, params);
+    return (await this.find(q, id))!;
   }
 
-  async list(q: Queryable, query: ListCustomers): Promise<Page<CustomerRow>> {
+  /** `customerId` restricts the list to that one customer (customer principals); `customMatch` from customFilterJson. */
+  async list(q: Queryable, query: ListCustomers, customerId?: string, customMatch: string | null = null): Promise<Page<CustomerRow>> {
     const params: unknown[] = [];
     const where: string[] = [];
+    if (customerId !== undefined) {
+      params.push(customerId);
+      where.push(`c.id = $${params.length}`);
+    }
     if (query.q !== undefined) {
       params.push(likePattern(query.q));
       where.push(`c.name ILIKE $${params.length}`);
+    }
+    if (customMatch !== null) {
+      params.push(customMatch);
+      where.push(`c.custom @> $${params.length}::jsonb`);
     }
     const spec = { sort: query.sort, cursor: query.cursor, limit: query.limit, columns: SORT_COLUMNS, idExpr: 'c.id', idType: 'uuid' } as const;
     const page = keyset(spec, params);
     if (page.where) where.push(page.where);
     const { rows } = await q.query<CustomerRow & { sort_key: string }>(
-      `SELECT c.id, c.name, c.code, c.email, c.phone, c.notes, c.version, c.created_at, c.updated_at, ${page.sortKeySelect}
-       FROM customers c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT ${COLUMNS}, ${page.sortKeySelect}
+       FROM customers c ${TIER_JOIN} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${page.orderBy} LIMIT ${page.limit}`,
       params,
     );

@@ -1,7 +1,8 @@
 /** /api/v1/customers — thin handlers: validate (zod), delegate to CustomersService, set ETag. */
 import type { AppContext } from '../platform/context.js';
-import type { ZodApp } from '../platform/http/http.types.js';
+import { ALL_ROLES, type ZodApp } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
+import { principalOf, requestScope } from '../auth/principal.js';
 import { CustomersService } from './customers.service.js';
 import {
   createCustomerBody,
@@ -12,7 +13,10 @@ import {
   updateCustomerBody,
 } from './customers.schemas.js';
 
-const config = { roles: ['admin'] } as const;
+/** Staff who keep customer records; agents (front desk) create and correct them too. */
+const write = { roles: ['admin', 'dispatcher', 'agent'] } as const;
+/** Everyone reads; a customer user reads only its own customer. */
+const read = { roles: ALL_ROLES };
 const tags = ['customers'];
 
 export async function customersRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
@@ -20,24 +24,24 @@ export async function customersRoutes(app: ZodApp, ctx: AppContext): Promise<voi
 
   app.post(
     '/customers',
-    { config, schema: { tags, summary: 'Create a customer', body: createCustomerBody, response: { 201: customerSchema } } },
+    { config: write, schema: { tags, summary: 'Create a customer', body: createCustomerBody, response: { 201: customerSchema } } },
     async (request, reply) => {
-      const customer = await service.create(request.body);
+      const customer = await service.create(request.body, principalOf(request).actor);
       return reply.status(201).header('etag', etagOf(customer.version)).header('location', `/api/v1/customers/${customer.id}`).send(customer);
     },
   );
 
   app.get(
     '/customers',
-    { config, schema: { tags, summary: 'List customers', querystring: listCustomersQuery, response: { 200: customerPage } } },
-    async (request) => service.list(request.query),
+    { config: read, schema: { tags, summary: 'List customers', description: 'Also filters by `custom.<key>=value` for filterable custom fields of customers.', querystring: listCustomersQuery, response: { 200: customerPage } } },
+    async (request) => service.list(request.query, requestScope(request)),
   );
 
   app.get(
     '/customers/:id',
-    { config, schema: { tags, summary: 'Read a customer', params: customerIdParams, response: { 200: customerSchema } } },
+    { config: read, schema: { tags, summary: 'Read a customer', params: customerIdParams, response: { 200: customerSchema } } },
     async (request, reply) => {
-      const customer = await service.get(request.params.id);
+      const customer = await service.get(request.params.id, requestScope(request));
       return reply.header('etag', etagOf(customer.version)).send(customer);
     },
   );
@@ -45,7 +49,7 @@ export async function customersRoutes(app: ZodApp, ctx: AppContext): Promise<voi
   app.patch(
     '/customers/:id',
     {
-      config,
+      config: write,
       schema: {
         tags,
         summary: 'Update a customer',
@@ -56,7 +60,10 @@ export async function customersRoutes(app: ZodApp, ctx: AppContext): Promise<voi
       },
     },
     async (request, reply) => {
-      const customer = await service.update(request.params.id, request.body, parseIfMatch(request.headers['if-match']));
+      const customer = await service.update(request.params.id, request.body, {
+        actor: principalOf(request).actor,
+        ifMatch: parseIfMatch(request.headers['if-match']),
+      });
       return reply.header('etag', etagOf(customer.version)).send(customer);
     },
   );

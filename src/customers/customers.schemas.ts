@@ -1,6 +1,8 @@
 /** Customers API contract: one zod schema per request part and response (drives OpenAPI too). */
 import { z } from 'zod';
 import { pageQueryShape, pageSchema, sortQuery } from '../platform/http/pagination.js';
+import { customValuesBody, customValuesSchema, withCustomFilters } from '../custom-fields/custom-fields.schemas.js';
+import { CUSTOMER_TIERS } from './customer-tier.js';
 
 export const customerIdParams = z.object({ id: z.uuid() });
 
@@ -11,6 +13,10 @@ export const customerSchema = z.object({
   email: z.string().nullable(),
   phone: z.string().nullable(),
   notes: z.string().nullable(),
+  tier: z
+    .enum(CUSTOMER_TIERS)
+    .describe('From the active contracts today: platinum = value ≥ 100 000 or ≥ 5 contracts, gold = ≥ 25 000 or ≥ 3, silver = any, bronze = none'),
+  custom: customValuesSchema,
   version: z.number().int().describe('Increments on every change; also sent as the ETag'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -29,6 +35,7 @@ export const createCustomerBody = z.strictObject({
   email: email.optional(),
   phone: phone.optional(),
   notes: notes.optional(),
+  custom: customValuesBody.optional(),
 });
 export type CreateCustomer = z.infer<typeof createCustomerBody>;
 
@@ -39,12 +46,14 @@ export const updateCustomerBody = z.strictObject({
   email: email.nullable().optional(),
   phone: phone.nullable().optional(),
   notes: notes.nullable().optional(),
+  custom: customValuesBody.optional().describe('Merged into the stored values; null removes one'),
 });
 export type UpdateCustomer = z.infer<typeof updateCustomerBody>;
 
 export const CUSTOMER_SORTS = ['name', 'createdAt', 'updatedAt'] as const;
 
-export const listCustomersQuery = z.strictObject({
+/** Also accepts `custom.<key>=value` for filterable custom fields of customers. */
+export const listCustomersQuery = withCustomFilters({
   ...pageQueryShape,
   sort: sortQuery(CUSTOMER_SORTS, 'name'),
   q: z.string().trim().min(1).max(200).optional().describe('Case-insensitive substring of the name'),

@@ -13,7 +13,10 @@ import {
   listDevicesQuery,
 } from './devices.schemas.js';
 
-const config = { roles: ['admin'] } as const;
+/** Provisioning, rotation and revocation hand out or kill device tokens: back office only. */
+const manage = { roles: ['admin', 'dispatcher'] } as const;
+/** Device status and presence (no token): staff; never customers. */
+const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['devices'];
 
 export async function devicesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
@@ -22,7 +25,8 @@ export async function devicesRoutes(app: ZodApp, ctx: AppContext): Promise<void>
   app.post(
     '/assets/:id/device',
     {
-      config,
+      // The response carries the device token: never stored for Idempotency-Key replays.
+      config: { ...manage, idempotency: false },
       schema: {
         tags,
         summary: "Provision the asset's device",
@@ -46,7 +50,7 @@ export async function devicesRoutes(app: ZodApp, ctx: AppContext): Promise<void>
   app.get(
     '/assets/:id/device',
     {
-      config,
+      config: read,
       schema: {
         tags,
         summary: "The asset's device",
@@ -60,20 +64,21 @@ export async function devicesRoutes(app: ZodApp, ctx: AppContext): Promise<void>
 
   app.get(
     '/devices',
-    { config, schema: { tags, summary: 'List devices', querystring: listDevicesQuery, response: { 200: devicePage } } },
+    { config: read, schema: { tags, summary: 'List devices', querystring: listDevicesQuery, response: { 200: devicePage } } },
     async (request) => devices.list(request.query),
   );
 
   app.get(
     '/devices/:deviceId',
-    { config, schema: { tags, summary: 'Read a device (status and presence)', params: deviceIdParams, response: { 200: deviceSchema } } },
+    { config: read, schema: { tags, summary: 'Read a device (status and presence)', params: deviceIdParams, response: { 200: deviceSchema } } },
     async (request) => devices.get(request.params.deviceId),
   );
 
   app.post(
     '/devices/:deviceId/rotate',
     {
-      config,
+      // The response carries the device token: never stored for Idempotency-Key replays.
+      config: { ...manage, idempotency: false },
       schema: {
         tags,
         summary: "Rotate the device's token",
@@ -91,7 +96,7 @@ export async function devicesRoutes(app: ZodApp, ctx: AppContext): Promise<void>
   app.post(
     '/devices/:deviceId/revoke',
     {
-      config,
+      config: manage,
       schema: {
         tags,
         summary: 'Revoke the device',

@@ -1,12 +1,13 @@
 /** /api/v1/models — the loaded equipment models (read-only; they come from DEVICES_DIR files). */
 import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
-import type { ZodApp } from '../platform/http/http.types.js';
+import { ALL_ROLES, type ZodApp } from '../platform/http/http.types.js';
 import { notFound } from '../platform/errors.js';
 import { invalidField, pageQueryShape, pageSchema } from '../platform/http/pagination.js';
 import { equipmentModelFileSchema, type EquipmentModel } from './models.schema.js';
 
-const config = { roles: ['admin'] } as const;
+/** The equipment catalogue (no prices): open to every signed-in role. */
+const config = { roles: ALL_ROLES };
 const tags = ['models'];
 
 const modelSummarySchema = z.object({

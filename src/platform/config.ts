@@ -80,8 +80,28 @@ export const configSchema = z.object({
   INFLUX_BATCH_SIZE: positiveInt.default(5000),
   /** Longest a reading waits in the journal before it is written, in milliseconds. */
   INFLUX_FLUSH_INTERVAL_MS: positiveInt.default(200),
-  /** Bearer token for the API until users and roles exist; at least 16 characters. */
+  /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */
   TELEMEND_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  /**
+   * HS256 key for login tokens, at least 32 characters. Unset: derived from TELEMEND_ADMIN_TOKEN
+   * as HMAC-SHA256(key = admin token, message = "telemend/jwt-signing-key/v1"), so changing the
+   * admin token then signs everyone out.
+   */
+  TELEMEND_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Lifetime of a login token, in seconds. */
+  TELEMEND_TOKEN_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(3600),
+  /** Login attempts allowed per client IP and e-mail address per minute. */
+  TELEMEND_LOGIN_ATTEMPTS_PER_MINUTE: positiveInt.default(5),
+  /** Largest request body accepted, in bytes (larger: 413). */
+  HTTP_BODY_LIMIT_BYTES: positiveInt.default(1048576),
+  /** Longest time to receive a whole request, in milliseconds. */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30000),
+  /** Requests per principal (or per client IP when not signed in) per window; 0 = no limit. */
+  HTTP_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1200),
+  /** Window of HTTP_RATE_LIMIT_MAX, in milliseconds. */
+  HTTP_RATE_LIMIT_WINDOW_MS: positiveInt.default(60000),
+  /** How long a stored Idempotency-Key response is replayed, in seconds. */
+  IDEMPOTENCY_TTL_SECONDS: positiveInt.default(86400),
   /** Entries kept in the rejection log (oldest dropped first). */
   REJECTION_LOG_SIZE: positiveInt.default(10000),
   /** How far in the future a reading's timestamp may be, in milliseconds. */

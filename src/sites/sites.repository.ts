@@ -86,9 +86,14 @@ export class SitesRepository {
     return rows[0]!;
   }
 
-  async list(q: Queryable, query: ListSites): Promise<Page<SiteRow>> {
+  /** `scopeCustomerId` restricts the list to that customer's sites (customer principals). */
+  async list(q: Queryable, query: ListSites, scopeCustomerId?: string): Promise<Page<SiteRow>> {
     const params: unknown[] = [];
     const where: string[] = [];
+    if (scopeCustomerId !== undefined) {
+      params.push(scopeCustomerId);
+      where.push(`s.customer_id = $${params.length}`);
+    }
     if (query.customerId !== undefined) {
       params.push(query.customerId);
       where.push(`s.customer_id = $${params.length}`);

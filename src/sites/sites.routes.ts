@@ -1,7 +1,8 @@
 /** /api/v1/sites — thin handlers: validate (zod), delegate to SitesService, set ETag. */
 import type { AppContext } from '../platform/context.js';
-import type { ZodApp } from '../platform/http/http.types.js';
+import { ALL_ROLES, type ZodApp } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
+import { requestScope } from '../auth/principal.js';
 import { SitesService } from './sites.service.js';
 import {
   createSiteBody,
@@ -12,7 +13,10 @@ import {
   updateSiteBody,
 } from './sites.schemas.js';
 
-const config = { roles: ['admin'] } as const;
+/** Staff who keep site records; agents (front desk) create and correct them too. */
+const write = { roles: ['admin', 'dispatcher', 'agent'] } as const;
+/** Everyone reads; a customer user reads only its own sites. */
+const read = { roles: ALL_ROLES };
 const tags = ['sites'];
 
 export async function sitesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
@@ -20,7 +24,7 @@ export async function sitesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
 
   app.post(
     '/sites',
-    { config, schema: { tags, summary: 'Create a site', body: createSiteBody, response: { 201: siteSchema } } },
+    { config: write, schema: { tags, summary: 'Create a site', body: createSiteBody, response: { 201: siteSchema } } },
     async (request, reply) => {
       const site = await service.create(request.body);
       return reply.status(201).header('etag', etagOf(site.version)).header('location', `/api/v1/sites/${site.id}`).send(site);
@@ -29,15 +33,15 @@ export async function sitesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
 
   app.get(
     '/sites',
-    { config, schema: { tags, summary: 'List sites', querystring: listSitesQuery, response: { 200: sitePage } } },
-    async (request) => service.list(request.query),
+    { config: read, schema: { tags, summary: 'List sites', querystring: listSitesQuery, response: { 200: sitePage } } },
+    async (request) => service.list(request.query, requestScope(request)),
   );
 
   app.get(
     '/sites/:id',
-    { config, schema: { tags, summary: 'Read a site', params: siteIdParams, response: { 200: siteSchema } } },
+    { config: read, schema: { tags, summary: 'Read a site', params: siteIdParams, response: { 200: siteSchema } } },
     async (request, reply) => {
-      const site = await service.get(request.params.id);
+      const site = await service.get(request.params.id, requestScope(request));
       return reply.header('etag', etagOf(site.version)).send(site);
     },
   );
@@ -45,7 +49,7 @@ export async function sitesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
   app.patch(
     '/sites/:id',
     {
-      config,
+      config: write,
       schema: {
         tags,
         summary: 'Update a site',

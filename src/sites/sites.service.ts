@@ -3,6 +3,7 @@ import type { Database } from '../platform/db/database.js';
 import { notFound } from '../platform/errors.js';
 import { checkVersion, invalidField, type Page } from '../platform/http/pagination.js';
 import { CustomersRepository } from '../customers/customers.repository.js';
+import { UNSCOPED, type Scope } from '../auth/principal.js';
 import { SitesRepository, type SiteRow } from './sites.repository.js';
 import type { CreateSite, ListSites, Site, UpdateSite } from './sites.schemas.js';
 
@@ -22,14 +23,15 @@ export class SitesService {
     return toSite(row);
   }
 
-  async get(id: string): Promise<Site> {
+  /** With a customer scope, another customer's site is NOT_FOUND. */
+  async get(id: string, scope: Scope = UNSCOPED): Promise<Site> {
     const row = await this.repo.find(this.db, id);
-    if (!row) throw notFound('site', id);
+    if (!row || (scope.customerId !== undefined && row.customer_id !== scope.customerId)) throw notFound('site', id);
     return toSite(row);
   }
 
-  async list(query: ListSites): Promise<Page<Site>> {
-    const page = await this.repo.list(this.db, query);
+  async list(query: ListSites, scope: Scope = UNSCOPED): Promise<Page<Site>> {
+    const page = await this.repo.list(this.db, query, scope.customerId);
     return { items: page.items.map(toSite), nextCursor: page.nextCursor };
   }
 

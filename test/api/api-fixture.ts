@@ -1,10 +1,10 @@
 /** One in-memory API per test file: PGlite, migrations, two inline equipment models, buildApp(). */
-import { buildApp, type ZodApp } from '../../src/platform/http/app.js';
+import { buildApp, type RouteModule, type ZodApp } from '../../src/platform/http/app.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { openDatabase, type Database } from '../../src/platform/db/database.js';
-import { migrate } from '../../src/platform/db/migrations.js';
+import type { Database } from '../../src/platform/db/database.js';
+import { openTestDatabase } from '../harness/database.js';
 import { ModelRegistry } from '../../src/models/models.registry.js';
 import { equipmentModelFileSchema, type EquipmentModel } from '../../src/models/models.schema.js';
 import { DevicesService } from '../../src/devices/devices.service.js';
@@ -42,7 +42,7 @@ export interface TestApi {
   db: Database;
   devices: DevicesService;
   /** Authenticated request as admin; `headers` may override or drop (undefined) the authorization. */
-  call(method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, headers?: Record<string, string | undefined>): Promise<Reply>;
+  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string | undefined>): Promise<Reply>;
   close(): Promise<void>;
 }
 
@@ -53,14 +53,21 @@ export interface Reply {
   body: any;
 }
 
-export async function startApi(): Promise<TestApi> {
-  const db = await openDatabase({ dataDir: 'memory://' });
-  await migrate(db);
+export interface StartApiOptions {
+  /** Configuration variables on top of the test defaults. */
+  config?: Record<string, string>;
+  /** Extra route modules registered under /api/v1 (test-only routes). */
+  extraRoutes?: readonly RouteModule[];
+}
+
+export async function startApi(options: StartApiOptions = {}): Promise<TestApi> {
+  const db = await openTestDatabase();
   const models = ModelRegistry.of([inlineModel('chiller-x', { faults: 2 }), inlineModel('pump-y', { category: 'pump', faults: 1 })]);
   await models.sync(db);
   const devices = new DevicesService(db);
   const ctx: AppContext = {
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN }),
+    // A high global rate limit: test files make many requests as one principal.
+    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000', ...options.config }),
     logger: createLogger('silent'),
     db,
     models,
@@ -69,7 +76,7 @@ export async function startApi(): Promise<TestApi> {
     telemetry: undefined as never,
     rejections: undefined as never,
   };
-  const app = await buildApp(ctx);
+  const app = await buildApp(ctx, { extraRoutes: options.extraRoutes ?? [] });
   await app.ready();
   return {
     app,
@@ -80,7 +87,7 @@ export async function startApi(): Promise<TestApi> {
       for (const [k, v] of Object.entries({ authorization: `Bearer ${ADMIN_TOKEN}`, ...headers })) if (v !== undefined) merged[k] = v;
       const response = await app.inject({ method, url, headers: merged, ...(body === undefined ? {} : { payload: body as object }) });
       const type = String(response.headers['content-type'] ?? '');
-      return { status: response.statusCode, headers: response.headers, body: type.includes('json') ? response.json() : response.body };
+      return { status: response.statusCode, headers: response.headers, body: type.includes('json') && response.body !== '' ? response.json() : response.body };
     },
     async close() {
       await app.close();

@@ -37,6 +37,14 @@ import { assetsRoutes } from '../../assets/assets.routes.js';
 import { devicesRoutes } from '../../devices/devices.routes.js';
 import { modelsRoutes } from '../../models/models.routes.js';
 import { telemetryRoutes } from '../../ingest/telemetry.routes.js';
+import { contractsRoutes } from '../../contracts/contracts.routes.js';
+import { ticketsRoutes } from '../../tickets/tickets.routes.js';
+import { visitsRoutes } from '../../visits/visits.routes.js';
+import { contactsRoutes } from '../../contacts/contacts.routes.js';
+import { activitiesRoutes } from '../../activities/activities.routes.js';
+import { knowledgeRoutes } from '../../knowledge/knowledge.routes.js';
+import { customFieldsRoutes } from '../../custom-fields/custom-fields.routes.js';
+import { customer360Routes } from '../../customers/customer-360.routes.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
@@ -53,6 +61,14 @@ export const routeModules: readonly RouteModule[] = [
   devicesRoutes,
   modelsRoutes,
   telemetryRoutes,
+  contractsRoutes,
+  ticketsRoutes,
+  visitsRoutes,
+  contactsRoutes,
+  activitiesRoutes,
+  knowledgeRoutes,
+  customFieldsRoutes,
+  customer360Routes,
 ];
 
 export interface BuildAppOptions {

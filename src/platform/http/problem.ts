@@ -17,6 +17,8 @@ export function statusOf(code: ErrorCode): number {
       return 409;
     case 'PRECONDITION_FAILED':
       return 412;
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return 422;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
     case 'RATE_LIMITED':
@@ -76,12 +78,13 @@ export function registerProblemHandler(app: FastifyInstance): void {
 
 function make(code: ErrorCode, detail: string, details?: Record<string, unknown>): Problem {
   const status = statusOf(code);
+  // Details come first so they can never overwrite the problem's own members.
   return {
+    ...details,
     type: `https://telemend.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
     title: code.replaceAll('_', ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()),
     status,
     code,
     detail,
-    ...details,
   };
 }

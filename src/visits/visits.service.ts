@@ -1,0 +1,233 @@
+/**
+ * Visit rules: only open tickets get visits, the technician is a technician (and technicians
+ * change only their own visits), actual start marks the ticket's SLA response, an outcome
+ * completes the visit, labour on a contract with prepaid minutes draws them down in the same
+ * transaction (insufficient → 409, nothing written).
+ */
+import { recordAudit, type Actor } from '../audit/audit.service.js';
+import { ContractsRepository } from '../contracts/contracts.repository.js';
+import { drawDownPrepaid } from '../contracts/contracts.service.js';
+import type { Database, Queryable } from '../platform/db/database.js';
+import { AppError, conflict, notFound } from '../platform/errors.js';
+import { checkVersion, invalidField } from '../platform/http/pagination.js';
+import { systemClock, type Clock } from '../sla/clock.js';
+import { TicketsRepository } from '../tickets/tickets.repository.js';
+import { TicketsService } from '../tickets/tickets.service.js';
+import { VisitsRepository, type LabourRow, type PartRow, type VisitColumns, type VisitRow } from './visits.repository.js';
+import type { AcceptanceInput, CreateVisit, LabourInput, PartInput, UpdateVisit, Visit } from './visits.schemas.js';
+
+export interface VisitCaller {
+  readonly actor: Actor;
+  readonly role?: string;
+  readonly userId?: string;
+  /** Customer users: only visits of their own tickets. */
+  readonly customerId?: string | undefined;
+}
+
+const CLOSED_TICKET = ['resolved', 'closed', 'cancelled'];
+
+export class VisitsService {
+  private readonly repo = new VisitsRepository();
+  private readonly tickets = new TicketsRepository();
+  private readonly contracts = new ContractsRepository();
+  private readonly ticketsService: TicketsService;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.ticketsService = new TicketsService(db, clock);
+  }
+
+  async create(ticketId: string, input: CreateVisit, caller: VisitCaller): Promise<Visit> {
+    const now = this.clock.now();
+    return this.change(async (tx) => {
+      const ticket = await this.tickets.find(tx, ticketId, { lock: true });
+      if (!ticket) throw notFound('ticket', ticketId);
+      if (CLOSED_TICKET.includes(ticket.status)) throw conflict(`A ${ticket.status} ticket cannot get a new visit`, { ticketStatus: ticket.status });
+      if (!(await this.tickets.isTechnician(tx, input.technicianId))) throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
+      const id = await this.repo.insert(tx, { ticketId, technicianId: input.technicianId, plannedStart: input.plannedStart, plannedEnd: input.plannedEnd, notes: input.notes ?? null, now });
+      await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'create', changes: { ticketId, ...input } });
+      return id;
+    });
+  }
+
+  async get(id: string, caller: VisitCaller): Promise<Visit> {
+    const row = await this.repo.find(this.db, id);
+    if (!row || !(await this.mayRead(this.db, row.ticket_id, caller))) throw notFound('visit', id);
+    return (await this.hydrate(this.db, [row]))[0]!;
+  }
+
+  async listByTicket(ticketId: string, caller: VisitCaller): Promise<Visit[]> {
+    if (!(await this.mayRead(this.db, ticketId, caller))) throw notFound('ticket', ticketId);
+    return this.hydrate(this.db, await this.repo.listByTicket(this.db, ticketId));
+  }
+
+  async update(id: string, patch: UpdateVisit, caller: VisitCaller, ifMatch?: '*' | number[]): Promise<Visit> {
+    const now = this.clock.now();
+    return this.change(async (tx) => {
+      const current = await this.ownVisit(tx, id, caller);
+      checkVersion(ifMatch, current.version, `visit ${id}`);
+      if (Object.values(patch).every((v) => v === undefined)) return id;
+      if (patch.technicianId !== undefined && patch.technicianId !== current.technician_id) {
+        if (caller.role === 'technician') throw new AppError('FORBIDDEN', 'Technicians cannot hand a visit to someone else');
+        if (!(await this.tickets.isTechnician(tx, patch.technicianId))) throw invalidField('body.technicianId', `${patch.technicianId} is not an active technician`);
+      }
+      const next = mergeVisit(current, patch, now);
+      if (current.status === 'cancelled' && Object.values(patch).some((v) => v !== undefined)) throw conflict('A cancelled visit cannot change', { visitStatus: 'cancelled' });
+      if (patch.status === 'cancelled' && current.actual_start) throw conflict('A visit that has started cannot be cancelled; record its outcome', { visitStatus: current.status });
+      await this.repo.update(tx, id, next);
+      if (next.actual_start && !current.actual_start) await this.ticketsService.markResponded(tx, current.ticket_id, next.actual_start);
+      await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'update', changes: patch });
+      return id;
+    });
+  }
+
+  /** Records labour; on a contract with prepaid minutes, draws them down in the same transaction. */
+  async addLabour(id: string, input: LabourInput, caller: VisitCaller): Promise<Visit> {
+    const now = this.clock.now();
+    return this.change(async (tx) => {
+      const visit = await this.ownVisit(tx, id, caller);
+      if (visit.status === 'cancelled') throw conflict('A cancelled visit cannot get labour', { visitStatus: 'cancelled' });
+      const labourId = await this.repo.addLabour(tx, id, input, now, caller.actor);
+      const ticket = (await this.tickets.find(tx, visit.ticket_id))!;
+      const contract = ticket.contract_id ? await this.contracts.find(tx, ticket.contract_id) : undefined;
+      if (contract && contract.prepaid_minutes_purchased > 0) {
+        await drawDownPrepaid(tx, this.contracts, contract.id, input.minutes, {
+          actor: caller.actor,
+          at: now,
+          reason: `labour on ${ticket.number}`,
+          ticketId: ticket.id,
+          visitId: id,
+          labourEntryId: labourId,
+        });
+        await this.repo.setLabourPrepaid(tx, labourId, input.minutes);
+      }
+      await this.repo.update(tx, id, { updated_at: now });
+      await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'labour', changes: { labourEntryId: labourId, ...input } });
+      return id;
+    });
+  }
+
+  async addPart(id: string, input: PartInput, caller: VisitCaller): Promise<Visit> {
+    const now = this.clock.now();
+    return this.change(async (tx) => {
+      const visit = await this.ownVisit(tx, id, caller);
+      if (visit.status === 'cancelled') throw conflict('A cancelled visit cannot get parts', { visitStatus: 'cancelled' });
+      await this.repo.addPart(tx, id, input, now, caller.actor);
+      await this.repo.update(tx, id, { updated_at: now });
+      await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'part', changes: { ...input } });
+      return id;
+    });
+  }
+
+  async accept(id: string, input: AcceptanceInput, caller: VisitCaller): Promise<Visit> {
+    const now = this.clock.now();
+    return this.change(async (tx) => {
+      const visit = await this.ownVisit(tx, id, caller);
+      if (!visit.actual_start || visit.status === 'cancelled') throw conflict('Only a visit that took place can be accepted', { visitStatus: visit.status });
+      await this.repo.update(tx, id, {
+        acceptance_name: input.name,
+        acceptance_confirmation: input.confirmation ?? null,
+        acceptance_signature: input.signature ?? null,
+        accepted_at: now,
+        updated_at: now,
+      });
+      await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'acceptance', changes: { name: input.name, signed: !!input.signature } });
+      return id;
+    });
+  }
+
+  /** Runs one change in a transaction and answers the visit as committed. */
+  private async change(fn: (tx: Queryable) => Promise<string>): Promise<Visit> {
+    const id = await this.db.transaction(fn);
+    return (await this.hydrate(this.db, [(await this.repo.find(this.db, id))!]))[0]!;
+  }
+
+  /** The visit, locked; technicians may only touch their own. */
+  private async ownVisit(tx: Queryable, id: string, caller: VisitCaller): Promise<VisitRow> {
+    const visit = await this.repo.find(tx, id, { lock: true });
+    if (!visit) throw notFound('visit', id);
+    if (caller.role === 'technician' && visit.technician_id !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only change their own visits');
+    return visit;
+  }
+
+  private async mayRead(q: Queryable, ticketId: string, caller: VisitCaller): Promise<boolean> {
+    const ticket = await this.tickets.find(q, ticketId);
+    return !!ticket && (!caller.customerId || ticket.customer_id === caller.customerId);
+  }
+
+  private async hydrate(q: Queryable, rows: VisitRow[]): Promise<Visit[]> {
+    const ids = rows.map((r) => r.id);
+    const [labour, parts] = await Promise.all([this.repo.labour(q, ids), this.repo.parts(q, ids)]);
+    return rows.map((row) => toVisit(row, labour.filter((l) => l.visit_id === row.id), parts.filter((p) => p.visit_id === row.id)));
+  }
+}
+
+/** Column changes of a PATCH, with the derived status: started → in_progress, outcome → completed. */
+export function mergeVisit(current: VisitRow, patch: UpdateVisit, now: Date): VisitColumns {
+  const at = (v: string | null | undefined, fallback: Date | null) => (v === undefined ? fallback : v === null ? null : new Date(v));
+  const plannedStart = at(patch.plannedStart, current.planned_start)!;
+  const plannedEnd = at(patch.plannedEnd, current.planned_end)!;
+  if (plannedEnd <= plannedStart) throw invalidField('body.plannedEnd', 'plannedEnd must be after plannedStart');
+  const outcome = patch.outcome === undefined ? current.outcome : patch.outcome;
+  const actualStart = at(patch.actualStart, current.actual_start);
+  let actualEnd = at(patch.actualEnd, current.actual_end);
+  if (outcome && !actualStart) throw invalidField('body.actualStart', 'a visit needs an actualStart before it gets an outcome');
+  if (outcome && !actualEnd) actualEnd = now;
+  if (actualEnd && !actualStart) throw invalidField('body.actualStart', 'actualEnd needs an actualStart');
+  if (actualStart && actualEnd && actualEnd < actualStart) throw invalidField('body.actualEnd', 'actualEnd must not be before actualStart');
+  const status = patch.status ?? (current.status === 'cancelled' ? 'cancelled' : outcome ? 'completed' : actualStart ? 'in_progress' : 'planned');
+  return {
+    technician_id: patch.technicianId ?? current.technician_id,
+    planned_start: plannedStart,
+    planned_end: plannedEnd,
+    actual_start: actualStart,
+    actual_end: actualEnd,
+    outcome,
+    notes: patch.notes === undefined ? current.notes : patch.notes,
+    status,
+    updated_at: now,
+  };
+}
+
+function toVisit(row: VisitRow, labour: LabourRow[], parts: PartRow[]): Visit {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: row.id,
+    ticketId: row.ticket_id,
+    technicianId: row.technician_id,
+    status: row.status,
+    plannedStart: row.planned_start.toISOString(),
+    plannedEnd: row.planned_end.toISOString(),
+    actualStart: iso(row.actual_start),
+    actualEnd: iso(row.actual_end),
+    outcome: row.outcome,
+    firstTimeFix: row.first_time_fix,
+    notes: row.notes,
+    labour: labour.map((l) => ({
+      id: l.id,
+      minutes: l.minutes,
+      skill: l.skill,
+      overtime: l.overtime,
+      description: l.description,
+      prepaidMinutes: l.prepaid_minutes,
+      recordedAt: l.recorded_at.toISOString(),
+    })),
+    parts: parts.map((p) => ({
+      id: p.id,
+      sku: p.sku,
+      description: p.description,
+      quantity: Number(p.quantity),
+      unitPrice: p.unit_price === null ? null : Number(p.unit_price),
+      recordedAt: p.recorded_at.toISOString(),
+    })),
+    labourMinutes: labour.reduce((sum, l) => sum + l.minutes, 0),
+    acceptance: row.accepted_at
+      ? { name: row.acceptance_name!, confirmation: row.acceptance_confirmation, signature: row.acceptance_signature, at: row.accepted_at.toISOString() }
+      : null,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
