@@ -23,11 +23,12 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '20' },
     window: { type: 'string', default: '16' },
+    profile: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run bench:ingest -- [--devices 200] [--seconds 20] [--window 16]\n');
+  process.stdout.write('Usage: npm run bench:ingest -- [--devices 200] [--seconds 20] [--window 16] [--profile <dir>]\n');
   process.exit(0);
 }
 const DEVICES = Number(values.devices);
@@ -41,8 +42,8 @@ async function peakRssMb(pid: number): Promise<number> {
   return Math.round(kb / 1024);
 }
 
-function spawnNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+function spawnNode(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout?.resume();
   return child;
 }
@@ -113,7 +114,9 @@ async function main(): Promise<void> {
       MQTT_CONNECTIONS_PER_MINUTE: String(DEVICES * 10),
     };
     const api = `http://127.0.0.1:${env.PORT}`;
-    const platform = spawnNode(['src/main.ts'], env);
+    // --profile <dir> writes a V8 CPU profile of the platform process there.
+    const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const platform = spawnNode(['src/main.ts'], env, [...nodeFlags, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [])]);
     await waitFor(async () => (await fetch(`${api}/health`)).ok, 'telemend', 60_000);
     const call = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
       const res = await fetch(`${api}/api/v1${url}`, {

@@ -32,7 +32,7 @@ export async function telemetryRoutes(app: ZodApp, ctx: AppContext): Promise<voi
   app.get(
     '/assets/:id/telemetry',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ['admin', 'dispatcher', 'technician'] },
       schema: {
         tags: ['telemetry'],
         summary: "An asset's telemetry, downsampled (mean, min, max per bucket)",
@@ -75,7 +75,7 @@ export async function telemetryRoutes(app: ZodApp, ctx: AppContext): Promise<voi
   app.get(
     '/rejections',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ['admin', 'dispatcher'] },
       schema: {
         tags: ['telemetry'],
         summary: 'Refused device publishes, newest first',
@@ -89,7 +89,7 @@ export async function telemetryRoutes(app: ZodApp, ctx: AppContext): Promise<voi
   app.get(
     '/rejections/counts',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ['admin', 'dispatcher'] },
       schema: {
         tags: ['telemetry'],
         summary: 'Refused publishes counted per reason, overall or for one device',
