@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Several suites mostly wait (outages, restarts): more workers than cores keeps the run short.
+    maxWorkers: 4,
   },
 });

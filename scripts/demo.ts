@@ -11,7 +11,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { provisionDemoFleet } from './demo-fleet.js';
 
 const HELP = `Usage: npm run demo -- [options]
 
@@ -71,7 +70,7 @@ function run(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv =
   let tail = '';
   child.stderr?.on('data', (d: Buffer) => (tail = (tail + d).slice(-2000)));
   child.once('exit', (code, signal) => {
-    if (!shuttingDown) say(`${name} exited (${code ?? signal})${tail ? `:\n${tail}` : ''}`);
+    if (!shuttingDown && code !== 0) say(`${name} exited (${code ?? signal})${tail ? `:\n${tail}` : ''}`);
   });
   children.push({ name, child });
   return child;
@@ -161,8 +160,7 @@ async function main(): Promise<void> {
 
   const api = `http://127.0.0.1:${PORT}`;
   if (await portOpen('127.0.0.1', Number(PORT))) throw new Error(`port ${PORT} is taken: stop what runs there or set PORT`);
-  say('starting the platform (role all)');
-  run('platform', process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const platformEnv = {
     ...process.env,
     TELEMEND_ADMIN_TOKEN: adminToken,
     REDIS_URL,
@@ -171,24 +169,42 @@ async function main(): Promise<void> {
     MQTT_PORT,
     DATA_DIR: path.join(state, 'data'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  }, true);
-  await waitUntil(async () => (await fetch(`${api}/health`)).ok, 'the platform');
+  };
 
+  // The demo company is seeded once (before the platform starts: the embedded database takes
+  // one process at a time); later runs reuse it and its device credentials.
   const fleetFile = path.join(state, 'fleet.json');
-  const fleet = await provisionDemoFleet({ api, adminToken, devices: deviceCount, fleetFile, log: say });
-  say(`fleet of ${fleet.length} devices in ${path.relative(root, fleetFile)}`);
+  if (!existsSync(fleetFile)) {
+    const passwordFile = path.join(state, 'demo-password');
+    const password = existsSync(passwordFile) ? (await readFile(passwordFile, 'utf8')).trim() : `Demo-${randomBytes(6).toString('hex')}`;
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+    say(`seeding the demo company (${deviceCount} connected assets)`);
+    const seed = run('seed', process.execPath, ['--import', 'tsx', 'src/seed/cli.ts', '--assets', String(deviceCount), '--fleet', fleetFile, '--password', password], platformEnv, true);
+    const code = await new Promise<number | null>((resolve) => seed.once('exit', resolve));
+    if (code !== 0) throw new Error(`seeding failed (exit ${code}); run 'npm run demo -- --reset' to start over`);
+  } else {
+    say('reusing the demo company seeded earlier (npm run demo -- --reset starts over)');
+  }
+  const fleet = JSON.parse(await readFile(fleetFile, 'utf8')) as { deviceId: string; assetId: string }[];
 
-  run('simulator', process.execPath, ['--import', 'tsx', 'simulators/fleet.ts', '--fleet', fleetFile, '--count', String(deviceCount), '--speed', opts.speed!, '--mqtt-url', `mqtt://127.0.0.1:${MQTT_PORT}`, '--qos', '1'], process.env, true);
+  say('starting the platform (role all)');
+  run('platform', process.execPath, ['--import', 'tsx', 'src/main.ts'], platformEnv, true);
+  await waitUntil(async () => (await fetch(`${api}/health`)).ok, 'the platform');
+  say(`simulating ${Math.min(deviceCount, fleet.length)} devices from ${path.relative(root, fleetFile)}`);
+
+  run('simulator', process.execPath, ['--import', 'tsx', 'simulators/fleet.ts', '--fleet', fleetFile, '--count', String(Math.min(deviceCount, fleet.length)), '--speed', opts.speed!, '--mqtt-url', `mqtt://127.0.0.1:${MQTT_PORT}`, '--qos', '1'], process.env, true);
 
   process.stdout.write(`
   Telemend demo is running.
     API          ${api}/api/v1        OpenAPI docs  ${api}/docs
     Admin token  ${adminToken}   (also in .telemend/admin-token)
+    Demo users   printed by the seed above; password in .telemend/demo-password
     MQTT         mqtt://127.0.0.1:${MQTT_PORT}   (device credentials in .telemend/fleet.json)
 
     Try:
       curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/assets?limit=5
       curl -H "Authorization: Bearer ${adminToken}" "${api}/api/v1/assets/${fleet[0]!.assetId}/telemetry"
+      curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/tickets?limit=5
       curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/rejections/counts
 
   Ctrl-C stops everything.

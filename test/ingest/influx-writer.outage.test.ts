@@ -1,5 +1,5 @@
 /**
- * An InfluxDB outage of a minute loses nothing: readings stay in the journal while the writer
+ * An InfluxDB outage loses nothing: readings stay in the journal while the writer
  * retries with backoff, and every one of them is in InfluxDB once it is back (exact count).
  * Runs its own influxd, stopped and restarted on the same port and data folder.
  */
@@ -8,7 +8,8 @@ import { startInflux, waitFor, type TestServer } from '../harness/servers.js';
 import { json, testDevice } from './ingest-fixtures.js';
 import { startPipeline, type Pipeline } from './ingest-setup.js';
 
-const OUTAGE_MS = 60_000;
+// The full 60 s outage through MQTT is test/e2e/influx-outage.test.ts; here 20 s, with a writer restart in it.
+const OUTAGE_MS = 20_000;
 let influxd: TestServer;
 let p: Pipeline;
 
@@ -21,7 +22,7 @@ afterAll(async () => {
   await influxd?.destroy();
 });
 
-it('writes every reading journaled during a 60 s InfluxDB outage, and survives a writer restart in it', { timeout: 180_000 }, async () => {
+it('writes every reading journaled during a 20 s InfluxDB outage, and survives a writer restart in it', { timeout: 180_000 }, async () => {
   const device = testDevice();
   const base = Date.now() - 3_600_000;
   let n = 0;
