@@ -4,6 +4,8 @@ import { ALL_ROLES, type ZodApp } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
 import { requestScope } from '../auth/principal.js';
 import { AssetsService } from './assets.service.js';
+import { AssetHistoryService } from './asset-history.service.js';
+import { assetHistoryQuery, assetHistorySchema } from './assets.schemas.js';
 import {
   createAssetBody,
   assetIdParams,
@@ -22,6 +24,23 @@ const tags = ['assets'];
 
 export async function assetsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
   const service = new AssetsService(ctx.db, ctx.models);
+  const history = new AssetHistoryService(ctx.db, service);
+
+  app.get(
+    '/assets/:id/history',
+    {
+      config: { roles: ['admin', 'dispatcher', 'technician', 'agent'] },
+      schema: {
+        tags,
+        summary: "The asset's history, newest first",
+        description: 'Installation, warranty, devices, tickets and their status changes, visits, activities and audited changes. Page back with `before=<nextBefore>`.',
+        params: assetIdParams,
+        querystring: assetHistoryQuery,
+        response: { 200: assetHistorySchema },
+      },
+    },
+    async (request) => history.history(request.params.id, request.query, requestScope(request)),
+  );
 
   app.post(
     '/assets',

@@ -69,3 +69,20 @@ export const listAssetsQuery = withCustomFilters({
 export type ListAssets = z.infer<typeof listAssetsQuery>;
 
 export const assetPage = pageSchema(assetSchema);
+
+export const assetHistoryQuery = z.object({
+  before: z.iso.datetime({ offset: true }).optional().describe('Only events before this time (nextBefore of the previous page)'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const assetHistorySchema = z.object({
+  items: z.array(
+    z.object({
+      at: z.string(),
+      kind: z.string(),
+      title: z.string(),
+      ref: z.object({ type: z.string(), id: z.string() }).nullable(),
+    }),
+  ),
+  nextBefore: z.string().nullable(),
+});
