@@ -1,4 +1,5 @@
 /** SQL for activities (with the author's name). Methods take the Queryable to run on. */
+import { patchSet } from '../platform/db/patch-set.js';
 import type { Actor } from '../audit/audit.service.js';
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
@@ -98,15 +99,8 @@ export class ActivitiesRepository {
   }
 
   async update(q: Queryable, id: string, patch: UpdateActivity): Promise<ActivityRow> {
-    const params: unknown[] = [id];
-    const sets: string[] = [];
-    for (const [field, column] of Object.entries(UPDATABLE)) {
-      const value = patch[field as keyof UpdateActivity];
-      if (value === undefined) continue;
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    }
-    await q.query(`UPDATE activities SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1`, params);
+    const { set, params } = patchSet(patch, UPDATABLE);
+    await q.query(`UPDATE activities SET ${set} WHERE id = $1`, [id, ...params]);
     return (await this.find(q, id))!;
   }
 

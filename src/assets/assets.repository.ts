@@ -1,4 +1,5 @@
 /** SQL for assets (joined with their site for the customer id). Methods take the Queryable to run on. */
+import { patchSet } from '../platform/db/patch-set.js';
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
 import type { CustomValues } from '../custom-fields/custom-fields.schemas.js';
@@ -63,19 +64,8 @@ export class AssetsRepository {
 
   /** Applies the fields present in `patch`, bumps version and updated_at. */
   async update(q: Queryable, id: string, patch: UpdateAsset, custom?: CustomValues): Promise<AssetRow> {
-    const params: unknown[] = [id];
-    const sets: string[] = [];
-    for (const [field, column] of Object.entries(UPDATABLE)) {
-      const value = patch[field as keyof typeof UPDATABLE];
-      if (value === undefined) continue;
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    }
-    if (custom !== undefined) {
-      params.push(JSON.stringify(custom));
-      sets.push(`custom = $${params.length}`);
-    }
-    await q.query(`UPDATE assets SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1`, params);
+    const { set, params } = patchSet({ ...patch, custom }, { ...UPDATABLE, custom: 'custom' }, { json: new Set(['custom']) });
+    await q.query(`UPDATE assets SET ${set} WHERE id = $1`, [id, ...params]);
     return (await this.find(q, id))!;
   }
 

@@ -1,4 +1,5 @@
 /** SQL for contacts. Methods take the Queryable to run on, so a service can compose a transaction. */
+import { patchSet } from '../platform/db/patch-set.js';
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, likePattern, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
 import type { CustomValues } from '../custom-fields/custom-fields.schemas.js';
@@ -82,19 +83,8 @@ export class ContactsRepository {
   }
 
   async update(q: Queryable, id: string, patch: UpdateContact, custom: CustomValues | undefined): Promise<ContactRow> {
-    const params: unknown[] = [id];
-    const sets: string[] = [];
-    for (const [field, column] of Object.entries(UPDATABLE)) {
-      const value = patch[field as keyof typeof UPDATABLE];
-      if (value === undefined) continue;
-      params.push(JSON_COLUMNS.has(column) ? JSON.stringify(value) : value);
-      sets.push(`${column} = $${params.length}`);
-    }
-    if (custom !== undefined) {
-      params.push(JSON.stringify(custom));
-      sets.push(`custom = $${params.length}`);
-    }
-    await q.query(`UPDATE contacts SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1`, params);
+    const { set, params } = patchSet({ ...patch, custom }, { ...UPDATABLE, custom: 'custom' }, { json: new Set([...JSON_COLUMNS, 'custom']) });
+    await q.query(`UPDATE contacts SET ${set} WHERE id = $1`, [id, ...params]);
     return (await this.find(q, id))!;
   }
 

@@ -1,4 +1,5 @@
 /** SQL for custom field definitions. Methods take the Queryable to run on. */
+import { patchSet } from '../platform/db/patch-set.js';
 import type { Queryable } from '../platform/db/database.js';
 import type { CreateCustomField, CustomEntity, CustomFieldType, UpdateCustomField } from './custom-fields.schemas.js';
 
@@ -63,18 +64,8 @@ export class CustomFieldsRepository {
   }
 
   async update(q: Queryable, id: string, patch: UpdateCustomField): Promise<CustomFieldRow> {
-    const params: unknown[] = [id];
-    const sets: string[] = [];
-    for (const [field, column] of Object.entries(UPDATABLE)) {
-      const value = patch[field as keyof UpdateCustomField];
-      if (value === undefined) continue;
-      params.push(field === 'options' ? JSON.stringify(value) : value);
-      sets.push(`${column} = $${params.length}`);
-    }
-    const { rows } = await q.query<CustomFieldRow>(
-      `UPDATE custom_field_definitions SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
-      params,
-    );
+    const { set, params } = patchSet(patch, UPDATABLE, { json: new Set([UPDATABLE.options]) });
+    const { rows } = await q.query<CustomFieldRow>(`UPDATE custom_field_definitions SET ${set} WHERE id = $1 RETURNING ${COLUMNS}`, [id, ...params]);
     return rows[0]!;
   }
 

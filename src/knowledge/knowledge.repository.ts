@@ -4,6 +4,7 @@
  * websearch_to_tsquery (never a syntax error on user input), ranked by ts_rank, and only the
  * returned page gets ts_headline (the costly part).
  */
+import { patchSet } from '../platform/db/patch-set.js';
 import type { Actor } from '../audit/audit.service.js';
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
@@ -96,20 +97,9 @@ export class KnowledgeRepository {
   }
 
   async update(q: Queryable, id: string, patch: UpdateArticle): Promise<ArticleRow> {
-    const params: unknown[] = [id];
-    const sets: string[] = [];
-    for (const [field, column] of Object.entries(UPDATABLE)) {
-      const value = patch[field as keyof UpdateArticle];
-      if (value === undefined) continue;
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    }
-    if (patch.status === 'published') sets.push('published_at = COALESCE(published_at, now())');
-    const { rows } = await q.query<ArticleRow>(
-      `UPDATE knowledge_articles SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1
-       RETURNING ${COLUMNS.replaceAll('k.', '')}`,
-      params,
-    );
+    const extra = patch.status === 'published' ? ['published_at = COALESCE(published_at, now())'] : [];
+    const { set, params } = patchSet(patch, UPDATABLE, { extra });
+    const { rows } = await q.query<ArticleRow>(`UPDATE knowledge_articles SET ${set} WHERE id = $1 RETURNING ${COLUMNS.replaceAll('k.', '')}`, [id, ...params]);
     return rows[0]!;
   }
 

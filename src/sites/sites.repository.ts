@@ -1,4 +1,5 @@
 /** SQL for sites. Methods take the Queryable to run on, so a service can compose a transaction. */
+import { patchSet } from '../platform/db/patch-set.js';
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, likePattern, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
 import type { CreateSite, ListSites, UpdateSite } from './sites.schemas.js';
@@ -71,18 +72,8 @@ export class SitesRepository {
 
   /** Applies the fields present in `patch`, bumps version and updated_at. */
   async update(q: Queryable, id: string, patch: UpdateSite): Promise<SiteRow> {
-    const params: unknown[] = [id];
-    const sets: string[] = [];
-    for (const [field, column] of Object.entries(UPDATABLE)) {
-      const value = patch[field as keyof UpdateSite];
-      if (value === undefined) continue;
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    }
-    const { rows } = await q.query<SiteRow>(
-      `UPDATE sites SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1 ${RETURNING}`,
-      params,
-    );
+    const { set, params } = patchSet(patch, UPDATABLE);
+    const { rows } = await q.query<SiteRow>(`UPDATE sites SET ${set} WHERE id = $1 ${RETURNING}`, [id, ...params]);
     return rows[0]!;
   }
 
