@@ -4,7 +4,9 @@
  * journal, InfluxDB writer), each in its own process, with redis-server and influxd started on
  * free ports on this machine. Prints accepted readings/s (5 metrics each), the time for the
  * last reading to reach InfluxDB, publish→written latency percentiles from a probe device,
- * peak RSS, and the ratio to plain Aedes.
+ * RSS idle and at peak, and the ratio to plain Aedes. A third run paces Telemend at half the
+ * rate it reached (each device publishing at a fixed interval) and reports the probe's
+ * latency there: at saturation latency is only queueing.
  *
  *   npm run bench:ingest -- [--devices 200] [--seconds 20] [--window 16]
  */
@@ -36,11 +38,13 @@ const SECONDS = Number(values.seconds);
 const WINDOW = Number(values.window);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-async function peakRssMb(pid: number): Promise<number> {
+async function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
 }
+const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
+const currentRssMb = (pid: number) => statusMb(pid, 'VmRSS');
 
 function spawnNode(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
     }, 'plain aedes');
     const names = ['m1', 'm2', 'm3', 'm4', 'm5'];
     const plainDevices: LoadDevice[] = Array.from({ length: DEVICES }, (_, i) => ({ username: `p${i}`, password: 'x', topic: `devices/p${i}/telemetry` }));
-    log('run 1/2: plain Aedes');
+    log('run 1/3: plain Aedes');
     const plainResult = await runLoad({
       port: plainPort,
       devices: plainDevices,
@@ -147,29 +151,44 @@ async function main(): Promise<void> {
     const probe = provisioned.pop()!;
     const devices: LoadDevice[] = provisioned.map((d) => ({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` }));
 
+    const idleRss = await currentRssMb(platform.pid!);
+
     // The probe publishes one reading every 50 ms stamped with the wall clock; a poller finds
     // when each one is in InfluxDB.
     const probeClient = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: probe.deviceId, password: probe.token, clientId: probe.deviceId });
-    const latencies: number[] = [];
-    let probing = true;
-    let lastSeen = 0;
-    const prober = setInterval(() => {
-      if (probing) probeClient.publish(`devices/${probe.deviceId}/telemetry`, reading(metricNames, metricValues, Date.now()), { qos: 1 });
-    }, 50);
-    const poll = (async () => {
-      while (probing) {
-        const rows = await influxQuery(influx.url, 'bench', `SELECT "${metricNames[0]}" FROM telemetry WHERE device = '${probe.deviceId}' AND time > ${lastSeen}ms`).catch(() => []);
-        const now = Date.now();
-        for (const row of rows) {
-          const ts = row[0] as number;
-          latencies.push(now - ts);
-          lastSeen = Math.max(lastSeen, ts);
+    const startProbe = () => {
+      const latencies: number[] = [];
+      let probing = true;
+      let lastSeen = Date.now() - 1;
+      const prober = setInterval(() => {
+        if (probing) probeClient.publish(`devices/${probe.deviceId}/telemetry`, reading(metricNames, metricValues, Date.now()), { qos: 1 });
+      }, 50);
+      const poll = (async () => {
+        while (probing) {
+          const rows = await influxQuery(influx.url, 'bench', `SELECT "${metricNames[0]}" FROM telemetry WHERE device = '${probe.deviceId}' AND time > ${lastSeen}ms`).catch(() => []);
+          const now = Date.now();
+          for (const row of rows) {
+            const ts = row[0] as number;
+            latencies.push(now - ts);
+            lastSeen = Math.max(lastSeen, ts);
+          }
+          await new Promise((r) => setTimeout(r, 10));
         }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+      })();
+      return async () => {
+        probing = false;
+        clearInterval(prober);
+        await poll;
+        return latencies.sort((a, b) => a - b);
+      };
+    };
+    const count = async () => {
+      const rows = await influxQuery(influx.url, 'bench', `SELECT count("${metricNames[0]}") FROM telemetry WHERE device != '${probe.deviceId}'`).catch(() => []);
+      return (rows[0]?.[1] as number | undefined) ?? 0;
+    };
 
-    log('run 2/2: Telemend (auth + validation + journal + InfluxDB)');
+    log('run 2/3: Telemend at full load (auth + validation + journal + InfluxDB)');
+    let stopProbe = startProbe();
     const started = Date.now();
     const result = await runLoad({
       port: Number(env.MQTT_PORT),
@@ -180,23 +199,33 @@ async function main(): Promise<void> {
       onTick: (a) => log(`  telemend: ${a} acknowledged`),
     });
     if (result.refused) throw new Error(`${result.refused} devices refused`);
-    const count = async () => {
-      const rows = await influxQuery(influx.url, 'bench', `SELECT count("${metricNames[0]}") FROM telemetry WHERE device != '${probe.deviceId}'`).catch(() => []);
-      return (rows[0]?.[1] as number | undefined) ?? 0;
-    };
     await waitFor(async () => (await count()) >= result.acked, 'all acknowledged readings in InfluxDB', 300_000);
     const drainedMs = Date.now() - started - result.elapsedMs;
-    probing = false;
-    clearInterval(prober);
-    await poll;
+    const latencies = await stopProbe();
+    const written = await count();
+
+    // At saturation the latency is queueing; at half the measured rate it is the pipeline's own.
+    const paced = Math.round((result.acked / (result.elapsedMs / 1000)) * 0.5);
+    log(`run 3/3: Telemend at ${paced} readings/s (50% of the above), ${(DEVICES / paced * 1000).toFixed(1)} ms between publishes of a device`);
+    stopProbe = startProbe();
+    const paced0 = await count();
+    const pacedResult = await runLoad({
+      port: Number(env.MQTT_PORT),
+      devices,
+      window: WINDOW,
+      durationMs: SECONDS * 1000,
+      rate: paced,
+      payload: (_i, n) => reading(metricNames, metricValues, base + 10_000_000 + n), // after run 2's timestamps
+      onTick: (a) => log(`  telemend paced: ${a} acknowledged`),
+    });
+    await waitFor(async () => (await count()) - paced0 >= pacedResult.acked, 'all paced readings in InfluxDB', 300_000);
+    const pacedLatencies = await stopProbe();
     await probeClient.endAsync();
     const rss = await peakRssMb(platform.pid!);
-    const written = await count();
     await stopChild(platform);
 
     const rate = result.acked / (result.elapsedMs / 1000);
     const sustained = written / ((result.elapsedMs + drainedMs) / 1000);
-    latencies.sort((a, b) => a - b);
     const table = [
       ['', 'plain Aedes', 'Telemend'],
       ['devices (QoS 1)', String(plainResult.connected), String(result.connected)],
@@ -204,7 +233,10 @@ async function main(): Promise<void> {
       ['written to InfluxDB', '-', `${written} of ${result.acked} acknowledged`],
       ['last reading written after load', '-', `${(drainedMs / 1000).toFixed(2)} s`],
       ['sustained readings/s (acked → written)', '-', sustained.toFixed(0)],
-      ['publish→written p50 / p99 (probe, ±10 ms poll)', '-', `${percentile(latencies, 50)} ms / ${percentile(latencies, 99)} ms (n=${latencies.length})`],
+      ['publish→written p50 / p99 at full load (probe, ±10 ms poll)', '-', `${percentile(latencies, 50)} ms / ${percentile(latencies, 99)} ms (n=${latencies.length})`],
+      [`paced run: readings/s (${pacedResult.skipped} skipped, window full)`, '-', `${(pacedResult.acked / (pacedResult.elapsedMs / 1000)).toFixed(0)} of ${paced} asked`],
+      ['publish→written p50 / p99 at the paced rate', '-', `${percentile(pacedLatencies, 50)} ms / ${percentile(pacedLatencies, 99)} ms (n=${pacedLatencies.length})`],
+      ['RSS idle (after provisioning, before load)', '-', `${idleRss} MB`],
       ['peak RSS', `${plainRss} MB`, `${rss} MB`],
       ['ratio to plain Aedes', '1.00', (rate / plainRate).toFixed(2)],
     ];

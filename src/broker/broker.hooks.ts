@@ -20,7 +20,7 @@
 import type { Client, ConnectPacket, PublishPacket, Subscription, AedesPublishPacket, AuthenticateError } from 'aedes';
 import { z } from 'zod';
 import type { DeviceAuthenticator, DeviceIdentity } from '../devices/devices.types.js';
-import type { IngestChannel, TelemetryIngest } from '../ingest/ingest.types.js';
+import type { IngestResult, TelemetryIngest } from '../ingest/ingest.types.js';
 import type { Logger } from '../platform/logger.js';
 import type { ResolvedBrokerOptions } from './broker.options.js';
 import type { BrokerCounters, ConnectRefusal, ThrottledLog } from './broker.stats.js';
@@ -75,7 +75,9 @@ function toBuffer(payload: string | Buffer): Buffer {
 export class BrokerHooks {
   private readonly connects = new WeakMap<Client, ConnectInfo>();
   private readonly sessions = new WeakMap<Client, Session>();
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** ingest.accept() calls not yet settled, and who waits for none to be left. */
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: HookDeps) {}
 
@@ -85,11 +87,11 @@ export class BrokerHooks {
 
   /** Resolves once every ingest.accept() started so far has settled. */
   async settleInflight(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    while (this.inflight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   get inflightCount(): number {
-    return this.inflight.size;
+    return this.inflight;
   }
 
   readonly preConnect = (client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void): void => {
@@ -204,14 +206,36 @@ export class BrokerHooks {
     if (decision.channel === 'status') return process.nextTick(callback, null);
     // Readings are not retained: the retained store is for `status`.
     packet.retain = false;
-    // The callback is called synchronously here (aedes writes the PUBACK inside it), and the
-    // tracked promise settles only afterwards: when stop() sees no accept() in flight, every
-    // PUBACK owed has already been handed to its socket.
-    this.track(
-      this.accept(session.identity, decision.channel, payload).then(
-        () => this.invoke(callback, null),
-        () => this.invoke(callback, new Error('journal unavailable')),
-      ),
+    // The callback is called synchronously in the settlement handlers (aedes writes the PUBACK
+    // inside it) and the in-flight count drops only afterwards: when stop() sees nothing in
+    // flight, every PUBACK owed has already been handed to its socket. A counter rather than
+    // a set of promises: this runs for every reading.
+    // ingest.accept resolves when the publish may be acknowledged: the reading is durable,
+    // or it was a bad payload that ingest has already recorded (acknowledged so the device
+    // does not re-send it forever; it reaches nobody, see mayForward). It rejects when the
+    // journal is down: no PUBACK, the connection is closed.
+    const { counters } = this.deps;
+    const deviceId = session.deviceId;
+    this.inflight++;
+    let accepted: Promise<IngestResult>;
+    try {
+      accepted = this.deps.ingest.accept(session.identity, decision.channel, payload);
+    } catch (err) {
+      accepted = Promise.reject(err as Error);
+    }
+    accepted.then(
+      (result) => {
+        if (result.ok) counters.ingest.accepted += 1;
+        else counters.ingest.rejected += 1;
+        this.invoke(callback, null);
+        this.settled();
+      },
+      (err: unknown) => {
+        counters.ingest.journalErrors += 1;
+        this.deps.throttled.warn(deviceId, 'journal_unavailable', { err, deviceId }, 'mqtt: ingest journal unavailable, closing without PUBACK');
+        this.invoke(callback, new Error('journal unavailable'));
+        this.settled();
+      },
     );
   }
 
@@ -223,29 +247,13 @@ export class BrokerHooks {
     }
   }
 
-  private track(pending: Promise<void>): void {
-    this.inflight.add(pending);
-    void pending.finally(() => this.inflight.delete(pending));
-  }
-
-  /**
-   * Resolves when the publish may be acknowledged: the reading is durable, or it was a bad
-   * payload that ingest has already recorded (acknowledged so the device does not re-send
-   * it forever; it reaches nobody, see mayForward). Rejects when the journal is down.
-   */
-  private accept(identity: DeviceIdentity, channel: IngestChannel, payload: Buffer): Promise<void> {
-    const { counters } = this.deps;
-    return (async () => {
-      try {
-        const result = await this.deps.ingest.accept(identity, channel, payload);
-        if (result.ok) counters.ingest.accepted += 1;
-        else counters.ingest.rejected += 1;
-      } catch (err) {
-        counters.ingest.journalErrors += 1;
-        this.deps.throttled.warn(identity.deviceId, 'journal_unavailable', { err, deviceId: identity.deviceId }, 'mqtt: ingest journal unavailable, closing without PUBACK');
-        throw err;
-      }
-    })();
+  private settled(): void {
+    this.inflight--;
+    if (this.inflight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
   }
 
   readonly authorizeSubscribe = (

@@ -8,7 +8,8 @@ import type { DevicePresence } from '../devices/devices.types.js';
 import type { Logger } from '../platform/logger.js';
 
 export class PresenceTracker {
-  private seenStamps = new Map<string, Date>();
+  /** Epoch ms per device: a number, not a Date per publish (this runs for every reading). */
+  private seenStamps = new Map<string, number>();
   /** Last pending call per device, so `disconnected` never overtakes `connected`. */
   private readonly chains = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -33,15 +34,16 @@ export class PresenceTracker {
     this.chain(deviceId, 'disconnected', () => this.presence.disconnected(deviceId, at));
   }
 
-  seen(deviceId: string, at = new Date()): void {
-    this.seenStamps.set(deviceId, at);
+  seen(deviceId: string, at?: Date): void {
+    this.seenStamps.set(deviceId, at ? at.getTime() : Date.now());
   }
 
   /** Hands the stamps gathered so far to DevicePresence.seen (one call at a time). */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       if (this.seenStamps.size === 0) return;
-      const stamps = this.seenStamps;
+      const stamps = new Map<string, Date>();
+      for (const [deviceId, ms] of this.seenStamps) stamps.set(deviceId, new Date(ms));
       this.seenStamps = new Map();
       try {
         await this.presence.seen(stamps);

@@ -1,7 +1,9 @@
 /**
- * Moves the journal into InfluxDB. Reads the stream with a consumer group (XREADGROUP COUNT
- * batchSize BLOCK flushIntervalMs), writes each batch, and only then XACKs and XDELs it, so an
- * entry leaves Redis only once InfluxDB answered 204 for it (or refused it, see below).
+ * Moves the journal into InfluxDB. Reads the stream with a consumer group (XREADGROUP COUNT n
+ * BLOCK flushIntervalMs), writes each batch, and only then XACKs and XDELs it, so an entry
+ * leaves Redis only once InfluxDB answered 204 for it (or refused it, see below). An entry is
+ * one group commit of the journal (one or many publishes): n is chosen from the publishes per
+ * entry seen so far so that a batch holds about batchSize publishes.
  *
  * - InfluxDB unreachable, 5xx, 429, auth or missing database: the batch stays pending and is
  *   retried with exponential backoff (capped, default 5 s), one log line per outage. Nothing
@@ -21,7 +23,7 @@ import { toInfluxError, type InfluxConnection } from '../influx/influx.connectio
 import { InfluxRefusedError } from '../influx/influx.errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { RejectionInput } from './rejection-log.js';
-import { journalKey, TelemetryJournal, type JournalRecord } from './telemetry-journal.js';
+import { ACK_SCRIPT, journalKey, lineSource, TelemetryJournal, unwrittenKey, type JournalRecord, type LineSource } from './telemetry-journal.js';
 
 export interface InfluxWriterOptions {
   /** A connection to the journal's Redis, for acks and stats (not closed by stop()). */
@@ -37,7 +39,7 @@ export interface InfluxWriterOptions {
   readonly group?: string;
   /** Consumer name, unique per process. Default os.hostname(). */
   readonly consumer?: string;
-  /** Most journal entries per batch (INFLUX_BATCH_SIZE). Default 5000. */
+  /** Publishes per batch, about: entries are read so as to hold this many (INFLUX_BATCH_SIZE). Default 5000. */
   readonly batchSize?: number;
   /** Longest wait for more entries before writing what there is (INFLUX_FLUSH_INTERVAL_MS). Default 200. */
   readonly flushIntervalMs?: number;
@@ -63,23 +65,26 @@ export interface InfluxWriterOptions {
 export interface InfluxWriterStats {
   /** Lines InfluxDB accepted. */
   written: number;
-  /** Journal entries acknowledged. */
+  /** Journal entries acknowledged (one group commit of the journal each). */
   entries: number;
+  /** Publishes those entries held. */
+  publishes: number;
   /** Batches written. */
   batches: number;
   /** Failed write attempts that were retried. */
   retries: number;
   /** Lines InfluxDB refused (moved to the rejection log). */
   refused: number;
-  /** Unwritten entries in the journal. */
+  /** Unwritten publishes in the journal. */
   pending: number;
   /** Age of the oldest unwritten entry, ms (0 when none). */
   lagMs: number;
 }
 
-interface Line {
-  readonly text: string;
-  readonly record: JournalRecord;
+interface Refusal {
+  /** Index of the refused line in the batch. */
+  readonly index: number;
+  readonly message: string;
 }
 
 type StreamEntries = [id: string, fields: string[] | null][];
@@ -104,7 +109,12 @@ export class InfluxWriter {
   private nextClaimAt = 0;
   private outageSince: number | undefined;
   private ownershipRefreshedAt = 0;
-  private readonly counters = { written: 0, entries: 0, batches: 0, retries: 0, refused: 0 };
+  /**
+   * Entries to read at once. Starts low (an entry may hold up to the journal's maxBatch
+   * publishes, e.g. a backlog after a crash) and follows the publishes per entry seen.
+   */
+  private readCount = 16;
+  private readonly counters = { written: 0, entries: 0, publishes: 0, batches: 0, retries: 0, refused: 0 };
 
   constructor(private readonly options: InfluxWriterOptions) {
     this.group = options.group ?? 'influx-writer';
@@ -156,10 +166,12 @@ export class InfluxWriter {
   }
 
   async stats(): Promise<InfluxWriterStats> {
-    const [pending, oldest] = await Promise.all([
+    const [count, entries, oldest] = await Promise.all([
+      this.options.redis.get(unwrittenKey(this.key)),
       this.options.redis.xlen(this.key),
       this.options.redis.xrange(this.key, '-', '+', 'COUNT', 1),
     ]);
+    const pending = entries === 0 ? 0 : Number(count ?? 0);
     const first = oldest[0]?.[0];
     const lagMs = first ? Math.max(0, Date.now() - Number(first.split('-')[0])) : 0;
     return { ...this.counters, pending, lagMs };
@@ -190,13 +202,13 @@ export class InfluxWriter {
   private async nextEntries(): Promise<StreamEntries> {
     const reader = this.reader!;
     if (this.readOwnPending) {
-      const own = await reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'STREAMS', this.key, '0');
+      const own = await reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.readCount, 'STREAMS', this.key, '0');
       const entries = entriesOf(own);
       if (entries.length > 0) return entries;
       this.readOwnPending = false;
     }
     if (Date.now() >= this.nextClaimAt) {
-      const [cursor, claimed] = (await reader.xautoclaim(this.key, this.group, this.consumer, this.claimIdleMs, this.claimCursor, 'COUNT', this.batchSize)) as [
+      const [cursor, claimed] = (await reader.xautoclaim(this.key, this.group, this.consumer, this.claimIdleMs, this.claimCursor, 'COUNT', this.readCount)) as [
         string,
         StreamEntries,
       ];
@@ -209,7 +221,7 @@ export class InfluxWriter {
     }
     const fresh = await reader.xreadgroup(
       'GROUP', this.group, this.consumer,
-      'COUNT', this.batchSize,
+      'COUNT', this.readCount,
       'BLOCK', this.flushIntervalMs,
       'STREAMS', this.key, '>',
     );
@@ -219,9 +231,12 @@ export class InfluxWriter {
   private async process(entries: StreamEntries): Promise<void> {
     const ids = entries.map(([id]) => id);
     const records = entries.map(([id, fields]) => TelemetryJournal.parse(id, fields)).filter((r): r is JournalRecord => r !== undefined);
-    const lines: Line[] = records.flatMap((record) => record.lines.map((text) => ({ text, record })));
+    // One flat array of lines (no object per line): attribution is only needed for the rare
+    // refused line and is found from the line's index.
+    const lines: string[] = [];
+    for (const record of records) for (const line of record.lines) lines.push(line);
 
-    let refused: { line: Line; message: string }[];
+    let refused: Refusal[];
     this.ownershipRefreshedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
@@ -244,60 +259,65 @@ export class InfluxWriter {
       this.options.logger.info({ downMs: Date.now() - this.outageSince }, 'journal batches are being written again');
       this.outageSince = undefined;
     }
-    for (const { line, message } of refused) {
+    for (const { index, message } of refused) {
+      const source = sourceOf(records, index);
       await this.options.rejections.record({
-        deviceId: line.record.deviceId,
-        assetId: line.record.assetId || undefined,
+        deviceId: source?.deviceId ?? '',
+        assetId: source?.assetId || undefined,
         reason: 'influx_refused',
         detail: message,
-        topic: `devices/${line.record.deviceId}/${line.record.channel}`,
-        payloadSample: line.text,
+        topic: `devices/${source?.deviceId ?? ''}/${source?.channel ?? 'telemetry'}`,
+        payloadSample: lines[index]!,
       });
     }
-    await this.options.redis.multi().xack(this.key, this.group, ...ids).xdel(this.key, ...ids).exec();
+    // XACK + XDEL + the unwritten count, atomically: only now does an entry leave Redis.
+    await this.options.redis.eval(ACK_SCRIPT, 2, this.key, unwrittenKey(this.key), this.group, ...ids);
     this.counters.written += lines.length - refused.length;
     this.counters.refused += refused.length;
     this.counters.entries += ids.length;
+    this.counters.publishes += records.reduce((n, r) => n + r.publishes, 0);
     this.counters.batches++;
+    const perEntry = records.length ? records.reduce((n, r) => n + r.publishes, 0) / records.length : 1;
+    this.readCount = Math.max(1, Math.min(this.batchSize, Math.floor(this.batchSize / perEntry)));
   }
 
   /** Writes every line, request by request; returns the lines InfluxDB refused. Throws if InfluxDB is unavailable. */
-  private async writeAll(lines: readonly Line[]): Promise<{ line: Line; message: string }[]> {
-    const refused: { line: Line; message: string }[] = [];
+  private async writeAll(lines: readonly string[]): Promise<Refusal[]> {
+    const refused: Refusal[] = [];
     let start = 0;
     while (start < lines.length) {
       let end = start;
       let bytes = 0;
-      while (end < lines.length && end - start < this.maxLines && (end === start || bytes + lines[end]!.text.length < this.maxBytes)) {
-        bytes += lines[end]!.text.length + 1;
+      while (end < lines.length && end - start < this.maxLines && (end === start || bytes + lines[end]!.length < this.maxBytes)) {
+        bytes += lines[end]!.length + 1;
         end++;
       }
-      await this.bisect(lines.slice(start, end), refused);
+      await this.bisect(lines, start, end, refused);
       start = end;
     }
     return refused;
   }
 
-  /** Sends the lines; on a refusal splits them in halves until each refused line stands alone. */
-  private async bisect(lines: readonly Line[], refused: { line: Line; message: string }[]): Promise<void> {
+  /** Sends lines[start, end); on a refusal splits them in halves until each refused line stands alone. */
+  private async bisect(lines: readonly string[], start: number, end: number, refused: Refusal[]): Promise<void> {
     try {
-      await this.send(lines);
+      await this.send(start === 0 && end === lines.length ? lines : lines.slice(start, end));
     } catch (error) {
       if (!(error instanceof InfluxRefusedError)) throw error;
-      if (lines.length === 1) {
-        refused.push({ line: lines[0]!, message: error.message });
+      if (end - start === 1) {
+        refused.push({ index: start, message: error.message });
         return;
       }
-      const half = Math.ceil(lines.length / 2);
-      await this.bisect(lines.slice(0, half), refused);
-      await this.bisect(lines.slice(half), refused);
+      const half = start + Math.ceil((end - start) / 2);
+      await this.bisect(lines, start, half, refused);
+      await this.bisect(lines, half, end, refused);
     }
   }
 
-  private async send(lines: readonly Line[]): Promise<void> {
+  private async send(lines: readonly string[]): Promise<void> {
     // writeRecords + flush in the same tick: flush() takes exactly these lines, so concurrent
     // users of the WriteApi cannot mix batches, and it resolves only on InfluxDB's 204.
-    this.api.writeRecords(lines.map((l) => l.text));
+    this.api.writeRecords(lines as string[]);
     try {
       await this.api.flush();
     } catch (error) {
@@ -331,6 +351,16 @@ export class InfluxWriter {
       }
     });
   }
+}
+
+/** The publish that line `index` of the batch came from. */
+function sourceOf(records: readonly JournalRecord[], index: number): LineSource | undefined {
+  let start = 0;
+  for (const record of records) {
+    if (index < start + record.lines.length) return lineSource(record, index - start);
+    start += record.lines.length;
+  }
+  return undefined;
 }
 
 function entriesOf(reply: unknown): StreamEntries {

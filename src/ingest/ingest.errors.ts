@@ -1,7 +1,7 @@
 /** Control-flow errors of the ingest pipeline. */
 
 /**
- * The journal holds more unwritten entries than allowed (InfluxDB has been away too long).
+ * The journal holds more unwritten publishes than allowed (InfluxDB has been away too long).
  * The broker refuses the publish instead of acknowledging it; nothing is dropped.
  */
 export class JournalFullError extends Error {
@@ -10,7 +10,7 @@ export class JournalFullError extends Error {
     readonly length: number,
     readonly max: number,
   ) {
-    super(`telemetry journal is full (${length} unwritten entries, max ${max})`);
+    super(`telemetry journal is full (${length} unwritten publishes, max ${max})`);
     this.name = 'JournalFullError';
   }
 }

@@ -56,21 +56,29 @@ export class IngestService implements TelemetryIngest {
     this.clock = options.clock ?? Date.now;
   }
 
-  async accept(device: DeviceIdentity, channel: IngestChannel, payload: Buffer): Promise<IngestResult> {
-    const entry = this.validate(device, channel, payload);
-    if (!entry.ok) {
-      await this.reject(device, channel, payload, entry.reason, entry.detail);
-      return entry;
-    }
+  /**
+   * Not async on purpose: this runs for every publish, and a plain promise chain on the
+   * journal's (shared, per group commit) promise allocates less than async/await layers.
+   */
+  accept(device: DeviceIdentity, channel: IngestChannel, payload: Buffer): Promise<IngestResult> {
     try {
-      await this.options.journal.append(entry.entry);
+      const entry = this.validate(device, channel, payload);
+      if (!entry.ok) return this.reject(device, channel, payload, entry.reason, entry.detail).then(() => entry);
+      const accepted = entry.entry.items.length;
+      return this.options.journal.append(entry.entry).then(
+        () => {
+          this.counters.accepted++;
+          this.counters.items += accepted;
+          return { ok: true, accepted };
+        },
+        (error: unknown) => {
+          this.counters.journalFailures++;
+          throw error;
+        },
+      );
     } catch (error) {
-      this.counters.journalFailures++;
-      throw error;
+      return Promise.reject(error as Error);
     }
-    this.counters.accepted++;
-    this.counters.items += entry.entry.items.length;
-    return { ok: true, accepted: entry.entry.items.length };
   }
 
   stats(): IngestStats {

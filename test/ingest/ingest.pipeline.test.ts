@@ -99,10 +99,15 @@ describe('refused publishes', () => {
 
     const good = [testDevice(), testDevice(), testDevice()];
     const conflicting = testDevice();
-    await p.ingest.accept(good[0]!, 'telemetry', json({ ts: hour + 10, metrics: { temperature: 1 } }));
-    await p.ingest.accept(conflicting, 'telemetry', json([{ ts: hour + 11, metrics: { x: 1.5 } }, { ts: hour + 12, metrics: { temperature: 2 } }]));
-    await p.ingest.accept(good[1]!, 'telemetry', json({ ts: hour + 13, metrics: { temperature: 3 } }));
-    await p.ingest.accept(good[2]!, 'telemetry', json({ ts: hour + 14, metrics: { pressure: 4 } }));
+    // Accepted in the same tick: one group commit, so the refused line must be attributed
+    // to its own publish inside a shared journal entry.
+    await Promise.all([
+      p.ingest.accept(good[0]!, 'telemetry', json({ ts: hour + 10, metrics: { temperature: 1 } })),
+      p.ingest.accept(conflicting, 'telemetry', json([{ ts: hour + 11, metrics: { x: 1.5 } }, { ts: hour + 12, metrics: { temperature: 2 } }])),
+      p.ingest.accept(good[1]!, 'telemetry', json({ ts: hour + 13, metrics: { temperature: 3 } })),
+      p.ingest.accept(good[2]!, 'telemetry', json({ ts: hour + 14, metrics: { pressure: 4 } })),
+    ]);
+    expect(await p.redis.xlen(p.journal.key)).toBe(1);
     expect(await p.journal.length()).toBe(4);
 
     writer = p.writer();
@@ -118,20 +123,24 @@ describe('refused publishes', () => {
     expect(refused.items).toHaveLength(1);
     expect(refused.items[0]!.detail).toMatch(/field type conflict/);
     expect(refused.items[0]!.payloadSample).toMatch(/^telemetry,.* x=1\.5 /);
-    expect(await writer.stats()).toMatchObject({ refused: 1, written: 4, pending: 0 });
+    expect(await writer.stats()).toMatchObject({ refused: 1, written: 4, pending: 0, entries: 1, publishes: 4 });
   });
 });
 
 describe('backpressure', () => {
-  it('refuses appends past the maximum of unwritten entries, without dropping any', async () => {
+  it('refuses appends past the maximum of unwritten publishes, without dropping any', async () => {
     const small = await startPipeline({ maxUnwritten: 3 });
     try {
       const device = testDevice();
       const payload = (i: number) => json({ ts: hour + i, metrics: { temperature: i } });
       for (const i of [1, 2, 3]) expect(await small.ingest.accept(device, 'telemetry', payload(i))).toMatchObject({ ok: true });
       await expect(small.ingest.accept(device, 'telemetry', payload(4))).rejects.toBeInstanceOf(JournalFullError);
+      // Two publishes of one group commit share its fate: both refused, neither stored.
+      const both = await Promise.allSettled([small.ingest.accept(device, 'telemetry', payload(5)), small.ingest.accept(device, 'telemetry', payload(6))]);
+      expect(both.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       expect(await small.journal.length()).toBe(3);
-      expect(small.ingest.stats()).toMatchObject({ accepted: 3, journalFailures: 1 });
+      expect(await small.redis.xlen(small.journal.key)).toBe(3);
+      expect(small.ingest.stats()).toMatchObject({ accepted: 3, journalFailures: 3 });
 
       // Once the writer drains the journal, appends are accepted again.
       const w = small.writer();
