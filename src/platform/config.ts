@@ -76,7 +76,7 @@ export const configSchema = z.object({
   INFLUX_USERNAME: z.string().optional(),
   /** Password (1.x with authentication). */
   INFLUX_PASSWORD: z.string().optional(),
-  /** Most journal entries written to InfluxDB in one request. */
+  /** About how many journalled publishes the writer takes per batch (one or more InfluxDB requests). */
   INFLUX_BATCH_SIZE: positiveInt.default(5000),
   /** Longest a reading waits in the journal before it is written, in milliseconds. */
   INFLUX_FLUSH_INTERVAL_MS: positiveInt.default(200),
