@@ -41,8 +41,11 @@ export interface LatestReading {
 export const MAX_BUCKETS = 10_000;
 const TAG_KEYS = new Set<string>(Object.values(TAGS));
 
+/** A connection, or a getter for one that may not exist yet (the platform connects in the background while InfluxDB is down). */
+export type InfluxSource = InfluxConnection | (() => InfluxConnection | undefined);
+
 export class TelemetryReader {
-  constructor(private readonly influx: InfluxConnection) {}
+  constructor(private readonly influx: InfluxSource) {}
 
   async read(query: TelemetryReadQuery): Promise<TelemetrySeries[]> {
     const every = durationMs(query.every);
@@ -87,8 +90,10 @@ export class TelemetryReader {
   }
 
   private async run(statement: string): Promise<InfluxStatementResult[]> {
+    const influx = typeof this.influx === 'function' ? this.influx() : this.influx;
+    if (!influx) throw unavailable('InfluxDB');
     try {
-      return await this.influx.query(statement, { epoch: 'ms' });
+      return await influx.query(statement, { epoch: 'ms' });
     } catch (error) {
       if (error instanceof InfluxUnavailableError) throw unavailable('InfluxDB');
       throw error;

@@ -35,7 +35,9 @@ const has = (role: Role, part: Exclude<Role, 'all'>) => role === 'all' || role =
 export async function startPlatform(config: Config, logger: Logger): Promise<RunningPlatform> {
   const role = config.TELEMEND_ROLE;
   const closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
+  let stopped = false;
   const stop = async () => {
+    stopped = true;
     for (const { name, close } of closers.reverse()) {
       try {
         await close();
@@ -74,12 +76,17 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       logger.info({ driver: db.driver }, 'database ready');
     }
 
+    // InfluxDB may be down at start: the broker still journals, the writer starts once it
+    // answers, and telemetry reads answer 503 until then.
     let influx: InfluxConnection | undefined;
+    let influxReady: Promise<InfluxConnection | undefined> = Promise.resolve(undefined);
     if (has(role, 'worker') || has(role, 'api')) {
-      influx = await connectInflux({ ...influxOptionsFromConfig(config), logger });
-      closers.push({ name: 'influx', close: () => influx!.close() });
-      await influx.ensureDatabase();
-      logger.info({ url: config.INFLUX_URL, version: influx.version, database: config.INFLUX_DATABASE }, 'influxdb ready');
+      influxReady = connectInfluxWithRetry(config, logger, () => stopped).then((connection) => {
+        influx = connection;
+        if (connection) closers.push({ name: 'influx', close: () => connection.close() });
+        return connection;
+      });
+      await Promise.race([influxReady, new Promise((r) => setTimeout(r, 3000).unref())]);
     }
 
     const revokedChannel = `${config.REDIS_PREFIX}:device-revoked`;
@@ -111,19 +118,29 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
     let writer: InfluxWriter | undefined;
     if (has(role, 'worker')) {
-      writer = new InfluxWriter({
-        redis,
-        redisUrl: config.REDIS_URL,
-        prefix: config.REDIS_PREFIX,
-        influx: influx!,
-        rejections,
-        batchSize: config.INFLUX_BATCH_SIZE,
-        flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
-        logger: logger.child({ part: 'writer' }),
+      const writerStarted = influxReady.then(async (connection) => {
+        if (!connection || stopped) return;
+        writer = new InfluxWriter({
+          redis,
+          redisUrl: config.REDIS_URL,
+          prefix: config.REDIS_PREFIX,
+          influx: connection,
+          rejections,
+          batchSize: config.INFLUX_BATCH_SIZE,
+          flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
+          logger: logger.child({ part: 'writer' }),
+        });
+        await writer.start();
+        logger.info('telemetry writer started');
       });
-      await writer.start();
-      closers.push({ name: 'writer', close: () => writer!.stop() });
-      logger.info('telemetry writer started');
+      closers.push({
+        name: 'writer',
+        close: async () => {
+          await writerStarted.catch(() => undefined);
+          await writer?.stop();
+        },
+      });
+      writerStarted.catch((error: unknown) => logger.error({ err: error }, 'telemetry writer failed to start'));
     }
 
     if (has(role, 'api')) {
@@ -135,7 +152,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         redis,
         models,
         devices: devices!,
-        telemetry: new TelemetryReader(influx!),
+        telemetry: new TelemetryReader(() => influx),
         rejections,
       };
       const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });
@@ -144,9 +161,37 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       logger.info({ url: addresses.http, docs: `${addresses.http}/docs` }, 'api listening');
     }
 
-    return { role, addresses, broker, writer, stop };
+    return {
+      role,
+      addresses,
+      broker,
+      get writer() {
+        return writer;
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Connects to InfluxDB and creates the database, retrying with backoff until it works or the platform stops. */
+async function connectInfluxWithRetry(config: Config, logger: Logger, stopped: () => boolean): Promise<InfluxConnection | undefined> {
+  let delay = 500;
+  for (let attempt = 1; !stopped(); attempt++) {
+    try {
+      const connection = await connectInflux({ ...influxOptionsFromConfig(config), logger });
+      await connection.ensureDatabase();
+      logger.info({ url: config.INFLUX_URL, version: connection.version, database: config.INFLUX_DATABASE }, 'influxdb ready');
+      return connection;
+    } catch (error) {
+      if (attempt === 1 || attempt % 10 === 0) {
+        logger.warn({ err: (error as Error).message, url: config.INFLUX_URL, attempt }, 'InfluxDB unavailable; telemetry stays in the journal, retrying');
+      }
+      await new Promise((r) => setTimeout(r, delay).unref());
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+  return undefined;
 }

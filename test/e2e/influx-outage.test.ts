@@ -57,3 +57,33 @@ test('a 60 s InfluxDB outage loses no accepted reading', { timeout: 180_000 }, a
   await waitFor(async () => (await countAll()) >= acked.length, `all ${acked.length} readings written`, 60_000);
   expect(await countAll()).toBe(acked.length);
 });
+
+test('the platform starts while InfluxDB is down, journals, and writes once it is up', { timeout: 120_000 }, async () => {
+  const down = await startInflux();
+  await down.stop();
+  const platform = await startTestPlatform({ INFLUX_URL: down.url });
+  try {
+    const models = (await platform.call<{ id: string }[] | { items: { id: string }[] }>('GET', '/api/v1/models')).body;
+    const id = (Array.isArray(models) ? models : models.items)[0]!.id;
+    const model = (await platform.call<EquipmentModel>('GET', `/api/v1/models/${id}`)).body;
+    const device = await provisionDevice(platform.call, model.id);
+    const client = await connectDevice(platform.mqttPort, device.deviceId, device.token);
+    const ts = Date.now() - 60_000;
+    await new Promise<void>((resolve, reject) =>
+      client.publish(`devices/${device.deviceId}/telemetry`, JSON.stringify({ ts, metrics: validMetrics(model) }), { qos: 1 }, (e) => (e ? reject(e) : resolve())),
+    );
+    client.end(true);
+    const read = await platform.call<{ code: string }>('GET', `/api/v1/assets/${device.assetId}/telemetry`);
+    expect(read.status).toBe(503);
+    expect(read.body.code).toBe('DEPENDENCY_UNAVAILABLE');
+
+    await down.start();
+    const count = async () =>
+      (await influxQuery(down.url, platform.config.INFLUX_DATABASE, `SELECT count(*) FROM telemetry WHERE device = '${device.deviceId}'`).catch(() => [])).length;
+    await waitFor(async () => (await count()) > 0, 'the journalled reading written once InfluxDB is up', 60_000);
+    expect((await platform.call('GET', `/api/v1/assets/${device.assetId}/telemetry`)).status).toBe(200);
+  } finally {
+    await platform.stop();
+    await down.destroy();
+  }
+});
