@@ -4,6 +4,7 @@
  * platform with the file and the field named. The simulators read the same files.
  */
 import { z } from 'zod';
+import { checkDetectionReferences, detectionSchema } from '../detection/detection-rules.schema.js';
 
 export const MODEL_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const METRIC_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -118,6 +119,8 @@ export const equipmentModelFileSchema = z
       })
       .strict()
       .default({}),
+    /** Detection rules (thresholds, rates, event codes, anomalies, trends, silence); optional. See src/detection/README.md. */
+    detection: detectionSchema.optional(),
   })
   .strict()
   .superRefine((model, ctx) => {
@@ -136,6 +139,7 @@ export const equipmentModelFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['events', code, 'fault'], message: `unknown fault ${event.fault}` });
       }
     }
+    checkDetectionReferences(model, ctx);
   });
 
 export type EquipmentModelFile = z.infer<typeof equipmentModelFileSchema>;

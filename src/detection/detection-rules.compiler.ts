@@ -1,0 +1,91 @@
+/**
+ * Turns a model's `detection` section into compiled rules: durations in milliseconds, defaults
+ * that depend on the model filled in, and one implicit event rule (never auto-clearing) for every
+ * controller event that points to a fault but is not listed by an explicit event rule — so a
+ * controller that says "this is fault X" is always heard. Compiled once per model object.
+ */
+import { durationMs, type RunningCondition } from './detection-rules.schema.js';
+import { NO_DATA_FAULT, type CompiledCondition, type CompiledRule, type SilenceRule } from './detection.types.js';
+import type { EquipmentModel } from '../models/models.schema.js';
+
+export interface CompiledModel {
+  modelId: string;
+  rules: CompiledRule[];
+  silence: SilenceRule;
+  /** JSON signature of each rule, by id. */
+  signatures: Map<string, string>;
+}
+
+/** Devices may publish slower than their model's sample period (a `--rate` option, a replay): bridge gaps up to 5 min. */
+const DEFAULT_MIN_GAP_MS = 300_000;
+const PER_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
+const cache = new WeakMap<EquipmentModel, CompiledModel>();
+
+export function compileModel(model: EquipmentModel): CompiledModel {
+  const cached = cache.get(model);
+  if (cached) return cached;
+  const detection = model.detection ?? { silence: {}, rules: [] };
+  const periodMs = (metric: string): number => (model.metrics[metric]?.samplePeriodSeconds ?? 60) * 1_000;
+  const condition = (c: RunningCondition | undefined): CompiledCondition | undefined =>
+    c && { metric: c.metric, above: c.above, below: c.below, settleMs: durationMs(c.settle) };
+  const rules: CompiledRule[] = detection.rules.map((rule): CompiledRule => {
+    switch (rule.kind) {
+      case 'threshold': {
+        const { for: f, clearFor, maxGap, whenRunning, ...rest } = rule;
+        return {
+          ...rest,
+          forMs: durationMs(f),
+          clearForMs: durationMs(clearFor),
+          maxGapMs: maxGap === undefined ? Math.max(3 * periodMs(rule.metric), DEFAULT_MIN_GAP_MS) : durationMs(maxGap),
+          whenRunning: condition(whenRunning),
+        };
+      }
+      case 'rate': {
+        const { window, clearFor, whenRunning, ...rest } = rule;
+        return { ...rest, windowMs: durationMs(window), clearForMs: durationMs(clearFor), perMs: PER_MS[rule.per], whenRunning: condition(whenRunning) };
+      }
+      case 'event': {
+        const { codes, clearAfter, ...rest } = rule;
+        const mapped = Object.entries(model.events)
+          .filter(([, e]) => e.fault === rule.fault)
+          .map(([code]) => code);
+        return { ...rest, codes: codes ?? mapped, clearAfterMs: clearAfter === undefined ? null : durationMs(clearAfter) };
+      }
+      case 'anomaly': {
+        const { window, warmup, for: f, clearFor, whenRunning, ...rest } = rule;
+        return {
+          ...rest,
+          windowMs: durationMs(window),
+          warmupMs: durationMs(warmup),
+          forMs: durationMs(f),
+          clearForMs: durationMs(clearFor),
+          whenRunning: condition(whenRunning),
+        };
+      }
+      case 'trend': {
+        const { bucket, window, horizon, whenRunning, ...rest } = rule;
+        return {
+          ...rest,
+          bucketMs: durationMs(bucket),
+          windowMs: durationMs(window),
+          horizonMs: durationMs(horizon),
+          whenRunning: condition(whenRunning),
+        };
+      }
+    }
+  });
+  const covered = new Set(rules.flatMap((r) => (r.kind === 'event' ? r.codes : [])));
+  for (const [code, event] of Object.entries(model.events)) {
+    if (!event.fault || covered.has(code)) continue;
+    rules.push({ kind: 'event', id: `event-${code.toLowerCase()}`, fault: event.fault, suppressedBy: [], codes: [code], clearAfterMs: null });
+  }
+  const largestPeriodS = Math.max(...Object.values(model.metrics).map((m) => m.samplePeriodSeconds));
+  const silence: SilenceRule = {
+    ruleId: 'silence',
+    faultCode: detection.silence.fault ?? NO_DATA_FAULT,
+    afterMs: detection.silence.after === undefined ? 3 * largestPeriodS * 1_000 : durationMs(detection.silence.after),
+  };
+  const compiled: CompiledModel = { modelId: model.id, rules, silence, signatures: new Map(rules.map((r) => [r.id, JSON.stringify(r)])) };
+  cache.set(model, compiled);
+  return compiled;
+}

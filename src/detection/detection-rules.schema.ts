@@ -1,0 +1,253 @@
+/**
+ * The `detection` section of an equipment model file: the rules that turn readings and controller
+ * events into findings (see src/detection/README.md for the semantics and a YAML example).
+ *
+ * Durations are written either as seconds (a number) or as a string with a unit: `90s`, `10m`,
+ * `6h`, `3d`. The parsed model keeps what the file says (no transforms, so the API serves the file
+ * as written and the OpenAPI document stays exact); `compileRules` converts to milliseconds.
+ * Cross-references (metrics, faults, event codes) are checked by {@link checkDetectionReferences},
+ * called from the model schema's superRefine.
+ */
+import { z } from 'zod';
+
+const METRIC_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+const CODE = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
+const RULE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+/** Seconds as a number, or `<n><unit>` with unit ms, s, m, h or d. */
+export const durationSchema = z.union([
+  z.number().nonnegative(),
+  z.string().regex(DURATION, 'a duration is seconds, or a number with a unit: 500ms, 90s, 10m, 6h, 3d'),
+]);
+export type Duration = z.infer<typeof durationSchema>;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Converts a parsed duration to milliseconds. */
+export function durationMs(duration: Duration): number {
+  if (typeof duration === 'number') return duration * 1_000;
+  const match = DURATION.exec(duration);
+  if (!match) throw new RangeError(`not a duration: ${duration}`);
+  return Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
+/**
+ * Evaluate a rule only while the machine runs: `metric` (its latest value) is above/below a
+ * value, and has been so for `settle` (start-up transients excluded). The simulator's duty cycle
+ * puts idle values in the off phases, which would otherwise look like faults.
+ */
+export const runningConditionSchema = z
+  .object({
+    metric: z.string().regex(METRIC_NAME),
+    above: z.number().optional(),
+    below: z.number().optional(),
+    /** Time the condition must have held before readings count. Default 0. */
+    settle: durationSchema.default(0),
+  })
+  .strict()
+  .refine((c) => (c.above === undefined) !== (c.below === undefined), { message: 'give exactly one of above / below' });
+
+const ruleBase = {
+  /** Stable id, unique within the model (kebab-case). */
+  id: z.string().regex(RULE_ID, 'rule ids are kebab-case'),
+  /** Fault catalogue code this rule diagnoses. */
+  fault: z.string().regex(CODE),
+  description: z.string().min(1).optional(),
+  /** While a finding of one of these faults is firing on the asset, this rule does not start firing (root cause known). Default none. */
+  suppressedBy: z.array(z.string().regex(CODE)).default([]),
+};
+
+const limitFields = {
+  above: z.number().optional(),
+  below: z.number().optional(),
+};
+const oneLimit = { message: 'give exactly one of above / below' };
+const hasOneLimit = (r: { above?: number | undefined; below?: number | undefined }): boolean => (r.above === undefined) !== (r.below === undefined);
+
+export const thresholdRuleSchema = z
+  .object({
+    ...ruleBase,
+    kind: z.literal('threshold'),
+    metric: z.string().regex(METRIC_NAME),
+    ...limitFields,
+    /** Minimum continuous time past the limit (by reading timestamps) before firing. Default 60 s. */
+    for: durationSchema.default(60),
+    /** Clears only once the value is back past limit ∓ hysteresis (metric units). Default 0. */
+    hysteresis: z.number().nonnegative().default(0),
+    /** ...for at least this long. Default 60 s. */
+    clearFor: durationSchema.default(60),
+    whenRunning: runningConditionSchema.optional(),
+    /** A gap between readings longer than this breaks "continuously". Default max(3 × the metric's sample period, 5 min). */
+    maxGap: durationSchema.optional(),
+  })
+  .strict()
+  .refine(hasOneLimit, oneLimit);
+
+export const rateRuleSchema = z
+  .object({
+    ...ruleBase,
+    kind: z.literal('rate'),
+    metric: z.string().regex(METRIC_NAME),
+    /** Which change counts. Default either. */
+    direction: z.enum(['rise', 'fall', 'either']).default('either'),
+    /** Largest normal |Δvalue/Δt| (least-squares slope over the window), in metric units per `per`. */
+    limit: z.number().positive(),
+    per: z.enum(['second', 'minute', 'hour']).default('minute'),
+    /** Window the slope is fitted over. Default 2 min. */
+    window: durationSchema.default(120),
+    /** Readings needed in the window. Default 3. */
+    minSamples: z.number().int().min(2).default(3),
+    /** Clears once the rate stays below limit / 2 for this long. Default 5 min. */
+    clearFor: durationSchema.default(300),
+    whenRunning: runningConditionSchema.optional(),
+  })
+  .strict();
+
+export const eventRuleSchema = z
+  .object({
+    ...ruleBase,
+    kind: z.literal('event'),
+    /** Controller codes (`devices/{id}/events`) that raise this fault. Default: every event of the model whose `fault` is this rule's fault. */
+    codes: z.array(z.string().regex(CODE)).min(1).optional(),
+    /** Clears after this long without the code; omit to never clear automatically (cleared by the service process). */
+    clearAfter: durationSchema.optional(),
+  })
+  .strict();
+
+export const anomalyRuleSchema = z
+  .object({
+    ...ruleBase,
+    kind: z.literal('anomaly'),
+    metric: z.string().regex(METRIC_NAME),
+    /** Rolling robust z-score: (value − median) / (1.4826 · MAD) over the trailing window. */
+    method: z.literal('robust-z').default('robust-z'),
+    direction: z.enum(['rise', 'fall', 'either']).default('either'),
+    /** Trailing baseline window; keep it short next to the daily cycle (see anomaly.detector.ts). Default 1 h. */
+    window: durationSchema.default(3600),
+    /** |z| at or above which a reading is anomalous. Default 6. */
+    z: z.number().positive().default(6),
+    /** |z| below which a reading counts as normal again. Default 3. */
+    clearZ: z.number().positive().default(3),
+    /** No finding before this many baseline samples... Default 30. */
+    warmupSamples: z.number().int().min(3).default(30),
+    /** ...spanning at least this long. Default 30 min. */
+    warmup: durationSchema.default(1800),
+    /** Floor of the robust standard deviation, in metric units (quantised or very quiet signals). Default 0. */
+    minSpread: z.number().nonnegative().default(0),
+    /** Anomalous continuously this long before firing. Default 0 (first anomalous reading). */
+    for: durationSchema.default(0),
+    /** Normal again this long before clearing. Default 5 min. */
+    clearFor: durationSchema.default(300),
+    whenRunning: runningConditionSchema.optional(),
+  })
+  .strict()
+  .refine((r) => r.clearZ < r.z, { message: 'clearZ must be below z', path: ['clearZ'] });
+
+export const trendRuleSchema = z
+  .object({
+    ...ruleBase,
+    kind: z.literal('trend'),
+    metric: z.string().regex(METRIC_NAME),
+    /** The limit the drift is projected to: exactly one of above / below. */
+    ...limitFields,
+    /** Readings are aggregated into buckets of this length. Default 1 h. */
+    bucket: durationSchema.default(3600),
+    aggregate: z.enum(['mean', 'max', 'min']).default('mean'),
+    /** Regression window. Default 3 days. */
+    window: durationSchema.default('3d'),
+    /** Fit a 24 h cosine with the line (the daily cycle) and project its daily peak to the limit. Default true. */
+    dailyCycle: z.boolean().default(true),
+    /** Fires when the projected time to the limit is below this. Default 7 days. */
+    horizon: durationSchema.default('7d'),
+    /** Buckets needed before any projection. Default 24. */
+    minBuckets: z.number().int().min(3).default(24),
+    /** Minimum r² of the drift (after the daily cycle is removed). A step scores at most 0.75 against a line. Default 0.8. */
+    minR2: z.number().min(0).max(1).default(0.8),
+    /** Clears when the projection moves beyond horizon × this factor. Default 1.5. */
+    clearFactor: z.number().min(1).default(1.5),
+    whenRunning: runningConditionSchema.optional(),
+  })
+  .strict()
+  .refine(hasOneLimit, oneLimit);
+
+export const detectionRuleSchema = z.discriminatedUnion('kind', [
+  thresholdRuleSchema,
+  rateRuleSchema,
+  eventRuleSchema,
+  anomalyRuleSchema,
+  trendRuleSchema,
+]);
+
+export const detectionSchema = z
+  .object({
+    /** No data: a device silent longer than `after` is a finding of its own. */
+    silence: z
+      .object({
+        /** Default 3 × the model's largest sample period. */
+        after: durationSchema.optional(),
+        /** Catalogue fault to report; default the built-in NO_DATA. */
+        fault: z.string().regex(CODE).optional(),
+      })
+      .strict()
+      .default({}),
+    rules: z.array(detectionRuleSchema).default([]),
+  })
+  .strict();
+
+export type RunningCondition = z.infer<typeof runningConditionSchema>;
+export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
+export type RateRule = z.infer<typeof rateRuleSchema>;
+export type EventRule = z.infer<typeof eventRuleSchema>;
+export type AnomalyRule = z.infer<typeof anomalyRuleSchema>;
+export type TrendRule = z.infer<typeof trendRuleSchema>;
+export type DetectionRule = z.infer<typeof detectionRuleSchema>;
+export type DetectionSection = z.infer<typeof detectionSchema>;
+
+interface ReferenceContext {
+  addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
+}
+
+/** The parts of a model the rules may refer to. */
+interface ModelReferences {
+  metrics: Record<string, unknown>;
+  events: Record<string, { fault?: string | undefined }>;
+  faults: readonly { code: string }[];
+  detection?: DetectionSection | undefined;
+}
+
+/** Checks that every rule names known metrics, faults and event codes, and that rule ids are unique. */
+export function checkDetectionReferences(model: ModelReferences, ctx: ReferenceContext): void {
+  const detection = model.detection;
+  if (!detection) return;
+  const faults = new Set(model.faults.map((f) => f.code));
+  const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path: ['detection', ...path], message });
+  const metric = (path: (string | number)[], name: string): void => {
+    if (!(name in model.metrics)) issue(path, `unknown metric ${name}`);
+  };
+  const fault = (path: (string | number)[], code: string): void => {
+    if (!faults.has(code)) issue(path, `unknown fault ${code}`);
+  };
+  if (detection.silence.fault) fault(['silence', 'fault'], detection.silence.fault);
+  const ids = new Set<string>();
+  detection.rules.forEach((rule, i) => {
+    const at = (...rest: (string | number)[]): (string | number)[] => ['rules', i, ...rest];
+    if (ids.has(rule.id)) issue(at('id'), `duplicate rule id ${rule.id}`);
+    ids.add(rule.id);
+    fault(at('fault'), rule.fault);
+    rule.suppressedBy.forEach((code, j) => fault(at('suppressedBy', j), code));
+    if (rule.kind === 'event') {
+      rule.codes?.forEach((code, j) => {
+        const event = model.events[code];
+        if (!event) issue(at('codes', j), `unknown event code ${code}`);
+        else if (event.fault && event.fault !== rule.fault) issue(at('codes', j), `event ${code} points to fault ${event.fault}, not ${rule.fault}`);
+      });
+      if (!rule.codes && !Object.values(model.events).some((e) => e.fault === rule.fault)) {
+        issue(at('codes'), `no event of the model points to fault ${rule.fault}; list the codes`);
+      }
+      return;
+    }
+    metric(at('metric'), rule.metric);
+    if (rule.whenRunning) metric(at('whenRunning', 'metric'), rule.whenRunning.metric);
+  });
+}

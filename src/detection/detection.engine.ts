@@ -1,0 +1,199 @@
+/**
+ * The entry points a worker calls: `evaluate` runs every rule of a model over a micro-batch of one
+ * asset's readings and controller events; `evaluateSilence` checks for a silent device on a clock
+ * the caller supplies. Both are pure: the input state is never modified; a new state is returned.
+ *
+ * Time is the readings' own timestamps, never the wall clock, so a month can be replayed in
+ * seconds and a batch buffered during an outage is judged at the times it was measured.
+ *
+ * Ordering and late data: the batch is sorted by timestamp (events before readings at the same
+ * ms). Readings at or before the state's watermark (the newest reading already evaluated) are
+ * skipped and counted in `late`: they are stored by ingest but the detectors are sequential state
+ * machines and do not rewind. This also makes a redelivered batch (a retried job) a no-op.
+ * Events have their own watermark, so an event that arrives after later telemetry is still heard.
+ */
+import { compileModel, type CompiledModel } from './detection-rules.compiler.js';
+import { clearEventRule, initialEventState, onEvent, tickEvent } from './event.detector.js';
+import { initialAnomalyState, stepAnomaly } from './anomaly.detector.js';
+import { initialRateState, stepRate } from './rate.detector.js';
+import { checkSilence, silenceCleared } from './silence.detector.js';
+import { initialThresholdState, stepThreshold } from './threshold.detector.js';
+import { initialTrendState, stepTrend } from './trend.detector.js';
+import type {
+  AssetDetectionState,
+  CompiledCondition,
+  CompiledRule,
+  ControllerEvent,
+  Finding,
+  Reading,
+  RuleState,
+  StepContext,
+} from './detection.types.js';
+import type { EquipmentModel } from '../models/models.schema.js';
+
+export interface EvaluationResult {
+  state: AssetDetectionState;
+  /** Transitions in time order. */
+  findings: Finding[];
+  /** Readings and events skipped because they were at or before the watermark. */
+  late: number;
+}
+
+export function createDetectionState(model: EquipmentModel): AssetDetectionState {
+  return { version: 1, modelId: model.id, watermark: null, eventWatermark: null, lastSeen: null, latest: {}, rules: {}, silence: { firing: false, since: null } };
+}
+
+export function evaluate(
+  model: EquipmentModel,
+  previous: AssetDetectionState | null | undefined,
+  readings: readonly Reading[],
+  events: readonly ControllerEvent[] = [],
+): EvaluationResult {
+  const compiled = compileModel(model);
+  const state = prepareState(model, compiled, previous);
+  const findings: Finding[] = [];
+  const readingMark = state.watermark ?? -Infinity;
+  const eventMark = state.eventWatermark ?? -Infinity;
+  const freshReadings = readings.filter((r) => r.ts > readingMark);
+  const freshEvents = events.filter((e) => e.ts > eventMark);
+  const late = readings.length - freshReadings.length + events.length - freshEvents.length;
+  const items: ({ event: ControllerEvent; ts: number } | { reading: Reading; ts: number })[] = [
+    ...freshEvents.map((event) => ({ event, ts: event.ts })),
+    ...freshReadings.map((reading) => ({ reading, ts: reading.ts })),
+  ];
+  items.sort((a, b) => a.ts - b.ts || ('event' in a ? 0 : 1) - ('event' in b ? 0 : 1));
+  const emit = (f: Finding | null): void => {
+    if (f) findings.push(f);
+  };
+  for (const item of items) {
+    if (state.silence.firing) {
+      emit(silenceCleared(compiled.silence, state.silence.since ?? item.ts, item.ts));
+      state.silence = { firing: false, since: null };
+    }
+    state.lastSeen = Math.max(state.lastSeen ?? item.ts, item.ts);
+    if ('event' in item) {
+      state.eventWatermark = Math.max(state.eventWatermark ?? item.ts, item.ts);
+      for (const rule of compiled.rules) {
+        if (rule.kind !== 'event') continue;
+        emit(onEvent(rule, state.rules[rule.id] as Extract<RuleState, { kind: 'event' }>, item.event, suppression(compiled, state, rule)));
+      }
+      continue;
+    }
+    state.watermark = item.ts;
+    stepReading(compiled, state, item.reading, emit);
+  }
+  return { state, findings, late };
+}
+
+function stepReading(compiled: CompiledModel, state: AssetDetectionState, reading: Reading, emit: (f: Finding | null) => void): void {
+  const { ts, metrics } = reading;
+  for (const [name, value] of Object.entries(metrics)) {
+    if (Number.isFinite(value)) state.latest[name] = [ts, value];
+  }
+  for (const rule of compiled.rules) {
+    const ruleState = state.rules[rule.id]!;
+    if (rule.kind === 'event') {
+      emit(tickEvent(rule, ruleState as Extract<RuleState, { kind: 'event' }>, ts));
+      continue;
+    }
+    if (rule.whenRunning) updateRunning(rule.whenRunning, ruleState, metrics, ts);
+    const value = metrics[rule.metric];
+    if (value === undefined || !Number.isFinite(value)) continue;
+    const ctx: StepContext = { ts, value, running: isRunning(rule.whenRunning, ruleState, ts), suppressed: suppression(compiled, state, rule) };
+    switch (rule.kind) {
+      case 'threshold':
+        emit(stepThreshold(rule, ruleState as Extract<RuleState, { kind: 'threshold' }>, ctx));
+        break;
+      case 'rate':
+        emit(stepRate(rule, ruleState as Extract<RuleState, { kind: 'rate' }>, ctx));
+        break;
+      case 'anomaly':
+        emit(stepAnomaly(rule, ruleState as Extract<RuleState, { kind: 'anomaly' }>, ctx));
+        break;
+      case 'trend':
+        emit(stepTrend(rule, ruleState as Extract<RuleState, { kind: 'trend' }>, ctx));
+        break;
+    }
+  }
+}
+
+function updateRunning(condition: CompiledCondition, ruleState: RuleState, metrics: Record<string, number>, ts: number): void {
+  const value = metrics[condition.metric];
+  if (value === undefined || !Number.isFinite(value)) return;
+  const holds = condition.above !== undefined ? value > condition.above : value < condition.below!;
+  if (!holds) ruleState.runSince = null;
+  else ruleState.runSince ??= ts;
+}
+
+function isRunning(condition: CompiledCondition | undefined, ruleState: RuleState, ts: number): boolean {
+  if (!condition) return true;
+  return ruleState.runSince !== null && ts - ruleState.runSince >= condition.settleMs;
+}
+
+/** Whether any fault in the rule's suppressedBy is firing on the asset right now. */
+function suppression(compiled: CompiledModel, state: AssetDetectionState, rule: CompiledRule): () => boolean {
+  return () =>
+    rule.suppressedBy.length > 0 &&
+    compiled.rules.some((other) => rule.suppressedBy.includes(other.fault) && state.rules[other.id]?.firing === true);
+}
+
+/** Copies the state (or creates it) and aligns its rule states with the model's current rules. */
+function prepareState(model: EquipmentModel, compiled: CompiledModel, previous: AssetDetectionState | null | undefined): AssetDetectionState {
+  const state: AssetDetectionState = previous && previous.modelId === model.id ? structuredClone(previous) : createDetectionState(model);
+  const rules: Record<string, RuleState> = {};
+  for (const rule of compiled.rules) {
+    const sig = compiled.signatures.get(rule.id)!;
+    const existing = state.rules[rule.id];
+    rules[rule.id] = existing && existing.sig === sig && existing.kind === rule.kind ? existing : initialRuleState(rule, sig);
+  }
+  state.rules = rules;
+  return state;
+}
+
+function initialRuleState(rule: CompiledRule, sig: string): RuleState {
+  switch (rule.kind) {
+    case 'threshold':
+      return initialThresholdState(sig);
+    case 'rate':
+      return initialRateState(sig);
+    case 'event':
+      return initialEventState(sig);
+    case 'anomaly':
+      return initialAnomalyState(sig);
+    case 'trend':
+      return initialTrendState(sig);
+  }
+}
+
+/**
+ * Checks the asset for silence at `nowTs` (a clock the caller supplies). Emits one firing finding
+ * when the silence starts; the next reading or event clears it (in `evaluate`).
+ */
+export function evaluateSilence(model: EquipmentModel, previous: AssetDetectionState, nowTs: number): { state: AssetDetectionState; findings: Finding[] } {
+  const compiled = compileModel(model);
+  if (previous.silence.firing) return { state: previous, findings: [] };
+  const finding = checkSilence(previous.lastSeen, nowTs, compiled.silence);
+  if (!finding) return { state: previous, findings: [] };
+  const state = structuredClone(previous);
+  state.silence = { firing: true, since: previous.lastSeen };
+  return { state, findings: [finding] };
+}
+
+/** Clears a rule by hand (e.g. an event rule that never clears by itself, once the ticket is closed). */
+export function clearRule(model: EquipmentModel, previous: AssetDetectionState, ruleId: string, ts: number): { state: AssetDetectionState; findings: Finding[] } {
+  const compiled = compileModel(model);
+  const rule = compiled.rules.find((r) => r.id === ruleId);
+  const state = prepareState(model, compiled, previous);
+  const ruleState = state.rules[ruleId];
+  if (!rule || !ruleState?.firing) return { state, findings: [] };
+  if (rule.kind === 'event') {
+    const f = clearEventRule(rule, ruleState as Extract<RuleState, { kind: 'event' }>, ts);
+    return { state, findings: f ? [f] : [] };
+  }
+  ruleState.firing = false;
+  const cleared: Finding = { ruleId, faultCode: rule.fault, kind: rule.kind, state: 'cleared', at: ts, evidence: { metric: rule.metric, values: [], window: { from: ts, to: ts } } };
+  return { state, findings: [cleared] };
+}
+
+/** The compiled rules of a model (ids, faults, kinds), e.g. to list them in the API. */
+export { compileModel } from './detection-rules.compiler.js';

@@ -1,0 +1,177 @@
+/**
+ * Shapes shared by the detectors and the engine. Every state object here is plain JSON (numbers,
+ * strings, booleans, arrays, records, null), so a worker can keep it in Redis between micro-batches
+ * and `JSON.parse(JSON.stringify(state))` continues exactly where it stopped.
+ */
+import type { AnomalyRule, EventRule, RateRule, RunningCondition, ThresholdRule, TrendRule } from './detection-rules.schema.js';
+
+/** One telemetry message: its own timestamp (epoch ms) and some or all metrics of the model. */
+export interface Reading {
+  ts: number;
+  metrics: Record<string, number>;
+}
+
+/** A controller event from `devices/{id}/events`. */
+export interface ControllerEvent {
+  ts: number;
+  code: string;
+  severity?: string | undefined;
+  message?: string | undefined;
+}
+
+export type DetectorKind = 'threshold' | 'rate' | 'event' | 'anomaly' | 'trend' | 'silence';
+
+/** Fault code of a silent device when the model names no catalogue fault for it. */
+export const NO_DATA_FAULT = 'NO_DATA';
+/** Largest number of values carried as evidence by one finding. */
+export const MAX_EVIDENCE_VALUES = 24;
+
+export interface EvidenceValue {
+  ts: number;
+  value: number;
+}
+
+export interface Evidence {
+  metric?: string;
+  eventCode?: string;
+  /** A bounded sample (≤ {@link MAX_EVIDENCE_VALUES}) of the values behind the decision, oldest first. */
+  values: EvidenceValue[];
+  /** Time span the decision looked at (epoch ms). */
+  window: { from: number; to: number };
+  /** threshold: the limit crossed; rate: the rate limit; anomaly: the z limit; trend: the projected limit. */
+  threshold?: number;
+  /** Trend: when the projected daily peak (or trough) reaches the limit (epoch ms). */
+  projectedFailureAt?: number;
+  /** Rate: fitted slope in metric units per the rule's `per`. */
+  rate?: number;
+  /** Anomaly: robust z of the deciding reading, with the baseline it was measured against. */
+  z?: number;
+  baseline?: { median: number; spread: number };
+  /** Trend: fitted slope per day and fit quality. */
+  slopePerDay?: number;
+  r2?: number;
+  /** Silence: how long the device had been silent. */
+  silentForMs?: number;
+}
+
+/** A transition of one rule on one asset: it started firing, or it cleared. */
+export interface Finding {
+  ruleId: string;
+  faultCode: string;
+  kind: DetectorKind;
+  state: 'firing' | 'cleared';
+  /** Timestamp of the reading (or the supplied clock, for silence) that decided it. */
+  at: number;
+  evidence: Evidence;
+}
+
+/** Rules with durations converted to milliseconds and defaults filled in from the model. */
+export interface CompiledCondition extends Omit<RunningCondition, 'settle'> {
+  settleMs: number;
+}
+export interface CompiledThreshold extends Omit<ThresholdRule, 'for' | 'clearFor' | 'maxGap' | 'whenRunning'> {
+  forMs: number;
+  clearForMs: number;
+  maxGapMs: number;
+  whenRunning?: CompiledCondition | undefined;
+}
+export interface CompiledRate extends Omit<RateRule, 'window' | 'clearFor' | 'whenRunning'> {
+  windowMs: number;
+  clearForMs: number;
+  perMs: number;
+  whenRunning?: CompiledCondition | undefined;
+}
+export interface CompiledEvent extends Omit<EventRule, 'codes' | 'clearAfter'> {
+  codes: string[];
+  clearAfterMs: number | null;
+}
+export interface CompiledAnomaly extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning'> {
+  windowMs: number;
+  warmupMs: number;
+  forMs: number;
+  clearForMs: number;
+  whenRunning?: CompiledCondition | undefined;
+}
+export interface CompiledTrend extends Omit<TrendRule, 'bucket' | 'window' | 'horizon' | 'whenRunning'> {
+  bucketMs: number;
+  windowMs: number;
+  horizonMs: number;
+  whenRunning?: CompiledCondition | undefined;
+}
+export type CompiledRule = CompiledThreshold | CompiledRate | CompiledEvent | CompiledAnomaly | CompiledTrend;
+
+export interface SilenceRule {
+  ruleId: string;
+  faultCode: string;
+  afterMs: number;
+}
+
+/** [ts, value] pairs keep the JSON state compact. */
+export type Point = [number, number];
+
+interface RuleStateBase {
+  /** JSON of the compiled rule: a changed rule in the model file restarts its state. */
+  sig: string;
+  firing: boolean;
+  /** Since when the running condition holds (null: not running / unknown). */
+  runSince: number | null;
+}
+export interface ThresholdState extends RuleStateBase {
+  kind: 'threshold';
+  pendingSince: number | null;
+  clearSince: number | null;
+  lastTs: number | null;
+  recent: Point[];
+}
+export interface RateState extends RuleStateBase {
+  kind: 'rate';
+  buf: Point[];
+  clearSince: number | null;
+}
+export interface EventState extends RuleStateBase {
+  kind: 'event';
+  lastSeen: number | null;
+  code: string | null;
+}
+export interface AnomalyState extends RuleStateBase {
+  kind: 'anomaly';
+  /** Baseline samples (normal readings only) inside the trailing window. */
+  buf: Point[];
+  baseline: { median: number; spread: number; at: number; warm: boolean } | null;
+  pendingSince: number | null;
+  clearSince: number | null;
+  recent: Point[];
+}
+export interface TrendState extends RuleStateBase {
+  kind: 'trend';
+  /** Closed buckets: [bucket middle ts, aggregate]. */
+  buckets: Point[];
+  open: { start: number; sum: number; count: number; max: number; min: number } | null;
+}
+export type RuleState = ThresholdState | RateState | EventState | AnomalyState | TrendState;
+
+/** Everything detection remembers about one asset between micro-batches (JSON-serialisable). */
+export interface AssetDetectionState {
+  version: 1;
+  modelId: string;
+  /** Newest reading timestamp evaluated; readings at or before it are late (see engine). */
+  watermark: number | null;
+  /** Newest event timestamp evaluated. */
+  eventWatermark: number | null;
+  /** Newest reading or event timestamp seen, for the silence check. */
+  lastSeen: number | null;
+  /** Latest value of each metric: [ts, value]. */
+  latest: Record<string, Point>;
+  rules: Record<string, RuleState>;
+  silence: { firing: boolean; since: number | null };
+}
+
+/** What a detector step gets besides its rule and state. */
+export interface StepContext {
+  ts: number;
+  value: number;
+  /** The rule's running condition holds (always true without one). */
+  running: boolean;
+  /** A fault named in the rule's suppressedBy is firing on the asset. */
+  suppressed: () => boolean;
+}
