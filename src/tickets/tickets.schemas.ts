@@ -5,7 +5,8 @@ import { PRIORITIES } from '../sla/sla.policy.js';
 import { TICKET_STATUSES } from './ticket-workflow.js';
 
 export const TICKET_CHANNELS = ['phone', 'email', 'web', 'iot', 'agent'] as const;
-export const TICKET_TYPES = ['breakdown', 'maintenance', 'installation', 'inspection', 'question', 'complaint', 'other'] as const;
+/** `predictive`: opened from a trend finding before the equipment fails. */
+export const TICKET_TYPES = ['breakdown', 'predictive', 'maintenance', 'installation', 'inspection', 'question', 'complaint', 'other'] as const;
 /** Why a ticket is on hold; only `customer` pauses the resolution clock. */
 export const HOLD_REASONS = ['customer', 'parts', 'third_party'] as const;
 

@@ -7,13 +7,24 @@ import { diff, recordAudit, type Actor } from '../audit/audit.service.js';
 import { ContractsRepository } from '../contracts/contracts.repository.js';
 import type { Database, Queryable } from '../platform/db/database.js';
 import { AppError, conflict, notFound } from '../platform/errors.js';
-import { checkVersion, invalidField, type Page } from '../platform/http/pagination.js';
+import { checkVersion, invalidField, isUniqueViolation, type Page } from '../platform/http/pagination.js';
 import { systemClock, type Clock } from '../sla/clock.js';
 import { dueTimes } from '../sla/sla.policy.js';
 import { TicketsRepository, type TicketColumns, type TicketRow } from './tickets.repository.js';
 import type { AssignmentRequest, CreateTicket, ListTickets, Ticket, TicketHistory, TransitionRequest, UpdateTicket } from './tickets.schemas.js';
 import { breachFlags, termsFor, transitionEffects } from './ticket-sla.js';
 import { assertTransition, NEEDS_TECHNICIAN, type TicketStatus } from './ticket-workflow.js';
+
+/** The unique index behind auto-tickets (migration 0005): one open IoT ticket per asset and fault code. */
+export const OPEN_IOT_FAULT_INDEX = 'tickets_open_iot_fault_idx';
+
+/** A write that would make a second open IoT ticket for the same asset and fault is a CONFLICT. */
+function openFaultConflict(error: unknown): never {
+  if (isUniqueViolation(error, OPEN_IOT_FAULT_INDEX)) {
+    throw conflict('An open IoT ticket for this asset and fault code already exists', { constraint: OPEN_IOT_FAULT_INDEX });
+  }
+  throw error;
+}
 
 /** Who is asking: customer users see only their customer's tickets; technicians move only their own. */
 export interface TicketCaller {
@@ -67,7 +78,7 @@ export class TicketsService {
       const created = (await this.repo.find(tx, id))!;
       await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'create', changes: this.toTicket(created, now) });
       return created;
-    });
+    }).catch(openFaultConflict);
     return this.toTicket(row, now);
   }
 
@@ -115,7 +126,7 @@ export class TicketsService {
       const { version: _v, updatedAt: _u, ...after } = this.toTicket(updated, now);
       await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'update', changes: diff(this.toTicket(current, now), after) });
       return updated;
-    });
+    }).catch(openFaultConflict);
     return this.toTicket(row, now);
   }
 
@@ -138,7 +149,7 @@ export class TicketsService {
       }
       await this.applyTransition(tx, ticket, request.to, { reason: request.reason, holdReason: request.holdReason }, caller.actor, now);
       return (await this.repo.find(tx, id))!;
-    });
+    }).catch(openFaultConflict);
     return this.toTicket(row, now);
   }
 
@@ -188,6 +199,17 @@ export class TicketsService {
       };
     });
     return { ticketId: id, entries, timeInStatus };
+  }
+
+  /**
+   * Moves a ticket inside the caller's transaction (platform flows such as the auto-cancel of a
+   * transient alarm): same workflow rules, history and audit as `transition`.
+   */
+  async transitionIn(tx: Queryable, id: string, to: TicketStatus, reason: string | undefined, actor: Actor): Promise<TicketRow> {
+    const current = await this.repo.find(tx, id, { lock: true });
+    if (!current) throw notFound('ticket', id);
+    await this.applyTransition(tx, current, to, { reason }, actor, this.clock.now());
+    return (await this.repo.find(tx, id))!;
   }
 
   /** Marks the SLA response met at `at` if not yet (a visit actually started). Runs in the caller's transaction. */

@@ -45,6 +45,8 @@ import { activitiesRoutes } from '../../activities/activities.routes.js';
 import { knowledgeRoutes } from '../../knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../../custom-fields/custom-fields.routes.js';
 import { customer360Routes } from '../../customers/customer-360.routes.js';
+import { alarmsRoutes } from '../../alarms/alarms.routes.js';
+import { autoTicketsRoutes } from '../../autotickets/autotickets.routes.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
@@ -69,6 +71,8 @@ export const routeModules: readonly RouteModule[] = [
   knowledgeRoutes,
   customFieldsRoutes,
   customer360Routes,
+  alarmsRoutes,
+  autoTicketsRoutes,
 ];
 
 export interface BuildAppOptions {

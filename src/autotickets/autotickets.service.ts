@@ -1,0 +1,222 @@
+/**
+ * Auto-tickets: a finding with a fault code opens AT MOST ONE open IoT ticket per asset and fault
+ * code, prefilled, or appends its evidence to the one that is open. One transaction per finding:
+ * the alarm upsert, the ticket (ON CONFLICT on tickets_open_iot_fault_idx), its status history,
+ * prefill, evidence and audit rows commit together or not at all.
+ *
+ * Why it holds under retries, concurrent workers and crashes: the guarantee is the unique
+ * partial index, not the caller. Concurrent transactions serialise on the alarm row first (same
+ * asset and rule) and on the index entry; the loser of the insert gets no row back and appends to
+ * the winner's ticket. A replayed finding (same key) appends nothing: ticket_evidence is unique
+ * per (ticket, finding key). A transaction that dies midway leaves nothing behind.
+ */
+import { AlarmsService, toAlarm } from '../alarms/alarms.service.js';
+import type { Alarm } from '../alarms/alarms.schemas.js';
+import { parseFinding } from '../alarms/finding.schema.js';
+import { recordAudit, SYSTEM_ACTOR } from '../audit/audit.service.js';
+import type { Database, Queryable } from '../platform/db/database.js';
+import { notFound } from '../platform/errors.js';
+import { systemClock, type Clock } from '../sla/clock.js';
+import { TicketsRepository } from '../tickets/tickets.repository.js';
+import type { Ticket } from '../tickets/tickets.schemas.js';
+import { TicketsService, toTicket } from '../tickets/tickets.service.js';
+import { AutoTicketsRepository } from './autotickets.repository.js';
+import type { Diagnosis } from './autotickets.schemas.js';
+import { buildTicketDraft, type PrefillOptions } from './prefill.builder.js';
+
+export interface AutoTicketOptions extends PrefillOptions {
+  /** Evidence entries kept in an alarm's jsonb history. Default 20. */
+  readonly alarmHistoryLimit?: number;
+}
+
+export type OpenOutcome = 'created' | 'appended' | 'duplicate' | 'alarm_only';
+
+export interface OpenResult {
+  /** created: new ticket; appended: evidence added to the open one; duplicate: replayed finding, nothing written; alarm_only: no fault code. */
+  readonly outcome: OpenOutcome;
+  readonly alarm: Alarm;
+  readonly ticket: Ticket | null;
+}
+
+export interface ClearOptions {
+  /** Cancel the ticket when it was not dispatched yet (the rule's `autoCancelTransient`). Default false. */
+  readonly autoCancelTransient?: boolean;
+  /** Clear only this rule's alarm (default: every open alarm of the asset with the fault code). */
+  readonly ruleId?: string;
+}
+
+/** still_active: another rule still fires for this fault on the asset, the ticket is left as it is. */
+export type ClearOutcome = 'no_ticket' | 'still_active' | 'flagged' | 'cancelled' | 'already_flagged' | 'already_dispatched';
+
+export interface ClearResult {
+  readonly outcome: ClearOutcome;
+  readonly clearedAlarms: number;
+  readonly ticket: Ticket | null;
+}
+
+/** Statuses in which nobody has been sent yet. */
+const NOT_DISPATCHED = ['new', 'assigned'];
+
+export class AutoTicketService {
+  private readonly repo = new AutoTicketsRepository();
+  private readonly tickets = new TicketsRepository();
+  private readonly alarms: AlarmsService;
+  private readonly ticketService: TicketsService;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = systemClock,
+    private readonly options: AutoTicketOptions = {},
+  ) {
+    this.alarms = new AlarmsService(db, clock, { historyLimit: options.alarmHistoryLimit ?? 20 });
+    this.ticketService = new TicketsService(db, clock);
+  }
+
+  /** Records the finding's alarm and opens (or appends to) the asset's ticket for its fault. */
+  async openOrAppend(input: unknown): Promise<OpenResult> {
+    const finding = parseFinding(input);
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const reported = await this.alarms.reportIn(tx, finding);
+      const alarm = reported.row;
+      const faultCode = finding.faultCode;
+      if (!faultCode) return { outcome: 'alarm_only' as const, alarm: toAlarm(alarm), ticket: null };
+
+      let ticketId = (await this.repo.findOpen(tx, finding.assetId, faultCode))?.id;
+      let created = false;
+      if (!ticketId) {
+        const draft = await buildTicketDraft(tx, { ...finding, faultCode }, alarm.id, now, this.options);
+        const due = { responseDueAt: new Date(draft.prefill.sla.responseDueAt), resolutionDueAt: new Date(draft.prefill.sla.resolutionDueAt) };
+        const inserted = await this.repo.insertIfNoneOpen(tx, {
+          channel: 'iot',
+          type: draft.type,
+          priority: draft.prefill.priority.value,
+          title: draft.title,
+          description: draft.description,
+          customer_id: draft.customerId,
+          site_id: draft.siteId,
+          asset_id: finding.assetId,
+          contract_id: draft.contractId,
+          fault_code: faultCode,
+          status: 'new',
+          sla_source: draft.slaSource,
+          response_due_at: due.responseDueAt,
+          resolution_due_at: due.resolutionDueAt,
+          status_changed_at: now,
+          created_by_type: SYSTEM_ACTOR.type,
+          created_by_id: SYSTEM_ACTOR.id,
+          created_at: now,
+          updated_at: now,
+        });
+        if (inserted) {
+          created = true;
+          ticketId = inserted;
+          await this.tickets.addHistory(tx, inserted, { from: null, to: 'new', at: now, actor: SYSTEM_ACTOR, reason: `Opened from alarm ${alarm.id} (rule ${finding.ruleId})`, technicianId: null });
+          await this.repo.insertAutofill(tx, { ticketId: inserted, alarmId: alarm.id, ruleId: finding.ruleId, kind: finding.kind, predictive: draft.prefill.predictive !== null, prefill: draft.prefill, now });
+          const row = (await this.tickets.find(tx, inserted))!;
+          await recordAudit(tx, SYSTEM_ACTOR, { entity: 'ticket', entityId: inserted, action: 'create', changes: { ...toTicket(row, now), alarmId: alarm.id, findingKey: finding.key } });
+        } else {
+          // Another transaction committed the ticket between our look-up and our insert.
+          ticketId = (await this.repo.findOpen(tx, finding.assetId, faultCode))!.id;
+        }
+      }
+
+      const appended = await this.repo.addEvidence(tx, {
+        ticketId,
+        alarmId: alarm.id,
+        key: finding.key,
+        ruleId: finding.ruleId,
+        kind: finding.kind,
+        at: finding.at,
+        evidence: finding.evidence,
+        now,
+      });
+      if (appended && !created) await this.conditionReturned(tx, ticketId, finding.at, now);
+      await this.alarms.linkTicket(tx, alarm.id, ticketId);
+      const ticket = (await this.tickets.find(tx, ticketId))!;
+      const linked = { ...alarm, ticket_id: ticketId };
+      return { outcome: created ? 'created' : appended ? 'appended' : 'duplicate', alarm: toAlarm(linked), ticket: toTicket(ticket, now) } as const;
+    });
+  }
+
+  /**
+   * The fault's condition cleared at `at` (reading time): its alarms are cleared; an open ticket
+   * not yet dispatched (new/assigned) gets a note and the conditionCleared flag, or is cancelled
+   * with a reason when the rule is configured `autoCancelTransient`.
+   */
+  async conditionCleared(assetId: string, faultCode: string, at: Date, options: ClearOptions = {}): Promise<ClearResult> {
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const cleared = await this.alarms.clearIn(tx, { assetId, faultCode, ...(options.ruleId ? { ruleId: options.ruleId } : {}) }, at);
+      const open = await this.repo.findOpen(tx, assetId, faultCode);
+      if (!open) return { outcome: 'no_ticket' as const, clearedAlarms: cleared.length, ticket: null };
+      if (options.ruleId && (await this.repo.firingAlarms(tx, assetId, faultCode)) > 0) {
+        return { outcome: 'still_active' as const, clearedAlarms: cleared.length, ticket: toTicket((await this.tickets.find(tx, open.id))!, now) };
+      }
+      const when = at.toISOString();
+      let outcome: ClearOutcome;
+      if (!NOT_DISPATCHED.includes(open.status)) {
+        await this.repo.addNote(tx, { ticketId: open.id, subject: 'Condition cleared (technician already dispatched)', body: `The ${faultCode} condition cleared at ${when}; the ticket stays open.`, at: now });
+        outcome = 'already_dispatched';
+      } else if (options.autoCancelTransient) {
+        await this.repo.addNote(tx, { ticketId: open.id, subject: 'Condition cleared before dispatch: cancelled', body: `The ${faultCode} condition cleared at ${when} before anyone was dispatched; the rule is transient (autoCancelTransient), so the ticket was cancelled.`, at: now });
+        await this.repo.setConditionCleared(tx, open.id, at, now);
+        await this.ticketService.transitionIn(tx, open.id, 'cancelled', `Transient condition cleared at ${when} before dispatch`, SYSTEM_ACTOR);
+        outcome = 'cancelled';
+      } else {
+        const autofill = await this.repo.findAutofill(tx, open.id, { lock: true });
+        if (autofill?.condition_cleared_at) {
+          outcome = 'already_flagged';
+        } else {
+          await this.repo.addNote(tx, { ticketId: open.id, subject: 'Condition cleared before dispatch', body: `The ${faultCode} condition cleared at ${when} before anyone was dispatched. Check whether a visit is still needed.`, at: now });
+          await this.repo.setConditionCleared(tx, open.id, at, now);
+          await recordAudit(tx, SYSTEM_ACTOR, { entity: 'ticket', entityId: open.id, action: 'condition_cleared', changes: { faultCode, at: when } });
+          outcome = 'flagged';
+        }
+      }
+      const ticket = (await this.tickets.find(tx, open.id))!;
+      return { outcome, clearedAlarms: cleared.length, ticket: toTicket(ticket, now) };
+    });
+  }
+
+  /**
+   * Routes a detector finding: `firing` → openOrAppend; `cleared` → conditionCleared for its rule
+   * (the ticket is touched once no rule of that fault fires any more on the asset).
+   */
+  async apply(input: unknown, options: Pick<ClearOptions, 'autoCancelTransient'> = {}): Promise<OpenResult | ClearResult> {
+    const finding = parseFinding(input);
+    if (finding.state === 'firing') return this.openOrAppend(input);
+    if (!finding.faultCode) {
+      const cleared = await this.alarms.clear(finding.assetId, finding.ruleId, finding.at);
+      return { outcome: 'no_ticket', clearedAlarms: cleared ? 1 : 0, ticket: null };
+    }
+    return this.conditionCleared(finding.assetId, finding.faultCode, finding.at, { ...options, ruleId: finding.ruleId });
+  }
+
+  /** The prefill and appended evidence of an auto-ticket (404 for tickets without one). */
+  async diagnosis(ticketId: string, evidenceLimit = 50): Promise<Diagnosis> {
+    const autofill = await this.repo.findAutofill(this.db, ticketId);
+    if (!autofill) throw notFound('ticket diagnosis', ticketId);
+    const evidence = await this.repo.evidence(this.db, ticketId, evidenceLimit);
+    return {
+      ticketId,
+      alarmId: autofill.alarm_id,
+      ruleId: autofill.rule_id,
+      kind: autofill.kind,
+      predictive: autofill.predictive,
+      prefill: autofill.prefill,
+      evidenceCount: autofill.evidence_count,
+      lastEvidenceAt: autofill.last_evidence_at?.toISOString() ?? null,
+      conditionClearedAt: autofill.condition_cleared_at?.toISOString() ?? null,
+      evidence: evidence.map((e) => ({ at: e.at.toISOString(), ruleId: e.rule_id, kind: e.kind, alarmId: e.alarm_id, evidence: e.evidence })),
+    };
+  }
+
+  /** New evidence after the condition had cleared: the flag is lifted and a note says so. */
+  private async conditionReturned(tx: Queryable, ticketId: string, at: Date, now: Date): Promise<void> {
+    const autofill = await this.repo.findAutofill(tx, ticketId, { lock: true });
+    if (!autofill?.condition_cleared_at || autofill.condition_cleared_at.getTime() > at.getTime()) return;
+    await this.repo.setConditionCleared(tx, ticketId, null, now);
+    await this.repo.addNote(tx, { ticketId, subject: 'Condition returned', body: `The condition was seen again at ${at.toISOString()} after it had cleared.`, at: now });
+  }
+}
