@@ -23,7 +23,7 @@ import { toInfluxError, type InfluxConnection } from '../influx/influx.connectio
 import { InfluxRefusedError } from '../influx/influx.errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { RejectionInput } from './rejection-log.js';
-import { ACK_SCRIPT, journalKey, lineSource, TelemetryJournal, unwrittenKey, type JournalRecord, type LineSource } from './telemetry-journal.js';
+import { ACK_SCRIPT, journalKey, lineSource, TelemetryJournal, unwrittenKey, type JournalRecord } from './telemetry-journal.js';
 
 export interface InfluxWriterOptions {
   /** A connection to the journal's Redis, for acks and stats (not closed by stop()). */
@@ -260,7 +260,7 @@ export class InfluxWriter {
       this.outageSince = undefined;
     }
     for (const { index, message } of refused) {
-      const source = sourceOf(records, index);
+      const source = lineSource(lines[index]!);
       await this.options.rejections.record({
         deviceId: source?.deviceId ?? '',
         assetId: source?.assetId || undefined,
@@ -353,15 +353,6 @@ export class InfluxWriter {
   }
 }
 
-/** The publish that line `index` of the batch came from. */
-function sourceOf(records: readonly JournalRecord[], index: number): LineSource | undefined {
-  let start = 0;
-  for (const record of records) {
-    if (index < start + record.lines.length) return lineSource(record, index - start);
-    start += record.lines.length;
-  }
-  return undefined;
-}
 
 function entriesOf(reply: unknown): StreamEntries {
   const streams = reply as [key: string, entries: StreamEntries][] | null;
