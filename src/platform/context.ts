@@ -7,6 +7,7 @@ import type { ModelRegistry } from '../models/models.registry.js';
 import type { DevicesService } from '../devices/devices.service.js';
 import type { TelemetryReader } from '../ingest/telemetry.reader.js';
 import type { RejectionLog } from '../ingest/rejection-log.js';
+import type { Clock } from '../sla/clock.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -17,4 +18,6 @@ export interface AppContext {
   readonly devices: DevicesService;
   readonly telemetry: TelemetryReader;
   readonly rejections: RejectionLog;
+  /** Time source for SLA and business rules; the system clock when absent (tests set one). */
+  readonly clock?: Clock;
 }

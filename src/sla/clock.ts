@@ -24,7 +24,6 @@ export function settableClock(start: Date | string): Clock & { set(at: Date | st
  * The clock carried by a context object (`ctx.clock`), else the system clock. AppContext has no
  * clock yet; tests pass one on the context they build.
  */
-export function clockOf(ctx: object): Clock {
-  const clock = (ctx as { clock?: unknown }).clock;
-  return clock && typeof (clock as Clock).now === 'function' ? (clock as Clock) : systemClock;
+export function clockOf(ctx: { readonly clock?: Clock | undefined }): Clock {
+  return ctx.clock ?? systemClock;
 }

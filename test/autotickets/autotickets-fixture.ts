@@ -7,16 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AutoTicketService } from '../../src/autotickets/autotickets.service.js';
 import { issueToken } from '../../src/auth/tokens.js';
-import { DevicesService } from '../../src/devices/devices.service.js';
 import { ModelRegistry } from '../../src/models/models.registry.js';
-import type { AppContext } from '../../src/platform/context.js';
-import { loadConfig } from '../../src/platform/config.js';
 import type { Database } from '../../src/platform/db/database.js';
-import { buildApp, type ZodApp } from '../../src/platform/http/app.js';
+import type { ZodApp } from '../../src/platform/http/app.js';
 import type { Role } from '../../src/platform/http/http.types.js';
-import { createLogger } from '../../src/platform/logger.js';
 import { settableClock } from '../../src/sla/clock.js';
-import { openTestDatabase } from '../harness/database.js';
+import { buildClockedApp } from '../service/service-fixture.js';
 
 export const ADMIN_TOKEN = 'autotickets-admin-token-0123456789';
 export const START = '2025-03-10T08:00:00.000Z';
@@ -40,23 +36,8 @@ export interface World {
 }
 
 export async function startWorld(): Promise<World> {
-  const db = await openTestDatabase();
   const models = await ModelRegistry.fromDirectory(new URL('../../devices', import.meta.url).pathname);
-  await models.sync(db);
-  const clock = settableClock(START);
-  const ctx: AppContext & { clock: typeof clock } = {
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000' }),
-    logger: createLogger('silent'),
-    db,
-    models,
-    devices: new DevicesService(db),
-    redis: undefined as never,
-    telemetry: undefined as never,
-    rejections: undefined as never,
-    clock,
-  };
-  const app = await buildApp(ctx);
-  await app.ready();
+  const { db, app, clock } = await buildClockedApp(models, START, ADMIN_TOKEN);
   return {
     db,
     app,

@@ -39,13 +39,13 @@ export interface ServiceApi {
   close(): Promise<void>;
 }
 
-export async function startServiceApi(start = '2025-03-10T08:00:00.000Z'): Promise<ServiceApi> {
+/** The app on a test database with a settable clock: shared by the service and auto-ticket fixtures. */
+export async function buildClockedApp(models: ModelRegistry, start: string, adminToken: string) {
   const db = await openTestDatabase();
-  const models = ModelRegistry.of([inlineModel('chiller-x')]);
   await models.sync(db);
   const clock = settableClock(start);
-  const ctx: AppContext & { clock: typeof clock } = {
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000' }),
+  const ctx: AppContext = {
+    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: adminToken, HTTP_RATE_LIMIT_MAX: '100000' }),
     logger: createLogger('silent'),
     db,
     models,
@@ -57,6 +57,11 @@ export async function startServiceApi(start = '2025-03-10T08:00:00.000Z'): Promi
   };
   const app = await buildApp(ctx);
   await app.ready();
+  return { db, app, clock };
+}
+
+export async function startServiceApi(start = '2025-03-10T08:00:00.000Z'): Promise<ServiceApi> {
+  const { db, app, clock } = await buildClockedApp(ModelRegistry.of([inlineModel('chiller-x')]), start, ADMIN_TOKEN);
   return {
     app,
     db,
