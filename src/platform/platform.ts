@@ -1,11 +1,12 @@
 /**
  * The composition root: builds the parts a role needs, starts them, and stops them in the
- * right order. Roles: `all` (default) = broker + ingest writer + API; `broker` = MQTT edge and
- * journal; `worker` = journal → InfluxDB writer; `api` = REST API.
+ * right order. Roles: `all` (default) = broker + ingest writer + detection + API; `broker` = MQTT
+ * edge and journal; `worker` = journal → InfluxDB writer → detection jobs (BullMQ) → detection
+ * worker → auto-tickets; `api` = REST API.
  */
 import { Redis } from 'ioredis';
 import type { Config, Role } from './config.js';
-import { openDatabase, type Database } from './db/database.js';
+import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrations.js';
 import type { Logger } from './logger.js';
 import type { AppContext } from './context.js';
@@ -19,6 +20,9 @@ import { TelemetryJournal } from '../ingest/telemetry-journal.js';
 import { IngestService } from '../ingest/ingest.service.js';
 import { InfluxWriter } from '../ingest/influx-writer.js';
 import { TelemetryReader } from '../ingest/telemetry.reader.js';
+import { AutoTicketService } from '../autotickets/autotickets.service.js';
+import { DetectionQueue } from '../pipeline/detection.queue.js';
+import { DetectionWorker } from '../pipeline/detection.worker.js';
 
 export interface RunningPlatform {
   readonly role: Role;
@@ -26,6 +30,8 @@ export interface RunningPlatform {
   readonly addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number };
   readonly broker?: TelemetryBroker;
   readonly writer?: InfluxWriter;
+  /** Worker role: the detection consumer (shard queues → detectors → auto-tickets). */
+  readonly detection?: DetectionWorker;
   /** Graceful stop: stop accepting, flush what is in flight, close queues and database. */
   stop(): Promise<void>;
 }
@@ -64,17 +70,15 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       logger,
     });
 
-    let db: Database | undefined;
-    let devices: DevicesService | undefined;
-    if (has(role, 'broker') || has(role, 'api')) {
-      db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-      closers.push({ name: 'database', close: () => db!.close() });
-      const applied = await migrate(db);
-      if (applied.length) logger.info({ applied }, 'database migrated');
-      await models.sync(db);
-      devices = new DevicesService(db);
-      logger.info({ driver: db.driver }, 'database ready');
-    }
+    // Every role needs the database: the broker authenticates devices, the API serves it and the
+    // worker's detection opens tickets.
+    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    closers.push({ name: 'database', close: () => db.close() });
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+    await models.sync(db);
+    const devices = new DevicesService(db);
+    logger.info({ driver: db.driver }, 'database ready');
 
     // InfluxDB may be down at start: the broker still journals, the writer starts once it
     // answers, and telemetry reads answer 503 until then.
@@ -98,8 +102,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
       broker = new TelemetryBroker({
         options: brokerOptionsFromConfig(config),
-        authenticator: devices!,
-        presence: devices!,
+        authenticator: devices,
+        presence: devices,
         ingest,
         logger: logger.child({ part: 'broker' }),
       });
@@ -117,7 +121,24 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     }
 
     let writer: InfluxWriter | undefined;
+    let detection: DetectionWorker | undefined;
     if (has(role, 'worker')) {
+      // Detection: the writer hands each written batch to the shard queues (one job per shard);
+      // the detection worker consumes them. Stopped after the writer (closers run in reverse).
+      const detectionQueue = new DetectionQueue({ connection: redis, prefix: config.REDIS_PREFIX });
+      closers.push({ name: 'detection-queue', close: () => detectionQueue.close() });
+      detection = new DetectionWorker({
+        redisUrl: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        models,
+        autotickets: new AutoTicketService(db),
+        logger: logger.child({ part: 'detection' }),
+      });
+      const detectionWorker = detection;
+      closers.push({ name: 'detection', close: () => detectionWorker.stop() });
+      await detectionWorker.start();
+      logger.info('detection worker started');
+
       const writerStarted = influxReady.then(async (connection) => {
         if (!connection || stopped) return;
         writer = new InfluxWriter({
@@ -128,6 +149,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           rejections,
           batchSize: config.INFLUX_BATCH_SIZE,
           flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
+          onWritten: detectionQueue.onWritten,
           logger: logger.child({ part: 'writer' }),
         });
         await writer.start();
@@ -144,14 +166,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     }
 
     if (has(role, 'api')) {
-      devices!.onRevoked((deviceId) => void redis.publish(revokedChannel, deviceId));
+      devices.onRevoked((deviceId) => void redis.publish(revokedChannel, deviceId));
       const ctx: AppContext = {
         config,
         logger,
-        db: db!,
+        db: db,
         redis,
         models,
-        devices: devices!,
+        devices: devices,
         telemetry: new TelemetryReader(() => influx),
         rejections,
       };
@@ -165,6 +187,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       role,
       addresses,
       broker,
+      detection,
       get writer() {
         return writer;
       },

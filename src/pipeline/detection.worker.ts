@@ -1,0 +1,180 @@
+/**
+ * The consumer side of detection: BullMQ workers over the shard queues. For each asset in a job:
+ * load its state from Redis, `evaluate` the model's rules over the readings and events, hand
+ * every finding to the auto-tickets (AutoTicketService.apply), then save the state.
+ *
+ * Ordering — the design, and why it is the simplest correct one: BullMQ (open source) has no
+ * per-key groups, so the key is the queue. Every asset belongs to exactly one shard queue
+ * (detection.jobs.ts), and each shard queue has a GLOBAL concurrency of 1
+ * (`Queue.setGlobalConcurrency(1)`, enforced by BullMQ in Redis across every worker process) and
+ * a worker concurrency of 1: a shard's jobs run one at a time, oldest first, however many worker
+ * processes there are. Shards run in parallel, so throughput scales up to `shards` workers.
+ * A failing asset is retried INSIDE the job (with backoff) instead of failing the job: a failed
+ * BullMQ job goes back behind the later ones, which would then run first.
+ *
+ * At-least-once, no duplicates: findings are applied before the state is saved. If a step fails
+ * (or the process dies) the batch is evaluated again from the previous state and yields the same
+ * findings with the same keys, which the database de-duplicates (one open ticket per asset and
+ * fault, one evidence row per finding key). Once the state is saved, a redelivered batch is a
+ * no-op (readings at or before the watermark are skipped).
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { evaluate } from '../detection/detection.engine.js';
+import type { Finding } from '../detection/detection.types.js';
+import type { ModelRegistry } from '../models/models.registry.js';
+import { AppError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import { DetectionStateStore } from './detection-state.store.js';
+import { bullPrefix, DEFAULT_SHARDS, detectionJobSchema, shardQueueName, type AssetBatch, type DetectionJobData } from './detection.jobs.js';
+
+/** What the worker needs from AutoTicketService. */
+export interface FindingSink {
+  apply(finding: unknown, options?: { autoCancelTransient?: boolean }): Promise<unknown>;
+}
+
+export interface DetectionWorkerOptions {
+  /** Redis URL: the worker opens its own connection (BullMQ workers need maxRetriesPerRequest: null). */
+  readonly redisUrl: string;
+  /** REDIS_PREFIX: queues under `${prefix}:bull`, state under `${prefix}:detect:state:<assetId>`. */
+  readonly prefix: string;
+  readonly models: ModelRegistry;
+  readonly autotickets: FindingSink;
+  readonly logger: Logger;
+  /** Number of shard queues; must match the producers. Default 16. */
+  readonly shards?: number;
+  /** Which shards this process consumes. Default all. */
+  readonly consumeShards?: readonly number[];
+  /** Cancel a not-yet-dispatched ticket when its condition clears. Default false (the ticket is flagged). */
+  readonly autoCancelTransient?: boolean;
+  /** Attempts per asset inside a job before the job fails. Default 8. */
+  readonly maxAttempts?: number;
+  /** First retry delay. Default 100 ms. */
+  readonly retryMinMs?: number;
+  /** Longest retry delay. Default 5000 ms. */
+  readonly retryMaxMs?: number;
+}
+
+export interface DetectionWorkerStats {
+  jobs: number;
+  assets: number;
+  readings: number;
+  late: number;
+  findings: number;
+  retries: number;
+}
+
+export class DetectionWorker {
+  private readonly shards: number;
+  private readonly redis: Redis;
+  private readonly store: DetectionStateStore;
+  private readonly workers: Worker<DetectionJobData>[] = [];
+  private closing = false;
+  private readonly counters: DetectionWorkerStats = { jobs: 0, assets: 0, readings: 0, late: 0, findings: 0, retries: 0 };
+
+  constructor(private readonly options: DetectionWorkerOptions) {
+    this.shards = options.shards ?? DEFAULT_SHARDS;
+    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'telemend-detection' });
+    this.redis.on('error', (error) => options.logger.debug({ err: error }, 'detection redis connection error'));
+    this.store = new DetectionStateStore(this.redis, options.prefix);
+  }
+
+  /** Sets every shard queue's global concurrency to 1 and starts consuming. */
+  async start(): Promise<void> {
+    const prefix = bullPrefix(this.options.prefix);
+    const shards = this.options.consumeShards ?? Array.from({ length: this.shards }, (_, i) => i);
+    for (const shard of shards) {
+      const name = shardQueueName(shard);
+      const queue = new Queue(name, { connection: this.redis, prefix });
+      await queue.setGlobalConcurrency(1);
+      await queue.close();
+      const worker = new Worker<DetectionJobData>(name, (job) => this.process(job), { connection: this.redis, prefix, concurrency: 1 });
+      worker.on('failed', (job, error) => this.options.logger.error({ err: error, jobId: job?.id, shard }, 'detection job failed'));
+      worker.on('error', (error) => this.options.logger.warn({ err: error, shard }, 'detection worker error'));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Finishes the jobs in flight and closes the connection. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.close()));
+    this.workers.length = 0;
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  stats(): DetectionWorkerStats {
+    return { ...this.counters };
+  }
+
+  /** The job processor: validates the payload (invalid → UnrecoverableError, never retried). */
+  async process(job: Pick<Job<unknown>, 'id' | 'data'>): Promise<{ assets: number; findings: number; late: number }> {
+    const parsed = detectionJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(`invalid detection job ${job.id ?? ''}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    let findings = 0;
+    let late = 0;
+    for (const batch of parsed.data.assets) {
+      const result = await this.withRetry(batch, () => this.processAsset(batch));
+      findings += result.findings;
+      late += result.late;
+    }
+    this.counters.jobs++;
+    return { assets: parsed.data.assets.length, findings, late };
+  }
+
+  private async processAsset(batch: AssetBatch): Promise<{ findings: number; late: number }> {
+    const model = this.options.models.get(batch.modelId);
+    if (!model) {
+      this.options.logger.warn({ assetId: batch.assetId, modelId: batch.modelId }, 'detection skipped: unknown equipment model');
+      return { findings: 0, late: 0 };
+    }
+    for (;;) {
+      const { rev, state } = await this.store.load(batch.assetId);
+      const result = evaluate(model, state, batch.readings, batch.events);
+      for (const finding of result.findings) await this.applyFinding(batch, finding);
+      if (await this.store.save(batch.assetId, rev, result.state)) {
+        this.counters.assets++;
+        this.counters.readings += batch.readings.length;
+        this.counters.late += result.late;
+        this.counters.findings += result.findings.length;
+        return { findings: result.findings.length, late: result.late };
+      }
+      // Someone saved a newer state meanwhile (a job taken over after a stall): start over from
+      // it; what it already covered is skipped as late, findings re-applied are de-duplicated.
+      this.options.logger.warn({ assetId: batch.assetId }, 'detection state changed concurrently; re-evaluating');
+    }
+  }
+
+  private async applyFinding(batch: AssetBatch, finding: Finding): Promise<void> {
+    const input = { ...finding, assetId: batch.assetId, deviceId: batch.deviceId, modelId: batch.modelId };
+    try {
+      await this.options.autotickets.apply(input, { autoCancelTransient: this.options.autoCancelTransient ?? false });
+    } catch (error) {
+      // A domain error (invalid finding, asset deleted, model mismatch) will not change on a
+      // retry: log it and go on. Anything else (database unavailable) is retried.
+      if (error instanceof AppError && error.code !== 'DEPENDENCY_UNAVAILABLE') {
+        this.options.logger.error({ err: error, assetId: batch.assetId, ruleId: finding.ruleId, faultCode: finding.faultCode }, 'finding refused by auto-tickets; skipped');
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private async withRetry<T>(batch: AssetBatch, step: () => Promise<T>): Promise<T> {
+    const max = this.options.maxAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        if (attempt >= max || this.closing) throw error;
+        this.counters.retries++;
+        if (attempt === 1) this.options.logger.warn({ err: error, assetId: batch.assetId }, 'detection of an asset failed; retrying');
+        const min = this.options.retryMinMs ?? 100;
+        const cap = this.options.retryMaxMs ?? 5000;
+        await new Promise((r) => setTimeout(r, Math.min(cap, min * 2 ** (attempt - 1))));
+      }
+    }
+  }
+}
