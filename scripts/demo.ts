@@ -11,6 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ModelRegistry } from '../src/models/models.registry.js';
 
 const HELP = `Usage: npm run demo -- [options]
 
@@ -185,14 +186,15 @@ async function main(): Promise<void> {
   } else {
     say('reusing the demo company seeded earlier (npm run demo -- --reset starts over)');
   }
-  const fleet = JSON.parse(await readFile(fleetFile, 'utf8')) as { deviceId: string; assetId: string }[];
+  const fleet = JSON.parse(await readFile(fleetFile, 'utf8')) as { deviceId: string; assetId: string; modelId: string }[];
+  const faults = await demoFaults(fleet.slice(0, deviceCount));
 
   say('starting the platform (role all)');
   run('platform', process.execPath, ['--import', 'tsx', 'src/main.ts'], platformEnv, true);
   await waitUntil(async () => (await fetch(`${api}/health`)).ok, 'the platform');
   say(`simulating ${Math.min(deviceCount, fleet.length)} devices from ${path.relative(root, fleetFile)}`);
 
-  run('simulator', process.execPath, ['--import', 'tsx', 'simulators/fleet.ts', '--fleet', fleetFile, '--count', String(Math.min(deviceCount, fleet.length)), '--speed', opts.speed!, '--mqtt-url', `mqtt://127.0.0.1:${MQTT_PORT}`, '--qos', '1'], process.env, true);
+  run('simulator', process.execPath, ['--import', 'tsx', 'simulators/fleet.ts', '--fleet', fleetFile, '--count', String(Math.min(deviceCount, fleet.length)), '--speed', opts.speed!, '--mqtt-url', `mqtt://127.0.0.1:${MQTT_PORT}`, '--qos', '1', ...faults.flatMap((f) => ['--fault', f.spec])], process.env, true);
 
   process.stdout.write(`
   Telemend demo is running.
@@ -207,8 +209,27 @@ async function main(): Promise<void> {
       curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/tickets?limit=5
       curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/rejections/counts
 
+${faults.map((f) => `    In ${f.after}, fault ${f.code} hits ${f.modelId} ${f.deviceId}: watch its auto-ticket appear with
+      curl -H "Authorization: Bearer ${adminToken}" "${api}/api/v1/tickets?channel=iot"`).join('\n')}
+
   Ctrl-C stops everything.
 `);
+}
+
+/** Two sudden faults with a controller event code, injected into the fleet so auto-tickets show up. */
+async function demoFaults(fleet: { deviceId: string; modelId: string }[]): Promise<{ spec: string; code: string; deviceId: string; modelId: string; after: string }[]> {
+  const models = await ModelRegistry.fromDirectory(path.join(root, 'devices'));
+  const picks: { spec: string; code: string; deviceId: string; modelId: string; after: string }[] = [];
+  const used = new Set<string>();
+  for (const [index, device] of fleet.entries()) {
+    if (picks.length === 2 || used.has(device.modelId)) continue;
+    const fault = models.get(device.modelId)?.faults.find((f) => f.simulation?.kind === 'sudden' && f.simulation.eventCode);
+    if (!fault) continue;
+    used.add(device.modelId);
+    const after = picks.length === 0 ? '1m' : '3m';
+    picks.push({ spec: `${index}:${fault.code}@${after}`, code: fault.code, deviceId: device.deviceId, modelId: device.modelId, after: after.replace('m', ' min') });
+  }
+  return picks;
 }
 
 main().catch(async (error: unknown) => {
