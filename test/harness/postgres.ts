@@ -5,13 +5,13 @@
  * run as root, so as root both run as the `postgres` system user (the folder is chowned to it);
  * as any other user they run as that user.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, waitFor, type TestServer } from './servers.js';
+import { freePort, ManagedServer, type TestServer } from './servers.js';
 
 export interface PostgresOptions {
   /** Extra `-c name=value` server settings (e.g. `{ shared_buffers: '256MB' }`). Default none. */
@@ -57,16 +57,19 @@ function run(bin: string, args: string[], user: RunAs | undefined): Promise<void
   });
 }
 
-class PostgresServer implements TestServer {
-  private child: ChildProcess | undefined;
-  private stderr = '';
+class PostgresServer extends ManagedServer {
+  /** Fast shutdown (SIGINT): open sessions are disconnected instead of waited for. */
+  protected override readonly stopSignal = 'SIGINT';
+  protected override readonly readyTimeoutMs = 60_000;
   constructor(
-    readonly port: number,
-    readonly dir: string,
+    port: number,
+    dir: string,
     private readonly bin: string,
     private readonly user: RunAs | undefined,
     private readonly settings: Readonly<Record<string, string>>,
-  ) {}
+  ) {
+    super(port, dir);
+  }
 
   /** Superuser URL of the `postgres` maintenance database. */
   get url(): string {
@@ -86,7 +89,7 @@ class PostgresServer implements TestServer {
     );
   }
 
-  async start(): Promise<void> {
+  protected async command() {
     const settings: Record<string, string> = {
       listen_addresses: '127.0.0.1',
       unix_socket_directories: this.dir,
@@ -99,17 +102,10 @@ class PostgresServer implements TestServer {
     };
     const args = ['-D', this.dataDir, '-p', String(this.port)];
     for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-    const child = spawn(path.join(this.bin, 'postgres'), args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'], ...this.user });
-    this.child = child;
-    child.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`postgres exited with ${code}: ${this.stderr}`))),
-    );
-    exited.catch(() => undefined);
-    await Promise.race([waitFor(() => this.ready(), `postgres on port ${this.port}`, 60_000), exited]);
+    return { bin: path.join(this.bin, 'postgres'), args, uid: this.user?.uid, gid: this.user?.gid };
   }
 
-  private async ready(): Promise<boolean> {
+  protected async ready(): Promise<boolean> {
     const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
     client.on('error', () => undefined);
     try {
@@ -119,23 +115,6 @@ class PostgresServer implements TestServer {
     } finally {
       await client.end().catch(() => undefined);
     }
-  }
-
-  /** Fast shutdown (SIGINT): open sessions are disconnected instead of waited for. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-    });
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    await rm(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -52,7 +52,12 @@ export interface TestServer {
   destroy(): Promise<void>;
 }
 
-abstract class ManagedServer implements TestServer {
+/** A server child process: started, awaited until ready, stopped with `stopSignal`. Subclasses say how. */
+export abstract class ManagedServer implements TestServer {
+  /** Signal for a graceful stop. */
+  protected readonly stopSignal: NodeJS.Signals = 'SIGTERM';
+  /** How long start() waits for ready(). */
+  protected readonly readyTimeoutMs: number = 20_000;
   private child: ChildProcess | undefined;
   private stderr = '';
   constructor(
@@ -60,12 +65,12 @@ abstract class ManagedServer implements TestServer {
     readonly dir: string,
   ) {}
   abstract get url(): string;
-  protected abstract command(): Promise<{ bin: string; args: string[] }>;
+  protected abstract command(): Promise<{ bin: string; args: string[]; uid?: number; gid?: number }>;
   protected abstract ready(): Promise<boolean>;
 
   async start(): Promise<void> {
-    const { bin, args } = await this.command();
-    const child = spawn(bin, args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const { bin, args, uid, gid } = await this.command();
+    const child = spawn(bin, args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'], ...(uid === undefined ? {} : { uid, gid }) });
     this.child = child;
     child.stderr?.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
@@ -74,7 +79,7 @@ abstract class ManagedServer implements TestServer {
       child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}: ${this.stderr}`))),
     );
     exited.catch(() => undefined);
-    await Promise.race([waitFor(() => this.ready(), `${bin} on port ${this.port}`), exited]);
+    await Promise.race([waitFor(() => this.ready(), `${path.basename(bin)} on port ${this.port}`, this.readyTimeoutMs), exited]);
   }
 
   async stop(): Promise<void> {
@@ -83,8 +88,8 @@ abstract class ManagedServer implements TestServer {
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      child.kill(this.stopSignal);
+      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
     });
   }
 
