@@ -53,8 +53,16 @@ function closeBucket(rule: CompiledTrend, state: TrendState, ts: number): void {
 }
 
 /** Fits the buckets and projects to the limit as seen at time `ts` (exported for tests and the API). */
+/** History a fit with a daily cycle needs before it is trusted. */
+const MIN_CYCLE_SPAN_MS = 2 * DAY_MS;
+
 export function projectTrend(rule: CompiledTrend, buckets: readonly [number, number][], ts: number): TrendProjection | null {
   if (buckets.length < rule.minBuckets) return null;
+  // A daily cycle cannot be told from a slope on less than two days of history (a healthy
+  // compressor's afternoon load rise looked like a leak at day 1): judge once the buckets span
+  // two days, or the whole window if it is shorter.
+  const span = buckets[buckets.length - 1]![0] - buckets[0]![0] + rule.bucketMs;
+  if (rule.dailyCycle && span < Math.min(rule.windowMs, MIN_CYCLE_SPAN_MS)) return null;
   const origin = Math.floor(buckets[0]![0] / DAY_MS) * DAY_MS;
   const xs = buckets.map(([t]) => (t - origin) / DAY_MS);
   const ys = buckets.map(([, v]) => v);

@@ -4,10 +4,10 @@
  * controller events as the simulator releases them, evaluated in micro-batches with the state
  * carried between batches as JSON (as a worker keeping it in Redis would).
  */
-import { evaluate } from '../../src/detection/detection.engine.js';
+import { compileModel, evaluate } from '../../src/detection/detection.engine.js';
 import type { AssetDetectionState, ControllerEvent, Finding, Reading } from '../../src/detection/detection.types.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
-import type { AssetSignal } from '../../simulators/signal.js';
+import type { EquipmentModel, FaultDefinition } from '../../src/models/models.schema.js';
+import { createAssetSignal, type AssetSignal } from '../../simulators/signal.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -65,4 +65,42 @@ export function replay(model: EquipmentModel, signal: AssetSignal, options: Repl
   }
   if (batch.length > 0 || events.length > 0) flush();
   return { findings, state, readings: count, until: t };
+}
+
+export interface LimitOptions {
+  seed: number;
+  startTime: number;
+  /** When the fault is injected (epoch ms). */
+  onset: number;
+  /** Simulated time between samples. Default 60 s. */
+  stepMs?: number;
+}
+
+/**
+ * When a degradation fault reaches its limit, computed from the signal: the first reading of an
+ * affected metric outside its normal band; if none within 60 days (a flame signal reads 0 when the
+ * burner rests, so never leaves its band), the first settled running reading past the limit of the
+ * fault's trend rule. Throws when neither happens.
+ */
+export function limitReachedAt(model: EquipmentModel, fault: FaultDefinition, options: LimitOptions): number {
+  const stepMs = options.stepMs ?? MINUTE;
+  const { onset } = options;
+  const signal = createAssetSignal(model, { seed: options.seed, startTime: options.startTime });
+  signal.inject(fault.code, onset);
+  const effects = fault.simulation?.effects ?? [];
+  for (let t = onset; t < onset + 60 * DAY; t += stepMs) {
+    const v = signal.sample(t);
+    for (const { metric } of effects) {
+      const normal = model.metrics[metric]?.normal;
+      if (normal && (v[metric]! < normal.min || v[metric]! > normal.max)) return t;
+    }
+  }
+  const trend = compileModel(model).rules.find((r) => r.fault === fault.code && r.kind === 'trend');
+  if (trend?.kind !== 'trend') throw new Error(`${model.id} ${fault.code}: no limit`);
+  const settled = (t: number): boolean => [0, 2, 4, 6].every((m) => signal.isRunning(t - m * MINUTE));
+  for (let t = onset; t < onset + 90 * DAY; t += stepMs) {
+    const v = signal.sample(t)[trend.metric]!;
+    if (settled(t) && (trend.above !== undefined ? v >= trend.above : v <= trend.below!)) return t;
+  }
+  throw new Error(`${model.id} ${fault.code}: the limit is never reached`);
 }
