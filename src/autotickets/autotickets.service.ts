@@ -23,6 +23,7 @@ import { TicketsService, toTicket } from '../tickets/tickets.service.js';
 import { AutoTicketsRepository } from './autotickets.repository.js';
 import type { Diagnosis } from './autotickets.schemas.js';
 import { buildTicketDraft, type PrefillOptions } from './prefill.builder.js';
+import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 
 export interface AutoTicketOptions extends PrefillOptions {
   /** Evidence entries kept in an alarm's jsonb history. Default 20. */
@@ -67,6 +68,8 @@ export class AutoTicketService {
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
     private readonly options: AutoTicketOptions = {},
+    /** Ticket events (SSE stream, webhooks), published after commit; none = nothing published. */
+    private readonly events?: TicketEventsPort,
   ) {
     this.alarms = new AlarmsService(db, clock, { historyLimit: options.alarmHistoryLimit ?? 20 });
     this.ticketService = new TicketsService(db, clock);
@@ -76,7 +79,7 @@ export class AutoTicketService {
   async openOrAppend(input: unknown): Promise<OpenResult> {
     const finding = parseFinding(input);
     const now = this.clock.now();
-    return this.db.transaction(async (tx) => {
+    const result: OpenResult = await this.db.transaction(async (tx) => {
       const reported = await this.alarms.reportIn(tx, finding);
       const alarm = reported.row;
       const faultCode = finding.faultCode;
@@ -137,6 +140,9 @@ export class AutoTicketService {
       const linked = { ...alarm, ticket_id: ticketId };
       return { outcome: created ? 'created' : appended ? 'appended' : 'duplicate', alarm: toAlarm(linked), ticket: toTicket(ticket, now) } as const;
     });
+    if (result.ticket && result.outcome === 'created') await publishSafely(this.events, { type: 'ticket.created', ticket: result.ticket });
+    if (result.ticket && result.outcome === 'appended') await publishSafely(this.events, { type: 'ticket.evidence_appended', ticket: result.ticket });
+    return result;
   }
 
   /**
@@ -146,7 +152,8 @@ export class AutoTicketService {
    */
   async conditionCleared(assetId: string, faultCode: string, at: Date, options: ClearOptions = {}): Promise<ClearResult> {
     const now = this.clock.now();
-    return this.db.transaction(async (tx) => {
+    let from: string | undefined;
+    const result: ClearResult = await this.db.transaction(async (tx) => {
       const cleared = await this.alarms.clearIn(tx, { assetId, faultCode, ...(options.ruleId ? { ruleId: options.ruleId } : {}) }, at);
       const open = await this.repo.findOpen(tx, assetId, faultCode);
       if (!open) return { outcome: 'no_ticket' as const, clearedAlarms: cleared.length, ticket: null };
@@ -154,6 +161,7 @@ export class AutoTicketService {
         return { outcome: 'still_active' as const, clearedAlarms: cleared.length, ticket: toTicket((await this.tickets.find(tx, open.id))!, now) };
       }
       const when = at.toISOString();
+      from = open.status;
       let outcome: ClearOutcome;
       if (!NOT_DISPATCHED.includes(open.status)) {
         await this.repo.addNote(tx, { ticketId: open.id, subject: 'Condition cleared (technician already dispatched)', body: `The ${faultCode} condition cleared at ${when}; the ticket stays open.`, at: now });
@@ -177,6 +185,9 @@ export class AutoTicketService {
       const ticket = (await this.tickets.find(tx, open.id))!;
       return { outcome, clearedAlarms: cleared.length, ticket: toTicket(ticket, now) };
     });
+    if (result.ticket && result.outcome === 'cancelled') await publishSafely(this.events, { type: 'ticket.status_changed', ticket: result.ticket, ...(from ? { from } : {}) });
+    if (result.ticket && (result.outcome === 'flagged' || result.outcome === 'already_dispatched')) await publishSafely(this.events, { type: 'ticket.updated', ticket: result.ticket });
+    return result;
   }
 
   /**

@@ -8,6 +8,7 @@ import type { DevicesService } from '../devices/devices.service.js';
 import type { TelemetryReader } from '../ingest/telemetry.reader.js';
 import type { RejectionLog } from '../ingest/rejection-log.js';
 import type { Clock } from '../sla/clock.js';
+import type { TicketEventsPort } from '../delivery/ticket-events.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -20,4 +21,6 @@ export interface AppContext {
   readonly rejections: RejectionLog;
   /** Time source for SLA and business rules; the system clock when absent (tests set one). */
   readonly clock?: Clock;
+  /** Ticket events for the SSE stream and webhooks; nothing is published when absent (tests). */
+  readonly ticketEvents?: TicketEventsPort;
 }

@@ -23,6 +23,9 @@ import { TelemetryReader } from '../ingest/telemetry.reader.js';
 import { AutoTicketService } from '../autotickets/autotickets.service.js';
 import { DetectionQueue } from '../pipeline/detection.queue.js';
 import { DetectionWorker } from '../pipeline/detection.worker.js';
+import { TicketEvents } from '../delivery/ticket-events.js';
+import { WebhookQueue } from '../delivery/webhooks.queue.js';
+import { WebhooksWorker } from '../delivery/webhooks.worker.js';
 
 export interface RunningPlatform {
   readonly role: Role;
@@ -120,9 +123,19 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       logger.info({ port: ports.port, host: config.MQTT_HOST, wsPort: ports.wsPort, tlsPort: ports.tlsPort }, 'mqtt broker listening');
     }
 
+    // Ticket events: published on Redis pub/sub (SSE in every API process) and queued as webhook
+    // deliveries; the worker role POSTs them.
+    const webhookQueue = new WebhookQueue({ db, connection: redis, prefix: config.REDIS_PREFIX });
+    closers.push({ name: 'webhook-queue', close: () => webhookQueue.close() });
+    const ticketEvents = new TicketEvents({ redis, prefix: config.REDIS_PREFIX, sinks: [webhookQueue], logger });
+
     let writer: InfluxWriter | undefined;
     let detection: DetectionWorker | undefined;
     if (has(role, 'worker')) {
+      const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }) });
+      closers.push({ name: 'webhooks', close: () => webhooks.stop() });
+      await webhooks.start();
+
       // Detection: the writer hands each written batch to the shard queues (one job per shard);
       // the detection worker consumes them. Stopped after the writer (closers run in reverse).
       const detectionQueue = new DetectionQueue({ connection: redis, prefix: config.REDIS_PREFIX });
@@ -131,7 +144,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         redisUrl: config.REDIS_URL,
         prefix: config.REDIS_PREFIX,
         models,
-        autotickets: new AutoTicketService(db),
+        autotickets: new AutoTicketService(db, undefined, {}, ticketEvents),
         logger: logger.child({ part: 'detection' }),
       });
       const detectionWorker = detection;
@@ -176,6 +189,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         devices: devices,
         telemetry: new TelemetryReader(() => influx),
         rejections,
+        ticketEvents,
       };
       const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });
       addresses.http = await app.listen({ host: config.HOST, port: config.PORT });

@@ -14,6 +14,7 @@ import { TicketsRepository, type TicketColumns, type TicketRow } from './tickets
 import type { AssignmentRequest, CreateTicket, ListTickets, Ticket, TicketHistory, TransitionRequest, UpdateTicket } from './tickets.schemas.js';
 import { breachFlags, termsFor, transitionEffects } from './ticket-sla.js';
 import { assertTransition, NEEDS_TECHNICIAN, type TicketStatus } from './ticket-workflow.js';
+import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 
 /** The unique index behind auto-tickets (migration 0005): one open IoT ticket per asset and fault code. */
 export const OPEN_IOT_FAULT_INDEX = 'tickets_open_iot_fault_idx';
@@ -41,6 +42,8 @@ export class TicketsService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
+    /** Ticket events (SSE stream, webhooks), published after commit; none = nothing published. */
+    private readonly events?: TicketEventsPort,
   ) {}
 
   async create(input: CreateTicket, caller: TicketCaller): Promise<Ticket> {
@@ -79,7 +82,9 @@ export class TicketsService {
       await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'create', changes: this.toTicket(created, now) });
       return created;
     }).catch(openFaultConflict);
-    return this.toTicket(row, now);
+    const ticket = this.toTicket(row, now);
+    await publishSafely(this.events, { type: 'ticket.created', ticket });
+    return ticket;
   }
 
   async get(id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<Ticket> {
@@ -95,9 +100,11 @@ export class TicketsService {
 
   async update(id: string, patch: UpdateTicket, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
     const now = this.clock.now();
+    let before: TicketRow | undefined;
     const row = await this.db.transaction(async (tx) => {
       const current = await this.repo.find(tx, id, { lock: true });
       if (!current) throw notFound('ticket', id);
+      before = current;
       checkVersion(ifMatch, current.version, `ticket ${id}`);
       if (Object.values(patch).every((v) => v === undefined)) return current;
       const changes: TicketColumns = { updated_at: now };
@@ -127,15 +134,17 @@ export class TicketsService {
       await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'update', changes: diff(this.toTicket(current, now), after) });
       return updated;
     }).catch(openFaultConflict);
-    return this.toTicket(row, now);
+    return this.published(row, now, before);
   }
 
   /** Moves the ticket along the workflow; an invalid move is CONFLICT naming from and to. */
   async transition(id: string, request: TransitionRequest, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
     const now = this.clock.now();
+    let before: TicketRow | undefined;
     const row = await this.db.transaction(async (tx) => {
       const current = await this.repo.find(tx, id, { lock: true });
       if (!current) throw notFound('ticket', id);
+      before = current;
       if (caller.role === 'technician' && current.technician_id !== caller.userId) {
         throw new AppError('FORBIDDEN', 'Technicians may only move tickets assigned to them');
       }
@@ -150,15 +159,17 @@ export class TicketsService {
       await this.applyTransition(tx, ticket, request.to, { reason: request.reason, holdReason: request.holdReason }, caller.actor, now);
       return (await this.repo.find(tx, id))!;
     }).catch(openFaultConflict);
-    return this.toTicket(row, now);
+    return this.published(row, now, before);
   }
 
   /** Sets (or clears) the technician; a `new` ticket becomes `assigned`, an `assigned` one unassigned becomes `new`. */
   async assign(id: string, request: AssignmentRequest, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
     const now = this.clock.now();
+    let before: TicketRow | undefined;
     const row = await this.db.transaction(async (tx) => {
       const current = await this.repo.find(tx, id, { lock: true });
       if (!current) throw notFound('ticket', id);
+      before = current;
       checkVersion(ifMatch, current.version, `ticket ${id}`);
       const technicianId = request.technicianId;
       if (['resolved', 'closed', 'cancelled'].includes(current.status)) {
@@ -174,7 +185,7 @@ export class TicketsService {
       if (next) await this.applyTransition(tx, after, next, { reason: request.reason }, caller.actor, now);
       return (await this.repo.find(tx, id))!;
     });
-    return this.toTicket(row, now);
+    return this.published(row, now, before);
   }
 
   async history(id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<TicketHistory> {
@@ -297,6 +308,17 @@ export class TicketsService {
 
   private toTicket(row: TicketRow, now: Date): Ticket {
     return toTicket(row, now);
+  }
+
+  /** After commit: ticket.status_changed when the status moved, ticket.updated when anything else did, nothing for a no-op. */
+  private async published(row: TicketRow, now: Date, before?: TicketRow): Promise<Ticket> {
+    const ticket = this.toTicket(row, now);
+    if (before && before.status !== row.status) {
+      await publishSafely(this.events, { type: 'ticket.status_changed', ticket, from: before.status });
+    } else if (!before || before.version !== row.version) {
+      await publishSafely(this.events, { type: 'ticket.updated', ticket });
+    }
+    return ticket;
   }
 }
 

@@ -47,6 +47,8 @@ import { customFieldsRoutes } from '../../custom-fields/custom-fields.routes.js'
 import { customer360Routes } from '../../customers/customer-360.routes.js';
 import { alarmsRoutes } from '../../alarms/alarms.routes.js';
 import { autoTicketsRoutes } from '../../autotickets/autotickets.routes.js';
+import { ticketStreamRoutes } from '../../delivery/ticket-stream.routes.js';
+import { webhooksRoutes } from '../../delivery/webhooks.routes.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
@@ -73,6 +75,8 @@ export const routeModules: readonly RouteModule[] = [
   customer360Routes,
   alarmsRoutes,
   autoTicketsRoutes,
+  ticketStreamRoutes,
+  webhooksRoutes,
 ];
 
 export interface BuildAppOptions {

@@ -1,0 +1,117 @@
+/**
+ * The consumer side of webhooks: POSTs each delivery's event as JSON, signed with the
+ * subscription's secret, and records every attempt in the delivery log. A 2xx answer is
+ * delivered; anything else (non-2xx, redirect, timeout, connection error) throws so BullMQ
+ * retries with the queue's backoff; the last failed attempt is logged as `gave_up`.
+ * Headers: X-Telemend-Signature (sha256=<hex HMAC of the body>), X-Telemend-Event (type),
+ * X-Telemend-Event-Id, X-Telemend-Delivery (stable across retries), X-Telemend-Attempt.
+ */
+import { Redis } from 'ioredis';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { z } from 'zod';
+import type { Database } from '../platform/db/database.js';
+import type { Logger } from '../platform/logger.js';
+import { WebhooksRepository } from './webhooks.repository.js';
+import { WEBHOOK_QUEUE, webhookBullPrefix, type WebhookJobData } from './webhooks.queue.js';
+import { signBody } from './webhook-signature.js';
+
+export interface WebhooksWorkerOptions {
+  readonly db: Database;
+  /** The worker opens its own connection (BullMQ workers need maxRetriesPerRequest: null). */
+  readonly redisUrl: string;
+  /** REDIS_PREFIX (same as the producers'). */
+  readonly prefix: string;
+  readonly logger: Logger;
+  /** Deliveries in flight at once. Default 8. */
+  readonly concurrency?: number;
+  /** Time allowed for one POST, in ms. Default 10000. */
+  readonly timeoutMs?: number;
+}
+
+const jobData = z.object({
+  deliveryId: z.string().min(1),
+  subscriptionId: z.string().min(1),
+  event: z.looseObject({ id: z.string(), type: z.string() }),
+});
+
+export type DeliveryOutcome = 'delivered' | 'skipped';
+
+export class WebhooksWorker {
+  private readonly repo = new WebhooksRepository();
+  private redis?: Redis;
+  private worker?: Worker<WebhookJobData>;
+
+  constructor(private readonly options: WebhooksWorkerOptions) {}
+
+  async start(): Promise<void> {
+    this.redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'telemend-webhooks' });
+    this.redis.on('error', (error) => this.options.logger.debug({ err: error }, 'webhooks redis connection error'));
+    this.worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, (job) => this.process(job), {
+      connection: this.redis,
+      prefix: webhookBullPrefix(this.options.prefix),
+      concurrency: this.options.concurrency ?? 8,
+    });
+    this.worker.on('error', (error) => this.options.logger.warn({ err: error }, 'webhooks worker error'));
+    await this.worker.waitUntilReady();
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    await this.redis?.quit().catch(() => undefined);
+  }
+
+  /** One attempt of one delivery (exported through the class for tests). */
+  async process(job: Job<WebhookJobData>): Promise<DeliveryOutcome> {
+    const parsed = jobData.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid webhook job: ${parsed.error.message}`);
+    const { deliveryId, subscriptionId, event } = parsed.data;
+    const subscription = await this.repo.find(this.options.db, subscriptionId);
+    if (!subscription || !subscription.active) return 'skipped';
+
+    const attempt = job.attemptsMade + 1;
+    const last = attempt >= (job.opts.attempts ?? 1);
+    const body = JSON.stringify(event);
+    const startedAt = new Date();
+    let responseCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(subscription.url, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Telemend-Webhooks/1',
+          'x-telemend-event': event.type,
+          'x-telemend-event-id': event.id,
+          'x-telemend-delivery': deliveryId,
+          'x-telemend-attempt': String(attempt),
+          'x-telemend-signature': signBody(subscription.secret, body),
+        },
+      });
+      responseCode = response.status;
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
+    } catch (caught) {
+      error = (caught as Error).message.slice(0, 500);
+    }
+    await this.repo.addAttempt(this.options.db, {
+      deliveryId,
+      subscriptionId,
+      eventId: event.id,
+      eventType: event.type,
+      attempt,
+      status: error === null ? 'delivered' : last ? 'gave_up' : 'failed',
+      responseCode,
+      error,
+      durationMs: Date.now() - startedAt.getTime(),
+      startedAt,
+    });
+    if (error !== null) {
+      if (last) this.options.logger.warn({ deliveryId, url: subscription.url, error }, 'webhook delivery gave up');
+      throw new Error(`webhook delivery failed: ${error}`);
+    }
+    return 'delivered';
+  }
+}
