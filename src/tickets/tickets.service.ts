@@ -99,12 +99,7 @@ export class TicketsService {
   }
 
   async update(id: string, patch: UpdateTicket, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
-    const now = this.clock.now();
-    let before: TicketRow | undefined;
-    const row = await this.db.transaction(async (tx) => {
-      const current = await this.repo.find(tx, id, { lock: true });
-      if (!current) throw notFound('ticket', id);
-      before = current;
+    return this.change(id, async (tx, current, now) => {
       checkVersion(ifMatch, current.version, `ticket ${id}`);
       if (Object.values(patch).every((v) => v === undefined)) return current;
       const changes: TicketColumns = { updated_at: now };
@@ -133,18 +128,12 @@ export class TicketsService {
       const { version: _v, updatedAt: _u, ...after } = this.toTicket(updated, now);
       await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'update', changes: diff(this.toTicket(current, now), after) });
       return updated;
-    }).catch(openFaultConflict);
-    return this.published(row, now, before);
+    });
   }
 
   /** Moves the ticket along the workflow; an invalid move is CONFLICT naming from and to. */
   async transition(id: string, request: TransitionRequest, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
-    const now = this.clock.now();
-    let before: TicketRow | undefined;
-    const row = await this.db.transaction(async (tx) => {
-      const current = await this.repo.find(tx, id, { lock: true });
-      if (!current) throw notFound('ticket', id);
-      before = current;
+    return this.change(id, async (tx, current, now) => {
       if (caller.role === 'technician' && current.technician_id !== caller.userId) {
         throw new AppError('FORBIDDEN', 'Technicians may only move tickets assigned to them');
       }
@@ -158,18 +147,12 @@ export class TicketsService {
       }
       await this.applyTransition(tx, ticket, request.to, { reason: request.reason, holdReason: request.holdReason }, caller.actor, now);
       return (await this.repo.find(tx, id))!;
-    }).catch(openFaultConflict);
-    return this.published(row, now, before);
+    });
   }
 
   /** Sets (or clears) the technician; a `new` ticket becomes `assigned`, an `assigned` one unassigned becomes `new`. */
   async assign(id: string, request: AssignmentRequest, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
-    const now = this.clock.now();
-    let before: TicketRow | undefined;
-    const row = await this.db.transaction(async (tx) => {
-      const current = await this.repo.find(tx, id, { lock: true });
-      if (!current) throw notFound('ticket', id);
-      before = current;
+    return this.change(id, async (tx, current, now) => {
       checkVersion(ifMatch, current.version, `ticket ${id}`);
       const technicianId = request.technicianId;
       if (['resolved', 'closed', 'cancelled'].includes(current.status)) {
@@ -185,7 +168,6 @@ export class TicketsService {
       if (next) await this.applyTransition(tx, after, next, { reason: request.reason }, caller.actor, now);
       return (await this.repo.find(tx, id))!;
     });
-    return this.published(row, now, before);
   }
 
   async history(id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<TicketHistory> {
@@ -311,6 +293,25 @@ export class TicketsService {
   }
 
   /** After commit: ticket.status_changed when the status moved, ticket.updated when anything else did, nothing for a no-op. */
+  /**
+   * One change to an existing ticket: in a transaction, with the row locked (unknown id →
+   * NOT_FOUND); a clash on the open-IoT-fault index becomes CONFLICT; the result is published
+   * after commit.
+   */
+  private async change(id: string, fn: (tx: Queryable, current: TicketRow, now: Date) => Promise<TicketRow>): Promise<Ticket> {
+    const now = this.clock.now();
+    let before: TicketRow | undefined;
+    const row = await this.db
+      .transaction(async (tx) => {
+        const current = await this.repo.find(tx, id, { lock: true });
+        if (!current) throw notFound('ticket', id);
+        before = current;
+        return fn(tx, current, now);
+      })
+      .catch(openFaultConflict);
+    return this.published(row, now, before);
+  }
+
   private async published(row: TicketRow, now: Date, before?: TicketRow): Promise<Ticket> {
     const ticket = this.toTicket(row, now);
     if (before && before.status !== row.status) {
