@@ -3,11 +3,15 @@
  * migrations at the end; never edit one that has shipped. Both drivers run the same SQL.
  */
 import type { Database } from './database.js';
+import type { Migration } from './migration.types.js';
+import { stockMigration } from '../../stock/stock.migration.js';
+import { techniciansMigration } from '../../technicians/technicians.migration.js';
+import { notificationsMigration } from '../../notifications/notifications.migration.js';
+import { invoicingMigration } from '../../invoicing/invoicing.migration.js';
+import { preventiveMigration } from '../../preventive/preventive.migration.js';
+import { reportsMigration } from '../../reports/reports.migration.js';
 
-export interface Migration {
-  readonly id: string;
-  readonly sql: string;
-}
+export type { Migration };
 
 export const migrations: readonly Migration[] = [
   {
@@ -534,6 +538,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_delivery_idx ON webhook_deliveries (delivery_id, attempt);
     `,
   },
+  // Field operations and reporting: each feature owns its migration file.
+  stockMigration,
+  techniciansMigration,
+  notificationsMigration,
+  invoicingMigration,
+  preventiveMigration,
+  reportsMigration,
 ];
 
 const LOCK_KEY = 7_214_903_311; // advisory lock: one migrator at a time across processes

@@ -49,6 +49,15 @@ import { alarmsRoutes } from '../../alarms/alarms.routes.js';
 import { autoTicketsRoutes } from '../../autotickets/autotickets.routes.js';
 import { ticketStreamRoutes } from '../../delivery/ticket-stream.routes.js';
 import { webhooksRoutes } from '../../delivery/webhooks.routes.js';
+import { techniciansRoutes } from '../../technicians/technicians.routes.js';
+import { dispatchRoutes } from '../../dispatch/dispatch.routes.js';
+import { stockRoutes } from '../../stock/stock.routes.js';
+import { invoicingRoutes } from '../../invoicing/invoicing.routes.js';
+import { preventiveRoutes } from '../../preventive/preventive.routes.js';
+import { opportunitiesRoutes } from '../../opportunities/opportunities.routes.js';
+import { notificationsRoutes } from '../../notifications/notifications.routes.js';
+import { reportsRoutes } from '../../reports/reports.routes.js';
+import { registerConsole } from '../../console/console.plugin.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
@@ -77,6 +86,14 @@ export const routeModules: readonly RouteModule[] = [
   autoTicketsRoutes,
   ticketStreamRoutes,
   webhooksRoutes,
+  techniciansRoutes,
+  dispatchRoutes,
+  stockRoutes,
+  invoicingRoutes,
+  preventiveRoutes,
+  opportunitiesRoutes,
+  notificationsRoutes,
+  reportsRoutes,
 ];
 
 export interface BuildAppOptions {
@@ -170,5 +187,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     },
     { prefix: '/api/v1' },
   );
+  await registerConsole(root, ctx);
   return app;
 }

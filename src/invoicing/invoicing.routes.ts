@@ -1,0 +1,3 @@
+import type { RouteModule } from '../platform/http/http.types.js';
+
+export const invoicingRoutes: RouteModule = async () => {};

@@ -1,0 +1,27 @@
+/**
+ * Customer notifications are written to an outbox INSIDE the caller's transaction (so none is
+ * lost when the sender is down, and a rolled-back change notifies nobody), then sent by the
+ * outbox worker. Services that cause a notification depend only on this port.
+ */
+import type { Queryable } from '../platform/db/database.js';
+
+export const NOTIFICATION_EVENTS = ['ticket.received', 'visit.scheduled', 'technician.en_route', 'visit.delayed', 'visit.completed'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+export interface NotificationRequest {
+  readonly event: NotificationEvent;
+  readonly ticketId: string;
+  readonly visitId?: string;
+  /**
+   * Makes the request idempotent: the same event with the same key is queued once
+   * (e.g. `visit.delayed:<visitId>:<new eta iso>`). Default: `<event>:<visitId ?? ticketId>`.
+   */
+  readonly dedupeKey?: string;
+  /** Template values: windowStart/windowEnd (ISO), eta (ISO), delayMinutes, technicianName... */
+  readonly data?: Readonly<Record<string, string | number | null>>;
+}
+
+export interface NotifierPort {
+  /** Queues one message per contact and channel of the ticket's customer; returns how many. */
+  enqueue(q: Queryable, request: NotificationRequest): Promise<number>;
+}

@@ -1,0 +1,39 @@
+/**
+ * Background tasks of the worker role (outbox sender, preventive-visit generation, scheduled
+ * reports, telemetry downsampling...). A feature exports a factory; platform.ts starts every task
+ * in the worker role and stops them (in reverse order) on shutdown. A task must tolerate several
+ * worker processes running it at once (BullMQ repeatable jobs, SKIP LOCKED, or unique keys).
+ */
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { Logger } from './logger.js';
+import type { ModelRegistry } from '../models/models.registry.js';
+import type { TelemetryReader } from '../ingest/telemetry.reader.js';
+import type { InfluxConnection } from '../influx/influx.connection.js';
+import type { TicketEventsPort } from '../delivery/ticket-events.js';
+import type { Clock } from '../sla/clock.js';
+
+export interface BackgroundDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  /** REDIS_URL; a task opens its own connections (BullMQ needs maxRetriesPerRequest: null). */
+  readonly redisUrl: string;
+  /** REDIS_PREFIX, for keys and queue names. */
+  readonly prefix: string;
+  readonly models: ModelRegistry;
+  readonly telemetry: TelemetryReader;
+  /** The InfluxDB connection once it answered (undefined before). */
+  readonly influx: () => InfluxConnection | undefined;
+  readonly ticketEvents?: TicketEventsPort;
+  readonly clock?: Clock;
+}
+
+export interface BackgroundTask {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Finish what is in flight, then release connections. */
+  stop(): Promise<void>;
+}
+
+export type BackgroundTaskFactory = (deps: BackgroundDeps) => BackgroundTask;
