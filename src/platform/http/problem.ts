@@ -14,7 +14,12 @@ export function statusOf(code: ErrorCode): number {
     case 'NOT_FOUND':
       return 404;
     case 'CONFLICT':
+    case 'SCHEDULE_CONFLICT':
+    case 'INSUFFICIENT_STOCK':
+    case 'ALREADY_INVOICED':
       return 409;
+    case 'OUTSIDE_WORKING_HOURS':
+      return 422;
     case 'PRECONDITION_FAILED':
       return 412;
     case 'IDEMPOTENCY_KEY_REUSED':
