@@ -21,7 +21,23 @@ export interface NotificationRequest {
   readonly data?: Readonly<Record<string, string | number | null>>;
 }
 
+/** Technicians are told of new and changed assignments (e-mail, or their push webhook). */
+export const TECHNICIAN_EVENTS = ['assignment.created', 'assignment.changed', 'assignment.cancelled'] as const;
+export type TechnicianEvent = (typeof TECHNICIAN_EVENTS)[number];
+
+export interface TechnicianNotificationRequest {
+  readonly event: TechnicianEvent;
+  readonly technicianId: string;
+  readonly ticketId: string;
+  readonly visitId: string;
+  /** Default: `<event>:<visitId>:<technicianId>:<data.start ?? ''>`. */
+  readonly dedupeKey?: string;
+  readonly data?: Readonly<Record<string, string | number | null>>;
+}
+
 export interface NotifierPort {
   /** Queues one message per contact and channel of the ticket's customer; returns how many. */
   enqueue(q: Queryable, request: NotificationRequest): Promise<number>;
+  /** Queues the technician's message (e-mail to users.email, webhook to technician_profiles.push_url). */
+  enqueueForTechnician(q: Queryable, request: TechnicianNotificationRequest): Promise<number>;
 }
