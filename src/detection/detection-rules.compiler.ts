@@ -24,7 +24,7 @@ const cache = new WeakMap<EquipmentModel, CompiledModel>();
 export function compileModel(model: EquipmentModel): CompiledModel {
   const cached = cache.get(model);
   if (cached) return cached;
-  const detection = model.detection ?? { silence: {}, rules: [] };
+  const detection = model.detection ?? { silence: { autoCancel: false }, rules: [] };
   const periodMs = (metric: string): number => (model.metrics[metric]?.samplePeriodSeconds ?? 60) * 1_000;
   const condition = (c: RunningCondition | undefined): CompiledCondition | undefined =>
     c && { metric: c.metric, above: c.above, below: c.below, settleMs: durationMs(c.settle) };
@@ -77,13 +77,14 @@ export function compileModel(model: EquipmentModel): CompiledModel {
   const covered = new Set(rules.flatMap((r) => (r.kind === 'event' ? r.codes : [])));
   for (const [code, event] of Object.entries(model.events)) {
     if (!event.fault || covered.has(code)) continue;
-    rules.push({ kind: 'event', id: `event-${code.toLowerCase()}`, fault: event.fault, suppressedBy: [], codes: [code], clearAfterMs: null });
+    rules.push({ kind: 'event', id: `event-${code.toLowerCase()}`, fault: event.fault, suppressedBy: [], autoCancel: false, codes: [code], clearAfterMs: null });
   }
   const largestPeriodS = Math.max(...Object.values(model.metrics).map((m) => m.samplePeriodSeconds));
   const silence: SilenceRule = {
     ruleId: 'silence',
     faultCode: detection.silence.fault ?? NO_DATA_FAULT,
     afterMs: detection.silence.after === undefined ? 3 * largestPeriodS * 1_000 : durationMs(detection.silence.after),
+    autoCancel: detection.silence.autoCancel ?? false,
   };
   const compiled: CompiledModel = { modelId: model.id, rules, silence, signatures: new Map(rules.map((r) => [r.id, JSON.stringify(r)])) };
   cache.set(model, compiled);

@@ -56,6 +56,8 @@ const ruleBase = {
   description: z.string().min(1).optional(),
   /** While a finding of one of these faults is firing on the asset, this rule does not start firing (root cause known). Default none. */
   suppressedBy: z.array(z.string().regex(CODE)).default([]),
+  /** Transient condition: when it clears before anyone is dispatched, the auto-ticket cancels itself. Default false (the ticket only says it cleared). */
+  autoCancel: z.boolean().default(false),
 };
 
 const limitFields = {
@@ -188,9 +190,11 @@ export const detectionSchema = z
         after: durationSchema.optional(),
         /** Catalogue fault to report; default the built-in NO_DATA. */
         fault: z.string().regex(CODE).optional(),
+        /** Cancel the NO_DATA ticket when the device reports again before anyone is dispatched. Default false. */
+        autoCancel: z.boolean().default(false),
       })
       .strict()
-      .default({}),
+      .default({ autoCancel: false }),
     rules: z.array(detectionRuleSchema).default([]),
   })
   .strict();

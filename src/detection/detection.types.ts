@@ -104,6 +104,8 @@ export interface SilenceRule {
   ruleId: string;
   faultCode: string;
   afterMs: number;
+  /** Cancel the NO_DATA ticket when the device speaks again before dispatch. */
+  autoCancel: boolean;
 }
 
 /** [ts, value] pairs keep the JSON state compact. */

@@ -47,6 +47,8 @@ export const assetBatchSchema = z.strictObject({
   modelId: z.string().min(1),
   readings: z.array(readingSchema),
   events: z.array(eventSchema),
+  /** Silence sweep: after the readings, check for a silent device at this time (epoch ms). */
+  silenceCheckAt: z.number().int().nonnegative().optional(),
 });
 export type AssetBatch = z.infer<typeof assetBatchSchema>;
 

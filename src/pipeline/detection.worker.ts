@@ -20,7 +20,8 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { evaluate } from '../detection/detection.engine.js';
+import { compileModel, evaluate, evaluateSilence } from '../detection/detection.engine.js';
+import type { EquipmentModel } from '../models/models.schema.js';
 import type { Finding } from '../detection/detection.types.js';
 import type { ModelRegistry } from '../models/models.registry.js';
 import { AppError } from '../platform/errors.js';
@@ -45,7 +46,11 @@ export interface DetectionWorkerOptions {
   readonly shards?: number;
   /** Which shards this process consumes. Default all. */
   readonly consumeShards?: readonly number[];
-  /** Cancel a not-yet-dispatched ticket when its condition clears. Default false (the ticket is flagged). */
+  /**
+   * Cancel every not-yet-dispatched ticket when its condition clears, whatever the rule says.
+   * Default false: only rules declared `autoCancel: true` (and `silence.autoCancel`) cancel;
+   * the others flag the ticket "condition cleared".
+   */
   readonly autoCancelTransient?: boolean;
   /** Attempts per asset inside a job before the job fails. Default 8. */
   readonly maxAttempts?: number;
@@ -132,8 +137,14 @@ export class DetectionWorker {
     }
     for (;;) {
       const { rev, state } = await this.store.load(batch.assetId);
+      if (!state && batch.readings.length === 0 && batch.events.length === 0) return { findings: 0, late: 0 };
       const result = evaluate(model, state, batch.readings, batch.events);
-      for (const finding of result.findings) await this.applyFinding(batch, finding);
+      if (batch.silenceCheckAt !== undefined) {
+        const silence = evaluateSilence(model, result.state, batch.silenceCheckAt);
+        result.state = silence.state;
+        result.findings.push(...silence.findings);
+      }
+      for (const finding of result.findings) await this.applyFinding(batch, finding, model);
       if (await this.store.save(batch.assetId, rev, result.state)) {
         this.counters.assets++;
         this.counters.readings += batch.readings.length;
@@ -147,10 +158,10 @@ export class DetectionWorker {
     }
   }
 
-  private async applyFinding(batch: AssetBatch, finding: Finding): Promise<void> {
+  private async applyFinding(batch: AssetBatch, finding: Finding, model: EquipmentModel): Promise<void> {
     const input = { ...finding, assetId: batch.assetId, deviceId: batch.deviceId, modelId: batch.modelId };
     try {
-      await this.options.autotickets.apply(input, { autoCancelTransient: this.options.autoCancelTransient ?? false });
+      await this.options.autotickets.apply(input, { autoCancelTransient: (this.options.autoCancelTransient ?? false) || ruleAutoCancels(model, finding.ruleId) });
     } catch (error) {
       // A domain error (invalid finding, asset deleted, model mismatch) will not change on a
       // retry: log it and go on. Anything else (database unavailable) is retried.
@@ -177,4 +188,11 @@ export class DetectionWorker {
       }
     }
   }
+}
+
+/** Whether the model declares the rule transient (`autoCancel: true`). */
+function ruleAutoCancels(model: EquipmentModel, ruleId: string): boolean {
+  const compiled = compileModel(model);
+  if (ruleId === compiled.silence.ruleId) return compiled.silence.autoCancel;
+  return compiled.rules.find((r) => r.id === ruleId)?.autoCancel ?? false;
 }

@@ -80,6 +80,10 @@ export const configSchema = z.object({
   INFLUX_BATCH_SIZE: positiveInt.default(5000),
   /** Longest a reading waits in the journal before it is written, in milliseconds. */
   INFLUX_FLUSH_INTERVAL_MS: positiveInt.default(200),
+  /** Detection shard queues (per-asset order; throughput scales up to this many workers). Same value in every process. */
+  DETECTION_SHARDS: positiveInt.max(1024).default(16),
+  /** How often the no-data sweep checks for silent devices, in milliseconds; 0 = never. */
+  SILENCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60000),
   /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */
   TELEMEND_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   /**

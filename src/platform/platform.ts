@@ -23,6 +23,7 @@ import { TelemetryReader } from '../ingest/telemetry.reader.js';
 import { AutoTicketService } from '../autotickets/autotickets.service.js';
 import { DetectionQueue } from '../pipeline/detection.queue.js';
 import { DetectionWorker } from '../pipeline/detection.worker.js';
+import { SilenceSweep } from '../pipeline/silence.sweep.js';
 import { TicketEvents } from '../delivery/ticket-events.js';
 import { WebhookQueue } from '../delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../delivery/webhooks.worker.js';
@@ -138,7 +139,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
       // Detection: the writer hands each written batch to the shard queues (one job per shard);
       // the detection worker consumes them. Stopped after the writer (closers run in reverse).
-      const detectionQueue = new DetectionQueue({ connection: redis, prefix: config.REDIS_PREFIX });
+      const detectionQueue = new DetectionQueue({ connection: redis, prefix: config.REDIS_PREFIX, shards: config.DETECTION_SHARDS });
       closers.push({ name: 'detection-queue', close: () => detectionQueue.close() });
       detection = new DetectionWorker({
         redisUrl: config.REDIS_URL,
@@ -146,11 +147,17 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         models,
         autotickets: new AutoTicketService(db, undefined, {}, ticketEvents),
         logger: logger.child({ part: 'detection' }),
+        shards: config.DETECTION_SHARDS,
       });
       const detectionWorker = detection;
       closers.push({ name: 'detection', close: () => detectionWorker.stop() });
       await detectionWorker.start();
-      logger.info('detection worker started');
+      if (config.SILENCE_SWEEP_INTERVAL_MS > 0) {
+        const sweep = new SilenceSweep({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, db, logger: logger.child({ part: 'silence-sweep' }), intervalMs: config.SILENCE_SWEEP_INTERVAL_MS, shards: config.DETECTION_SHARDS });
+        closers.push({ name: 'silence-sweep', close: () => sweep.stop() });
+        await sweep.start();
+      }
+      logger.info({ shards: config.DETECTION_SHARDS }, 'detection worker started');
 
       const writerStarted = influxReady.then(async (connection) => {
         if (!connection || stopped) return;

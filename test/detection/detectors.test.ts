@@ -194,7 +194,7 @@ describe('silence (no data)', () => {
   const model = testModel([], { silence: { after: '10m' } });
 
   it('checkSilence is a pure function of last seen, now and the rule', () => {
-    const rule = { ruleId: 'silence', faultCode: 'NO_DATA', afterMs: 10 * MIN };
+    const rule = { ruleId: 'silence', faultCode: 'NO_DATA', afterMs: 10 * MIN, autoCancel: false };
     expect(checkSilence(null, T0, rule)).toBeNull();
     expect(checkSilence(T0, T0 + 10 * MIN, rule)).toBeNull();
     expect(checkSilence(T0, T0 + 11 * MIN, rule)).toMatchObject({ kind: 'silence', state: 'firing', faultCode: 'NO_DATA', evidence: { silentForMs: 11 * MIN } });
