@@ -18,6 +18,7 @@
  * fault, one evidence row per finding key). Once the state is saved, a redelivered batch is a
  * no-op (readings at or before the watermark are skipped).
  */
+import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { compileModel, evaluate, evaluateSilence } from '../detection/detection.engine.js';
@@ -52,6 +53,14 @@ export interface DetectionWorkerOptions {
    * the others flag the ticket "condition cleared".
    */
   readonly autoCancelTransient?: boolean;
+  /**
+   * How long a job's lock lasts without renewal, in ms; also the stalled-job check interval. A
+   * worker process that dies mid-job holds its shard until the lock expires, then another worker
+   * takes the job over. Default 30 000 (BullMQ's default).
+   */
+  readonly lockDurationMs?: number;
+  /** Shown as the job's `processedBy` (monitoring, tests). Default `<hostname>:<pid>`. */
+  readonly name?: string;
   /** Attempts per asset inside a job before the job fails. Default 8. */
   readonly maxAttempts?: number;
   /** First retry delay. Default 100 ms. */
@@ -93,7 +102,15 @@ export class DetectionWorker {
       const queue = new Queue(name, { connection: this.redis, prefix });
       await queue.setGlobalConcurrency(1);
       await queue.close();
-      const worker = new Worker<DetectionJobData>(name, (job) => this.process(job), { connection: this.redis, prefix, concurrency: 1 });
+      const lock = this.options.lockDurationMs ?? 30_000;
+      const worker = new Worker<DetectionJobData>(name, (job) => this.process(job), {
+        connection: this.redis,
+        prefix,
+        concurrency: 1,
+        lockDuration: lock,
+        stalledInterval: lock,
+        name: this.options.name ?? `${hostname()}:${process.pid}`,
+      });
       worker.on('failed', (job, error) => this.options.logger.error({ err: error, jobId: job?.id, shard }, 'detection job failed'));
       worker.on('error', (error) => this.options.logger.warn({ err: error, shard }, 'detection worker error'));
       this.workers.push(worker);

@@ -82,6 +82,12 @@ export const configSchema = z.object({
   INFLUX_FLUSH_INTERVAL_MS: positiveInt.default(200),
   /** Detection shard queues (per-asset order; throughput scales up to this many workers). Same value in every process. */
   DETECTION_SHARDS: positiveInt.max(1024).default(16),
+  /**
+   * How long before a dead worker's work is taken over, in ms: the lock of a detection job (a
+   * worker that dies mid-job holds its shard this long) and the idle time after which journal
+   * entries read but not written by a dead writer are claimed by another.
+   */
+  WORKER_TAKEOVER_MS: positiveInt.min(1000).default(30000),
   /** How often the no-data sweep checks for silent devices, in milliseconds; 0 = never. */
   SILENCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60000),
   /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */

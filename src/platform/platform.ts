@@ -4,6 +4,7 @@
  * edge and journal; `worker` = journal → InfluxDB writer → detection jobs (BullMQ) → detection
  * worker → auto-tickets; `api` = REST API.
  */
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Config, Role } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -133,6 +134,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     let writer: InfluxWriter | undefined;
     let detection: DetectionWorker | undefined;
     if (has(role, 'worker')) {
+      // Unique per process (several workers may share a host): the journal consumer and the
+      // detection jobs' processedBy.
+      const workerName = `${hostname()}:${process.pid}`;
       const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }) });
       closers.push({ name: 'webhooks', close: () => webhooks.stop() });
       await webhooks.start();
@@ -148,6 +152,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         autotickets: new AutoTicketService(db, undefined, {}, ticketEvents),
         logger: logger.child({ part: 'detection' }),
         shards: config.DETECTION_SHARDS,
+        lockDurationMs: config.WORKER_TAKEOVER_MS,
+        name: workerName,
       });
       const detectionWorker = detection;
       closers.push({ name: 'detection', close: () => detectionWorker.stop() });
@@ -170,6 +176,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           batchSize: config.INFLUX_BATCH_SIZE,
           flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
           onWritten: detectionQueue.onWritten,
+          consumer: workerName,
+          claimIdleMs: config.WORKER_TAKEOVER_MS,
           logger: logger.child({ part: 'writer' }),
         });
         await writer.start();

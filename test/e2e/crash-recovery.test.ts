@@ -36,7 +36,7 @@ afterAll(async () => {
 
 test('SIGKILL during QoS 1 publishing loses no acknowledged reading', { timeout: 120_000 }, async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'telemend-crash-'));
-  const env = testEnv({ DATA_DIR: dataDir, PORT: String(await freePort()), MQTT_PORT: String(await freePort()) });
+  const env = testEnv({ DATA_DIR: dataDir, PORT: String(await freePort()), MQTT_PORT: String(await freePort()), WORKER_TAKEOVER_MS: '2000' });
   const api = `http://127.0.0.1:${env.PORT}`;
   const call = <T = unknown>(method: string, url: string, body?: unknown) => apiCall<T>(api, env.TELEMEND_ADMIN_TOKEN!, method, url, body);
   const health = async () => (await fetch(`${api}/health`)).ok;
