@@ -60,7 +60,7 @@ async function device(modelId = PUMP): Promise<DeviceIdentity> {
 
 let seq = 0;
 async function publish(d: DeviceIdentity, fromTs: number, count: number): Promise<void> {
-  const metrics = d.modelId === PUMP ? { motor_current: 20, seal_temp: 45, flow: 100 } : { chw_supply_temp: 7, chw_return_temp: 12 };
+  const metrics: Record<string, number> = d.modelId === PUMP ? { motor_current: 20, seal_temp: 45, flow: 100 } : { chw_supply_temp: 7, chw_return_temp: 12 };
   const readings = Array.from({ length: count }, (_, i) => ({ ts: fromTs + i * 10_000, metrics }));
   await queue.enqueue([{ id: `${Date.now()}-${seq++}`, publishes: count, lines: telemetryLines(d, readings) }]);
 }
