@@ -10,15 +10,15 @@
  *
  *   npm run bench:ingest -- [--devices 200] [--seconds 20] [--window 16]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { freePort, influxQuery, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
+import { apiClient, currentRssMb, log, peakRssMb, percentile, printTable, readingJson, spawnNode, stopChild } from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,42 +36,8 @@ if (values.help) {
 const DEVICES = Number(values.devices);
 const SECONDS = Number(values.seconds);
 const WINDOW = Number(values.window);
-const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-
-async function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
-const currentRssMb = (pid: number) => statusMb(pid, 'VmRSS');
-
-function spawnNode(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout?.resume();
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-  });
-}
-
 const METRICS = 5;
-function reading(metricNames: string[], values: number[], ts: number): string {
-  let m = '';
-  for (let k = 0; k < METRICS; k++) m += `${k ? ',' : ''}"${metricNames[k]}":${values[k]}`;
-  return `{"ts":${ts},"metrics":{${m}}}`;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+const reading = readingJson;
 
 async function main(): Promise<void> {
   log(`starting redis-server and influxd; ${DEVICES} devices, ${SECONDS} s per run, ${WINDOW} QoS 1 publishes in flight per device`);
@@ -122,15 +88,7 @@ async function main(): Promise<void> {
     const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
     const platform = spawnNode(['src/main.ts'], env, [...nodeFlags, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [])]);
     await waitFor(async () => (await fetch(`${api}/health`)).ok, 'telemend', 60_000);
-    const call = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${api}/api/v1${url}`, {
-        method,
-        headers: { authorization: `Bearer ${env.TELEMEND_ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as T;
-    };
+    const call = apiClient(api, env.TELEMEND_ADMIN_TOKEN);
     const models = await call<{ id: string }[] | { items: { id: string }[] }>('GET', '/models');
     const modelId = (Array.isArray(models) ? models : models.items)[0]!.id;
     const model = await call<{ metrics: Record<string, { min: number; max: number; normal?: { min: number; max: number } }> }>('GET', `/models/${modelId}`);
@@ -240,9 +198,7 @@ async function main(): Promise<void> {
       ['peak RSS', `${plainRss} MB`, `${rss} MB`],
       ['ratio to plain Aedes', '1.00', (rate / plainRate).toFixed(2)],
     ];
-    const width = Math.max(...table.map((r) => r[0]!.length));
-    process.stdout.write(`\nIngest benchmark — ${DEVICES} devices, ${METRICS} metrics per reading, ${SECONDS} s, ${os.cpus().length} cores\n`);
-    for (const row of table) process.stdout.write(`  ${row[0]!.padEnd(width)}  ${row[1]!.padStart(12)}  ${row[2]}\n`);
+    printTable(`Ingest benchmark — ${DEVICES} devices, ${METRICS} metrics per reading, ${SECONDS} s, ${os.cpus().length} cores`, table);
   } finally {
     await Promise.all([redis.destroy(), influx.destroy(), rm(dataDir, { recursive: true, force: true })]);
   }

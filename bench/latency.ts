@@ -1,0 +1,232 @@
+/**
+ * Alarm-to-ticket latency benchmark: from the publish of the decisive MQTT message to the
+ * auto-ticket committed in the database AND pushed on the dispatchers' server-sent events stream,
+ * measured while the fleet loads ingest at half of the maximum rate with detection on.
+ *
+ * One platform process (role all: broker, journal, InfluxDB writer, detection on BullMQ,
+ * auto-tickets, API) with redis-server and influxd started on free ports here.
+ *   1. Maximum: every load device publishes QoS 1 readings as fast as PUBACKs come back for
+ *      --seconds; prints acknowledged readings/s with detection on, and how long the detection
+ *      queues take to drain after the load (detection keeping up or not).
+ *   2. Half rate: the same devices paced at 50 % of (1). Meanwhile each probe device (its own
+ *      asset) publishes ONE decisive controller fault event, one probe every --gap ms. An SSE
+ *      client reads GET /api/v1/stream/tickets; latency = the `ticket.created` event for that
+ *      asset received − the publish time. The ticket is committed before it is published.
+ *
+ * The decisive message is a controller event mapped to a fault (devices/{id}/events): it fires
+ * its rule on arrival, so the figure is the pipeline's own (journal → InfluxDB write → detection
+ * job → detectors → ticket transaction with prefill → Redis pub/sub → SSE), not a rule's duration.
+ *
+ *   npm run bench:latency -- [--devices 100] [--seconds 15] [--probes 100] [--gap 100]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { freePort, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
+import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../src/pipeline/detection.jobs.js';
+import { runLoad, type LoadDevice } from './mqtt-load.js';
+import { apiClient, log, peakRssMb, percentile, printTable, readingJson, spawnNode, stopChild } from './bench-utils.js';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '15' },
+    probes: { type: 'string', default: '100' },
+    gap: { type: 'string', default: '100' },
+    window: { type: 'string', default: '16' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write('Usage: npm run bench:latency -- [--devices 100] [--seconds 15] [--probes 100] [--gap 100] [--window 16]\n');
+  process.exit(0);
+}
+const DEVICES = Number(values.devices);
+const SECONDS = Number(values.seconds);
+const PROBES = Number(values.probes);
+const GAP = Number(values.gap);
+const WINDOW = Number(values.window);
+const MODEL = 'centrifugal-pump-cp80';
+
+interface ModelView {
+  metrics: Record<string, { min: number; max: number; normal?: { min: number; max: number } }>;
+  detection?: { rules: { kind: string; fault: string; codes?: string[] }[] };
+}
+
+/** Reads `ticket.created` events from the SSE stream; calls back with (assetId, receive time). */
+async function openStream(api: string, token: string, onCreated: (assetId: string, at: number) => void): Promise<AbortController> {
+  const abort = new AbortController();
+  const res = await fetch(`${api}/api/v1/stream/tickets`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
+  if (!res.ok || !res.body) throw new Error(`stream: ${res.status}`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  void (async () => {
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      const at = Date.now();
+      buffer += value;
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const data = frame
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n');
+        if (!data) continue;
+        const event = JSON.parse(data) as { type: string; ticket?: { assetId?: string | null } };
+        if (event.type === 'ticket.created' && event.ticket?.assetId) onCreated(event.ticket.assetId, at);
+      }
+    }
+  })();
+  return abort;
+}
+
+async function main(): Promise<void> {
+  log(`starting redis-server and influxd; ${DEVICES} load devices, ${PROBES} probe devices, ${SECONDS} s per run`);
+  const [redis, influx] = await Promise.all([startRedis(), startInflux()]);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'telemend-latency-'));
+  const base = Date.now() - 6 * 3_600_000;
+  const env = {
+    ...process.env,
+    TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
+    PORT: String(await freePort()),
+    MQTT_PORT: String(await freePort()),
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'bench',
+    INFLUX_URL: influx.url,
+    INFLUX_DATABASE: 'bench',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    SILENCE_SWEEP_INTERVAL_MS: '0',
+    HTTP_RATE_LIMIT_MAX: '0',
+    MQTT_CONNECTIONS_PER_MINUTE: String((DEVICES + PROBES) * 10),
+  };
+  const api = `http://127.0.0.1:${env.PORT}`;
+  const platform = spawnNode(['src/main.ts'], env);
+  const queueRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const queues = Array.from({ length: DEFAULT_SHARDS }, (_, s) => new Queue(shardQueueName(s), { connection: queueRedis, prefix: bullPrefix('bench') }));
+  try {
+    await waitFor(async () => (await fetch(`${api}/health`).catch(() => undefined))?.ok === true, 'telemend', 60_000);
+    const call = apiClient(api, env.TELEMEND_ADMIN_TOKEN);
+    const model = await call<ModelView>('GET', `/models/${MODEL}`);
+    const metricNames = Object.keys(model.metrics);
+    const metricValues = metricNames.map((n) => {
+      const m = model.metrics[n]!;
+      return Math.round((((m.normal?.min ?? m.min) + (m.normal?.max ?? m.max)) / 2) * 100) / 100;
+    });
+    const rule = model.detection?.rules.find((r) => r.kind === 'event' && r.codes?.length);
+    if (!rule) throw new Error(`${MODEL} has no event rule`);
+    const code = rule.codes![0]!;
+
+    log(`provisioning ${DEVICES + PROBES} devices of ${MODEL}`);
+    const customer = await call<{ id: string }>('POST', '/customers', { name: 'Latency Bench' });
+    const site = await call<{ id: string }>('POST', '/sites', { customerId: customer.id, name: 'Bench Site', latitude: 48.1, longitude: 11.6 });
+    const provision = async (serial: string) => {
+      const asset = await call<{ id: string }>('POST', '/assets', { siteId: site.id, modelId: MODEL, serialNumber: serial });
+      return { assetId: asset.id, ...(await call<{ deviceId: string; token: string }>('POST', `/assets/${asset.id}/device`)) };
+    };
+    const load: LoadDevice[] = [];
+    for (let i = 0; i < DEVICES; i++) {
+      const d = await provision(`LOAD-${i}`);
+      load.push({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` });
+    }
+    const probes: { assetId: string; deviceId: string; token: string }[] = [];
+    for (let i = 0; i < PROBES; i++) probes.push(await provision(`PROBE-${i}`));
+
+    const backlog = async () => {
+      let n = 0;
+      for (const q of queues) {
+        const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        n += (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0);
+      }
+      return n;
+    };
+    const processed = async () => {
+      let n = 0;
+      for (const q of queues) n += (await q.getJobCounts('completed')).completed ?? 0;
+      return n;
+    };
+
+    // ---- 1. maximum ingest with detection on ------------------------------------------------
+    log('run 1/2: maximum ingest rate with detection on');
+    const full = await runLoad({
+      port: Number(env.MQTT_PORT),
+      devices: load,
+      window: WINDOW,
+      durationMs: SECONDS * 1000,
+      payload: (_i, n) => readingJson(metricNames, metricValues, base + n * 10),
+      onTick: (a) => log(`  ${a} acknowledged`),
+    });
+    if (full.refused) throw new Error(`${full.refused} devices refused`);
+    const maxRate = full.acked / (full.elapsedMs / 1000);
+    const loadEnded = Date.now();
+    await waitFor(async () => (await backlog()) === 0 && (await processed()) > 0, 'detection queues drained', 600_000);
+    const detectionDrainMs = Date.now() - loadEnded;
+
+    // ---- 2. half rate + decisive events ----------------------------------------------------
+    const paced = Math.round(maxRate / 2);
+    log(`run 2/2: ${paced} readings/s (half) while ${PROBES} probes publish a decisive ${code} event every ${GAP} ms`);
+    const published = new Map<string, number>();
+    const latencies: number[] = [];
+    const stream = await openStream(api, env.TELEMEND_ADMIN_TOKEN, (assetId, at) => {
+      const t0 = published.get(assetId);
+      if (t0 !== undefined) latencies.push(at - t0);
+    });
+    const clients = await Promise.all(probes.map((p) => mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: p.deviceId, password: p.token, clientId: p.deviceId })));
+    // A first healthy reading per probe so that its asset has detection state, before timing.
+    await Promise.all(clients.map((c, i) => c.publishAsync(`devices/${probes[i]!.deviceId}/telemetry`, readingJson(metricNames, metricValues, Date.now() - 5_000), { qos: 1 })));
+    const loadRun = runLoad({
+      port: Number(env.MQTT_PORT),
+      devices: load,
+      window: WINDOW,
+      durationMs: Math.max(SECONDS * 1000, PROBES * GAP + 3000),
+      rate: paced,
+      payload: (_i, n) => readingJson(metricNames, metricValues, base + 50_000_000 + n * 10),
+      onTick: (a) => log(`  paced: ${a} acknowledged, ${latencies.length}/${PROBES} tickets streamed`),
+    });
+    await new Promise((r) => setTimeout(r, 1500)); // let the pacing settle
+    for (let i = 0; i < PROBES; i++) {
+      const p = probes[i]!;
+      const t0 = Date.now();
+      published.set(p.assetId, t0);
+      clients[i]!.publish(`devices/${p.deviceId}/events`, JSON.stringify({ ts: t0, code, severity: 'critical' }), { qos: 1 });
+      await new Promise((r) => setTimeout(r, GAP));
+    }
+    const pacedResult = await loadRun;
+    await waitFor(async () => latencies.length >= PROBES, `${PROBES} tickets on the stream`, 120_000).catch(() => log(`only ${latencies.length} of ${PROBES} tickets streamed`));
+    stream.abort();
+    await Promise.all(clients.map((c) => c.endAsync()));
+    const rss = await peakRssMb(platform.pid!);
+    const sorted = [...latencies].sort((a, b) => a - b);
+
+    printTable(`Alarm-to-ticket latency — ${DEVICES} load devices (${metricNames.length} metrics per reading), ${PROBES} probes, ${os.cpus().length} cores`, [
+      ['max ingest with detection on (acknowledged readings/s)', maxRate.toFixed(0)],
+      ['detection backlog drained after the max run', `${(detectionDrainMs / 1000).toFixed(2)} s`],
+      ['paced run (readings/s asked / achieved)', `${paced} / ${(pacedResult.acked / (pacedResult.elapsedMs / 1000)).toFixed(0)} (${pacedResult.skipped} skipped, window full)`],
+      ['decisive publish → ticket on SSE: p50', `${percentile(sorted, 50)} ms`],
+      ['p90', `${percentile(sorted, 90)} ms`],
+      ['p99', `${percentile(sorted, 99)} ms`],
+      ['max', `${sorted.at(-1) ?? NaN} ms`],
+      ['tickets streamed', `${latencies.length} of ${PROBES}`],
+      ['peak RSS of the platform', `${rss} MB`],
+    ]);
+  } finally {
+    await stopChild(platform);
+    await Promise.all(queues.map((q) => q.close()));
+    await queueRedis.quit();
+    await Promise.all([redis.destroy(), influx.destroy(), rm(dataDir, { recursive: true, force: true })]);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
+  process.exit(1);
+});
