@@ -90,6 +90,18 @@ export const configSchema = z.object({
   WORKER_TAKEOVER_MS: positiveInt.min(1000).default(30000),
   /** How often the no-data sweep checks for silent devices, in milliseconds; 0 = never. */
   SILENCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60000),
+  /** How long raw readings are kept (InfluxDB duration such as 30d, or INF). Changes the raw retention policy: older readings are deleted. */
+  TELEMETRY_RAW_RETENTION: z.string().default('30d'),
+  /** How long the downsampled series (mean/min/max per interval) are kept. */
+  TELEMETRY_DOWNSAMPLED_RETENTION: z.string().default('104w'),
+  /** Width of one downsampled aggregate. */
+  TELEMETRY_DOWNSAMPLE_INTERVAL: z.string().default('5m'),
+  /** Windows this far back are recomputed on every run, so late (buffered) readings reach the aggregates. */
+  TELEMETRY_DOWNSAMPLE_LATE_WINDOW: z.string().default('1h'),
+  /** Retention policy (1.x) or bucket/database suffix (2.x/3.x) of the downsampled series. */
+  TELEMETRY_DOWNSAMPLED_RP: z.string().default('downsampled'),
+  /** InfluxDB 1.x: let continuous queries downsample ('continuous-query') or the platform's job ('job'). 2.x/3.x always use the job. */
+  TELEMETRY_V1_MODE: z.enum(['continuous-query', 'job']).default('continuous-query'),
   /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */
   TELEMEND_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   /**

@@ -25,6 +25,8 @@ import { AutoTicketService } from '../autotickets/autotickets.service.js';
 import { DetectionQueue } from '../pipeline/detection.queue.js';
 import { DetectionWorker } from '../pipeline/detection.worker.js';
 import { SilenceSweep } from '../pipeline/silence.sweep.js';
+import { backgroundTasks } from './background-tasks.js';
+import type { BackgroundDeps } from './background.js';
 import { TicketEvents } from '../delivery/ticket-events.js';
 import { WebhookQueue } from '../delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../delivery/webhooks.worker.js';
@@ -164,6 +166,26 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         await sweep.start();
       }
       logger.info({ shards: config.DETECTION_SHARDS }, 'detection worker started');
+
+      // Feature tasks (outbox sender, downsampling, scheduled reports...): built first, so that a
+      // bad option stops the start-up; started in order, stopped in reverse.
+      const deps: BackgroundDeps = {
+        config,
+        logger,
+        db,
+        redisUrl: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        models,
+        telemetry: new TelemetryReader(() => influx),
+        influx: () => influx,
+        ticketEvents,
+      };
+      for (const factory of backgroundTasks(config)) {
+        const task = factory(deps);
+        closers.push({ name: task.name, close: () => task.stop() });
+        await task.start();
+        logger.debug({ task: task.name }, 'background task started');
+      }
 
       const writerStarted = influxReady.then(async (connection) => {
         if (!connection || stopped) return;

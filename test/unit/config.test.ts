@@ -39,7 +39,7 @@ describe('configuration', () => {
   test('every variable is documented in README and every documented one exists', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.split('## Configuration')[1]!.split('\n## ')[0]!;
-    const documented = [...section.matchAll(/^\| ([A-Z_]+) \|/gm)].map((m) => m[1]);
+    const documented = [...section.matchAll(/^\| ([A-Z0-9_]+) \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(configSchema.shape).sort());
   });
 });

@@ -1,0 +1,20 @@
+/**
+ * The background tasks the worker role runs, built from the configuration. Each feature exports
+ * a factory (src/platform/background.ts); this list is the one place that names them.
+ */
+import type { Config } from './config.js';
+import type { BackgroundTaskFactory } from './background.js';
+import { createTelemetryLifecycleTask } from '../telemetry-lifecycle/telemetry-lifecycle.js';
+
+export function backgroundTasks(config: Config): BackgroundTaskFactory[] {
+  return [
+    createTelemetryLifecycleTask({
+      rawRetention: config.TELEMETRY_RAW_RETENTION,
+      downsampledRetention: config.TELEMETRY_DOWNSAMPLED_RETENTION,
+      downsampleInterval: config.TELEMETRY_DOWNSAMPLE_INTERVAL,
+      lateWindow: config.TELEMETRY_DOWNSAMPLE_LATE_WINDOW,
+      downsampledRetentionPolicy: config.TELEMETRY_DOWNSAMPLED_RP,
+      v1Mode: config.TELEMETRY_V1_MODE,
+    }),
+  ];
+}
