@@ -36,6 +36,17 @@ need_servers() {
   die "Missing ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}), or run 'docker compose up -d redis influxdb' and set REDIS_URL/INFLUX_URL."
 }
 
+# The tests also start a throwaway PostgreSQL (multi-process scale-out) and drive the dispatcher
+# console in headless Chromium (Debian packages postgresql and chromium).
+need_test_tools() {
+  local missing=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
+  command -v chromium >/dev/null || missing+=(chromium)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  apt_install "${missing[@]}" && return 0
+  die "Missing ${missing[*]} for the tests. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]})."
+}
+
 need_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm dependencies (npm ci)"
