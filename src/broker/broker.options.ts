@@ -47,6 +47,12 @@ export interface BrokerOptions {
   readonly allowAnonymous: boolean;
   /** How often last-seen stamps are flushed to DevicePresence.seen, in ms. Default 5000. */
   readonly presenceFlushMs?: number;
+  /**
+   * Several broker processes as one: message routing over Redis pub/sub (mqemitter-redis) and
+   * sessions, subscriptions and retained messages in Redis (aedes-persistence-redis), at this
+   * Redis URL. Unset: one standalone broker (state in memory). Default unset (MQTT_CLUSTER=off).
+   */
+  readonly clusterRedisUrl?: string;
 }
 
 export interface BrokerDeps {
@@ -78,6 +84,7 @@ export const brokerOptionsSchema = z
     connectionsPerMinute: positiveInt,
     allowAnonymous: z.boolean(),
     presenceFlushMs: positiveInt.default(DEFAULT_PRESENCE_FLUSH_MS),
+    clusterRedisUrl: z.string().min(1).optional(),
   })
   .refine((o) => o.tlsPort === 0 || (o.tlsCert !== undefined && o.tlsKey !== undefined), {
     message: 'tlsPort needs tlsCert and tlsKey',
@@ -119,6 +126,7 @@ export function brokerOptionsFromConfig(config: Config): BrokerOptions {
     connectionsPerMinute: config.MQTT_CONNECTIONS_PER_MINUTE,
     allowAnonymous: config.MQTT_ALLOW_ANONYMOUS,
     presenceFlushMs: DEFAULT_PRESENCE_FLUSH_MS,
+    ...(config.MQTT_CLUSTER === 'redis' ? { clusterRedisUrl: config.REDIS_URL } : {}),
   };
 }
 

@@ -8,6 +8,9 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
+import aedesPersistenceRedis from 'aedes-persistence-redis';
+import { Redis } from 'ioredis';
+import mqemitterRedis from 'mqemitter-redis';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../platform/logger.js';
 import { BrokerHooks } from './broker.hooks.js';
@@ -93,6 +96,7 @@ export class TelemetryBroker {
     if (this.aedes) throw new Error('broker already started');
     const hooks = this.hooks;
     const aedes = await Aedes.createBroker({
+      ...this.clusterParts(),
       connectTimeout: this.options.connectTimeoutMs,
       keepaliveLimit: this.options.keepaliveLimit,
       maxTopicLevels: AEDES_TOPIC_LEVELS,
@@ -126,6 +130,17 @@ export class TelemetryBroker {
       await this.stop();
       throw err;
     }
+  }
+
+  /** Cluster mode: Redis pub/sub routing and Redis persistence shared by every broker process. */
+  private clusterParts(): { mq?: unknown; persistence?: unknown } {
+    const url = this.options.clusterRedisUrl;
+    if (!url) return {};
+    const mq = mqemitterRedis({ connectionString: url });
+    const conn = new Redis(url, { connectionName: 'telemend-mqtt-persistence' });
+    conn.on('error', (err) => this.logger.warn({ err }, 'mqtt cluster persistence: redis error'));
+    this.logger.info('mqtt cluster mode: routing over Redis pub/sub, sessions and retained messages in Redis');
+    return { mq, persistence: aedesPersistenceRedis({ conn }) };
   }
 
   /**

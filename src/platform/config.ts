@@ -49,6 +49,11 @@ export const configSchema = z.object({
   MQTT_CONNECTIONS_PER_MINUTE: positiveInt.default(600),
   /** Lab mode: anonymous clients may use topics outside devices/ and $SYS/. Never in production. */
   MQTT_ALLOW_ANONYMOUS: bool.default(false),
+  /**
+   * 'redis': several broker processes act as one broker (message routing over Redis pub/sub,
+   * sessions and retained messages in Redis at REDIS_URL). 'off': a standalone broker.
+   */
+  MQTT_CLUSTER: z.enum(['off', 'redis']).default('off'),
   /** postgres:// URL of the CRM database; unset = embedded PGlite in DATA_DIR. */
   DATABASE_URL: z
     .string()
