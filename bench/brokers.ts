@@ -1,0 +1,136 @@
+/**
+ * Broker scale-out benchmark: the same MQTT load (QoS 1, 5 metrics per reading) against
+ *   (a) one broker process,
+ *   (b) two broker processes with MQTT_CLUSTER=off (each an independent ingest edge in front of
+ *       the shared Redis journal — devices split between them, as a TCP load balancer would),
+ *   (c) two broker processes with MQTT_CLUSTER=redis (one logical broker: routing over Redis
+ *       pub/sub, sessions and retained messages in Redis).
+ * Everything else is shared and separate: PostgreSQL (device authentication), one worker (journal
+ * → InfluxDB), one API process, redis-server and influxd, all started here on free ports.
+ * Prints acknowledged readings/s per layout and the peak RSS of the broker processes.
+ *
+ *   npm run bench:brokers -- [--devices 100] [--seconds 10] [--window 16]
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { freePort, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
+import { startPostgres } from '../test/harness/postgres.js';
+import { runLoad, type LoadDevice } from './mqtt-load.js';
+import { apiClient, log, peakRssMb, printTable, readingJson, spawnNode, stopChild } from './bench-utils.js';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+    window: { type: 'string', default: '16' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write('Usage: npm run bench:brokers -- [--devices 100] [--seconds 10] [--window 16]\n');
+  process.exit(0);
+}
+const DEVICES = Number(values.devices);
+const SECONDS = Number(values.seconds);
+const WINDOW = Number(values.window);
+const MODEL = 'centrifugal-pump-cp80';
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    void import('node:net').then(({ connect }) => {
+      const c = connect(port, '127.0.0.1', () => (c.destroy(), resolve(true)));
+      c.on('error', () => resolve(false));
+    });
+  });
+
+async function main(): Promise<void> {
+  log(`starting redis-server, influxd and PostgreSQL; ${DEVICES} devices, ${SECONDS} s per layout`);
+  const [redis, influx, postgres] = await Promise.all([startRedis(), startInflux(), startPostgres()]);
+  const children: ChildProcess[] = [];
+  const base = {
+    ...process.env,
+    TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'bench',
+    INFLUX_URL: influx.url,
+    INFLUX_DATABASE: 'bench',
+    DATABASE_URL: postgres.url,
+    LOG_LEVEL: 'warn',
+    SILENCE_SWEEP_INTERVAL_MS: '0',
+    MQTT_CONNECTIONS_PER_MINUTE: String(DEVICES * 20),
+  };
+  try {
+    const apiPort = String(await freePort());
+    const api = `http://127.0.0.1:${apiPort}`;
+    children.push(spawnNode(['src/main.ts'], { ...base, TELEMEND_ROLE: 'api', PORT: apiPort }));
+    await waitFor(async () => (await fetch(`${api}/health`).catch(() => undefined))?.ok === true, 'api', 60_000);
+    children.push(spawnNode(['src/main.ts'], { ...base, TELEMEND_ROLE: 'worker' }));
+    const call = apiClient(api, base.TELEMEND_ADMIN_TOKEN);
+    const model = await call<{ metrics: Record<string, { min: number; max: number; normal?: { min: number; max: number } }> }>('GET', `/models/${MODEL}`);
+    const names = Object.keys(model.metrics).slice(0, 5);
+    const metricValues = names.map((n) => {
+      const m = model.metrics[n]!;
+      return Math.round((((m.normal?.min ?? m.min) + (m.normal?.max ?? m.max)) / 2) * 100) / 100;
+    });
+    log(`provisioning ${DEVICES} devices`);
+    const customer = await call<{ id: string }>('POST', '/customers', { name: 'Broker Bench' });
+    const site = await call<{ id: string }>('POST', '/sites', { customerId: customer.id, name: 'Bench Site' });
+    const devices: LoadDevice[] = [];
+    for (let i = 0; i < DEVICES; i++) {
+      const asset = await call<{ id: string }>('POST', '/assets', { siteId: site.id, modelId: MODEL, serialNumber: `BROKER-${i}` });
+      const d = await call<{ deviceId: string; token: string }>('POST', `/assets/${asset.id}/device`);
+      devices.push({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` });
+    }
+
+    let offset = 0;
+    const layout = async (name: string, brokers: number, cluster: 'off' | 'redis'): Promise<string[]> => {
+      log(`layout: ${name}`);
+      const ports: number[] = [];
+      const procs: ChildProcess[] = [];
+      for (let b = 0; b < brokers; b++) {
+        const port = await freePort();
+        ports.push(port);
+        procs.push(spawnNode(['src/main.ts'], { ...base, TELEMEND_ROLE: 'broker', MQTT_PORT: String(port), MQTT_CLUSTER: cluster }));
+      }
+      for (const port of ports) await waitFor(() => portOpen(port), `broker on ${port}`, 60_000);
+      const start = offset;
+      offset += 10_000_000;
+      const results = await Promise.all(
+        ports.map((port, b) =>
+          runLoad({
+            port,
+            devices: devices.filter((_d, i) => i % brokers === b),
+            window: WINDOW,
+            durationMs: SECONDS * 1000,
+            payload: (_i, n) => readingJson(names, metricValues, Date.now() - 3_600_000 - start + n),
+          }),
+        ),
+      );
+      const acked = results.reduce((s, r) => s + r.acked, 0);
+      const elapsed = Math.max(...results.map((r) => r.elapsedMs));
+      const rss = await Promise.all(procs.map((p) => peakRssMb(p.pid!)));
+      for (const p of procs) await stopChild(p);
+      return [name, (acked / (elapsed / 1000)).toFixed(0), rss.map((r) => `${r} MB`).join(' + ')];
+    };
+
+    const rows = [
+      await layout('one broker', 1, 'off'),
+      await layout('two brokers, MQTT_CLUSTER=off (independent edges, shared journal)', 2, 'off'),
+      await layout('two brokers, MQTT_CLUSTER=redis (one logical broker)', 2, 'redis'),
+    ];
+    printTable(`Broker scale-out — ${DEVICES} devices, QoS 1, ${SECONDS} s per layout, ${os.cpus().length} cores (brokers, worker, API, Redis, InfluxDB, PostgreSQL and the load on one machine)`, [
+      ['layout', 'acked readings/s', 'broker peak RSS'],
+      ...rows,
+    ]);
+  } finally {
+    for (const c of children) await stopChild(c);
+    await Promise.all([redis.destroy(), influx.destroy(), postgres.destroy()]);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
+  process.exit(1);
+});
