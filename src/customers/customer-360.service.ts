@@ -11,7 +11,7 @@ import type { Database } from '../platform/db/database.js';
 import { notFound } from '../platform/errors.js';
 import type { Clock } from '../sla/clock.js';
 import { breaches } from '../sla/sla.policy.js';
-import { Customer360Repository, type AssetStateRow, type ContractSummaryRow, type KpiRow, type OpenTicketRow, type SiteRow } from './customer-360.repository.js';
+import { Customer360Repository, type AssetStateRow, type ContractSummaryRow, type KpiRow, type OpenOpportunityRow, type OpenTicketRow, type SiteRow } from './customer-360.repository.js';
 import { CUSTOMER_360_LIMITS, KPI_WINDOW_DAYS, type Customer360 } from './customer-360.schemas.js';
 import { CustomersRepository } from './customers.repository.js';
 import { toCustomer } from './customers.service.js';
@@ -34,7 +34,7 @@ export class Customer360Service {
     if (!customer) throw notFound('customer', customerId);
     const limits = CUSTOMER_360_LIMITS;
     const since = new Date(now.getTime() - KPI_WINDOW_DAYS * DAY_MS);
-    const [contacts, sites, assets, tickets, contracts, activities, kpis] = await Promise.all([
+    const [contacts, sites, assets, tickets, contracts, activities, kpis, opportunities] = await Promise.all([
       this.repo.contacts(this.db, customerId, limits.contacts),
       this.repo.sites(this.db, customerId, limits.sites),
       this.repo.assets(this.db, customerId, limits.assets),
@@ -42,6 +42,8 @@ export class Customer360Service {
       this.repo.contracts(this.db, customerId, now.toISOString().slice(0, 10), limits.contracts),
       this.repo.recentActivities(this.db, customerId, limits.activities, scope.customerId !== undefined),
       this.repo.kpis(this.db, customerId, now, since),
+      // The sales pipeline is internal: customer users get none.
+      scope.customerId !== undefined ? Promise.resolve([]) : this.repo.openOpportunities(this.db, customerId, limits.opportunities),
     ]);
     return {
       generatedAt: now.toISOString(),
@@ -56,6 +58,7 @@ export class Customer360Service {
       contracts: contracts.slice(0, limits.contracts).map(toContractSummary),
       recentActivities: activities.map(toActivity),
       kpis: toKpis(kpis),
+      opportunities: { open: opportunities.slice(0, limits.opportunities).map(toOpportunitySummary), truncated: opportunities.length > limits.opportunities },
       truncated: {
         contacts: contacts.length > limits.contacts,
         sites: sites.length > limits.sites,
@@ -135,6 +138,22 @@ function toContractSummary(row: ContractSummaryRow): Customer360['contracts'][nu
     prepaid: { purchasedMinutes: row.prepaid_minutes_purchased, balanceMinutes: row.prepaid_minutes_balance },
     value: row.value === null ? null : Number(row.value),
     currency: row.currency,
+  };
+}
+
+function toOpportunitySummary(row: OpenOpportunityRow): Customer360['opportunities']['open'][number] {
+  return {
+    id: row.id,
+    kind: row.kind,
+    stage: row.stage,
+    title: row.title,
+    reason: row.reason,
+    assetId: row.asset_id,
+    offerValue: row.value === null ? null : Number(row.value),
+    offerCurrency: row.currency,
+    ownerId: row.owner_id,
+    expectedCloseOn: row.expected_close_on,
+    createdAt: row.created_at.toISOString(),
   };
 }
 
