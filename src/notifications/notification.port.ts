@@ -14,10 +14,16 @@ export interface NotificationRequest {
   readonly visitId?: string;
   /**
    * Makes the request idempotent: the same event with the same key is queued once
-   * (e.g. `visit.delayed:<visitId>:<new eta iso>`). Default: `<event>:<visitId ?? ticketId>`.
+   * (e.g. `visit.delayed:<visitId>:<new eta iso>`). Default: `<event>:<visitId ?? ticketId>`, plus
+   * `:<window start>` for visit.scheduled and `:<eta>` for visit.delayed (a new window or a new
+   * delay is notified again).
    */
   readonly dedupeKey?: string;
-  /** Template values: windowStart/windowEnd (ISO), eta (ISO), delayMinutes, technicianName... */
+  /**
+   * Template values: windowStart/windowEnd (ISO), eta (ISO), delayMinutes, technicianName, outcome.
+   * With a visitId, missing ones are read from the visit (planned window, eta_at, outcome,
+   * technician); a value the event's template needs and nobody knows fails with VALIDATION_FAILED.
+   */
   readonly data?: Readonly<Record<string, string | number | null>>;
 }
 
