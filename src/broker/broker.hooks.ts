@@ -19,7 +19,7 @@
  */
 import type { Client, ConnectPacket, PublishPacket, Subscription, AedesPublishPacket, AuthenticateError } from 'aedes';
 import { z } from 'zod';
-import type { DeviceAuthenticator, DeviceIdentity } from '../devices/devices.types.js';
+import type { DeviceIdentity, LocationResult, MqttAuthenticator } from '../devices/devices.types.js';
 import type { IngestResult, TelemetryIngest } from '../ingest/ingest.types.js';
 import type { Logger } from '../platform/logger.js';
 import type { ResolvedBrokerOptions } from './broker.options.js';
@@ -27,6 +27,9 @@ import type { BrokerCounters, ConnectRefusal, ThrottledLog } from './broker.stat
 import { GuardedConnection } from './frame-guard.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { DEVICE_ID_PATTERN, DEVICES_PREFIX, decidePublish, decideSubscribe, mayForward, statusTopic, type Principal } from './topic-policy.js';
+
+/** Client id and username prefix of technicians' mobile apps: `tech:<userId>`. */
+export const TECHNICIAN_CLIENT_PREFIX = 'tech:';
 
 export type Session =
   | {
@@ -37,7 +40,20 @@ export type Session =
       readonly willOnStatus: boolean;
       readonly remote: string;
     }
+  | { readonly kind: 'technician'; readonly technicianId: string; readonly remote: string }
   | { readonly kind: 'anonymous'; readonly remote: string };
+
+function principalOf(session: Session): Principal {
+  if (session.kind === 'device') return { kind: 'device', deviceId: session.deviceId };
+  if (session.kind === 'technician') return { kind: 'technician', technicianId: session.technicianId };
+  return { kind: 'anonymous' };
+}
+
+function subjectOf(principal: Principal, fallback: string): string {
+  if (principal.kind === 'device') return principal.deviceId;
+  if (principal.kind === 'technician') return `${TECHNICIAN_CLIENT_PREFIX}${principal.technicianId}`;
+  return fallback;
+}
 
 interface ConnectInfo {
   readonly clientId: string;
@@ -55,7 +71,8 @@ const CONNACK = { identifierRejected: 2, serverUnavailable: 3, badCredentials: 4
 
 export interface HookDeps {
   readonly options: ResolvedBrokerOptions;
-  readonly authenticator: DeviceAuthenticator;
+  /** Devices, and technicians' apps when `authenticator.technicians` is set. */
+  readonly authenticator: MqttAuthenticator;
   readonly ingest: TelemetryIngest;
   readonly presence: PresenceTracker;
   readonly counters: BrokerCounters;
@@ -159,6 +176,7 @@ export class BrokerHooks {
     // (a second connection takes the first over, [MQTT-3.1.4-2]), so presence, takeover
     // and disconnectDevice() all key on the device id.
     if (info.clientId !== deviceId) return { reason: 'client_id_mismatch', code: CONNACK.identifierRejected };
+    if (deviceId.startsWith(TECHNICIAN_CLIENT_PREFIX)) return this.checkTechnician(client, deviceId.slice(TECHNICIAN_CLIENT_PREFIX.length), token, remote);
     let identity: DeviceIdentity | null;
     try {
       identity = await this.deps.authenticator.authenticate(deviceId, token);
@@ -169,6 +187,22 @@ export class BrokerHooks {
     if (!identity || identity.deviceId !== deviceId) return { reason: 'bad_credentials', code: CONNACK.badCredentials };
     const willOnStatus = info.will?.topic === statusTopic(deviceId) && info.will.payload === 'offline';
     this.sessions.set(client, { kind: 'device', deviceId, identity, willOnStatus, remote });
+    return null;
+  }
+
+  /** A technician's app: same CONNACK codes as devices; one session per technician (client id = username). */
+  private async checkTechnician(client: Client, technicianId: string, token: string, remote: string): Promise<{ reason: ConnectRefusal; code: number } | null> {
+    const port = this.deps.authenticator.technicians;
+    if (!port) return { reason: 'bad_credentials', code: CONNACK.badCredentials };
+    let identity;
+    try {
+      identity = await port.authenticate(technicianId, token);
+    } catch (err) {
+      this.deps.throttled.warn('technician-authenticator', 'error', { err }, 'mqtt: technician authenticator failed');
+      return { reason: 'server_unavailable', code: CONNACK.serverUnavailable };
+    }
+    if (!identity || identity.technicianId !== technicianId) return { reason: 'bad_credentials', code: CONNACK.badCredentials };
+    this.sessions.set(client, { kind: 'technician', technicianId, remote });
     return null;
   }
 
@@ -189,18 +223,19 @@ export class BrokerHooks {
     const isWill = client === null || client.closed;
     const session = client ? this.sessions.get(client) : undefined;
     let principal: Principal | undefined;
-    if (session) principal = session.kind === 'device' ? { kind: 'device', deviceId: session.deviceId } : { kind: 'anonymous' };
+    if (session) principal = principalOf(session);
     else if (client === null) principal = orphanWillPrincipal(topic);
     if (!principal) return process.nextTick(callback, new Error('no session'));
 
     const decision = decidePublish(principal, { topic, qos: packet.qos, payload, isWill }, this.deps.options.maxTopicLevels);
     if (!decision.allow) {
       this.deps.counters.publishesRefused[decision.reason] += 1;
-      const subject = principal.kind === 'device' ? principal.deviceId : (session?.remote ?? 'anonymous');
+      const subject = subjectOf(principal, session?.remote ?? 'anonymous');
       this.deps.throttled.warn(subject, decision.reason, { client: client?.id, topic: topic.slice(0, 200) }, 'mqtt: publish refused');
       return process.nextTick(callback, new Error(`publish refused: ${decision.reason}`));
     }
-    if (session?.kind !== 'device' || decision.channel === null) return process.nextTick(callback, null);
+    if (session?.kind === 'technician' && decision.channel === 'location') return this.acceptLocation(session.technicianId, payload, callback);
+    if (session?.kind !== 'device' || decision.channel === null || decision.channel === 'location') return process.nextTick(callback, null);
 
     this.deps.presence.seen(session.deviceId);
     if (decision.channel === 'status') return process.nextTick(callback, null);
@@ -239,6 +274,35 @@ export class BrokerHooks {
     );
   }
 
+  /**
+   * A technician's position: PUBACK once stored; a bad payload is acknowledged (already
+   * recorded as a rejection, not forwarded to anyone); a store failure closes without PUBACK.
+   */
+  private acceptLocation(technicianId: string, payload: Buffer, callback: (error?: Error | null) => void): void {
+    const port = this.deps.authenticator.technicians;
+    const { counters } = this.deps;
+    this.inflight++;
+    let accepted: Promise<LocationResult>;
+    try {
+      accepted = port ? port.acceptLocation(technicianId, payload) : Promise.reject(new Error('no technician port'));
+    } catch (err) {
+      accepted = Promise.reject(err as Error);
+    }
+    accepted.then(
+      (result) => {
+        if (result.ok) counters.ingest.accepted += 1;
+        else counters.ingest.rejected += 1;
+        this.invoke(callback, null);
+        this.settled();
+      },
+      (err: unknown) => {
+        this.deps.throttled.warn(`${TECHNICIAN_CLIENT_PREFIX}${technicianId}`, 'location_store_unavailable', { err, technicianId }, 'mqtt: location store unavailable, closing without PUBACK');
+        this.invoke(callback, new Error('location store unavailable'));
+        this.settled();
+      },
+    );
+  }
+
   private invoke(callback: (error?: Error | null) => void, error: Error | null): void {
     try {
       callback(error);
@@ -263,11 +327,11 @@ export class BrokerHooks {
   ): void => {
     const session = this.sessions.get(client);
     if (!session) return process.nextTick(callback, null, null);
-    const principal: Principal = session.kind === 'device' ? { kind: 'device', deviceId: session.deviceId } : { kind: 'anonymous' };
+    const principal = principalOf(session);
     const decision = decideSubscribe(principal, String(sub.topic), this.deps.options.maxTopicLevels);
     if (decision.allow) return process.nextTick(callback, null, sub);
     this.deps.counters.subscribesRefused[decision.reason] += 1;
-    const subject = principal.kind === 'device' ? principal.deviceId : session.remote;
+    const subject = subjectOf(principal, session.remote);
     this.deps.throttled.warn(subject, `subscribe_${decision.reason}`, { client: client.id, filter: String(sub.topic).slice(0, 200) }, 'mqtt: subscribe refused');
     // [MQTT-3.9.3-2] SUBACK return code 0x80 for this filter; the session stays open.
     process.nextTick(callback, null, null);
@@ -276,8 +340,7 @@ export class BrokerHooks {
   readonly authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {
     const session = this.sessions.get(client);
     if (!session) return null;
-    const principal: Principal = session.kind === 'device' ? { kind: 'device', deviceId: session.deviceId } : { kind: 'anonymous' };
-    return mayForward(principal, packet.topic) ? packet : null;
+    return mayForward(principalOf(session), packet.topic) ? packet : null;
   };
 }
 

@@ -6,13 +6,21 @@
  *   to `devices/{ownId}/commands`.
  * - An anonymous client (lab mode only) may use any topic outside `devices/` and `$SYS/`;
  *   filters starting with a wildcard are refused because they would match `devices/`.
+ * - A technician's mobile app (client id `tech:<userId>`) may publish only
+ *   `technicians/{ownUserId}/location` and subscribe to nothing; nobody else may publish or
+ *   subscribe under `technicians/` (positions are personal data).
  * - `$SYS/` is never writable [MQTT-4.7.2-1: `$` topics are the server's].
  */
 
-export type Principal = { readonly kind: 'device'; readonly deviceId: string } | { readonly kind: 'anonymous' };
+export type Principal =
+  | { readonly kind: 'device'; readonly deviceId: string }
+  | { readonly kind: 'technician'; readonly technicianId: string }
+  | { readonly kind: 'anonymous' };
 
 export const DEVICE_CHANNELS = ['telemetry', 'events', 'status'] as const;
 export type DeviceChannel = (typeof DEVICE_CHANNELS)[number];
+/** The one channel of a technician's app. */
+export type TechnicianChannel = 'location';
 
 export const PUBLISH_REFUSALS = [
   'sys_topic',
@@ -23,19 +31,21 @@ export const PUBLISH_REFUSALS = [
   'bad_status',
   'qos_not_supported',
   'will_topic',
+  'technicians_tree',
 ] as const;
 export type PublishRefusal = (typeof PUBLISH_REFUSALS)[number];
 
-export const SUBSCRIBE_REFUSALS = ['sys_topic', 'topic_too_deep', 'foreign_topic', 'devices_tree', 'wildcard_root'] as const;
+export const SUBSCRIBE_REFUSALS = ['sys_topic', 'topic_too_deep', 'foreign_topic', 'devices_tree', 'wildcard_root', 'technicians_tree'] as const;
 export type SubscribeRefusal = (typeof SUBSCRIBE_REFUSALS)[number];
 
 export type PublishDecision =
-  | { readonly allow: true; readonly channel: DeviceChannel | null }
+  | { readonly allow: true; readonly channel: DeviceChannel | TechnicianChannel | null }
   | { readonly allow: false; readonly reason: PublishRefusal };
 
 export type SubscribeDecision = { readonly allow: true } | { readonly allow: false; readonly reason: SubscribeRefusal };
 
 export const DEVICES_PREFIX = 'devices/';
+export const TECHNICIANS_PREFIX = 'technicians/';
 export const STATUS_VALUES = ['online', 'offline'] as const;
 
 /** Device ids are used as topic levels, so they may not contain `/`, `+`, `#` or NUL. */
@@ -60,6 +70,14 @@ function isDevicesTree(topic: string): boolean {
   return topic === 'devices' || topic.startsWith(DEVICES_PREFIX);
 }
 
+function isTechniciansTree(topic: string): boolean {
+  return topic === 'technicians' || topic.startsWith(TECHNICIANS_PREFIX);
+}
+
+export function technicianLocationTopic(technicianId: string): string {
+  return `${TECHNICIANS_PREFIX}${technicianId}/location`;
+}
+
 export interface PublishRequest {
   readonly topic: string;
   readonly qos: number;
@@ -73,7 +91,14 @@ export function decidePublish(principal: Principal, req: PublishRequest, maxTopi
   if (topic.startsWith('$')) return { allow: false, reason: 'sys_topic' };
   if (topicLevels(topic) > maxTopicLevels) return { allow: false, reason: 'topic_too_deep' };
   if (principal.kind === 'anonymous') {
+    if (isTechniciansTree(topic)) return { allow: false, reason: 'technicians_tree' };
     return isDevicesTree(topic) ? { allow: false, reason: 'devices_tree' } : { allow: true, channel: null };
+  }
+  if (principal.kind === 'technician') {
+    if (topic !== technicianLocationTopic(principal.technicianId)) return { allow: false, reason: 'foreign_topic' };
+    if (req.qos > 1) return { allow: false, reason: 'qos_not_supported' };
+    if (req.isWill) return { allow: false, reason: 'will_topic' };
+    return { allow: true, channel: 'location' };
   }
   const own = `${DEVICES_PREFIX}${principal.deviceId}/`;
   if (!topic.startsWith(own)) return { allow: false, reason: 'foreign_topic' };
@@ -99,16 +124,20 @@ export function decideSubscribe(principal: Principal, filter: string, maxTopicLe
   if (principal.kind === 'device') {
     return filter === commandsTopic(principal.deviceId) ? { allow: true } : { allow: false, reason: 'foreign_topic' };
   }
+  if (principal.kind === 'technician') return { allow: false, reason: 'foreign_topic' };
   if (filter.startsWith('#') || filter.startsWith('+')) return { allow: false, reason: 'wildcard_root' };
   if (isDevicesTree(filter)) return { allow: false, reason: 'devices_tree' };
+  if (isTechniciansTree(filter)) return { allow: false, reason: 'technicians_tree' };
   return { allow: true };
 }
 
 /**
  * Last line of defence before a message leaves the broker: a device receives only its own
- * commands, an anonymous client nothing from `devices/` or `$SYS/`.
+ * commands, a technician's app nothing, an anonymous client nothing from `devices/`,
+ * `technicians/` or `$SYS/`.
  */
 export function mayForward(principal: Principal, topic: string): boolean {
   if (principal.kind === 'device') return topic === commandsTopic(principal.deviceId);
-  return !topic.startsWith('$') && !isDevicesTree(topic);
+  if (principal.kind === 'technician') return false;
+  return !topic.startsWith('$') && !isDevicesTree(topic) && !isTechniciansTree(topic);
 }

@@ -20,3 +20,33 @@ export interface DevicePresence {
   /** Last-seen stamps, flushed in batches by the broker. */
   seen(stamps: ReadonlyMap<string, Date>): Promise<void>;
 }
+
+/** What the broker knows about an authenticated technician (their mobile app). */
+export interface TechnicianIdentity {
+  readonly technicianId: string;
+}
+
+export type LocationResult = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly detail: string };
+
+/**
+ * Port for technicians' mobile apps on the broker (client id and username `tech:<userId>`,
+ * password = the technician's MQTT token); implemented by TechnicianLocationService.
+ */
+export interface TechnicianMqttPort {
+  /** The identity when the technician is active and the token matches; otherwise null. */
+  authenticate(technicianId: string, token: string): Promise<TechnicianIdentity | null>;
+  /**
+   * Validates and stores a position published on `technicians/{id}/location`. Resolves once
+   * stored; a bad payload resolves `ok: false` (already counted as a rejection). Rejects only
+   * when the store is unavailable (the broker then closes without PUBACK).
+   */
+  acceptLocation(technicianId: string, payload: Buffer): Promise<LocationResult>;
+}
+
+/**
+ * The broker's authenticator: devices, and optionally technicians' mobile apps. Without
+ * `technicians`, technician clients are refused like unknown devices.
+ */
+export interface MqttAuthenticator extends DeviceAuthenticator {
+  readonly technicians?: TechnicianMqttPort | undefined;
+}

@@ -19,6 +19,9 @@ export interface VisitRow {
   acceptance_confirmation: string | null;
   acceptance_signature: string | null;
   accepted_at: Date | null;
+  /** Dispatch (migration 0008): current ETA and planned travel before the visit. */
+  eta_at?: Date | null;
+  travel_minutes?: number | null;
   version: number;
   created_at: Date;
   updated_at: Date;

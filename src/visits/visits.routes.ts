@@ -6,6 +6,7 @@ import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/paginatio
 import { clockOf } from '../sla/clock.js';
 import { callerOf } from '../tickets/request-principal.js';
 import { VisitsService, type VisitCaller } from './visits.service.js';
+import { notifierOf } from '../dispatch/dispatch.context.js';
 import {
   acceptanceBody,
   createVisitBody,
@@ -31,7 +32,7 @@ function visitCaller(request: FastifyRequest): VisitCaller {
 }
 
 export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new VisitsService(ctx.db, clockOf(ctx));
+  const service = new VisitsService(ctx.db, clockOf(ctx), { notifier: notifierOf(ctx) });
 
   app.post(
     '/tickets/:id/visits',

@@ -46,6 +46,8 @@ export const visitSchema = z.object({
   acceptance: z
     .object({ name: z.string(), confirmation: z.string().nullable(), signature: z.string().nullable(), at: z.iso.datetime() })
     .nullable(),
+  etaAt: z.iso.datetime().nullable().optional().describe('Current ETA at the site once the technician set out (POST /visits/{id}/en-route)'),
+  travelMinutes: z.number().int().nullable().optional().describe('Planned travel before the visit, at the speed assumption'),
   version: z.number().int().describe('Increments on every change; also sent as the ETag'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -2,7 +2,10 @@
  * Visit rules: only open tickets get visits, the technician is a technician (and technicians
  * change only their own visits), actual start marks the ticket's SLA response, an outcome
  * completes the visit, labour on a contract with prepaid minutes draws them down in the same
- * transaction (insufficient → 409, nothing written).
+ * transaction (insufficient → 409, nothing written). Scheduling rules (dispatch/schedule-rules.ts):
+ * a planned window is refused when it double-books the technician (SCHEDULE_CONFLICT) or falls
+ * outside their working hours or in an absence (OUTSIDE_WORKING_HOURS). Every (re)assignment is
+ * kept in visit_assignment_history and the technicians are told (optional notifier).
  */
 import { recordAudit, type Actor } from '../audit/audit.service.js';
 import { ContractsRepository } from '../contracts/contracts.repository.js';
@@ -11,8 +14,13 @@ import type { Database, Queryable } from '../platform/db/database.js';
 import { AppError, conflict, notFound } from '../platform/errors.js';
 import { checkVersion, invalidField } from '../platform/http/pagination.js';
 import { systemClock, type Clock } from '../sla/clock.js';
+import { StockService } from '../stock/stock.service.js';
 import { TicketsRepository } from '../tickets/tickets.repository.js';
 import { TicketsService } from '../tickets/tickets.service.js';
+import { notifyTechnician, reassignVisitIn } from '../dispatch/assignment.js';
+import { DispatchRepository } from '../dispatch/dispatch.repository.js';
+import { assertSchedulable } from '../dispatch/schedule-rules.js';
+import type { NotifierPort } from '../notifications/notification.port.js';
 import { VisitsRepository, type LabourRow, type PartRow, type VisitColumns, type VisitRow } from './visits.repository.js';
 import type { AcceptanceInput, CreateVisit, LabourInput, PartInput, UpdateVisit, Visit } from './visits.schemas.js';
 
@@ -26,15 +34,22 @@ export interface VisitCaller {
 
 const CLOSED_TICKET = ['resolved', 'closed', 'cancelled'];
 
+export interface VisitsServiceOptions {
+  /** Technicians' assignment messages (new, changed, cancelled); none = nothing queued. */
+  readonly notifier?: NotifierPort | undefined;
+}
+
 export class VisitsService {
   private readonly repo = new VisitsRepository();
   private readonly tickets = new TicketsRepository();
   private readonly contracts = new ContractsRepository();
   private readonly ticketsService: TicketsService;
+  private readonly assignments = new DispatchRepository();
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
+    private readonly options: VisitsServiceOptions = {},
   ) {
     this.ticketsService = new TicketsService(db, clock);
   }
@@ -46,7 +61,10 @@ export class VisitsService {
       if (!ticket) throw notFound('ticket', ticketId);
       if (CLOSED_TICKET.includes(ticket.status)) throw conflict(`A ${ticket.status} ticket cannot get a new visit`, { ticketStatus: ticket.status });
       if (!(await this.tickets.isTechnician(tx, input.technicianId))) throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
+      await assertSchedulable(tx, { technicianId: input.technicianId, start: new Date(input.plannedStart), end: new Date(input.plannedEnd) });
       const id = await this.repo.insert(tx, { ticketId, technicianId: input.technicianId, plannedStart: input.plannedStart, plannedEnd: input.plannedEnd, notes: input.notes ?? null, now });
+      await this.assignments.addHistory(tx, { visitId: id, from: null, to: input.technicianId, at: now, actor: caller.actor });
+      await notifyTechnician(tx, this.options.notifier, 'assignment.created', input.technicianId, { id, ticket_id: ticketId }, { start: new Date(input.plannedStart), end: new Date(input.plannedEnd) });
       await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'create', changes: { ticketId, ...input } });
       return id;
     });
@@ -76,6 +94,7 @@ export class VisitsService {
       const next = mergeVisit(current, patch, now);
       if (current.status === 'cancelled' && Object.values(patch).some((v) => v !== undefined)) throw conflict('A cancelled visit cannot change', { visitStatus: 'cancelled' });
       if (patch.status === 'cancelled' && current.actual_start) throw conflict('A visit that has started cannot be cancelled; record its outcome', { visitStatus: current.status });
+      await this.applySchedule(tx, current, next, caller, now);
       await this.repo.update(tx, id, next);
       if (next.actual_start && !current.actual_start) await this.ticketsService.markResponded(tx, current.ticket_id, next.actual_start);
       await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'update', changes: patch });
@@ -115,6 +134,15 @@ export class VisitsService {
       const visit = await this.ownVisit(tx, id, caller);
       if (visit.status === 'cancelled') throw conflict('A cancelled visit cannot get parts', { visitStatus: 'cancelled' });
       await this.repo.addPart(tx, id, input, now, caller.actor);
+      // Parts used leave stock in the same transaction (reservation, then van, then nearest; a shortfall is backordered).
+      await new StockService(this.db, { clock: this.clock }).consumeForVisitPart(tx, {
+        visitId: id,
+        ticketId: visit.ticket_id,
+        technicianId: visit.technician_id,
+        sku: input.sku,
+        quantity: input.quantity,
+        actor: caller.actor,
+      });
       await this.repo.update(tx, id, { updated_at: now });
       await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'part', changes: { ...input } });
       return id;
@@ -136,6 +164,28 @@ export class VisitsService {
       await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'acceptance', changes: { name: input.name, signed: !!input.signature } });
       return id;
     });
+  }
+
+  /**
+   * Scheduling side of a PATCH: a new window or technician is checked against the rules; a new
+   * technician gets the visit through the assignment history (the ticket follows); the
+   * technicians are told of a moved or cancelled visit.
+   */
+  private async applySchedule(tx: Queryable, current: VisitRow, next: VisitColumns, caller: VisitCaller, now: Date): Promise<void> {
+    const technicianId = next.technician_id ?? current.technician_id;
+    const start = next.planned_start ?? current.planned_start;
+    const end = next.planned_end ?? current.planned_end;
+    const moved = start.getTime() !== current.planned_start.getTime() || end.getTime() !== current.planned_end.getTime();
+    const handedOver = technicianId !== current.technician_id;
+    const active = next.status === 'planned' || next.status === 'in_progress';
+    if (active && (moved || handedOver)) await assertSchedulable(tx, { technicianId, start, end, excludeVisitId: current.id });
+    if (handedOver) {
+      await reassignVisitIn(tx, { ...current, planned_start: start, planned_end: end }, technicianId, { actor: caller.actor, now, notifier: this.options.notifier, ticketsService: this.ticketsService });
+    } else if (next.status === 'cancelled' && current.status !== 'cancelled') {
+      await notifyTechnician(tx, this.options.notifier, 'assignment.cancelled', current.technician_id, current, { start, end }, undefined, now);
+    } else if (moved && active) {
+      await notifyTechnician(tx, this.options.notifier, 'assignment.changed', technicianId, current, { start, end });
+    }
   }
 
   /** Runs one change in a transaction and answers the visit as committed. */
@@ -226,6 +276,8 @@ function toVisit(row: VisitRow, labour: LabourRow[], parts: PartRow[]): Visit {
     acceptance: row.accepted_at
       ? { name: row.acceptance_name!, confirmation: row.acceptance_confirmation, signature: row.acceptance_signature, at: row.accepted_at.toISOString() }
       : null,
+    etaAt: row.eta_at ? row.eta_at.toISOString() : null,
+    travelMinutes: row.travel_minutes ?? null,
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
