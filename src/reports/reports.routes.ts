@@ -1,3 +1,64 @@
-import type { RouteModule } from '../platform/http/http.types.js';
+/**
+ * /api/v1/reports: one GET route per report (JSON by default; CSV with `?format=csv` or
+ * `Accept: text/csv`), the catalogue, and the scheduled reports (report-schedules.routes.ts).
+ * Thin handlers over ReportsService.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../platform/context.js';
+import type { RouteModule, ZodApp } from '../platform/http/http.types.js';
+import { clockOf } from '../sla/clock.js';
+import { columnsOf, REPORTS } from './reports.catalog.js';
+import { reportCatalogSchema, reportEnvelope } from './reports.schemas.js';
+import { reportCsv, reportFileName, ReportsService } from './reports.service.js';
+import { reportSchedulesRoutes } from './report-schedules.routes.js';
 
-export const reportsRoutes: RouteModule = async () => {};
+const tags = ['reports'];
+
+/** CSV when `format=csv`, or when no format is given and the Accept header asks for text/csv. */
+function wantsCsv(request: FastifyRequest, format: unknown): boolean {
+  if (format === 'csv') return true;
+  if (format === 'json') return false;
+  return /\btext\/csv\b/i.test(String(request.headers.accept ?? ''));
+}
+
+export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) => {
+  const service = new ReportsService(ctx.db, clockOf(ctx));
+
+  app.get(
+    '/reports',
+    {
+      config: { roles: ['admin', 'dispatcher'] },
+      schema: { tags, summary: 'The reports: names, formulas, roles and CSV columns', response: { 200: reportCatalogSchema } },
+    },
+    async () => ({
+      items: REPORTS.map((r) => ({ name: r.name, path: `/api/v1/reports/${r.name}`, title: r.title, formula: r.formula, roles: [...r.roles], columns: columnsOf(r) })),
+    }),
+  );
+
+  for (const def of REPORTS) {
+    app.get(
+      `/reports/${def.name}`,
+      {
+        config: { roles: def.roles, ...(def.financialFields ? { financialFields: def.financialFields } : {}) },
+        schema: {
+          tags,
+          summary: def.title,
+          description: `${def.formula}\n\nJSON by default; CSV (header line, RFC 4180 quoting) with \`format=csv\` or \`Accept: text/csv\`. Roles: ${def.roles.join(', ')}.`,
+          querystring: def.query,
+          response: { 200: reportEnvelope(def.row) },
+        },
+      },
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        const query = request.query as Record<string, unknown>;
+        const output = await service.run(def.name, query);
+        if (!wantsCsv(request, query.format)) return output;
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${reportFileName(output)}"`)
+          .send(reportCsv(output));
+      },
+    );
+  }
+
+  await reportSchedulesRoutes(app, ctx);
+};
