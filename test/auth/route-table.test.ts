@@ -44,7 +44,9 @@ describe('route table', () => {
       expect(table.some((r) => r.url === url), url).toBe(true);
     }
     const publicRoutes = table.filter((r) => r.public).map((r) => r.url);
-    for (const url of publicRoutes) expect(url === '/health' || url === '/api/v1/auth/login' || url.startsWith('/docs'), url).toBe(true);
+    // Public: health, login, the API docs and the dispatcher console's static files (its data comes from authenticated API calls).
+    const allowed = (url: string) => url === '/health' || url === '/api/v1/auth/login' || url.startsWith('/docs') || url === '/console' || url.startsWith('/console/');
+    for (const url of publicRoutes) expect(allowed(url), url).toBe(true);
     expect(publicRoutes).toContain('/api/v1/auth/login');
   });
 
