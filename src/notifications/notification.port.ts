@@ -4,6 +4,7 @@
  * outbox worker. Services that cause a notification depend only on this port.
  */
 import type { Queryable } from '../platform/db/database.js';
+import { AppError } from '../platform/errors.js';
 
 export const NOTIFICATION_EVENTS = ['ticket.received', 'visit.scheduled', 'technician.en_route', 'visit.delayed', 'visit.completed'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
@@ -46,4 +47,20 @@ export interface NotifierPort {
   enqueue(q: Queryable, request: NotificationRequest): Promise<number>;
   /** Queues the technician's message (e-mail to users.email, webhook to technician_profiles.push_url). */
   enqueueForTechnician(q: Queryable, request: TechnicianNotificationRequest): Promise<number>;
+}
+
+/**
+ * Queues a customer notification inside the caller's transaction. A notification-only problem
+ * (a template value the change does not provide, a ticket without contacts' data) must not undo
+ * the change itself: those errors are thrown by the notifier before any SQL, and are swallowed
+ * here; database errors propagate (the transaction is failing anyway).
+ */
+export async function notifySafely(notifier: NotifierPort | undefined, q: Queryable, request: NotificationRequest): Promise<number> {
+  if (!notifier) return 0;
+  try {
+    return await notifier.enqueue(q, request);
+  } catch (error) {
+    if (error instanceof AppError && (error.code === 'VALIDATION_FAILED' || error.code === 'NOT_FOUND')) return 0;
+    throw error;
+  }
 }

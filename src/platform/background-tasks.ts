@@ -5,6 +5,9 @@
 import type { Config } from './config.js';
 import type { BackgroundTaskFactory } from './background.js';
 import { createTelemetryLifecycleTask } from '../telemetry-lifecycle/telemetry-lifecycle.js';
+import { notificationSenderTask } from '../notifications/notification-sender.js';
+import { createPreventiveGenerationTask } from '../preventive/preventive.task.js';
+import { createOpportunityRulesTask } from '../opportunities/opportunities.task.js';
 
 export function backgroundTasks(config: Config): BackgroundTaskFactory[] {
   return [
@@ -16,5 +19,13 @@ export function backgroundTasks(config: Config): BackgroundTaskFactory[] {
       downsampledRetentionPolicy: config.TELEMETRY_DOWNSAMPLED_RP,
       v1Mode: config.TELEMETRY_V1_MODE,
     }),
+    notificationSenderTask({
+      smtpUrl: config.SMTP_URL,
+      from: config.NOTIFY_FROM,
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
+    }),
+    createPreventiveGenerationTask({ everyMs: config.PREVENTIVE_INTERVAL_MS }),
+    createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
   ];
 }

@@ -12,6 +12,7 @@ import type { TelemetryReader } from '../ingest/telemetry.reader.js';
 import type { InfluxConnection } from '../influx/influx.connection.js';
 import type { TicketEventsPort } from '../delivery/ticket-events.js';
 import type { Clock } from '../sla/clock.js';
+import type { NotifierPort } from '../notifications/notification.port.js';
 
 export interface BackgroundDeps {
   readonly config: Config;
@@ -26,6 +27,7 @@ export interface BackgroundDeps {
   /** The InfluxDB connection once it answered (undefined before). */
   readonly influx: () => InfluxConnection | undefined;
   readonly ticketEvents?: TicketEventsPort;
+  readonly notifier?: NotifierPort;
   readonly clock?: Clock;
 }
 

@@ -107,6 +107,18 @@ export const configSchema = z.object({
   TELEMETRY_DOWNSAMPLED_RP: z.string().default('downsampled'),
   /** InfluxDB 1.x: let continuous queries downsample ('continuous-query') or the platform's job ('job'). 2.x/3.x always use the job. */
   TELEMETRY_V1_MODE: z.enum(['continuous-query', 'job']).default('continuous-query'),
+  /** SMTP server for e-mail notifications and scheduled reports (smtp:// or smtps://, credentials in the URL). */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').default('smtp://127.0.0.1:25'),
+  /** Sender of notification and report e-mails. */
+  NOTIFY_FROM: z.string().min(3).default('Telemend <notifications@telemend.invalid>'),
+  /** HMAC key signing technicians' push notifications (X-Telemend-Signature); unset = unsigned. */
+  NOTIFY_PUSH_SECRET: z.string().min(16).optional(),
+  /** Attempts per notification before it is given up (then retried only by an admin). */
+  NOTIFY_MAX_ATTEMPTS: positiveInt.max(50).default(8),
+  /** How often preventive maintenance visits are generated, in ms. */
+  PREVENTIVE_INTERVAL_MS: positiveInt.min(1000).default(900000),
+  /** How often the opportunity rules run, in ms. */
+  OPPORTUNITY_RULES_INTERVAL_MS: positiveInt.min(1000).default(3600000),
   /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */
   TELEMEND_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   /**

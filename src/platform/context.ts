@@ -9,6 +9,7 @@ import type { TelemetryReader } from '../ingest/telemetry.reader.js';
 import type { RejectionLog } from '../ingest/rejection-log.js';
 import type { Clock } from '../sla/clock.js';
 import type { TicketEventsPort } from '../delivery/ticket-events.js';
+import type { NotifierPort } from '../notifications/notification.port.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -23,4 +24,6 @@ export interface AppContext {
   readonly clock?: Clock;
   /** Ticket events for the SSE stream and webhooks; nothing is published when absent (tests). */
   readonly ticketEvents?: TicketEventsPort;
+  /** Customer and technician notifications (outbox); nobody is notified when absent (tests). */
+  readonly notifier?: NotifierPort;
 }

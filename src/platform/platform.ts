@@ -26,6 +26,7 @@ import { DetectionQueue } from '../pipeline/detection.queue.js';
 import { DetectionWorker } from '../pipeline/detection.worker.js';
 import { SilenceSweep } from '../pipeline/silence.sweep.js';
 import { backgroundTasks } from './background-tasks.js';
+import { Notifier } from '../notifications/notifier.js';
 import type { BackgroundDeps } from './background.js';
 import { TicketEvents } from '../delivery/ticket-events.js';
 import { WebhookQueue } from '../delivery/webhooks.queue.js';
@@ -132,6 +133,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     const webhookQueue = new WebhookQueue({ db, connection: redis, prefix: config.REDIS_PREFIX });
     closers.push({ name: 'webhook-queue', close: () => webhookQueue.close() });
     const ticketEvents = new TicketEvents({ redis, prefix: config.REDIS_PREFIX, sinks: [webhookQueue], logger });
+    // Notifications are written to the outbox in the callers' transactions; the worker sends them.
+    const notifier = new Notifier();
 
     let writer: InfluxWriter | undefined;
     let detection: DetectionWorker | undefined;
@@ -179,6 +182,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         telemetry: new TelemetryReader(() => influx),
         influx: () => influx,
         ticketEvents,
+        notifier,
       };
       for (const factory of backgroundTasks(config)) {
         const task = factory(deps);
@@ -227,6 +231,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         telemetry: new TelemetryReader(() => influx),
         rejections,
         ticketEvents,
+        notifier,
       };
       const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });
       addresses.http = await app.listen({ host: config.HOST, port: config.PORT });

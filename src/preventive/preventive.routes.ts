@@ -30,8 +30,7 @@ export const preventiveRoutes: RouteModule = async (app, ctx) => {
   const generation = new PreventiveGenerationService(ctx.db, ctx.telemetry ? new TelemetryRunningHours(ctx.telemetry) : undefined, clockOf(ctx), {
     events: ctx.ticketEvents,
     logger: ctx.logger,
-    // AppContext has no notifier field yet; the platform adds one when it wires the outbox.
-    notifier: (ctx as { notifier?: NotifierPort }).notifier,
+    notifier: ctx.notifier,
   });
 
   app.post(

@@ -26,7 +26,7 @@ export function createPreventiveGenerationTask(options: PreventiveTaskOptions = 
       ...options,
       events: deps.ticketEvents,
       logger,
-      notifier: options.notifier ?? (deps as { notifier?: NotifierPort }).notifier,
+      notifier: options.notifier ?? deps.notifier,
     });
     return new RepeatingJob({
       name: PREVENTIVE_QUEUE,

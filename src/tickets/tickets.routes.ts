@@ -35,7 +35,7 @@ export function ticketCaller(request: FastifyRequest): TicketCaller {
 }
 
 export async function ticketsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new TicketsService(ctx.db, clockOf(ctx), ctx.ticketEvents);
+  const service = new TicketsService(ctx.db, clockOf(ctx), ctx.ticketEvents, ctx.notifier);
 
   app.post(
     '/tickets',

@@ -15,6 +15,7 @@ import type { AssignmentRequest, CreateTicket, ListTickets, Ticket, TicketHistor
 import { breachFlags, termsFor, transitionEffects } from './ticket-sla.js';
 import { assertTransition, NEEDS_TECHNICIAN, type TicketStatus } from './ticket-workflow.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
+import { notifySafely, type NotifierPort } from '../notifications/notification.port.js';
 
 /** The unique index behind auto-tickets (migration 0005): one open IoT ticket per asset and fault code. */
 export const OPEN_IOT_FAULT_INDEX = 'tickets_open_iot_fault_idx';
@@ -44,6 +45,8 @@ export class TicketsService {
     private readonly clock: Clock = systemClock,
     /** Ticket events (SSE stream, webhooks), published after commit; none = nothing published. */
     private readonly events?: TicketEventsPort,
+    /** Customer notifications (outbox, in the same transaction); none = nobody is notified. */
+    private readonly notifier?: NotifierPort,
   ) {}
 
   async create(input: CreateTicket, caller: TicketCaller): Promise<Ticket> {
@@ -78,6 +81,7 @@ export class TicketsService {
         updated_at: now,
       });
       await this.repo.addHistory(tx, id, { from: null, to: 'new', at: now, actor: caller.actor, technicianId: null });
+      await notifySafely(this.notifier, tx, { event: 'ticket.received', ticketId: id });
       const created = (await this.repo.find(tx, id))!;
       await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'create', changes: this.toTicket(created, now) });
       return created;
