@@ -3,7 +3,6 @@
  * POST /api/v1/maintenance-plans/run — generate due preventive visits now (admin).
  */
 import { z } from 'zod';
-import type { NotifierPort } from '../notifications/notification.port.js';
 import type { RouteModule } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
 import { clockOf } from '../sla/clock.js';
