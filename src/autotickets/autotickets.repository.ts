@@ -64,6 +64,11 @@ export class AutoTicketsRepository {
     return rows[0];
   }
 
+  /** Replaces the prefill's parts (availability and reservations filled in after the commit). */
+  async setPrefillParts(q: Queryable, ticketId: string, parts: readonly unknown[], now: Date): Promise<void> {
+    await q.query(`UPDATE ticket_autofill SET prefill = jsonb_set(prefill, '{parts}', $2::jsonb), updated_at = $3 WHERE ticket_id = $1`, [ticketId, JSON.stringify(parts), now]);
+  }
+
   /** Appends one finding's evidence; false when this finding was already appended (a replay). */
   async addEvidence(q: Queryable, e: { ticketId: string; alarmId: string; key: string; ruleId: string; kind: string; at: Date; evidence: Record<string, unknown>; now: Date }): Promise<boolean> {
     const { rows } = await q.query(

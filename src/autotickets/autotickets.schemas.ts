@@ -21,8 +21,12 @@ export const prefillSchema = z.object({
       sku: z.string(),
       description: z.string(),
       quantity: z.number(),
-      availability: z.enum(['unknown']).describe('Stock lookup and reservation come with the parts & stock module; until then always unknown'),
-      reserved: z.boolean(),
+      availability: z
+        .enum(['unknown', 'reserved', 'partial', 'unavailable', 'unknown_part'])
+        .describe('unknown: not looked up yet; reserved: the whole quantity is held for this ticket; partial / unavailable: stock fell short; unknown_part: the SKU is not in the parts catalogue'),
+      reserved: z.boolean().describe('The whole quantity is reserved for this ticket'),
+      reservedQuantity: z.number().optional(),
+      locations: z.array(z.object({ code: z.string(), quantity: z.number() })).optional().describe('Where the reserved units are held (nearest stock first)'),
     }),
   ),
   labourHours: z.number().nullable(),

@@ -24,10 +24,21 @@ import { AutoTicketsRepository } from './autotickets.repository.js';
 import type { Diagnosis } from './autotickets.schemas.js';
 import { buildTicketDraft, type PrefillOptions } from './prefill.builder.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
+import type { StockService } from '../stock/stock.service.js';
+import type { DispatchService } from '../dispatch/dispatch.service.js';
+import type { Logger } from '../platform/logger.js';
+
+type PrefillPart = Diagnosis['prefill']['parts'][number];
 
 export interface AutoTicketOptions extends PrefillOptions {
   /** Evidence entries kept in an alarm's jsonb history. Default 20. */
   readonly alarmHistoryLimit?: number;
+  /** Reserves the catalogue parts of a new auto-ticket at the nearest stock. None = parts stay 'unknown'. */
+  readonly stock?: Pick<StockService, 'reserveForTicket'>;
+  /** Dispatches a new auto-ticket when the dispatch settings' auto-assign policy is on. */
+  readonly dispatch?: Pick<DispatchService, 'autoAssign'>;
+  /** Where failures of those after-commit steps are reported (the ticket stands either way). */
+  readonly logger?: Logger;
 }
 
 export type OpenOutcome = 'created' | 'appended' | 'duplicate' | 'alarm_only';
@@ -142,7 +153,42 @@ export class AutoTicketService {
     });
     if (result.ticket && result.outcome === 'created') await publishSafely(this.events, { type: 'ticket.created', ticket: result.ticket });
     if (result.ticket && result.outcome === 'appended') await publishSafely(this.events, { type: 'ticket.evidence_appended', ticket: result.ticket });
+    // After the commit, so neither slows the ticket down nor can undo it: the parts are reserved
+    // (also on later evidence while a reservation is incomplete: a crash in between, or stock
+    // received since) and the auto-assign policy runs once, for a new ticket.
+    if (result.ticket && (result.outcome === 'created' || result.outcome === 'appended')) await this.reserveParts(result.ticket.id, result.outcome === 'created');
+    if (result.ticket && result.outcome === 'created' && this.options.dispatch) {
+      await this.options.dispatch.autoAssign(result.ticket.id, SYSTEM_ACTOR).catch((error: unknown) => this.options.logger?.warn({ err: error, ticketId: result.ticket!.id }, 'auto-assign failed; the ticket waits for a dispatcher'));
+    }
     return result;
+  }
+
+  /** Reserves the prefill's parts for the ticket (idempotent top-up) and records the outcome in the prefill. */
+  private async reserveParts(ticketId: string, created: boolean): Promise<void> {
+    const stock = this.options.stock;
+    if (!stock) return;
+    try {
+      const autofill = await this.repo.findAutofill(this.db, ticketId);
+      const prefill = autofill?.prefill as { parts?: PrefillPart[] } | undefined;
+      const parts = prefill?.parts ?? [];
+      if (!parts.length || (!created && parts.every((p) => p.reserved || p.availability === 'unknown_part'))) return;
+      const results = await stock.reserveForTicket(ticketId, parts.map((p) => ({ sku: p.sku, quantity: p.quantity })), null, SYSTEM_ACTOR);
+      const bySku = new Map(results.map((r) => [r.sku, r]));
+      const updated = parts.map((p) => {
+        const r = bySku.get(p.sku);
+        if (!r) return p;
+        return {
+          ...p,
+          availability: r.status,
+          reserved: r.status === 'reserved',
+          reservedQuantity: r.held,
+          locations: r.lines.filter((l) => l.outstanding > 0).map((l) => ({ code: l.locationCode, quantity: l.outstanding })),
+        };
+      });
+      await this.repo.setPrefillParts(this.db, ticketId, updated, this.clock.now());
+    } catch (error) {
+      this.options.logger?.warn({ err: error, ticketId }, 'parts reservation for an auto-ticket failed; retried on the next evidence, or reserve from the console');
+    }
   }
 
   /**

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Config } from '../platform/config.js';
-import type { DeviceAuthenticator, DevicePresence } from '../devices/devices.types.js';
+import type { DevicePresence, MqttAuthenticator } from '../devices/devices.types.js';
 import type { TelemetryIngest } from '../ingest/ingest.types.js';
 import type { Logger } from '../platform/logger.js';
 
@@ -57,7 +57,7 @@ export interface BrokerOptions {
 
 export interface BrokerDeps {
   readonly options: BrokerOptions;
-  readonly authenticator: DeviceAuthenticator;
+  readonly authenticator: MqttAuthenticator;
   readonly presence: DevicePresence;
   readonly ingest: TelemetryIngest;
   readonly logger: Logger;

@@ -7,7 +7,6 @@ import type { RouteModule } from '../platform/http/http.types.js';
 import { clockOf } from '../sla/clock.js';
 import { callerOf } from '../tickets/request-principal.js';
 import { DispatchRepository } from './dispatch.repository.js';
-import { notifierOf } from './dispatch.context.js';
 import {
   assignmentHistorySchema,
   dispatchBody,
@@ -41,7 +40,7 @@ function caller(request: FastifyRequest): DispatchCaller {
 
 export const dispatchRoutes: RouteModule = async (app, ctx) => {
   const clock = clockOf(ctx);
-  const notifier = notifierOf(ctx);
+  const notifier = ctx.notifier;
   const dispatch = new DispatchService(ctx.db, { clock, notifier, events: ctx.ticketEvents });
   const schedule = new ScheduleService(ctx.db, { clock });
   const eta = new EtaService(ctx.db, { clock, notifier });

@@ -5,7 +5,6 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { notifierOf } from '../dispatch/dispatch.context.js';
 import type { AppContext } from '../platform/context.js';
 import type { RouteModule } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
@@ -58,7 +57,7 @@ function invoiceView(request: FastifyRequest): InvoiceView {
 const lifecycle = { params: invoiceIdParams, headers: ifMatchHeaders, response: { 200: invoiceSchema } };
 
 export const invoicingRoutes: RouteModule = async (app, ctx: AppContext) => {
-  const closing = new VisitClosingService(ctx.db, clockOf(ctx), { notifier: notifierOf(ctx), events: ctx.ticketEvents });
+  const closing = new VisitClosingService(ctx.db, clockOf(ctx), { notifier: ctx.notifier, events: ctx.ticketEvents });
   const invoices = new InvoicesService(ctx.db, clockOf(ctx));
 
   app.post(

@@ -27,6 +27,9 @@ import { DetectionWorker } from '../pipeline/detection.worker.js';
 import { SilenceSweep } from '../pipeline/silence.sweep.js';
 import { backgroundTasks } from './background-tasks.js';
 import { Notifier } from '../notifications/notifier.js';
+import { TechnicianLocationService } from '../technicians/technician-location.service.js';
+import { StockService } from '../stock/stock.service.js';
+import { DispatchService } from '../dispatch/dispatch.service.js';
 import type { BackgroundDeps } from './background.js';
 import { TicketEvents } from '../delivery/ticket-events.js';
 import { WebhookQueue } from '../delivery/webhooks.queue.js';
@@ -110,7 +113,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
       broker = new TelemetryBroker({
         options: brokerOptionsFromConfig(config),
-        authenticator: devices,
+        // Devices, and technicians' mobile apps publishing their location (technicians/{id}/location).
+        authenticator: { authenticate: (id, token) => devices.authenticate(id, token), technicians: new TechnicianLocationService(db, { rejections }) },
         presence: devices,
         ingest,
         logger: logger.child({ part: 'broker' }),
@@ -154,7 +158,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         redisUrl: config.REDIS_URL,
         prefix: config.REDIS_PREFIX,
         models,
-        autotickets: new AutoTicketService(db, undefined, {}, ticketEvents),
+        autotickets: new AutoTicketService(
+          db,
+          undefined,
+          { stock: new StockService(db), dispatch: new DispatchService(db, { notifier, events: ticketEvents }), logger: logger.child({ part: 'autotickets' }) },
+          ticketEvents,
+        ),
         logger: logger.child({ part: 'detection' }),
         shards: config.DETECTION_SHARDS,
         lockDurationMs: config.WORKER_TAKEOVER_MS,

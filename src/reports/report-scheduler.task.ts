@@ -206,8 +206,8 @@ export class ReportScheduler implements BackgroundTask {
 }
 
 /**
- * The BackgroundTaskFactory of scheduled reports. The lead wires it with the SMTP settings, e.g.
- * `reportSchedulerTaskFactory({ smtpUrl: config.REPORTS_SMTP_URL, mailFrom: config.REPORTS_MAIL_FROM })`.
+ * The BackgroundTaskFactory of scheduled reports (wired in src/platform/background-tasks.ts with
+ * SMTP_URL and NOTIFY_FROM).
  */
 export function reportSchedulerTaskFactory(options: ReportSchedulerOptions = {}): BackgroundTaskFactory {
   return (deps: BackgroundDeps) => new ReportScheduler({ db: deps.db, logger: deps.logger, clock: deps.clock }, options);

@@ -1,7 +1,6 @@
 /** /api/v1/technicians — profiles, absences, location, MQTT credentials; thin handlers over the services. */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { notifierOf } from '../dispatch/dispatch.context.js';
 import type { RouteModule } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
 import { clockOf } from '../sla/clock.js';
@@ -37,7 +36,7 @@ function caller(request: FastifyRequest): TechnicianCaller {
 
 export const techniciansRoutes: RouteModule = async (app, ctx) => {
   const clock = clockOf(ctx);
-  const service = new TechniciansService(ctx.db, { clock, notifier: notifierOf(ctx) });
+  const service = new TechniciansService(ctx.db, { clock, notifier: ctx.notifier });
   const locations = new TechnicianLocationService(ctx.db, { clock, rejections: ctx.rejections });
 
   app.get('/technicians', { config: read, schema: { tags, summary: 'Active technicians with their profiles', response: { 200: technicianListSchema } } }, async (request) => ({

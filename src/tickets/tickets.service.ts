@@ -16,6 +16,7 @@ import { breachFlags, termsFor, transitionEffects } from './ticket-sla.js';
 import { assertTransition, NEEDS_TECHNICIAN, type TicketStatus } from './ticket-workflow.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 import { notifySafely, type NotifierPort } from '../notifications/notification.port.js';
+import { releaseTicketReservations } from '../stock/stock.service.js';
 
 /** The unique index behind auto-tickets (migration 0005): one open IoT ticket per asset and fault code. */
 export const OPEN_IOT_FAULT_INDEX = 'tickets_open_iot_fault_idx';
@@ -244,6 +245,8 @@ export class TicketsService {
     await this.repo.update(tx, current.id, changes);
     const technicianId = changes.technician_id === undefined ? current.technician_id : changes.technician_id;
     await this.repo.addHistory(tx, current.id, { from: current.status, to, at: now, actor, reason: options.reason, technicianId });
+    // Parts held for work that will not happen (cancelled) or is over (closed) go back to stock.
+    if (to === 'cancelled' || to === 'closed') await releaseTicketReservations(tx, current.id, actor, now, `ticket ${to}`);
     await recordAudit(tx, actor, {
       entity: 'ticket',
       entityId: current.id,

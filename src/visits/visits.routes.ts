@@ -6,7 +6,6 @@ import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/paginatio
 import { clockOf } from '../sla/clock.js';
 import { callerOf } from '../tickets/request-principal.js';
 import { VisitsService, type VisitCaller } from './visits.service.js';
-import { notifierOf } from '../dispatch/dispatch.context.js';
 import {
   acceptanceBody,
   createVisitBody,
@@ -32,7 +31,7 @@ function visitCaller(request: FastifyRequest): VisitCaller {
 }
 
 export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new VisitsService(ctx.db, clockOf(ctx), { notifier: notifierOf(ctx) });
+  const service = new VisitsService(ctx.db, clockOf(ctx), { notifier: ctx.notifier });
 
   app.post(
     '/tickets/:id/visits',
