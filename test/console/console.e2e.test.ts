@@ -7,6 +7,7 @@
  * visit when the dispatch module is installed) and the day board shows. Saves docs/console.png.
  */
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -18,7 +19,8 @@ import type { EquipmentModel } from '../../src/models/models.schema.js';
 const MODEL = 'water-chiller-wc200';
 const FAULT = 'COMPRESSOR_FAILURE';
 const PASSWORD = 'console-e2e-password-1';
-const SCREENSHOT = path.resolve('docs/console.png');
+// The README's screenshot is refreshed with UPDATE_SCREENSHOT=1; otherwise the run's own goes to the temp folder.
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? path.resolve('docs/console.png') : path.join(os.tmpdir(), 'telemend-console.png');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ALL_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
 
