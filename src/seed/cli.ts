@@ -17,8 +17,9 @@ import { DemoAlreadySeeded, seedDemo } from './seed.js';
 const HELP = `Usage: npm run seed -- [options]
 
 Loads a demo company (customers with contacts and sites, assets with devices, contracts,
-technicians and users, knowledge-base articles, months of service history) into the database of DATABASE_URL
-(unset: PGlite in DATA_DIR).
+technicians with profiles and vans, users, knowledge-base articles, the parts catalogue with
+warehouses and stock, labour rates, preventive plans, notification preferences, months of service
+history) into the database of DATABASE_URL (unset: PGlite in DATA_DIR).
 
   --customers <n>   customers, 1-100 (default 12)
   --assets <n>      installed assets, each with a provisioned device, 1-10000 (default 40)
@@ -100,7 +101,8 @@ async function main(): Promise<number> {
     const c = result.counts;
     say(
       `done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${c.customers} customers, ${c.contacts} contacts, ${c.sites} sites, ${c.assets} assets with devices, ` +
-        `${c.contracts} contracts, ${c.technicians} technicians, ${c.articles} articles, ${c.closedTickets} closed and ${c.openTickets} open tickets, ${c.visits} visits`,
+        `${c.contracts} contracts, ${c.technicians} technicians, ${c.articles} articles, ${c.closedTickets} closed and ${c.openTickets} open tickets, ${c.visits} visits, ` +
+        `${c.parts} parts, ${c.stockLocations} stock locations, ${c.maintenancePlans} maintenance plans`,
     );
     say(`device credentials for the simulator: ${fleetFile}  (npm run simulate -- --fleet ${fleetFile})`);
     const width = Math.max(...result.users.map((u) => u.email.length));

@@ -30,6 +30,8 @@ export interface DemoCustomer {
   readonly phone: string;
   readonly notes: string;
   readonly timeZone: string;
+  /** Language of the contacts (notifications); default by the first site's country. */
+  readonly language?: string;
   readonly plan: ContractPlan;
   readonly sites: readonly DemoSite[];
   readonly contacts: readonly DemoPerson[];
@@ -60,6 +62,7 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
     phone: '+41 21 614 20 00',
     notes: 'Craft brewery; fermentation cooling is critical from March to September.',
     timeZone: 'Europe/Zurich',
+    language: 'fr',
     plan: 'standard',
     sites: [{ name: 'Brasserie Rhodanie', address: 'Avenue de Rhodanie 60', city: 'Lausanne', country: 'CH', latitude: 46.5107, longitude: 6.6176 }],
     contacts: [{ name: 'Claire Rochat', title: 'Head brewer', email: 'c.rochat@brasserie-du-lac.example', phone: '+41 21 614 20 11' }],
@@ -180,20 +183,27 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
 
 export interface DemoTechnician {
   readonly name: string;
-  readonly skills: readonly string[];
+  /** Skill names with their level 1–5 (technician profile). */
+  readonly skills: Readonly<Record<string, 1 | 2 | 3 | 4 | 5>>;
   /** ISO country codes the technician covers. */
   readonly territories: readonly string[];
   readonly phone: string;
+  /** Home base near the customers of their territory: the start of their day. */
+  readonly home: { readonly label: string; readonly lat: number; readonly lon: number };
+  /** IANA zone of their working hours (Monday–Friday 07:00–17:00). */
+  readonly timeZone: string;
+  /** What an hour of their time costs (EUR). */
+  readonly hourlyCost: number;
 }
 
 export const DEMO_TECHNICIANS: readonly DemoTechnician[] = [
-  { name: 'Jonas Becker', skills: ['refrigeration', 'electrical'], territories: ['DE', 'DK'], phone: '+49 151 2000 1001' },
-  { name: 'Lena Hoffmann', skills: ['combustion', 'mechanical'], territories: ['DE', 'AT'], phone: '+49 151 2000 1002' },
-  { name: 'Marco Bianchi', skills: ['refrigeration', 'mechanical'], territories: ['IT', 'CH'], phone: '+39 347 200 1003' },
-  { name: 'Sophie Laurent', skills: ['electrical', 'combustion'], territories: ['FR', 'CH'], phone: '+33 6 20 00 10 04' },
-  { name: 'Pieter de Vries', skills: ['mechanical', 'electrical'], territories: ['NL', 'DE'], phone: '+31 6 2000 1005' },
-  { name: 'Ana García', skills: ['refrigeration', 'combustion'], territories: ['ES', 'FR'], phone: '+34 620 001 006' },
-  { name: 'Tomasz Nowak', skills: ['mechanical', 'electrical', 'refrigeration'], territories: ['PL', 'HU', 'AT'], phone: '+48 602 001 007' },
+  { name: 'Jonas Becker', skills: { refrigeration: 5, electrical: 3, mechanical: 2 }, territories: ['DE', 'DK'], phone: '+49 151 2000 1001', home: { label: 'Hamburg-Altona', lat: 53.5503, lon: 9.935 }, timeZone: 'Europe/Berlin', hourlyCost: 48 },
+  { name: 'Lena Hoffmann', skills: { combustion: 5, mechanical: 4 }, territories: ['DE', 'AT'], phone: '+49 151 2000 1002', home: { label: 'München-Pasing', lat: 48.1497, lon: 11.4616 }, timeZone: 'Europe/Berlin', hourlyCost: 50 },
+  { name: 'Marco Bianchi', skills: { refrigeration: 4, mechanical: 3 }, territories: ['IT', 'CH'], phone: '+39 347 200 1003', home: { label: 'Sesto San Giovanni', lat: 45.534, lon: 9.23 }, timeZone: 'Europe/Rome', hourlyCost: 44 },
+  { name: 'Sophie Laurent', skills: { electrical: 4, combustion: 3 }, territories: ['FR', 'CH'], phone: '+33 6 20 00 10 04', home: { label: 'Villeurbanne', lat: 45.7719, lon: 4.8902 }, timeZone: 'Europe/Paris', hourlyCost: 46 },
+  { name: 'Pieter de Vries', skills: { mechanical: 5, electrical: 4 }, territories: ['NL', 'DE'], phone: '+31 6 2000 1005', home: { label: 'Nieuwegein', lat: 52.029, lon: 5.083 }, timeZone: 'Europe/Amsterdam', hourlyCost: 47 },
+  { name: 'Ana García', skills: { refrigeration: 3, combustion: 4 }, territories: ['ES', 'FR'], phone: '+34 620 001 006', home: { label: 'Paterna', lat: 39.503, lon: -0.44 }, timeZone: 'Europe/Madrid', hourlyCost: 41 },
+  { name: 'Tomasz Nowak', skills: { mechanical: 4, electrical: 3, refrigeration: 2 }, territories: ['PL', 'HU', 'AT'], phone: '+48 602 001 007', home: { label: 'Wrocław-Krzyki', lat: 51.08, lon: 17.02 }, timeZone: 'Europe/Warsaw', hourlyCost: 38 },
 ];
 
 /** One account for each other role; the customer user belongs to the first customer. */

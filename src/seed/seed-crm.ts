@@ -18,7 +18,7 @@ const LANGUAGE: Record<string, string> = { DE: 'de', AT: 'de', CH: 'de', IT: 'it
 export async function seedContacts(
   db: Database,
   actor: Actor,
-  customers: readonly { id: string; country: string; contacts: readonly DemoPerson[] }[],
+  customers: readonly { id: string; country: string; language?: string | undefined; contacts: readonly DemoPerson[] }[],
 ): Promise<number> {
   const service = new ContactsService(db);
   let count = 0;
@@ -31,7 +31,7 @@ export async function seedContacts(
         emails: [{ address: p.email, label: 'work' }],
         phones: [{ number: p.phone, label: 'office' }],
         preferredChannel: i === 0 ? 'phone' : 'email',
-        language: LANGUAGE[c.country] ?? 'en',
+        language: c.language ?? LANGUAGE[c.country] ?? 'en',
         isPrimary: i === 0,
       });
       await service.create(input, actor);

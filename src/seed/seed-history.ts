@@ -2,7 +2,8 @@
  * Service history for the demo: tickets from past months that went the whole way (assigned,
  * scheduled, visit with labour and parts, outcome, customer acceptance, resolved, closed), and
  * today's open work in every status. Everything goes through TicketsService and VisitsService
- * with a settable clock, so history rows, SLA figures and prepaid draw-downs are the real ones.
+ * with a settable clock, so history rows, SLA figures and prepaid draw-downs are the real ones;
+ * the parts a visit records leave stock (van, then nearest warehouse; a shortfall is backordered).
  */
 import type { Actor } from '../audit/audit.service.js';
 import { ContractsService } from '../contracts/contracts.service.js';
@@ -45,6 +46,8 @@ export interface HistoryOptions {
   readonly people: HistoryPeople;
   /** Closed tickets per customer spread over the last six months. */
   readonly closedPerCustomer: number;
+  /** List price per SKU of the parts catalogue; other parts get a random price. */
+  readonly partPrices?: ReadonlyMap<string, number>;
   /** Contact who signs visits off, per customer index. */
   readonly acceptedBy: (customerIndex: number) => string;
   readonly log: (msg: string) => void;
@@ -119,7 +122,8 @@ export async function seedHistory(options: HistoryOptions): Promise<HistoryCount
     await addLabour(visit.id, contractId, minutes, fault.skill, tech);
     if (outcome === 'fixed') {
       for (const part of fault.parts) {
-        await visits.addPart(visit.id, { sku: part.sku, quantity: part.quantity, description: part.description, unitPrice: Math.round(random.between(15, 900)) }, caller);
+        const drawn = Math.round(random.between(15, 900));
+        await visits.addPart(visit.id, { sku: part.sku, quantity: part.quantity, description: part.description, unitPrice: options.partPrices?.get(part.sku) ?? drawn }, caller);
       }
     }
     const notes = outcome === 'fixed' ? `${fault.actions[0] ?? 'Repaired'}. Equipment back in normal operation.` : `Diagnosed: ${fault.title}. Parts ordered, second visit needed.`;

@@ -1,10 +1,13 @@
 /**
  * Loads the demo company straight through the services (no HTTP): customers with sites, the
  * installed base with provisioned devices, service contracts, the service team with one account
- * per role, and months of service history. `seedDemo()` is what `npm run seed` and the demo call.
+ * per role, the parts catalogue with warehouses, vans and opening stock, months of service history
+ * (whose visit parts leave that stock), technician profiles, labour rates, preventive plans and
+ * notification preferences. `seedDemo()` is what `npm run seed` and the demo call.
  *
  * Seeding twice is refused (DemoAlreadySeeded) unless `reset` is set, which first deletes ALL
- * CRM data of the database (every table but schema_migrations and equipment_models).
+ * CRM data of the database (every table but schema_migrations and equipment_models) and puts
+ * back the rows the migrations insert (dispatch settings, the default labour rate).
  */
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../audit/audit.service.js';
@@ -25,9 +28,12 @@ import {
   DEMO_STAFF,
   DEMO_TECHNICIANS,
   type DemoCustomer,
+  type DemoTechnician,
 } from './demo-company.data.js';
 import { seedContacts, seedKnowledge } from './seed-crm.js';
+import { seedLabourRates, seedMaintenancePlans, seedNotificationPreferences, seedTechnicianProfiles, type PlanContract } from './seed-field.js';
 import { seedHistory, type HistoryAsset } from './seed-history.js';
+import { seedStock } from './seed-stock.js';
 import { Random } from './seed-random.js';
 
 export interface SeedOptions {
@@ -81,6 +87,14 @@ export interface SeedResult {
     closedTickets: number;
     openTickets: number;
     visits: number;
+    /** Parts catalogue: every SKU of the models' fault catalogues. */
+    parts: number;
+    /** Warehouses and one van per technician. */
+    stockLocations: number;
+    technicianProfiles: number;
+    labourRates: number;
+    maintenancePlans: number;
+    notificationPreferences: number;
   };
 }
 
@@ -111,6 +125,9 @@ export async function deleteAllCrmData(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
     if (rows.length) await tx.exec(`TRUNCATE ${rows.map((r) => `"${r.name}"`).join(', ')} RESTART IDENTITY CASCADE`);
     for (const s of sequences) await tx.exec(`ALTER SEQUENCE "${s.name}" RESTART`);
+    // The rows the migrations insert (technicians and invoicing migrations), as after a fresh migrate.
+    await tx.exec('INSERT INTO dispatch_settings (id) VALUES (true) ON CONFLICT DO NOTHING');
+    await tx.exec("INSERT INTO labour_rates (skill, hourly_rate, overtime_multiplier) VALUES ('*', 85.00, 1.50) ON CONFLICT DO NOTHING");
   });
 }
 
@@ -166,12 +183,13 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   log(`users: ${DEMO_TECHNICIANS.length} technicians and one per other role`);
   const users: DemoUser[] = [];
   const passwordFor = () => options.password ?? randomBytes(9).toString('base64url');
-  const technicians: { id: string; skills: readonly string[]; territories: readonly string[] }[] = [];
+  const technicians: { id: string; name: string; skills: readonly string[]; territories: readonly string[]; home: DemoTechnician['home']; data: DemoTechnician }[] = [];
   for (const t of DEMO_TECHNICIANS) {
     const password = passwordFor();
     const email = `${emailPart(t.name)}@${DEMO_EMAIL_DOMAIN}`;
-    const user = await usersService.create({ email, name: t.name, role: 'technician', password, phone: t.phone, skills: [...t.skills], territories: [...t.territories] }, SEED_ACTOR);
-    technicians.push({ id: user.id, skills: t.skills, territories: t.territories });
+    const skills = Object.keys(t.skills);
+    const user = await usersService.create({ email, name: t.name, role: 'technician', password, phone: t.phone, skills, territories: [...t.territories] }, SEED_ACTOR);
+    technicians.push({ id: user.id, name: t.name, skills, territories: t.territories, home: t.home, data: t });
     users.push({ email, name: t.name, role: 'technician', password });
   }
 
@@ -195,7 +213,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const contacts = await seedContacts(
     db,
     SEED_ACTOR,
-    customerIds.map((id, i) => ({ id, country: customerAt(i).sites[0]?.country ?? '', contacts: customerAt(i).contacts })),
+    customerIds.map((id, i) => ({ id, country: customerAt(i).sites[0]?.country ?? '', language: customerAt(i).language, contacts: customerAt(i).contacts })),
   );
   log(`contacts: ${contacts}`);
 
@@ -234,14 +252,14 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   }
 
   log('service contracts');
-  let contractCount = 0;
+  const planContracts: PlanContract[] = [];
   const years = [now.getUTCFullYear() - 1, now.getUTCFullYear(), now.getUTCFullYear() + 1, now.getUTCFullYear() + 2];
   for (let i = 0; i < customerCount; i++) {
     const c = customerAt(i);
     if (c.plan === 'none') continue;
     const t = CONTRACT_TEMPLATES[c.plan];
     const covered = t.listsAssets ? historyAssets.filter((a) => a.customerIndex === i).map((a) => a.id) : [];
-    await contractsService.create(
+    const contract = await contractsService.create(
       {
         customerId: customerIds[i]!,
         name: `${t.name} — ${c.name}`,
@@ -265,11 +283,17 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       },
       SEED_ACTOR,
     );
-    contractCount++;
+    // The contract's assets are the customer's: listed (premium) or all of them (customer-level).
+    const modelIds = [...new Set(historyAssets.filter((a) => a.customerIndex === i).map((a) => a.modelId))].sort();
+    planContracts.push({ id: contract.id, plan: c.plan, modelIds });
   }
 
   const articles = await seedKnowledge(db, models, SEED_ACTOR);
   log(`knowledge base: ${articles} articles, one per model and fault code`);
+
+  // ---- parts and stock (before the history, whose visit parts consume it) --------------------
+  const stock = await seedStock({ db, models, actor: SEED_ACTOR, at: new Date(now.getTime() - 200 * DAY), technicians });
+  log(`parts: ${stock.parts} in the catalogue, ${stock.locations} stock locations (warehouses and a van per technician)`);
 
   // ---- history --------------------------------------------------------------------------------
   log(`history: ${historyPerCustomer} closed tickets per customer, plus today's open work`);
@@ -283,8 +307,21 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     people: { dispatcher: staff.dispatcher!, agent: staff.agent!, technicians },
     closedPerCustomer: historyPerCustomer,
     acceptedBy: (i) => customerAt(i).contacts[0]?.name ?? 'Site manager',
+    partPrices: stock.prices,
     log,
   });
+
+  // ---- field operations -----------------------------------------------------------------------
+  const technicianProfiles = await seedTechnicianProfiles(db, SEED_ACTOR, technicians, now);
+  const labourRates = await seedLabourRates(db, SEED_ACTOR, now);
+  const maintenancePlans = await seedMaintenancePlans(db, SEED_ACTOR, planContracts, new Set(stock.prices.keys()), now);
+  const notificationPreferences = await seedNotificationPreferences(
+    db,
+    SEED_ACTOR,
+    customerIds.map((id, i) => ({ id, timeZone: customerAt(i).timeZone })),
+    now,
+  );
+  log(`field operations: ${technicianProfiles} technician profiles, ${labourRates} labour rates, ${maintenancePlans} maintenance plans, ${notificationPreferences} notification preferences`);
 
   return {
     fleet,
@@ -294,12 +331,18 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       contacts,
       sites: sites.length,
       assets: assetCount,
-      contracts: contractCount,
+      contracts: planContracts.length,
       technicians: technicians.length,
       articles,
       closedTickets: history.closed,
       openTickets: history.open,
       visits: history.visits,
+      parts: stock.parts,
+      stockLocations: stock.locations,
+      technicianProfiles,
+      labourRates,
+      maintenancePlans,
+      notificationPreferences,
     },
   };
 }
