@@ -198,6 +198,7 @@ async function main(): Promise<void> {
 
   process.stdout.write(`
   Telemend demo is running.
+    Console      ${api}/console   (dispatcher console: sign in as dispatcher@telemend-demo.example)
     API          ${api}/api/v1        OpenAPI docs  ${api}/docs
     Admin token  ${adminToken}   (also in .telemend/admin-token)
     Demo users   printed by the seed above; password in .telemend/demo-password
