@@ -7,6 +7,7 @@
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
 import type { ListAlarms } from './alarms.schemas.js';
+import { sqlFilter } from '../platform/db/sql-filter.js';
 
 export interface AlarmRow {
   id: string;
@@ -128,13 +129,7 @@ export class AlarmsRepository {
   }
 
   async list(q: Queryable, query: ListAlarms): Promise<Page<AlarmRow>> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (value: unknown, sql: (n: number) => string) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(sql(params.length));
-    };
+    const { params, where, add } = sqlFilter();
     add(query.assetId, (n) => `al.asset_id = $${n}`);
     add(query.state, (n) => `al.state = $${n}`);
     add(query.faultCode, (n) => `al.fault_code = $${n}`);

@@ -5,6 +5,7 @@ import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pag
 import type { BusinessCalendarData } from '../sla/business-calendar.js';
 import type { SlaTargets } from '../sla/sla.policy.js';
 import type { ContractStatus, CreateContract, ListContracts, UpdateContract } from './contracts.schemas.js';
+import { sqlFilter } from '../platform/db/sql-filter.js';
 
 export interface ContractRow {
   id: string;
@@ -142,13 +143,7 @@ export class ContractsRepository {
   }
 
   async list(q: Queryable, query: ListContracts): Promise<Page<ContractRow>> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (value: unknown, sql: (n: number) => string) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(sql(params.length));
-    };
+    const { params, where, add } = sqlFilter();
     add(query.customerId, (n) => `c.customer_id = $${n}`);
     add(query.status, (n) => `c.status = $${n}`);
     add(query.activeAt, activeOn);

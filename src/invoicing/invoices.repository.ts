@@ -4,6 +4,7 @@ import type { Queryable } from '../platform/db/database.js';
 import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
 import type { ComputedInvoice, ComputedLine } from './invoice-calculator.js';
 import type { InvoiceStatus, ListInvoices } from './invoicing.schemas.js';
+import { sqlFilter } from '../platform/db/sql-filter.js';
 
 export interface InvoiceRow {
   id: string;
@@ -168,13 +169,7 @@ export class InvoicesRepository {
 
   /** A page of invoices; `visibleStatuses` narrows what the caller may see (customers: issued and paid). */
   async list(q: Queryable, query: ListInvoices, scope: { customerId?: string | undefined; visibleStatuses?: readonly InvoiceStatus[] }): Promise<Page<InvoiceRow>> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (value: unknown, sql: (n: number) => string) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(sql(params.length));
-    };
+    const { params, where, add } = sqlFilter();
     add(scope.customerId ?? query.customerId, (n) => `i.customer_id = $${n}`);
     add(scope.visibleStatuses ? [...scope.visibleStatuses] : undefined, (n) => `i.status = ANY($${n}::text[])`);
     add(query.status, (n) => `i.status = $${n}`);

@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
+import { sqlFilter } from '../platform/db/sql-filter.js';
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'gave_up';
 export type OutboxChannel = 'email' | 'webhook';
@@ -161,13 +162,7 @@ export class NotificationsRepository {
   }
 
   async list(q: Queryable, query: ListOutbox): Promise<Page<OutboxRow>> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (value: unknown, sql: (n: number) => string) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(sql(params.length));
-    };
+    const { params, where, add } = sqlFilter();
     add(query.ticketId, (n) => `o.ticket_id = $${n}`);
     add(query.status, (n) => `o.status = $${n}`);
     add(query.event, (n) => `o.event = $${n}`);

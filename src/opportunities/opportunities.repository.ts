@@ -3,6 +3,7 @@ import type { Queryable } from '../platform/db/database.js';
 import { keyset, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
 import type { ListOpportunities } from './opportunities.schemas.js';
 import { OPEN_STAGES, type OpportunityKind, type OpportunityStage } from './opportunity-stages.js';
+import { sqlFilter } from '../platform/db/sql-filter.js';
 
 export interface OpportunityRow {
   id: string;
@@ -74,13 +75,7 @@ export class OpportunitiesRepository {
   }
 
   async list(q: Queryable, query: ListOpportunities): Promise<Page<OpportunityRow>> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (value: unknown, sql: (n: number) => string) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(sql(params.length));
-    };
+    const { params, where, add } = sqlFilter();
     add(query.customerId, (n) => `o.customer_id = $${n}`);
     add(query.assetId, (n) => `o.asset_id = $${n}`);
     add(query.stage, (n) => `o.stage = $${n}`);

@@ -2,6 +2,7 @@
 import type { Queryable } from '../platform/db/database.js';
 import { keyset, likePattern, toPage, type Page, type SortColumn } from '../platform/http/pagination.js';
 import type { CreateLocation, CreatePart, ListLocations, ListParts, UpdateLocation, UpdatePart } from './catalogue.schemas.js';
+import { sqlFilter } from '../platform/db/sql-filter.js';
 
 export interface PartRow {
   id: string;
@@ -98,13 +99,7 @@ export class CatalogueRepository {
   }
 
   async listParts(q: Queryable, query: ListParts): Promise<Page<PartRow>> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (value: unknown, sql: (n: number) => string) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(sql(params.length));
-    };
+    const { params, where, add } = sqlFilter();
     add(query.q === undefined ? undefined : likePattern(query.q), (n) => `(p.sku ILIKE $${n} OR p.description ILIKE $${n})`);
     add(query.modelId, (n) => `p.compatible_models @> ARRAY[$${n}::text]`);
     add(query.active, (n) => `p.active = $${n}`);

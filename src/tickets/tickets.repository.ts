@@ -5,6 +5,7 @@ import { keyset, likePattern, toPage, type Page, type SortColumn } from '../plat
 import type { Priority } from '../sla/sla.policy.js';
 import type { ListTickets } from './tickets.schemas.js';
 import { OPEN_STATUSES, type TicketStatus } from './ticket-workflow.js';
+import { sqlFilter } from '../platform/db/sql-filter.js';
 
 export interface TicketRow {
   id: string;
@@ -104,13 +105,7 @@ export class TicketsRepository {
   }
 
   async list(q: Queryable, query: ListTickets, now: Date): Promise<Page<TicketRow>> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (value: unknown, sql: (n: number) => string) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(sql(params.length));
-    };
+    const { params, where, add } = sqlFilter();
     add(query.status, (n) => `t.status = $${n}`);
     add(query.open === undefined ? undefined : OPEN_STATUSES, (n) => `${query.open ? '' : 'NOT '}(t.status = ANY($${n}::text[]))`);
     add(query.priority, (n) => `t.priority = $${n}`);

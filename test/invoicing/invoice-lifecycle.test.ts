@@ -8,6 +8,7 @@ import { auditTrail } from '../../src/audit/audit.service.js';
 import { CSV_COLUMNS } from '../../src/invoicing/invoice-export.js';
 import { seedCustomer, startServiceApi, type ServiceApi } from '../service/service-fixture.js';
 import { put, workedTicket } from './invoicing-fixture.js';
+import { parseCsv } from '../harness/csv.js';
 
 let api: ServiceApi;
 let technician: { id: string; auth: { authorization: string } };
@@ -22,34 +23,6 @@ afterAll(async () => {
 const draft = (ticketId: string, headers?: Record<string, string>) => api.call('POST', `/api/v1/tickets/${ticketId}/invoice`, undefined, headers);
 const act = (id: string, action: string, body?: unknown, headers?: Record<string, string>) => api.call('POST', `/api/v1/invoices/${id}/${action}`, body, headers);
 
-/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe('invoice lifecycle', () => {
   test('a ticket that is not resolved is not invoiced', async () => {
