@@ -13,6 +13,9 @@
  *      client reads GET /api/v1/stream/tickets; latency = the `ticket.created` event for that
  *      asset received − the publish time. The ticket is committed before it is published.
  *
+ * Load devices replay their own timeline at accelerated time (one reading per 10 s of reading time,
+ * the model's sample period, starting 30 days ago), so the detectors work on realistic series.
+ *
  * The decisive message is a controller event mapped to a fault (devices/{id}/events): it fires
  * its rule on arrival, so the figure is the pipeline's own (journal → InfluxDB write → detection
  * job → detectors → ticket transaction with prefill → Redis pub/sub → SSE), not a rule's duration.
@@ -28,6 +31,7 @@ import mqtt from 'mqtt';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { freePort, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
+import { startPostgres } from '../test/harness/postgres.js';
 import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../src/pipeline/detection.jobs.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
 import { apiClient, log, peakRssMb, percentile, printTable, readingJson, spawnNode, stopChild } from './bench-utils.js';
@@ -39,11 +43,12 @@ const { values } = parseArgs({
     probes: { type: 'string', default: '100' },
     gap: { type: 'string', default: '100' },
     window: { type: 'string', default: '16' },
+    split: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run bench:latency -- [--devices 100] [--seconds 15] [--probes 100] [--gap 100] [--window 16]\n');
+  process.stdout.write('Usage: npm run bench:latency -- [--devices 100] [--seconds 15] [--probes 100] [--gap 100] [--window 16] [--split]\n  --split  the production layout: broker, worker and API processes on a throwaway PostgreSQL (default: one process, role all, PGlite)\n');
   process.exit(0);
 }
 const DEVICES = Number(values.devices);
@@ -93,7 +98,11 @@ async function main(): Promise<void> {
   log(`starting redis-server and influxd; ${DEVICES} load devices, ${PROBES} probe devices, ${SECONDS} s per run`);
   const [redis, influx] = await Promise.all([startRedis(), startInflux()]);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'telemend-latency-'));
-  const base = Date.now() - 6 * 3_600_000;
+  // Each load device replays its own timeline at accelerated time: one reading per 10 s of reading
+  // time (the pump's sample period), like a simulator replay — detectors see a realistic series.
+  const PERIOD = 10_000;
+  const base = Date.now() - 30 * 24 * 3_600_000;
+  let lastN = 0;
   const env = {
     ...process.env,
     TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
@@ -110,7 +119,12 @@ async function main(): Promise<void> {
     MQTT_CONNECTIONS_PER_MINUTE: String((DEVICES + PROBES) * 10),
   };
   const api = `http://127.0.0.1:${env.PORT}`;
-  const platform = spawnNode(['src/main.ts'], env);
+  // BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=scratch/prof' profiles the platform process.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // --split: one process per role (as in docker-compose), so ingest and detection each get a core.
+  const postgres = values.split ? await startPostgres() : undefined;
+  const roles = values.split ? ['api', 'broker', 'worker'] : ['all'];
+  const processes = roles.map((role) => spawnNode(['src/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags));
   const queueRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queues = Array.from({ length: DEFAULT_SHARDS }, (_, s) => new Queue(shardQueueName(s), { connection: queueRedis, prefix: bullPrefix('bench') }));
   try {
@@ -162,7 +176,10 @@ async function main(): Promise<void> {
       devices: load,
       window: WINDOW,
       durationMs: SECONDS * 1000,
-      payload: (_i, n) => readingJson(metricNames, metricValues, base + n * 10),
+      payload: (_i, n) => {
+        lastN = Math.max(lastN, n);
+        return readingJson(metricNames, metricValues, base + n * PERIOD);
+      },
       onTick: (a) => log(`  ${a} acknowledged`),
     });
     if (full.refused) throw new Error(`${full.refused} devices refused`);
@@ -173,6 +190,8 @@ async function main(): Promise<void> {
 
     // ---- 2. half rate + decisive events ----------------------------------------------------
     const paced = Math.round(maxRate / 2);
+    const pacedStarted = Date.now();
+    const pacedBase = base + (lastN + 1) * PERIOD;
     log(`run 2/2: ${paced} readings/s (half) while ${PROBES} probes publish a decisive ${code} event every ${GAP} ms`);
     const published = new Map<string, number>();
     const latencies: number[] = [];
@@ -189,7 +208,7 @@ async function main(): Promise<void> {
       window: WINDOW,
       durationMs: Math.max(SECONDS * 1000, PROBES * GAP + 3000),
       rate: paced,
-      payload: (_i, n) => readingJson(metricNames, metricValues, base + 50_000_000 + n * 10),
+      payload: (_i, n) => readingJson(metricNames, metricValues, pacedBase + n * PERIOD),
       onTick: (a) => log(`  paced: ${a} acknowledged, ${latencies.length}/${PROBES} tickets streamed`),
     });
     await new Promise((r) => setTimeout(r, 1500)); // let the pacing settle
@@ -204,10 +223,22 @@ async function main(): Promise<void> {
     await waitFor(async () => latencies.length >= PROBES, `${PROBES} tickets on the stream`, 120_000).catch(() => log(`only ${latencies.length} of ${PROBES} tickets streamed`));
     stream.abort();
     await Promise.all(clients.map((c) => c.endAsync()));
-    const rss = await peakRssMb(platform.pid!);
+    const rss = (await Promise.all(processes.map((p) => peakRssMb(p.pid!)))).map((mb, i) => `${roles[i]} ${mb} MB`).join(', ');
     const sorted = [...latencies].sort((a, b) => a - b);
+    // Where detection time goes: queue wait and run time of the shard jobs of the paced run.
+    const waits: number[] = [];
+    const runs: number[] = [];
+    for (const q of queues) {
+      for (const job of await q.getJobs(['completed'], 0, 999)) {
+        if (!job?.processedOn || !job.finishedOn || job.timestamp < pacedStarted) continue;
+        waits.push(job.processedOn - job.timestamp);
+        runs.push(job.finishedOn - job.processedOn);
+      }
+    }
+    waits.sort((a, b) => a - b);
+    runs.sort((a, b) => a - b);
 
-    printTable(`Alarm-to-ticket latency — ${DEVICES} load devices (${metricNames.length} metrics per reading), ${PROBES} probes, ${os.cpus().length} cores`, [
+    printTable(`Alarm-to-ticket latency — ${values.split ? 'broker + worker + API processes on PostgreSQL' : 'one process (role all, PGlite)'}, ${DEVICES} load devices (${metricNames.length} metrics per reading), ${PROBES} probes, ${os.cpus().length} cores`, [
       ['max ingest with detection on (acknowledged readings/s)', maxRate.toFixed(0)],
       ['detection backlog drained after the max run', `${(detectionDrainMs / 1000).toFixed(2)} s`],
       ['paced run (readings/s asked / achieved)', `${paced} / ${(pacedResult.acked / (pacedResult.elapsedMs / 1000)).toFixed(0)} (${pacedResult.skipped} skipped, window full)`],
@@ -216,10 +247,13 @@ async function main(): Promise<void> {
       ['p99', `${percentile(sorted, 99)} ms`],
       ['max', `${sorted.at(-1) ?? NaN} ms`],
       ['tickets streamed', `${latencies.length} of ${PROBES}`],
-      ['peak RSS of the platform', `${rss} MB`],
+      [`detection jobs (paced run, n=${runs.length}): queue wait p50 / p99`, `${percentile(waits, 50)} / ${percentile(waits, 99)} ms`],
+      ['detection job run time p50 / p99', `${percentile(runs, 50)} / ${percentile(runs, 99)} ms`],
+      ['peak RSS of the platform', rss],
     ]);
   } finally {
-    await stopChild(platform);
+    for (const p of processes) await stopChild(p);
+    await postgres?.destroy();
     await Promise.all(queues.map((q) => q.close()));
     await queueRedis.quit();
     await Promise.all([redis.destroy(), influx.destroy(), rm(dataDir, { recursive: true, force: true })]);

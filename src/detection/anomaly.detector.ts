@@ -16,7 +16,7 @@
  *   keeps the cost per reading constant while staying current.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import { pushBounded, sampleEvidence, since } from './evidence.js';
+import { pushBounded, sampleEvidence, since, thinWindow } from './evidence.js';
 import type { AnomalyState, CompiledAnomaly, Finding, StepContext } from './detection.types.js';
 
 /** MAD → standard deviation for normally distributed noise. */
@@ -69,6 +69,7 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
 function admit(rule: CompiledAnomaly, state: AnomalyState, ts: number, value: number): void {
   state.buf.push([ts, value]);
   prune(rule, state, ts);
+  thinWindow(state.buf);
 }
 
 /** Drops baseline samples older than the window (never while firing: the baseline is frozen then). */

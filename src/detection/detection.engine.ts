@@ -43,14 +43,23 @@ export function createDetectionState(model: EquipmentModel): AssetDetectionState
   return { version: 1, modelId: model.id, watermark: null, eventWatermark: null, lastSeen: null, latest: {}, rules: {}, silence: { firing: false, since: null } };
 }
 
+export interface EvaluateOptions {
+  /**
+   * The caller hands `previous` over and will not use it again (the worker's freshly loaded
+   * state): it is updated in place instead of copied. Default false (`previous` is untouched).
+   */
+  readonly takeOwnership?: boolean;
+}
+
 export function evaluate(
   model: EquipmentModel,
   previous: AssetDetectionState | null | undefined,
   readings: readonly Reading[],
   events: readonly ControllerEvent[] = [],
+  options: EvaluateOptions = {},
 ): EvaluationResult {
   const compiled = compileModel(model);
-  const state = prepareState(model, compiled, previous);
+  const state = prepareState(model, compiled, previous, options.takeOwnership ?? false);
   const findings: Finding[] = [];
   const readingMark = state.watermark ?? -Infinity;
   const eventMark = state.eventWatermark ?? -Infinity;
@@ -138,8 +147,9 @@ function suppression(compiled: CompiledModel, state: AssetDetectionState, rule: 
 }
 
 /** Copies the state (or creates it) and aligns its rule states with the model's current rules. */
-function prepareState(model: EquipmentModel, compiled: CompiledModel, previous: AssetDetectionState | null | undefined): AssetDetectionState {
-  const state: AssetDetectionState = previous && previous.modelId === model.id ? structuredClone(previous) : createDetectionState(model);
+function prepareState(model: EquipmentModel, compiled: CompiledModel, previous: AssetDetectionState | null | undefined, owned = false): AssetDetectionState {
+  const reusable = previous && previous.modelId === model.id;
+  const state: AssetDetectionState = reusable ? (owned ? previous : structuredClone(previous)) : createDetectionState(model);
   const rules: Record<string, RuleState> = {};
   for (const rule of compiled.rules) {
     const sig = compiled.signatures.get(rule.id)!;

@@ -23,3 +23,23 @@ export function sampleEvidence(points: readonly Point[], max = MAX_EVIDENCE_VALU
 export function since(ring: readonly Point[], from: number): Point[] {
   return ring.filter(([ts]) => ts >= from);
 }
+
+/**
+ * Most samples a detector keeps for one window (baseline, regression). A device reporting faster
+ * than window / MAX_WINDOW_SAMPLES (a replay, a misconfigured device) would otherwise grow the
+ * state — and the cost of every job — without bound.
+ */
+export const MAX_WINDOW_SAMPLES = 1024;
+
+/**
+ * Keeps a window's samples bounded: past `max`, every other sample is dropped (the newest is
+ * always kept), so the window keeps its span at half the density. Deterministic in the sequence
+ * of samples, so micro-batches and one batch give the same state.
+ */
+export function thinWindow(buf: Point[], max = MAX_WINDOW_SAMPLES): void {
+  if (buf.length <= max) return;
+  const keep = (buf.length - 1) % 2;
+  let j = 0;
+  for (let i = 0; i < buf.length; i++) if (i % 2 === keep) buf[j++] = buf[i]!;
+  buf.length = j;
+}

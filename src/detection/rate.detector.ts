@@ -7,7 +7,7 @@
  * faults).
  */
 import { linearRegression } from 'simple-statistics';
-import { sampleEvidence } from './evidence.js';
+import { sampleEvidence, thinWindow } from './evidence.js';
 import type { CompiledRate, Finding, RateState, StepContext } from './detection.types.js';
 
 export function initialRateState(sig: string): RateState {
@@ -24,6 +24,7 @@ export function stepRate(rule: CompiledRate, state: RateState, ctx: StepContext)
   state.buf.push([ts, value]);
   const from = ts - rule.windowMs;
   while (state.buf.length > 0 && state.buf[0]![0] < from) state.buf.shift();
+  thinWindow(state.buf);
   if (state.buf.length < rule.minSamples || ts - state.buf[0]![0] < rule.windowMs / 2) return null;
   const t0 = state.buf[0]![0];
   const slope = linearRegression(state.buf.map(([t, v]) => [(t - t0) / rule.perMs, v])).m;

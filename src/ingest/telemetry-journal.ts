@@ -263,6 +263,8 @@ export interface ParsedLine {
  * tag values; double-quoted string fields with `\\` and `"` escaped). Undefined if malformed.
  */
 export function parseLine(line: string): ParsedLine | undefined {
+  // Fast path — the common telemetry line has no escape and no string field.
+  if (line.indexOf('\\') < 0 && line.indexOf('"') < 0) return parsePlainLine(line);
   const tokens: string[] = [];
   let current = '';
   let quoted = false;
@@ -298,6 +300,32 @@ export function parseLine(line: string): ParsedLine | undefined {
   const ts = Number(time);
   if (!measurement || !Number.isFinite(ts)) return undefined;
   return { measurement: unescape(measurement), tags, fields, ts };
+}
+
+/** parseLine for a line without backslashes or quotes (nothing escaped, numeric fields only). */
+function parsePlainLine(line: string): ParsedLine | undefined {
+  const s1 = line.indexOf(' ');
+  const s2 = s1 < 0 ? -1 : line.indexOf(' ', s1 + 1);
+  if (s2 < 0 || line.indexOf(' ', s2 + 1) >= 0) return undefined;
+  const series = line.slice(0, s1).split(',');
+  const measurement = series[0]!;
+  const tags: Record<string, string> = {};
+  for (let i = 1; i < series.length; i++) {
+    const pair = series[i]!;
+    const eq = pair.indexOf('=');
+    if (eq < 0) return undefined;
+    const next = pair.indexOf('=', eq + 1);
+    tags[pair.slice(0, eq)] = next < 0 ? pair.slice(eq + 1) : pair.slice(eq + 1, next);
+  }
+  const fields: Record<string, number | string> = {};
+  for (const pair of line.slice(s1 + 1, s2).split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return undefined;
+    fields[pair.slice(0, eq)] = Number(pair.slice(eq + 1));
+  }
+  const ts = Number(line.slice(s2 + 1));
+  if (!measurement || !Number.isFinite(ts)) return undefined;
+  return { measurement, tags, fields, ts };
 }
 
 function indexOfUnescaped(s: string, sep: string): number {

@@ -61,6 +61,8 @@ export interface DetectionWorkerOptions {
   readonly lockDurationMs?: number;
   /** Shown as the job's `processedBy` (monitoring, tests). Default `<hostname>:<pid>`. */
   readonly name?: string;
+  /** Most waiting jobs of a shard evaluated together with the running one; 0 = never merge. Default 64. */
+  readonly mergeJobs?: number;
   /** Attempts per asset inside a job before the job fails. Default 8. */
   readonly maxAttempts?: number;
   /** First retry delay. Default 100 ms. */
@@ -76,6 +78,8 @@ export interface DetectionWorkerStats {
   late: number;
   findings: number;
   retries: number;
+  /** Waiting jobs evaluated together with an earlier one of their shard (a backlog caught up). */
+  merged: number;
 }
 
 export class DetectionWorker {
@@ -83,8 +87,9 @@ export class DetectionWorker {
   private readonly redis: Redis;
   private readonly store: DetectionStateStore;
   private readonly workers: Worker<DetectionJobData>[] = [];
+  private readonly queues: Queue<DetectionJobData>[] = [];
   private closing = false;
-  private readonly counters: DetectionWorkerStats = { jobs: 0, assets: 0, readings: 0, late: 0, findings: 0, retries: 0 };
+  private readonly counters: DetectionWorkerStats = { jobs: 0, assets: 0, readings: 0, late: 0, findings: 0, retries: 0, merged: 0 };
 
   constructor(private readonly options: DetectionWorkerOptions) {
     this.shards = options.shards ?? DEFAULT_SHARDS;
@@ -99,11 +104,11 @@ export class DetectionWorker {
     const shards = this.options.consumeShards ?? Array.from({ length: this.shards }, (_, i) => i);
     for (const shard of shards) {
       const name = shardQueueName(shard);
-      const queue = new Queue(name, { connection: this.redis, prefix });
+      const queue = new Queue<DetectionJobData>(name, { connection: this.redis, prefix });
       await queue.setGlobalConcurrency(1);
-      await queue.close();
+      this.queues.push(queue);
       const lock = this.options.lockDurationMs ?? 30_000;
-      const worker = new Worker<DetectionJobData>(name, (job) => this.process(job), {
+      const worker = new Worker<DetectionJobData>(name, (job) => this.processWithBacklog(job, queue), {
         connection: this.redis,
         prefix,
         concurrency: 1,
@@ -122,6 +127,8 @@ export class DetectionWorker {
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.close()));
     this.workers.length = 0;
+    await Promise.all(this.queues.map((q) => q.close()));
+    this.queues.length = 0;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
@@ -129,21 +136,53 @@ export class DetectionWorker {
     return { ...this.counters };
   }
 
+  /**
+   * Catching up: when the shard has a backlog, the jobs waiting behind this one are evaluated
+   * together with it (readings merged per asset, one state load and save per asset), then
+   * removed. Nobody else can take them meanwhile: the shard runs one job at a time. If this
+   * process dies before removing them they run again, and their readings are then at or before
+   * the watermark: skipped. So the cost per reading falls as the backlog grows, instead of the
+   * backlog growing further.
+   */
+  private async processWithBacklog(job: Job<DetectionJobData>, queue: Queue<DetectionJobData>): Promise<{ assets: number; findings: number; late: number }> {
+    const first = this.validate(job);
+    const max = this.options.mergeJobs ?? 64;
+    const waiting = max > 0 ? (await queue.getWaiting(0, max - 1)).filter((w): w is Job<DetectionJobData> => !!w && w.id !== job.id) : [];
+    // Invalid jobs are left in the queue, to fail on their own with their own error.
+    const valid: { job: Job<DetectionJobData>; data: DetectionJobData }[] = [];
+    for (const w of waiting) {
+      const parsed = detectionJobSchema.safeParse(w.data);
+      if (parsed.success) valid.push({ job: w, data: parsed.data });
+    }
+    const result = await this.processData(valid.length ? mergeJobs([first, ...valid.map((v) => v.data)]) : first);
+    for (const { job: w } of valid) await w.remove().catch((error: unknown) => this.options.logger.debug({ err: error, jobId: w.id }, 'merged detection job already gone'));
+    this.counters.merged += valid.length;
+    return result;
+  }
+
   /** The job processor: validates the payload (invalid → UnrecoverableError, never retried). */
   async process(job: Pick<Job<unknown>, 'id' | 'data'>): Promise<{ assets: number; findings: number; late: number }> {
+    return this.processData(this.validate(job));
+  }
+
+  private validate(job: Pick<Job<unknown>, 'id' | 'data'>): DetectionJobData {
     const parsed = detectionJobSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`invalid detection job ${job.id ?? ''}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
+    return parsed.data;
+  }
+
+  private async processData(data: DetectionJobData): Promise<{ assets: number; findings: number; late: number }> {
     let findings = 0;
     let late = 0;
-    for (const batch of parsed.data.assets) {
+    for (const batch of data.assets) {
       const result = await this.withRetry(batch, () => this.processAsset(batch));
       findings += result.findings;
       late += result.late;
     }
     this.counters.jobs++;
-    return { assets: parsed.data.assets.length, findings, late };
+    return { assets: data.assets.length, findings, late };
   }
 
   private async processAsset(batch: AssetBatch): Promise<{ findings: number; late: number }> {
@@ -155,7 +194,7 @@ export class DetectionWorker {
     for (;;) {
       const { rev, state } = await this.store.load(batch.assetId);
       if (!state && batch.readings.length === 0 && batch.events.length === 0) return { findings: 0, late: 0 };
-      const result = evaluate(model, state, batch.readings, batch.events);
+      const result = evaluate(model, state, batch.readings, batch.events, { takeOwnership: true });
       if (batch.silenceCheckAt !== undefined) {
         const silence = evaluateSilence(model, result.state, batch.silenceCheckAt);
         result.state = silence.state;
@@ -212,4 +251,24 @@ function ruleAutoCancels(model: EquipmentModel, ruleId: string): boolean {
   const compiled = compileModel(model);
   if (ruleId === compiled.silence.ruleId) return compiled.silence.autoCancel;
   return compiled.rules.find((r) => r.id === ruleId)?.autoCancel ?? false;
+}
+
+/** Several jobs of one shard as one: each asset's readings and events concatenated (evaluate sorts them by time). */
+export function mergeJobs(jobs: readonly DetectionJobData[]): DetectionJobData {
+  const byAsset = new Map<string, AssetBatch>();
+  let shard = 0;
+  for (const data of jobs) {
+    shard = data.shard;
+    for (const batch of data.assets) {
+      const seen = byAsset.get(batch.assetId);
+      if (!seen) {
+        byAsset.set(batch.assetId, { ...batch, readings: [...batch.readings], events: [...batch.events] });
+        continue;
+      }
+      seen.readings.push(...batch.readings);
+      seen.events.push(...batch.events);
+      if (batch.silenceCheckAt !== undefined) seen.silenceCheckAt = Math.max(seen.silenceCheckAt ?? 0, batch.silenceCheckAt);
+    }
+  }
+  return { v: 1, shard, assets: [...byAsset.values()] };
 }

@@ -1,3 +1,4 @@
+import { thinWindow } from '../../src/detection/evidence.js';
 import { describe, expect, it } from 'vitest';
 import { clearRule, evaluate, evaluateSilence } from '../../src/detection/detection.engine.js';
 import { checkSilence } from '../../src/detection/silence.detector.js';
@@ -129,6 +130,16 @@ describe('anomaly detector (rolling robust z-score)', () => {
   it('respects the warm-up: a step before the baseline is warm is not judged', () => {
     const early = series('level', T0, T0 + 3 * HOUR, 10 * SEC, (t) => (t - T0 >= 10 * MIN ? 30 : 10) + n());
     expect(evaluate(model, null, early).findings).toEqual([]);
+  });
+
+  it('keeps its baseline bounded for a device reporting every 100 ms, and still fires on a step', () => {
+    const own = noise(4, 7); // its own generator: the shared one's sequence belongs to the tests below
+    const fast = series('level', T0, T0 + 2 * HOUR, 100, (t) => (t - T0 >= 110 * MIN ? 40 : 10) + own());
+    const result = evaluate(model, null, fast);
+    const state = result.state.rules['odd'] as { buf: unknown[] };
+    expect(state.buf.length).toBeLessThanOrEqual(1024);
+    expect(state.buf.length).toBeGreaterThan(400);
+    expect(result.findings.map((f) => f.state)).toEqual(['firing']);
   });
 
   it('stays quiet on noise and on a large slow daily cycle for days', () => {
@@ -272,5 +283,16 @@ describe('evaluate: ordering, late readings, JSON state', () => {
     expect(Object.keys(next.rules).sort()).toEqual(['event-e-trip', 'hot', 'wear']);
     expect(next.rules.wear).toEqual(first.rules.wear);
     expect(next.rules.hot).not.toEqual(first.rules.hot);
+  });
+});
+
+describe('bounded windows', () => {
+  it('thinWindow keeps the span and the newest sample at half density past the cap', () => {
+    const buf: [number, number][] = Array.from({ length: 11 }, (_, i) => [i, i]);
+    thinWindow(buf, 10);
+    expect(buf.map(([t]) => t)).toEqual([0, 2, 4, 6, 8, 10]);
+    const even: [number, number][] = Array.from({ length: 12 }, (_, i) => [i, i]);
+    thinWindow(even, 10);
+    expect(even.map(([t]) => t)).toEqual([1, 3, 5, 7, 9, 11]);
   });
 });

@@ -28,8 +28,8 @@ let prefix: string;
 let queue: DetectionQueue;
 const workers: DetectionWorker[] = [];
 
-function newWorker(): DetectionWorker {
-  const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: world.service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10 });
+function newWorker(mergeJobs = 0): DetectionWorker {
+  const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: world.service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10, mergeJobs });
   workers.push(worker);
   return worker;
 }
@@ -112,6 +112,36 @@ describe('detection pipeline', () => {
     const tickets = await openTickets(device.assetId);
     expect(tickets).toEqual([expect.objectContaining({ fault_code: SEAL, channel: 'iot' })]);
     expect((await counts(world.db, device.assetId)).evidence).toBe(1);
+  });
+
+  test('a backlog is caught up in one evaluation: waiting jobs of the shard are merged into the running one', async () => {
+    const device = await identity();
+    const shard = shardOf(device.assetId, SHARDS);
+    const t0 = Date.parse(START) - 80 * 60_000;
+    const seal = (m: number) => (m < 12 ? 50 : 80);
+    // A separate prefix: these jobs wait until this test's worker starts.
+    const own = `${prefix}m`;
+    const backlog = new DetectionQueue({ connection: redis, prefix: own, shards: SHARDS });
+    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix: own, models, autotickets: world.service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10 });
+    try {
+      for (const [from, to] of [[0, 10], [10, 20], [20, 30]] as const) expect(await backlog.enqueue(records(device, t0, from, to, seal))).toBe(1);
+      await worker.start();
+      await waitFor(async () => {
+        const c = await backlog.queue(shard).getJobCounts('waiting', 'active', 'completed');
+        return c.waiting === 0 && c.active === 0 && c.completed >= 1;
+      }, 'the backlog caught up');
+      expect(worker.stats()).toMatchObject({ merged: 2, late: 0, readings: 180 });
+      // One evaluation, one save: the state's revision is 1, and the fault fired.
+      const stored = await new DetectionStateStore(redis, own).load(device.assetId);
+      expect(stored.rev).toBe(1);
+      expect((stored.state as AssetDetectionState).rules['seal-temp-high']!.firing).toBe(true);
+      expect(await openTickets(device.assetId)).toEqual([expect.objectContaining({ fault_code: SEAL, channel: 'iot' })]);
+    } finally {
+      await worker.stop();
+      await backlog.close();
+      const keys = await redis.keys(`${own}:*`);
+      if (keys.length) await redis.del(...keys);
+    }
   });
 
   test('a repeated job and a lost state do not duplicate the ticket', async () => {
