@@ -64,7 +64,7 @@ interface ModelView {
 }
 
 /** Reads `ticket.created` events from the SSE stream; calls back with (assetId, receive time). */
-async function openStream(api: string, token: string, onCreated: (assetId: string, at: number) => void): Promise<AbortController> {
+async function openStream(api: string, token: string, onCreated: (assetId: string, at: number, createdAt: number) => void): Promise<AbortController> {
   const abort = new AbortController();
   const res = await fetch(`${api}/api/v1/stream/tickets`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
   if (!res.ok || !res.body) throw new Error(`stream: ${res.status}`);
@@ -86,8 +86,8 @@ async function openStream(api: string, token: string, onCreated: (assetId: strin
           .map((l) => l.slice(5).trim())
           .join('\n');
         if (!data) continue;
-        const event = JSON.parse(data) as { type: string; ticket?: { assetId?: string | null } };
-        if (event.type === 'ticket.created' && event.ticket?.assetId) onCreated(event.ticket.assetId, at);
+        const event = JSON.parse(data) as { type: string; ticket?: { assetId?: string | null; createdAt?: string } };
+        if (event.type === 'ticket.created' && event.ticket?.assetId) onCreated(event.ticket.assetId, at, Date.parse(event.ticket.createdAt ?? ''));
       }
     }
   })();
@@ -195,9 +195,13 @@ async function main(): Promise<void> {
     log(`run 2/2: ${paced} readings/s (half) while ${PROBES} probes publish a decisive ${code} event every ${GAP} ms`);
     const published = new Map<string, number>();
     const latencies: number[] = [];
-    const stream = await openStream(api, env.TELEMEND_ADMIN_TOKEN, (assetId, at) => {
+    const toCommit: number[] = [];
+    const stream = await openStream(api, env.TELEMEND_ADMIN_TOKEN, (assetId, at, createdAt) => {
       const t0 = published.get(assetId);
-      if (t0 !== undefined) latencies.push(at - t0);
+      if (t0 === undefined) return;
+      latencies.push(at - t0);
+      // The ticket's creation time is taken in its transaction (same machine, same clock).
+      if (Number.isFinite(createdAt)) toCommit.push(createdAt - t0);
     });
     const clients = await Promise.all(probes.map((p) => mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: p.deviceId, password: p.token, clientId: p.deviceId })));
     // A first healthy reading per probe so that its asset has detection state, before timing.
@@ -246,6 +250,7 @@ async function main(): Promise<void> {
       ['p90', `${percentile(sorted, 90)} ms`],
       ['p99', `${percentile(sorted, 99)} ms`],
       ['max', `${sorted.at(-1) ?? NaN} ms`],
+      ['of which publish → ticket transaction started: p50 / p99', `${percentile(toCommit.sort((a, b) => a - b), 50)} / ${percentile(toCommit, 99)} ms`],
       ['tickets streamed', `${latencies.length} of ${PROBES}`],
       [`detection jobs (paced run, n=${runs.length}): queue wait p50 / p99`, `${percentile(waits, 50)} / ${percentile(waits, 99)} ms`],
       ['detection job run time p50 / p99', `${percentile(runs, 50)} / ${percentile(runs, 99)} ms`],

@@ -56,8 +56,10 @@ export interface InfluxWriterOptions {
   /** Longest retry delay. Default 5000 ms. */
   readonly retryMaxMs?: number;
   /**
-   * Called with each batch after InfluxDB has it and before it is acknowledged (e.g. to hand
-   * readings to detection). A throw keeps the batch pending and it is retried.
+   * Called with each batch while it is written to InfluxDB (concurrently: detection does not
+   * wait for the write) and before it is acknowledged, e.g. to hand readings to detection. A throw
+   * — of either — keeps the batch pending and both are retried, so the hook must be idempotent
+   * (the detection queue's job ids are derived from the journal entries).
    */
   readonly onWritten?: (records: readonly JournalRecord[]) => Promise<void>;
 }
@@ -240,8 +242,7 @@ export class InfluxWriter {
     this.ownershipRefreshedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        refused = await this.writeAll(lines);
-        await this.options.onWritten?.(records);
+        [refused] = await Promise.all([this.writeAll(lines), this.options.onWritten?.(records)]);
         break;
       } catch (error) {
         this.counters.retries++;

@@ -1,8 +1,8 @@
 /**
  * The producer side of detection: turns one journal batch (InfluxWriter's `onWritten`) into ONE
  * BullMQ job per asset shard that has readings in it — never one job per reading. The writer
- * calls it after InfluxDB has the batch and before it acknowledges the journal entries, so a
- * failed enqueue keeps the batch pending and it is retried (at-least-once).
+ * calls it while it writes the batch to InfluxDB and before it acknowledges the journal entries,
+ * so a failed enqueue (or write) keeps the batch pending and it is retried (at-least-once).
  *
  * The job id is derived from the journal entry ids and the shard: a batch re-delivered while
  * the first job still exists is ignored by BullMQ. When it does run twice, detection is still a
