@@ -63,6 +63,8 @@ export interface DetectionWorkerOptions {
   readonly name?: string;
   /** Most waiting jobs of a shard evaluated together with the running one; 0 = never merge. Default 64. */
   readonly mergeJobs?: number;
+  /** Assets of one job evaluated at the same time (each asset still strictly in order). Default 4. */
+  readonly assetConcurrency?: number;
   /** Attempts per asset inside a job before the job fails. Default 8. */
   readonly maxAttempts?: number;
   /** First retry delay. Default 100 ms. */
@@ -176,11 +178,18 @@ export class DetectionWorker {
   private async processData(data: DetectionJobData): Promise<{ assets: number; findings: number; late: number }> {
     let findings = 0;
     let late = 0;
-    for (const batch of data.assets) {
-      const result = await this.withRetry(batch, () => this.processAsset(batch));
-      findings += result.findings;
-      late += result.late;
-    }
+    // Assets are independent: a few at a time (their Redis and database round trips overlap), and
+    // those with controller events first — an event is the most urgent thing a batch can hold.
+    const queue = [...data.assets].sort((a, b) => b.events.length - a.events.length);
+    const lanes = Array.from({ length: Math.min(this.options.assetConcurrency ?? 4, queue.length) }, async () => {
+      for (let batch = queue.shift(); batch; batch = queue.shift()) {
+        const current = batch;
+        const result = await this.withRetry(current, () => this.processAsset(current));
+        findings += result.findings;
+        late += result.late;
+      }
+    });
+    await Promise.all(lanes);
     this.counters.jobs++;
     return { assets: data.assets.length, findings, late };
   }
