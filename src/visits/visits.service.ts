@@ -20,7 +20,7 @@ import { TicketsService } from '../tickets/tickets.service.js';
 import { notifyTechnician, reassignVisitIn } from '../dispatch/assignment.js';
 import { DispatchRepository } from '../dispatch/dispatch.repository.js';
 import { assertSchedulable } from '../dispatch/schedule-rules.js';
-import type { NotifierPort } from '../notifications/notification.port.js';
+import { notifySafely, type NotifierPort } from '../notifications/notification.port.js';
 import { VisitsRepository, type LabourRow, type PartRow, type VisitColumns, type VisitRow } from './visits.repository.js';
 import type { AcceptanceInput, CreateVisit, LabourInput, PartInput, UpdateVisit, Visit } from './visits.schemas.js';
 
@@ -65,6 +65,8 @@ export class VisitsService {
       const id = await this.repo.insert(tx, { ticketId, technicianId: input.technicianId, plannedStart: input.plannedStart, plannedEnd: input.plannedEnd, notes: input.notes ?? null, now });
       await this.assignments.addHistory(tx, { visitId: id, from: null, to: input.technicianId, at: now, actor: caller.actor });
       await notifyTechnician(tx, this.options.notifier, 'assignment.created', input.technicianId, { id, ticket_id: ticketId }, { start: new Date(input.plannedStart), end: new Date(input.plannedEnd) });
+      // The customer learns the window (again, with the new window, when it moves).
+      await notifySafely(this.options.notifier, tx, { event: 'visit.scheduled', ticketId, visitId: id, data: { windowStart: new Date(input.plannedStart).toISOString(), windowEnd: new Date(input.plannedEnd).toISOString() } });
       await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'create', changes: { ticketId, ...input } });
       return id;
     });
@@ -185,6 +187,9 @@ export class VisitsService {
       await notifyTechnician(tx, this.options.notifier, 'assignment.cancelled', current.technician_id, current, { start, end }, undefined, now);
     } else if (moved && active) {
       await notifyTechnician(tx, this.options.notifier, 'assignment.changed', technicianId, current, { start, end });
+    }
+    if (moved && (next.status ?? current.status) === 'planned') {
+      await notifySafely(this.options.notifier, tx, { event: 'visit.scheduled', ticketId: current.ticket_id, visitId: current.id, data: { windowStart: start.toISOString(), windowEnd: end.toISOString() } });
     }
   }
 

@@ -64,6 +64,11 @@ describe('scheduling rules', () => {
       ['assignment.created', tech.id],
       ['assignment.changed', tech.id],
     ]);
+    // The customer is told the window when the visit is planned, and the new one when it moves;
+    // not when it is cancelled (the technician is).
+    expect(api.notifier.forVisit(fine.body.id).customer).toEqual(['visit.scheduled', 'visit.scheduled']);
+    expect(api.notifier.customer.filter((r) => r.visitId === fine.body.id).map((r) => r.data?.windowStart)).toEqual(['2025-03-11T12:00:00.000Z', '2025-03-11T13:00:00.000Z']);
+    expect(api.notifier.forVisit(ok.body.id).customer).toEqual(['visit.scheduled']);
   });
 
   test('technicians without a profile are not checked (imported data)', async () => {
