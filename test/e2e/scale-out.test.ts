@@ -26,6 +26,8 @@ interface Child {
   name: string;
   process: ChildProcess;
   stderr: () => string;
+  /** Resolves when the process logged that its detection worker started (workers only). */
+  detecting: Promise<void>;
 }
 const children: Child[] = [];
 const clients: MqttClient[] = [];
@@ -34,10 +36,17 @@ let redis: Redis | undefined;
 const queues: Queue[] = [];
 
 function start(name: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d).slice(-4000)));
-  const entry = { name, process: child, stderr: () => stderr };
+  let stdout = '';
+  const detecting = new Promise<void>((resolve) =>
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout = (stdout + d).slice(-8000);
+      if (stdout.includes('detection worker started')) resolve();
+    }),
+  );
+  const entry = { name, process: child, stderr: () => stderr, detecting };
   children.push(entry);
   return entry;
 }
@@ -72,6 +81,7 @@ test('two worker processes share detection; a worker killed mid-job and restarte
   start('broker', { ...env, TELEMEND_ROLE: 'broker', MQTT_PORT: String(mqttPort) });
   const workerEnv = { ...env, TELEMEND_ROLE: 'worker' };
   const workers = [start('worker-a', workerEnv), start('worker-b', workerEnv)];
+  await Promise.all(workers.map((w) => w.detecting));
 
   const model = (await call<EquipmentModel>('GET', `/api/v1/models/${MODEL}`)).body;
   const rule = model.detection!.rules.find((r) => r.kind === 'event' && (r.codes?.length ?? 0) > 0) as { fault: string; codes: string[] };
@@ -98,6 +108,7 @@ test('two worker processes share detection; a worker killed mid-job and restarte
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
+  stream.catch(() => undefined); // awaited below; a publish failing after the test gave up is not news
   const faultEvent = (i: number) => publish(clients[i]!, `devices/${devices[i]!.deviceId}/events`, { ts: base + tick * 1000 + 500, code: rule.codes[0]!, severity: 'critical' });
 
   // Both workers take jobs.
@@ -107,7 +118,7 @@ test('two worker processes share detection; a worker killed mid-job and restarte
     return names;
   };
   let sharing = new Set<string>();
-  await waitFor(async () => (sharing = await processedBy()).size >= 2, 'both workers processing detection jobs', 60_000);
+  await waitFor(async () => (sharing = await processedBy()).size >= 2, 'both workers processing detection jobs', 90_000);
 
   // First half of the faults; then kill the worker that holds an active job.
   for (let i = 0; i < ASSETS / 2; i++) await faultEvent(i);
