@@ -144,7 +144,7 @@ export class TicketsRepository {
 
   async history(q: Queryable, ticketId: string): Promise<HistoryRow[]> {
     const { rows } = await q.query<HistoryRow>(
-      'SELECT id::text AS id, from_status, to_status, at, actor_type, actor_id, reason, technician_id FROM ticket_status_history WHERE ticket_id = $1 ORDER BY id',
+      'SELECT id::text AS id, from_status, to_status, at, actor_type, actor_id, reason, technician_id FROM ticket_status_history WHERE ticket_id = $1 ORDER BY ticket_status_history.id',
       [ticketId],
     );
     return rows;

@@ -157,6 +157,17 @@ describe('workflow', () => {
     expect(audit[1]).toMatchObject({ actorType: 'user', actorId: dispatcher.id });
   });
 
+  test('history stays in order when its ids cross a digit boundary (99 → 100)', async () => {
+    const { customerId } = await seedCustomer(api);
+    const t = await ticket({ customerId });
+    await api.call('POST', `/api/v1/tickets/${t.id}/assignment`, { technicianId: technician.id }, dispatcher.auth);
+    await api.db.query(`SELECT setval('ticket_status_history_id_seq', (SELECT GREATEST(max(id), 1) FROM ticket_status_history) + 97 - ((SELECT GREATEST(max(id), 1) FROM ticket_status_history) % 100))`);
+    const path = ['en_route', 'in_progress', 'on_hold', 'in_progress', 'on_hold', 'in_progress'] as const;
+    for (const to of path) expect((await move(t.id, to)).status).toBe(200);
+    const entries = (await api.call('GET', `/api/v1/tickets/${t.id}/history`)).body.entries as { to: string; id: string }[];
+    expect(entries.map((e) => e.to)).toEqual(['new', 'assigned', ...path]);
+  });
+
   test('technicians move only their own tickets and cannot edit or assign', async () => {
     const other = await api.user('technician');
     const { customerId } = await seedCustomer(api);
