@@ -29,7 +29,10 @@ describe('ETA', () => {
     expect(out.body).toMatchObject({ ticketStatus: 'en_route', enRouteAt: '2025-03-11T09:30:00.000Z', etaAt: eta, etaAnnouncedAt: eta, delayed: false });
     expect(out.body.basis).toMatch(/from their current location/);
     expect((await api.call('GET', `/api/v1/tickets/${ticket.id}`)).body.status).toBe('en_route');
-    expect(api.notifier.customer.filter((r) => r.visitId === visit.id)).toEqual([expect.objectContaining({ event: 'technician.en_route', data: expect.objectContaining({ eta, technicianName: 'Rita Road' }) })]);
+    expect(api.notifier.customer.filter((r) => r.visitId === visit.id)).toEqual([
+      expect.objectContaining({ event: 'visit.scheduled' }), // when the visit was planned
+      expect.objectContaining({ event: 'technician.en_route', data: expect.objectContaining({ eta, technicianName: 'Rita Road' }) }),
+    ]);
     expect((await api.call('GET', `/api/v1/visits/${visit.id}`)).body.etaAt).toBe(eta);
 
     const small = await api.call('PUT', `/api/v1/visits/${visit.id}/eta`, { etaAt: new Date(Date.parse(eta) + 10 * 60_000).toISOString() }, tech.auth);
