@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/harness/slow-first.sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,6 @@ export default defineConfig({
     pool: 'forks',
     // Several suites mostly wait (outages, restarts): more workers than cores keeps the run short.
     maxWorkers: 4,
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });
