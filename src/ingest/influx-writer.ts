@@ -56,12 +56,14 @@ export interface InfluxWriterOptions {
   /** Longest retry delay. Default 5000 ms. */
   readonly retryMaxMs?: number;
   /**
-   * Called with each batch while it is written to InfluxDB (concurrently: detection does not
+   * Called with each batch, in batch order, while it is written to InfluxDB (detection does not
    * wait for the write) and before it is acknowledged, e.g. to hand readings to detection. A throw
-   * — of either — keeps the batch pending and both are retried, so the hook must be idempotent
-   * (the detection queue's job ids are derived from the journal entries).
+   * is retried with backoff before the next batch is read; the hook should be idempotent (the
+   * detection queue's job ids are derived from the journal entries).
    */
   readonly onWritten?: (records: readonly JournalRecord[]) => Promise<void>;
+  /** Batches being written to InfluxDB at once (the next is read while one is written). Default 2. */
+  readonly maxInFlight?: number;
 }
 
 export interface InfluxWriterStats {
@@ -90,6 +92,12 @@ interface Refusal {
 }
 
 type StreamEntries = [id: string, fields: string[] | null][];
+
+interface Batch {
+  readonly ids: string[];
+  readonly records: JournalRecord[];
+  readonly lines: string[];
+}
 
 export class InfluxWriter {
   private readonly group: string;
@@ -181,14 +189,35 @@ export class InfluxWriter {
 
   private async run(): Promise<void> {
     let failures = 0;
+    // Batches whose InfluxDB write (and then ack) is still in flight. The next batch is read
+    // while they are written: at most `maxInFlight` at a time. Hand-offs to detection stay
+    // strictly in batch order (each is awaited before the next batch is read), so one asset's
+    // readings reach detection in the order they were journalled.
+    const inFlight = new Set<Promise<void>>();
+    const maxInFlight = this.options.maxInFlight ?? 2;
     while (!this.stopping) {
       try {
+        while (inFlight.size >= maxInFlight && !this.stopping) await Promise.race(inFlight);
+        if (this.stopping) break;
         const entries = await this.nextEntries();
-        if (entries.length > 0) await this.process(entries);
+        if (entries.length > 0) {
+          const batch = this.prepare(entries);
+          const handedOff = this.handOff(batch);
+          const written: Promise<void> = this.writeAndAck(batch, handedOff)
+            .catch((error: unknown) => {
+              if (this.stopping) return;
+              // Redis trouble while acknowledging: the entries stay pending; re-read them.
+              this.readOwnPending = true;
+              this.options.logger.error({ err: error }, 'acknowledging a journal batch failed; it is re-read');
+            })
+            .finally(() => inFlight.delete(written));
+          inFlight.add(written);
+          await handedOff;
+        }
         failures = 0;
       } catch (error) {
         if (this.stopping) break;
-        // Redis trouble (InfluxDB trouble is retried inside process()): what was read stays
+        // Redis trouble (InfluxDB trouble is retried inside writeAndAck()): what was read stays
         // pending; re-read our own pending entries once Redis is back.
         failures++;
         this.readOwnPending = true;
@@ -198,6 +227,7 @@ export class InfluxWriter {
         if (error instanceof Error && error.message.includes('NOGROUP')) await this.createGroup().catch(() => undefined);
       }
     }
+    await Promise.allSettled([...inFlight]);
   }
 
   /** Own pending entries first, then entries abandoned by dead consumers, then new ones. */
@@ -230,19 +260,41 @@ export class InfluxWriter {
     return entriesOf(fresh);
   }
 
-  private async process(entries: StreamEntries): Promise<void> {
+  private prepare(entries: StreamEntries): Batch {
     const ids = entries.map(([id]) => id);
     const records = entries.map(([id, fields]) => TelemetryJournal.parse(id, fields)).filter((r): r is JournalRecord => r !== undefined);
     // One flat array of lines (no object per line): attribution is only needed for the rare
     // refused line and is found from the line's index.
     const lines: string[] = [];
     for (const record of records) for (const line of record.lines) lines.push(line);
+    return { ids, records, lines };
+  }
 
+  /** Hands the batch to detection (onWritten), retried until it works or the writer stops. */
+  private async handOff(batch: Batch): Promise<void> {
+    if (!this.options.onWritten) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.onWritten(batch.records);
+        return;
+      } catch (error) {
+        this.counters.retries++;
+        if (attempt === 1) this.options.logger.warn({ err: error, entries: batch.ids.length }, 'handing a journal batch to detection failed; retrying');
+        if (this.stopping) throw error; // left pending: re-processed at the next start
+        await this.keepOwnership(batch.ids);
+        await this.sleep(this.backoff(attempt));
+      }
+    }
+  }
+
+  /** Writes the batch to InfluxDB (retried while it is down), then — once detection has it too — acknowledges it. */
+  private async writeAndAck(batch: Batch, handedOff: Promise<void>): Promise<void> {
+    const { ids, records, lines } = batch;
     let refused: Refusal[];
     this.ownershipRefreshedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        [refused] = await Promise.all([this.writeAll(lines), this.options.onWritten?.(records)]);
+        refused = await this.writeAll(lines);
         break;
       } catch (error) {
         this.counters.retries++;
@@ -255,6 +307,12 @@ export class InfluxWriter {
         await this.sleep(this.backoff(attempt));
         if (this.stopping) return;
       }
+    }
+    // Not acknowledged before detection has it: a crash in between re-delivers the batch.
+    try {
+      await handedOff;
+    } catch {
+      return; // stopping: left pending
     }
     if (this.outageSince !== undefined) {
       this.options.logger.info({ downMs: Date.now() - this.outageSince }, 'journal batches are being written again');
