@@ -13,6 +13,7 @@
  * (case-insensitive). Without coordinates on the site, distance is unknown for everyone.
  */
 import type { Queryable } from '../platform/db/database.js';
+import { haversineKm } from '../platform/geo.js';
 import { OPEN_STATUSES } from '../tickets/ticket-workflow.js';
 
 export interface RankingOptions {
@@ -54,12 +55,7 @@ export interface RankedTechnician {
   readonly reason: string;
 }
 
-/** Great-circle distance in km. */
-export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(a)));
-}
+export { haversineKm };
 
 export function rankTechnicians(skill: string | null, site: SiteLocation, technicians: readonly TechnicianFacts[], options: RankingOptions = {}): RankedTechnician[] {
   const outOfTerritory = options.outOfTerritoryKm ?? 300;

@@ -16,6 +16,7 @@
  * - Contract coverage: labourPercent of the billable labour, partsPercent of the parts, all travel
  *   when travelIncluded — as negative `coverage` lines, one per source and category.
  */
+import { haversineKm as greatCircleKm } from '../platform/geo.js';
 
 export const LINE_KINDS = ['labour', 'overtime', 'parts', 'travel', 'prepaid', 'coverage'] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
@@ -278,11 +279,7 @@ function travelFee(visit: VisitTravel, policy: TravelPolicy): { description: str
   return { description: `Travel ${visit.workDate} (flat fee)`, quantity: 1, unitCents: fee, amountCents: fee };
 }
 
-/** Great-circle distance in km (haversine, mean Earth radius). */
+/** Great-circle distance in km between two points given as { latitude, longitude }. */
 export function haversineKm(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
-  const rad = (d: number) => (d * Math.PI) / 180;
-  const dLat = rad(b.latitude - a.latitude);
-  const dLon = rad(b.longitude - a.longitude);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.latitude)) * Math.cos(rad(b.latitude)) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(h)));
+  return greatCircleKm(a.latitude, a.longitude, b.latitude, b.longitude);
 }
