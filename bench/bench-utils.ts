@@ -57,3 +57,39 @@ export function printTable(title: string, table: readonly (readonly string[])[])
   process.stdout.write(`\n${title}\n`);
   for (const row of table) process.stdout.write(`  ${row[0]!.padEnd(width)}  ${row.slice(1).map((c, i) => (i === 0 && row.length > 2 ? c.padStart(12) : c)).join('  ')}\n`);
 }
+
+type Call = ReturnType<typeof apiClient>;
+interface MetricRange {
+  min: number;
+  max: number;
+  normal?: { min: number; max: number };
+}
+
+/** The middle of each metric's normal band (else its physical range), rounded to 2 decimals. */
+export function normalValues(metrics: Record<string, MetricRange>, names: readonly string[]): number[] {
+  return names.map((n) => {
+    const m = metrics[n]!;
+    return Math.round((((m.normal?.min ?? m.min) + (m.normal?.max ?? m.max)) / 2) * 100) / 100;
+  });
+}
+
+export interface BenchDevice {
+  readonly assetId: string;
+  readonly deviceId: string;
+  readonly token: string;
+}
+
+/** One customer and site, then `count` assets of the model, each with a provisioned device (through the API). */
+export async function provisionFleet(call: Call, options: { modelId: string; count: number; name: string; serial: (i: number) => string }): Promise<BenchDevice[]> {
+  const customer = await call<{ id: string }>('POST', '/customers', { name: options.name });
+  const site = await call<{ id: string }>('POST', '/sites', { customerId: customer.id, name: 'Bench Site', latitude: 48.1, longitude: 11.6 });
+  const devices: BenchDevice[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const asset = await call<{ id: string }>('POST', '/assets', { siteId: site.id, modelId: options.modelId, serialNumber: options.serial(i) });
+    devices.push({ assetId: asset.id, ...(await call<{ deviceId: string; token: string }>('POST', `/assets/${asset.id}/device`)) });
+  }
+  return devices;
+}
+
+/** MQTT load credentials of a device publishing telemetry. */
+export const loadDevice = (d: BenchDevice) => ({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` });

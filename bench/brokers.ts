@@ -18,7 +18,7 @@ import type { ChildProcess } from 'node:child_process';
 import { freePort, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
-import { apiClient, log, peakRssMb, printTable, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import { apiClient, loadDevice, log, normalValues, peakRssMb, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,19 +70,9 @@ async function main(): Promise<void> {
     const call = apiClient(api, base.TELEMEND_ADMIN_TOKEN);
     const model = await call<{ metrics: Record<string, { min: number; max: number; normal?: { min: number; max: number } }> }>('GET', `/models/${MODEL}`);
     const names = Object.keys(model.metrics).slice(0, 5);
-    const metricValues = names.map((n) => {
-      const m = model.metrics[n]!;
-      return Math.round((((m.normal?.min ?? m.min) + (m.normal?.max ?? m.max)) / 2) * 100) / 100;
-    });
+    const metricValues = normalValues(model.metrics, names);
     log(`provisioning ${DEVICES} devices`);
-    const customer = await call<{ id: string }>('POST', '/customers', { name: 'Broker Bench' });
-    const site = await call<{ id: string }>('POST', '/sites', { customerId: customer.id, name: 'Bench Site' });
-    const devices: LoadDevice[] = [];
-    for (let i = 0; i < DEVICES; i++) {
-      const asset = await call<{ id: string }>('POST', '/assets', { siteId: site.id, modelId: MODEL, serialNumber: `BROKER-${i}` });
-      const d = await call<{ deviceId: string; token: string }>('POST', `/assets/${asset.id}/device`);
-      devices.push({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` });
-    }
+    const devices: LoadDevice[] = (await provisionFleet(call, { modelId: MODEL, count: DEVICES, name: 'Broker Bench', serial: (i) => `BROKER-${i}` })).map(loadDevice);
 
     let offset = 0;
     const layout = async (name: string, brokers: number, cluster: 'off' | 'redis'): Promise<string[]> => {

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { freePort, influxQuery, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
-import { apiClient, currentRssMb, log, peakRssMb, percentile, printTable, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import { apiClient, currentRssMb, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -94,20 +94,11 @@ async function main(): Promise<void> {
     const model = await call<{ metrics: Record<string, { min: number; max: number; normal?: { min: number; max: number } }> }>('GET', `/models/${modelId}`);
     const metricNames = Object.keys(model.metrics).slice(0, METRICS);
     if (metricNames.length < METRICS) throw new Error(`model ${modelId} has fewer than ${METRICS} metrics`);
-    const metricValues = metricNames.map((n) => {
-      const m = model.metrics[n]!;
-      return Math.round((((m.normal?.min ?? m.min) + (m.normal?.max ?? m.max)) / 2) * 100) / 100;
-    });
+    const metricValues = normalValues(model.metrics, metricNames);
     log(`provisioning ${DEVICES + 1} devices of ${modelId} through the API`);
-    const customer = await call<{ id: string }>('POST', '/customers', { name: 'Bench Customer' });
-    const site = await call<{ id: string }>('POST', '/sites', { customerId: customer.id, name: 'Bench Site' });
-    const provisioned: { deviceId: string; token: string }[] = [];
-    for (let i = 0; i <= DEVICES; i++) {
-      const asset = await call<{ id: string }>('POST', '/assets', { siteId: site.id, modelId, serialNumber: `BENCH-${i}` });
-      provisioned.push(await call<{ deviceId: string; token: string }>('POST', `/assets/${asset.id}/device`));
-    }
+    const provisioned = await provisionFleet(call, { modelId, count: DEVICES + 1, name: 'Bench Customer', serial: (i) => `BENCH-${i}` });
     const probe = provisioned.pop()!;
-    const devices: LoadDevice[] = provisioned.map((d) => ({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` }));
+    const devices: LoadDevice[] = provisioned.map(loadDevice);
 
     const idleRss = await currentRssMb(platform.pid!);
 

@@ -34,7 +34,7 @@ import { freePort, startInflux, startRedis, waitFor } from '../test/harness/serv
 import { startPostgres } from '../test/harness/postgres.js';
 import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../src/pipeline/detection.jobs.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
-import { apiClient, log, peakRssMb, percentile, printTable, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import { apiClient, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -132,28 +132,15 @@ async function main(): Promise<void> {
     const call = apiClient(api, env.TELEMEND_ADMIN_TOKEN);
     const model = await call<ModelView>('GET', `/models/${MODEL}`);
     const metricNames = Object.keys(model.metrics);
-    const metricValues = metricNames.map((n) => {
-      const m = model.metrics[n]!;
-      return Math.round((((m.normal?.min ?? m.min) + (m.normal?.max ?? m.max)) / 2) * 100) / 100;
-    });
+    const metricValues = normalValues(model.metrics, metricNames);
     const rule = model.detection?.rules.find((r) => r.kind === 'event' && r.codes?.length);
     if (!rule) throw new Error(`${MODEL} has no event rule`);
     const code = rule.codes![0]!;
 
     log(`provisioning ${DEVICES + PROBES} devices of ${MODEL}`);
-    const customer = await call<{ id: string }>('POST', '/customers', { name: 'Latency Bench' });
-    const site = await call<{ id: string }>('POST', '/sites', { customerId: customer.id, name: 'Bench Site', latitude: 48.1, longitude: 11.6 });
-    const provision = async (serial: string) => {
-      const asset = await call<{ id: string }>('POST', '/assets', { siteId: site.id, modelId: MODEL, serialNumber: serial });
-      return { assetId: asset.id, ...(await call<{ deviceId: string; token: string }>('POST', `/assets/${asset.id}/device`)) };
-    };
-    const load: LoadDevice[] = [];
-    for (let i = 0; i < DEVICES; i++) {
-      const d = await provision(`LOAD-${i}`);
-      load.push({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` });
-    }
-    const probes: { assetId: string; deviceId: string; token: string }[] = [];
-    for (let i = 0; i < PROBES; i++) probes.push(await provision(`PROBE-${i}`));
+    const fleet = await provisionFleet(call, { modelId: MODEL, count: DEVICES + PROBES, name: 'Latency Bench', serial: (i) => (i < DEVICES ? `LOAD-${i}` : `PROBE-${i - DEVICES}`) });
+    const load: LoadDevice[] = fleet.slice(0, DEVICES).map(loadDevice);
+    const probes = fleet.slice(DEVICES);
 
     const backlog = async () => {
       let n = 0;
