@@ -189,6 +189,25 @@ export function evaluateSilence(model: EquipmentModel, previous: AssetDetectionS
   return { state, findings: [finding] };
 }
 
+/** One micro-batch of an asset: its readings and events, then optionally a silence check. */
+export interface DetectionBatch {
+  readonly readings: readonly Reading[];
+  readonly events: readonly ControllerEvent[];
+  /** After the readings, check for a silent device at this time (epoch ms). */
+  readonly silenceCheckAt?: number | undefined;
+}
+
+/** `evaluate`, then `evaluateSilence` when the batch asks for a silence check: what a worker does per asset. */
+export function evaluateBatch(model: EquipmentModel, previous: AssetDetectionState | null | undefined, batch: DetectionBatch, options: EvaluateOptions = {}): EvaluationResult {
+  const result = evaluate(model, previous, batch.readings, batch.events, options);
+  if (batch.silenceCheckAt !== undefined) {
+    const silence = evaluateSilence(model, result.state, batch.silenceCheckAt);
+    result.state = silence.state;
+    result.findings.push(...silence.findings);
+  }
+  return result;
+}
+
 /** Clears a rule by hand (e.g. an event rule that never clears by itself, once the ticket is closed). */
 export function clearRule(model: EquipmentModel, previous: AssetDetectionState, ruleId: string, ts: number): { state: AssetDetectionState; findings: Finding[] } {
   const compiled = compileModel(model);

@@ -21,7 +21,7 @@
 import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { compileModel, evaluate, evaluateSilence } from '../detection/detection.engine.js';
+import { compileModel, evaluateBatch } from '../detection/detection.engine.js';
 import type { EquipmentModel } from '../models/models.schema.js';
 import type { Finding } from '../detection/detection.types.js';
 import type { ModelRegistry } from '../models/models.registry.js';
@@ -38,7 +38,7 @@ export interface FindingSink {
 export interface DetectionWorkerOptions {
   /** Redis URL: the worker opens its own connection (BullMQ workers need maxRetriesPerRequest: null). */
   readonly redisUrl: string;
-  /** REDIS_PREFIX: queues under `${prefix}:bull`, state under `${prefix}:detect:state:<assetId>`. */
+  /** REDIS_PREFIX: queues under `${prefix}:bull`, state under `${prefix}:detect:state:<assetId>` (see detection-state.store.ts). */
   readonly prefix: string;
   readonly models: ModelRegistry;
   readonly autotickets: FindingSink;
@@ -97,7 +97,7 @@ export class DetectionWorker {
     this.shards = options.shards ?? DEFAULT_SHARDS;
     this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'telemend-detection' });
     this.redis.on('error', (error) => options.logger.debug({ err: error }, 'detection redis connection error'));
-    this.store = new DetectionStateStore(this.redis, options.prefix);
+    this.store = new DetectionStateStore(this.redis, options.prefix, options.models);
   }
 
   /** Sets every shard queue's global concurrency to 1 and starts consuming. */
@@ -201,16 +201,11 @@ export class DetectionWorker {
       return { findings: 0, late: 0 };
     }
     for (;;) {
-      const { rev, state } = await this.store.load(batch.assetId);
-      if (!state && batch.readings.length === 0 && batch.events.length === 0) return { findings: 0, late: 0 };
-      const result = evaluate(model, state, batch.readings, batch.events, { takeOwnership: true });
-      if (batch.silenceCheckAt !== undefined) {
-        const silence = evaluateSilence(model, result.state, batch.silenceCheckAt);
-        result.state = silence.state;
-        result.findings.push(...silence.findings);
-      }
+      const loaded = await this.store.load(batch.assetId);
+      if (!loaded.state && batch.readings.length === 0 && batch.events.length === 0) return { findings: 0, late: 0 };
+      const result = evaluateBatch(model, loaded.state, batch, { takeOwnership: true });
       for (const finding of result.findings) await this.applyFinding(batch, finding, model);
-      if (await this.store.save(batch.assetId, rev, result.state)) {
+      if (await this.store.save(batch.assetId, loaded, result.state, batch)) {
         this.counters.assets++;
         this.counters.readings += batch.readings.length;
         this.counters.late += result.late;

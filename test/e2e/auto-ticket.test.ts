@@ -80,7 +80,7 @@ describe('MQTT event → auto-ticket', () => {
     // the code finds the rule already firing. Neither opens a second ticket.
     await publish(client, `devices/${device.deviceId}/events`, event);
     await publish(client, `devices/${device.deviceId}/events`, { ...event, ts: base + 5000 });
-    const store = new DetectionStateStore(redis, t.config.REDIS_PREFIX);
+    const store = new DetectionStateStore(redis, t.config.REDIS_PREFIX, { get: (id) => (id === model.id ? model : undefined) });
     await waitFor(async () => (await store.load(device.assetId)).state?.eventWatermark === base + 5000, 'the repeated events to be evaluated', 10_000);
     expect(t.platform.detection!.stats().late).toBeGreaterThanOrEqual(1);
     expect((await store.load(device.assetId)).state?.rules[rule.id]?.firing).toBe(true);

@@ -102,7 +102,7 @@ describe('detection pipeline', () => {
     await completed(shard, before + 3);
 
     expect(w1.stats().late + w2.stats().late).toBe(0);
-    const stored = await new DetectionStateStore(redis, prefix).load(device.assetId);
+    const stored = await new DetectionStateStore(redis, prefix, models).load(device.assetId);
     expect(stored.rev).toBe(3);
     const state = stored.state as AssetDetectionState;
     expect(state.watermark).toBe(t0 + (30 * 60 - 10) * 1000);
@@ -132,7 +132,7 @@ describe('detection pipeline', () => {
       }, 'the backlog caught up');
       expect(worker.stats()).toMatchObject({ merged: 2, late: 0, readings: 180 });
       // One evaluation, one save: the state's revision is 1, and the fault fired.
-      const stored = await new DetectionStateStore(redis, own).load(device.assetId);
+      const stored = await new DetectionStateStore(redis, own, models).load(device.assetId);
       expect(stored.rev).toBe(1);
       expect((stored.state as AssetDetectionState).rules['seal-temp-high']!.firing).toBe(true);
       expect(await openTickets(device.assetId)).toEqual([expect.objectContaining({ fault_code: SEAL, channel: 'iot' })]);
@@ -162,13 +162,13 @@ describe('detection pipeline', () => {
     await completed(shard, before + 2);
     // The state is lost (Redis flushed, or a crash before the save): the finding is produced
     // again with the same key and the database de-duplicates it.
-    await redis.del(new DetectionStateStore(redis, prefix).key(device.assetId));
+    await redis.del(...new DetectionStateStore(redis, prefix, models).keys(device.assetId));
     await q.add('detect', data);
     await completed(shard, before + 3);
 
     expect(await openTickets(device.assetId)).toHaveLength(1);
     expect(await counts(world.db, device.assetId)).toEqual(after);
-    expect((await new DetectionStateStore(redis, prefix).load(device.assetId)).state?.rules['seal-temp-high']?.firing).toBe(true);
+    expect((await new DetectionStateStore(redis, prefix, models).load(device.assetId)).state?.rules['seal-temp-high']?.firing).toBe(true);
   });
 
   test('an invalid job fails once, without retries', async () => {
