@@ -36,7 +36,8 @@ export interface AlarmRow {
 export interface AlarmUpsert {
   assetId: string;
   deviceId: string | null;
-  modelId: string;
+  /** The model the finding claims for the asset; null = not claimed. The alarm's model is always the asset's. */
+  expectedModelId: string | null;
   ruleId: string;
   faultCode: string | null;
   kind: string;
@@ -55,14 +56,19 @@ const SORT_COLUMNS: Record<string, SortColumn> = {
 };
 
 export class AlarmsRepository {
-  /** Inserts or merges; `changed` is false for a replayed finding (nothing written). */
-  async upsert(q: Queryable, a: AlarmUpsert): Promise<{ row: AlarmRow; created: boolean; changed: boolean }> {
+  /**
+   * Inserts or merges, taking the model from the asset row in the same statement. Undefined when
+   * nothing was written: a replayed finding, an unknown asset, or an asset that is not of
+   * `expectedModelId` (`assetAndOpenAlarm` tells them apart).
+   */
+  async upsert(q: Queryable, a: AlarmUpsert): Promise<{ row: AlarmRow; created: boolean } | undefined> {
     const entry = JSON.stringify(a.entry);
     const { rows } = await q.query<AlarmRow & { inserted: boolean }>(
       `INSERT INTO alarms AS al (asset_id, device_id, model_id, rule_id, fault_code, kind, severity, state, first_seen_at, last_seen_at,
                                  occurrences, evidence, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8, 1,
-               jsonb_build_object('latest', $9::jsonb, 'history', jsonb_build_array($9::jsonb)), $11, $11)
+       SELECT a.id, $2::text, a.model_id, $4::text, $5::text, $6::text, $7::text, 'active', $8::timestamptz, $8::timestamptz, 1,
+              jsonb_build_object('latest', $9::jsonb, 'history', jsonb_build_array($9::jsonb)), $11::timestamptz, $11::timestamptz
+       FROM assets a WHERE a.id = $1 AND ($3::text IS NULL OR a.model_id = $3::text)
        ON CONFLICT (asset_id, rule_id) WHERE state <> 'cleared' DO UPDATE SET
          device_id = COALESCE(EXCLUDED.device_id, al.device_id),
          fault_code = COALESCE(EXCLUDED.fault_code, al.fault_code),
@@ -74,20 +80,30 @@ export class AlarmsRepository {
            'latest', CASE WHEN EXCLUDED.last_seen_at >= al.last_seen_at THEN $9::jsonb ELSE al.evidence->'latest' END,
            'history', (SELECT COALESCE(jsonb_agg(h.e ORDER BY h.n), '[]'::jsonb) FROM (
                SELECT x.e, x.n FROM jsonb_array_elements((al.evidence->'history') || jsonb_build_array($9::jsonb)) WITH ORDINALITY AS x(e, n)
-               ORDER BY x.n DESC LIMIT $12) h)),
+               ORDER BY x.n DESC LIMIT $12::int) h)),
          updated_at = EXCLUDED.updated_at,
          version = al.version + 1
        WHERE NOT ((al.evidence->'history') @> jsonb_build_array(jsonb_build_object('key', $10::text)))
        RETURNING al.*, (xmax = 0) AS inserted`,
-      [a.assetId, a.deviceId, a.modelId, a.ruleId, a.faultCode, a.kind, a.severity, a.at, entry, a.key, a.now, a.historyLimit],
+      [a.assetId, a.deviceId, a.expectedModelId, a.ruleId, a.faultCode, a.kind, a.severity, a.at, entry, a.key, a.now, a.historyLimit],
     );
     const written = rows[0];
-    if (written) {
-      const { inserted, ...row } = written;
-      return { row, created: inserted, changed: true };
-    }
-    const open = await this.findOpen(q, a.assetId, a.ruleId);
-    return { row: open!, created: false, changed: false };
+    if (!written) return undefined;
+    const { inserted, ...row } = written;
+    return { row, created: inserted };
+  }
+
+  /** The asset's model and its not-cleared alarm for the rule (undefined when none); undefined for an unknown asset. */
+  async assetAndOpenAlarm(q: Queryable, assetId: string, ruleId: string): Promise<{ modelId: string; open: AlarmRow | undefined } | undefined> {
+    const { rows } = await q.query<AlarmRow & { asset_model_id: string }>(
+      `SELECT a.model_id AS asset_model_id, al.* FROM assets a
+       LEFT JOIN alarms al ON al.asset_id = a.id AND al.rule_id = $2 AND al.state <> 'cleared' WHERE a.id = $1`,
+      [assetId, ruleId],
+    );
+    const found = rows[0];
+    if (!found) return undefined;
+    const { asset_model_id: modelId, ...alarm } = found;
+    return { modelId, open: alarm.id ? alarm : undefined };
   }
 
   async findOpen(q: Queryable, assetId: string, ruleId: string, options: { lock?: boolean } = {}): Promise<AlarmRow | undefined> {

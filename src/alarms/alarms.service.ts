@@ -54,18 +54,12 @@ export class AlarmsService {
         fields: [{ field: 'finding.state', message: 'must be firing' }],
       });
     }
-    const { rows } = await tx.query<{ model_id: string }>('SELECT model_id FROM assets WHERE id = $1', [finding.assetId]);
-    const modelId = rows[0]?.model_id;
-    if (!modelId) throw new AppError('VALIDATION_FAILED', `Invalid finding: no asset ${finding.assetId}`, { fields: [{ field: 'finding.assetId', message: 'unknown asset' }] });
-    if (finding.modelId && finding.modelId !== modelId) {
-      throw new AppError('VALIDATION_FAILED', `Invalid finding: asset ${finding.assetId} is a ${modelId}, not a ${finding.modelId}`, {
-        fields: [{ field: 'finding.modelId', message: 'does not match the asset' }],
-      });
-    }
-    const result = await this.repo.upsert(tx, {
+    // One statement in the common case: the upsert reads the asset's model itself and writes
+    // nothing for an unknown asset or another model; only then (or for a replay) do we look again.
+    const written = await this.repo.upsert(tx, {
       assetId: finding.assetId,
       deviceId: finding.deviceId ?? null,
-      modelId,
+      expectedModelId: finding.modelId ?? null,
       ruleId: finding.ruleId,
       faultCode: finding.faultCode ?? null,
       kind: finding.kind,
@@ -76,10 +70,21 @@ export class AlarmsService {
       historyLimit: this.historyLimit,
       now: this.clock.now(),
     });
-    if (result.created) {
-      await recordAudit(tx, SYSTEM_ACTOR, { entity: 'alarm', entityId: result.row.id, action: 'create', changes: { ruleId: finding.ruleId, faultCode: finding.faultCode ?? null, assetId: finding.assetId } });
+    if (written) {
+      if (written.created) {
+        await recordAudit(tx, SYSTEM_ACTOR, { entity: 'alarm', entityId: written.row.id, action: 'create', changes: { ruleId: finding.ruleId, faultCode: finding.faultCode ?? null, assetId: finding.assetId } });
+      }
+      return { ...written, changed: true };
     }
-    return result;
+    const current = await this.repo.assetAndOpenAlarm(tx, finding.assetId, finding.ruleId);
+    if (!current) throw new AppError('VALIDATION_FAILED', `Invalid finding: no asset ${finding.assetId}`, { fields: [{ field: 'finding.assetId', message: 'unknown asset' }] });
+    if (finding.modelId && finding.modelId !== current.modelId) {
+      throw new AppError('VALIDATION_FAILED', `Invalid finding: asset ${finding.assetId} is a ${current.modelId}, not a ${finding.modelId}`, {
+        fields: [{ field: 'finding.modelId', message: 'does not match the asset' }],
+      });
+    }
+    // A replay: the finding's key is already in the open alarm's history.
+    return { row: current.open!, created: false, changed: false };
   }
 
   async get(id: string): Promise<Alarm> {

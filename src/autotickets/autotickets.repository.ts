@@ -20,6 +20,17 @@ export interface AutofillRow {
   condition_cleared_at: Date | null;
 }
 
+export interface EvidenceInput {
+  ticketId: string;
+  alarmId: string;
+  key: string;
+  ruleId: string;
+  kind: string;
+  at: Date;
+  evidence: Record<string, unknown>;
+  now: Date;
+}
+
 export interface EvidenceRow {
   at: Date;
   rule_id: string;
@@ -28,8 +39,8 @@ export interface EvidenceRow {
   evidence: Record<string, unknown>;
 }
 
-/** The predicate of tickets_open_iot_fault_idx, repeated so ON CONFLICT can infer the index. */
-const OPEN_IOT = `channel = 'iot' AND status NOT IN ('resolved', 'closed', 'cancelled')`;
+/** The predicate of tickets_open_iot_fault_idx (unqualified columns of tickets), repeated so ON CONFLICT can infer the index. */
+export const OPEN_IOT = `channel = 'iot' AND status NOT IN ('resolved', 'closed', 'cancelled')`;
 
 export class AutoTicketsRepository {
   /** The open IoT ticket of this asset and fault code, locked; undefined when there is none. */
@@ -41,21 +52,27 @@ export class AutoTicketsRepository {
     return rows[0];
   }
 
-  /** Inserts the ticket unless an open one exists for the asset and fault; returns the new id or undefined. */
-  async insertIfNoneOpen(q: Queryable, values: TicketColumns & { created_by_type: string; created_by_id: string }): Promise<string | undefined> {
+  /**
+   * Inserts the ticket unless an open one exists for the asset and fault; returns the new row
+   * (as TicketsRepository.find would read it: a new ticket has no visits, so first_time_fix is
+   * null) or undefined.
+   */
+  async insertIfNoneOpen(q: Queryable, values: TicketColumns & { created_by_type: string; created_by_id: string }): Promise<TicketRow | undefined> {
     const entries = Object.entries(values).filter(([, v]) => v !== undefined);
-    const { rows } = await q.query<{ id: string }>(
+    const { rows } = await q.query<TicketRow>(
       `INSERT INTO tickets (${entries.map(([k]) => k).join(', ')}) VALUES (${entries.map((_, i) => `$${i + 1}`).join(', ')})
-       ON CONFLICT (asset_id, fault_code) WHERE ${OPEN_IOT} DO NOTHING RETURNING id`,
+       ON CONFLICT (asset_id, fault_code) WHERE ${OPEN_IOT} DO NOTHING RETURNING *, NULL::boolean AS first_time_fix`,
       entries.map(([, v]) => v),
     );
-    return rows[0]?.id;
+    return rows[0];
   }
 
-  async insertAutofill(q: Queryable, row: { ticketId: string; alarmId: string; ruleId: string; kind: string; predictive: boolean; prefill: Prefill; now: Date }): Promise<void> {
+  /** The prefill of a new ticket, with the finding that opened it counted as its first evidence (see `insertEvidence`). */
+  async insertAutofill(q: Queryable, row: { ticketId: string; alarmId: string; ruleId: string; kind: string; predictive: boolean; prefill: Prefill; firstEvidenceAt: Date; now: Date }): Promise<void> {
     await q.query(
-      `INSERT INTO ticket_autofill (ticket_id, alarm_id, rule_id, kind, predictive, prefill, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-      [row.ticketId, row.alarmId, row.ruleId, row.kind, row.predictive, JSON.stringify(row.prefill), row.now],
+      `INSERT INTO ticket_autofill (ticket_id, alarm_id, rule_id, kind, predictive, prefill, evidence_count, last_evidence_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8)`,
+      [row.ticketId, row.alarmId, row.ruleId, row.kind, row.predictive, JSON.stringify(row.prefill), row.firstEvidenceAt, row.now],
     );
   }
 
@@ -69,19 +86,28 @@ export class AutoTicketsRepository {
     await q.query(`UPDATE ticket_autofill SET prefill = jsonb_set(prefill, '{parts}', $2::jsonb), updated_at = $3 WHERE ticket_id = $1`, [ticketId, JSON.stringify(parts), now]);
   }
 
-  /** Appends one finding's evidence; false when this finding was already appended (a replay). */
-  async addEvidence(q: Queryable, e: { ticketId: string; alarmId: string; key: string; ruleId: string; kind: string; at: Date; evidence: Record<string, unknown>; now: Date }): Promise<boolean> {
+  /** Stores one finding's evidence; false when this finding was already stored for the ticket (a replay). */
+  async insertEvidence(q: Queryable, e: EvidenceInput): Promise<boolean> {
     const { rows } = await q.query(
       `INSERT INTO ticket_evidence (ticket_id, alarm_id, finding_key, rule_id, kind, at, evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (ticket_id, finding_key) DO NOTHING RETURNING id`,
       [e.ticketId, e.alarmId, e.key, e.ruleId, e.kind, e.at, JSON.stringify(e.evidence), e.now],
     );
-    if (rows.length === 0) return false;
-    await q.query(
-      `UPDATE ticket_autofill SET evidence_count = evidence_count + 1, last_evidence_at = GREATEST(last_evidence_at, $2::timestamptz), updated_at = $3 WHERE ticket_id = $1`,
+    return rows.length > 0;
+  }
+
+  /**
+   * Appends one finding's evidence to an existing prefill (stored and counted); false for a
+   * replay, else the prefill's condition_cleared_at, read (and locked) by the same update.
+   */
+  async addEvidence(q: Queryable, e: EvidenceInput): Promise<false | { conditionClearedAt: Date | null }> {
+    if (!(await this.insertEvidence(q, e))) return false;
+    const { rows } = await q.query<{ condition_cleared_at: Date | null }>(
+      `UPDATE ticket_autofill SET evidence_count = evidence_count + 1, last_evidence_at = GREATEST(last_evidence_at, $2::timestamptz), updated_at = $3
+       WHERE ticket_id = $1 RETURNING condition_cleared_at`,
       [e.ticketId, e.at, e.now],
     );
-    return true;
+    return { conditionClearedAt: rows[0]?.condition_cleared_at ?? null };
   }
 
   async evidence(q: Queryable, ticketId: string, limit: number): Promise<EvidenceRow[]> {

@@ -10,19 +10,20 @@
  * the winner's ticket. A replayed finding (same key) appends nothing: ticket_evidence is unique
  * per (ticket, finding key). A transaction that dies midway leaves nothing behind.
  */
+import type { AlarmRow } from '../alarms/alarms.repository.js';
 import { AlarmsService, toAlarm } from '../alarms/alarms.service.js';
 import type { Alarm } from '../alarms/alarms.schemas.js';
-import { parseFinding } from '../alarms/finding.schema.js';
+import { parseFinding, type Finding } from '../alarms/finding.schema.js';
 import { recordAudit, SYSTEM_ACTOR } from '../audit/audit.service.js';
 import type { Database, Queryable } from '../platform/db/database.js';
 import { notFound } from '../platform/errors.js';
 import { systemClock, type Clock } from '../sla/clock.js';
-import { TicketsRepository } from '../tickets/tickets.repository.js';
+import { TicketsRepository, type TicketRow } from '../tickets/tickets.repository.js';
 import type { Ticket } from '../tickets/tickets.schemas.js';
 import { TicketsService, toTicket } from '../tickets/tickets.service.js';
 import { AutoTicketsRepository } from './autotickets.repository.js';
 import type { Diagnosis } from './autotickets.schemas.js';
-import { buildTicketDraft, type PrefillOptions } from './prefill.builder.js';
+import { buildTicketDraft, composeDraft, findAssetPlace, loadDraftFacts, type DraftFacts, type PrefillOptions, type TicketDraft } from './prefill.builder.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 import type { StockService } from '../stock/stock.service.js';
 import type { DispatchService } from '../dispatch/dispatch.service.js';
@@ -86,70 +87,42 @@ export class AutoTicketService {
     this.ticketService = new TicketsService(db, clock);
   }
 
-  /** Records the finding's alarm and opens (or appends to) the asset's ticket for its fault. */
+  /**
+   * Records the finding's alarm and opens (or appends to) the asset's ticket for its fault.
+   *
+   * Round trips: when no ticket is open for the fault, the draft's read-only lookups run first,
+   * outside the transaction and concurrently (`prepareDraft`); the transaction then writes the
+   * alarm, the ticket and its rows without re-reading them. The early look is only a hint: the
+   * unique index still decides (a ticket opened meanwhile is appended to), and a ticket closed
+   * meanwhile gets its draft built inside the transaction, as before.
+   */
   async openOrAppend(input: unknown): Promise<OpenResult> {
     const finding = parseFinding(input);
     const now = this.clock.now();
+    const faultCode = finding.faultCode;
+    const facts = faultCode && finding.state === 'firing' ? await this.prepareDraft(finding, faultCode, now) : undefined;
     const result: OpenResult = await this.db.transaction(async (tx) => {
-      const reported = await this.alarms.reportIn(tx, finding);
-      const alarm = reported.row;
-      const faultCode = finding.faultCode;
+      const alarm = (await this.alarms.reportIn(tx, finding)).row;
       if (!faultCode) return { outcome: 'alarm_only' as const, alarm: toAlarm(alarm), ticket: null };
 
-      let ticketId = (await this.repo.findOpen(tx, finding.assetId, faultCode))?.id;
-      let created = false;
-      if (!ticketId) {
-        const draft = await buildTicketDraft(tx, { ...finding, faultCode }, alarm.id, now, this.options);
-        const due = { responseDueAt: new Date(draft.prefill.sla.responseDueAt), resolutionDueAt: new Date(draft.prefill.sla.resolutionDueAt) };
-        const inserted = await this.repo.insertIfNoneOpen(tx, {
-          channel: 'iot',
-          type: draft.type,
-          priority: draft.prefill.priority.value,
-          title: draft.title,
-          description: draft.description,
-          customer_id: draft.customerId,
-          site_id: draft.siteId,
-          asset_id: finding.assetId,
-          contract_id: draft.contractId,
-          fault_code: faultCode,
-          status: 'new',
-          sla_source: draft.slaSource,
-          response_due_at: due.responseDueAt,
-          resolution_due_at: due.resolutionDueAt,
-          status_changed_at: now,
-          created_by_type: SYSTEM_ACTOR.type,
-          created_by_id: SYSTEM_ACTOR.id,
-          created_at: now,
-          updated_at: now,
-        });
-        if (inserted) {
-          created = true;
-          ticketId = inserted;
-          await this.tickets.addHistory(tx, inserted, { from: null, to: 'new', at: now, actor: SYSTEM_ACTOR, reason: `Opened from alarm ${alarm.id} (rule ${finding.ruleId})`, technicianId: null });
-          await this.repo.insertAutofill(tx, { ticketId: inserted, alarmId: alarm.id, ruleId: finding.ruleId, kind: finding.kind, predictive: draft.prefill.predictive !== null, prefill: draft.prefill, now });
-          const row = (await this.tickets.find(tx, inserted))!;
-          await recordAudit(tx, SYSTEM_ACTOR, { entity: 'ticket', entityId: inserted, action: 'create', changes: { ...toTicket(row, now), alarmId: alarm.id, findingKey: finding.key } });
-        } else {
-          // Another transaction committed the ticket between our look-up and our insert.
-          ticketId = (await this.repo.findOpen(tx, finding.assetId, faultCode))!.id;
-        }
+      const target = await this.openOrFind(tx, { ...finding, faultCode }, alarm, facts, now);
+      const ticketId = 'created' in target ? target.created.id : target.openId;
+      const evidence = { ticketId, alarmId: alarm.id, key: finding.key, ruleId: finding.ruleId, kind: finding.kind, at: finding.at, evidence: finding.evidence, now };
+      let outcome: OpenOutcome;
+      if ('created' in target) {
+        // The new ticket's prefill already counts this finding as its first evidence.
+        await this.repo.insertEvidence(tx, evidence);
+        outcome = 'created';
+      } else {
+        const appended = await this.repo.addEvidence(tx, evidence);
+        if (appended) await this.conditionReturned(tx, ticketId, appended.conditionClearedAt, finding.at, now);
+        outcome = appended ? 'appended' : 'duplicate';
       }
-
-      const appended = await this.repo.addEvidence(tx, {
-        ticketId,
-        alarmId: alarm.id,
-        key: finding.key,
-        ruleId: finding.ruleId,
-        kind: finding.kind,
-        at: finding.at,
-        evidence: finding.evidence,
-        now,
-      });
-      if (appended && !created) await this.conditionReturned(tx, ticketId, finding.at, now);
-      await this.alarms.linkTicket(tx, alarm.id, ticketId);
-      const ticket = (await this.tickets.find(tx, ticketId))!;
+      if (alarm.ticket_id !== ticketId) await this.alarms.linkTicket(tx, alarm.id, ticketId);
+      // A new ticket is as inserted: the rows written since (history, prefill, evidence, audit) do not touch it.
+      const ticket = 'created' in target ? target.created : (await this.tickets.find(tx, ticketId))!;
       const linked = { ...alarm, ticket_id: ticketId };
-      return { outcome: created ? 'created' : appended ? 'appended' : 'duplicate', alarm: toAlarm(linked), ticket: toTicket(ticket, now) } as const;
+      return { outcome, alarm: toAlarm(linked), ticket: toTicket(ticket, now) };
     });
     if (result.ticket && result.outcome === 'created') await publishSafely(this.events, { type: 'ticket.created', ticket: result.ticket });
     if (result.ticket && result.outcome === 'appended') await publishSafely(this.events, { type: 'ticket.evidence_appended', ticket: result.ticket });
@@ -161,6 +134,65 @@ export class AutoTicketService {
       await this.options.dispatch.autoAssign(result.ticket.id, SYSTEM_ACTOR).catch((error: unknown) => this.options.logger?.warn({ err: error, ticketId: result.ticket!.id }, 'auto-assign failed; the ticket waits for a dispatcher'));
     }
     return result;
+  }
+
+  /**
+   * The draft's facts, read on the pool before the transaction (lookups concurrent, each on its
+   * own connection); undefined when a ticket is already open for the fault, or the finding does
+   * not fit its asset (the transaction reports that).
+   */
+  private async prepareDraft(finding: Finding, faultCode: string, now: Date): Promise<DraftFacts | undefined> {
+    const place = await findAssetPlace(this.db, finding.assetId, faultCode);
+    if (!place || place.hasOpenTicket || (finding.modelId && finding.modelId !== place.modelId)) return undefined;
+    return loadDraftFacts(this.db, place, faultCode, now, this.options);
+  }
+
+  /**
+   * The ticket the finding goes to: a new one (inserted with its history, prefill and audit row),
+   * or the open one, locked. Without prepared facts it looks for the open ticket first and builds
+   * the draft here only when there is none; with them it inserts straight away. Either way the
+   * insert stands down when another transaction's ticket holds the unique index entry.
+   */
+  private async openOrFind(tx: Queryable, finding: Finding & { faultCode: string }, alarm: AlarmRow, facts: DraftFacts | undefined, now: Date): Promise<{ created: TicketRow } | { openId: string }> {
+    if (!facts) {
+      const open = await this.repo.findOpen(tx, finding.assetId, finding.faultCode);
+      if (open) return { openId: open.id };
+    }
+    const draft = facts ? composeDraft(facts, finding, alarm.id, now, this.options) : await buildTicketDraft(tx, finding, alarm.id, now, this.options);
+    const created = await this.insertTicket(tx, finding, alarm, draft, now);
+    if (created) return { created };
+    // Another transaction committed the ticket between our look-up and our insert.
+    return { openId: (await this.repo.findOpen(tx, finding.assetId, finding.faultCode))!.id };
+  }
+
+  /** Inserts the ticket unless one is open, with its status history, prefill and audit row; undefined when one was open. */
+  private async insertTicket(tx: Queryable, finding: Finding & { faultCode: string }, alarm: AlarmRow, draft: TicketDraft, now: Date): Promise<TicketRow | undefined> {
+    const row = await this.repo.insertIfNoneOpen(tx, {
+      channel: 'iot',
+      type: draft.type,
+      priority: draft.prefill.priority.value,
+      title: draft.title,
+      description: draft.description,
+      customer_id: draft.customerId,
+      site_id: draft.siteId,
+      asset_id: finding.assetId,
+      contract_id: draft.contractId,
+      fault_code: finding.faultCode,
+      status: 'new',
+      sla_source: draft.slaSource,
+      response_due_at: new Date(draft.prefill.sla.responseDueAt),
+      resolution_due_at: new Date(draft.prefill.sla.resolutionDueAt),
+      status_changed_at: now,
+      created_by_type: SYSTEM_ACTOR.type,
+      created_by_id: SYSTEM_ACTOR.id,
+      created_at: now,
+      updated_at: now,
+    });
+    if (!row) return undefined;
+    await this.tickets.addHistory(tx, row.id, { from: null, to: 'new', at: now, actor: SYSTEM_ACTOR, reason: `Opened from alarm ${alarm.id} (rule ${finding.ruleId})`, technicianId: null });
+    await this.repo.insertAutofill(tx, { ticketId: row.id, alarmId: alarm.id, ruleId: finding.ruleId, kind: finding.kind, predictive: draft.prefill.predictive !== null, prefill: draft.prefill, firstEvidenceAt: finding.at, now });
+    await recordAudit(tx, SYSTEM_ACTOR, { entity: 'ticket', entityId: row.id, action: 'create', changes: { ...toTicket(row, now), alarmId: alarm.id, findingKey: finding.key } });
+    return row;
   }
 
   /** Reserves the prefill's parts for the ticket (idempotent top-up) and records the outcome in the prefill. */
@@ -269,10 +301,9 @@ export class AutoTicketService {
     };
   }
 
-  /** New evidence after the condition had cleared: the flag is lifted and a note says so. */
-  private async conditionReturned(tx: Queryable, ticketId: string, at: Date, now: Date): Promise<void> {
-    const autofill = await this.repo.findAutofill(tx, ticketId, { lock: true });
-    if (!autofill?.condition_cleared_at || autofill.condition_cleared_at.getTime() > at.getTime()) return;
+  /** New evidence after the condition had cleared (`clearedAt`, read by the evidence update): the flag is lifted and a note says so. */
+  private async conditionReturned(tx: Queryable, ticketId: string, clearedAt: Date | null, at: Date, now: Date): Promise<void> {
+    if (!clearedAt || clearedAt.getTime() > at.getTime()) return;
     await this.repo.setConditionCleared(tx, ticketId, null, now);
     await this.repo.addNote(tx, { ticketId, subject: 'Condition returned', body: `The condition was seen again at ${at.toISOString()} after it had cleared.`, at: now });
   }

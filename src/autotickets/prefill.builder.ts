@@ -1,20 +1,26 @@
 /**
- * Builds the prefill of an auto-ticket inside the caller's transaction: the catalogue entry of
- * the fault, the contract and SLA due times (same lookup and `dueTimes` as a manual ticket), the
- * priority rule, knowledge-base articles, what resolved the same fault on the same model before,
- * parts (availability unknown until the stock module exists), and the technician ranking.
+ * The prefill of an auto-ticket: the catalogue entry of the fault, the contract and SLA due times
+ * (same contract lookup and `dueTimes` as a manual ticket), the priority rule, knowledge-base
+ * articles, what resolved the same fault on the same model before, parts (availability filled in
+ * after the commit), and the technician ranking.
+ *
+ * Two steps, so the read-only lookups can run BEFORE the ticket's transaction: `findAssetPlace`
+ * (one query, which also tells whether an open ticket exists) then `loadDraftFacts`, whose
+ * lookups run concurrently (on a pool each takes its own connection; PGlite and a transaction's
+ * connection simply run them one after the other); `composeDraft` is then pure and runs inside
+ * the transaction once the alarm id is known. `buildTicketDraft` does all three on one handle.
  */
 import type { Finding } from '../alarms/finding.schema.js';
-import { ContractsRepository } from '../contracts/contracts.repository.js';
-import { TIER_JOIN, tierOf } from '../customers/customer-tier.js';
+import { ContractsRepository, type ContractRow } from '../contracts/contracts.repository.js';
+import { TIER_JOIN, tierOf, type CustomerTier } from '../customers/customer-tier.js';
 import type { FaultDefinition } from '../models/models.schema.js';
 import type { Queryable } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
-import { dueTimes } from '../sla/sla.policy.js';
-import { termsFor } from '../tickets/ticket-sla.js';
+import { dueTimes, slaTerms, type SlaTerms } from '../sla/sla.policy.js';
+import { OPEN_IOT } from './autotickets.repository.js';
 import type { Prefill } from './autotickets.schemas.js';
 import { autoTicketPriority } from './priority.policy.js';
-import { rankTechnicians, technicianFacts, type RankingOptions } from './technician-ranking.js';
+import { rankTechnicians, technicianFacts, type RankingOptions, type SiteLocation, type TechnicianFacts } from './technician-ranking.js';
 
 export interface PrefillOptions {
   /** Knowledge-base articles listed. Default 5. */
@@ -37,6 +43,30 @@ export interface TicketDraft {
   readonly slaSource: 'contract' | 'default';
 }
 
+/** Where the asset stands and what its model's catalogue says about the fault. */
+export interface AssetPlace extends SiteLocation {
+  readonly assetId: string;
+  readonly modelId: string;
+  readonly siteId: string;
+  readonly customerId: string;
+  readonly serialNumber: string;
+  /** The fault's catalogue entry in the asset's model; null when the model does not list it. */
+  readonly fault: FaultDefinition | null;
+  /** An open IoT ticket exists for the asset and fault code (not locked: a hint, not a guarantee). */
+  readonly hasOpenTicket: boolean;
+}
+
+/** Everything the draft is built from besides the finding, its alarm and `now`. */
+export interface DraftFacts {
+  readonly place: AssetPlace;
+  readonly contract: ContractRow | undefined;
+  readonly terms: SlaTerms;
+  readonly tier: CustomerTier;
+  readonly technicians: { readonly technicians: TechnicianFacts[]; readonly excludedForSkill: number };
+  readonly knowledge: Prefill['knowledge'];
+  readonly pastResolutions: Prefill['pastResolutions'];
+}
+
 const contracts = new ContractsRepository();
 const HOUR = 3_600_000;
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
@@ -44,26 +74,63 @@ const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOS
 export const RANKING_BASIS =
   'Technicians with the required skill, by distance from the site to the nearest centre of their territories (mean position of known sites there: no home locations yet), +300 km outside their territories, +50 km per open ticket assigned.';
 
-export async function buildTicketDraft(tx: Queryable, finding: Finding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): Promise<TicketDraft> {
-  const { rows } = await tx.query<{ model_id: string; site_id: string; customer_id: string; latitude: number | null; longitude: number | null; city: string | null; country: string | null; serial_number: string; faults: FaultDefinition[] | null }>(
-    `SELECT a.model_id, a.site_id, s.customer_id, s.latitude, s.longitude, s.city, s.country, a.serial_number, em.definition->'faults' AS faults
-     FROM assets a JOIN sites s ON s.id = a.site_id JOIN equipment_models em ON em.id = a.model_id WHERE a.id = $1`,
-    [finding.assetId],
-  );
-  const place = rows[0];
+/** Builds the draft on one handle (inside a transaction: when no early look prepared its facts). */
+export async function buildTicketDraft(q: Queryable, finding: Finding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): Promise<TicketDraft> {
+  const place = await findAssetPlace(q, finding.assetId, finding.faultCode);
   if (!place) throw new AppError('VALIDATION_FAILED', `Invalid finding: no asset ${finding.assetId}`);
-  const fault = (place.faults ?? []).find((f) => f.code === finding.faultCode);
+  return composeDraft(await loadDraftFacts(q, place, finding.faultCode, now, options), finding, alarmId, now, options);
+}
 
-  const contract = await contracts.findApplicable(tx, place.customer_id, finding.assetId, now.toISOString().slice(0, 10));
-  const terms = await termsFor(tx, contract?.id ?? null);
-  const tierRow = await tx.query<{ active_contracts: number; active_contract_value: number }>(`SELECT tb.active_contracts, tb.active_contract_value FROM customers c ${TIER_JOIN} WHERE c.id = $1`, [place.customer_id]);
-  const tier = tierOf({ activeContracts: tierRow.rows[0]?.active_contracts ?? 0, activeContractValue: Number(tierRow.rows[0]?.active_contract_value ?? 0) });
+/** The asset's site, customer and catalogue entry of the fault, and whether an open ticket exists; undefined for an unknown asset. */
+export async function findAssetPlace(q: Queryable, assetId: string, faultCode: string): Promise<AssetPlace | undefined> {
+  const { rows } = await q.query<{ model_id: string; site_id: string; customer_id: string; latitude: number | null; longitude: number | null; city: string | null; country: string | null; serial_number: string; fault: FaultDefinition | null; has_open_ticket: boolean }>(
+    `SELECT a.model_id, a.site_id, s.customer_id, s.latitude, s.longitude, s.city, s.country, a.serial_number,
+       (SELECT f.e FROM jsonb_array_elements(em.definition->'faults') WITH ORDINALITY AS f(e, n) WHERE f.e->>'code' = $2 ORDER BY f.n LIMIT 1) AS fault,
+       EXISTS (SELECT 1 FROM tickets t WHERE t.asset_id = a.id AND t.fault_code = $2 AND ${OPEN_IOT}) AS has_open_ticket
+     FROM assets a JOIN sites s ON s.id = a.site_id JOIN equipment_models em ON em.id = a.model_id WHERE a.id = $1`,
+    [assetId, faultCode],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    assetId,
+    modelId: r.model_id,
+    siteId: r.site_id,
+    customerId: r.customer_id,
+    serialNumber: r.serial_number,
+    latitude: r.latitude,
+    longitude: r.longitude,
+    city: r.city,
+    country: r.country,
+    fault: r.fault,
+    hasOpenTicket: r.has_open_ticket,
+  };
+}
+
+/**
+ * The read-only lookups of the draft, concurrently: each needs only the place and the fault code
+ * (the SLA terms come with the contract row, no second read).
+ */
+export async function loadDraftFacts(q: Queryable, place: AssetPlace, faultCode: string, now: Date, options: PrefillOptions = {}): Promise<DraftFacts> {
+  const [contract, tier, technicians, knowledge, past] = await Promise.all([
+    contracts.findApplicable(q, place.customerId, place.assetId, now.toISOString().slice(0, 10)),
+    customerTier(q, place.customerId),
+    technicianFacts(q, place.fault?.skill ?? null),
+    knowledgeFor(q, place.modelId, faultCode, options.knowledgeLimit ?? 5),
+    pastResolutions(q, place.modelId, faultCode, options.pastLimit ?? 5),
+  ]);
+  return { place, contract, terms: slaTerms(contract ?? null), tier, technicians, knowledge, pastResolutions: past };
+}
+
+/** The draft from its facts (pure). */
+export function composeDraft(facts: DraftFacts, finding: Finding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): TicketDraft {
+  const { place, contract, terms, tier } = facts;
+  const fault = place.fault ?? undefined;
   const decision = autoTicketPriority({ faultPriority: fault?.priority ?? null, severity: finding.severity, tier, terms });
   const due = dueTimes(now, decision.priority, terms);
 
   const skill = fault?.skill ?? null;
-  const facts = await technicianFacts(tx, skill);
-  const candidates = rankTechnicians(skill, place, facts.technicians, options.ranking);
+  const candidates = rankTechnicians(skill, place, facts.technicians.technicians, options.ranking);
 
   const projected = finding.evidence.projectedFailureAt;
   const predictive = finding.kind === 'trend' && projected !== undefined;
@@ -92,20 +159,26 @@ export async function buildTicketDraft(tx: Queryable, finding: Finding & { fault
           marginHours,
         }
       : null,
-    knowledge: await knowledgeFor(tx, place.model_id, finding.faultCode, options.knowledgeLimit ?? 5),
-    pastResolutions: await pastResolutions(tx, place.model_id, finding.faultCode, options.pastLimit ?? 5),
-    technicians: { requiredSkill: skill, excludedForSkill: facts.excludedForSkill, basis: RANKING_BASIS, candidates },
+    knowledge: facts.knowledge,
+    pastResolutions: facts.pastResolutions,
+    technicians: { requiredSkill: skill, excludedForSkill: facts.technicians.excludedForSkill, basis: RANKING_BASIS, candidates },
   };
   return {
     prefill,
     type: predictive ? 'predictive' : 'breakdown',
     title: `${predictive ? 'Predicted: ' : ''}${prefill.fault.title}`.slice(0, 300),
-    description: describe(prefill, place.serial_number),
-    customerId: place.customer_id,
-    siteId: place.site_id,
+    description: describe(prefill, place.serialNumber),
+    customerId: place.customerId,
+    siteId: place.siteId,
     contractId: contract?.id ?? null,
     slaSource: terms.source,
   };
+}
+
+/** The customer's tier from its active contracts today. */
+async function customerTier(q: Queryable, customerId: string): Promise<CustomerTier> {
+  const { rows } = await q.query<{ active_contracts: number; active_contract_value: number }>(`SELECT tb.active_contracts, tb.active_contract_value FROM customers c ${TIER_JOIN} WHERE c.id = $1`, [customerId]);
+  return tierOf({ activeContracts: rows[0]?.active_contracts ?? 0, activeContractValue: Number(rows[0]?.active_contract_value ?? 0) });
 }
 
 /** Published articles for the fault code: the same model's first, then the rest; newest first. */
