@@ -85,6 +85,8 @@ export const configSchema = z.object({
   INFLUX_BATCH_SIZE: positiveInt.default(5000),
   /** Longest a reading waits in the journal before it is written, in milliseconds. */
   INFLUX_FLUSH_INTERVAL_MS: positiveInt.default(200),
+  /** Least time between two journal batches, in milliseconds: a lightly loaded writer still gathers this much per batch (0 = no wait). */
+  INFLUX_MIN_BATCH_INTERVAL_MS: z.coerce.number().int().nonnegative().max(5000).default(100),
   /** Detection shard queues (per-asset order; throughput scales up to this many workers). Same value in every process. */
   DETECTION_SHARDS: positiveInt.max(1024).default(16),
   /**

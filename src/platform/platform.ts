@@ -210,6 +210,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           rejections,
           batchSize: config.INFLUX_BATCH_SIZE,
           flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
+          minBatchIntervalMs: config.INFLUX_MIN_BATCH_INTERVAL_MS,
           onWritten: detectionQueue.onWritten,
           consumer: workerName,
           claimIdleMs: config.WORKER_TAKEOVER_MS,
