@@ -1,6 +1,6 @@
 /** Helpers shared by the process-level benchmarks (ingest, latency). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 export const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
@@ -93,3 +93,44 @@ export async function provisionFleet(call: Call, options: { modelId: string; cou
 
 /** MQTT load credentials of a device publishing telemetry. */
 export const loadDevice = (d: BenchDevice) => ({ username: d.deviceId, password: d.token, topic: `devices/${d.deviceId}/telemetry` });
+
+/**
+ * CPU time (user + system, ms) used so far by this process's descendants — the platform
+ * processes, redis-server, influxd, PostgreSQL — by command (Linux /proc; empty elsewhere). Two
+ * snapshots subtracted give what one run cost, whatever else the machine was doing.
+ */
+export async function descendantsCpuMs(): Promise<Map<string, number>> {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const procs = new Map<number, { ppid: number; name: string; ms: number }>();
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      const role = cmdline.includes('src/main.ts') ? (await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0').find((v) => v.startsWith('TELEMEND_ROLE='))?.slice(14) : undefined;
+      const name = role ? `telemend ${role}` : stat.slice(stat.indexOf('(') + 1, close).split(/[:\s]/)[0]!;
+      procs.set(Number(entry), { ppid: Number(fields[1]), name, ms: (Number(fields[11]) + Number(fields[12])) * tick });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [pid, p] of procs) {
+    let up = p.ppid;
+    while (up > 1 && up !== process.pid) up = procs.get(up)?.ppid ?? 0;
+    if (up !== process.pid || pid === process.pid) continue;
+    out.set(p.name, (out.get(p.name) ?? 0) + p.ms);
+  }
+  return out;
+}
+
+/** CPU ms per 1000 readings by command between two descendantsCpuMs() snapshots, largest first, e.g. "worker 31, broker 25, …". */
+export function cpuPerThousand(before: Map<string, number>, after: Map<string, number>, readings: number): string {
+  const rows = [...after].map(([name, ms]) => [name, ms - (before.get(name) ?? 0)] as const).filter(([, ms]) => ms > 0);
+  rows.sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((n, [, ms]) => n + ms, 0);
+  const per = (ms: number) => ((ms * 1000) / Math.max(1, readings)).toFixed(1);
+  return `${per(total)} (${rows.map(([name, ms]) => `${name.replace('telemend ', '')} ${per(ms)}`).join(', ')})`;
+}

@@ -34,7 +34,7 @@ import { freePort, startInflux, startRedis, waitFor } from '../test/harness/serv
 import { startPostgres } from '../test/harness/postgres.js';
 import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../src/pipeline/detection.jobs.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
-import { apiClient, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import { apiClient, cpuPerThousand, descendantsCpuMs, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -158,6 +158,7 @@ async function main(): Promise<void> {
 
     // ---- 1. maximum ingest with detection on ------------------------------------------------
     log('run 1/2: maximum ingest rate with detection on');
+    const cpuBeforeMax = await descendantsCpuMs();
     const full = await runLoad({
       port: Number(env.MQTT_PORT),
       devices: load,
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
     const loadEnded = Date.now();
     await waitFor(async () => (await backlog()) === 0 && (await processed()) > 0, 'detection queues drained', 600_000);
     const detectionDrainMs = Date.now() - loadEnded;
+    const cpuMax = cpuPerThousand(cpuBeforeMax, await descendantsCpuMs(), full.acked);
 
     // ---- 2. half rate + decisive events ----------------------------------------------------
     const paced = Math.round(maxRate / 2);
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
     const clients = await Promise.all(probes.map((p) => mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: p.deviceId, password: p.token, clientId: p.deviceId })));
     // A first healthy reading per probe so that its asset has detection state, before timing.
     await Promise.all(clients.map((c, i) => c.publishAsync(`devices/${probes[i]!.deviceId}/telemetry`, readingJson(metricNames, metricValues, Date.now() - 5_000), { qos: 1 })));
+    const cpuBeforePaced = await descendantsCpuMs();
     const loadRun = runLoad({
       port: Number(env.MQTT_PORT),
       devices: load,
@@ -211,6 +214,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, GAP));
     }
     const pacedResult = await loadRun;
+    const cpuPaced = cpuPerThousand(cpuBeforePaced, await descendantsCpuMs(), pacedResult.acked);
     await waitFor(async () => latencies.length >= PROBES, `${PROBES} tickets on the stream`, 120_000).catch(() => log(`only ${latencies.length} of ${PROBES} tickets streamed`));
     stream.abort();
     await Promise.all(clients.map((c) => c.endAsync()));
@@ -241,6 +245,8 @@ async function main(): Promise<void> {
       ['tickets streamed', `${latencies.length} of ${PROBES}`],
       [`detection jobs (paced run, n=${runs.length}): queue wait p50 / p99`, `${percentile(waits, 50)} / ${percentile(waits, 99)} ms`],
       ['detection job run time p50 / p99', `${percentile(runs, 50)} / ${percentile(runs, 99)} ms`],
+      ['CPU ms per 1000 readings, max run (incl. detection drain)', cpuMax],
+      ['CPU ms per 1000 readings, paced run', cpuPaced],
       ['peak RSS of the platform', rss],
     ]);
   } finally {
