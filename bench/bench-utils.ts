@@ -1,6 +1,8 @@
 /** Helpers shared by the process-level benchmarks (ingest, latency). */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { freePort } from '../test/harness/servers.js';
 
 export const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
@@ -133,4 +135,26 @@ export function cpuPerThousand(before: Map<string, number>, after: Map<string, n
   const total = rows.reduce((n, [, ms]) => n + ms, 0);
   const per = (ms: number) => ((ms * 1000) / Math.max(1, readings)).toFixed(1);
   return `${per(total)} (${rows.map(([name, ms]) => `${name.replace('telemend ', '')} ${per(ms)}`).join(', ')})`;
+}
+
+/**
+ * The environment of a benchmarked platform: an admin token, free HTTP and MQTT ports, the
+ * given Redis / InfluxDB / data folder, quiet logs, no silence sweep and no HTTP rate limit.
+ */
+export async function benchPlatformEnv(options: { redisUrl: string; influxUrl: string; dataDir: string; devices: number }): Promise<NodeJS.ProcessEnv & { TELEMEND_ADMIN_TOKEN: string; PORT: string; MQTT_PORT: string }> {
+  return {
+    ...process.env,
+    TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
+    PORT: String(await freePort()),
+    MQTT_PORT: String(await freePort()),
+    REDIS_URL: options.redisUrl,
+    REDIS_PREFIX: 'bench',
+    INFLUX_URL: options.influxUrl,
+    INFLUX_DATABASE: 'bench',
+    DATA_DIR: options.dataDir,
+    LOG_LEVEL: 'warn',
+    SILENCE_SWEEP_INTERVAL_MS: '0',
+    HTTP_RATE_LIMIT_MAX: '0',
+    MQTT_CONNECTIONS_PER_MINUTE: String(options.devices * 10),
+  };
 }

@@ -7,15 +7,14 @@
  *
  *   npm run bench:cpu -- [--rates 1000,4000,8000] [--seconds 10] [--devices 100] [--split]
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
+import { startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { runLoad } from './mqtt-load.js';
-import { apiClient, cpuPerThousand, descendantsCpuMs, loadDevice, log, normalValues, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import { apiClient, benchPlatformEnv, cpuPerThousand, descendantsCpuMs, loadDevice, log, normalValues, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,21 +38,7 @@ async function main(): Promise<void> {
   log(`starting redis-server and influxd; ${DEVICES} devices at ${RATES.join(', ')} readings/s, ${SECONDS} s each`);
   const [redis, influx] = await Promise.all([startRedis(), startInflux()]);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'telemend-cpu-'));
-  const env = {
-    ...process.env,
-    TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
-    PORT: String(await freePort()),
-    MQTT_PORT: String(await freePort()),
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: 'bench',
-    INFLUX_URL: influx.url,
-    INFLUX_DATABASE: 'bench',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    SILENCE_SWEEP_INTERVAL_MS: '0',
-    HTTP_RATE_LIMIT_MAX: '0',
-    MQTT_CONNECTIONS_PER_MINUTE: String(DEVICES * 10),
-  };
+  const env = await benchPlatformEnv({ redisUrl: redis.url, influxUrl: influx.url, dataDir, devices: DEVICES });
   const postgres = values.split ? await startPostgres() : undefined;
   const roles = values.split ? ['api', 'broker', 'worker'] : ['all'];
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);

@@ -22,7 +22,6 @@
  *
  *   npm run bench:latency -- [--devices 100] [--seconds 15] [--probes 100] [--gap 100]
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,11 +29,11 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { freePort, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
+import { startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../src/pipeline/detection.jobs.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
-import { apiClient, cpuPerThousand, descendantsCpuMs, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import { apiClient, benchPlatformEnv, cpuPerThousand, descendantsCpuMs, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -103,21 +102,7 @@ async function main(): Promise<void> {
   const PERIOD = 10_000;
   const base = Date.now() - 30 * 24 * 3_600_000;
   let lastN = 0;
-  const env = {
-    ...process.env,
-    TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
-    PORT: String(await freePort()),
-    MQTT_PORT: String(await freePort()),
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: 'bench',
-    INFLUX_URL: influx.url,
-    INFLUX_DATABASE: 'bench',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    SILENCE_SWEEP_INTERVAL_MS: '0',
-    HTTP_RATE_LIMIT_MAX: '0',
-    MQTT_CONNECTIONS_PER_MINUTE: String((DEVICES + PROBES) * 10),
-  };
+  const env = await benchPlatformEnv({ redisUrl: redis.url, influxUrl: influx.url, dataDir, devices: DEVICES + PROBES });
   const api = `http://127.0.0.1:${env.PORT}`;
   // BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=scratch/prof' profiles the platform process.
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
