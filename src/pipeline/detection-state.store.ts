@@ -30,7 +30,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { evaluateBatch, type DetectionBatch } from '../detection/detection.engine.js';
-import type { AssetDetectionState, ControllerEvent, Reading } from '../detection/detection.types.js';
+import type { AssetDetectionState, Reading } from '../detection/detection.types.js';
 import type { EquipmentModel } from '../models/models.schema.js';
 
 /**
@@ -204,7 +204,7 @@ export function encodeEntry(rev: number, batch: SavedBatch): string {
     for (const name in reading.metrics) row[column.get(name)!] = reading.metrics[name]!;
     return row;
   });
-  const entry: LogEntry = { v: rev, m: batch.modelId, k: names, r: rows, e: batch.events.map(plainEvent) };
+  const entry: LogEntry = { v: rev, m: batch.modelId, k: names, r: rows, e: [...batch.events] }; // JSON drops undefined severity/message
   if (batch.silenceCheckAt !== undefined) entry.s = batch.silenceCheckAt;
   return JSON.stringify(entry);
 }
@@ -228,13 +228,4 @@ function toBatch(entry: LogEntry): DetectionBatch {
     return { ts: row[0]!, metrics };
   });
   return { readings, events: entry.e, silenceCheckAt: entry.s };
-}
-
-function plainEvent(event: ControllerEvent): ControllerEvent {
-  return {
-    ts: event.ts,
-    code: event.code,
-    ...(event.severity !== undefined ? { severity: event.severity } : {}),
-    ...(event.message !== undefined ? { message: event.message } : {}),
-  };
 }
