@@ -28,7 +28,7 @@ import type { ModelRegistry } from '../models/models.registry.js';
 import { AppError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { DetectionStateStore } from './detection-state.store.js';
-import { bullPrefix, DEFAULT_SHARDS, detectionJobSchema, shardQueueName, type AssetBatch, type DetectionJobData } from './detection.jobs.js';
+import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, shardQueueName, type AssetBatch, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
 
 /** What the worker needs from AutoTicketService. */
 export interface FindingSink {
@@ -158,10 +158,10 @@ export class DetectionWorker {
     const max = this.options.mergeJobs ?? 64;
     const waiting = max > 0 ? (await queue.getWaiting(0, max - 1)).filter((w): w is Job<DetectionJobData> => !!w && w.id !== job.id) : [];
     // Invalid jobs are left in the queue, to fail on their own with their own error.
-    const valid: { job: Job<DetectionJobData>; data: DetectionJobData }[] = [];
+    const valid: { job: Job<DetectionJobData>; data: DecodedJob }[] = [];
     for (const w of waiting) {
-      const parsed = detectionJobSchema.safeParse(w.data);
-      if (parsed.success) valid.push({ job: w, data: parsed.data });
+      const data = decodeValid(w.data);
+      if (data) valid.push({ job: w, data });
     }
     const result = await this.processData(valid.length ? mergeJobs([first, ...valid.map((v) => v.data)]) : first);
     for (const { job: w } of valid) await w.remove().catch((error: unknown) => this.options.logger.debug({ err: error, jobId: w.id }, 'merged detection job already gone'));
@@ -174,15 +174,19 @@ export class DetectionWorker {
     return this.processData(this.validate(job));
   }
 
-  private validate(job: Pick<Job<unknown>, 'id' | 'data'>): DetectionJobData {
+  private validate(job: Pick<Job<unknown>, 'id' | 'data'>): DecodedJob {
     const parsed = detectionJobSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`invalid detection job ${job.id ?? ''}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    return parsed.data;
+    try {
+      return decodeJob(parsed.data);
+    } catch (error) {
+      throw new UnrecoverableError(`invalid detection job ${job.id ?? ''}: ${(error as Error).message}`);
+    }
   }
 
-  private async processData(data: DetectionJobData): Promise<{ assets: number; findings: number; late: number }> {
+  private async processData(data: DecodedJob): Promise<{ assets: number; findings: number; late: number }> {
     let findings = 0;
     let late = 0;
     // Assets are independent: a few at a time (their Redis and database round trips overlap), and
@@ -264,8 +268,19 @@ function ruleAutoCancels(model: EquipmentModel, ruleId: string): boolean {
   return compiled.rules.find((r) => r.id === ruleId)?.autoCancel ?? false;
 }
 
+/** A job's data decoded, or undefined when it is invalid. */
+function decodeValid(data: unknown): DecodedJob | undefined {
+  const parsed = detectionJobSchema.safeParse(data);
+  if (!parsed.success) return undefined;
+  try {
+    return decodeJob(parsed.data);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Several jobs of one shard as one: each asset's readings and events concatenated (evaluate sorts them by time). */
-export function mergeJobs(jobs: readonly DetectionJobData[]): DetectionJobData {
+export function mergeJobs(jobs: readonly DecodedJob[]): DecodedJob {
   const byAsset = new Map<string, AssetBatch>();
   let shard = 0;
   for (const data of jobs) {
@@ -281,5 +296,5 @@ export function mergeJobs(jobs: readonly DetectionJobData[]): DetectionJobData {
       if (batch.silenceCheckAt !== undefined) seen.silenceCheckAt = Math.max(seen.silenceCheckAt ?? 0, batch.silenceCheckAt);
     }
   }
-  return { v: 1, shard, assets: [...byAsset.values()] };
+  return { shard, assets: [...byAsset.values()] };
 }

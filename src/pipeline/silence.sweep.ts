@@ -78,8 +78,8 @@ export class SilenceSweep {
     for (const row of rows) {
       const shard = shardOf(row.asset_id, this.shards);
       let job = jobs.get(shard);
-      if (!job) jobs.set(shard, (job = { v: 1, shard, assets: [] }));
-      job.assets.push({ assetId: row.asset_id, deviceId: row.device_id, modelId: row.model_id, readings: [], events: [], silenceCheckAt: at });
+      if (!job) jobs.set(shard, (job = { v: 2, shard, assets: [] }));
+      job.assets.push({ assetId: row.asset_id, deviceId: row.device_id, modelId: row.model_id, readings: '', events: [], silenceCheckAt: at });
     }
     await Promise.all(
       [...jobs].map(([shard, data]) =>

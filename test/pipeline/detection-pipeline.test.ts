@@ -13,7 +13,7 @@ import type { JournalRecord } from '../../src/ingest/telemetry-journal.js';
 import { telemetryLines } from '../../src/ingest/line-protocol.js';
 import { ModelRegistry } from '../../src/models/models.registry.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { groupByShard, shardOf } from '../../src/pipeline/detection.jobs.js';
+import { decodeJob, groupByShard, shardOf } from '../../src/pipeline/detection.jobs.js';
 import { DetectionQueue } from '../../src/pipeline/detection.queue.js';
 import { DetectionStateStore } from '../../src/pipeline/detection-state.store.js';
 import { DetectionWorker } from '../../src/pipeline/detection.worker.js';
@@ -80,7 +80,7 @@ describe('detection pipeline', () => {
     const jobs = groupByShard(batch, SHARDS);
     const shards = new Set([shardOf(a.assetId, SHARDS), shardOf(b.assetId, SHARDS)]);
     expect(jobs.size).toBe(shards.size);
-    const assetA = [...jobs.values()].flatMap((j) => j.assets).find((x) => x.assetId === a.assetId)!;
+    const assetA = [...jobs.values()].flatMap((j) => decodeJob(j).assets).find((x) => x.assetId === a.assetId)!;
     expect(assetA.readings).toHaveLength(12);
     expect(assetA.readings.map((r) => r.ts)).toEqual([...assetA.readings.map((r) => r.ts)].sort((x, y) => x - y));
     expect(assetA.readings[0]!.metrics).toEqual({ motor_current: 20, seal_temp: 40, flow: 100 });
@@ -178,5 +178,30 @@ describe('detection pipeline', () => {
     const failed = (await queue.queue(0).getJob(job.id!))!;
     expect(failed.attemptsMade).toBe(1);
     expect(failed.failedReason).toMatch(/invalid detection job/);
+  });
+
+  test('a version 2 job whose readings do not decode fails once, naming the asset and the reading', async () => {
+    if (workers.length === 0) await newWorker().start();
+    const device = await identity();
+    const data = { v: 2, shard: 0, assets: [{ assetId: device.assetId, deviceId: device.deviceId, modelId: PUMP, readings: 'flow=1 1700000000000\nflow=oops 1700000010000', events: [] }] };
+    const job = await queue.queue(0).add('detect', data as never, { attempts: 5 });
+    await waitFor(async () => (await job.getState()) === 'failed', 'the undecodable job to fail');
+    const failed = (await queue.queue(0).getJob(job.id!))!;
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toContain(`asset ${device.assetId}, reading 1`);
+    expect((await new DetectionStateStore(redis, prefix, models).load(device.assetId)).state).toBeNull();
+  });
+
+  test('a version 1 job left by an older producer is still evaluated', async () => {
+    const device = await identity();
+    const shard = shardOf(device.assetId, SHARDS);
+    const t0 = Date.parse(START) - 100 * 60_000;
+    const q = queue.queue(shard);
+    const before = (await q.getJobCounts('completed')).completed;
+    if (workers.length === 0) await newWorker().start();
+    const v2 = groupByShard(records(device, t0, 0, 30, (m) => (m < 12 ? 50 : 80)), SHARDS).get(shard)!;
+    await q.add('detect', { v: 1, shard, assets: decodeJob(v2).assets } as never);
+    await completed(shard, before + 1);
+    expect(await openTickets(device.assetId)).toEqual([expect.objectContaining({ fault_code: SEAL, channel: 'iot' })]);
   });
 });
