@@ -144,6 +144,7 @@ async function main(): Promise<void> {
     // ---- 1. maximum ingest with detection on ------------------------------------------------
     log('run 1/2: maximum ingest rate with detection on');
     const cpuBeforeMax = await descendantsCpuMs();
+    const generatorBefore = process.cpuUsage();
     const full = await runLoad({
       port: Number(env.MQTT_PORT),
       devices: load,
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
       },
       onTick: (a) => log(`  ${a} acknowledged`),
     });
+    const generator = process.cpuUsage(generatorBefore);
     if (full.refused) throw new Error(`${full.refused} devices refused`);
     const maxRate = full.acked / (full.elapsedMs / 1000);
     const loadEnded = Date.now();
@@ -232,6 +234,7 @@ async function main(): Promise<void> {
       ['detection job run time p50 / p99', `${percentile(runs, 50)} / ${percentile(runs, 99)} ms`],
       ['CPU ms per 1000 readings, max run (incl. detection drain)', cpuMax],
       ['CPU ms per 1000 readings, paced run', cpuPaced],
+      ['load generator (this process), max run: cores / CPU ms per 1000 readings', `${((generator.user + generator.system) / 1000 / full.elapsedMs).toFixed(2)} / ${((generator.user + generator.system) / full.acked).toFixed(1)}`],
       ['peak RSS of the platform', rss],
     ]);
   } finally {

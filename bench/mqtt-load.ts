@@ -1,6 +1,7 @@
 /**
- * A lean MQTT load generator for the benchmarks: raw sockets and mqtt-packet, so that the
- * generator spends as little CPU as possible on a 2-core machine. Each connection keeps
+ * A lean MQTT load generator for the benchmarks: raw sockets, PUBLISH frames written by hand and
+ * a byte-level reader for what comes back (mqtt-packet only for the CONNECT), so that the
+ * generator spends as little CPU as possible on a 2-core machine it shares with the platform. Each connection keeps
  * `window` QoS 1 publishes in flight and sends the next one when a PUBACK arrives; or, with
  * `rate`, the devices publish in turn at that total rate (each device at a fixed interval,
  * devices/rate seconds), still never more than `window` unacknowledged per connection.
@@ -37,6 +38,79 @@ export interface LoadResult {
   skipped: number;
 }
 
+/** A QoS 1 PUBLISH frame [MQTT-3.3]: fixed header, topic, packet id, payload. */
+export function publishFrame(topic: Buffer, messageId: number, payload: string): Buffer {
+  const remaining = 2 + topic.length + 2 + Buffer.byteLength(payload);
+  let lengthBytes = 1;
+  for (let x = remaining; x >= 128; x = Math.floor(x / 128)) lengthBytes++;
+  const frame = Buffer.allocUnsafe(1 + lengthBytes + remaining);
+  frame[0] = 0x32;
+  let o = 1;
+  let x = remaining;
+  do {
+    let byte = x % 128;
+    x = Math.floor(x / 128);
+    if (x > 0) byte |= 0x80;
+    frame[o++] = byte;
+  } while (x > 0);
+  o = frame.writeUInt16BE(topic.length, o);
+  o += topic.copy(frame, o);
+  o = frame.writeUInt16BE(messageId, o);
+  frame.write(payload, o, 'utf8');
+  return frame;
+}
+
+/**
+ * Splits the bytes a broker sends into packets: calls `onPacket(type, first body byte)` per
+ * packet (CONNACK's return code is its second byte, so the first two body bytes are kept).
+ * Handles packets cut anywhere across chunks.
+ */
+export class PacketReader {
+  private header = -1;
+  private length = 0;
+  private multiplier = 1;
+  private lengthDone = false;
+  private left = 0;
+  private body: number[] = [];
+
+  constructor(private readonly onPacket: (type: number, body: readonly number[]) => void) {}
+
+  feed(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length; ) {
+      if (this.header < 0) {
+        this.header = chunk[i++]!;
+        this.length = 0;
+        this.multiplier = 1;
+        this.lengthDone = false;
+        this.body = [];
+        continue;
+      }
+      if (!this.lengthDone) {
+        const byte = chunk[i++]!;
+        this.length += (byte & 0x7f) * this.multiplier;
+        this.multiplier *= 128;
+        if ((byte & 0x80) === 0) {
+          this.lengthDone = true;
+          this.left = this.length;
+          if (this.left === 0) this.done();
+        }
+        continue;
+      }
+      const take = Math.min(this.left, chunk.length - i);
+      for (let k = 0; k < take && this.body.length < 2; k++) this.body.push(chunk[i + k]!);
+      i += take;
+      this.left -= take;
+      if (this.left === 0) this.done();
+    }
+  }
+
+  private done(): void {
+    const type = this.header >> 4;
+    this.header = -1;
+    this.onPacket(type, this.body);
+  }
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let acked = 0;
   let sent = 0;
@@ -53,44 +127,31 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const socket = net.connect(options.port, '127.0.0.1');
         socket.setNoDelay(true);
         sockets.push(socket);
-        const parser = mqttPacket.parser({ protocolVersion: 4 });
+        const topic = Buffer.from(device.topic, 'utf8');
         let n = 0;
         let unacked = 0;
         const send = () => {
           if (!running) return;
-          const messageId = (n % 65000) + 1;
-          socket.write(
-            mqttPacket.generate({
-              cmd: 'publish',
-              topic: device.topic,
-              payload: options.payload(i, n++),
-              qos: 1,
-              messageId,
-              dup: false,
-              retain: false,
-            }),
-          );
+          socket.write(publishFrame(topic, (n % 65000) + 1, options.payload(i, n++)));
           sent++;
           unacked++;
         };
         senders[i] = { send, inflight: () => unacked };
-        parser.on('packet', (packet) => {
-          if (packet.cmd === 'connack') {
-            if (packet.returnCode !== 0) {
-              refused++;
-              resolve();
-              return;
-            }
-            connected++;
+        const reader = new PacketReader((type, body) => {
+          if (type === 2) {
+            // CONNACK: return code in its second byte.
+            if (body[1] !== 0) refused++;
+            else connected++;
             resolve();
             // Start when every device is connected (see below).
-          } else if (packet.cmd === 'puback') {
+          } else if (type === 4) {
+            // PUBACK
             acked++;
             unacked--;
             if (options.rate === undefined) send();
           }
         });
-        socket.on('data', (chunk) => parser.parse(chunk));
+        socket.on('data', (chunk: Buffer) => reader.feed(chunk));
         socket.on('error', () => resolve());
         socket.on('close', () => resolve());
         socket.on('connect', () =>
