@@ -32,12 +32,26 @@ export interface InfluxOptions {
   readonly version?: InfluxVersion | undefined;
   /** HTTP request timeout in milliseconds. Default 10000. */
   readonly timeoutMs?: number | undefined;
+  /** Gzip large writes: 'auto' (default) = unless the server is on a loopback address. */
+  readonly gzip?: InfluxGzip | undefined;
+}
+
+export type InfluxGzip = 'auto' | 'always' | 'never';
+
+/** Bodies above this many bytes are gzipped when gzip is on. */
+export const GZIP_THRESHOLD_BYTES = 128 * 1024;
+
+/** Whether writes to `url` are gzipped: 'auto' compresses only for a server that is not on this machine's loopback. */
+export function gzipWrites(url: string, gzip: InfluxGzip = 'auto'): boolean {
+  if (gzip !== 'auto') return gzip === 'always';
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
 export interface InfluxWriteApiOptions {
   /** Most lines the caller writes between two flush() calls. Default 10000. */
   readonly maxLinesPerFlush?: number;
-  /** Request bodies larger than this many bytes are gzipped. Default 131072. */
+  /** Request bodies larger than this many bytes are gzipped. Default: GZIP_THRESHOLD_BYTES when the connection gzips (see gzipWrites), else never. */
   readonly gzipThreshold?: number;
 }
 
@@ -60,6 +74,7 @@ export function influxOptionsFromConfig(config: Config): Omit<InfluxOptions, 'lo
     org: config.INFLUX_ORG,
     username: config.INFLUX_USERNAME,
     password: config.INFLUX_PASSWORD,
+    gzip: config.INFLUX_GZIP,
   };
 }
 
@@ -110,7 +125,7 @@ export class InfluxConnection {
       maxRetries: 0,
       batchSize: maxLines + 1,
       maxBatchBytes: Number.MAX_SAFE_INTEGER,
-      gzipThreshold: options.gzipThreshold ?? 128 * 1024,
+      gzipThreshold: options.gzipThreshold ?? (gzipWrites(this.options.url, this.options.gzip) ? GZIP_THRESHOLD_BYTES : Number.MAX_SAFE_INTEGER),
     };
     const { url, token, username, password, org } = this.options;
     let client: InfluxDB;

@@ -81,6 +81,11 @@ export const configSchema = z.object({
   INFLUX_USERNAME: z.string().optional(),
   /** Password (1.x with authentication). */
   INFLUX_PASSWORD: z.string().optional(),
+  /**
+   * Gzip telemetry writes larger than 128 KiB: `auto` (default) unless INFLUX_URL is a loopback
+   * address (compressing for the local machine only costs CPU on both ends), `always`, `never`.
+   */
+  INFLUX_GZIP: z.enum(['auto', 'always', 'never']).default('auto'),
   /** About how many journalled publishes the writer takes per batch (one or more InfluxDB requests). */
   INFLUX_BATCH_SIZE: positiveInt.default(5000),
   /** Longest a reading waits in the journal before it is written, in milliseconds. */

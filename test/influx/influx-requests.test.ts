@@ -3,9 +3,10 @@
  * receives and answers like the real thing would. (1.x is also tested against a real influxd.)
  */
 import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectInflux, toInfluxError } from '../../src/influx/influx.connection.js';
+import { connectInflux, gzipWrites, toInfluxError } from '../../src/influx/influx.connection.js';
 import { InfluxRefusedError, InfluxUnavailableError } from '../../src/influx/influx.errors.js';
 import { mapWritePathToV1 } from '../../src/influx/v1-write.transport.js';
 import { parseInfluxVersion } from '../../src/influx/influx.version.js';
@@ -17,6 +18,9 @@ interface Recorded {
   query: Record<string, string>;
   auth: string | undefined;
   body: string;
+  /** The raw body and its content-encoding (gzip tests). */
+  raw?: Buffer;
+  encoding?: string | undefined;
 }
 
 let server: http.Server;
@@ -38,6 +42,7 @@ beforeAll(async () => {
         auth: req.headers.authorization,
         body: Buffer.concat(chunks).toString(),
       };
+      Object.defineProperties(r, { raw: { value: Buffer.concat(chunks) }, encoding: { value: req.headers['content-encoding'] } });
       if (r.path === '/ping') {
         res.writeHead(204, { 'X-Influxdb-Version': pingVersion }).end();
         return;
@@ -187,5 +192,31 @@ describe('ensureDatabase and query per version', () => {
     const influx = await connectInflux({ ...base, url, username: 'a', password: 'b' });
     await influx.ensureDatabase();
     expect(recorded).toMatchObject([{ method: 'POST', path: '/query', body: 'q=CREATE+DATABASE+%22tele%22', auth: `Basic ${Buffer.from('a:b').toString('base64')}` }]);
+  });
+});
+
+describe('gzip of writes', () => {
+  it('auto compresses only for a server that is not on a loopback address', () => {
+    for (const local of ['http://127.0.0.1:8086', 'http://localhost:8086', 'http://127.3.2.1', 'http://[::1]:8086']) expect(gzipWrites(local), local).toBe(false);
+    for (const remote of ['https://influx.example.com', 'http://10.0.0.5:8086', 'http://[fd00::1]:8086']) expect(gzipWrites(remote), remote).toBe(true);
+    expect(gzipWrites('http://127.0.0.1:8086', 'always')).toBe(true);
+    expect(gzipWrites('https://influx.example.com', 'never')).toBe(false);
+  });
+
+  it('a large write is sent plain to a local server, gzipped when asked, and arrives whole either way', async () => {
+    pingVersion = '1.6.7';
+    const lines = Array.from({ length: 4000 }, (_, i) => `telemetry,asset=a${i % 7} flow=${i}.5,head=${i * 3} ${1_750_000_000_000 + i}`);
+    for (const gzip of ['auto', 'always'] as const) {
+      recorded = [];
+      const influx = await connectInflux({ ...base, url, gzip });
+      const api = influx.writeApi();
+      api.writeRecords(lines);
+      await api.flush();
+      await influx.close();
+      expect(recorded, gzip).toHaveLength(1);
+      const [r] = recorded;
+      expect(r!.encoding, gzip).toBe(gzip === 'always' ? 'gzip' : undefined);
+      expect((gzip === 'always' ? gunzipSync(r!.raw!) : r!.raw!).toString('utf8')).toBe(lines.join('\n'));
+    }
   });
 });

@@ -20,6 +20,7 @@ describe('configuration', () => {
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL .*postgres:\/\//],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL/],
     ['INFLUX_URL', 'not a url', /INFLUX_URL/],
+    ['INFLUX_GZIP', 'yes', /INFLUX_GZIP/],
     ['MQTT_ALLOW_ANONYMOUS', 'maybe', /MQTT_ALLOW_ANONYMOUS/],
     ['TELEMEND_ROLE', 'everything', /TELEMEND_ROLE/],
     ['TELEMEND_ADMIN_TOKEN', 'short', /TELEMEND_ADMIN_TOKEN .*16 characters/],
