@@ -75,9 +75,10 @@ function admit(rule: CompiledAnomaly, state: AnomalyState, ts: number, value: nu
 /** Drops baseline samples older than the window (never while firing: the baseline is frozen then). */
 function prune(rule: CompiledAnomaly, state: AnomalyState, ts: number): void {
   const from = ts - rule.windowMs;
-  let drop = 0;
-  while (drop < state.buf.length && state.buf[drop]![0] < from) drop++;
-  if (drop > 0) state.buf.splice(0, drop);
+  // shift(), not splice(0, n): V8 trims an array's head in place on shift, while splice copies
+  // the whole window (this ran for every reading and was an eighth of the engine's time).
+  const buf = state.buf;
+  while (buf.length > 0 && buf[0]![0] < from) buf.shift();
 }
 
 function refreshBaseline(rule: CompiledAnomaly, state: AnomalyState, ts: number): AnomalyState['baseline'] {

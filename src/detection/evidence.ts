@@ -4,7 +4,8 @@ import { MAX_EVIDENCE_VALUES, type EvidenceValue, type Point } from './detection
 /** Appends to a ring of at most `max` points (mutates). */
 export function pushBounded(ring: Point[], point: Point, max = MAX_EVIDENCE_VALUES): void {
   ring.push(point);
-  if (ring.length > max) ring.splice(0, ring.length - max);
+  // shift() trims the head in place (V8); splice(0, n) would copy the ring on every push.
+  while (ring.length > max) ring.shift();
 }
 
 /** At most `max` points spread evenly over `points` (always keeping the last), as evidence values. */
