@@ -551,8 +551,14 @@ const LOCK_KEY = 7_214_903_311; // advisory lock: one migrator at a time across 
 
 /** Applies pending migrations; returns the ids applied. */
 export async function migrate(db: Database, list: readonly Migration[] = migrations): Promise<string[]> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  // Under the lock too: two processes starting together (api, broker and worker of one
+  // installation) would otherwise race on CREATE TABLE IF NOT EXISTS, which PostgreSQL does not
+  // serialise — the loser fails on pg_type's unique index and that process does not start.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  });
   const applied: string[] = [];
   for (const migration of list) {
     const done = await db.transaction(async (tx) => {
