@@ -92,6 +92,8 @@ function toBuffer(payload: string | Buffer): Buffer {
 export class BrokerHooks {
   private readonly connects = new WeakMap<Client, ConnectInfo>();
   private readonly sessions = new WeakMap<Client, Session>();
+  /** Publishes ingest took (telemetry and events of devices), until aedes asks consumedByIngest. */
+  private readonly ingested = new WeakSet<PublishPacket>();
   /** ingest.accept() calls not yet settled, and who waits for none to be left. */
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -100,6 +102,15 @@ export class BrokerHooks {
 
   sessionOf(client: Client): Session | undefined {
     return this.sessions.get(client);
+  }
+
+  /**
+   * Whether ingest took this publish: a device's telemetry or events, journalled (or recorded as
+   * a rejection) and acknowledged. Such a message is never forwarded to anyone (mayForward), so
+   * routing it through aedes is pure cost; answers true once per packet.
+   */
+  consumedByIngest(packet: PublishPacket): boolean {
+    return this.ingested.delete(packet);
   }
 
   /** Resolves once every ingest.accept() started so far has settled. */
@@ -262,6 +273,9 @@ export class BrokerHooks {
       (result) => {
         if (result.ok) counters.ingest.accepted += 1;
         else counters.ingest.rejected += 1;
+        // Ingest has it (journalled, or recorded as a rejection): nobody may receive it
+        // (mayForward), so the broker does not route it either (see consumedByIngest).
+        this.ingested.add(packet);
         this.invoke(callback, null);
         this.settled();
       },

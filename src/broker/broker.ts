@@ -29,6 +29,34 @@ export type { BrokerStats } from './broker.stats.js';
  * uncounted; it is set to aedes' ceiling and `maxTopicLevels` is enforced in the hooks.
  */
 const AEDES_TOPIC_LEVELS = 100;
+
+/**
+ * Aedes that does not route what ingest consumed. After the PUBACK, aedes publishes every
+ * inbound message: a lookup of offline subscriptions in the persistence (a promise), the
+ * emitter's subscription match, the `published` hook — and in cluster mode a Redis pub/sub round
+ * trip to every other broker. A device's telemetry and events reach nobody (topic-policy
+ * mayForward: a device receives only its own commands, apps and anonymous clients nothing of
+ * `devices/`), so for them all of that was spent for nothing on every reading. Everything else
+ * (status, commands, a technician's location, internal publishes) is routed as before.
+ */
+class IngestingAedes extends Aedes {
+  constructor(
+    options: ConstructorParameters<typeof Aedes>[0],
+    private readonly consumed: (packet: PublishPacket) => boolean,
+  ) {
+    super(options);
+  }
+
+  // aedes calls publish(packet, client, done) for client publishes (lib/handlers/publish.js);
+  // its typings only declare publish(packet, done).
+  override publish(packet: PublishPacket, clientOrDone: ((error?: Error) => void) | Client | null, done?: (error?: Error | null) => void): void {
+    if (typeof clientOrDone !== 'function' && clientOrDone && this.consumed(packet)) {
+      done?.(null);
+      return;
+    }
+    (Aedes.prototype.publish as (...args: unknown[]) => void).call(this, packet, clientOrDone, done);
+  }
+}
 /** How long stop() waits for in-flight ingest before closing clients anyway. */
 const STOP_DRAIN_MS = 5000;
 
@@ -95,17 +123,21 @@ export class TelemetryBroker {
   async start(): Promise<BrokerAddresses> {
     if (this.aedes) throw new Error('broker already started');
     const hooks = this.hooks;
-    const aedes = await Aedes.createBroker({
-      ...this.clusterParts(),
-      connectTimeout: this.options.connectTimeoutMs,
-      keepaliveLimit: this.options.keepaliveLimit,
-      maxTopicLevels: AEDES_TOPIC_LEVELS,
-      preConnect: hooks.preConnect,
-      authenticate: hooks.authenticate,
-      authorizePublish: hooks.authorizePublish,
-      authorizeSubscribe: hooks.authorizeSubscribe,
-      authorizeForward: hooks.authorizeForward,
-    });
+    const aedes: Aedes = new IngestingAedes(
+      {
+        ...this.clusterParts(),
+        connectTimeout: this.options.connectTimeoutMs,
+        keepaliveLimit: this.options.keepaliveLimit,
+        maxTopicLevels: AEDES_TOPIC_LEVELS,
+        preConnect: hooks.preConnect,
+        authenticate: hooks.authenticate,
+        authorizePublish: hooks.authorizePublish,
+        authorizeSubscribe: hooks.authorizeSubscribe,
+        authorizeForward: hooks.authorizeForward,
+      },
+      (packet) => hooks.consumedByIngest(packet),
+    );
+    await aedes.listen();
     this.aedes = aedes;
     this.wireEvents(aedes);
     try {

@@ -4,8 +4,10 @@
  * the other, the retained status written by one is read by the other, a device reconnecting
  * through the other broker takes its session over (the old connection is closed), and a QoS 1
  * command queued for an offline persistent session is delivered when the device comes back on
- * the other broker.
+ * the other broker. A device's telemetry and events go to ingest only: they are not routed
+ * between the brokers (nobody may receive them), its status is.
  */
+import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedis, waitFor, type TestServer } from '../harness/servers.js';
@@ -67,5 +69,28 @@ describe('broker cluster over Redis', () => {
     clients.push(back);
     const payload = await new Promise<string>((resolve) => back.once('message', (_t, p) => resolve(String(p))));
     expect(payload).toBe('calibrate');
+  });
+
+  test("a device's telemetry and events reach ingest but are not routed to the other brokers; its status is", async () => {
+    const spy = new Redis(redis.url);
+    const channels: string[] = [];
+    try {
+      await spy.psubscribe('devices/*');
+      spy.on('pmessage', (_pattern, channel) => channels.push(channel));
+      const device = await connectDevice(a.port, 'dev-2', 'token-2', { clean: true });
+      clients.push(device);
+      const before = a.ingest.calls.length;
+      await device.publishAsync('devices/dev-2/telemetry', JSON.stringify({ ts: Date.now(), metrics: { t: 1 } }), { qos: 1 });
+      await device.publishAsync('devices/dev-2/events', JSON.stringify({ ts: Date.now(), code: 'E1' }), { qos: 1 });
+      await device.publishAsync('devices/dev-2/telemetry', 'not json', { qos: 0 });
+      await device.publishAsync('devices/dev-2/status', 'online', { qos: 1, retain: true });
+      await waitFor(async () => channels.includes('devices/dev-2/status'), 'the status routed through Redis');
+      await waitFor(async () => a.ingest.calls.length >= before + 3, 'the three publishes ingested');
+      expect(a.ingest.calls.slice(before).map((c) => c.channel)).toEqual(['telemetry', 'events', 'telemetry']);
+      expect(channels).toEqual(['devices/dev-2/status']);
+      await end(device);
+    } finally {
+      spy.disconnect();
+    }
   });
 });
