@@ -87,7 +87,9 @@ describe('broker cluster over Redis', () => {
       await waitFor(async () => channels.includes('devices/dev-2/status'), 'the status routed through Redis');
       await waitFor(async () => a.ingest.calls.length >= before + 3, 'the three publishes ingested');
       expect(a.ingest.calls.slice(before).map((c) => c.channel)).toEqual(['telemetry', 'events', 'telemetry']);
-      expect(channels).toEqual(['devices/dev-2/status']);
+      // Only status crossed (possibly more than once: the earlier test's session of dev-2 on the
+      // other broker is taken over here); never telemetry or events.
+      expect(channels.filter((c) => c !== 'devices/dev-2/status')).toEqual([]);
       await end(device);
     } finally {
       spy.disconnect();
