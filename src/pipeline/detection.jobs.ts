@@ -176,7 +176,8 @@ export function groupByShard(records: readonly JournalRecord[], shards: number):
       if (parsed.measurement === TELEMETRY_MEASUREMENT) {
         const metrics: Record<string, number> = {};
         for (const [name, value] of Object.entries(parsed.fields)) if (typeof value === 'number' && Number.isFinite(value)) metrics[name] = value;
-        batch.readings.push(encodeReading(metrics, parsed.ts));
+        // A reading without a number would not decode (and fail the whole job): InfluxDB has it.
+        if (Object.keys(metrics).length > 0) batch.readings.push(encodeReading(metrics, parsed.ts));
       } else if (parsed.measurement === EVENTS_MEASUREMENT && typeof parsed.fields.code === 'string') {
         const { code, severity, message } = parsed.fields;
         batch.events.push({

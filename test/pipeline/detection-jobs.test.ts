@@ -22,7 +22,8 @@ test('a batch decodes to every reading and event of each asset, in journal order
   const records = [
     record('1-0', [...telemetryLines(plain, [r1]), ...telemetryLines(escaped, [r1])]),
     record('2-0', [...eventLines(plain, [event]), ...telemetryLines(plain, [r2, r3]), ...telemetryLines(escaped, [r2])]),
-    record('3-0', ['telemetry,asset=x f=1', 'not a line at all', '']),
+    // Unattributable or malformed lines, and a telemetry line without a number, are skipped.
+    record('3-0', ['telemetry,asset=x f=1', 'not a line at all', '', `telemetry,asset=${escaped.assetId},device=d-2,model=pump\\ x note="text" 1700000020000`]),
   ];
   const jobs = groupByShard(records, 4);
   for (const data of jobs.values()) expect(detectionJobSchema.safeParse(JSON.parse(JSON.stringify(data))).success).toBe(true);
