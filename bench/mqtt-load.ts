@@ -61,9 +61,9 @@ export function publishFrame(topic: Buffer, messageId: number, payload: string):
 }
 
 /**
- * Splits the bytes a broker sends into packets: calls `onPacket(type, first body byte)` per
- * packet (CONNACK's return code is its second byte, so the first two body bytes are kept).
- * Handles packets cut anywhere across chunks.
+ * Splits the bytes a broker sends into packets: calls `onPacket(type, second byte of the body)`
+ * per packet (CONNACK's return code; -1 when the body is shorter). Handles packets cut anywhere
+ * across chunks, without allocating per packet.
  */
 export class PacketReader {
   private header = -1;
@@ -71,9 +71,10 @@ export class PacketReader {
   private multiplier = 1;
   private lengthDone = false;
   private left = 0;
-  private body: number[] = [];
+  private read = 0;
+  private second = -1;
 
-  constructor(private readonly onPacket: (type: number, body: readonly number[]) => void) {}
+  constructor(private readonly onPacket: (type: number, secondByte: number) => void) {}
 
   feed(chunk: Buffer): void {
     for (let i = 0; i < chunk.length; ) {
@@ -82,7 +83,8 @@ export class PacketReader {
         this.length = 0;
         this.multiplier = 1;
         this.lengthDone = false;
-        this.body = [];
+        this.read = 0;
+        this.second = -1;
         continue;
       }
       if (!this.lengthDone) {
@@ -97,7 +99,8 @@ export class PacketReader {
         continue;
       }
       const take = Math.min(this.left, chunk.length - i);
-      for (let k = 0; k < take && this.body.length < 2; k++) this.body.push(chunk[i + k]!);
+      if (this.read < 2 && this.read + take >= 2) this.second = chunk[i + 1 - this.read]!;
+      this.read += take;
       i += take;
       this.left -= take;
       if (this.left === 0) this.done();
@@ -107,7 +110,7 @@ export class PacketReader {
   private done(): void {
     const type = this.header >> 4;
     this.header = -1;
-    this.onPacket(type, this.body);
+    this.onPacket(type, this.second);
   }
 }
 
@@ -137,10 +140,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           unacked++;
         };
         senders[i] = { send, inflight: () => unacked };
-        const reader = new PacketReader((type, body) => {
+        const reader = new PacketReader((type, secondByte) => {
           if (type === 2) {
             // CONNACK: return code in its second byte.
-            if (body[1] !== 0) refused++;
+            if (secondByte !== 0) refused++;
             else connected++;
             resolve();
             // Start when every device is connected (see below).

@@ -160,8 +160,8 @@ export class DetectionWorker {
     // Invalid jobs are left in the queue, to fail on their own with their own error.
     const valid: { job: Job<DetectionJobData>; data: DecodedJob }[] = [];
     for (const w of waiting) {
-      const data = decodeValid(w.data);
-      if (data) valid.push({ job: w, data });
+      const read = readJob(w.data);
+      if ('job' in read) valid.push({ job: w, data: read.job });
     }
     const result = await this.processData(valid.length ? mergeJobs([first, ...valid.map((v) => v.data)]) : first);
     for (const { job: w } of valid) await w.remove().catch((error: unknown) => this.options.logger.debug({ err: error, jobId: w.id }, 'merged detection job already gone'));
@@ -175,15 +175,9 @@ export class DetectionWorker {
   }
 
   private validate(job: Pick<Job<unknown>, 'id' | 'data'>): DecodedJob {
-    const parsed = detectionJobSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(`invalid detection job ${job.id ?? ''}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    try {
-      return decodeJob(parsed.data);
-    } catch (error) {
-      throw new UnrecoverableError(`invalid detection job ${job.id ?? ''}: ${(error as Error).message}`);
-    }
+    const read = readJob(job.data);
+    if ('error' in read) throw new UnrecoverableError(`invalid detection job ${job.id ?? ''}: ${read.error}`);
+    return read.job;
   }
 
   private async processData(data: DecodedJob): Promise<{ assets: number; findings: number; late: number }> {
@@ -268,14 +262,14 @@ function ruleAutoCancels(model: EquipmentModel, ruleId: string): boolean {
   return compiled.rules.find((r) => r.id === ruleId)?.autoCancel ?? false;
 }
 
-/** A job's data decoded, or undefined when it is invalid. */
-function decodeValid(data: unknown): DecodedJob | undefined {
+/** A job's data validated and decoded, or why it is invalid. */
+function readJob(data: unknown): { job: DecodedJob } | { error: string } {
   const parsed = detectionJobSchema.safeParse(data);
-  if (!parsed.success) return undefined;
+  if (!parsed.success) return { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
   try {
-    return decodeJob(parsed.data);
-  } catch {
-    return undefined;
+    return { job: decodeJob(parsed.data) };
+  } catch (error) {
+    return { error: (error as Error).message };
   }
 }
 

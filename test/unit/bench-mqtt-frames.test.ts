@@ -26,7 +26,7 @@ test('PacketReader finds each packet and CONNACK return code however the bytes a
   ]);
   for (let cut = 1; cut <= stream.length; cut++) {
     const seen: string[] = [];
-    const reader = new PacketReader((type, body) => seen.push(type === 2 ? `connack:${body[1]}` : String(type)));
+    const reader = new PacketReader((type, secondByte) => seen.push(type === 2 ? `connack:${secondByte}` : String(type)));
     for (let i = 0; i < stream.length; i += cut) reader.feed(stream.subarray(i, i + cut));
     expect(seen, `chunks of ${cut} bytes`).toEqual(['connack:5', '4', '4', '4', '13', '3', '4']);
   }
