@@ -55,8 +55,6 @@ export interface RankedTechnician {
   readonly reason: string;
 }
 
-export { haversineKm };
-
 export function rankTechnicians(skill: string | null, site: SiteLocation, technicians: readonly TechnicianFacts[], options: RankingOptions = {}): RankedTechnician[] {
   const outOfTerritory = options.outOfTerritoryKm ?? 300;
   const unknown = options.unknownDistanceKm ?? 300;

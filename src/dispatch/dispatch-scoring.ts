@@ -22,7 +22,7 @@
  *   − 15 for the named substitute of an absent technician
  *   + 100000 without a slot that day (listed last).
  */
-import { haversineKm } from '../autotickets/technician-ranking.js';
+import { haversineKm } from '../platform/geo.js';
 import type { Interval } from '../technicians/working-hours.js';
 
 export interface ScoringOptions {

@@ -17,7 +17,7 @@
  *   catalogue are not stock-managed: nothing is consumed.
  * - Concurrency: see stock-levels.repository.ts (per-part row lock, guarded update, CHECKs).
  */
-import { haversineKm } from '../autotickets/technician-ranking.js';
+import { haversineKm } from '../platform/geo.js';
 import { recordAudit, type Actor } from '../audit/audit.service.js';
 import type { Database, Queryable } from '../platform/db/database.js';
 import { AppError, conflict, notFound } from '../platform/errors.js';

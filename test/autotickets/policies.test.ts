@@ -1,7 +1,8 @@
 /** The pure parts of the auto-ticket: the priority rule and the technician score. */
 import { describe, expect, test } from 'vitest';
 import { autoTicketPriority } from '../../src/autotickets/priority.policy.js';
-import { haversineKm, rankTechnicians } from '../../src/autotickets/technician-ranking.js';
+import { rankTechnicians } from '../../src/autotickets/technician-ranking.js';
+import { haversineKm } from '../../src/platform/geo.js';
 import { DEFAULT_SLA_CALENDAR, DEFAULT_SLA_TARGETS, slaTerms } from '../../src/sla/sla.policy.js';
 
 const defaults = slaTerms(null);

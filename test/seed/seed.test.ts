@@ -7,7 +7,7 @@ import { DevicesService } from '../../src/devices/devices.service.js';
 import { verifyPassword } from '../../src/auth/password.js';
 import { DemoAlreadySeeded, seedDemo, type SeedResult } from '../../src/seed/seed.js';
 import { DEMO_CUSTOMERS, DEMO_TECHNICIANS } from '../../src/seed/demo-company.data.js';
-import { haversineKm } from '../../src/autotickets/technician-ranking.js';
+import { haversineKm } from '../../src/platform/geo.js';
 import { DispatchService } from '../../src/dispatch/dispatch.service.js';
 import { settableClock } from '../../src/sla/clock.js';
 import { StockPlanningService } from '../../src/stock/stock-planning.service.js';
