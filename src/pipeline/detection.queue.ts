@@ -20,7 +20,7 @@ export interface DetectionQueueOptions {
   readonly connection: Redis;
   /** REDIS_PREFIX; BullMQ keys are `${prefix}:bull:detection-<shard>:...`. */
   readonly prefix: string;
-  /** Number of shard queues; must be the same in every producer and worker. Default 16. */
+  /** Number of shard queues; must be the same in every producer and worker. Default 4 (DEFAULT_SHARDS). */
   readonly shards?: number;
   /** Completed jobs kept per shard queue (for inspection and job-id de-duplication). Default 1000. */
   readonly keepCompleted?: number;

@@ -43,7 +43,7 @@ export interface DetectionWorkerOptions {
   readonly models: ModelRegistry;
   readonly autotickets: FindingSink;
   readonly logger: Logger;
-  /** Number of shard queues; must match the producers. Default 16. */
+  /** Number of shard queues; must match the producers. Default 4 (DEFAULT_SHARDS). */
   readonly shards?: number;
   /** Which shards this process consumes. Default all. */
   readonly consumeShards?: readonly number[];
@@ -59,6 +59,8 @@ export interface DetectionWorkerOptions {
    * takes the job over. Default 30 000 (BullMQ's default).
    */
   readonly lockDurationMs?: number;
+  /** How often a retired shard queue being drained is checked for emptiness, ms. Default 5000. */
+  readonly retiredCheckMs?: number;
   /** Shown as the job's `processedBy` (monitoring, tests). Default `<hostname>:<pid>`. */
   readonly name?: string;
   /** Most waiting jobs of a shard evaluated together with the running one; 0 = never merge. Default 64. */
@@ -92,6 +94,7 @@ export class DetectionWorker {
   private readonly workers: Worker<DetectionJobData>[] = [];
   private readonly queues: Queue<DetectionJobData>[] = [];
   private closing = false;
+  private readonly retiredChecks = new Set<NodeJS.Timeout>();
   private readonly counters: DetectionWorkerStats = { jobs: 0, assets: 0, readings: 0, late: 0, findings: 0, retries: 0, merged: 0 };
 
   constructor(private readonly options: DetectionWorkerOptions) {
@@ -108,31 +111,82 @@ export class DetectionWorker {
 
   /** Sets every shard queue's global concurrency to 1 and starts consuming. */
   async start(): Promise<void> {
-    const prefix = bullPrefix(this.options.prefix);
     const shards = this.options.consumeShards ?? Array.from({ length: this.shards }, (_, i) => i);
-    for (const shard of shards) {
-      const name = shardQueueName(shard);
-      const queue = new Queue<DetectionJobData>(name, { connection: this.redis, prefix });
-      await queue.setGlobalConcurrency(1);
-      this.queues.push(queue);
-      const lock = this.options.lockDurationMs ?? 30_000;
-      const worker = new Worker<DetectionJobData>(name, (job) => this.processWithBacklog(job, queue), {
-        connection: this.redis,
-        prefix,
-        concurrency: 1,
-        lockDuration: lock,
-        stalledInterval: lock,
-        name: this.options.name ?? `${hostname()}:${process.pid}`,
-      });
-      worker.on('failed', (job, error) => this.options.logger.error({ err: error, jobId: job?.id, shard }, 'detection job failed'));
-      worker.on('error', (error) => this.options.logger.warn({ err: error, shard }, 'detection worker error'));
-      this.workers.push(worker);
+    for (const shard of shards) await this.startShard(shard);
+    if (!this.options.consumeShards) await this.drainRetiredShards();
+  }
+
+  private async startShard(shard: number): Promise<{ queue: Queue<DetectionJobData>; worker: Worker<DetectionJobData> }> {
+    const prefix = bullPrefix(this.options.prefix);
+    const name = shardQueueName(shard);
+    const queue = new Queue<DetectionJobData>(name, { connection: this.redis, prefix });
+    await queue.setGlobalConcurrency(1);
+    this.queues.push(queue);
+    const lock = this.options.lockDurationMs ?? 30_000;
+    const worker = new Worker<DetectionJobData>(name, (job) => this.processWithBacklog(job, queue), {
+      connection: this.redis,
+      prefix,
+      concurrency: 1,
+      lockDuration: lock,
+      stalledInterval: lock,
+      name: this.options.name ?? `${hostname()}:${process.pid}`,
+    });
+    worker.on('failed', (job, error) => this.options.logger.error({ err: error, jobId: job?.id, shard }, 'detection job failed'));
+    worker.on('error', (error) => this.options.logger.warn({ err: error, shard }, 'detection worker error'));
+    this.workers.push(worker);
+    return { queue, worker };
+  }
+
+  /**
+   * Shard queues numbered at or above `shards` that still hold jobs were left by a deployment
+   * with more shards (DETECTION_SHARDS lowered, or an upgrade from the former default of 16).
+   * Producers no longer add to them; they are consumed like the others until they are empty,
+   * then closed, so no journalled reading is left unevaluated. An asset's readings in such a
+   * queue may then be evaluated after newer ones of its new shard: those count as late.
+   */
+  private async drainRetiredShards(): Promise<void> {
+    const prefix = bullPrefix(this.options.prefix);
+    const retired = new Set<number>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}:${shardQueueName(0).slice(0, -1)}*:meta`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const shard = Number(/-(\d+):meta$/.exec(key)?.[1]);
+        if (Number.isSafeInteger(shard) && shard >= this.shards) retired.add(shard);
+      }
+    } while (cursor !== '0');
+    for (const shard of [...retired].sort((a, b) => a - b)) {
+      const probe = new Queue<DetectionJobData>(shardQueueName(shard), { connection: this.redis, prefix });
+      const left = await pendingJobs(probe);
+      await probe.close();
+      if (left === 0) continue;
+      this.options.logger.info({ shard, jobs: left, shards: this.shards }, 'draining a retired detection shard queue');
+      const { queue, worker } = await this.startShard(shard);
+      const check = setInterval(() => {
+        void pendingJobs(queue)
+          .then(async (n) => {
+            if (n > 0 || this.closing || !this.workers.includes(worker)) return;
+            clearInterval(check);
+            this.retiredChecks.delete(check);
+            this.workers.splice(this.workers.indexOf(worker), 1);
+            this.queues.splice(this.queues.indexOf(queue), 1);
+            await worker.close();
+            await queue.close();
+            this.options.logger.info({ shard }, 'retired detection shard queue drained');
+          })
+          .catch((error: unknown) => this.options.logger.debug({ err: error, shard }, 'checking a retired detection shard queue failed'));
+      }, this.options.retiredCheckMs ?? 5000);
+      check.unref();
+      this.retiredChecks.add(check);
     }
   }
 
   /** Finishes the jobs in flight and closes the connection. */
   async stop(): Promise<void> {
     this.closing = true;
+    for (const check of this.retiredChecks) clearInterval(check);
+    this.retiredChecks.clear();
     await Promise.all(this.workers.map((w) => w.close()));
     this.workers.length = 0;
     await Promise.all(this.queues.map((q) => q.close()));
@@ -260,6 +314,12 @@ function ruleAutoCancels(model: EquipmentModel, ruleId: string): boolean {
   const compiled = compileModel(model);
   if (ruleId === compiled.silence.ruleId) return compiled.silence.autoCancel;
   return compiled.rules.find((r) => r.id === ruleId)?.autoCancel ?? false;
+}
+
+/** Jobs of a queue not yet finished (waiting, running, delayed, prioritised or waiting for children). */
+async function pendingJobs(queue: Queue<DetectionJobData>): Promise<number> {
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+  return Object.values(counts).reduce((n, c) => n + c, 0);
 }
 
 /** A job's data validated and decoded, or why it is invalid. */

@@ -30,7 +30,7 @@ export interface SilenceSweepOptions {
   readonly logger: Logger;
   /** How often the sweep runs. Default 60 000 ms. */
   readonly intervalMs?: number;
-  /** Must equal the detection queues' shard count. Default 16. */
+  /** Must equal the detection queues' shard count. Default 4 (DEFAULT_SHARDS). */
   readonly shards?: number;
   /** The clock (tests). Default Date.now. */
   readonly now?: () => number;

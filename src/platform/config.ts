@@ -93,7 +93,7 @@ export const configSchema = z.object({
   /** Least time between two journal batches, in milliseconds: a lightly loaded writer still gathers this much per batch (0 = no wait). */
   INFLUX_MIN_BATCH_INTERVAL_MS: z.coerce.number().int().nonnegative().max(5000).default(100),
   /** Detection shard queues (per-asset order; throughput scales up to this many workers). Same value in every process. */
-  DETECTION_SHARDS: positiveInt.max(1024).default(16),
+  DETECTION_SHARDS: positiveInt.max(1024).default(4),
   /**
    * How long before a dead worker's work is taken over, in ms: the lock of a detection job (a
    * worker that dies mid-job holds its shard this long) and the idle time after which journal

@@ -5,6 +5,7 @@
  * lost state) not doubling the ticket, and an invalid job failing without retries.
  */
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test, inject } from 'vitest';
 import type { DeviceIdentity } from '../../src/devices/devices.types.js';
@@ -13,7 +14,7 @@ import type { JournalRecord } from '../../src/ingest/telemetry-journal.js';
 import { telemetryLines } from '../../src/ingest/line-protocol.js';
 import { ModelRegistry } from '../../src/models/models.registry.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { decodeJob, groupByShard, shardOf } from '../../src/pipeline/detection.jobs.js';
+import { bullPrefix, decodeJob, groupByShard, shardOf, shardQueueName } from '../../src/pipeline/detection.jobs.js';
 import { DetectionQueue } from '../../src/pipeline/detection.queue.js';
 import { DetectionStateStore } from '../../src/pipeline/detection-state.store.js';
 import { DetectionWorker } from '../../src/pipeline/detection.worker.js';
@@ -139,6 +140,40 @@ describe('detection pipeline', () => {
     } finally {
       await worker.stop();
       await backlog.close();
+      const keys = await redis.keys(`${own}:*`);
+      if (keys.length) await redis.del(...keys);
+    }
+  });
+
+  test('after DETECTION_SHARDS is lowered, jobs left in the former shard queues are evaluated, then those queues are closed', async () => {
+    const device = await identity();
+    const t0 = Date.parse(START) - 85 * 60_000;
+    const seal = (m: number) => (m < 12 ? 50 : 80);
+    const own = `${prefix}r`;
+    // Produced by a deployment with more shards: the job sits in a queue numbered beyond SHARDS.
+    const retired = SHARDS + 2;
+    const former = new Queue(shardQueueName(retired), { connection: redis, prefix: bullPrefix(own) });
+    const empty = new Queue(shardQueueName(SHARDS + 1), { connection: redis, prefix: bullPrefix(own) });
+    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix: own, models, autotickets: world.service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10, retiredCheckMs: 50 });
+    try {
+      const data = [...groupByShard(records(device, t0, 0, 30, seal), SHARDS).values()][0]!;
+      await former.add('detect', { ...data, shard: retired });
+      // A former queue without jobs left: nothing to drain, no worker for it.
+      await empty.add('detect', data);
+      await empty.obliterate({ force: true });
+      await empty.setGlobalConcurrency(1);
+      await worker.start();
+      await waitFor(async () => (await former.getJobCounts('completed')).completed === 1, 'the job of the former shard evaluated');
+      expect(await openTickets(device.assetId)).toEqual([expect.objectContaining({ fault_code: SEAL, channel: 'iot' })]);
+      expect((await new DetectionStateStore(redis, own, models).load(device.assetId)).rev).toBe(1);
+      // Drained: the worker closes its consumer of that queue.
+      await waitFor(async () => (await former.getWorkersCount()) === 0, 'the former shard queue closed');
+      expect(await empty.getWorkersCount()).toBe(0);
+      expect(await worker['queues'][0]!.getWorkersCount()).toBeGreaterThan(0);
+    } finally {
+      await worker.stop();
+      await former.close();
+      await empty.close();
       const keys = await redis.keys(`${own}:*`);
       if (keys.length) await redis.del(...keys);
     }
