@@ -32,6 +32,7 @@ import { z } from 'zod';
 import { evaluateBatch, type DetectionBatch } from '../detection/detection.engine.js';
 import type { AssetDetectionState, Reading } from '../detection/detection.types.js';
 import type { EquipmentModel } from '../models/models.schema.js';
+import { decodeReadings } from './detection.jobs.js';
 
 /**
  * KEYS: state hash, log list. ARGV: expected rev, 's' (snapshot) or 'l' (log entry), payload,
@@ -55,17 +56,21 @@ return rev + 1
 const storedState = z.looseObject({ version: z.literal(1), modelId: z.string(), rules: z.record(z.string(), z.unknown()) });
 
 /**
- * A log entry: `v` the revision it produced, `m` the model, `k` the metric names, `r` the readings
- * as rows [ts, value of k[0] or null, ...], `e` the events, `s` the silence check.
+ * A log entry: `v` the revision it produced, `m` the model, the readings, `e` the events, `s` the
+ * silence check. The readings are either `t`, their wire text as the detection job carried it
+ * ('\n'-separated `name=value,... ts`, stored as it came), or — for a batch that had no text (a
+ * version 1 job, the silence sweep) — `k` the metric names and `r` rows [ts, value of k[0] or null, ...].
  */
-const logEntry = z.strictObject({
+const entryFields = {
   v: z.number().int().positive(),
   m: z.string().min(1),
-  k: z.array(z.string().min(1)),
-  r: z.array(z.array(z.number().nullable()).min(1)),
   e: z.array(z.strictObject({ ts: z.number(), code: z.string(), severity: z.string().optional(), message: z.string().optional() })),
   s: z.number().optional(),
-});
+};
+const logEntry = z.union([
+  z.strictObject({ ...entryFields, t: z.string() }),
+  z.strictObject({ ...entryFields, k: z.array(z.string().min(1)), r: z.array(z.array(z.number().nullable()).min(1)) }),
+]);
 type LogEntry = z.infer<typeof logEntry>;
 
 /** Most entries in an asset's log before a snapshot is written anyway (bounds a replay). */
@@ -91,6 +96,8 @@ export interface LoadedState {
 /** What a save appends: the batch just evaluated, of the asset's model. */
 export interface SavedBatch extends DetectionBatch {
   readonly modelId: string;
+  /** The readings' wire text, when the batch came as such (a version 2 job): logged as is. */
+  readonly text?: string | undefined;
 }
 
 /** The models a replay evaluates with (the ModelRegistry). */
@@ -179,15 +186,21 @@ export class DetectionStateStore {
     for (let i = 0; i < log.length; i++) {
       const entry = decodeEntry(log[i]!);
       const model = entry ? this.models.get(entry.m) : undefined;
-      if (!entry || entry.v !== base + i + 1 || !model) return null;
-      state = evaluateBatch(model, state, toBatch(entry), { takeOwnership: true }).state;
+      const batch = entry && toBatch(entry);
+      if (!entry || entry.v !== base + i + 1 || !model || !batch) return null;
+      state = evaluateBatch(model, state, batch, { takeOwnership: true }).state;
     }
     return state;
   }
 }
 
-/** A batch as a compact log entry: metric names once, readings as rows. */
+/** A batch as a compact log entry: its wire text, or else metric names once and readings as rows. */
 export function encodeEntry(rev: number, batch: SavedBatch): string {
+  if (batch.text !== undefined) {
+    const entry: LogEntry = { v: rev, m: batch.modelId, t: batch.text, e: [...batch.events] };
+    if (batch.silenceCheckAt !== undefined) entry.s = batch.silenceCheckAt;
+    return JSON.stringify(entry);
+  }
   const names: string[] = [];
   const column = new Map<string, number>();
   for (const reading of batch.readings) {
@@ -218,7 +231,12 @@ function decodeEntry(text: string): LogEntry | undefined {
   }
 }
 
-function toBatch(entry: LogEntry): DetectionBatch {
+/** Undefined when the entry's wire text does not decode. */
+function toBatch(entry: LogEntry): DetectionBatch | undefined {
+  if ('t' in entry) {
+    const decoded = decodeReadings(entry.t);
+    return 'bad' in decoded ? undefined : { readings: decoded.readings, events: entry.e, silenceCheckAt: entry.s };
+  }
   const readings: Reading[] = entry.r.map((row) => {
     const metrics: Record<string, number> = {};
     for (let i = 0; i < entry.k.length; i++) {

@@ -76,10 +76,15 @@ const jobV2Schema = z.strictObject({ v: z.literal(2), shard: z.number().int().no
 export type DetectionJobData = z.infer<typeof jobV2Schema>;
 /** What the worker accepts: version 2, and version 1 left in Redis by an older producer. */
 export const detectionJobSchema = z.discriminatedUnion('v', [jobV1Schema, jobV2Schema]);
+/**
+ * One asset's part of a decoded job. A version 2 batch keeps its readings' wire text too: the
+ * detection state's log stores that text as it came instead of encoding the readings again.
+ */
+export type DecodedAsset = AssetBatch & { text?: string | undefined };
 /** A job decoded for evaluation. */
 export interface DecodedJob {
   readonly shard: number;
-  readonly assets: AssetBatch[];
+  readonly assets: DecodedAsset[];
 }
 
 /** One reading as written on the wire: `name=value,... ts`. */
@@ -98,18 +103,24 @@ export function decodeJob(data: z.infer<typeof detectionJobSchema>): DecodedJob 
   return { shard: data.shard, assets: data.assets.map(decodeAsset) };
 }
 
-function decodeAsset(batch: AssetBatchV2): AssetBatch {
+function decodeAsset(batch: AssetBatchV2): DecodedAsset {
+  const decoded = decodeReadings(batch.readings);
+  if ('bad' in decoded) throw new TypeError(`asset ${batch.assetId}, reading ${decoded.bad}: "${decoded.line.slice(0, 80)}" is not "name=value,... ts"`);
+  const { readings: text, ...rest } = batch;
+  return { ...rest, readings: decoded.readings, text };
+}
+
+/** Readings in wire text ('\n'-separated `name=value,... ts`), or the first line that does not decode. */
+export function decodeReadings(text: string): { readings: AssetBatch['readings'] } | { bad: number; line: string } {
   const readings: AssetBatch['readings'] = [];
-  if (batch.readings !== '') {
-    const lines = batch.readings.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const reading = decodeReading(lines[i]!);
-      if (!reading) throw new TypeError(`asset ${batch.assetId}, reading ${i}: "${lines[i]!.slice(0, 80)}" is not "name=value,... ts"`);
-      readings.push(reading);
-    }
+  if (text === '') return { readings };
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const reading = decodeReading(lines[i]!);
+    if (!reading) return { bad: i, line: lines[i]! };
+    readings.push(reading);
   }
-  const { readings: _wire, ...rest } = batch;
-  return { ...rest, readings };
+  return { readings };
 }
 
 function decodeReading(line: string): AssetBatch['readings'][number] | undefined {

@@ -28,7 +28,7 @@ import type { ModelRegistry } from '../models/models.registry.js';
 import { AppError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { DetectionStateStore } from './detection-state.store.js';
-import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, shardQueueName, type AssetBatch, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
+import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, shardQueueName, type AssetBatch, type DecodedAsset, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
 
 /** What the worker needs from AutoTicketService. */
 export interface FindingSink {
@@ -253,7 +253,7 @@ export class DetectionWorker {
     return { assets: data.assets.length, findings, late };
   }
 
-  private async processAsset(batch: AssetBatch): Promise<{ findings: number; late: number }> {
+  private async processAsset(batch: DecodedAsset): Promise<{ findings: number; late: number }> {
     const model = this.options.models.get(batch.modelId);
     if (!model) {
       this.options.logger.warn({ assetId: batch.assetId, modelId: batch.modelId }, 'detection skipped: unknown equipment model');
@@ -335,7 +335,7 @@ function readJob(data: unknown): { job: DecodedJob } | { error: string } {
 
 /** Several jobs of one shard as one: each asset's readings and events concatenated (evaluate sorts them by time). */
 export function mergeJobs(jobs: readonly DecodedJob[]): DecodedJob {
-  const byAsset = new Map<string, AssetBatch>();
+  const byAsset = new Map<string, DecodedAsset>();
   let shard = 0;
   for (const data of jobs) {
     shard = data.shard;
@@ -347,6 +347,7 @@ export function mergeJobs(jobs: readonly DecodedJob[]): DecodedJob {
       }
       seen.readings.push(...batch.readings);
       seen.events.push(...batch.events);
+      seen.text = seen.text === undefined || batch.text === undefined ? undefined : [seen.text, batch.text].filter(Boolean).join('\n');
       if (batch.silenceCheckAt !== undefined) seen.silenceCheckAt = Math.max(seen.silenceCheckAt ?? 0, batch.silenceCheckAt);
     }
   }

@@ -6,7 +6,8 @@
 import { expect, test } from 'vitest';
 import { eventLines, telemetryLines } from '../../src/ingest/line-protocol.js';
 import type { JournalRecord } from '../../src/ingest/telemetry-journal.js';
-import { decodeJob, detectionJobSchema, encodeReading, groupByShard, shardOf } from '../../src/pipeline/detection.jobs.js';
+import { mergeJobs } from '../../src/pipeline/detection.worker.js';
+import { decodeJob, decodeReadings, detectionJobSchema, encodeReading, groupByShard, shardOf } from '../../src/pipeline/detection.jobs.js';
 
 const plain = { deviceId: 'd-1', assetId: '0b9f3a52-8f0e-4c38-9d51-1f6f1d4b7a10', modelId: 'centrifugal-pump-cp80', siteId: 's1', customerId: 'c1' };
 // Escaped tag values (a space in the model, a comma in the site) take the parsing path.
@@ -30,9 +31,13 @@ test('a batch decodes to every reading and event of each asset, in journal order
   const assets = [...jobs.values()].flatMap((data) => decodeJob(data).assets);
   expect(assets).toHaveLength(2);
   const a = assets.find((x) => x.assetId === plain.assetId)!;
-  expect(a).toEqual({ assetId: plain.assetId, deviceId: 'd-1', modelId: 'centrifugal-pump-cp80', readings: [r1, r2, r3], events: [event] });
+  expect(a).toEqual({ assetId: plain.assetId, deviceId: 'd-1', modelId: 'centrifugal-pump-cp80', readings: [r1, r2, r3], events: [event], text: expect.any(String) });
   const b = assets.find((x) => x.assetId === escaped.assetId)!;
-  expect(b).toEqual({ assetId: escaped.assetId, deviceId: 'd-2', modelId: 'pump x', readings: [r1, r2], events: [] });
+  expect(b).toEqual({ assetId: escaped.assetId, deviceId: 'd-2', modelId: 'pump x', readings: [r1, r2], events: [], text: expect.any(String) });
+  // The wire text is kept (the state log stores it): the journal's `fields ts` of each reading.
+  expect(a.text!.split('\n')[0]).toBe(telemetryLines(plain, [r1])[0]!.split(' ').slice(1).join(' '));
+  expect(decodeReadings(a.text!)).toEqual({ readings: [r1, r2, r3] });
+  expect(decodeReadings(b.text!)).toEqual({ readings: [r1, r2] });
   expect(jobs.get(shardOf(plain.assetId, 4))!.assets.map((x) => x.assetId)).toContain(plain.assetId);
 });
 
@@ -60,5 +65,17 @@ test('readings that do not decode are refused with the asset and the reading', (
 
 test('an asset with no readings (a silence check) decodes to an empty list', () => {
   const data = { v: 2 as const, shard: 3, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: '', events: [], silenceCheckAt: 9 }] };
-  expect(decodeJob(data)).toEqual({ shard: 3, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: [], events: [], silenceCheckAt: 9 }] });
+  expect(decodeJob(data)).toEqual({ shard: 3, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: [], events: [], silenceCheckAt: 9, text: '' }] });
+});
+
+test("merged jobs keep each asset's wire text, joined in job order, only while every part has one", () => {
+  const job = (readings: string, silenceCheckAt?: number) => decodeJob({ v: 2, shard: 1, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings, events: [], ...(silenceCheckAt ? { silenceCheckAt } : {}) }] });
+  const merged = mergeJobs([job('a=1 1'), job('', 5), job('a=2 2\na=3 3')]).assets[0]!;
+  expect(merged.text).toBe('a=1 1\na=2 2\na=3 3');
+  expect(decodeReadings(merged.text!)).toEqual({ readings: merged.readings });
+  expect(merged.silenceCheckAt).toBe(5);
+  const v1 = decodeJob({ v: 1, shard: 1, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: [{ ts: 4, metrics: { a: 4 } }], events: [] }] });
+  const mixed = mergeJobs([job('a=1 1'), v1]).assets[0]!;
+  expect(mixed.text).toBeUndefined();
+  expect(mixed.readings.map((r) => r.ts)).toEqual([1, 4]);
 });

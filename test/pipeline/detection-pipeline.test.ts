@@ -235,7 +235,8 @@ describe('detection pipeline', () => {
     const before = (await q.getJobCounts('completed')).completed;
     if (workers.length === 0) await newWorker().start();
     const v2 = groupByShard(records(device, t0, 0, 30, (m) => (m < 12 ? 50 : 80)), SHARDS).get(shard)!;
-    await q.add('detect', { v: 1, shard, assets: decodeJob(v2).assets } as never);
+    // Version 1 carried the readings as objects, and nothing else.
+    await q.add('detect', { v: 1, shard, assets: decodeJob(v2).assets.map(({ text: _text, ...v1 }) => v1) } as never);
     await completed(shard, before + 1);
     expect(await openTickets(device.assetId)).toEqual([expect.objectContaining({ fault_code: SEAL, channel: 'iot' })]);
   });

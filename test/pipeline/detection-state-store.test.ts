@@ -11,6 +11,7 @@ import type { AssetDetectionState, ControllerEvent, Reading } from '../../src/de
 import { ModelRegistry } from '../../src/models/models.registry.js';
 import type { EquipmentModel } from '../../src/models/models.schema.js';
 import { DetectionStateStore, type LoadedState } from '../../src/pipeline/detection-state.store.js';
+import { encodeReading } from '../../src/pipeline/detection.jobs.js';
 import { noise } from '../detection/detection-fixtures.js';
 
 let redis: Redis;
@@ -48,11 +49,13 @@ function readings(from: number, count: number, seed: number): Reading[] {
 const assetId = () => `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`;
 
 /** Evaluates and saves `batches` one by one the way the worker does; returns the last state in memory. */
-async function run(store: DetectionStateStore, asset: string, batches: { readings: Reading[]; events?: ControllerEvent[]; silenceCheckAt?: number }[]): Promise<AssetDetectionState> {
+async function run(store: DetectionStateStore, asset: string, batches: { readings: Reading[]; events?: ControllerEvent[]; silenceCheckAt?: number; wire?: boolean }[]): Promise<AssetDetectionState> {
   let state: AssetDetectionState | null = null;
   for (const b of batches) {
     const loaded = await store.load(asset);
-    const batch = { modelId: pump.id, readings: b.readings, events: b.events ?? [], silenceCheckAt: b.silenceCheckAt };
+    // As a version 2 job hands it over: the readings' wire text along with the decoded readings.
+    const text = b.wire ? b.readings.map((r) => encodeReading(r.metrics, r.ts)).join('\n') : undefined;
+    const batch = { modelId: pump.id, readings: b.readings, events: b.events ?? [], silenceCheckAt: b.silenceCheckAt, text };
     state = evaluateBatch(pump, loaded.state, batch, { takeOwnership: true }).state;
     expect(await store.save(asset, loaded, state, batch)).toBe(true);
   }
@@ -60,12 +63,17 @@ async function run(store: DetectionStateStore, asset: string, batches: { reading
 }
 
 describe('DetectionStateStore', () => {
-  test('another process rebuilds exactly the saved state from the snapshot and the log', async () => {
+  test.each([
+    ['readings as rows', () => false],
+    ['the wire text of version 2 jobs', () => true],
+    ['both (an upgrade with version 1 jobs still queued)', (i: number) => i % 3 === 0],
+  ])('another process rebuilds exactly the saved state from the snapshot and the log: %s', async (_, wire) => {
     const store = new DetectionStateStore(redis, prefix, models);
     const asset = assetId();
     const event = pump.detection!.rules.find((r) => r.kind === 'event')!;
     const code = (event as { codes: string[] }).codes[0]!;
     const batches = Array.from({ length: 40 }, (_, i) => ({
+      wire: wire(i),
       readings: readings(T0 + i * 100_000, 10, i + 1),
       ...(i === 17 ? { events: [{ ts: T0 + i * 100_000 + 5_000, code, severity: 'critical' }] } : {}),
       ...(i === 39 ? { silenceCheckAt: T0 + i * 100_000 + 3_600_000 } : {}),
@@ -80,6 +88,8 @@ describe('DetectionStateStore', () => {
     expect(Number(base)).toBeGreaterThan(1);
     expect(logLength).toBeGreaterThan(0);
     expect(Number(base) + logLength).toBe(40);
+    const entries = (await redis.lrange(logKey, 0, -1)).map((e) => JSON.parse(e) as Record<string, unknown>);
+    expect(entries.every((e, i) => ('t' in e) === batches[Number(base) + i]!.wire && ('r' in e) !== batches[Number(base) + i]!.wire)).toBe(true);
 
     const fresh = await new DetectionStateStore(redis, prefix, models).load(asset);
     expect(fresh.rev).toBe(40);
@@ -145,13 +155,18 @@ describe('DetectionStateStore', () => {
 
   test('an unreadable log entry or a gap in the revisions starts the asset afresh, and the next save is a snapshot', async () => {
     const store = new DetectionStateStore(redis, prefix, models);
-    for (const damage of ['garbage', 'gap'] as const) {
+    for (const damage of ['garbage', 'gap', 'bad wire text'] as const) {
       const asset = assetId();
       const [hashKey, logKey] = store.keys(asset);
-      await run(store, asset, [{ readings: readings(T0, 10, 1) }, { readings: readings(T0 + 100_000, 10, 2) }, { readings: readings(T0 + 200_000, 10, 3) }]);
+      const wire = damage === 'bad wire text';
+      await run(store, asset, [{ readings: readings(T0, 10, 1) }, { readings: readings(T0 + 100_000, 10, 2), wire }, { readings: readings(T0 + 200_000, 10, 3), wire }]);
       expect(await redis.llen(logKey)).toBe(2);
       if (damage === 'garbage') await redis.lset(logKey, 0, '{"v":2,"m":');
-      else await redis.lpop(logKey);
+      else if (damage === 'gap') await redis.lpop(logKey);
+      else {
+        const entry = JSON.parse((await redis.lindex(logKey, 1))!) as { t: string };
+        await redis.lset(logKey, 1, JSON.stringify({ ...entry, t: entry.t.replace('=', '=oops') }));
+      }
       const loaded: LoadedState = await new DetectionStateStore(redis, prefix, models).load(asset);
       expect(loaded).toMatchObject({ rev: 3, state: null });
       const batch = { modelId: pump.id, readings: readings(T0 + 300_000, 10, 4), events: [] };
