@@ -7,7 +7,7 @@ import { expect, test } from 'vitest';
 import { eventLines, telemetryLines } from '../../src/ingest/line-protocol.js';
 import type { JournalRecord } from '../../src/ingest/telemetry-journal.js';
 import { mergeJobs } from '../../src/pipeline/detection.worker.js';
-import { decodeJob, decodeReadings, detectionJobSchema, encodeReading, groupByShard, shardOf } from '../../src/pipeline/detection.jobs.js';
+import { decimal, decodeJob, decodeReadings, detectionJobSchema, encodeReading, groupByShard, shardOf } from '../../src/pipeline/detection.jobs.js';
 
 const plain = { deviceId: 'd-1', assetId: '0b9f3a52-8f0e-4c38-9d51-1f6f1d4b7a10', modelId: 'centrifugal-pump-cp80', siteId: 's1', customerId: 'c1' };
 // Escaped tag values (a space in the model, a comma in the site) take the parsing path.
@@ -78,4 +78,18 @@ test("merged jobs keep each asset's wire text, joined in job order, only while e
   const mixed = mergeJobs([job('a=1 1'), v1]).assets[0]!;
   expect(mixed.text).toBeUndefined();
   expect(mixed.readings.map((r) => r.ts)).toEqual([1, 4]);
+});
+
+test('decimal() reads every number exactly as Number() does', () => {
+  const samples = ['0', '-0', '1', '-1', '.5', '-.5', '1.', '00012', '+5', '1e5', '-2.5E-3', '123456789012345', '1234567890123456', '0.1', '0.30000000000000004', '9007199254740993', 'Infinity', 'NaN', '-', '', '.', '1.2.3', '0x10', '5e-324', '1.7976931348623157e308'];
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 20_000; i++) {
+    const x = (random() - 0.5) * 10 ** Math.floor(random() * 16 - 6);
+    samples.push(String(x), x.toFixed(Math.floor(random() * 10)), String(Math.round(x * 1000) / 1000));
+  }
+  for (const s of samples) {
+    const line = `v=${s} 1`;
+    expect(Object.is(decimal(line, 2, 2 + s.length), Number(s)), s).toBe(true);
+  }
 });
