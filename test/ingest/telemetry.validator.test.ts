@@ -35,6 +35,7 @@ describe('validateTelemetry', () => {
     ['invalid_shape', json({ ts: true, metrics: { temperature: 1 } })],
     ['unknown_metric', json({ ts: now, metrics: { humidity: 1 } })],
     ['unknown_metric', json({ ts: now, metrics: { constructor: 1 } })],
+    ['unknown_metric', Buffer.from(`{"ts":${now},"metrics":{"temperature":1,"__proto__":{"pressure":2}}}`)],
     ['wrong_type', json({ ts: now, metrics: { temperature: '41' } })],
     ['wrong_type', json({ ts: now, metrics: { temperature: null } })],
     ['out_of_range', json({ ts: now, metrics: { pressure: 16.01 } })],
