@@ -242,18 +242,23 @@ export class DetectionWorker {
   private async processData(data: DecodedJob): Promise<{ assets: number; findings: number; late: number }> {
     let findings = 0;
     let late = 0;
-    // Assets are independent: a few at a time (their Redis and database round trips overlap), and
-    // those with controller events first — an event is the most urgent thing a batch can hold.
-    const queue = [...data.assets].sort((a, b) => b.events.length - a.events.length);
-    const lanes = Array.from({ length: Math.min(this.options.assetConcurrency ?? 16, queue.length) }, async () => {
-      for (let batch = queue.shift(); batch; batch = queue.shift()) {
-        const current = batch;
-        const result = await this.withRetry(current, () => this.processAsset(current));
-        findings += result.findings;
-        late += result.late;
-      }
-    });
-    await Promise.all(lanes);
+    // Assets are independent: several at a time (their Redis and database round trips overlap).
+    // Those with controller events go first, on their own: an event is the most urgent thing a
+    // batch can hold, and the transaction of its ticket should not wait for the event loop
+    // behind a dozen other assets' evaluations.
+    const urgent = data.assets.filter((a) => a.events.length > 0);
+    const rest = data.assets.filter((a) => a.events.length === 0);
+    for (const queue of [urgent, rest]) {
+      const lanes = Array.from({ length: Math.min(this.options.assetConcurrency ?? 16, queue.length) }, async () => {
+        for (let batch = queue.shift(); batch; batch = queue.shift()) {
+          const current = batch;
+          const result = await this.withRetry(current, () => this.processAsset(current));
+          findings += result.findings;
+          late += result.late;
+        }
+      });
+      await Promise.all(lanes);
+    }
     this.counters.jobs++;
     return { assets: data.assets.length, findings, late };
   }

@@ -179,6 +179,40 @@ describe('detection pipeline', () => {
     }
   });
 
+  test('assets with controller events are evaluated, and their findings applied, before the other assets of the job start', async () => {
+    const own = `${prefix}e`;
+    const rule = models.get(PUMP)!.detection!.rules.find((r) => r.kind === 'event') as { codes: string[] };
+    const uuid = () => `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`;
+    const t0 = Date.parse(START) - 3_600_000;
+    const plain = Array.from({ length: 12 }, () => ({ assetId: uuid(), deviceId: 'd', modelId: PUMP, events: [], readings: `flow=100,seal_temp=40,motor_current=20 ${t0}` }));
+    const urgent = { assetId: uuid(), deviceId: 'd', modelId: PUMP, events: [{ ts: t0, code: rule.codes[0]! }], readings: '' };
+    const log: string[] = [];
+    const sink = {
+      apply: async (finding: unknown) => {
+        log.push(`apply ${(finding as { assetId: string }).assetId}`);
+        await new Promise((r) => setTimeout(r, 50));
+        log.push('applied');
+      },
+    };
+    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix: own, models, autotickets: sink, logger: createLogger('silent'), shards: SHARDS });
+    const store = worker['store'] as DetectionStateStore;
+    const load = store.load.bind(store);
+    store.load = (assetId: string) => {
+      log.push(`load ${assetId}`);
+      return load(assetId);
+    };
+    try {
+      // The event asset comes last in the job.
+      await worker.process({ id: 'e', data: { v: 2, shard: 0, assets: [...plain, urgent] } });
+      expect(log.slice(0, 3)).toEqual([`load ${urgent.assetId}`, `apply ${urgent.assetId}`, 'applied']);
+      expect(log.filter((l) => l.startsWith('load '))).toHaveLength(13);
+    } finally {
+      await worker.stop();
+      const keys = await redis.keys(`${own}:*`);
+      if (keys.length) await redis.del(...keys);
+    }
+  });
+
   test('a repeated job and a lost state do not duplicate the ticket', async () => {
     const device = await identity();
     const shard = shardOf(device.assetId, SHARDS);
