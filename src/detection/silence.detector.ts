@@ -19,14 +19,19 @@ export function checkSilence(lastSeenTs: number | null, nowTs: number, rule: Sil
   };
 }
 
-/** The cleared finding emitted when a silent device speaks again at `ts`. */
+/**
+ * The cleared finding emitted when a silent device speaks again at `ts`. Whatever it sends now
+ * shows it is back, even an item stamped before `since` (an event older than its last reading,
+ * or a clock that went back): the silence then counts as 0 ms, never negative.
+ */
 export function silenceCleared(rule: SilenceRule, since: number, ts: number): Finding {
+  const to = Math.max(ts, since);
   return {
     ruleId: rule.ruleId,
     faultCode: rule.faultCode,
     kind: 'silence',
     state: 'cleared',
     at: ts,
-    evidence: { values: [], window: { from: since, to: ts }, threshold: rule.afterMs, silentForMs: ts - since },
+    evidence: { values: [], window: { from: since, to }, threshold: rule.afterMs, silentForMs: to - since },
   };
 }

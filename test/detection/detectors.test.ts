@@ -2,6 +2,7 @@ import { thinWindow } from '../../src/detection/evidence.js';
 import { describe, expect, it } from 'vitest';
 import { clearRule, evaluate, evaluateSilence } from '../../src/detection/detection.engine.js';
 import { checkSilence } from '../../src/detection/silence.detector.js';
+import { parseFinding } from '../../src/alarms/finding.schema.js';
 import type { AssetDetectionState, Finding, Reading } from '../../src/detection/detection.types.js';
 import { DAY, HOUR, MIN, SEC, T0, daily, noise, series, testModel } from './detection-fixtures.js';
 
@@ -220,6 +221,11 @@ describe('silence (no data)', () => {
     expect(evaluateSilence(model, silent.state, lastSeen + 20 * MIN).findings).toEqual([]);
     const back = evaluate(model, silent.state, [{ ts: lastSeen + 30 * MIN, metrics: { temp: 20 } }]);
     expect(back.findings).toMatchObject([{ state: 'cleared', kind: 'silence' }]);
+    // Back with an item older than its last reading (an event stamped earlier, a clock that went
+    // back): still a valid clear, with a silence of 0 ms (a negative one was refused by auto-tickets).
+    const older = evaluate(model, structuredClone(silent.state), [], [{ ts: lastSeen - MIN, code: 'E1' }]);
+    expect(older.findings).toMatchObject([{ state: 'cleared', kind: 'silence', evidence: { silentForMs: 0, window: { from: lastSeen, to: lastSeen } } }]);
+    expect(() => parseFinding({ ...older.findings[0]!, assetId: '00000000-0000-4000-8000-000000000001' })).not.toThrow();
     const byDefault = testModel([]);
     const s = evaluate(byDefault, null, [{ ts: T0, metrics: { temp: 1 } }]).state;
     expect(evaluateSilence(byDefault, s, T0 + 30 * SEC).findings).toEqual([]);
