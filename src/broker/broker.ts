@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../platform/logger.js';
-import { BrokerHooks } from './broker.hooks.js';
+import { BrokerHooks, TECHNICIAN_CLIENT_PREFIX } from './broker.hooks.js';
 import { readTlsFiles, resolveBrokerOptions, type BrokerDeps, type ResolvedBrokerOptions } from './broker.options.js';
 import { BrokerCounters, ThrottledLog, type BrokerStats } from './broker.stats.js';
 import { CONNECTION_WINDOW_MS, ConnectionLimiter } from './connection-limiter.js';
@@ -97,6 +97,8 @@ export class TelemetryBroker {
   private readonly clients = new Set<Client>();
   /** Device id → its registered session. */
   private readonly devices = new Map<string, Client>();
+  /** Technician apps' sessions by technician id. */
+  private readonly technicians = new Map<string, Client>();
   private readonly pendingPublishes = new Set<Promise<void>>();
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -218,6 +220,17 @@ export class TelemetryBroker {
     return true;
   }
 
+  /** Closes the session of a device id or of a technician app's `tech:<id>` client id, if one is open. */
+  async disconnectClient(clientId: string): Promise<boolean> {
+    if (!clientId.startsWith(TECHNICIAN_CLIENT_PREFIX)) return this.disconnectDevice(clientId);
+    const technicianId = clientId.slice(TECHNICIAN_CLIENT_PREFIX.length);
+    const client = this.technicians.get(technicianId);
+    if (!client) return false;
+    this.logger.info({ technicianId }, 'mqtt: disconnecting technician app');
+    await closeClient(client);
+    return true;
+  }
+
   /** Publishes a platform command to `devices/{deviceId}/commands` (not retained). */
   publishCommand(deviceId: string, payload: Buffer | string, options: CommandOptions = {}): Promise<void> {
     if (!DEVICE_ID_PATTERN.test(deviceId)) return Promise.reject(new Error(`invalid device id: ${deviceId.slice(0, 64)}`));
@@ -247,6 +260,7 @@ export class TelemetryBroker {
       this.counters.connections += 1;
       this.clients.add(client);
       const session = this.hooks.sessionOf(client);
+      if (session?.kind === 'technician') this.technicians.set(session.technicianId, client);
       if (session?.kind !== 'device') return;
       this.devices.set(session.deviceId, client);
       this.presence.connected(session.deviceId);
@@ -254,6 +268,7 @@ export class TelemetryBroker {
     aedes.on('clientDisconnect', (client) => {
       this.clients.delete(client);
       const session = this.hooks.sessionOf(client);
+      if (session?.kind === 'technician' && this.technicians.get(session.technicianId) === client) this.technicians.delete(session.technicianId);
       if (session?.kind !== 'device') return;
       if (this.devices.get(session.deviceId) === client) this.devices.delete(session.deviceId);
       this.presence.disconnected(session.deviceId);

@@ -26,4 +26,9 @@ export interface AppContext {
   readonly ticketEvents?: TicketEventsPort;
   /** Customer and technician notifications (outbox); nobody is notified when absent (tests). */
   readonly notifier?: NotifierPort;
+  /**
+   * Closes the live MQTT session of a client whose credentials were just rotated or revoked, in
+   * every broker process (over Redis). Absent when no broker listens for it (tests).
+   */
+  readonly mqttSessions?: { revoke(clientId: string): void };
 }

@@ -104,6 +104,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       await Promise.race([influxReady, new Promise((r) => setTimeout(r, 3000).unref())]);
     }
 
+    // MQTT credentials revoked or rotated (a device id, or a technician app's `tech:<id>`).
     const revokedChannel = `${config.REDIS_PREFIX}:device-revoked`;
     const addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number } = {};
     let broker: TelemetryBroker | undefined;
@@ -128,7 +129,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       const subscriber = redis.duplicate();
       closers.push({ name: 'revocations', close: () => subscriber.quit() });
       await subscriber.subscribe(revokedChannel);
-      subscriber.on('message', (_channel, deviceId: string) => broker!.disconnectDevice(deviceId));
+      subscriber.on('message', (_channel, clientId: string) => void broker!.disconnectClient(clientId));
       logger.info({ port: ports.port, host: config.MQTT_HOST, wsPort: ports.wsPort, tlsPort: ports.tlsPort }, 'mqtt broker listening');
     }
 
@@ -230,7 +231,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     }
 
     if (has(role, 'api')) {
-      devices.onRevoked((deviceId) => void redis.publish(revokedChannel, deviceId));
+      const revoke = (clientId: string): void => void redis.publish(revokedChannel, clientId).catch((error: unknown) => logger.warn({ err: error, clientId }, 'could not announce revoked MQTT credentials'));
+      devices.onRevoked(revoke);
       const ctx: AppContext = {
         config,
         logger,
@@ -242,6 +244,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         rejections,
         ticketEvents,
         notifier,
+        mqttSessions: { revoke },
       };
       const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });
       addresses.http = await app.listen({ host: config.HOST, port: config.PORT });

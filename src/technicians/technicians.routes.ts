@@ -103,6 +103,11 @@ export const techniciansRoutes: RouteModule = async (app, ctx) => {
       config: { ...field, idempotency: false },
       schema: { tags, summary: 'Issue or rotate the MQTT credentials of the mobile app (token shown once)', params: technicianIdParams, response: { 201: mqttCredentialsSchema } },
     },
-    async (request, reply) => reply.status(201).send(await locations.issueToken(request.params.id, caller(request))),
+    async (request, reply) => {
+      const credentials = await locations.issueToken(request.params.id, caller(request));
+      // A rotated token ends the session opened with the previous one (the app reconnects with the new one).
+      ctx.mqttSessions?.revoke(credentials.clientId);
+      return reply.status(201).send(credentials);
+    },
   );
 };

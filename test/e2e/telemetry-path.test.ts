@@ -3,6 +3,7 @@
  * and its readings are in InfluxDB (found with InfluxQL) and readable through the API. Bad input
  * is refused and counted; revocation closes the live session.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { influxQuery, waitFor } from '../harness/servers.js';
@@ -130,6 +131,26 @@ describe('credentials and topics', () => {
     await closed;
     client.end(true);
     await expect(connectDevice(t.mqttPort, victim.deviceId, victim.token)).rejects.toThrow();
+  });
+
+  test("rotating a technician app's MQTT token closes the session opened with the old one", async () => {
+    const email = `tech-${randomBytes(4).toString('hex')}@example.test`;
+    const user = await t.call<{ id: string }>('POST', '/api/v1/users', { email, name: 'Rotating Tech', role: 'technician', password: 'correct horse battery staple' });
+    expect(user.status).toBe(201);
+    const issue = async () => {
+      const res = await t.call<{ clientId: string; token: string }>('POST', `/api/v1/technicians/${user.body.id}/mqtt-token`);
+      expect(res.status).toBe(201);
+      return res.body;
+    };
+    const first = await issue();
+    const app = await connectDevice(t.mqttPort, first.clientId, first.token);
+    const closed = new Promise<void>((resolve) => app.once('close', () => resolve()));
+    const second = await issue();
+    await closed;
+    app.end(true);
+    await expect(connectDevice(t.mqttPort, first.clientId, first.token)).rejects.toThrow();
+    const again = await connectDevice(t.mqttPort, second.clientId, second.token);
+    await again.endAsync();
   });
 
   test('presence: online while connected, last seen after publishing, offline after leaving', async () => {
