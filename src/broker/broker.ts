@@ -212,21 +212,20 @@ export class TelemetryBroker {
   }
 
   /** Closes the device's session, if any (token revoked or rotated). Resolves true if one was open. */
-  async disconnectDevice(deviceId: string): Promise<boolean> {
-    const client = this.devices.get(deviceId);
-    if (!client) return false;
-    this.logger.info({ deviceId }, 'mqtt: disconnecting device');
-    await closeClient(client);
-    return true;
+  disconnectDevice(deviceId: string): Promise<boolean> {
+    return this.closeSession(this.devices.get(deviceId), { deviceId });
   }
 
   /** Closes the session of a device id or of a technician app's `tech:<id>` client id, if one is open. */
-  async disconnectClient(clientId: string): Promise<boolean> {
+  disconnectClient(clientId: string): Promise<boolean> {
     if (!clientId.startsWith(TECHNICIAN_CLIENT_PREFIX)) return this.disconnectDevice(clientId);
     const technicianId = clientId.slice(TECHNICIAN_CLIENT_PREFIX.length);
-    const client = this.technicians.get(technicianId);
+    return this.closeSession(this.technicians.get(technicianId), { technicianId });
+  }
+
+  private async closeSession(client: Client | undefined, who: Record<string, string>): Promise<boolean> {
     if (!client) return false;
-    this.logger.info({ technicianId }, 'mqtt: disconnecting technician app');
+    this.logger.info(who, 'mqtt: closing a session whose credentials were revoked or rotated');
     await closeClient(client);
     return true;
   }

@@ -18,8 +18,9 @@ import { parseLine, type JournalRecord } from '../ingest/telemetry-journal.js';
  */
 export const DEFAULT_SHARDS = 4;
 
-/** BullMQ queue name of a shard (BullMQ names may not contain ':'). */
-export const shardQueueName = (shard: number): string => `detection-${shard}`;
+/** BullMQ queue names of the shards: this prefix and the shard number (BullMQ names may not contain ':'). */
+export const SHARD_QUEUE_PREFIX = 'detection-';
+export const shardQueueName = (shard: number): string => `${SHARD_QUEUE_PREFIX}${shard}`;
 
 /** BullMQ key prefix under the platform's REDIS_PREFIX: keys are `${prefix}:bull:detection-<n>:...`. */
 export const bullPrefix = (prefix: string): string => `${prefix}:bull`;

@@ -28,7 +28,7 @@ import type { ModelRegistry } from '../models/models.registry.js';
 import { AppError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { DetectionStateStore } from './detection-state.store.js';
-import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, shardQueueName, type AssetBatch, type DecodedAsset, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
+import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, SHARD_QUEUE_PREFIX, shardQueueName, type AssetBatch, type DecodedAsset, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
 
 /** What the worker needs from AutoTicketService. */
 export interface FindingSink {
@@ -154,10 +154,10 @@ export class DetectionWorker {
     const retired = new Set<number>();
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}:${shardQueueName(0).slice(0, -1)}*:meta`, 'COUNT', 1000);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}:${SHARD_QUEUE_PREFIX}*:meta`, 'COUNT', 1000);
       cursor = next;
       for (const key of keys) {
-        const shard = Number(/-(\d+):meta$/.exec(key)?.[1]);
+        const shard = Number(key.slice(prefix.length + 1 + SHARD_QUEUE_PREFIX.length, -':meta'.length));
         if (Number.isSafeInteger(shard) && shard >= this.shards) retired.add(shard);
       }
     } while (cursor !== '0');
