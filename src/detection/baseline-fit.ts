@@ -14,8 +14,7 @@
  * - the limit: a quantile of the training readings' own scores (times a factor), unless fixed.
  *
  * Score of a reading: the squared Mahalanobis distance d² = zᵀ Σ⁻¹ z of its standardised values.
- * Each metric's part is z_j · (Σ⁻¹ z)_j (the parts add up to d²; a negative part means the metric
- * made the reading look more normal), which names the metrics behind an alarm.
+ * The metrics behind an alarm are named by their reconstruction-based contributions.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { median, medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
@@ -143,16 +142,25 @@ export function scoreReading(fit: Pick<BaselineFit, 'basis' | 'eigen' | 'spread'
   return score;
 }
 
-/** Each metric's part of the score, z_j · (Σ⁻¹ z)_j (they add up to the score). */
+/**
+ * Each metric's reconstruction-based contribution: how much the score would drop if that metric
+ * alone were moved to the value the others make most likely, ((Σ⁻¹ z)_j)² / (Σ⁻¹)_jj. Never
+ * negative, and a broken relation between two metrics names both of them.
+ */
 export function contributions(fit: Pick<BaselineFit, 'basis' | 'eigen' | 'spread'>, centre: readonly number[], values: readonly number[]): number[] {
   const d = fit.eigen.length;
   const z = values.map((v, j) => (v - centre[j]!) / fit.spread[j]!);
   const weighted = new Array<number>(d).fill(0);
+  const diagonal = new Array<number>(d).fill(0);
   for (let k = 0; k < d; k++) {
     let p = 0;
     for (let j = 0; j < d; j++) p += fit.basis[j * d + k]! * z[j]!;
     const w = p / fit.eigen[k]!;
-    for (let j = 0; j < d; j++) weighted[j]! += fit.basis[j * d + k]! * w;
+    for (let j = 0; j < d; j++) {
+      const v = fit.basis[j * d + k]!;
+      weighted[j]! += v * w;
+      diagonal[j]! += (v * v) / fit.eigen[k]!;
+    }
   }
-  return z.map((zj, j) => zj * weighted[j]!);
+  return weighted.map((w, j) => (w * w) / diagonal[j]!);
 }

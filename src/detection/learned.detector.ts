@@ -133,7 +133,7 @@ function learn(rule: CompiledLearned, baseline: LearnedBaseline, ts: number, val
     minSpread: rule.minSpread,
   });
   baseline.fit = {
-    centre: [...fit.centre],
+    centre: followedCentre(rule, baseline.train, fit.centre, ts - baseline.trainFrom),
     learnedCentre: fit.centre,
     spread: fit.spread,
     basis: fit.basis,
@@ -145,6 +145,23 @@ function learn(rule: CompiledLearned, baseline: LearnedBaseline, ts: number, val
   };
   baseline.train = [];
   baseline.phase = 'active';
+}
+
+/**
+ * Where a followed metric's centre stands at the end of the training: the same exponential
+ * following run over the training readings (taken as evenly spaced), not their median — a machine
+ * still warming up while it learns is judged from its current level on.
+ */
+function followedCentre(rule: CompiledLearned, train: readonly number[][], learned: readonly number[], spanMs: number): number[] {
+  const gap = train.length > 1 ? spanMs / (train.length - 1) : 0;
+  return learned.map((centre, j) => {
+    const tau = rule.followMs[j]!;
+    if (tau <= 0 || gap <= 0) return centre;
+    const alpha = 1 - Math.exp(-gap / tau);
+    let c = train[0]![j]!;
+    for (const row of train) c += (row[j]! - c) * alpha;
+    return c;
+  });
 }
 
 /** Mean score over the trailing smoothing span (the reading's own score without one). */
@@ -168,13 +185,13 @@ function follow(rule: CompiledLearned, centre: number[], values: readonly number
   }
 }
 
-/** The metrics behind a score, largest positive part first. */
+/** The metrics behind a score, largest contribution first. */
 export function explain(rule: CompiledLearned, fit: NonNullable<LearnedBaseline['fit']>, values: readonly number[]): Contribution[] {
   const parts = contributions(fit, fit.centre, values);
-  const positive = parts.reduce((s, p) => s + Math.max(p, 0), 0);
-  if (positive <= 0) return [];
+  const total = parts.reduce((s, p) => s + p, 0);
+  if (!(total > 0)) return [];
   return parts
-    .map((part, j) => ({ metric: rule.metrics[j]!, share: Math.max(part, 0) / positive, value: values[j]!, expected: fit.centre[j]! }))
+    .map((part, j) => ({ metric: rule.metrics[j]!, share: part / total, value: values[j]!, expected: fit.centre[j]! }))
     .filter((c) => c.share > 0)
     .sort((a, b) => b.share - a.share)
     .slice(0, MAX_CONTRIBUTIONS);
