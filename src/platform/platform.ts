@@ -83,7 +83,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
     // Every role needs the database: the broker authenticates devices, the API serves it and the
     // worker's detection opens tickets.
-    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    // The embedded database runs in a worker thread: its WebAssembly must not hold the broker's acks.
+    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, thread: true });
     closers.push({ name: 'database', close: () => db.close() });
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
