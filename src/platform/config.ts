@@ -146,6 +146,16 @@ export const configSchema = z.object({
   HTTP_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1200),
   /** Window of HTTP_RATE_LIMIT_MAX, in milliseconds. */
   HTTP_RATE_LIMIT_WINDOW_MS: positiveInt.default(60000),
+  /**
+   * Statement timeout of reports and exports, in milliseconds: PostgreSQL cancels a longer
+   * statement; with the embedded database the caller gets its answer (503) when it expires while
+   * the statement finishes in the database thread (PGlite cannot be interrupted).
+   */
+  REPORT_TIMEOUT_MS: positiveInt.min(100).default(30000),
+  /** Reports and exports one caller (user, API key, admin token) may run at once per API process; more: 429. */
+  REPORT_CONCURRENCY_PER_CALLER: positiveInt.max(100).default(2),
+  /** Reports and exports all callers together may run at once per API process; more: 503. */
+  REPORT_CONCURRENCY: positiveInt.max(1000).default(4),
   /** How long a stored Idempotency-Key response is replayed, in seconds. */
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(86400),
   /** Entries kept in the rejection log (oldest dropped first). */
