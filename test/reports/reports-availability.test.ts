@@ -79,8 +79,10 @@ describe('a busy API does not hold device acknowledgements', () => {
     expect((results[0]!.body as { rows: unknown[] }).rows.length).toBeGreaterThan(1);
     expect(latencies.length).toBeGreaterThan(20);
     expect(p99(latencies), `ack p99 over ${latencies.length} publishes`).toBeLessThan(100);
+    // One request, not a percentile: allow for a scheduling hiccup on a loaded machine (before the
+    // fix it waited for the report in progress, about a second).
     expect(h.status).toBe(200);
-    expect(h.ms).toBeLessThan(100);
+    expect(h.ms).toBeLessThan(250);
   }, 120_000);
 });
 
