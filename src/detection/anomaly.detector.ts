@@ -42,7 +42,8 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
     if (state.share) state.share = null;
     return null;
   }
-  const value = rule.smooth ? smoothStep(rule.smooth, (state.smooth ??= initialSmoothState()), ts, ctx.value) : ctx.value;
+  const value = rule.smooth ? smoothStep(rule.smooth, (state.smooth ??= initialSmoothState(ts)), ts, ctx.value) : ctx.value;
+  if (value === null) return null; // the smoothing window is not filled yet
   const baseline = refreshBaseline(rule, state, ts);
   if (!baseline?.warm) {
     admit(rule, state, ts, value);
@@ -59,7 +60,7 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
       if (!shareReached(w, ts, rule.forMs, rule.forShare) || ctx.suppressed()) return null;
       state.firing = true;
       state.share = null;
-      return finding(rule, state, 'firing', ts, w.pts[0]![0], z, value, shareEvidence(w, rule.forShare, rule.forMs));
+      return finding(rule, state, 'firing', ts, w.slots[0]![0], z, value, shareEvidence(w, rule.forShare, rule.forMs));
     }
     if (directed < rule.z) {
       state.pendingSince = null;
@@ -76,7 +77,7 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
     state.firing = false;
     state.pendingSince = null;
     state.share = null;
-    return finding(rule, state, 'cleared', ts, w.pts[0]![0], z, value, shareEvidence(w, rule.clearShare, rule.clearForMs));
+    return finding(rule, state, 'cleared', ts, w.slots[0]![0], z, value, shareEvidence(w, rule.clearShare, rule.clearForMs));
   }
   if (directed >= rule.clearZ) {
     state.clearSince = null;

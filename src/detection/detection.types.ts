@@ -190,25 +190,37 @@ interface RuleStateBase {
   /** Since when the running condition holds (null: not running / unknown). */
   runSince: number | null;
 }
+/**
+ * A slot of an alarm-hygiene window: [start ts, sum, count]. Readings closer together than
+ * window / MAX_WINDOW_SAMPLES share a slot, so a window holds at most that many slots (+1)
+ * however fast a device reports, with every reading still counted.
+ */
+export type Slot = [number, number, number];
 /** The trailing window of a rule's `smooth` (see smoothing.ts). */
 export interface SmoothState {
-  /** Raw [ts, value] samples inside the window, oldest first. */
-  buf: Point[];
-  /** mean: running sum of buf's values. */
+  /** First reading since the window was (re)started: judged once ts − since ≥ window. */
+  since: number;
+  /**
+   * Oldest first. mean: [start ts, sum of the slot's values, their count]; median / p<NN>:
+   * [ts, value, 1], the first reading of each slot (an even sample of a fast device's readings).
+   */
+  slots: Slot[];
+  /** mean: sum and count over the slots. */
   sum: number;
-  /** mean: values added since the sum was last recomputed from buf (floating-point drift). */
+  count: number;
+  /** mean: slots opened since the sum was last recomputed from them (floating-point drift). */
   adds: number;
-  /** median / p<NN>: buf's values in ascending order. */
+  /** median / p<NN>: the slots' values in ascending order. */
   sorted: number[];
 }
 /** The trailing window of a `forShare` / `clearShare` decision (see share-window.ts). */
 export interface ShareWindow {
   /** Since when the window has been observed without a break (start, transition, gap, stop). */
   from: number;
-  /** [ts, 1 | 0]: the sample met the condition (violating; while firing, back to normal). */
-  pts: Point[];
-  /** Samples of pts that met it. */
+  /** Oldest first: [start ts, samples that met the condition, samples] (violating; while firing, back to normal). */
+  slots: Slot[];
   hits: number;
+  count: number;
 }
 /** Alarm-hygiene state, present only on rules that use the options (older states lack it). */
 interface HygieneState {

@@ -31,7 +31,8 @@ export function stepRate(rule: CompiledRate, state: RateState, ctx: StepContext)
     if (state.share) state.share = null;
     return null;
   }
-  const value = rule.smooth ? smoothStep(rule.smooth, (state.smooth ??= initialSmoothState()), ts, ctx.value) : ctx.value;
+  const value = rule.smooth ? smoothStep(rule.smooth, (state.smooth ??= initialSmoothState(ts)), ts, ctx.value) : ctx.value;
+  if (value === null) return null; // the smoothing window is not filled yet
   state.buf.push([ts, value]);
   const from = ts - rule.windowMs;
   while (state.buf.length > 0 && state.buf[0]![0] < from) state.buf.shift();

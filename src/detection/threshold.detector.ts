@@ -35,7 +35,8 @@ export function stepThreshold(rule: CompiledThreshold, state: ThresholdState, ct
     if (state.share) state.share = null;
   }
   state.lastTs = ts;
-  const value = rule.smooth ? smoothStep(rule.smooth, (state.smooth ??= initialSmoothState()), ts, ctx.value) : ctx.value;
+  const value = rule.smooth ? smoothStep(rule.smooth, (state.smooth ??= initialSmoothState(ts)), ts, ctx.value) : ctx.value;
+  if (value === null) return null; // the smoothing window is not filled yet
   pushBounded(state.recent, [ts, value]);
   const above = rule.above !== undefined;
   const limit = (above ? rule.above : rule.below)!;
@@ -47,7 +48,7 @@ export function stepThreshold(rule: CompiledThreshold, state: ThresholdState, ct
       if (!shareReached(w, ts, rule.forMs, rule.forShare) || ctx.suppressed()) return null;
       state.firing = true;
       state.share = null;
-      return finding(rule, state, 'firing', ts, w.pts[0]![0], limit, value, shareEvidence(w, rule.forShare, rule.forMs));
+      return finding(rule, state, 'firing', ts, w.slots[0]![0], limit, value, shareEvidence(w, rule.forShare, rule.forMs));
     }
     if (!violating) {
       state.pendingSince = null;
@@ -66,7 +67,7 @@ export function stepThreshold(rule: CompiledThreshold, state: ThresholdState, ct
     state.firing = false;
     state.pendingSince = null;
     state.share = null;
-    return finding(rule, state, 'cleared', ts, w.pts[0]![0], clearLimit, value, shareEvidence(w, rule.clearShare, rule.clearForMs));
+    return finding(rule, state, 'cleared', ts, w.slots[0]![0], clearLimit, value, shareEvidence(w, rule.clearShare, rule.clearForMs));
   }
   if (!back) {
     state.clearSince = null;
