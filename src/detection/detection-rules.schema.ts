@@ -62,8 +62,9 @@ const ruleBase = {
 
 /**
  * A rolling statistic of a rule's metric over the trailing `window` of reading time, judged instead
- * of each raw value (noisy sensors). `p<NN>` is a percentile, interpolated linearly between samples
- * (numpy's default); `median` is `p50`.
+ * of each raw value (noisy sensors), once the window has been observed in full. `p<NN>` is a
+ * percentile, interpolated linearly between samples (numpy's default); `median` is `p50`. See
+ * smoothing.ts.
  */
 export const smoothSchema = z
   .object({
@@ -107,11 +108,11 @@ export const thresholdRuleSchema = z
     kind: z.literal('threshold'),
     metric: z.string().regex(METRIC_NAME),
     ...limitFields,
-    /** Minimum continuous time past the limit (by reading timestamps) before firing. Default 60 s. */
+    /** Minimum time past the limit (by reading timestamps) before firing: continuously, or `forShare` of the samples. Default 60 s. */
     for: durationSchema.default(60),
     /** Clears only once the value is back past limit ∓ hysteresis (metric units). Default 0. */
     hysteresis: z.number().nonnegative().default(0),
-    /** ...for at least this long. Default 60 s. */
+    /** ...for at least this long (every sample, or `clearShare` of them). Default 60 s. */
     clearFor: durationSchema.default(60),
     whenRunning: runningConditionSchema.optional(),
     /** A gap between readings longer than this breaks "continuously" (and restarts the `forShare` / `clearShare` window). Default max(3 × the metric's sample period, 5 min). */
@@ -137,7 +138,7 @@ export const rateRuleSchema = z
     minSamples: z.number().int().min(2).default(3),
     /** Past the limit this long (every sample, or `forShare` of them) before firing. Default 0 (the first reading past the limit). */
     for: durationSchema.optional(),
-    /** Clears once the rate stays below limit / 2 for this long. Default 5 min. */
+    /** Clears once the rate stays below limit / 2 for this long (every sample, or `clearShare` of them). Default 5 min. */
     clearFor: durationSchema.default(300),
     whenRunning: runningConditionSchema.optional(),
     ...hygieneFields,
@@ -175,9 +176,9 @@ export const anomalyRuleSchema = z
     warmup: durationSchema.default(1800),
     /** Floor of the robust standard deviation, in metric units (quantised or very quiet signals). Default 0. */
     minSpread: z.number().nonnegative().default(0),
-    /** Anomalous continuously this long before firing. Default 0 (first anomalous reading). */
+    /** Anomalous this long before firing (continuously, or `forShare` of the samples). Default 0 (first anomalous reading). */
     for: durationSchema.default(0),
-    /** Normal again this long before clearing. Default 5 min. */
+    /** Normal again this long before clearing (every sample, or `clearShare` of them). Default 5 min. */
     clearFor: durationSchema.default(300),
     whenRunning: runningConditionSchema.optional(),
     ...hygieneFields,
