@@ -56,7 +56,7 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
     state.clearSince = null;
     if (Math.abs(z) < rule.z) admit(rule, state, ts, value);
     if (rule.forShare !== undefined) {
-      const w = (state.share = observeShare(state.share, ts, directed >= rule.z, rule.forMs));
+      const w = (state.share = observeShare(state.share, ts, directed >= rule.z, rule.forMs, false));
       if (!shareReached(w, ts, rule.forMs, rule.forShare) || ctx.suppressed()) return null;
       state.firing = true;
       state.share = null;
@@ -72,7 +72,7 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
     return finding(rule, state, 'firing', ts, state.pendingSince, z, value);
   }
   if (rule.clearShare !== undefined) {
-    const w = (state.share = observeShare(state.share, ts, directed < rule.clearZ, rule.clearForMs));
+    const w = (state.share = observeShare(state.share, ts, directed < rule.clearZ, rule.clearForMs, true));
     if (!shareReached(w, ts, rule.clearForMs, rule.clearShare)) return null;
     state.firing = false;
     state.pendingSince = null;

@@ -215,6 +215,8 @@ export interface SmoothState {
 }
 /** The trailing window of a `forShare` / `clearShare` decision (see share-window.ts). */
 export interface ShareWindow {
+  /** Counts samples back to normal for clearing (else violating ones, for firing). */
+  clearing: boolean;
   /** Since when the window has been observed without a break (start, transition, gap, stop). */
   from: number;
   /** Oldest first: [start ts, samples that met the condition, samples] (violating; while firing, back to normal). */

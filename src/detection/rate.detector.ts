@@ -44,7 +44,7 @@ export function stepRate(rule: CompiledRate, state: RateState, ctx: StepContext)
   if (!state.firing) {
     if (rule.forShare !== undefined) {
       const forMs = rule.forMs ?? 0;
-      const w = (state.share = observeShare(state.share, ts, directed > rule.limit, forMs));
+      const w = (state.share = observeShare(state.share, ts, directed > rule.limit, forMs, false));
       if (!shareReached(w, ts, forMs, rule.forShare) || ctx.suppressed()) return null;
       state.firing = true;
       state.clearSince = null;
@@ -67,7 +67,7 @@ export function stepRate(rule: CompiledRate, state: RateState, ctx: StepContext)
     return finding(rule, state, 'firing', ts, slope, value);
   }
   if (rule.clearShare !== undefined) {
-    const w = (state.share = observeShare(state.share, ts, directed < rule.limit / 2, rule.clearForMs));
+    const w = (state.share = observeShare(state.share, ts, directed < rule.limit / 2, rule.clearForMs, true));
     if (!shareReached(w, ts, rule.clearForMs, rule.clearShare)) return null;
     state.firing = false;
     state.share = null;

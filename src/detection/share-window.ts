@@ -12,9 +12,13 @@
 import { MAX_WINDOW_SAMPLES } from './evidence.js';
 import type { ShareEvidence, ShareWindow } from './detection.types.js';
 
-/** Adds a sample to the window (creating it when there is none) and drops the slots older than the span. */
-export function observeShare(window: ShareWindow | null | undefined, ts: number, hit: boolean, spanMs: number): ShareWindow {
-  const w = window ?? { from: ts, slots: [], hits: 0, count: 0 };
+/**
+ * Adds a sample to the window and drops the slots older than the span. A new window starts when
+ * there is none, or when the one there served the other decision (`clearing`: the rule fired or
+ * was cleared outside the detector, e.g. by hand through the engine's clearRule).
+ */
+export function observeShare(window: ShareWindow | null | undefined, ts: number, hit: boolean, spanMs: number, clearing: boolean): ShareWindow {
+  const w = window && window.clearing === clearing ? window : { clearing, from: ts, slots: [], hits: 0, count: 0 };
   const slots = w.slots;
   const last = slots[slots.length - 1];
   const h = hit ? 1 : 0;

@@ -44,7 +44,7 @@ export function stepThreshold(rule: CompiledThreshold, state: ThresholdState, ct
   if (!state.firing) {
     state.clearSince = null;
     if (rule.forShare !== undefined) {
-      const w = (state.share = observeShare(state.share, ts, violating, rule.forMs));
+      const w = (state.share = observeShare(state.share, ts, violating, rule.forMs, false));
       if (!shareReached(w, ts, rule.forMs, rule.forShare) || ctx.suppressed()) return null;
       state.firing = true;
       state.share = null;
@@ -62,7 +62,7 @@ export function stepThreshold(rule: CompiledThreshold, state: ThresholdState, ct
   const back = above ? value <= limit - rule.hysteresis : value >= limit + rule.hysteresis;
   const clearLimit = above ? limit - rule.hysteresis : limit + rule.hysteresis;
   if (rule.clearShare !== undefined) {
-    const w = (state.share = observeShare(state.share, ts, back, rule.clearForMs));
+    const w = (state.share = observeShare(state.share, ts, back, rule.clearForMs, true));
     if (!shareReached(w, ts, rule.clearForMs, rule.clearShare)) return null;
     state.firing = false;
     state.pendingSince = null;

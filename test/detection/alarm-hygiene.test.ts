@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFinding } from '../../src/alarms/finding.schema.js';
 import { compileModel } from '../../src/detection/detection-rules.compiler.js';
-import { evaluate } from '../../src/detection/detection.engine.js';
+import { clearRule, evaluate } from '../../src/detection/detection.engine.js';
 import { MAX_WINDOW_SAMPLES } from '../../src/detection/evidence.js';
 import { compileSmooth, initialSmoothState, smoothStep } from '../../src/detection/smoothing.js';
 import type { AssetDetectionState, Finding, Reading, ThresholdState } from '../../src/detection/detection.types.js';
@@ -118,6 +118,17 @@ describe('clearShare: clearing on a share of the samples back to normal', () => 
     expect(clear.evidence.share!.value).toBeGreaterThanOrEqual(0.8);
     expect(findings[0]!.evidence.share).toBeUndefined();
     valid(clear);
+  });
+
+  it('a rule cleared by hand starts a fresh window: the clearing samples do not count as violations', () => {
+    const model = testModel([{ ...hot, for: '2m', forShare: 0.8, clearShare: 0.9 }]);
+    // Cleared by hand at minute 15 while 85 % of the samples are back (short of clearShare 0.9).
+    const first = evaluate(model, null, readings.filter((r) => r.ts < T0 + 15 * MIN));
+    expect(first.findings.map((f) => f.state)).toEqual(['firing']);
+    const manual = clearRule(model, first.state, 'hot', T0 + 15 * MIN);
+    expect(manual.findings.map((f) => f.state)).toEqual(['cleared']);
+    // Still 85 % normal, 15 % hot: far from forShare 0.8 of violations, so no new firing.
+    expect(evaluate(model, manual.state, readings.filter((r) => r.ts >= T0 + 15 * MIN)).findings).toEqual([]);
   });
 
   it('anomaly: clears on a share of normal samples instead of latching on a noisy return', () => {
