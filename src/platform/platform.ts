@@ -34,6 +34,10 @@ import type { BackgroundDeps } from './background.js';
 import { TicketEvents } from '../delivery/ticket-events.js';
 import { WebhookQueue } from '../delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../delivery/webhooks.worker.js';
+import { CommandsService } from '../commands/commands.service.js';
+import { RedisCommandBus } from '../commands/command-channels.js';
+import { CommandResultsIngest } from '../commands/command-results.ingest.js';
+import { CommandDispatcher } from '../commands/command-dispatcher.js';
 
 export interface RunningPlatform {
   readonly role: Role;
@@ -112,12 +116,15 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
       closers.push({ name: 'journal', close: () => journal.close() });
       const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
+      const commands = new CommandsService(db, models, new RedisCommandBus(redis, config.REDIS_PREFIX, logger));
+      const commandResults = new CommandResultsIngest(commands, rejections, logger.child({ part: 'commands' }));
       broker = new TelemetryBroker({
         options: brokerOptionsFromConfig(config),
         // Devices, and technicians' mobile apps publishing their location (technicians/{id}/location).
         authenticator: { authenticate: (id, token) => devices.authenticate(id, token), technicians: new TechnicianLocationService(db, { rejections }) },
         presence: devices,
         ingest,
+        commandResults,
         logger: logger.child({ part: 'broker' }),
       });
       const ports = await broker.start();
@@ -125,6 +132,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       addresses.mqtt = ports.port;
       addresses.mqttWs = ports.wsPort;
       addresses.mqttTls = ports.tlsPort;
+      const dispatcher = new CommandDispatcher({ redis, prefix: config.REDIS_PREFIX, publisher: broker, commands, logger: logger.child({ part: 'commands' }) });
+      await dispatcher.start();
+      closers.push({ name: 'command-dispatch', close: () => dispatcher.stop() });
       // Revocations may come from an API process elsewhere: they travel over Redis pub/sub.
       const subscriber = redis.duplicate();
       closers.push({ name: 'revocations', close: () => subscriber.quit() });

@@ -58,6 +58,7 @@ import { opportunitiesRoutes } from '../../opportunities/opportunities.routes.js
 import { notificationsRoutes } from '../../notifications/notifications.routes.js';
 import { reportsRoutes } from '../../reports/reports.routes.js';
 import { registerConsole } from '../../console/console.plugin.js';
+import { commandsRoutes } from '../../commands/commands.routes.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
@@ -94,6 +95,7 @@ export const routeModules: readonly RouteModule[] = [
   opportunitiesRoutes,
   notificationsRoutes,
   reportsRoutes,
+  commandsRoutes,
 ];
 
 export interface BuildAppOptions {
