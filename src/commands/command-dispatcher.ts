@@ -20,6 +20,17 @@ export interface CommandPublisher {
   publishCommand(deviceId: string, payload: Buffer, options: CommandPublishOptions): Promise<void>;
 }
 
+/** Publishes through every publisher (the embedded broker and an external one, when both run). */
+export function allOf(publishers: readonly CommandPublisher[]): CommandPublisher {
+  if (publishers.length === 1) return publishers[0]!;
+  return {
+    publishCommand: async (deviceId, payload, options) => {
+      if (publishers.length === 0) throw new Error('no broker to publish commands through');
+      await Promise.all(publishers.map((p) => p.publishCommand(deviceId, payload, options)));
+    },
+  };
+}
+
 export interface CommandDispatcherOptions {
   /** A connection to duplicate for the subscription and to claim commands with. */
   readonly redis: Redis;
