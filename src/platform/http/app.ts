@@ -59,6 +59,7 @@ import { notificationsRoutes } from '../../notifications/notifications.routes.js
 import { reportsRoutes } from '../../reports/reports.routes.js';
 import { registerConsole } from '../../console/console.plugin.js';
 import { commandsRoutes } from '../../commands/commands.routes.js';
+import { brokerHooksRoutes } from '../../external-broker/broker-hooks.routes.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
@@ -96,6 +97,7 @@ export const routeModules: readonly RouteModule[] = [
   notificationsRoutes,
   reportsRoutes,
   commandsRoutes,
+  brokerHooksRoutes,
 ];
 
 export interface BuildAppOptions {
