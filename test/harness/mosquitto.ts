@@ -55,7 +55,8 @@ export class MosquittoServer extends ManagedServer {
         '',
       ].join('\n'),
     );
-    return { bin: 'mosquitto', args: ['-c', conf] };
+    // Debian installs it in /usr/sbin, which is not on a normal user's PATH.
+    return { bin: existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto', args: ['-c', conf] };
   }
 
   protected ready(): Promise<boolean> {
