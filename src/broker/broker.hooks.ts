@@ -19,7 +19,7 @@
  */
 import type { Client, ConnectPacket, PublishPacket, Subscription, AedesPublishPacket, AuthenticateError } from 'aedes';
 import { z } from 'zod';
-import type { DeviceIdentity, LocationResult, MqttAuthenticator } from '../devices/devices.types.js';
+import type { DeviceIdentity, MqttAuthenticator } from '../devices/devices.types.js';
 import type { IngestResult, TelemetryIngest } from '../ingest/ingest.types.js';
 import type { CommandResultsPort } from '../commands/command-results.ingest.js';
 import type { Logger } from '../platform/logger.js';

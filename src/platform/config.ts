@@ -82,7 +82,7 @@ export const configSchema = z.object({
    */
   MQTT_EXTERNAL_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and ._:-').optional(),
   /** Connections per process (each handles one message at a time: acknowledged after the journal has it). */
-  MQTT_EXTERNAL_CONNECTIONS: positiveInt.max(64).default(4),
+  MQTT_EXTERNAL_CONNECTIONS: positiveInt.max(64).default(16),
   /** How long the external broker keeps a disconnected ingest session (and queues its messages), in seconds. */
   MQTT_EXTERNAL_SESSION_EXPIRY_SECONDS: positiveInt.default(86400),
   /** Keep device credentials and topic rules in Mosquitto 2's dynamic-security plugin ($CONTROL API) through the MQTT_EXTERNAL_* account. */
