@@ -217,11 +217,11 @@ export function runFleet(input: FleetRunInput, hooks: FleetHooks = {}): FleetRun
       will: { topic: topic(deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     rt.client = client;
-    client.on('message', (_topic, payload) => answerCommand(client, deviceId, payload));
+    if (options.answerCommands) client.on('message', (_topic, payload) => answerCommand(client, deviceId, payload));
     client.on('connect', () => {
       if (rt.client !== client) return;
       rt.connected = true;
-      client.subscribe(topic(deviceId, 'commands'), { qos: 1 }, (err) => err && noteError(deviceId, err));
+      if (options.answerCommands) client.subscribe(topic(deviceId, 'commands'), { qos: 1 }, (err) => err && noteError(deviceId, err));
       client.publish(topic(deviceId, 'status'), 'online', { qos: 1, retain: true }, (err) => err && noteError(deviceId, err));
       if (rt.mode === 'reconnecting') {
         rt.mode = 'up';
