@@ -60,6 +60,8 @@ import { opportunitiesRoutes } from '../../opportunities/opportunities.routes.js
 import { notificationsRoutes } from '../../notifications/notifications.routes.js';
 import { reportsRoutes } from '../../reports/reports.routes.js';
 import { registerConsole } from '../../console/console.plugin.js';
+import { commandsRoutes } from '../../commands/commands.routes.js';
+import { brokerHooksRoutes } from '../../external-broker/broker-hooks.routes.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
@@ -96,6 +98,8 @@ export const routeModules: readonly RouteModule[] = [
   opportunitiesRoutes,
   notificationsRoutes,
   reportsRoutes,
+  commandsRoutes,
+  brokerHooksRoutes,
 ];
 
 export interface BuildAppOptions {
