@@ -67,7 +67,7 @@ export async function baselinesRoutes(app: ZodApp, ctx: AppContext): Promise<voi
           response: { 202: commandAcceptedSchema },
         },
       },
-      async (request, reply) => reply.status(202).send(await service.command(request.params.id, op, request.body, actorOf(request))),
+      async (request, reply) => reply.status(202).send(await service.command(request.params.id, op, request.body ?? {}, actorOf(request))),
     );
   }
 

@@ -62,9 +62,9 @@ export const baselineCommandBody = z
     ruleId: z.string().min(1).max(128).optional().describe('A learned rule of the asset model; default every learned rule'),
     mode: z.string().min(1).max(32).optional().describe("One operating mode ('all', or a bin index); default every mode"),
   })
-  .optional()
-  .default({});
-export type BaselineCommandBody = z.infer<typeof baselineCommandBody>;
+  .nullish()
+  .describe('Optional: no body = every learned rule, every mode');
+export type BaselineCommandBody = NonNullable<z.infer<typeof baselineCommandBody>>;
 
 export const commandAcceptedSchema = z.object({
   assetId: z.uuid(),

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { auditTrail } from '../../src/audit/audit.service.js';
 import type { DeviceIdentity } from '../../src/devices/devices.types.js';
+import { DetectionStateStore } from '../../src/pipeline/detection-state.store.js';
 import { waitFor } from '../harness/servers.js';
 import { pumpReadings, startBaselinesWorld, type BaselinesWorld } from './baselines-fixture.js';
 
@@ -54,6 +55,13 @@ async function shifted(device: DeviceIdentity, from = 120): Promise<{ id: string
   let alarm: { id: string; ruleId: string; ticketId: string | null } | undefined;
   await waitFor(async () => !!(alarm = (await openAlarms(device.assetId)).find((a) => a.ruleId === 'behaviour')), 'the learned alarm');
   return alarm!;
+}
+
+/** Waits until the worker has evaluated the asset's readings up to the last of `readings`. */
+async function evaluated(device: DeviceIdentity, readings: readonly { ts: number }[]): Promise<void> {
+  const last = readings[readings.length - 1]!.ts;
+  const store = new DetectionStateStore(world.redis, world.prefix, world.models);
+  await waitFor(async () => ((await store.read(device.assetId)).state?.watermark ?? 0) >= last, 'the readings evaluated');
 }
 
 const alarmState = async (id: string) => (await world.call('GET', `/api/v1/alarms/${id}`)).body.state as string;
@@ -129,11 +137,13 @@ describe('baselines', () => {
     const atFreeze = (await baseline(device.assetId)).mode.metrics[2]!.centre;
 
     // The temperature warms by 2 °C over 20 readings: a followed metric, yet its centre stays.
-    await world.send(device, pumpReadings(120, 20, { drift: 0.1 }));
-    await waitFor(async () => world.worker().stats().readings >= 140, 'the drift readings');
+    const drift = pumpReadings(120, 20, { drift: 0.1 });
+    await world.send(device, drift);
+    await evaluated(device, drift);
     await world.restartWorker();
-    await world.send(device, pumpReadings(140, 20, { temperature: 42 }));
-    await waitFor(async () => world.worker().stats().readings >= 20, 'readings after the restart');
+    const warm = pumpReadings(140, 20, { temperature: 42 });
+    await world.send(device, warm);
+    await evaluated(device, warm);
     const mode = (await baseline(device.assetId)).mode;
     expect(mode).toMatchObject({ state: 'frozen', frozen: true });
     expect(mode.metrics[2]!.centre).toBe(atFreeze);
@@ -183,8 +193,9 @@ describe('baselines', () => {
     expect(accepted.body.kind).toBe('anomaly');
     await waitFor(async () => (await alarmState(anomaly.id)) === 'cleared', 'the anomaly alarm cleared');
     // The new level is the new normal: the window warms up on it and does not fire again.
-    await world.send(device, pumpReadings(65, 60, { current: 20, flow: 600 }));
-    await waitFor(async () => world.worker().stats().readings >= 125, 'readings at the new level');
+    const newLevel = pumpReadings(65, 60, { current: 20, flow: 600 });
+    await world.send(device, newLevel);
+    await evaluated(device, newLevel);
     expect((await openAlarms(device.assetId)).some((a) => a.ruleId === 'flow-unusual')).toBe(false);
   });
 
