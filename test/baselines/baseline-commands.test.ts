@@ -15,6 +15,10 @@ import type { EquipmentModel } from '../../src/models/models.schema.js';
 import { DetectionStateStore } from '../../src/pipeline/detection-state.store.js';
 import { encodeReading } from '../../src/pipeline/detection.jobs.js';
 import { DetectionWorker } from '../../src/pipeline/detection.worker.js';
+import { DetectionCommands } from '../../src/pipeline/detection-commands.js';
+import { DetectionQueue } from '../../src/pipeline/detection.queue.js';
+import { telemetryLines } from '../../src/ingest/line-protocol.js';
+import { waitFor } from '../harness/servers.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { MODEL, pumpReadings } from './baselines-fixture.js';
 
@@ -113,6 +117,33 @@ describe('rule commands in the state log', () => {
     const replayed = await new DetectionStateStore(redis, prefix, models).read(assetId);
     expect(replayed.state).toEqual(JSON.parse(JSON.stringify(state)));
     expect(learned(replayed.state!).modes['all']).toMatchObject({ phase: 'active', frozen: true });
+  });
+
+  test('a command job waiting behind readings is not merged ahead of them: it applies after them', async () => {
+    const shards = 2;
+    const device = { deviceId: 'dev-order', assetId: `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`, modelId: MODEL, siteId: 's', customerId: 'c' };
+    const queue = new DetectionQueue({ connection: redis, prefix, shards });
+    const commands = new DetectionCommands({ connection: redis, prefix, shards });
+    const journal = (readings: ReturnType<typeof pumpReadings>) => [{ id: randomBytes(6).toString('hex'), publishes: readings.length, lines: telemetryLines(device, readings) }];
+    // All three wait before the worker starts: a backlog it catches up on by merging.
+    await queue.enqueue(journal(pumpReadings(0, 120)));
+    await commands.send(device, [{ ruleId: 'behaviour', op: 'relearn', at: AT }]);
+    await queue.enqueue(journal(pumpReadings(120, 5)));
+    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: { apply: async () => undefined }, logger: createLogger('silent'), shards });
+    const store = new DetectionStateStore(redis, prefix, models);
+    try {
+      await worker.start();
+      await waitFor(async () => (await store.read(device.assetId)).state?.watermark === pumpReadings(124, 1)[0]!.ts, 'the backlog evaluated');
+      // Learnt from the first 120, relearnt, then learning from the last 5 (merged in order, the
+      // relearn would have come first and the baseline would be active).
+      expect(learned((await store.read(device.assetId)).state!).modes['all']).toMatchObject({ phase: 'learning', train: expect.any(Array) });
+      expect(learned((await store.read(device.assetId)).state!).modes['all']!.train).toHaveLength(5);
+      expect(worker.stats().merged).toBeGreaterThanOrEqual(1);
+    } finally {
+      await worker.stop();
+      await commands.close();
+      await queue.close();
+    }
   });
 
   test('a job with a malformed command fails as unrecoverable', async () => {
