@@ -3,7 +3,7 @@
  *   - hash `${prefix}:detect:state:${assetId}`: `rev` (a counter), `state` (the engine's plain-JSON
  *     AssetDetectionState at revision `base`) and `tok` (the last save's token);
  *   - list `${prefix}:detect:state:${assetId}:log`: one compact entry per save after `base`, holding
- *     that save's batch (readings, events, silence check) and its revision.
+ *     that save's batch (rule commands, readings, events, silence check) and its revision.
  *
  * Why a log: a state holds the detectors' windows (a pump's is ~26 KB of JSON) while a micro-batch
  * adds a few readings to it. Writing the whole state after every job cost the worker a fifth of
