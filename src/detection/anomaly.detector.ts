@@ -154,3 +154,26 @@ function finding(
     },
   };
 }
+
+/**
+ * Accepting the current behaviour as normal: the baseline window starts afresh (warm-up again,
+ * from the next readings). A firing rule clears; the caller gets that cleared finding.
+ */
+export function resetAnomaly(rule: CompiledAnomaly, state: AnomalyState, ts: number): Finding | null {
+  const firing = state.firing;
+  state.buf = [];
+  state.baseline = null;
+  state.pendingSince = null;
+  state.clearSince = null;
+  state.recent = [];
+  state.firing = false;
+  if (!firing) return null;
+  return {
+    ruleId: rule.id,
+    faultCode: rule.fault,
+    kind: 'anomaly',
+    state: 'cleared',
+    at: ts,
+    evidence: { metric: rule.metric, values: [], window: { from: ts, to: ts }, message: 'baseline reset: the current behaviour is learnt as normal' },
+  };
+}

@@ -94,6 +94,22 @@ export interface Contribution {
   expected: number;
 }
 
+/**
+ * A command on one rule's learnt normal, applied by the worker that owns the asset's state, in
+ * order with its readings (see DetectionBatch.commands). `relearn`: a learned rule learns its
+ * baselines (all modes, or `mode`) again, an anomaly rule starts its baseline window afresh;
+ * `freeze`/`unfreeze`: a learned rule's baselines stop/resume adapting. `auto`: sent by the
+ * platform (after a repair), so frozen baselines are left alone.
+ */
+export interface RuleCommand {
+  ruleId: string;
+  op: 'relearn' | 'freeze' | 'unfreeze';
+  mode?: string | undefined;
+  /** When it takes effect (epoch ms): the time of the cleared finding it may emit. */
+  at: number;
+  auto?: boolean | undefined;
+}
+
 /** A transition of one rule on one asset: it started firing, or it cleared. */
 export interface Finding {
   ruleId: string;

@@ -48,6 +48,7 @@ import { knowledgeRoutes } from '../../knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../../custom-fields/custom-fields.routes.js';
 import { customer360Routes } from '../../customers/customer-360.routes.js';
 import { alarmsRoutes } from '../../alarms/alarms.routes.js';
+import { baselinesRoutes } from '../../baselines/baselines.routes.js';
 import { autoTicketsRoutes } from '../../autotickets/autotickets.routes.js';
 import { ticketStreamRoutes } from '../../delivery/ticket-stream.routes.js';
 import { webhooksRoutes } from '../../delivery/webhooks.routes.js';
@@ -87,6 +88,7 @@ export const routeModules: readonly RouteModule[] = [
   customFieldsRoutes,
   customer360Routes,
   alarmsRoutes,
+  baselinesRoutes,
   autoTicketsRoutes,
   ticketStreamRoutes,
   webhooksRoutes,
