@@ -6,6 +6,7 @@ import { AppError, type ErrorCode } from '../errors.js';
 export function statusOf(code: ErrorCode): number {
   switch (code) {
     case 'VALIDATION_FAILED':
+    case 'WEAK_PASSWORD':
       return 400;
     case 'UNAUTHENTICATED':
       return 401;
@@ -73,6 +74,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
       problem = make('INTERNAL', 'An internal error occurred; it has been logged');
     }
     problem.instance = request.url;
+    // A limit that says when to come back says it in the standard header too.
+    if (error instanceof AppError && typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     return reply.status(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
