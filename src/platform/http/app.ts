@@ -5,7 +5,7 @@
  *
  * The edge, in request order: security headers (helmet) → authentication → rate limit per
  * principal or IP → 401/403 by role → body limit (413) → validation → Idempotency-Key → handler →
- * financial-field redaction → stored idempotent response. Errors are problem+json without stack
+ * money redaction by role and field → stored idempotent response. Errors are problem+json without stack
  * traces or internal messages (problem.ts).
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -22,8 +22,8 @@ import {
 import type { AppContext } from '../context.js';
 import { registerProblemHandler } from './problem.js';
 import { registerIdempotency } from './idempotency.js';
-import { registerFinancialRedaction } from './financial.js';
 import { registerAccessControl, routeTable, type RouteEntry } from '../../auth/access-control.js';
+import { registerMoneyRedaction } from '../../auth/money-redaction.js';
 import { Authenticator } from '../../auth/authenticator.js';
 import { ApiKeysService } from '../../auth/api-keys.service.js';
 import { principalKey } from '../../auth/principal.js';
@@ -150,8 +150,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     rateLimitMax: config.HTTP_RATE_LIMIT_MAX,
     rateLimitWindowMs: config.HTTP_RATE_LIMIT_WINDOW_MS,
   });
-  // onSend order: redact first, so a stored idempotent response holds no hidden field either.
-  registerFinancialRedaction(root);
+  // Money the caller's role does not see is removed before serialisation (src/auth/money.ts), so
+  // a stored idempotent response (onSend) holds no hidden field either.
+  registerMoneyRedaction(root);
   registerIdempotency(root, {
     db: ctx.db,
     ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,

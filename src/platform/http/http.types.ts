@@ -32,11 +32,6 @@ declare module 'fastify' {
     /** Public routes (docs, health, login) skip authentication. */
     public?: boolean;
     /**
-     * Response fields holding money (prices, costs, contract values). They are removed, at any
-     * depth of the JSON response, for roles that never see financial data (agent).
-     */
-    financialFields?: readonly string[];
-    /**
      * POST routes honour an `Idempotency-Key` header unless this is false. Set it to false on
      * routes whose response carries a secret (it would be stored to be replayed).
      */
