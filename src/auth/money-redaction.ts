@@ -11,8 +11,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import type { Role } from '../platform/http/http.types.js';
-import { moneyFieldOf, seesMoney, type MoneyField } from './money.js';
+import { USER_ROLES, type Role } from '../platform/http/http.types.js';
+import { MONEY_AUDIENCES, moneyFieldOf, seesMoney, type MoneyField } from './money.js';
 
 /** Where the money is in a schema; undefined = nowhere. */
 type MoneyMap =
@@ -167,9 +167,13 @@ function responseSchema(responses: unknown, status: number): z.core.$ZodType | u
   return schema && typeof schema === 'object' && '_zod' in schema ? (schema as z.core.$ZodType) : undefined;
 }
 
+/** Roles in every audience (admin): their responses are sent as they are, without a copy. */
+const SEES_ALL = new Set<Role>(USER_ROLES.filter((role) => Object.values(MONEY_AUDIENCES).every((roles) => (roles as readonly Role[]).includes(role))));
+
 /** Adds the hook that removes, from every route's response, the money the caller may not see. */
 export function registerMoneyRedaction(app: FastifyInstance): void {
   app.addHook('preSerialization', async (request, reply, payload) => {
+    if (request.principal && SEES_ALL.has(request.principal.role)) return payload;
     const schema = responseSchema(request.routeOptions.schema?.response, reply.statusCode);
     const map = schema ? moneyMapOf(schema) : undefined;
     if (!map) return payload;
