@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../platform/context.js';
+import { withStatementTimeout } from '../platform/db/statement-timeout.js';
 import type { RouteModule, ZodApp } from '../platform/http/http.types.js';
 import { clockOf } from '../sla/clock.js';
 import { columnsOf, REPORTS } from './reports.catalog.js';
@@ -34,7 +35,8 @@ function withoutColumns(output: ReportOutput, hidden: readonly string[]): Report
 }
 
 export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) => {
-  const service = new ReportsService(ctx.db, clockOf(ctx));
+  // Reports are the heaviest reads: a statement timeout, and `heavy` concurrency limits per caller.
+  const service = new ReportsService(withStatementTimeout(ctx.db, ctx.config.REPORT_TIMEOUT_MS), clockOf(ctx));
 
   app.get(
     '/reports',
@@ -51,7 +53,7 @@ export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) =
     app.get(
       `/reports/${def.name}`,
       {
-        config: { roles: def.roles },
+        config: { roles: def.roles, heavy: true },
         schema: {
           tags,
           summary: def.title,

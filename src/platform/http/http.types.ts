@@ -31,6 +31,8 @@ declare module 'fastify' {
     roles?: readonly Role[];
     /** Public routes (docs, health, login) skip authentication. */
     public?: boolean;
+    /** Reports and exports: concurrency-limited per caller and in all (heavy-work.ts). */
+    heavy?: boolean;
     /**
      * POST routes honour an `Idempotency-Key` header unless this is false. Set it to false on
      * routes whose response carries a secret (it would be stored to be replayed).

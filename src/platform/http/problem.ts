@@ -30,6 +30,7 @@ export function statusOf(code: ErrorCode): number {
     case 'RATE_LIMITED':
       return 429;
     case 'DEPENDENCY_UNAVAILABLE':
+    case 'SERVER_BUSY':
       return 503;
     case 'INTERNAL':
       return 500;
@@ -55,6 +56,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
     let problem: Problem;
     if (error instanceof AppError) {
       problem = make(error.code, error.message, error.details);
+      // Overload answers (429, 503) say when to come back.
+      if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       const fields = error.validation.map((v) => ({
         field: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
@@ -74,8 +77,6 @@ export function registerProblemHandler(app: FastifyInstance): void {
       problem = make('INTERNAL', 'An internal error occurred; it has been logged');
     }
     problem.instance = request.url;
-    // A limit that says when to come back says it in the standard header too.
-    if (error instanceof AppError && typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     return reply.status(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
