@@ -3,7 +3,10 @@
  * - `Authorization: Bearer <TELEMEND_ADMIN_TOKEN>` → admin (actor admin_token, the bootstrap credential);
  * - `Authorization: Bearer tmk_...` or `X-Api-Key: tmk_...` → the API key's role (actor api_key);
  * - `Authorization: Bearer <login token>` → the user's current role, read from the database on
- *   every request, so a deactivated or demoted user loses access at once (actor user).
+ *   every request (one primary-key read, the same row that holds the token version, so no cache
+ *   is needed and no process can serve a revoked token from a stale copy): a token whose `ver`
+ *   is not the user's current token version (password, role or customer changed, deactivated,
+ *   logged out) is refused, and so is an inactive user (actor user).
  * Anything else is a failure with a reason that is safe to show.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -56,7 +59,7 @@ export class Authenticator {
     const claims = verifyToken(this.options.app, token);
     if (!claims) return fail('Invalid or expired token');
     const user = /^[0-9a-f-]{36}$/i.test(claims.sub) ? await this.users.find(this.options.db, claims.sub) : undefined;
-    if (!user || !user.active) return fail('Invalid or expired token');
+    if (!user || !user.active || (claims.ver ?? 1) !== user.token_version) return fail('Invalid or expired token');
     return { ok: true, principal: { role: user.role, actor: { type: 'user', id: user.id }, customerId: user.customer_id ?? undefined } };
   }
 

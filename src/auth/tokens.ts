@@ -19,6 +19,11 @@ export const TOKEN_AUDIENCE = 'telemend-api';
 export interface TokenClaims {
   /** User id. */
   sub: string;
+  /**
+   * The user's token version when the token was issued; the token is valid only while it is
+   * still the user's current one. Absent in tokens issued before versions existed: taken as 1.
+   */
+  ver?: number;
   iat: number;
   exp: number;
 }
@@ -36,9 +41,9 @@ export async function registerTokens(app: FastifyInstance, config: Config): Prom
   });
 }
 
-/** Signs a token for a user; returns it with its expiry. */
-export function issueToken(app: Pick<FastifyInstance, 'jwt'>, userId: string): { token: string; expiresAt: Date } {
-  const token = app.jwt.sign({ sub: userId });
+/** Signs a token for a user at their current token version (1 for a user never revoked); returns it with its expiry. */
+export function issueToken(app: Pick<FastifyInstance, 'jwt'>, userId: string, tokenVersion = 1): { token: string; expiresAt: Date } {
+  const token = app.jwt.sign({ sub: userId, ver: tokenVersion });
   const claims = app.jwt.decode<TokenClaims>(token)!;
   return { token, expiresAt: new Date(claims.exp * 1000) };
 }
@@ -47,7 +52,8 @@ export function issueToken(app: Pick<FastifyInstance, 'jwt'>, userId: string): {
 export function verifyToken(app: Pick<FastifyInstance, 'jwt'>, token: string): TokenClaims | undefined {
   try {
     const claims = app.jwt.verify<TokenClaims>(token);
-    return typeof claims.sub === 'string' ? claims : undefined;
+    if (typeof claims.sub !== 'string' || (claims.ver !== undefined && !Number.isSafeInteger(claims.ver))) return undefined;
+    return claims;
   } catch {
     return undefined;
   }

@@ -19,9 +19,8 @@ import {
 } from './contracts.schemas.js';
 
 /** Money in a contract: removed from responses for roles that never see it (agent). */
-const financialFields = ['value', 'currency'] as const;
-const write = { roles: ['admin', 'dispatcher'], financialFields } as const;
-const read = { roles: ['admin', 'dispatcher', 'agent', 'technician', 'customer'], financialFields } as const;
+const write = { roles: ['admin', 'dispatcher'] } as const;
+const read = { roles: ['admin', 'dispatcher', 'agent', 'technician', 'customer'] } as const;
 const tags = ['contracts'];
 
 function viewOf(request: FastifyRequest): ContractView {

@@ -1,5 +1,6 @@
 /** Service contracts API contract: validity, covered assets, coverage, SLA, calendar, prepaid minutes, value. */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { pageQueryShape, pageSchema, sortQuery } from '../platform/http/pagination.js';
 import { businessCalendarSchema } from '../sla/business-calendar.js';
 import { slaTargetsSchema } from '../sla/sla.policy.js';
@@ -34,8 +35,8 @@ export const contractSchema = z.object({
   sla: slaTargetsSchema.nullable().describe('null = default targets'),
   calendar: businessCalendarSchema.nullable().describe('null = open 24x7 (UTC)'),
   prepaid: prepaidSchema,
-  value: z.number().nullable().optional().describe('Contract value (financial: admin and dispatcher only)'),
-  currency: z.string().optional().describe('ISO 4217 currency of value (financial)'),
+  value: money('contract.value', z.number().nullable()),
+  currency: money('contract.currency', z.string()),
   notes: z.string().nullable(),
   version: z.number().int().describe('Increments on every change; also sent as the ETag'),
   createdAt: z.iso.datetime(),

@@ -4,10 +4,10 @@ import { ALL_ROLES, type ZodApp } from '../platform/http/http.types.js';
 import { requestScope } from '../auth/principal.js';
 import { clockOf } from '../sla/clock.js';
 import { Customer360Service } from './customer-360.service.js';
-import { CUSTOMER_360_FINANCIAL_FIELDS, customer360Params, customer360Schema } from './customer-360.schemas.js';
+import { customer360Params, customer360Schema } from './customer-360.schemas.js';
 
 /** Every role; a customer user only for its own customer (another id is 404). */
-const read = { roles: ALL_ROLES, financialFields: CUSTOMER_360_FINANCIAL_FIELDS };
+const read = { roles: ALL_ROLES };
 
 export async function customer360Routes(app: ZodApp, ctx: AppContext): Promise<void> {
   const service = new Customer360Service(ctx.db, clockOf(ctx));

@@ -5,6 +5,7 @@
  * resources' own routes.
  */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { activitySchema } from '../activities/activities.schemas.js';
 import { contactSchema } from '../contacts/contacts.schemas.js';
 import { CONTRACT_STATUSES } from '../contracts/contracts.schemas.js';
@@ -19,9 +20,6 @@ export const CUSTOMER_360_LIMITS = Object.freeze({ contacts: 100, sites: 100, as
 /** Window of the "last 90 days" KPIs, in days. */
 export const KPI_WINDOW_DAYS = 90;
 
-/** Response fields holding money: removed for roles that never see it (agent). */
-export const CUSTOMER_360_FINANCIAL_FIELDS = ['value', 'currency', 'activeContractValue'] as const;
-
 export const customer360Params = z.object({ id: z.uuid() });
 
 const instant = z.iso.datetime();
@@ -29,7 +27,7 @@ const instant = z.iso.datetime();
 const profileSchema = customerSchema.extend({
   tierBasis: z.object({
     activeContracts: z.number().int(),
-    activeContractValue: z.number().optional().describe('Summed value of the active contracts (financial)'),
+    activeContractValue: money('customer360.activeContractValue', z.number()),
   }),
 });
 
@@ -88,14 +86,13 @@ const contractSummary = z.object({
   coveredAssets: z.number().int().describe('0 = a customer-level contract'),
   coverage: z.object({ labourPercent: z.number(), partsPercent: z.number(), travelIncluded: z.boolean() }),
   prepaid: z.object({ purchasedMinutes: z.number().int(), balanceMinutes: z.number().int() }),
-  value: z.number().nullable().optional().describe('Financial: admin and dispatcher only'),
-  currency: z.string().optional().describe('Financial'),
+  value: money('contract.value', z.number().nullable()),
+  currency: money('contract.currency', z.string()),
 });
 
 /**
- * An open offer. offerValue/offerCurrency are deliberately NOT financial fields (and are named so
- * that the redaction of `value`/`currency` for agents leaves them): the agent taking the call sees
- * what the offer is worth.
+ * An open offer. offerValue/offerCurrency are money of kind `sales` (src/auth/money.ts): the agent
+ * taking the call sees what the offer is worth.
  */
 const opportunitySummary = z.object({
   id: z.uuid(),
@@ -104,8 +101,8 @@ const opportunitySummary = z.object({
   title: z.string(),
   reason: z.string().nullable(),
   assetId: z.uuid().nullable(),
-  offerValue: z.number().nullable().describe('Estimated value of the offer (shown to agents)'),
-  offerCurrency: z.string(),
+  offerValue: money('opportunity.value', z.number().nullable()),
+  offerCurrency: money('opportunity.currency', z.string()),
   ownerId: z.uuid().nullable(),
   expectedCloseOn: z.iso.date().nullable(),
   createdAt: instant,

@@ -1,8 +1,8 @@
 /**
  * Builds the customer 360 from a handful of set-based queries: the profile (with its tier) first
  * — it also enforces the scope: another customer's id is NOT_FOUND for a customer user — then
- * the sections in parallel (each one query, bounded by CUSTOMER_360_LIMITS). Financial fields are
- * left in; the route's `financialFields` removes them for roles that never see money.
+ * the sections in parallel (each one query, bounded by CUSTOMER_360_LIMITS). Money fields are
+ * left in; the response hook removes them for roles that do not see them (src/auth/money.ts).
  */
 import { toActivity } from '../activities/activities.repository.js';
 import { UNSCOPED, type Scope } from '../auth/principal.js';

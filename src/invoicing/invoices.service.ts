@@ -14,7 +14,6 @@ import { ContractsRepository, type ContractRow } from '../contracts/contracts.re
 import { drawDownPrepaid } from '../contracts/contracts.service.js';
 import type { Database, Queryable } from '../platform/db/database.js';
 import { AppError, conflict, notFound } from '../platform/errors.js';
-import { redactFinancial } from '../platform/http/financial.js';
 import type { Role } from '../platform/http/http.types.js';
 import { checkVersion, invalidField, isUniqueViolation, type Page } from '../platform/http/pagination.js';
 import { systemClock, type Clock } from '../sla/clock.js';
@@ -22,7 +21,6 @@ import { computeInvoice, DEFAULT_TRAVEL_POLICY, type ComputedInvoice, type Trave
 import { InvoiceWorkRepository, type InvoiceTicket } from './invoice-work.repository.js';
 import { InvoicesRepository, OPEN_TICKET_INDEX, type InvoiceRow, type LineRow, type RateRow } from './invoices.repository.js';
 import {
-  INVOICE_INTERNAL_FIELDS,
   rangeEnd,
   rangeStart,
   type CreateInvoice,
@@ -289,8 +287,11 @@ function visibleTo(row: InvoiceRow, view: InvoiceView): boolean {
   return view.role !== 'customer' || (row.customer_id === view.customerId && CUSTOMER_STATUSES.includes(row.status));
 }
 
+/** Back-office warnings are not for customers (their money fields follow the money rule, src/auth/money.ts). */
 function forView(invoice: Invoice, view: InvoiceView): Invoice {
-  return view.role === 'customer' ? redactFinancial(invoice, INVOICE_INTERNAL_FIELDS) : invoice;
+  if (view.role !== 'customer') return invoice;
+  const { warnings: _warnings, ...shown } = invoice;
+  return shown;
 }
 
 function toRate(row: RateRow): LabourRate {

@@ -20,7 +20,6 @@ import { invoicesToCsv } from './invoice-export.js';
 import {
   createInvoiceBody,
   exportInvoicesQuery,
-  INVOICE_FINANCIAL_FIELDS,
   invoiceIdParams,
   invoicePage,
   invoiceSchema,
@@ -35,14 +34,11 @@ import {
 } from './invoicing.schemas.js';
 import { InvoicesService, type InvoiceView } from './invoices.service.js';
 
-const financialFields = INVOICE_FINANCIAL_FIELDS;
-/** Visit responses carry part prices. */
-const visitMoney = ['unitPrice'] as const;
-const closeConfig = { roles: ['admin', 'dispatcher', 'technician'], financialFields: visitMoney } as const;
+const closeConfig = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const closureRead = { roles: ['admin', 'dispatcher', 'agent', 'technician', 'customer'] } as const;
-const billing = { roles: ['admin', 'dispatcher'], financialFields } as const;
-const invoiceRead = { roles: ['admin', 'dispatcher', 'agent', 'customer'], financialFields } as const;
-const ratesAdmin = { roles: ['admin'], financialFields } as const;
+const billing = { roles: ['admin', 'dispatcher'] } as const;
+const invoiceRead = { roles: ['admin', 'dispatcher', 'agent', 'customer'] } as const;
+const ratesAdmin = { roles: ['admin'] } as const;
 const visitTags = ['visits'];
 const tags = ['invoicing'];
 

@@ -1,20 +1,15 @@
 /** Invoicing API contract: invoices with their lines, lifecycle actions, ERP export, labour rates. */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { pageQueryShape, pageSchema, sortQuery } from '../platform/http/pagination.js';
 import { LINE_KINDS } from './invoice-calculator.js';
 
 export const INVOICE_STATUSES = ['draft', 'issued', 'paid', 'void'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-/** Response fields holding money: removed for roles that never see it (agent). */
-export const INVOICE_FINANCIAL_FIELDS = ['unitPrice', 'amount', 'cost', 'subtotal', 'coveredAmount', 'total', 'costTotal', 'hourlyRate', 'overtimeMultiplier'] as const;
-/** Internal fields customers never see on their own invoices (our costs, back-office warnings). */
-export const INVOICE_INTERNAL_FIELDS = ['cost', 'costTotal', 'warnings'] as const;
 
 export const invoiceIdParams = z.object({ id: z.uuid() });
 export const ticketInvoiceParams = z.object({ id: z.uuid().describe('Ticket id') });
-
-const money = z.number();
 
 export const invoiceLineSchema = z.object({
   id: z.uuid(),
@@ -22,9 +17,9 @@ export const invoiceLineSchema = z.object({
   kind: z.enum(LINE_KINDS).describe('labour/overtime/parts/travel: charges; prepaid: zero-charge prepaid minutes; coverage: negative, what warranty or contract covers'),
   description: z.string(),
   quantity: z.number().describe('Hours for labour, overtime and prepaid; units for parts; 1 or km for travel'),
-  unitPrice: money.optional().describe('Financial'),
-  amount: money.optional().describe('Financial'),
-  cost: money.optional().describe('What the line cost us. Financial; hidden from customers'),
+  unitPrice: money('invoiceLine.unitPrice', z.number()),
+  amount: money('invoiceLine.amount', z.number()),
+  cost: money('invoiceLine.cost', z.number()),
   minutes: z.number().int().nullable(),
   sku: z.string().nullable(),
   skill: z.string().nullable(),
@@ -44,11 +39,11 @@ export const invoiceSchema = z.object({
   customerName: z.string(),
   contractId: z.uuid().nullable(),
   contractNumber: z.string().nullable(),
-  currency: z.string(),
-  subtotal: money.optional().describe('Charges before coverage. Financial'),
-  coveredAmount: money.optional().describe('Covered by warranty or contract. Financial'),
-  total: money.optional().describe('subtotal − coveredAmount. Financial'),
-  costTotal: money.optional().describe('Financial; hidden from customers'),
+  currency: money('invoice.currency', z.string()),
+  subtotal: money('invoice.subtotal', z.number()),
+  coveredAmount: money('invoice.coveredAmount', z.number()),
+  total: money('invoice.total', z.number()),
+  costTotal: money('invoice.costTotal', z.number()),
   prepaidMinutes: z.number().int().describe('Prepaid labour minutes applied (drawn at recording or at issue)'),
   warnings: z.array(z.string()).optional().describe('Back-office notes (unpriced parts, projected prepaid draws); hidden from customers'),
   notes: z.string().nullable(),
@@ -124,8 +119,8 @@ export function rangeEnd(value: string): Date {
 
 export const labourRateSchema = z.object({
   skill: z.string().describe("'*' = every skill without its own rate"),
-  hourlyRate: money.optional(),
-  overtimeMultiplier: money.optional(),
+  hourlyRate: money('labourRate.hourlyRate', z.number()),
+  overtimeMultiplier: money('labourRate.overtimeMultiplier', z.number()),
   version: z.number().int(),
   updatedAt: z.iso.datetime(),
 });

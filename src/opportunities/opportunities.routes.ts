@@ -1,7 +1,7 @@
 /**
  * /api/v1/opportunities — offers raised by service, with stage and value. Readable and editable
- * by the front desk too: the value is NOT a financial field (agents see what an offer is worth
- * when the customer calls). POST /api/v1/opportunities/run runs the rules now (admin).
+ * by the front desk too: the value is money of kind `sales`, which agents see (what an offer is
+ * worth when the customer calls; src/auth/money.ts). POST /api/v1/opportunities/run runs the rules now (admin).
  */
 import type { RouteModule } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';

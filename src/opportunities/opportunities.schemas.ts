@@ -1,9 +1,10 @@
 /**
  * Opportunities API contract: offers raised by service (rules or by hand) with a stage and a
- * value. The value is deliberately NOT a financial field: the front desk (agent) sees what an
- * offer is worth when the customer calls.
+ * value. The value is money of kind `sales` (src/auth/money.ts): the front desk (agent) sees what
+ * an offer is worth when the customer calls; technicians and customers do not.
  */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { pageQueryShape, pageSchema, sortQuery } from '../platform/http/pagination.js';
 import { OPPORTUNITY_KINDS, OPPORTUNITY_STAGES } from './opportunity-stages.js';
 
@@ -20,8 +21,8 @@ export const opportunitySchema = z.object({
   source: z.enum(['rule', 'manual']),
   ruleKey: z.string().nullable().describe('Set on rule-generated opportunities: the same rule and subject never create a second one'),
   stage: z.enum(OPPORTUNITY_STAGES),
-  value: z.number().nullable().describe('Estimated value (shown to agents: not a financial field)'),
-  currency: z.string(),
+  value: money('opportunity.value', z.number().nullable()),
+  currency: money('opportunity.currency', z.string()),
   title: z.string(),
   reason: z.string().nullable(),
   ownerId: z.uuid().nullable(),

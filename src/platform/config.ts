@@ -172,8 +172,14 @@ export const configSchema = z.object({
   TELEMEND_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Lifetime of a login token, in seconds. */
   TELEMEND_TOKEN_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(3600),
-  /** Login attempts allowed per client IP and e-mail address per minute. */
+  /** Login attempts allowed per client IP and e-mail address per minute (counted in Redis, across API processes). */
   TELEMEND_LOGIN_ATTEMPTS_PER_MINUTE: positiveInt.default(5),
+  /** Login attempts allowed per client IP per minute, whatever the e-mail (stops password spraying). */
+  TELEMEND_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: positiveInt.default(20),
+  /** Login attempts allowed per account (e-mail) per hour, whatever the client IP. */
+  TELEMEND_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_HOUR: positiveInt.default(50),
+  /** Password hashes login computes at once per API process (each ~0.1 s and 32 MiB); more attempts wait, then get 429. */
+  TELEMEND_LOGIN_CONCURRENT_HASHES: positiveInt.max(64).default(2),
   /** Largest request body accepted, in bytes (larger: 413). */
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1048576),
   /** Longest time to receive a whole request, in milliseconds. */

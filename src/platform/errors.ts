@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
+  'WEAK_PASSWORD',
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',

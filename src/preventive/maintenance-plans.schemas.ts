@@ -1,5 +1,6 @@
 /** Maintenance plans API contract: preventive plans carried by a contract, their occurrences and the generation run. */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { PRIORITIES } from '../sla/sla.policy.js';
 
 export const contractPlansParams = z.object({ id: z.uuid() });
@@ -10,7 +11,7 @@ const partSchema = z.strictObject({
   description: z.string().trim().min(1).max(300).optional(),
   quantity: z.number().positive().max(100_000),
   consumable: z.boolean().default(false).describe('Used up at every occurrence (filters, oil...): drives the consumables offer (default false)'),
-  unitPrice: z.number().min(0).max(1_000_000).optional().describe('Price used for the consumables offer value'),
+  unitPrice: money('maintenancePlanPart.unitPrice', z.number().min(0).max(1_000_000)),
 });
 export type PlanPart = z.infer<typeof partSchema>;
 

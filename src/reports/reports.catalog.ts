@@ -54,8 +54,6 @@ export interface ReportDefinition {
   /** Query parameters (period, filters, report-specific ones). */
   readonly query: z.ZodObject;
   readonly row: z.ZodObject;
-  /** Money fields (hidden from roles that never see financials). */
-  readonly financialFields?: readonly string[];
   /** The CSV columns for this query, when they depend on it (default: every key of the row). */
   readonly columns?: (query: Record<string, unknown>) => string[];
   run(q: Queryable, input: ReportInput & Record<string, unknown>, tables: ReadonlySet<OptionalTable>, options: ReportRunOptions): Promise<ReportResult>;
@@ -123,7 +121,6 @@ export const REPORTS: readonly ReportDefinition[] = [
     roles: STAFF,
     query: filtered,
     row: partsRow,
-    financialFields: ['unitCost', 'cost'],
     run: (q, input, tables) => partsConsumption(q, input, tables),
   },
   {
@@ -134,7 +131,6 @@ export const REPORTS: readonly ReportDefinition[] = [
     query: z.object({ ...periodShape, ...customerFilterShape, groupBy: z.enum(PROFITABILITY_GROUPINGS).default('contract').describe('contract (default) or customer') }),
     row: profitabilityRow,
     columns: (query) => Object.keys(profitabilityRow.shape).filter((k) => query.groupBy !== 'customer' || (k !== 'contractId' && k !== 'contractNumber')),
-    financialFields: ['invoicedRevenue', 'contractRevenue', 'revenue', 'invoicedCost', 'uninvoicedCost', 'cost', 'margin', 'marginPct'],
     run: (q, input, tables, options) =>
       profitability(q, { ...input, groupBy: (input.groupBy as ProfitabilityGrouping | undefined) ?? 'contract', defaultHourlyCost: options.defaultHourlyCost }, tables),
   },

@@ -10,7 +10,9 @@ import type { RouteModule, ZodApp } from '../platform/http/http.types.js';
 import { clockOf } from '../sla/clock.js';
 import { columnsOf, REPORTS } from './reports.catalog.js';
 import { reportCatalogSchema, reportEnvelope } from './reports.schemas.js';
-import { reportCsv, reportFileName, ReportsService } from './reports.service.js';
+import { reportCsv, reportFileName, ReportsService, type ReportOutput } from './reports.service.js';
+import { hiddenMoneyKeys } from '../auth/money-redaction.js';
+import { principalOf } from '../auth/principal.js';
 import { reportSchedulesRoutes } from './report-schedules.routes.js';
 
 const tags = ['reports'];
@@ -20,6 +22,16 @@ function wantsCsv(request: FastifyRequest, format: unknown): boolean {
   if (format === 'csv') return true;
   if (format === 'json') return false;
   return /\btext\/csv\b/i.test(String(request.headers.accept ?? ''));
+}
+
+function withoutColumns(output: ReportOutput, hidden: readonly string[]): ReportOutput {
+  if (hidden.length === 0) return output;
+  const keep = (key: string) => !hidden.includes(key);
+  return {
+    ...output,
+    columns: output.columns.filter(keep),
+    rows: output.rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => keep(key)))),
+  };
 }
 
 export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) => {
@@ -41,7 +53,7 @@ export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) =
     app.get(
       `/reports/${def.name}`,
       {
-        config: { roles: def.roles, heavy: true, ...(def.financialFields ? { financialFields: def.financialFields } : {}) },
+        config: { roles: def.roles, heavy: true },
         schema: {
           tags,
           summary: def.title,
@@ -52,7 +64,8 @@ export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) =
       },
       async (request: FastifyRequest, reply: FastifyReply) => {
         const query = request.query as Record<string, unknown>;
-        const output = await service.run(def.name, query);
+        // Money columns the caller's role does not see leave the CSV too (the JSON rows lose them in the response hook).
+        const output = withoutColumns(await service.run(def.name, query), hiddenMoneyKeys(def.row, principalOf(request).role));
         if (!wantsCsv(request, query.format)) return output;
         return reply
           .type('text/csv; charset=utf-8')

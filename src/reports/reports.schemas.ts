@@ -1,5 +1,6 @@
 /** Contracts of /api/v1/reports/...: the row of each report and the common envelope. */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { PRIORITIES } from '../sla/sla.policy.js';
 import { TICKET_STATUSES } from '../tickets/ticket-workflow.js';
 
@@ -68,8 +69,8 @@ export const partsRow = z.object({
   description: z.string().nullable(),
   quantity: num,
   tickets: int,
-  unitCost: num.optional(),
-  cost: num.optional().describe('quantity × parts.unit_cost; null when the part is unknown to stock'),
+  unitCost: money('partsReport.unitCost', num),
+  cost: money('partsReport.cost', num),
 });
 
 export const profitabilityRow = z.object({
@@ -77,14 +78,14 @@ export const profitabilityRow = z.object({
   contractNumber: z.string().nullable().optional(),
   customerId: z.uuid(),
   customerName: z.string().nullable(),
-  invoicedRevenue: num.optional(),
-  contractRevenue: num.optional(),
-  revenue: num.optional(),
-  invoicedCost: num.optional(),
-  uninvoicedCost: num.optional(),
-  cost: num.optional(),
-  margin: num.optional(),
-  marginPct: num.optional(),
+  invoicedRevenue: money('profitabilityReport.invoicedRevenue', num),
+  contractRevenue: money('profitabilityReport.contractRevenue', num),
+  revenue: money('profitabilityReport.revenue', num),
+  invoicedCost: money('profitabilityReport.invoicedCost', num),
+  uninvoicedCost: money('profitabilityReport.uninvoicedCost', num),
+  cost: money('profitabilityReport.cost', num),
+  margin: money('profitabilityReport.margin', num),
+  marginPct: money('profitabilityReport.marginPct', num),
 });
 
 export const backlogRow = z.object({

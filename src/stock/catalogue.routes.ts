@@ -20,9 +20,8 @@ import {
 } from './catalogue.schemas.js';
 
 /** Prices and costs: removed from responses for roles that never see money (agent). */
-const financialFields = ['unitPrice', 'unitCost'] as const;
-const manage = { roles: ['admin'], financialFields } as const;
-const readParts = { roles: ['admin', 'dispatcher', 'technician', 'agent'], financialFields } as const;
+const manage = { roles: ['admin'] } as const;
+const readParts = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const readLocations = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['stock'];
 

@@ -1,5 +1,6 @@
 /** Parts catalogue and stock locations API contract. */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { pageQueryShape, pageSchema, sortQuery } from '../platform/http/pagination.js';
 
 export const idParams = z.object({ id: z.uuid() });
@@ -10,7 +11,7 @@ export const quantity = z
   .positive()
   .max(999_999_999)
   .refine((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6, 'at most 3 decimals');
-const money = z
+const amount = z
   .number()
   .min(0)
   .max(9_999_999_999)
@@ -27,8 +28,8 @@ export const partSchema = z.object({
   sku: z.string(),
   description: z.string(),
   unit: z.string().describe("Unit of measure, e.g. 'pcs', 'm', 'l'"),
-  unitPrice: z.number().optional().describe('Sales price per unit (financial: hidden from agents)'),
-  unitCost: z.number().optional().describe('What a unit costs us (financial: hidden from agents)'),
+  unitPrice: money('part.unitPrice', z.number()),
+  unitCost: money('part.unitCost', z.number()),
   compatibleModels: z.array(z.string()).describe('Equipment model ids the part fits'),
   reorderPoint: z.number().nullable().describe('Reorder when the network position falls to this; null = not stocked to a point'),
   reorderQuantity: z.number().nullable().describe('Purchase lot size; null = order up to twice the reorder point'),
@@ -52,8 +53,8 @@ export const createPartBody = z.strictObject({
   sku: skuSchema,
   description,
   unit: unit.default('pcs').describe("Default 'pcs'"),
-  unitPrice: money,
-  unitCost: money,
+  unitPrice: amount,
+  unitCost: amount,
   compatibleModels: modelIds.default([]).describe('Equipment model ids (default none)'),
   reorderPoint: quantity.or(z.literal(0)).nullable().default(null),
   reorderQuantity: quantity.nullable().default(null),
@@ -67,8 +68,8 @@ export type CreatePart = z.infer<typeof createPartBody>;
 export const updatePartBody = z.strictObject({
   description: description.optional(),
   unit: unit.optional(),
-  unitPrice: money.optional(),
-  unitCost: money.optional(),
+  unitPrice: amount.optional(),
+  unitCost: amount.optional(),
   compatibleModels: modelIds.optional(),
   reorderPoint: quantity.or(z.literal(0)).nullable().optional(),
   reorderQuantity: quantity.nullable().optional(),

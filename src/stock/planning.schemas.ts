@@ -1,5 +1,6 @@
 /** Reorder suggestions and the demand forecast: API contract (the maths: stock-forecast.ts). */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { LOCATION_KINDS, skuSchema } from './catalogue.schemas.js';
 
 export const reorderLineSchema = z.object({
@@ -16,8 +17,8 @@ export const reorderLineSchema = z.object({
   reorderQuantity: z.number().nullable(),
   suggestedQuantity: z.number(),
   leadTimeDays: z.number().int().nullable(),
-  unitCost: z.number().optional().describe('Financial'),
-  lineCost: z.number().optional().describe('suggestedQuantity × unitCost (financial)'),
+  unitCost: money('reorderLine.unitCost', z.number()),
+  lineCost: money('reorderLine.lineCost', z.number()),
 });
 export const reorderSuggestionsSchema = z.object({
   generatedAt: z.iso.datetime(),
@@ -26,7 +27,7 @@ export const reorderSuggestionsSchema = z.object({
     z.object({
       supplier: z.string().nullable().describe('null: parts without a supplier'),
       lines: z.array(reorderLineSchema),
-      totalCost: z.number().optional().describe('Financial'),
+      totalCost: money('reorderSupplier.totalCost', z.number()),
     }),
   ),
 });

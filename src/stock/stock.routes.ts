@@ -35,9 +35,7 @@ import {
 } from './stock.schemas.js';
 import { transfersRoutes } from './transfers.routes.js';
 
-/** Money in stock responses: removed for roles that never see it (agent). */
-const financialFields = ['unitCost', 'lineCost', 'totalCost'] as const;
-const desk = { roles: ['admin', 'dispatcher'], financialFields } as const;
+const desk = { roles: ['admin', 'dispatcher'] } as const;
 const tags = ['stock'];
 
 export async function stockRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
@@ -69,7 +67,7 @@ export async function stockRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
 
   app.post(
     '/stock/adjustments',
-    { config: { roles: ['admin'], financialFields }, schema: { tags, summary: 'Correct on hand by a delta or to a physical count', body: adjustmentBody, response: { 201: receiptResult } } },
+    { config: { roles: ['admin'] }, schema: { tags, summary: 'Correct on hand by a delta or to a physical count', body: adjustmentBody, response: { 201: receiptResult } } },
     async (request, reply) => reply.status(201).send(await deskService.adjust(request.body, callerOf(request).actor)),
   );
 

@@ -1,5 +1,6 @@
 /** Stock API contract: availability, reservations per ticket, levels, receipts, adjustments, the ledger, backorders. */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { pageQueryShape, pageSchema, sortQuery } from '../platform/http/pagination.js';
 import { LOCATION_KINDS, quantity, skuSchema } from './catalogue.schemas.js';
 
@@ -144,7 +145,7 @@ export const movementSchema = z.object({
   kind: z.enum(MOVEMENT_KINDS),
   bucket: z.enum(['on_hand', 'reserved', 'defective']),
   quantity: z.number().describe('Signed change of the bucket'),
-  unitCost: z.number().nullable().optional().describe('Financial'),
+  unitCost: money('stockMovement.unitCost', z.number().nullable()),
   ticketId: z.uuid().nullable(),
   visitId: z.uuid().nullable(),
   transferId: z.uuid().nullable(),

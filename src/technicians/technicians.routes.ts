@@ -23,10 +23,9 @@ import {
 import { TechniciansService, type TechnicianCaller } from './technicians.service.js';
 
 /** Money on a profile: removed from responses for roles that never see it (agent). */
-const financialFields = ['hourlyCost'] as const;
-const staff = { roles: ['admin', 'dispatcher'], financialFields } as const;
-const field = { roles: ['admin', 'dispatcher', 'technician'], financialFields } as const;
-const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'], financialFields } as const;
+const staff = { roles: ['admin', 'dispatcher'] } as const;
+const field = { roles: ['admin', 'dispatcher', 'technician'] } as const;
+const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['technicians'];
 
 function caller(request: FastifyRequest): TechnicianCaller {

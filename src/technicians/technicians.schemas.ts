@@ -1,5 +1,6 @@
 /** Technicians API contract: profile (skills with levels, home base, hours), absences, location, MQTT token. */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 import { timeZoneSchema, workingHoursSchema } from './working-hours.js';
 
 export const technicianIdParams = z.object({ id: z.uuid().describe('User id of a technician') });
@@ -30,7 +31,7 @@ export const technicianProfileSchema = z.object({
   homeBase: z.object({ lat: z.number(), lon: z.number(), label: z.string().nullable() }).nullable(),
   timezone: z.string(),
   workingHours: workingHoursSchema,
-  hourlyCost: z.number().nullable().optional().describe('Financial: what an hour of this technician costs'),
+  hourlyCost: money('technician.hourlyCost', z.number().nullable()),
   pushUrl: z.string().nullable().describe('Webhook for assignment messages (push gateway)'),
   currentLocation: locationSchema.nullable(),
   mqtt: z.object({ clientId: z.string(), username: z.string(), topic: z.string(), tokenIssuedAt: z.iso.datetime().nullable() }),

@@ -16,6 +16,8 @@ export interface UserRow {
   skills: string[];
   territories: string[];
   version: number;
+  /** Bumped to revoke every login token issued before (tokens carry it as `ver`). */
+  token_version: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -36,7 +38,7 @@ export interface UserValues {
 export const EMAIL_CONSTRAINT = 'users_email_idx';
 
 const COLUMNS =
-  'u.id, u.email, u.name, u.role, u.customer_id, u.password_hash, u.active, u.phone, u.skills, u.territories, u.version, u.created_at, u.updated_at';
+  'u.id, u.email, u.name, u.role, u.customer_id, u.password_hash, u.active, u.phone, u.skills, u.territories, u.version, u.token_version, u.created_at, u.updated_at';
 
 const SORT_COLUMNS: Record<string, SortColumn> = {
   email: { expr: 'lower(u.email)', type: 'text' },
@@ -75,16 +77,25 @@ export class UsersRepository {
     return rows[0];
   }
 
-  /** Applies the columns present in `values`, bumps version and updated_at. */
-  async update(q: Queryable, id: string, values: UserValues): Promise<UserRow> {
+  /**
+   * Applies the columns present in `values`, bumps version and updated_at; with `revokeTokens`
+   * also the token version, so the user's earlier login tokens stop working.
+   */
+  async update(q: Queryable, id: string, values: UserValues, options: { revokeTokens?: boolean } = {}): Promise<UserRow> {
     const params: unknown[] = [id];
     const sets: string[] = [];
     for (const [column, value] of entriesOf(values)) {
       params.push(toParam(column, value));
       sets.push(`${column} = $${params.length}`);
     }
+    if (options.revokeTokens) sets.push('token_version = token_version + 1');
     await q.query(`UPDATE users SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1`, params);
     return (await this.find(q, id))!;
+  }
+
+  /** Revokes every login token of the user (logout); the record itself (version, ETag) is unchanged. */
+  async revokeTokens(q: Queryable, id: string): Promise<void> {
+    await q.query('UPDATE users SET token_version = token_version + 1 WHERE id = $1', [id]);
   }
 
   async list(q: Queryable, query: ListUsers): Promise<Page<UserRow>> {

@@ -1,7 +1,9 @@
 /**
  * User accounts: unique e-mail, customer users belong to an existing customer and staff to none,
- * passwords hashed with scrypt, optimistic concurrency, every change audited (without the hash).
- * Users are deactivated, never deleted: the audit log and tickets keep pointing at them.
+ * passwords hashed with scrypt after the password policy (password-policy.ts), optimistic
+ * concurrency, every change audited (without the hash). Users are deactivated, never deleted:
+ * the audit log and tickets keep pointing at them. A new password, role or customer and a
+ * deactivation bump the token version: the user's earlier login tokens stop working at once.
  */
 import type { Database, Queryable } from '../platform/db/database.js';
 import { conflict, notFound } from '../platform/errors.js';
@@ -10,6 +12,7 @@ import type { Role } from '../platform/http/http.types.js';
 import { diff, recordAudit, type Actor } from '../audit/audit.service.js';
 import { CustomersRepository } from '../customers/customers.repository.js';
 import { hashPassword } from '../auth/password.js';
+import { assertPasswordPolicy } from '../auth/password-policy.js';
 import { EMAIL_CONSTRAINT, UsersRepository, type UserRow, type UserValues } from './users.repository.js';
 import type { CreateUser, ListUsers, UpdateUser, User } from './users.schemas.js';
 
@@ -20,6 +23,7 @@ export class UsersService {
   constructor(private readonly db: Database) {}
 
   async create(input: CreateUser, actor: Actor): Promise<User> {
+    if (input.password !== undefined) assertPasswordPolicy(input.password, input.email);
     const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
     try {
       const row = await this.db.transaction(async (tx) => {
@@ -57,6 +61,8 @@ export class UsersService {
 
   /** `ifMatch` from parseIfMatch(); a stale version fails with PRECONDITION_FAILED. */
   async update(id: string, patch: UpdateUser, options: { actor: Actor; ifMatch?: '*' | number[] | undefined }): Promise<User> {
+    // Checked before the (slow) hash, against the new e-mail when it changes too.
+    if (patch.password !== undefined) assertPasswordPolicy(patch.password, patch.email ?? (await this.get(id)).email);
     const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
     try {
       const row = await this.db.transaction(async (tx) => {
@@ -79,7 +85,10 @@ export class UsersService {
           skills: patch.skills,
           territories: patch.territories,
         };
-        const updated = await this.repo.update(tx, id, values);
+        // Whoever held this account's tokens must sign in again under the new password, role or scope.
+        const revokeTokens =
+          passwordHash !== undefined || role !== current.role || customerId !== current.customer_id || (patch.active === false && current.active);
+        const updated = await this.repo.update(tx, id, values, { revokeTokens });
         const changes: Record<string, unknown> = diff(auditable(toUser(current)), auditable(toUser(updated)));
         if (passwordHash !== undefined) changes.password = 'changed';
         await recordAudit(tx, options.actor, { entity: 'user', entityId: id, action: 'update', changes });
@@ -97,8 +106,16 @@ export class UsersService {
       const current = await this.repo.find(tx, id, { lock: true });
       if (!current) throw notFound('user', id);
       if (!current.active) return;
-      await this.repo.update(tx, id, { active: false });
+      await this.repo.update(tx, id, { active: false }, { revokeTokens: true });
       await recordAudit(tx, actor, { entity: 'user', entityId: id, action: 'deactivate', changes: { active: { from: true, to: false } } });
+    });
+  }
+
+  /** Logout: revokes every login token of the user (all their sessions), audited. */
+  async revokeTokens(id: string, actor: Actor): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.repo.revokeTokens(tx, id);
+      await recordAudit(tx, actor, { entity: 'user', entityId: id, action: 'logout', changes: {} });
     });
   }
 

@@ -18,11 +18,9 @@ import {
   visitSchema,
 } from './visits.schemas.js';
 
-/** Money on a visit: removed from responses for roles that never see it (agent). */
-const financialFields = ['unitPrice'] as const;
-const plan = { roles: ['admin', 'dispatcher'], financialFields } as const;
-const read = { roles: ['admin', 'dispatcher', 'agent', 'technician', 'customer'], financialFields } as const;
-const work = { roles: ['admin', 'dispatcher', 'technician'], financialFields } as const;
+const plan = { roles: ['admin', 'dispatcher'] } as const;
+const read = { roles: ['admin', 'dispatcher', 'agent', 'technician', 'customer'] } as const;
+const work = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['visits'];
 
 function visitCaller(request: FastifyRequest): VisitCaller {

@@ -1,5 +1,6 @@
 /** Visits (work orders) API contract: technician, planned window, actuals, labour, parts, outcome, acceptance. */
 import { z } from 'zod';
+import { money } from '../auth/money.js';
 
 export const VISIT_STATUSES = ['planned', 'in_progress', 'completed', 'cancelled'] as const;
 export const VISIT_OUTCOMES = ['fixed', 'another_visit_needed', 'not_fixed'] as const;
@@ -24,7 +25,7 @@ export const partUsedSchema = z.object({
   sku: z.string(),
   description: z.string().nullable(),
   quantity: z.number(),
-  unitPrice: z.number().nullable().optional().describe('Financial: admin and dispatcher only'),
+  unitPrice: money('visitPart.unitPrice', z.number().nullable()),
   recordedAt: z.iso.datetime(),
 });
 
@@ -97,7 +98,13 @@ export type LabourInput = z.infer<typeof labourBody>;
 export const partBody = z.strictObject({
   sku: z.string().trim().min(1).max(64),
   quantity: z.number().positive().max(1_000_000).multipleOf(0.001),
-  unitPrice: z.number().min(0).max(10_000_000).multipleOf(0.01).optional(),
+  unitPrice: z
+    .number()
+    .min(0)
+    .max(10_000_000)
+    .multipleOf(0.01)
+    .optional()
+    .describe('Overrides the catalogue price (used at invoicing when absent). Admin and dispatcher only (403 for others); audited as price_override'),
   description: z.string().trim().min(1).max(500).optional(),
 });
 export type PartInput = z.infer<typeof partBody>;

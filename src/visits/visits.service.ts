@@ -21,6 +21,9 @@ import { notifyTechnician, reassignVisitIn } from '../dispatch/assignment.js';
 import { DispatchRepository } from '../dispatch/dispatch.repository.js';
 import { assertSchedulable } from '../dispatch/schedule-rules.js';
 import { notifySafely, type NotifierPort } from '../notifications/notification.port.js';
+import { seesMoneyKind } from '../auth/money.js';
+import { CatalogueRepository } from '../stock/catalogue.repository.js';
+import type { Role } from '../platform/http/http.types.js';
 import { VisitsRepository, type LabourRow, type PartRow, type VisitColumns, type VisitRow } from './visits.repository.js';
 import type { AcceptanceInput, CreateVisit, LabourInput, PartInput, UpdateVisit, Visit } from './visits.schemas.js';
 
@@ -130,7 +133,15 @@ export class VisitsService {
     });
   }
 
+  /**
+   * Records a part used. Its price comes from the catalogue when the work is invoiced; only a role
+   * that sees prices (src/auth/money.ts) may set `unitPrice` instead, and that override is
+   * audited with the catalogue price beside it. Anyone else sending it gets 403 (nothing recorded).
+   */
   async addPart(id: string, input: PartInput, caller: VisitCaller): Promise<Visit> {
+    if (input.unitPrice !== undefined && !(caller.role && seesMoneyKind(caller.role as Role, 'price'))) {
+      throw new AppError('FORBIDDEN', 'Part prices come from the catalogue; only the back office may set unitPrice', { field: 'body.unitPrice' });
+    }
     const now = this.clock.now();
     return this.change(async (tx) => {
       const visit = await this.ownVisit(tx, id, caller);
@@ -147,6 +158,15 @@ export class VisitsService {
       });
       await this.repo.update(tx, id, { updated_at: now });
       await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'part', changes: { ...input } });
+      if (input.unitPrice !== undefined) {
+        const catalogue = (await new CatalogueRepository().partsBySku(tx, [input.sku])).get(input.sku);
+        await recordAudit(tx, caller.actor, {
+          entity: 'visit',
+          entityId: id,
+          action: 'price_override',
+          changes: { sku: input.sku, unitPrice: input.unitPrice, catalogueUnitPrice: catalogue ? Number(catalogue.unit_price) : null },
+        });
+      }
       return id;
     });
   }

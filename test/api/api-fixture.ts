@@ -8,6 +8,7 @@ import { openTestDatabase } from '../harness/database.js';
 import { ModelRegistry } from '../../src/models/models.registry.js';
 import { equipmentModelFileSchema, type EquipmentModel } from '../../src/models/models.schema.js';
 import { DevicesService } from '../../src/devices/devices.service.js';
+import type { Redis } from 'ioredis';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -58,6 +59,8 @@ export interface StartApiOptions {
   config?: Record<string, string>;
   /** Extra route modules registered under /api/v1 (test-only routes). */
   extraRoutes?: readonly RouteModule[];
+  /** A real Redis for the app (login limits); absent = none, as before. Closed by the caller. */
+  redis?: Redis;
 }
 
 export async function startApi(options: StartApiOptions = {}): Promise<TestApi> {
@@ -66,13 +69,14 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
   await models.sync(db);
   const devices = new DevicesService(db);
   const ctx: AppContext = {
-    // A high global rate limit: test files make many requests as one principal.
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000', ...options.config }),
+    // High global and per-IP login limits: test files make many requests, and sign many users
+    // in, from one address.
+    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000', TELEMEND_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '100000', ...options.config }),
     logger: createLogger('silent'),
     db,
     models,
     devices,
-    redis: undefined as never,
+    redis: options.redis ?? (undefined as never),
     telemetry: undefined as never,
     rejections: undefined as never,
   };

@@ -3,18 +3,20 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { seedAsset, startApi, type TestApi } from '../api/api-fixture.js';
 import { ALL_ROLES, type ZodApp } from '../../src/platform/http/http.types.js';
-import { redactFinancial } from '../../src/platform/http/financial.js';
+import { money } from '../../src/auth/money.js';
+import { moneyMapOf, redactMoney } from '../../src/auth/money-redaction.js';
 import { auditTrail } from '../../src/audit/audit.service.js';
-import { userWithRole, type TestUser } from './auth-fixture.js';
+import { PASSWORD, userWithRole, type TestUser } from './auth-fixture.js';
 
-/** A priced resource, as contracts and invoices will be: money in `price` and `unitCost`. */
+/** A priced resource, as contracts and invoices are: money in `price` and `unitCost`. */
+const line = z.object({ sku: z.string(), unitCost: money('part.unitCost', z.number()) });
+const offer = z.object({ id: z.string(), name: z.string(), price: money('contract.value', z.number()), lines: z.array(line) });
+
 async function pricedRoute(app: ZodApp): Promise<void> {
-  const line = z.object({ sku: z.string(), unitCost: z.number() });
-  const offer = z.object({ id: z.string(), name: z.string(), price: z.number(), lines: z.array(line) });
   app.get(
     '/test/offers',
     {
-      config: { roles: ALL_ROLES, financialFields: ['price', 'unitCost'] },
+      config: { roles: ALL_ROLES },
       schema: { response: { 200: z.object({ items: z.array(offer), nextCursor: z.string().nullable() }) } },
     },
     async () => ({ items: [{ id: 'o1', name: 'Service plan', price: 1200, lines: [{ sku: 'P-1', unitCost: 80 }] }], nextCursor: null }),
@@ -105,15 +107,17 @@ describe('staff roles', () => {
     expect((await api.call('POST', '/api/v1/api-keys', { name: 'x', role: 'admin' }, dispatcher.auth)).status).toBe(403);
   });
 
-  test('a demoted user loses the old role at once (roles are read per request)', async () => {
+  test('a demoted user loses the old role at once: the old token is revoked, a new one carries the new role', async () => {
     const user = await userWithRole(api, 'dispatcher');
     expect((await api.call('POST', '/api/v1/customers', { name: 'Before' }, user.auth)).status).toBe(201);
     expect((await api.call('PATCH', `/api/v1/users/${user.id}`, { role: 'technician' })).status).toBe(200);
-    expect((await api.call('POST', '/api/v1/customers', { name: 'After' }, user.auth)).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/customers', { name: 'After' }, user.auth)).status).toBe(401);
+    const login = await api.call('POST', '/api/v1/auth/login', { email: user.email, password: PASSWORD }, { authorization: undefined });
+    expect((await api.call('POST', '/api/v1/customers', { name: 'After' }, { authorization: `Bearer ${login.body.token}` })).status).toBe(403);
   });
 });
 
-describe('financial fields', () => {
+describe('money fields', () => {
   test('agents never see them, at any depth; other roles do', async () => {
     const asAgent = await api.call('GET', '/api/v1/test/offers', undefined, agent.auth);
     expect(asAgent.status).toBe(200);
@@ -123,9 +127,13 @@ describe('financial fields', () => {
     expect(asDispatcher.body.items[0]).toMatchObject({ price: 1200, lines: [{ unitCost: 80 }] });
   });
 
-  test('redactFinancial is a deep copy without the named fields', () => {
-    const value = { a: 1, price: 2, nested: [{ price: 3, b: [{ unitCost: 4, c: 5 }] }] };
-    expect(redactFinancial(value, ['price', 'unitCost'])).toEqual({ a: 1, nested: [{ b: [{ c: 5 }] }] });
+  test('redactMoney is a deep copy without the marked fields the role does not see', () => {
+    const schema = z.object({ a: z.number(), price: money('contract.value', z.number()), nested: z.array(z.object({ price: z.number(), b: z.array(line) })) });
+    const value = { a: 1, price: 2, nested: [{ price: 3, b: [{ sku: 'x', unitCost: 4 }] }] };
+    // An unmarked field of the same name (nested price) stays: the rule is per field, not per name.
+    expect(redactMoney(value, moneyMapOf(schema)!, 'agent')).toEqual({ a: 1, nested: [{ price: 3, b: [{ sku: 'x' }] }] });
+    expect(redactMoney(value, moneyMapOf(schema)!, 'customer')).toEqual({ a: 1, price: 2, nested: [{ price: 3, b: [{ sku: 'x' }] }] });
+    expect(redactMoney(value, moneyMapOf(schema)!, 'admin')).toEqual(value);
     expect(value.price).toBe(2);
   });
 });

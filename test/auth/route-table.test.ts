@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seedAsset, startApi, type TestApi } from '../api/api-fixture.js';
 import { routeTable, type RouteEntry } from '../../src/platform/http/app.js';
 import { USER_ROLES, type Role, type ZodApp } from '../../src/platform/http/http.types.js';
-import { userWithRole } from './auth-fixture.js';
+import { PASSWORD, userWithRole, type TestUser } from './auth-fixture.js';
 
 let api: TestApi;
 const auth = {} as Record<Role, { authorization: string }>;
+const users = {} as Record<Role, TestUser>;
 
 /** A route declared without roles, to prove the safe default. */
 async function undeclaredRoute(app: ZodApp): Promise<void> {
@@ -21,7 +22,10 @@ async function undeclaredRoute(app: ZodApp): Promise<void> {
 beforeAll(async () => {
   api = await startApi({ extraRoutes: [undeclaredRoute] });
   const { customerId } = await seedAsset(api, `walk-${randomUUID().slice(0, 8)}`);
-  for (const role of USER_ROLES) auth[role] = (await userWithRole(api, role, role === 'customer' ? customerId : undefined)).auth;
+  for (const role of USER_ROLES) {
+    users[role] = await userWithRole(api, role, role === 'customer' ? customerId : undefined);
+    auth[role] = users[role].auth;
+  }
 });
 afterAll(async () => {
   await api?.close();
@@ -34,6 +38,12 @@ function urlOf(route: RouteEntry): string {
 async function call(route: RouteEntry, headers: Record<string, string | undefined>) {
   const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined;
   return api.call(route.method as 'GET', urlOf(route), body, headers);
+}
+
+async function signIn(user: TestUser): Promise<{ authorization: string }> {
+  const login = await api.call('POST', '/api/v1/auth/login', { email: user.email, password: PASSWORD }, { authorization: undefined });
+  expect(login.status).toBe(200);
+  return { authorization: `Bearer ${login.body.token as string}` };
 }
 
 describe('route table', () => {
@@ -64,6 +74,8 @@ describe('route table', () => {
         const reply = await call(route, auth[role]);
         if (route.roles.includes(role)) {
           expect([401, 403], `${label} as ${role} (declared) got ${reply.status}`).not.toContain(reply.status);
+          // Logout revoked this role's token: sign in again for the routes that follow.
+          if (route.url === '/api/v1/auth/logout') auth[role] = await signIn(users[role]!);
         } else {
           expect(reply.status, `${label} as ${role} (not declared)`).toBe(403);
           if (route.method !== 'HEAD') expect(reply.body.code).toBe('FORBIDDEN');

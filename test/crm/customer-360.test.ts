@@ -131,7 +131,7 @@ describe('GET /customers/{id}/360', () => {
     expect(v.truncated).toEqual({ contacts: false, sites: false, assets: false, openTickets: false, contracts: false });
   });
 
-  test('agents get everything but money; technicians read it all', async () => {
+  test('agents and technicians get everything but money; the back office gets the money too', async () => {
     const agent = await api.user('agent');
     const reply = await api.call('GET', `/api/v1/customers/${customerId}/360`, undefined, agent.auth);
     expect(reply.status).toBe(200);
@@ -142,7 +142,12 @@ describe('GET /customers/{id}/360', () => {
     expect(reply.body.openTickets).toHaveLength(2);
     const technician = await api.user('technician');
     const asTechnician = await api.call('GET', `/api/v1/customers/${customerId}/360`, undefined, technician.auth);
-    expect(asTechnician.body.contracts[0].value).toBe(30_000);
+    expect(asTechnician.status).toBe(200);
+    for (const hidden of ['value', 'currency', 'activeContractValue', 'offerValue']) expect(keysDeep(asTechnician.body).has(hidden), hidden).toBe(false);
+    expect(asTechnician.body.contracts[0].prepaid.balanceMinutes).toBe(600);
+    const dispatcher = await api.user('dispatcher');
+    const asDispatcher = await api.call('GET', `/api/v1/customers/${customerId}/360`, undefined, dispatcher.auth);
+    expect(asDispatcher.body.contracts[0].value).toBe(30_000);
   });
 
   test("a customer user sees its own 360 without internal notes, and another customer's is 404", async () => {

@@ -42,8 +42,14 @@ describe('visits', () => {
     const labour = await api.call('POST', `/api/v1/visits/${id}/labour`, { minutes: 45, skill: 'refrigeration', overtime: true }, technician.auth);
     expect(labour.status).toBe(201);
     expect(labour.body.labour).toMatchObject([{ minutes: 45, skill: 'refrigeration', overtime: true, prepaidMinutes: 0 }]);
-    const part = await api.call('POST', `/api/v1/visits/${id}/parts`, { sku: 'VALVE-12', quantity: 2, unitPrice: 19.9 }, technician.auth);
-    expect(part.body.parts).toMatchObject([{ sku: 'VALVE-12', quantity: 2, unitPrice: 19.9 }]);
+    // Part prices come from the catalogue: a technician cannot set one (and sees none).
+    const priced = await api.call('POST', `/api/v1/visits/${id}/parts`, { sku: 'VALVE-12', quantity: 2, unitPrice: 19.9 }, technician.auth);
+    expect(priced.status).toBe(403);
+    expect(priced.body).toMatchObject({ code: 'FORBIDDEN', field: 'body.unitPrice' });
+    const part = await api.call('POST', `/api/v1/visits/${id}/parts`, { sku: 'VALVE-12', quantity: 2 }, technician.auth);
+    expect(part.status).toBe(201);
+    expect(part.body.parts).toMatchObject([{ sku: 'VALVE-12', quantity: 2 }]);
+    expect(part.body.parts[0]).not.toHaveProperty('unitPrice');
 
     api.clock.set('2025-03-11T09:30:00Z');
     const done = await api.call('PATCH', `/api/v1/visits/${id}`, { outcome: 'fixed' }, technician.auth);
@@ -84,12 +90,35 @@ describe('visits', () => {
     expect(seen.status).toBe(200);
     expect(seen.body.parts[0].sku).toBe('BELT');
     expect(seen.body.parts[0].unitPrice).toBeUndefined();
+    const asTechnician = await api.call('GET', `/api/v1/visits/${visit.body.id}`, undefined, technician.auth);
+    expect(asTechnician.body.parts[0]).toMatchObject({ sku: 'BELT' });
+    expect(asTechnician.body.parts[0]).not.toHaveProperty('unitPrice');
+    expect((await api.call('GET', `/api/v1/visits/${visit.body.id}`)).body.parts[0].unitPrice).toBe(42);
     const other = await seedCustomer(api);
     const outsider = await api.user('customer', { customerId: other.customerId });
     expect((await api.call('GET', `/api/v1/visits/${visit.body.id}`, undefined, outsider.auth)).status).toBe(404);
     expect((await api.call('GET', `/api/v1/tickets/${ticket.id}/visits`, undefined, outsider.auth)).status).toBe(404);
     const owner = await api.user('customer', { customerId: mine.customerId });
     expect((await api.call('GET', `/api/v1/tickets/${ticket.id}/visits`, undefined, owner.auth)).body.items).toHaveLength(1);
+  });
+
+  test('only the back office overrides a part price, and the override is audited beside the catalogue price', async () => {
+    const { customerId } = await seedCustomer(api);
+    const ticket = await openTicket(customerId);
+    const visit = await plan(ticket.id);
+    const sku = `PRICED-${ticket.number}`;
+    expect((await api.call('POST', '/api/v1/parts', { sku, description: 'Priced part', unitPrice: 30, unitCost: 12 })).status).toBe(201);
+    const used = await api.call('POST', `/api/v1/visits/${visit.body.id}/parts`, { sku, quantity: 1 }, technician.auth);
+    expect(used.status).toBe(201);
+    const refused = await api.call('POST', `/api/v1/visits/${visit.body.id}/parts`, { sku, quantity: 1, unitPrice: 0 }, technician.auth);
+    expect(refused.status).toBe(403);
+    const dispatcher = await api.user('dispatcher');
+    const override = await api.call('POST', `/api/v1/visits/${visit.body.id}/parts`, { sku, quantity: 2, unitPrice: 25 }, dispatcher.auth);
+    expect(override.status).toBe(201);
+    expect(override.body.parts.map((p: { unitPrice: number | null }) => p.unitPrice).sort()).toEqual([25, null]);
+    const audit = await auditTrail(api.db, 'visit', visit.body.id);
+    expect(audit.map((a) => a.action).filter((action) => !action.startsWith('stock.'))).toEqual(['create', 'part', 'part', 'price_override']);
+    expect(audit.find((a) => a.action === 'price_override')).toMatchObject({ actorType: 'user', actorId: dispatcher.id, changes: { sku, unitPrice: 25, catalogueUnitPrice: 30 } });
   });
 
   test('400 naming the fields on every visit route; 409 on closed tickets and cancelled visits', async () => {

@@ -11,6 +11,7 @@ import { invoicingMigration } from '../../invoicing/invoicing.migration.js';
 import { preventiveMigration } from '../../preventive/preventive.migration.js';
 import { reportsMigration } from '../../reports/reports.migration.js';
 import { commandsMigration } from '../../commands/commands.migration.js';
+import { authMigration } from '../../auth/auth.migration.js';
 
 export type { Migration };
 
@@ -547,6 +548,7 @@ export const migrations: readonly Migration[] = [
   preventiveMigration,
   reportsMigration,
   commandsMigration,
+  authMigration,
 ];
 
 const LOCK_KEY = 7_214_903_311; // advisory lock: one migrator at a time across processes

@@ -5,7 +5,7 @@
  *
  * The edge, in request order: security headers (helmet) → authentication → rate limit per
  * principal or IP → 401/403 by role → body limit (413) → validation → Idempotency-Key → handler →
- * financial-field redaction → stored idempotent response. Errors are problem+json without stack
+ * money redaction by role and field → stored idempotent response. Errors are problem+json without stack
  * traces or internal messages (problem.ts).
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -22,10 +22,10 @@ import {
 import type { AppContext } from '../context.js';
 import { registerProblemHandler } from './problem.js';
 import { registerIdempotency } from './idempotency.js';
-import { registerFinancialRedaction } from './financial.js';
 import { registerHeavyWork } from './heavy-work.js';
 import { registerMetrics } from '../metrics/metrics.routes.js';
 import { registerAccessControl, routeTable, type RouteEntry } from '../../auth/access-control.js';
+import { registerMoneyRedaction } from '../../auth/money-redaction.js';
 import { Authenticator } from '../../auth/authenticator.js';
 import { ApiKeysService } from '../../auth/api-keys.service.js';
 import { principalKey } from '../../auth/principal.js';
@@ -160,8 +160,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
   if (ctx.metrics) registerMetrics(root, { metrics: ctx.metrics, tokens: [config.METRICS_TOKEN, config.TELEMEND_ADMIN_TOKEN] });
   registerHeavyWork(root, { perCaller: config.REPORT_CONCURRENCY_PER_CALLER, total: config.REPORT_CONCURRENCY });
-  // onSend order: redact first, so a stored idempotent response holds no hidden field either.
-  registerFinancialRedaction(root);
+  // Money the caller's role does not see is removed before serialisation (src/auth/money.ts), so
+  // a stored idempotent response (onSend) holds no hidden field either.
+  registerMoneyRedaction(root);
   registerIdempotency(root, {
     db: ctx.db,
     ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,

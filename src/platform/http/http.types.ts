@@ -31,11 +31,6 @@ declare module 'fastify' {
     roles?: readonly Role[];
     /** Public routes (docs, health, login) skip authentication. */
     public?: boolean;
-    /**
-     * Response fields holding money (prices, costs, contract values). They are removed, at any
-     * depth of the JSON response, for roles that never see financial data (agent).
-     */
-    financialFields?: readonly string[];
     /** Reports and exports: concurrency-limited per caller and in all (heavy-work.ts). */
     heavy?: boolean;
     /**

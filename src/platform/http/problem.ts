@@ -6,6 +6,7 @@ import { AppError, type ErrorCode } from '../errors.js';
 export function statusOf(code: ErrorCode): number {
   switch (code) {
     case 'VALIDATION_FAILED':
+    case 'WEAK_PASSWORD':
       return 400;
     case 'UNAUTHENTICATED':
       return 401;

@@ -91,6 +91,16 @@ export async function login(email, password) {
   return data.user;
 }
 
+/** Signs out on the server too (POST /auth/logout revokes the user's tokens), then forgets the session here. */
+export async function logout() {
+  try {
+    if (session.token) await api('POST', '/auth/logout');
+  } catch {
+    // Already revoked, expired or offline: forgetting the token locally is all that is left.
+  }
+  session.clear();
+}
+
 /** GET that answers `fallback` when the route does not exist (optional modules). */
 export async function optional(path, fallback = null) {
   try {

@@ -3,7 +3,7 @@
  * Console entry point: sign-in, then the app shell — live feed (initial list + SSE), ticket panel,
  * day board — with a connection indicator and keyboard shortcuts.
  */
-import { api, login, onSignedOut, session } from './api.js';
+import { api, login, logout, onSignedOut, session } from './api.js';
 import { createBoard } from './board.js';
 import { createFeed, FILTERS } from './feed.js';
 import { createPanel } from './panel.js';
@@ -176,8 +176,8 @@ function startApp() {
   }
 
   $('#conn').onclick = () => stream?.reconnectNow();
-  $('#signout').onclick = () => {
-    session.clear();
+  $('#signout').onclick = async () => {
+    await logout();
     showSignIn();
   };
   $('#search').addEventListener('input', (event) => feed.setFilter('q', event.target.value.trim().toLowerCase()));
