@@ -1,4 +1,5 @@
 /** One in-memory API per test file: PGlite, migrations, two inline equipment models, buildApp(). */
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type RouteModule, type ZodApp } from '../../src/platform/http/app.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { loadConfig } from '../../src/platform/config.js';
@@ -58,6 +59,8 @@ export interface StartApiOptions {
   config?: Record<string, string>;
   /** Extra route modules registered under /api/v1 (test-only routes). */
   extraRoutes?: readonly RouteModule[];
+  /** Request logger (default: none). */
+  logger?: FastifyBaseLogger;
 }
 
 export async function startApi(options: StartApiOptions = {}): Promise<TestApi> {
@@ -76,7 +79,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
     telemetry: undefined as never,
     rejections: undefined as never,
   };
-  const app = await buildApp(ctx, { extraRoutes: options.extraRoutes ?? [] });
+  const app = await buildApp(ctx, { extraRoutes: options.extraRoutes ?? [], ...(options.logger ? { logger: options.logger } : {}) });
   await app.ready();
   return {
     app,

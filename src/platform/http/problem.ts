@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../errors.js';
+import { databaseErrorToAppError, describeDatabaseError, isPostgresError } from '../db/database-errors.js';
 
 export function statusOf(code: ErrorCode): number {
   switch (code) {
@@ -52,8 +53,14 @@ export interface Problem {
 export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     let problem: Problem;
+    const fromDatabase = databaseErrorToAppError(error);
     if (error instanceof AppError) {
       problem = make(error.code, error.message, error.details);
+    } else if (fromDatabase) {
+      // A driver error caused by the request (a value the database refuses) or by contention.
+      request.log.info({ err: error }, 'database refused the request');
+      problem = make(fromDatabase.code, fromDatabase.message);
+      if (fromDatabase.code === 'DEPENDENCY_UNAVAILABLE') void reply.header('retry-after', '1');
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       const fields = error.validation.map((v) => ({
         field: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
@@ -69,7 +76,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
       problem = make('VALIDATION_FAILED', (error as FastifyError).message);
       problem.status = (error as FastifyError).statusCode!;
     } else {
-      request.log.error({ err: error }, 'unhandled error');
+      // The logger's err serializer keeps bound parameters and row values of driver errors out.
+      request.log.error({ err: isPostgresError(error) ? describeDatabaseError(error) : error }, 'unhandled error');
       problem = make('INTERNAL', 'An internal error occurred; it has been logged');
     }
     problem.instance = request.url;
