@@ -62,6 +62,7 @@ const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, 
 export class Egress implements EgressPort {
   private readonly agent: Agent;
   private readonly resolve: Resolver;
+  private closing?: Promise<void>;
 
   constructor(
     readonly policy: EgressPolicy,
@@ -101,8 +102,10 @@ export class Egress implements EgressPort {
     }
   }
 
+  /** Closes the connections; idempotent (owners may stop twice). */
   async close(): Promise<void> {
-    await this.agent.close();
+    this.closing ??= this.agent.close();
+    await this.closing;
   }
 
   /** The address to connect to: the host itself when it is an IP, else the first permitted address it resolves to. */
