@@ -86,6 +86,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       logger,
     });
 
+    // The key sealing stored secrets (API and worker): first, so a missing one stops the start
+    // before anything else is opened.
+    const secrets: SecretBox | undefined = has(role, 'api') || has(role, 'worker') ? await loadSecretBox(config, logger) : undefined;
+
     // Every role needs the database: the broker authenticates devices, the API serves it and the
     // worker's detection opens tickets.
     const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -98,9 +102,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
     // Signing secrets at rest: the API seals them, the worker opens them. Values written before
     // encryption, or sealed with a previous key, are re-encrypted under the current key.
-    let secrets: SecretBox | undefined;
-    if (has(role, 'api') || has(role, 'worker')) {
-      secrets = await loadSecretBox(config, logger);
+    if (secrets) {
       const { rewrapped, unreadable } = await rewrapSecrets(db, secrets);
       if (rewrapped) logger.info({ rewrapped, keyId: secrets.keyId }, 'stored secrets re-encrypted with the current key');
       if (unreadable) logger.error({ unreadable }, 'stored secrets sealed with a key that is neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS; their deliveries fail until it is configured');
