@@ -11,6 +11,7 @@ import type { Clock } from '../sla/clock.js';
 import type { TicketEventsPort } from '../delivery/ticket-events.js';
 import type { NotifierPort } from '../notifications/notification.port.js';
 import type { SecretBox } from './secrets/secret-box.js';
+import type { PlatformMetrics } from './metrics/metrics.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -37,4 +38,6 @@ export interface AppContext {
    * platform always sets it; absent (tests): a random key of this process (SecretBox.ephemeral).
    */
   readonly secrets?: SecretBox;
+  /** Prometheus metrics: HTTP latency is recorded and /metrics served when present. */
+  readonly metrics?: PlatformMetrics;
 }

@@ -30,6 +30,7 @@ export function statusOf(code: ErrorCode): number {
     case 'RATE_LIMITED':
       return 429;
     case 'DEPENDENCY_UNAVAILABLE':
+    case 'SERVER_BUSY':
       return 503;
     case 'INTERNAL':
       return 500;
@@ -56,6 +57,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
     const fromDatabase = databaseErrorToAppError(error);
     if (error instanceof AppError) {
       problem = make(error.code, error.message, error.details);
+      // Overload answers (429, 503) say when to come back.
+      if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     } else if (fromDatabase) {
       // A driver error caused by the request (a value the database refuses) or by contention.
       request.log.info({ err: error }, 'database refused the request');
