@@ -13,6 +13,15 @@ export default tseslint.config(
     },
   },
   {
+    // Requests to user-supplied URLs go through the SSRF guard (src/platform/egress/egress.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['src/platform/egress/**', 'src/influx/**', 'src/telemetry-lifecycle/telemetry-retention.admin.ts'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'Send through src/platform/egress (EgressPort); only the operator-configured InfluxDB is fetched directly.' }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'undici', message: 'Send through src/platform/egress (EgressPort).' }] }],
+    },
+  },
+  {
     files: ['src/platform/config.ts', 'test/**', 'bench/**', 'scripts/**', 'simulators/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

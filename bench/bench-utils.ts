@@ -145,6 +145,8 @@ export async function benchPlatformEnv(options: { redisUrl: string; influxUrl: s
   return {
     ...process.env,
     TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,
+    // One key for every process of the run (required when they share a PostgreSQL database).
+    SECRETS_KEY: randomBytes(32).toString('base64'),
     PORT: String(await freePort()),
     MQTT_PORT: String(await freePort()),
     REDIS_URL: options.redisUrl,

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     INFLUX_URL: influx.url,
     INFLUX_DATABASE: 'bench',
     DATABASE_URL: postgres.url,
+    SECRETS_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
     SILENCE_SWEEP_INTERVAL_MS: '0',
     MQTT_CONNECTIONS_PER_MINUTE: String(DEVICES * 20),

@@ -59,7 +59,8 @@ async function main(): Promise<number> {
   try {
     platform = await startPlatform(config, logger);
   } catch (error) {
-    if (error instanceof ModelFileError) {
+    // A bad model file, or configuration only checkable at start (SECRETS_KEY with DATABASE_URL).
+    if (error instanceof ModelFileError || error instanceof ConfigError) {
       logger.fatal(error.message);
       return 2;
     }

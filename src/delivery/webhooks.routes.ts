@@ -1,6 +1,7 @@
 /** /api/v1/webhooks (admin): subscriptions and their delivery log. Thin handlers over WebhooksService. */
 import type { AppContext } from '../platform/context.js';
 import type { ZodApp } from '../platform/http/http.types.js';
+import { assertSendableUrl, egressPolicyOf } from '../platform/egress/egress-policy.js';
 import { WebhooksService } from './webhooks.service.js';
 import {
   createdWebhookSchema,
@@ -17,7 +18,8 @@ const admin = { roles: ['admin'] } as const;
 const tags = ['webhooks'];
 
 export async function webhooksRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new WebhooksService(ctx.db);
+  const service = new WebhooksService(ctx.db, ctx.secrets);
+  const egress = egressPolicyOf(ctx.config);
 
   app.post(
     '/webhooks',
@@ -27,6 +29,7 @@ export async function webhooksRoutes(app: ZodApp, ctx: AppContext): Promise<void
       schema: { tags, summary: 'Subscribe a URL to ticket events (the secret is shown once)', body: createWebhookBody, response: { 201: createdWebhookSchema } },
     },
     async (request, reply) => {
+      assertSendableUrl(egress, request.body.url, 'body.url');
       const created = await service.create(request.body);
       return reply.status(201).header('location', `/api/v1/webhooks/${created.id}`).send(created);
     },
@@ -45,7 +48,10 @@ export async function webhooksRoutes(app: ZodApp, ctx: AppContext): Promise<void
   app.patch(
     '/webhooks/:id',
     { config: admin, schema: { tags, summary: 'Change a webhook subscription (URL, secret, events, active)', params: webhookIdParams, body: updateWebhookBody, response: { 200: webhookSchema } } },
-    async (request) => service.update(request.params.id, request.body),
+    async (request) => {
+      assertSendableUrl(egress, request.body.url, 'body.url');
+      return service.update(request.params.id, request.body);
+    },
   );
 
   app.delete(

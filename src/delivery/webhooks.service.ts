@@ -2,20 +2,26 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../platform/db/database.js';
 import { notFound } from '../platform/errors.js';
+import { SecretBox } from '../platform/secrets/secret-box.js';
+import { WEBHOOK_SECRET } from '../platform/secrets/secrets-rewrap.js';
 import { WebhooksRepository, type AttemptRow, type SubscriptionRow } from './webhooks.repository.js';
 import type { CreateWebhook, DeliveryAttempt, UpdateWebhook, Webhook } from './webhooks.schemas.js';
 
 export class WebhooksService {
   private readonly repo = new WebhooksRepository();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Seals the secrets at rest; default: the per-process key (tests). */
+    private readonly secrets: SecretBox = SecretBox.ephemeral(),
+  ) {}
 
   /** Returns the subscription with its secret (generated when not given): the only time it is shown. */
   async create(input: CreateWebhook): Promise<Webhook & { secret: string }> {
     const secret = input.secret ?? randomBytes(32).toString('hex');
     const row = await this.repo.insert(this.db, {
       url: input.url,
-      secret,
+      secret: this.secrets.seal(secret, WEBHOOK_SECRET),
       events: [...new Set(input.events ?? [])],
       active: input.active ?? true,
       description: input.description ?? null,
@@ -34,7 +40,11 @@ export class WebhooksService {
   }
 
   async update(id: string, patch: UpdateWebhook): Promise<Webhook> {
-    const changes = { ...patch, ...(patch.events ? { events: [...new Set(patch.events)] } : {}) };
+    const changes = {
+      ...patch,
+      ...(patch.events ? { events: [...new Set(patch.events)] } : {}),
+      ...(patch.secret === undefined ? {} : { secret: this.secrets.seal(patch.secret, WEBHOOK_SECRET) }),
+    };
     const row = Object.values(changes).every((v) => v === undefined) ? await this.repo.find(this.db, id) : await this.repo.update(this.db, id, changes);
     if (!row) throw notFound('webhook', id);
     return toWebhook(row);

@@ -2,7 +2,8 @@
  * The consumer side of webhooks: POSTs each delivery's event as JSON, signed with the
  * subscription's secret, and records every attempt in the delivery log. A 2xx answer is
  * delivered; anything else (non-2xx, redirect, timeout, connection error) throws so BullMQ
- * retries with the queue's backoff; the last failed attempt is logged as `gave_up`.
+ * retries with the queue's backoff; the last failed attempt is logged as `gave_up`. A destination
+ * the egress policy refuses (src/platform/egress) is given up at once: retrying cannot help.
  * Headers: X-Telemend-Signature (sha256=<hex HMAC of the body>), X-Telemend-Event (type),
  * X-Telemend-Event-Id, X-Telemend-Delivery (stable across retries), X-Telemend-Attempt.
  */
@@ -14,6 +15,9 @@ import type { Logger } from '../platform/logger.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 import { WEBHOOK_QUEUE, webhookBullPrefix, type WebhookJobData } from './webhooks.queue.js';
 import { signBody } from './webhook-signature.js';
+import { EgressRefusedError, type EgressPort } from '../platform/egress/egress.js';
+import { SecretBox } from '../platform/secrets/secret-box.js';
+import { WEBHOOK_SECRET } from '../platform/secrets/secrets-rewrap.js';
 
 export interface WebhooksWorkerOptions {
   readonly db: Database;
@@ -22,6 +26,10 @@ export interface WebhooksWorkerOptions {
   /** REDIS_PREFIX (same as the producers'). */
   readonly prefix: string;
   readonly logger: Logger;
+  /** Every POST goes through it (the SSRF guard: EGRESS_ALLOW). */
+  readonly egress: EgressPort;
+  /** Opens the stored signing secrets; default: the per-process key (tests). */
+  readonly secrets?: SecretBox;
   /** Deliveries in flight at once. Default 8. */
   readonly concurrency?: number;
   /** Time allowed for one POST, in ms. Default 10000. */
@@ -69,17 +77,17 @@ export class WebhooksWorker {
     if (!subscription || !subscription.active) return 'skipped';
 
     const attempt = job.attemptsMade + 1;
-    const last = attempt >= (job.opts.attempts ?? 1);
+    let last = attempt >= (job.opts.attempts ?? 1);
     const body = JSON.stringify(event);
     const startedAt = new Date();
     let responseCode: number | null = null;
     let error: string | null = null;
     try {
-      const response = await fetch(subscription.url, {
-        method: 'POST',
+      const secret = (this.options.secrets ?? SecretBox.ephemeral()).open(subscription.secret, WEBHOOK_SECRET);
+      const response = await this.options.egress.post({
+        url: subscription.url,
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        timeoutMs: this.options.timeoutMs ?? 10_000,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Telemend-Webhooks/1',
@@ -87,14 +95,14 @@ export class WebhooksWorker {
           'x-telemend-event-id': event.id,
           'x-telemend-delivery': deliveryId,
           'x-telemend-attempt': String(attempt),
-          'x-telemend-signature': signBody(subscription.secret, body),
+          'x-telemend-signature': signBody(secret, body),
         },
       });
       responseCode = response.status;
-      await response.body?.cancel().catch(() => undefined);
       if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
     } catch (caught) {
       error = (caught as Error).message.slice(0, 500);
+      if (caught instanceof EgressRefusedError) last = true;
     }
     await this.repo.addAttempt(this.options.db, {
       deliveryId,
@@ -110,6 +118,7 @@ export class WebhooksWorker {
     });
     if (error !== null) {
       if (last) this.options.logger.warn({ deliveryId, url: subscription.url, error }, 'webhook delivery gave up');
+      if (last) throw new UnrecoverableError(`webhook delivery failed: ${error}`);
       throw new Error(`webhook delivery failed: ${error}`);
     }
     return 'delivered';

@@ -9,6 +9,7 @@
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import { signBody, SIGNATURE_HEADER } from '../delivery/webhook-signature.js';
+import { EgressRefusedError, type EgressPort } from '../platform/egress/egress.js';
 import type { OutboxRow } from './notifications.repository.js';
 
 export class DeliveryError extends Error {
@@ -82,6 +83,8 @@ export class SmtpChannel {
 }
 
 export interface WebhookChannelOptions {
+  /** Every POST goes through it (the SSRF guard: EGRESS_ALLOW). */
+  readonly egress: EgressPort;
   /** Time allowed for one POST, ms. Default 10000. */
   readonly timeoutMs?: number;
   /** The HMAC secret of the row's recipient; undefined = send unsigned. */
@@ -123,11 +126,10 @@ export class WebhookChannel {
     if (secret) headers[SIGNATURE_HEADER] = signBody(secret, body);
     let status: number;
     try {
-      const response = await fetch(row.address, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
-      status = response.status;
-      await response.body?.cancel().catch(() => undefined);
+      ({ status } = await this.options.egress.post({ url: row.address, body, headers, timeoutMs: this.options.timeoutMs ?? 10_000 }));
     } catch (error) {
-      throw new DeliveryError(`webhook: ${(error as Error).message}`.slice(0, 1000), false);
+      // A refused destination stays refused: failed at once, not retried.
+      throw new DeliveryError(`webhook: ${(error as Error).message}`.slice(0, 1000), error instanceof EgressRefusedError);
     }
     if (status >= 200 && status < 300) return;
     const permanent = status >= 400 && status < 500 && !TRANSIENT_4XX.has(status);

@@ -21,6 +21,10 @@ import type { BackgroundDeps, BackgroundTask, BackgroundTaskFactory } from '../p
 import type { Database } from '../platform/db/database.js';
 import type { Logger } from '../platform/logger.js';
 import { systemClock, type Clock } from '../sla/clock.js';
+import { Egress, type EgressPort } from '../platform/egress/egress.js';
+import { EgressPolicy } from '../platform/egress/egress-policy.js';
+import { SecretBox } from '../platform/secrets/secret-box.js';
+import { CONTACT_WEBHOOK_SECRET } from '../platform/secrets/secrets-rewrap.js';
 import { DeliveryError, SmtpChannel, WebhookChannel } from './notification-channels.js';
 import { NotificationsRepository, type OutboxRow } from './notifications.repository.js';
 
@@ -33,6 +37,10 @@ export interface NotificationSenderOptions {
   readonly smtpUrl?: string;
   /** From address of the e-mails. Default 'Telemend <notifications@telemend.invalid>'. */
   readonly from?: string;
+  /** Webhooks go through it (the SSRF guard). Default: its own, reaching public addresses only (no EGRESS_ALLOW). */
+  readonly egress?: EgressPort;
+  /** Opens the contacts' stored webhook secrets. Default: the per-process key (tests). */
+  readonly secrets?: SecretBox;
   /** HMAC secret for technician push webhooks (contacts have their own). Default: none, sent unsigned. */
   readonly pushSecret?: string;
   /** Attempts before a message is given up. Default 8. */
@@ -61,6 +69,8 @@ export class NotificationSender implements BackgroundTask {
   private readonly clock: Clock;
   private readonly smtp: SmtpChannel;
   private readonly webhook: WebhookChannel;
+  /** The egress this sender made itself (closed with it); undefined when given one. */
+  private readonly ownEgress?: Egress;
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -73,9 +83,16 @@ export class NotificationSender implements BackgroundTask {
       ...(options.smtpUrl === undefined ? {} : { smtpUrl: options.smtpUrl }),
       ...(options.from === undefined ? {} : { from: options.from }),
     });
+    if (!options.egress) this.ownEgress = new Egress(new EgressPolicy());
+    const secrets = options.secrets ?? SecretBox.ephemeral();
     this.webhook = new WebhookChannel({
+      egress: options.egress ?? this.ownEgress!,
       timeoutMs,
-      secretFor: async (row) => (row.contact_id ? this.repo.contactWebhookSecret(options.db, row.contact_id) : options.pushSecret),
+      secretFor: async (row) => {
+        if (!row.contact_id) return options.pushSecret;
+        const stored = await this.repo.contactWebhookSecret(options.db, row.contact_id);
+        return stored === undefined ? undefined : secrets.open(stored, CONTACT_WEBHOOK_SECRET);
+      },
     });
   }
 
@@ -92,6 +109,7 @@ export class NotificationSender implements BackgroundTask {
     await this.loop;
     this.loop = undefined;
     this.smtp.close();
+    await this.ownEgress?.close();
   }
 
   /** Claims one batch of due rows and delivers them; returns the results (tests call this directly). */
@@ -180,12 +198,12 @@ export class NotificationSender implements BackgroundTask {
 }
 
 /** Options of the factory: everything but what BackgroundDeps provides. */
-export type NotificationSenderTaskOptions = Omit<NotificationSenderOptions, 'db' | 'logger' | 'clock'>;
+export type NotificationSenderTaskOptions = Omit<NotificationSenderOptions, 'db' | 'logger' | 'clock' | 'egress' | 'secrets'>;
 
 /** Builds the BackgroundTaskFactory of the outbox sender with these options (defaults as documented above). */
 export function notificationSenderTask(options: NotificationSenderTaskOptions = {}): BackgroundTaskFactory {
   return (deps: BackgroundDeps) =>
-    new NotificationSender({ ...options, db: deps.db, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
+    new NotificationSender({ ...options, db: deps.db, logger: deps.logger, egress: deps.egress, secrets: deps.secrets, ...(deps.clock ? { clock: deps.clock } : {}) });
 }
 
 /** The outbox sender with default options (SMTP on localhost:25). */

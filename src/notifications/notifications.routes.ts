@@ -4,6 +4,7 @@ import type { RouteModule, ZodApp } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
 import { principalOf, requestScope } from '../auth/principal.js';
 import { clockOf } from '../sla/clock.js';
+import { assertSendableUrl, egressPolicyOf } from '../platform/egress/egress-policy.js';
 import { NotificationsService } from './notifications.service.js';
 import {
   contactPreferencesParams,
@@ -24,7 +25,8 @@ const writePreferences = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const tags = ['notifications'];
 
 export const notificationsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) => {
-  const service = new NotificationsService(ctx.db, clockOf(ctx));
+  const service = new NotificationsService(ctx.db, clockOf(ctx), ctx.secrets);
+  const egress = egressPolicyOf(ctx.config);
 
   app.get(
     '/notifications',
@@ -89,6 +91,7 @@ export const notificationsRoutes: RouteModule = async (app: ZodApp, ctx: AppCont
       },
     },
     async (request, reply) => {
+      assertSendableUrl(egress, request.body.webhookUrl, 'body.webhookUrl');
       const preferences = await service.putPreferences(request.params.id, request.body, principalOf(request).actor, parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(preferences.version)).send(preferences);
     },

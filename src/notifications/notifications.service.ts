@@ -10,6 +10,8 @@ import type { Database } from '../platform/db/database.js';
 import { conflict, notFound } from '../platform/errors.js';
 import { checkVersion, invalidField, type Page } from '../platform/http/pagination.js';
 import { systemClock, type Clock } from '../sla/clock.js';
+import { SecretBox } from '../platform/secrets/secret-box.js';
+import { CONTACT_WEBHOOK_SECRET } from '../platform/secrets/secrets-rewrap.js';
 import { NotificationsRepository, type OutboxRow, type PreferencesRow } from './notifications.repository.js';
 import type { ListNotifications, Notification, Preferences, PutPreferences } from './notifications.schemas.js';
 
@@ -20,6 +22,8 @@ export class NotificationsService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
+    /** Seals the contacts' webhook secrets at rest; default: the per-process key (tests). */
+    private readonly secrets: SecretBox = SecretBox.ephemeral(),
   ) {}
 
   async list(query: ListNotifications): Promise<Page<Notification>> {
@@ -61,7 +65,7 @@ export class NotificationsService {
       if (input.emailAddress && !contact.emails.some((e) => e.address.toLowerCase() === input.emailAddress!.toLowerCase())) {
         throw invalidField('body.emailAddress', "not one of the contact's e-mail addresses");
       }
-      const secret = input.webhookSecret ?? current?.webhook_secret ?? null;
+      const secret = input.webhookSecret !== undefined ? this.secrets.seal(input.webhookSecret, CONTACT_WEBHOOK_SECRET) : (current?.webhook_secret ?? null);
       if (input.channels.includes('webhook')) {
         if (!input.webhookUrl) throw invalidField('body.webhookUrl', 'required with the webhook channel');
         if (!secret) throw invalidField('body.webhookSecret', 'required with the webhook channel');

@@ -13,6 +13,8 @@ import type { InfluxConnection } from '../influx/influx.connection.js';
 import type { TicketEventsPort } from '../delivery/ticket-events.js';
 import type { Clock } from '../sla/clock.js';
 import type { NotifierPort } from '../notifications/notification.port.js';
+import type { EgressPort } from './egress/egress.js';
+import type { SecretBox } from './secrets/secret-box.js';
 
 export interface BackgroundDeps {
   readonly config: Config;
@@ -29,6 +31,10 @@ export interface BackgroundDeps {
   readonly ticketEvents?: TicketEventsPort;
   readonly notifier?: NotifierPort;
   readonly clock?: Clock;
+  /** Every HTTP request to a user-supplied destination goes through it (EGRESS_ALLOW). */
+  readonly egress: EgressPort;
+  /** Opens (and seals) the signing secrets stored in the database. */
+  readonly secrets: SecretBox;
 }
 
 export interface BackgroundTask {

@@ -5,6 +5,7 @@
  * throws a ConfigError naming every offending variable.
  */
 import { z } from 'zod';
+import { EgressAllowListError, parseAllowList } from './egress/egress-policy.js';
 import { isLoopback } from './metrics/metrics-access.js';
 
 const bool = z
@@ -12,6 +13,11 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+
+/** 32 bytes in standard or URL-safe base64. */
+const secretsKey = z
+  .string()
+  .refine((v) => /^[A-Za-z0-9+/_-]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64 (openssl rand -base64 32)');
 
 export const ROLES = ['all', 'broker', 'worker', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -156,6 +162,39 @@ export const configSchema = z.object({
   NOTIFY_FROM: z.string().min(3).default('Telemend <notifications@telemend.invalid>'),
   /** HMAC key signing technicians' push notifications (X-Telemend-Signature); unset = unsigned. */
   NOTIFY_PUSH_SECRET: z.string().min(16).optional(),
+  /**
+   * Destinations that outgoing webhooks, notifications and push messages may reach although they
+   * are not public addresses: comma-separated IP addresses, CIDR ranges or host names, each
+   * optionally with `:port` (`10.0.0.0/8`, `127.0.0.1:9000`, `[fd00::/8]:443`, `erp.internal`).
+   * Empty: only public unicast addresses are reached.
+   */
+  EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      try {
+        parseAllowList(value);
+      } catch (error) {
+        if (!(error instanceof EgressAllowListError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    }),
+  /**
+   * Key encrypting webhook and notification signing secrets in the database (AES-256-GCM): 32
+   * random bytes in base64 (`openssl rand -base64 32`). Unset with the embedded database: a key
+   * generated into DATA_DIR/secrets.key on first start. Required with DATABASE_URL.
+   */
+  SECRETS_KEY: secretsKey.optional(),
+  /** Former SECRETS_KEY values (comma-separated), still accepted for reading while secrets are re-encrypted at start. */
+  SECRETS_KEY_PREVIOUS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      for (const key of (value ?? '').split(',').map((k) => k.trim()).filter(Boolean)) {
+        const parsed = secretsKey.safeParse(key);
+        if (!parsed.success) ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'invalid key' });
+      }
+    }),
   /** Attempts per notification before it is given up (then retried only by an admin). */
   NOTIFY_MAX_ATTEMPTS: positiveInt.max(50).default(8),
   /** How often preventive maintenance visits are generated, in ms. */
@@ -237,7 +276,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      const shown = raw[name] === undefined ? 'unset' : `"${raw[name]}"`;
+      // Keys, tokens and passwords are never echoed into a log.
+      const shown = raw[name] === undefined ? 'unset' : /SECRET|TOKEN|PASSWORD/.test(name) ? 'set, value hidden' : `"${raw[name]}"`;
       return `${name} (${shown}): ${issue.message}`;
     });
     throw new ConfigError(issues);

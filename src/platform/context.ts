@@ -10,6 +10,7 @@ import type { RejectionLog } from '../ingest/rejection-log.js';
 import type { Clock } from '../sla/clock.js';
 import type { TicketEventsPort } from '../delivery/ticket-events.js';
 import type { NotifierPort } from '../notifications/notification.port.js';
+import type { SecretBox } from './secrets/secret-box.js';
 import type { PlatformMetrics } from './metrics/metrics.js';
 
 export interface AppContext {
@@ -32,6 +33,11 @@ export interface AppContext {
    * every broker process (over Redis). Absent when no broker listens for it (tests).
    */
   readonly mqttSessions?: { revoke(clientId: string): void };
+  /**
+   * Seals signing secrets at rest (SECRETS_KEY or DATA_DIR/secrets.key, see secret-keys.ts). The
+   * platform always sets it; absent (tests): a random key of this process (SecretBox.ephemeral).
+   */
+  readonly secrets?: SecretBox;
   /** Prometheus metrics: HTTP latency is recorded and /metrics served when present. */
   readonly metrics?: PlatformMetrics;
 }

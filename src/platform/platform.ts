@@ -34,6 +34,11 @@ import type { BackgroundDeps } from './background.js';
 import { TicketEvents } from '../delivery/ticket-events.js';
 import { WebhookQueue } from '../delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../delivery/webhooks.worker.js';
+import { Egress } from './egress/egress.js';
+import { egressPolicyOf } from './egress/egress-policy.js';
+import type { SecretBox } from './secrets/secret-box.js';
+import { loadSecretBox } from './secrets/secret-keys.js';
+import { rewrapSecrets } from './secrets/secrets-rewrap.js';
 import { journalBacklog } from '../ingest/telemetry-journal.js';
 import { PlatformMetrics } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/metrics.server.js';
@@ -96,6 +101,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       logger,
     });
 
+    // The key sealing stored secrets (API and worker): first, so a missing one stops the start
+    // before anything else is opened.
+    const secrets: SecretBox | undefined = has(role, 'api') || has(role, 'worker') ? await loadSecretBox(config, logger) : undefined;
+
     // Every role needs the database: the broker authenticates devices, the API serves it and the
     // worker's detection opens tickets.
     // The embedded database runs in a worker thread: its WebAssembly must not hold the broker's acks.
@@ -106,6 +115,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     await models.sync(db);
     const devices = new DevicesService(db, logger);
     logger.info({ driver: db.driver }, 'database ready');
+
+    // Signing secrets at rest: the API seals them, the worker opens them. Values written before
+    // encryption, or sealed with a previous key, are re-encrypted under the current key.
+    if (secrets) {
+      const { rewrapped, unreadable } = await rewrapSecrets(db, secrets);
+      if (rewrapped) logger.info({ rewrapped, keyId: secrets.keyId }, 'stored secrets re-encrypted with the current key');
+      if (unreadable) logger.error({ unreadable }, 'stored secrets sealed with a key that is neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS; their deliveries fail until it is configured');
+    }
 
     // InfluxDB may be down at start: the broker still journals, the writer starts once it
     // answers, and telemetry reads answer 503 until then.
@@ -193,7 +210,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       // Unique per process (several workers may share a host): the journal consumer and the
       // detection jobs' processedBy.
       const workerName = `${hostname()}:${process.pid}`;
-      const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }) });
+      // Every request to a user-supplied URL goes through the egress guard (EGRESS_ALLOW).
+      const egress = new Egress(egressPolicyOf(config));
+      closers.push({ name: 'egress', close: () => egress.close() });
+      const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }), egress, secrets: secrets! });
       closers.push({ name: 'webhooks', close: () => webhooks.stop() });
       await webhooks.start();
 
@@ -240,6 +260,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         influx: () => influx,
         ticketEvents,
         notifier,
+        egress,
+        secrets: secrets!,
       };
       for (const factory of backgroundTasks(config)) {
         const task = factory(deps);
@@ -300,6 +322,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         ticketEvents,
         notifier,
         mqttSessions: { revoke },
+        secrets: secrets!,
         metrics,
       };
       const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });

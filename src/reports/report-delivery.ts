@@ -6,6 +6,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { SIGNATURE_HEADER, signBody } from '../delivery/webhook-signature.js';
 import { AppError } from '../platform/errors.js';
+import { Egress, type EgressPort } from '../platform/egress/egress.js';
+import { EgressPolicy } from '../platform/egress/egress-policy.js';
 
 export interface ReportMail {
   readonly to: readonly string[];
@@ -37,14 +39,22 @@ export interface ReportDeliveryOptions {
   readonly mailFrom?: string | undefined;
   /** Time allowed for one webhook POST, in ms. Default 10000. */
   readonly webhookTimeoutMs?: number | undefined;
+  /** Webhooks go through it (the SSRF guard). Default: its own, reaching public addresses only (no EGRESS_ALLOW). */
+  readonly egress?: EgressPort | undefined;
 }
 
 export const REPORT_EVENT = 'report.delivered';
 
 export class ReportDelivery implements ReportDeliveryPort {
   private transport?: Transporter;
+  private readonly egress: EgressPort;
+  /** The egress this delivery made itself (closed with it). */
+  private readonly ownEgress?: Egress;
 
-  constructor(private readonly options: ReportDeliveryOptions = {}) {}
+  constructor(private readonly options: ReportDeliveryOptions = {}) {
+    if (!options.egress) this.ownEgress = new Egress(new EgressPolicy());
+    this.egress = options.egress ?? this.ownEgress!;
+  }
 
   async sendMail(mail: ReportMail): Promise<void> {
     if (!this.options.smtpUrl) throw new AppError('DEPENDENCY_UNAVAILABLE', 'no SMTP server is configured for report e-mails');
@@ -59,11 +69,10 @@ export class ReportDelivery implements ReportDeliveryPort {
   }
 
   async postWebhook(hook: ReportWebhook): Promise<void> {
-    const response = await fetch(hook.url, {
-      method: 'POST',
+    const response = await this.egress.post({
+      url: hook.url,
       body: hook.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.options.webhookTimeoutMs ?? 10_000),
+      timeoutMs: this.options.webhookTimeoutMs ?? 10_000,
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Telemend-Reports/1',
@@ -73,11 +82,11 @@ export class ReportDelivery implements ReportDeliveryPort {
         'x-telemend-attempt': String(hook.attempt),
       },
     });
-    await response.body?.cancel().catch(() => undefined);
     if (response.status < 200 || response.status >= 300) throw new AppError('DEPENDENCY_UNAVAILABLE', `webhook answered HTTP ${response.status}`);
   }
 
   async close(): Promise<void> {
     this.transport?.close();
+    await this.ownEgress?.close();
   }
 }

@@ -9,6 +9,9 @@ import type { BackgroundDeps, BackgroundTask, BackgroundTaskFactory } from '../p
 import type { Database } from '../platform/db/database.js';
 import type { Logger } from '../platform/logger.js';
 import { systemClock, type Clock } from '../sla/clock.js';
+import { EgressRefusedError, type EgressPort } from '../platform/egress/egress.js';
+import { SecretBox } from '../platform/secrets/secret-box.js';
+import { REPORT_WEBHOOK_SECRET } from '../platform/secrets/secrets-rewrap.js';
 import { cadenceSchema, dueOccurrence } from './report-cadence.js';
 import { ReportDelivery, REPORT_EVENT, type ReportDeliveryOptions, type ReportDeliveryPort } from './report-delivery.js';
 import { lookbackPeriod } from './report-period.js';
@@ -35,6 +38,10 @@ export interface ReportSchedulerDeps {
   readonly db: Database;
   readonly logger: Logger;
   readonly clock?: Clock | undefined;
+  /** Webhooks go through it unless options.delivery is given (default: public addresses only). */
+  readonly egress?: EgressPort | undefined;
+  /** Opens the stored webhook secrets. Default: the per-process key (tests). */
+  readonly secrets?: SecretBox | undefined;
 }
 
 export interface TickResult {
@@ -61,7 +68,7 @@ export class ReportScheduler implements BackgroundTask {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.reports = new ReportsService(deps.db, this.clock, { defaultHourlyCost: options.defaultHourlyCost });
-    this.delivery = options.delivery ?? new ReportDelivery(options);
+    this.delivery = options.delivery ?? new ReportDelivery({ ...options, egress: deps.egress });
   }
 
   async start(): Promise<void> {
@@ -148,7 +155,7 @@ export class ReportScheduler implements BackgroundTask {
         try {
           await this.delivery.postWebhook({
             url: schedule.webhook_url,
-            secret: schedule.webhook_secret,
+            secret: (this.deps.secrets ?? SecretBox.ephemeral()).open(schedule.webhook_secret, REPORT_WEBHOOK_SECRET),
             body: this.webhookBody(schedule, run, output),
             deliveryId: `${schedule.id}:${run.period_key}`,
             attempt: run.attempts,
@@ -156,6 +163,7 @@ export class ReportScheduler implements BackgroundTask {
           webhookAt = this.clock.now();
         } catch (error) {
           errors.push(`webhook: ${errorText(error)}`);
+          if (error instanceof EgressRefusedError) permanent = true; // a refused destination stays refused
         }
       }
     } catch (error) {
@@ -210,5 +218,5 @@ export class ReportScheduler implements BackgroundTask {
  * SMTP_URL and NOTIFY_FROM).
  */
 export function reportSchedulerTaskFactory(options: ReportSchedulerOptions = {}): BackgroundTaskFactory {
-  return (deps: BackgroundDeps) => new ReportScheduler({ db: deps.db, logger: deps.logger, clock: deps.clock }, options);
+  return (deps: BackgroundDeps) => new ReportScheduler({ db: deps.db, logger: deps.logger, clock: deps.clock, egress: deps.egress, secrets: deps.secrets }, options);
 }

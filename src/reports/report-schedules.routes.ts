@@ -3,6 +3,7 @@ import type { AppContext } from '../platform/context.js';
 import type { ZodApp } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
 import { clockOf } from '../sla/clock.js';
+import { assertSendableUrl, egressPolicyOf } from '../platform/egress/egress-policy.js';
 import { ReportSchedulesService } from './report-schedules.service.js';
 import {
   createdScheduleSchema,
@@ -20,7 +21,8 @@ const admin = { roles: ['admin'] } as const;
 const tags = ['reports'];
 
 export async function reportSchedulesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new ReportSchedulesService(ctx.db, clockOf(ctx));
+  const service = new ReportSchedulesService(ctx.db, clockOf(ctx), ctx.secrets);
+  const egress = egressPolicyOf(ctx.config);
 
   app.post(
     '/reports/schedules',
@@ -37,6 +39,7 @@ export async function reportSchedulesRoutes(app: ZodApp, ctx: AppContext): Promi
       },
     },
     async (request, reply) => {
+      assertSendableUrl(egress, request.body.webhookUrl, 'body.webhookUrl');
       const created = await service.create(request.body);
       return reply.status(201).header('etag', etagOf(created.version)).header('location', `/api/v1/reports/schedules/${created.id}`).send(created);
     },
@@ -64,6 +67,7 @@ export async function reportSchedulesRoutes(app: ZodApp, ctx: AppContext): Promi
       schema: { tags, summary: 'Change a report schedule', params: scheduleIdParams, headers: ifMatchHeaders, body: updateScheduleBody, response: { 200: scheduleSchema } },
     },
     async (request, reply) => {
+      assertSendableUrl(egress, request.body.webhookUrl, 'body.webhookUrl');
       const schedule = await service.update(request.params.id, request.body, parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(schedule.version)).send(schedule);
     },

@@ -8,6 +8,8 @@ import type { Database } from '../platform/db/database.js';
 import { AppError, notFound } from '../platform/errors.js';
 import { checkVersion, type Page } from '../platform/http/pagination.js';
 import type { Clock } from '../sla/clock.js';
+import { SecretBox } from '../platform/secrets/secret-box.js';
+import { REPORT_WEBHOOK_SECRET } from '../platform/secrets/secrets-rewrap.js';
 import { MAX_PERIOD_DAYS } from './report-period.js';
 import { reportNamed, type ReportDefinition } from './reports.catalog.js';
 import { ReportSchedulesRepository, type RunRow, type ScheduleRow } from './report-schedules.repository.js';
@@ -42,6 +44,8 @@ export class ReportSchedulesService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    /** Seals the webhook secrets at rest; default: the per-process key (tests). */
+    private readonly secrets: SecretBox = SecretBox.ephemeral(),
   ) {}
 
   async create(body: CreateSchedule): Promise<Schedule & { webhookSecret: string | null }> {
@@ -56,7 +60,7 @@ export class ReportSchedulesService {
       cadence: body.cadence,
       email_to: body.emailTo,
       webhook_url: body.webhookUrl ?? null,
-      webhook_secret: secret,
+      webhook_secret: secret === null ? null : this.secrets.seal(secret, REPORT_WEBHOOK_SECRET),
       active: body.active,
       created_at: now,
       updated_at: now,
@@ -85,7 +89,9 @@ export class ReportSchedulesService {
           fields: [{ field: 'body.emailTo', message: 'give at least one e-mail recipient or a webhook URL' }],
         });
       }
-      const secret = !webhookUrl ? null : (patch.webhookSecret ?? current.webhook_secret ?? newSecret());
+      // A new secret is sealed; the stored one is kept as stored.
+      const fresh = patch.webhookSecret ?? (current.webhook_secret === null ? newSecret() : undefined);
+      const secret = !webhookUrl ? null : fresh !== undefined ? this.secrets.seal(fresh, REPORT_WEBHOOK_SECRET) : current.webhook_secret;
       const row = await this.repo.update(tx, id, {
         name: patch.name,
         params: patch.params === undefined ? undefined : parseScheduleParams(current.report, patch.params),

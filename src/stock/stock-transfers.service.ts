@@ -17,6 +17,7 @@ import { AppError, conflict, notFound } from '../platform/errors.js';
 import { invalidField } from '../platform/http/pagination.js';
 import { systemClock, type Clock } from '../sla/clock.js';
 import { activeLocation, partsOf } from './stock-desk.service.js';
+import type { LocationRow } from './catalogue.repository.js';
 import { StockLevelsRepository, type BucketChange } from './stock-levels.repository.js';
 import type { CreateReturn, CreateTransfer, ListTransfers, StockReturn, Transfer } from './transfers.schemas.js';
 
@@ -65,8 +66,14 @@ export class StockTransfersService {
     return this.db.transaction(async (tx) => {
       const from = await activeLocation(tx, input.fromLocationId, 'body.fromLocationId');
       const to = await activeLocation(tx, input.toLocationId, 'body.toLocationId');
-      if (caller.role === 'technician' && from.technician_id !== caller.userId && to.technician_id !== caller.userId) {
-        throw new AppError('FORBIDDEN', 'Technicians may only request transfers to or from their own van');
+      // A technician moves stock only out of or into their own van: never a colleague's van at
+      // either end (neither ordering a colleague's stock nor pushing stock into their van).
+      if (caller.role === 'technician') {
+        const own = (l: LocationRow) => l.technician_id !== null && l.technician_id === caller.userId;
+        const colleagues = (l: LocationRow) => l.technician_id !== null && !own(l);
+        if ((!own(from) && !own(to)) || colleagues(from) || colleagues(to)) {
+          throw new AppError('FORBIDDEN', 'Technicians may only request transfers to or from their own van, never from or to a colleague\'s');
+        }
       }
       if (input.ticketId && (await tx.query('SELECT 1 FROM tickets WHERE id = $1', [input.ticketId])).rows.length === 0) throw invalidField('body.ticketId', `no ticket ${input.ticketId}`);
       const parts = await partsOf(tx, input.lines.map((l) => l.sku), 'body.lines');

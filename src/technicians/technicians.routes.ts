@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RouteModule } from '../platform/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
 import { clockOf } from '../sla/clock.js';
+import { assertSendableUrl, egressPolicyOf } from '../platform/egress/egress-policy.js';
 import { callerOf } from '../tickets/request-principal.js';
 import { TechnicianLocationService } from './technician-location.service.js';
 import {
@@ -37,6 +38,7 @@ export const techniciansRoutes: RouteModule = async (app, ctx) => {
   const clock = clockOf(ctx);
   const service = new TechniciansService(ctx.db, { clock, notifier: ctx.notifier });
   const locations = new TechnicianLocationService(ctx.db, { clock, rejections: ctx.rejections });
+  const egress = egressPolicyOf(ctx.config);
 
   app.get('/technicians', { config: read, schema: { tags, summary: 'Active technicians with their profiles', response: { 200: technicianListSchema } } }, async (request) => ({
     items: await service.list(caller(request)),
@@ -58,6 +60,7 @@ export const techniciansRoutes: RouteModule = async (app, ctx) => {
       schema: { tags, summary: 'Create or update the profile (skills with levels, home base, hours...)', params: technicianIdParams, headers: ifMatchHeaders, body: updateProfileBody, response: { 200: technicianProfileSchema } },
     },
     async (request, reply) => {
+      assertSendableUrl(egress, request.body.pushUrl, 'body.pushUrl');
       const profile = await service.update(request.params.id, request.body, caller(request), parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(profile.version)).send(profile);
     },

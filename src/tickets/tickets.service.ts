@@ -56,8 +56,9 @@ export class TicketsService {
       if (caller.customerId && input.customerId && input.customerId !== caller.customerId) {
         throw invalidField('body.customerId', 'customers may only open tickets for themselves');
       }
-      const place = await this.resolvePlace(tx, caller.customerId ?? input.customerId, input.siteId, input.assetId);
-      const contractId = await this.resolveContract(tx, place.customerId, place.assetId, input.contractId, now);
+      const scoped = caller.customerId !== undefined;
+      const place = await this.resolvePlace(tx, caller.customerId ?? input.customerId, input.siteId, input.assetId, scoped);
+      const contractId = await this.resolveContract(tx, place.customerId, place.assetId, input.contractId, now, scoped);
       const terms = await termsFor(tx, contractId);
       const due = dueTimes(now, input.priority, terms);
       const id = await this.repo.insert(tx, {
@@ -261,13 +262,18 @@ export class TicketsService {
     return row;
   }
 
-  /** Customer, site and asset that agree with each other (the asset's site and customer win when omitted). */
-  private async resolvePlace(q: Queryable, customerId: string | undefined, siteId: string | undefined, assetId: string | undefined) {
+  /**
+   * Customer, site and asset that agree with each other (the asset's site and customer win when
+   * omitted). `scoped`: the caller is a customer user, for whom another customer's asset or site is
+   * NOT_FOUND exactly like one that does not exist (it must not learn that the id exists).
+   */
+  private async resolvePlace(q: Queryable, customerId: string | undefined, siteId: string | undefined, assetId: string | undefined, scoped = false) {
     let customer = customerId;
     let site = siteId ?? null;
     if (assetId) {
       const { rows } = await q.query<{ site_id: string; customer_id: string }>('SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1', [assetId]);
       const asset = rows[0];
+      if (scoped && asset?.customer_id !== customer) throw notFound('asset', assetId);
       if (!asset) throw invalidField('body.assetId', `no asset ${assetId}`);
       if (customer && asset.customer_id !== customer) throw invalidField('body.assetId', `asset ${assetId} belongs to another customer`);
       if (site && site !== asset.site_id) throw invalidField('body.siteId', `asset ${assetId} is installed at another site`);
@@ -279,15 +285,16 @@ export class TicketsService {
     if (exists.rows.length === 0) throw invalidField('body.customerId', `no customer ${customer}`);
     if (site && !assetId) {
       const owned = await q.query('SELECT 1 FROM sites WHERE id = $1 AND customer_id = $2', [site, customer]);
-      if (owned.rows.length === 0) throw invalidField('body.siteId', `site ${site} is not a site of customer ${customer}`);
+      if (owned.rows.length === 0) throw scoped ? notFound('site', site) : invalidField('body.siteId', `site ${site} is not a site of customer ${customer}`);
     }
     return { customerId: customer, siteId: site, assetId: assetId ?? null };
   }
 
   /** The explicit contract (must be the customer's) or the automatic lookup on the ticket's UTC date. */
-  private async resolveContract(q: Queryable, customerId: string, assetId: string | null, explicit: string | undefined, at: Date): Promise<string | null> {
+  private async resolveContract(q: Queryable, customerId: string, assetId: string | null, explicit: string | undefined, at: Date, scoped = false): Promise<string | null> {
     if (explicit) {
       const contract = await this.contracts.find(q, explicit);
+      if (scoped && contract?.customer_id !== customerId) throw notFound('contract', explicit);
       if (!contract || contract.customer_id !== customerId) throw invalidField('body.contractId', `${explicit} is not a contract of customer ${customerId}`);
       return contract.id;
     }

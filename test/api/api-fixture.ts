@@ -1,4 +1,5 @@
 /** One in-memory API per test file: PGlite, migrations, two inline equipment models, buildApp(). */
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type RouteModule, type ZodApp } from '../../src/platform/http/app.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { loadConfig } from '../../src/platform/config.js';
@@ -61,6 +62,8 @@ export interface StartApiOptions {
   extraRoutes?: readonly RouteModule[];
   /** A real Redis for the app (login limits); absent = none, as before. Closed by the caller. */
   redis?: Redis;
+  /** Request logger (default: none). */
+  logger?: FastifyBaseLogger;
 }
 
 export async function startApi(options: StartApiOptions = {}): Promise<TestApi> {
@@ -80,7 +83,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
     telemetry: undefined as never,
     rejections: undefined as never,
   };
-  const app = await buildApp(ctx, { extraRoutes: options.extraRoutes ?? [] });
+  const app = await buildApp(ctx, { extraRoutes: options.extraRoutes ?? [], ...(options.logger ? { logger: options.logger } : {}) });
   await app.ready();
   return {
     app,

@@ -22,6 +22,7 @@ import { TicketEvents, type TicketEvent } from '../../src/delivery/ticket-events
 import { WebhookQueue } from '../../src/delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../../src/delivery/webhooks.worker.js';
 import { openTestDatabase } from '../harness/database.js';
+import { TEST_EGRESS_ALLOW, testEgress } from '../harness/egress.js';
 
 export const ADMIN = 'delivery-admin-token-0123456789';
 
@@ -41,10 +42,11 @@ export async function startDeliveryWorld(): Promise<DeliveryWorld> {
   const logger = createLogger('silent');
   const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 3 });
   const queue = new WebhookQueue({ db, connection: redis, prefix, backoffMs: 30 });
-  const worker = new WebhooksWorker({ db, redisUrl: inject('redisUrl'), prefix, logger, timeoutMs: 2000 });
+  const egress = testEgress();
+  const worker = new WebhooksWorker({ db, redisUrl: inject('redisUrl'), prefix, logger, timeoutMs: 2000, egress });
   await worker.start();
   const ctx: AppContext = {
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN, HTTP_RATE_LIMIT_MAX: '100000', REDIS_PREFIX: prefix }),
+    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN, HTTP_RATE_LIMIT_MAX: '100000', REDIS_PREFIX: prefix, EGRESS_ALLOW: TEST_EGRESS_ALLOW }),
     logger,
     db,
     redis,
@@ -76,6 +78,7 @@ export async function startDeliveryWorld(): Promise<DeliveryWorld> {
     async close() {
       await app.close();
       await worker.stop();
+      await egress.close();
       await queue.close();
       await redis.quit();
       await db.close();

@@ -7,6 +7,7 @@
  * duplicate, none missed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
@@ -69,7 +70,8 @@ afterAll(async () => {
 
 test('two worker processes share detection; a worker killed mid-job and restarted leaves exactly one ticket per faulty asset', { timeout: 180_000 }, async () => {
   postgres = await startPostgres();
-  const env = testEnv({ DATABASE_URL: postgres.url, WORKER_TAKEOVER_MS: '2000', SILENCE_SWEEP_INTERVAL_MS: '0' });
+  // Processes sharing a PostgreSQL database share one secrets key (required with DATABASE_URL).
+  const env = testEnv({ DATABASE_URL: postgres.url, SECRETS_KEY: randomBytes(32).toString('base64'), WORKER_TAKEOVER_MS: '2000', SILENCE_SWEEP_INTERVAL_MS: '0' });
   const apiPort = String(await freePort());
   const mqttPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}`;

@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
+import { TEST_EGRESS_ALLOW } from './egress.js';
 
 export interface TestPlatform {
   readonly platform: RunningPlatform;
@@ -36,6 +37,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     INFLUX_FLUSH_INTERVAL_MS: '50',
     DEVICES_DIR: path.resolve('devices'),
     LOG_LEVEL: 'silent',
+    // Test receivers listen on loopback, which the egress guard refuses unless named here.
+    EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     ...overrides,
   };
 }

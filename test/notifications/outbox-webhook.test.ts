@@ -9,6 +9,7 @@ import { Notifier } from '../../src/notifications/notifier.js';
 import { NotificationSender } from '../../src/notifications/notification-sender.js';
 import type { OutboxRow } from '../../src/notifications/notifications.repository.js';
 import { waitFor } from '../harness/servers.js';
+import { testEgress } from '../harness/egress.js';
 import { TestReceiver, scenario, startNotificationsApi, type NotificationsApi } from './notifications-fixture.js';
 
 const SECRET = 'contact-hook-secret-0123456789';
@@ -33,6 +34,7 @@ beforeAll(async () => {
     logger: createLogger('silent'),
     smtpUrl: 'smtp://127.0.0.1:9', // nothing listens: e-mail rows stay pending in this file
     pushSecret: PUSH_SECRET,
+    egress: testEgress(),
     backoffBaseMs: 20,
     backoffMaxMs: 50,
     pollIntervalMs: 20,

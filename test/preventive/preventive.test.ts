@@ -14,6 +14,8 @@ import { createPreventiveGenerationTask } from '../../src/preventive/preventive.
 import { TelemetryRunningHours } from '../../src/preventive/running-hours.reader.js';
 import type { Occurrence, RunResult } from '../../src/preventive/maintenance-plans.schemas.js';
 import { waitFor } from '../harness/servers.js';
+import { testEgress } from '../harness/egress.js';
+import { SecretBox } from '../../src/platform/secrets/secret-box.js';
 import { ADMIN_TOKEN, silentLogger, startPreventiveApi, type PreventiveApi } from './preventive-fixture.js';
 
 let api: PreventiveApi;
@@ -220,6 +222,8 @@ describe('background task', () => {
       telemetry: api.telemetry!,
       influx: () => api.influx,
       clock: api.clock,
+      egress: testEgress(),
+      secrets: SecretBox.ephemeral(),
     });
     await task.start();
     try {

@@ -10,6 +10,8 @@ import { createLogger } from '../../src/platform/logger.js';
 import { verifySignature } from '../../src/delivery/webhook-signature.js';
 import { reportSchedulerTaskFactory, type ReportScheduler, type ReportSchedulerOptions } from '../../src/reports/report-scheduler.task.js';
 import { freePort, waitFor } from '../harness/servers.js';
+import { testEgress } from '../harness/egress.js';
+import { SecretBox } from '../../src/platform/secrets/secret-box.js';
 import { insertAsset, insertCustomer, insertSite, insertTicket, parseCsv, startReportsApi, type ReportsApi } from './reports-fixture.js';
 
 interface Mail {
@@ -30,6 +32,7 @@ const mails: Mail[] = [];
 const hooks: Hook[] = [];
 /** Status codes the webhook receiver answers with, in order (then 200). */
 let hookAnswers: number[] = [];
+const egress = testEgress();
 
 beforeAll(async () => {
   api = await startReportsApi('2025-07-01T00:00:00.000Z');
@@ -69,6 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await egress.close();
   await new Promise<void>((resolve) => smtp?.close(() => resolve()));
   await new Promise<void>((resolve) => receiver?.close(() => resolve()));
   await api?.close();
@@ -83,7 +87,7 @@ beforeEach(async () => {
 });
 
 function runner(options: ReportSchedulerOptions = {}): ReportScheduler {
-  const deps = { db: api.db, logger: createLogger('silent'), clock: api.clock } as unknown as BackgroundDeps;
+  const deps = { db: api.db, logger: createLogger('silent'), clock: api.clock, egress, secrets: SecretBox.ephemeral() } as unknown as BackgroundDeps;
   return reportSchedulerTaskFactory({ smtpUrl, mailFrom: 'reports@telemend.test', ...options })(deps) as ReportScheduler;
 }
 

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type ZodApp } from '../../src/platform/http/app.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { TEST_EGRESS_ALLOW } from '../harness/egress.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Database } from '../../src/platform/db/database.js';
 import { openTestDatabase } from '../harness/database.js';
@@ -45,7 +46,7 @@ export async function buildClockedApp(models: ModelRegistry, start: string, admi
   await models.sync(db);
   const clock = settableClock(start);
   const ctx: AppContext = {
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: adminToken, HTTP_RATE_LIMIT_MAX: '100000' }),
+    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: adminToken, HTTP_RATE_LIMIT_MAX: '100000', EGRESS_ALLOW: TEST_EGRESS_ALLOW }),
     logger: createLogger('silent'),
     db,
     models,

@@ -80,6 +80,30 @@ describe('transfers', () => {
     const bad = await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: munich.id, toLocationId: munich.id, lines: [{ sku: part.sku, quantity: 1 }] });
     expect(bad.status).toBe(400);
   });
+
+  test("technicians move stock only out of or into their own van, never a colleague's (403)", async () => {
+    const part = await createPart(api);
+    const [me, colleague] = [await api.user('technician'), await api.user('technician')];
+    const [myVan, theirVan] = [await createLocation(api, 'van', MUNICH, me.id), await createLocation(api, 'van', AUGSBURG, colleague.id)];
+    await receive(api, theirVan.id, part.sku, 5);
+    await receive(api, myVan.id, part.sku, 5);
+    const request = (from: string, to: string) => api.call('POST', '/api/v1/stock/transfers', { fromLocationId: from, toLocationId: to, lines: [{ sku: part.sku, quantity: 1 }] }, me.auth);
+    for (const [from, to, label] of [
+      [theirVan.id, myVan.id, "out of a colleague's van into mine"],
+      [myVan.id, theirVan.id, "from mine into a colleague's van"],
+      [theirVan.id, munich.id, "out of a colleague's van into a warehouse"],
+      [munich.id, augsburg.id, 'between warehouses'],
+    ] as const) {
+      const refused = await request(from, to);
+      expect(refused.status, label).toBe(403);
+      expect(refused.body.code, label).toBe('FORBIDDEN');
+    }
+    expect((await request(munich.id, myVan.id)).status).toBe(201);
+    expect((await request(myVan.id, munich.id)).status).toBe(201);
+    // A dispatcher may move stock between any vans.
+    expect((await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: theirVan.id, toLocationId: myVan.id, lines: [{ sku: part.sku, quantity: 1 }] })).status).toBe(201);
+    await expectLevel(api.db, theirVan.id, part.id, { onHand: 5 });
+  });
 });
 
 describe('returns of defective parts', () => {

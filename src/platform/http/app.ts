@@ -21,6 +21,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { registerProblemHandler } from './problem.js';
+import { registerInputGuard } from './input-guard.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerHeavyWork } from './heavy-work.js';
 import { registerMetrics } from '../metrics/metrics.routes.js';
@@ -123,6 +124,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app);
+  registerInputGuard(app as unknown as FastifyInstance);
   // Clients that always send Content-Type: application/json may POST an empty body (provision,
   // rotate, revoke); everything else goes through Fastify's safe JSON parser.
   const jsonParser = app.getDefaultJsonParser('error', 'error');

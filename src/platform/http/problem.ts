@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../errors.js';
+import { databaseErrorToAppError, describeDatabaseError, isPostgresError } from '../db/database-errors.js';
 
 export function statusOf(code: ErrorCode): number {
   switch (code) {
@@ -54,10 +55,16 @@ export interface Problem {
 export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     let problem: Problem;
+    const fromDatabase = databaseErrorToAppError(error);
     if (error instanceof AppError) {
       problem = make(error.code, error.message, error.details);
       // Overload answers (429, 503) say when to come back.
       if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
+    } else if (fromDatabase) {
+      // A driver error caused by the request (a value the database refuses) or by contention.
+      request.log.info({ err: error }, 'database refused the request');
+      problem = make(fromDatabase.code, fromDatabase.message);
+      if (fromDatabase.code === 'DEPENDENCY_UNAVAILABLE') void reply.header('retry-after', '1');
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       const fields = error.validation.map((v) => ({
         field: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
@@ -73,7 +80,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
       problem = make('VALIDATION_FAILED', (error as FastifyError).message);
       problem.status = (error as FastifyError).statusCode!;
     } else {
-      request.log.error({ err: error }, 'unhandled error');
+      // The logger's err serializer keeps bound parameters and row values of driver errors out.
+      request.log.error({ err: isPostgresError(error) ? describeDatabaseError(error) : error }, 'unhandled error');
       problem = make('INTERNAL', 'An internal error occurred; it has been logged');
     }
     problem.instance = request.url;
