@@ -281,7 +281,9 @@ export class BrokerHooks {
       },
       (err: unknown) => {
         counters.ingest.journalErrors += 1;
-        this.deps.throttled.warn(deviceId, 'journal_unavailable', { err, deviceId }, 'mqtt: ingest journal unavailable, closing without PUBACK');
+        // One line per interval for the whole broker, not per device: during a Redis outage every
+        // device hits it (the outage itself is logged by the Redis client factory).
+        this.deps.throttled.warn('journal', 'journal_unavailable', { err, deviceId }, 'mqtt: ingest journal unavailable, closing without PUBACK');
         this.invoke(callback, new Error('journal unavailable'));
         this.settled();
       },
