@@ -51,9 +51,9 @@ export const configSchema = z.object({
   /** Connections per client IP per minute that do not authenticate as a device or technician (failed, anonymous, no CONNECT); over it new connections from the IP are refused. */
   MQTT_CONNECTIONS_PER_MINUTE: positiveInt.default(600),
   /** Readings (telemetry items and events) one device may publish per second, on average; 0 = no quota. */
-  MQTT_PUBLISH_RATE: z.coerce.number().int().min(0).default(200),
+  MQTT_PUBLISH_RATE: z.coerce.number().int().min(0).default(1000),
   /** Readings one device may publish at once above MQTT_PUBLISH_RATE (a device catching up after an outage). */
-  MQTT_PUBLISH_BURST: positiveInt.default(5000),
+  MQTT_PUBLISH_BURST: positiveInt.default(10000),
   /** Lab mode: anonymous clients may use topics outside devices/ and $SYS/. Never in production. */
   MQTT_ALLOW_ANONYMOUS: bool.default(false),
   /**
