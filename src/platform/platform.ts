@@ -154,10 +154,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     let writer: InfluxWriter | undefined;
     let detection: DetectionWorker | undefined;
     if (has(role, 'worker')) {
-      // The journal consumer (and the detection jobs' processedBy): stable across restarts of the
-      // same deployment slot, so a restarted worker writes its predecessor's unwritten entries at
-      // once instead of after WORKER_TAKEOVER_MS. Two processes must not share one.
-      const workerName = workerId;
+      // The journal consumer is stable across restarts of the same deployment slot, so a
+      // restarted worker writes its predecessor's unwritten entries at once instead of after
+      // WORKER_TAKEOVER_MS. Two live processes must not share one. (The detection jobs'
+      // processedBy stays per process: it only labels who ran a job.)
       const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, connector, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }) });
       shutdown.add('consumers', 'webhooks', () => webhooks.stop());
       await webhooks.start();
@@ -185,7 +185,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         logger: logger.child({ part: 'detection' }),
         shards: config.DETECTION_SHARDS,
         lockDurationMs: config.WORKER_TAKEOVER_MS,
-        name: workerName,
+        name: `${hostname()}:${process.pid}`,
       });
       const detectionWorker = detection;
       shutdown.add('consumers', 'detection', () => detectionWorker.stop());
@@ -231,7 +231,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
           minBatchIntervalMs: config.INFLUX_MIN_BATCH_INTERVAL_MS,
           onWritten: detectionQueue.onWritten,
-          consumer: workerName,
+          consumer: workerId,
           claimIdleMs: config.WORKER_TAKEOVER_MS,
           logger: logger.child({ part: 'writer' }),
         });
