@@ -243,6 +243,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       // batches in flight, as brokers elsewhere keep appending.
       const drains = has(role, 'broker');
       shutdown.add('drain', 'writer', async (deadlineAt) => {
+        // InfluxDB never answered: no writer was started (and none will be, see `stopped`).
+        if (!influx) return;
         await writerStarted.catch(() => undefined);
         await writer?.stop(drains ? { drainUntil: deadlineAt - DRAIN_RESERVE_MS } : {});
         if (drains && writer) {
