@@ -9,6 +9,7 @@ import type { Config } from '../platform/config.js';
 import type { DevicePresence, MqttAuthenticator } from '../devices/devices.types.js';
 import type { TelemetryIngest } from '../ingest/ingest.types.js';
 import type { Logger } from '../platform/logger.js';
+import type { RedisConnector } from '../platform/redis.js';
 
 /**
  * Aedes (through qlobber) cannot route topics of more than 100 levels; a larger limit
@@ -71,6 +72,8 @@ export interface BrokerDeps {
   readonly presence: DevicePresence;
   readonly ingest: TelemetryIngest;
   readonly logger: Logger;
+  /** Makes the cluster mode's Redis connections (the platform's outage-logging factory). */
+  readonly redis?: RedisConnector;
 }
 
 export const DEFAULT_PRESENCE_FLUSH_MS = 5000;

@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../platform/logger.js';
+import type { RedisConnector } from '../platform/redis.js';
 import { BrokerHooks, TECHNICIAN_CLIENT_PREFIX } from './broker.hooks.js';
 import { readTlsFiles, resolveBrokerOptions, type BrokerDeps, type ResolvedBrokerOptions } from './broker.options.js';
 import { BrokerCounters, ThrottledLog, type BrokerStats } from './broker.stats.js';
@@ -82,6 +83,7 @@ type Listener = net.Server | tls.Server | http.Server;
 export class TelemetryBroker {
   private readonly options: ResolvedBrokerOptions;
   private readonly logger: Logger;
+  private readonly redis: RedisConnector | undefined;
   private readonly counters = new BrokerCounters();
   private readonly throttled: ThrottledLog;
   private readonly limiter: ConnectionLimiter;
@@ -108,6 +110,7 @@ export class TelemetryBroker {
   constructor(deps: BrokerDeps) {
     this.options = resolveBrokerOptions(deps.options);
     this.logger = deps.logger.child({ component: 'broker' });
+    this.redis = deps.redis;
     this.throttled = new ThrottledLog(this.logger);
     this.limiter = new ConnectionLimiter(this.options.connectionsPerMinute);
     this.quota = new PublishQuota(this.options.publishRate, this.options.publishBurst);
@@ -178,9 +181,19 @@ export class TelemetryBroker {
   private clusterParts(): { mq?: unknown; persistence?: unknown } {
     const url = this.options.clusterRedisUrl;
     if (!url) return {};
-    const mq = mqemitterRedis({ connectionString: url });
-    const conn = new Redis(url, { connectionName: 'telemend-mqtt-persistence' });
-    conn.on('error', (err) => this.logger.warn({ err }, 'mqtt cluster persistence: redis error'));
+    const redis = this.redis;
+    const mq = mqemitterRedis({ connectionString: url, ...(redis ? { subConn: redis.connect('mqtt-routing-sub'), pubConn: redis.connect('mqtt-routing-pub') } : {}) });
+    // mqemitter-redis re-emits its connections' errors on `state`: without a listener each one
+    // would be thrown out of the ioredis event handler.
+    (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: Error) =>
+      redis ? redis.reportError('mqtt-routing', err) : this.logger.warn({ err }, 'mqtt cluster routing: redis error'),
+    );
+    let conn: Redis;
+    if (redis) conn = redis.connect('mqtt-persistence');
+    else {
+      conn = new Redis(url, { connectionName: 'telemend-mqtt-persistence' });
+      conn.on('error', (err) => this.logger.warn({ err }, 'mqtt cluster persistence: redis error'));
+    }
     this.logger.info('mqtt cluster mode: routing over Redis pub/sub, sessions and retained messages in Redis');
     return { mq, persistence: aedesPersistenceRedis({ conn }) };
   }

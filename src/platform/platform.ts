@@ -124,6 +124,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         presence: devices,
         ingest,
         logger: logger.child({ part: 'broker' }),
+        redis: connector,
       });
       // Closes first: no PUBACK for a publish that could not be journalled. Then the journal
       // commits what the last publishes gathered.
