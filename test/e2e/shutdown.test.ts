@@ -129,11 +129,12 @@ test('SIGTERM while Redis is down: broker closed first, exit within SHUTDOWN_TIM
   const sent = Date.now();
   platform.kill('SIGTERM');
   // The broker stops accepting at once, whatever else is stuck.
-  await waitFor(async () => !(await portAccepts(Number(env.MQTT_PORT))), 'MQTT listener closed', 1000);
+  await waitFor(async () => !(await portAccepts(Number(env.MQTT_PORT))), 'MQTT listener closed', 3000);
   const exit = await platform.exited;
   client.end(true);
   await redis.start();
-  expect(exit.at - sent).toBeLessThan(4000 + 1500);
+  // 4 s, plus what a loaded machine adds to delivering the signal and the exit.
+  expect(exit.at - sent).toBeLessThan(4000 + 3000);
   expect(exit.signal).toBeNull();
   const order = platform.logs.map((l) => l.msg);
   expect(order.indexOf('mqtt broker stopped')).toBeGreaterThanOrEqual(0);
