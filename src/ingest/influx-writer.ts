@@ -24,6 +24,7 @@ import { InfluxRefusedError } from '../influx/influx.errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { RedisConnector } from '../platform/redis.js';
 import type { RejectionInput } from './rejection-log.js';
+import { forgetIdleConsumers } from './journal-consumers.js';
 import { ACK_SCRIPT, journalKey, lineSource, TelemetryJournal, unwrittenKey, type JournalRecord } from './telemetry-journal.js';
 
 export interface InfluxWriterOptions {
@@ -227,7 +228,7 @@ export class InfluxWriter {
   private async forgetIdleConsumers(): Promise<void> {
     const idle = this.options.forgetIdleMs ?? this.claimIdleMs * 10;
     try {
-      const forgotten = Number(await this.options.redis.eval(FORGET_SCRIPT, 1, this.key, this.group, this.consumer, String(idle)));
+      const forgotten = await forgetIdleConsumers(this.options.redis, this.key, this.group, this.consumer, idle);
       if (forgotten > 0) this.options.logger.info({ forgotten }, 'deleted idle consumers without pending entries from the journal group');
     } catch (error) {
       this.options.logger.debug({ err: error }, 'could not prune idle journal consumers');
@@ -490,23 +491,6 @@ export class InfluxWriter {
     });
   }
 }
-
-/**
- * Deletes the group's consumers (other than ARGV[2]) with no pending entry and idle at least
- * ARGV[3] ms, atomically with the check. KEYS: stream. ARGV: group, self, min idle.
- */
-const FORGET_SCRIPT = `
-local deleted = 0
-for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
-  local info = {}
-  for i = 1, #c, 2 do info[c[i]] = c[i + 1] end
-  if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0 and tonumber(info['idle']) >= tonumber(ARGV[3]) then
-    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
-    deleted = deleted + 1
-  end
-end
-return deleted
-`;
 
 function entriesOf(reply: unknown): StreamEntries {
   const streams = reply as [key: string, entries: StreamEntries][] | null;
