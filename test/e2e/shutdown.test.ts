@@ -58,7 +58,7 @@ function portAccepts(port: number): Promise<boolean> {
   });
 }
 
-test('SIGTERM writes every acknowledged reading to InfluxDB before exiting (non-persistent Redis)', { timeout: 120_000 }, async () => {
+test('SIGTERM writes every acknowledged reading to InfluxDB before exiting (non-persistent Redis)', { timeout: 180_000 }, async () => {
   // The writer gathers a second of readings per batch: at any moment about a second of
   // acknowledged readings is only in the journal.
   const env = await platformEnv({ INFLUX_MIN_BATCH_INTERVAL_MS: '1000', INFLUX_FLUSH_INTERVAL_MS: '1000' });
@@ -112,7 +112,7 @@ test('SIGTERM writes every acknowledged reading to InfluxDB before exiting (non-
   expect(platform.logs.some((l) => l.msg === 'shutdown: the journal is written to InfluxDB')).toBe(true);
 });
 
-test('SIGTERM while Redis is down: broker closed first, exit within SHUTDOWN_TIMEOUT_MS', { timeout: 120_000 }, async () => {
+test('SIGTERM while Redis is down: broker closed first, exit within SHUTDOWN_TIMEOUT_MS', { timeout: 180_000 }, async () => {
   const env = await platformEnv({ SHUTDOWN_TIMEOUT_MS: '4000' });
   const platform = start(env);
   await platform.ready();

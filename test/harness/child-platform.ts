@@ -59,7 +59,7 @@ export function startChildPlatform(env: Record<string, string>): ChildPlatform {
     exited,
     api,
     call: (method, url, body) => apiCall(api, env.TELEMEND_ADMIN_TOKEN!, method, url, body),
-    ready: (timeoutMs = 60_000) => waitFor(async () => (await fetch(`${api}/health`)).ok, 'platform up', timeoutMs),
+    ready: (timeoutMs = 90_000) => waitFor(async () => (await fetch(`${api}/health`)).ok, 'platform up', timeoutMs),
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
