@@ -77,7 +77,7 @@ async function main(): Promise<number> {
   closeWithGrace(
     {
       delay: config.SHUTDOWN_TIMEOUT_MS,
-      logger: { error: (message: unknown) => logger.error({ detail: message }, 'shutdown') },
+      logger: { error: (message: unknown) => logger.error({ err: message }, 'shutdown') },
       skip: ['beforeExit'],
       onTimeout: (delay) => logger.error({ delayMs: delay, notClosed: running.pendingParts() }, 'shutdown deadline hit: exiting with status 1'),
       onSecondSignal: (signal) => logger.warn({ signal }, 'second signal: exiting now'),
