@@ -48,6 +48,8 @@ export interface OpenResult {
   /** created: new ticket; appended: evidence added to the open one; duplicate: replayed finding, nothing written; alarm_only: no fault code. */
   readonly outcome: OpenOutcome;
   readonly alarm: Alarm;
+  /** The finding opened a new alarm (metrics: telemend_alarms_opened_total). */
+  readonly alarmCreated: boolean;
   readonly ticket: Ticket | null;
 }
 
@@ -102,8 +104,10 @@ export class AutoTicketService {
     const faultCode = finding.faultCode;
     const facts = faultCode && finding.state === 'firing' ? await this.prepareDraft(finding, faultCode, now) : undefined;
     const result: OpenResult = await this.db.transaction(async (tx) => {
-      const alarm = (await this.alarms.reportIn(tx, finding)).row;
-      if (!faultCode) return { outcome: 'alarm_only' as const, alarm: toAlarm(alarm), ticket: null };
+      const reported = await this.alarms.reportIn(tx, finding);
+      const alarm = reported.row;
+      const alarmCreated = reported.created;
+      if (!faultCode) return { outcome: 'alarm_only' as const, alarm: toAlarm(alarm), alarmCreated, ticket: null };
 
       const target = await this.openOrFind(tx, { ...finding, faultCode }, alarm, facts, now);
       const ticketId = 'created' in target ? target.created.id : target.openId;
@@ -122,7 +126,7 @@ export class AutoTicketService {
       // A new ticket is as inserted: the rows written since (history, prefill, evidence, audit) do not touch it.
       const ticket = 'created' in target ? target.created : (await this.tickets.find(tx, ticketId))!;
       const linked = { ...alarm, ticket_id: ticketId };
-      return { outcome, alarm: toAlarm(linked), ticket: toTicket(ticket, now) };
+      return { outcome, alarm: toAlarm(linked), alarmCreated, ticket: toTicket(ticket, now) };
     });
     if (result.ticket && result.outcome === 'created') await publishSafely(this.events, { type: 'ticket.created', ticket: result.ticket });
     if (result.ticket && result.outcome === 'appended') await publishSafely(this.events, { type: 'ticket.evidence_appended', ticket: result.ticket });

@@ -60,6 +60,41 @@ const ruleBase = {
   autoCancel: z.boolean().default(false),
 };
 
+/**
+ * A rolling statistic of a rule's metric over the trailing `window` of reading time, judged instead
+ * of each raw value (noisy sensors), once the window has been observed in full. `p<NN>` is a
+ * percentile, interpolated linearly between samples (numpy's default); `median` is `p50`. See
+ * smoothing.ts.
+ */
+export const smoothSchema = z
+  .object({
+    /** Trailing span of reading time the statistic is taken over (the samples newer than ts − window). */
+    window: durationSchema,
+    /** `mean`, `median` or `p<NN>` (p1 to p99, e.g. p90). Default mean. */
+    stat: z
+      .string()
+      .regex(/^(mean|median|p[1-9][0-9]?)$/, 'stat is mean, median or p<NN> (p1 to p99)')
+      .default('mean'),
+  })
+  .strict();
+
+/** A share of samples in (0, 1]: 1 is "every sample". */
+const shareSchema = z.number().gt(0).max(1);
+
+/**
+ * Alarm hygiene for noisy signals, shared by the threshold, rate and anomaly kinds. Optional, with
+ * no defaults filled in, so a rule that does not use them compiles (and signs its state) exactly
+ * as before they existed.
+ */
+const hygieneFields = {
+  /** Judge the rolling statistic of the metric over a trailing window instead of each raw value: `{ window, stat }`. Default none (raw values). */
+  smooth: smoothSchema.optional(),
+  /** Fires when at least this share of the samples in the trailing `for` window are in violation (and the window spans at least `for`). Default 1 (every sample). */
+  forShare: shareSchema.optional(),
+  /** Clears when at least this share of the samples in the trailing `clearFor` window are back to normal (and the window spans at least `clearFor`). Default 1 (every sample). */
+  clearShare: shareSchema.optional(),
+};
+
 const limitFields = {
   above: z.number().optional(),
   below: z.number().optional(),
@@ -73,15 +108,16 @@ export const thresholdRuleSchema = z
     kind: z.literal('threshold'),
     metric: z.string().regex(METRIC_NAME),
     ...limitFields,
-    /** Minimum continuous time past the limit (by reading timestamps) before firing. Default 60 s. */
+    /** Minimum time past the limit (by reading timestamps) before firing: continuously, or `forShare` of the samples. Default 60 s. */
     for: durationSchema.default(60),
     /** Clears only once the value is back past limit ∓ hysteresis (metric units). Default 0. */
     hysteresis: z.number().nonnegative().default(0),
-    /** ...for at least this long. Default 60 s. */
+    /** ...for at least this long (every sample, or `clearShare` of them). Default 60 s. */
     clearFor: durationSchema.default(60),
     whenRunning: runningConditionSchema.optional(),
-    /** A gap between readings longer than this breaks "continuously". Default max(3 × the metric's sample period, 5 min). */
+    /** A gap between readings longer than this breaks "continuously" (and restarts the `forShare` / `clearShare` window). Default max(3 × the metric's sample period, 5 min). */
     maxGap: durationSchema.optional(),
+    ...hygieneFields,
   })
   .strict()
   .refine(hasOneLimit, oneLimit);
@@ -100,9 +136,12 @@ export const rateRuleSchema = z
     window: durationSchema.default(120),
     /** Readings needed in the window. Default 3. */
     minSamples: z.number().int().min(2).default(3),
-    /** Clears once the rate stays below limit / 2 for this long. Default 5 min. */
+    /** Past the limit this long (every sample, or `forShare` of them) before firing. Default 0 (the first reading past the limit). */
+    for: durationSchema.optional(),
+    /** Clears once the rate stays below limit / 2 for this long (every sample, or `clearShare` of them). Default 5 min. */
     clearFor: durationSchema.default(300),
     whenRunning: runningConditionSchema.optional(),
+    ...hygieneFields,
   })
   .strict();
 
@@ -137,14 +176,71 @@ export const anomalyRuleSchema = z
     warmup: durationSchema.default(1800),
     /** Floor of the robust standard deviation, in metric units (quantised or very quiet signals). Default 0. */
     minSpread: z.number().nonnegative().default(0),
-    /** Anomalous continuously this long before firing. Default 0 (first anomalous reading). */
+    /** Anomalous this long before firing (continuously, or `forShare` of the samples). Default 0 (first anomalous reading). */
     for: durationSchema.default(0),
-    /** Normal again this long before clearing. Default 5 min. */
+    /** Normal again this long before clearing (every sample, or `clearShare` of them). Default 5 min. */
     clearFor: durationSchema.default(300),
     whenRunning: runningConditionSchema.optional(),
+    ...hygieneFields,
   })
   .strict()
   .refine((r) => r.clearZ < r.z, { message: 'clearZ must be below z', path: ['clearZ'] });
+
+/** Operating modes of a learned baseline: bins of one metric, each learned and judged on its own. */
+export const operatingModeSchema = z
+  .object({
+    /** The metric that defines the operating point (load, flow, speed). */
+    metric: z.string().regex(METRIC_NAME),
+    /** Ascending bin edges: `[40, 90]` makes three modes, below 40, 40 to 90, and 90 and above. */
+    edges: z.array(z.number()).min(1).max(16),
+  })
+  .strict()
+  .refine((m) => m.edges.every((e, i) => i === 0 || e > m.edges[i - 1]!), { message: 'edges must be ascending', path: ['edges'] });
+
+/**
+ * A baseline learned from the asset's own data: the joint normal behaviour of several metrics
+ * (robust centre and spread per metric, a shrunk covariance between them) and a Mahalanobis
+ * score of every reading against it. See learned.detector.ts.
+ */
+export const learnedRuleSchema = z
+  .object({
+    ...ruleBase,
+    kind: z.literal('learned'),
+    /** The metrics judged together. Readings carry some or all of them; the others' latest values are used. */
+    metrics: z.array(z.string().regex(METRIC_NAME)).min(1).max(32),
+    /** Readings learned from before the baseline judges anything. Default 400. */
+    trainSamples: z.number().int().min(10).max(1024).default(400),
+    /** ...spanning at least this long of reading time. Default 0. */
+    trainSpan: durationSchema.default(0),
+    /** Covariance shrinkage towards independent metrics: 0 keeps the sample covariance, 1 ignores correlations. Default 0.1. */
+    shrinkage: z.number().min(0).max(1).default(0.1),
+    /** Share of the training readings, the most unusual ones, left out of the covariance (outliers inside training). Default 0. */
+    trim: z.number().min(0).max(0.5).default(0),
+    /** The limit is this quantile of the training readings' scores... Default 0.99. */
+    quantile: z.number().min(0.5).max(1).default(0.99),
+    /** ...times this factor. Default 1. */
+    factor: z.number().positive().default(1),
+    /** A fixed limit on the score instead of the learned one. */
+    threshold: z.number().positive().optional(),
+    /** The score judged is the mean over this trailing span of reading time (noisy sensors). Default 0 (each reading alone). */
+    smooth: durationSchema.default(0),
+    /** Smallest spread per metric, in its units (sensor accuracy). Default: the metric's `accuracy`, else none; the data's quantisation step always applies. */
+    minSpread: z.record(z.string().regex(METRIC_NAME), z.number().positive()).default({}),
+    /** Metrics whose normal level drifts slowly (temperatures): the baseline's centre follows them with this time constant. */
+    follow: z.record(z.string().regex(METRIC_NAME), durationSchema).default({}),
+    /** Learn and judge per operating mode. */
+    mode: operatingModeSchema.optional(),
+    /** Other metrics' latest values count while no older than this. Default 3 × the largest sample period of the metrics. */
+    maxAge: durationSchema.optional(),
+    /** Above the limit continuously this long before firing. Default 0. */
+    for: durationSchema.default(0),
+    /** Below the limit this long before clearing. Default 0. */
+    clearFor: durationSchema.default(0),
+    /** Relearn this long after a repair visit closes as fixed (the machine settles first); `false`: keep the baseline. Default 1 h. */
+    relearnAfterRepair: z.union([durationSchema, z.literal(false)]).default('1h'),
+    whenRunning: runningConditionSchema.optional(),
+  })
+  .strict();
 
 export const trendRuleSchema = z
   .object({
@@ -179,6 +275,7 @@ export const detectionRuleSchema = z.discriminatedUnion('kind', [
   eventRuleSchema,
   anomalyRuleSchema,
   trendRuleSchema,
+  learnedRuleSchema,
 ]);
 
 export const detectionSchema = z
@@ -200,11 +297,13 @@ export const detectionSchema = z
   .strict();
 
 export type RunningCondition = z.infer<typeof runningConditionSchema>;
+export type Smooth = z.infer<typeof smoothSchema>;
 export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
 export type RateRule = z.infer<typeof rateRuleSchema>;
 export type EventRule = z.infer<typeof eventRuleSchema>;
 export type AnomalyRule = z.infer<typeof anomalyRuleSchema>;
 export type TrendRule = z.infer<typeof trendRuleSchema>;
+export type LearnedRule = z.infer<typeof learnedRuleSchema>;
 export type DetectionRule = z.infer<typeof detectionRuleSchema>;
 export type DetectionSection = z.infer<typeof detectionSchema>;
 
@@ -251,7 +350,13 @@ export function checkDetectionReferences(model: ModelReferences, ctx: ReferenceC
       }
       return;
     }
-    metric(at('metric'), rule.metric);
+    if (rule.kind === 'learned') {
+      rule.metrics.forEach((name, j) => metric(at('metrics', j), name));
+      if (new Set(rule.metrics).size !== rule.metrics.length) issue(at('metrics'), 'a metric is listed twice');
+      for (const name of Object.keys(rule.minSpread)) if (!rule.metrics.includes(name)) issue(at('minSpread', name), `${name} is not one of the rule's metrics`);
+      for (const name of Object.keys(rule.follow)) if (!rule.metrics.includes(name)) issue(at('follow', name), `${name} is not one of the rule's metrics`);
+      if (rule.mode) metric(at('mode', 'metric'), rule.mode.metric);
+    } else metric(at('metric'), rule.metric);
     if (rule.whenRunning) metric(at('whenRunning', 'metric'), rule.whenRunning.metric);
   });
 }

@@ -3,7 +3,7 @@
  * strings, booleans, arrays, records, null), so a worker can keep it in Redis between micro-batches
  * and `JSON.parse(JSON.stringify(state))` continues exactly where it stopped.
  */
-import type { AnomalyRule, EventRule, RateRule, RunningCondition, ThresholdRule, TrendRule } from './detection-rules.schema.js';
+import type { AnomalyRule, EventRule, LearnedRule, RateRule, RunningCondition, ThresholdRule, TrendRule } from './detection-rules.schema.js';
 
 /** One telemetry message: its own timestamp (epoch ms) and some or all metrics of the model. */
 export interface Reading {
@@ -19,7 +19,7 @@ export interface ControllerEvent {
   message?: string | undefined;
 }
 
-export type DetectorKind = 'threshold' | 'rate' | 'event' | 'anomaly' | 'trend' | 'silence';
+export type DetectorKind = 'threshold' | 'rate' | 'event' | 'anomaly' | 'trend' | 'learned' | 'silence';
 
 /** Fault code of a silent device when the model names no catalogue fault for it. */
 export const NO_DATA_FAULT = 'NO_DATA';
@@ -52,6 +52,46 @@ export interface Evidence {
   r2?: number;
   /** Silence: how long the device had been silent. */
   silentForMs?: number;
+  /** Why, in words, when the numbers do not say it (a relearnt baseline). */
+  message?: string;
+  /** Learned: the (smoothed) score and the learned limit it is judged against (`threshold`), the operating mode. */
+  score?: number;
+  mode?: string;
+  /** Learned: the metrics that made the reading unusual, largest share first. */
+  contributions?: Contribution[];
+  /** A rule with `smooth`: the rolling statistic judged at the deciding reading (`values` are then the smoothed series the rule judged). */
+  smooth?: SmoothEvidence;
+  /** A rule with `forShare` (firing) or `clearShare` (cleared): the share of the trailing window's samples that met the condition. */
+  share?: ShareEvidence;
+}
+
+export interface SmoothEvidence {
+  /** The rule's statistic: mean, median or p<NN>. */
+  stat: string;
+  windowMs: number;
+  /** The statistic's value at the deciding reading. */
+  value: number;
+  /** Samples it was taken over. */
+  samples: number;
+}
+
+export interface ShareEvidence {
+  /** Share of the window's samples that met the condition (0..1). */
+  value: number;
+  /** The rule's forShare or clearShare. */
+  required: number;
+  samples: number;
+  windowMs: number;
+}
+
+/** One metric's part in a learned baseline's score. */
+export interface Contribution {
+  metric: string;
+  /** Share of the score (0..1). */
+  share: number;
+  value: number;
+  /** The baseline's centre for it (what was expected). */
+  expected: number;
 }
 
 /** A transition of one rule on one asset: it started firing, or it cleared. */
@@ -69,14 +109,32 @@ export interface Finding {
 export interface CompiledCondition extends Omit<RunningCondition, 'settle'> {
   settleMs: number;
 }
-export interface CompiledThreshold extends Omit<ThresholdRule, 'for' | 'clearFor' | 'maxGap' | 'whenRunning'> {
+/** A rule's `smooth`: window in ms, and the quantile for median / p<NN> (null: the mean). */
+export interface CompiledSmooth {
+  stat: string;
+  windowMs: number;
+  quantile: number | null;
+}
+/**
+ * The alarm-hygiene options as compiled: present only when used (`forShare` / `clearShare` below
+ * 1), so rules without them keep the compiled form, and the state signature, they always had.
+ */
+interface CompiledHygiene {
+  smooth?: CompiledSmooth | undefined;
+  forShare?: number | undefined;
+  clearShare?: number | undefined;
+}
+type HygieneKeys = 'smooth' | 'forShare' | 'clearShare';
+export interface CompiledThreshold extends Omit<ThresholdRule, 'for' | 'clearFor' | 'maxGap' | 'whenRunning' | HygieneKeys>, CompiledHygiene {
   forMs: number;
   clearForMs: number;
   maxGapMs: number;
   whenRunning?: CompiledCondition | undefined;
 }
-export interface CompiledRate extends Omit<RateRule, 'window' | 'clearFor' | 'whenRunning'> {
+export interface CompiledRate extends Omit<RateRule, 'window' | 'for' | 'clearFor' | 'whenRunning' | HygieneKeys>, CompiledHygiene {
   windowMs: number;
+  /** Present only when the rule gives a `for` above 0. */
+  forMs?: number | undefined;
   clearForMs: number;
   perMs: number;
   whenRunning?: CompiledCondition | undefined;
@@ -85,7 +143,7 @@ export interface CompiledEvent extends Omit<EventRule, 'codes' | 'clearAfter'> {
   codes: string[];
   clearAfterMs: number | null;
 }
-export interface CompiledAnomaly extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning'> {
+export interface CompiledAnomaly extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning' | HygieneKeys>, CompiledHygiene {
   windowMs: number;
   warmupMs: number;
   forMs: number;
@@ -98,7 +156,21 @@ export interface CompiledTrend extends Omit<TrendRule, 'bucket' | 'window' | 'ho
   horizonMs: number;
   whenRunning?: CompiledCondition | undefined;
 }
-export type CompiledRule = CompiledThreshold | CompiledRate | CompiledEvent | CompiledAnomaly | CompiledTrend;
+export interface CompiledLearned
+  extends Omit<LearnedRule, 'trainSpan' | 'smooth' | 'follow' | 'maxAge' | 'for' | 'clearFor' | 'relearnAfterRepair' | 'whenRunning' | 'minSpread'> {
+  trainSpanMs: number;
+  smoothMs: number;
+  /** Per metric (rule order): time constant of the centre's drift following, 0 = none. */
+  followMs: number[];
+  /** Per metric (rule order): spread floor (minSpread, else the metric's accuracy, else 0). */
+  minSpread: number[];
+  maxAgeMs: number;
+  forMs: number;
+  clearForMs: number;
+  relearnAfterRepairMs: number | null;
+  whenRunning?: CompiledCondition | undefined;
+}
+export type CompiledRule = CompiledThreshold | CompiledRate | CompiledEvent | CompiledAnomaly | CompiledTrend | CompiledLearned;
 
 export interface SilenceRule {
   ruleId: string;
@@ -118,24 +190,65 @@ interface RuleStateBase {
   /** Since when the running condition holds (null: not running / unknown). */
   runSince: number | null;
 }
-export interface ThresholdState extends RuleStateBase {
+/**
+ * A slot of an alarm-hygiene window: [start ts, sum, count]. Readings closer together than
+ * window / MAX_WINDOW_SAMPLES share a slot, so a window holds at most that many slots (+1)
+ * however fast a device reports, with every reading still counted.
+ */
+export type Slot = [number, number, number];
+/** The trailing window of a rule's `smooth` (see smoothing.ts). */
+export interface SmoothState {
+  /** First reading since the window was (re)started: judged once ts − since ≥ window. */
+  since: number;
+  /**
+   * Oldest first. mean: [start ts, sum of the slot's values, their count]; median / p<NN>:
+   * [ts, value, 1], the first reading of each slot (an even sample of a fast device's readings).
+   */
+  slots: Slot[];
+  /** mean: sum and count over the slots. */
+  sum: number;
+  count: number;
+  /** mean: slots opened since the sum was last recomputed from them (floating-point drift). */
+  adds: number;
+  /** median / p<NN>: the slots' values in ascending order. */
+  sorted: number[];
+}
+/** The trailing window of a `forShare` / `clearShare` decision (see share-window.ts). */
+export interface ShareWindow {
+  /** Counts samples back to normal for clearing (else violating ones, for firing). */
+  clearing: boolean;
+  /** Since when the window has been observed without a break (start, transition, gap, stop). */
+  from: number;
+  /** Oldest first: [start ts, samples that met the condition, samples] (violating; while firing, back to normal). */
+  slots: Slot[];
+  hits: number;
+  count: number;
+}
+/** Alarm-hygiene state, present only on rules that use the options (older states lack it). */
+interface HygieneState {
+  smooth?: SmoothState | null;
+  share?: ShareWindow | null;
+}
+export interface ThresholdState extends RuleStateBase, HygieneState {
   kind: 'threshold';
   pendingSince: number | null;
   clearSince: number | null;
   lastTs: number | null;
   recent: Point[];
 }
-export interface RateState extends RuleStateBase {
+export interface RateState extends RuleStateBase, HygieneState {
   kind: 'rate';
   buf: Point[];
   clearSince: number | null;
+  /** With a `for`: since when the rate has been past the limit. */
+  pendingSince?: number | null;
 }
 export interface EventState extends RuleStateBase {
   kind: 'event';
   lastSeen: number | null;
   code: string | null;
 }
-export interface AnomalyState extends RuleStateBase {
+export interface AnomalyState extends RuleStateBase, HygieneState {
   kind: 'anomaly';
   /** Baseline samples (normal readings only) inside the trailing window. */
   buf: Point[];
@@ -150,7 +263,47 @@ export interface TrendState extends RuleStateBase {
   buckets: Point[];
   open: { start: number; sum: number; count: number; max: number; min: number } | null;
 }
-export type RuleState = ThresholdState | RateState | EventState | AnomalyState | TrendState;
+/** A learned baseline of one operating mode (see learned.detector.ts). */
+export interface LearnedBaseline {
+  /** learning: collecting `train`; active: judging readings. */
+  phase: 'learning' | 'active';
+  /** Frozen: judged but never adapted (no drift following, no relearn after repairs). */
+  frozen: boolean;
+  /** Training readings (values in the rule's metric order) while learning; emptied once fitted. */
+  train: number[][];
+  trainFrom: number | null;
+  trainTo: number | null;
+  fit: LearnedFit | null;
+}
+export interface LearnedFit {
+  /** Centre per metric now (follows drifting metrics), and as learned. */
+  centre: number[];
+  learnedCentre: number[];
+  /** Spread per metric (robust standard deviation with its floors). */
+  spread: number[];
+  /** Eigenvectors (columns, row-major d×d) and eigenvalues of the shrunk correlation of the standardised metrics. */
+  basis: number[];
+  eigen: number[];
+  /** Score limit (learned or the rule's threshold). */
+  limit: number;
+  samples: number;
+  trainedFrom: number;
+  trainedTo: number;
+}
+export interface LearnedState extends RuleStateBase {
+  kind: 'learned';
+  /** Baselines by operating mode ('all' without modes, else the bin index). */
+  modes: Record<string, LearnedBaseline>;
+  /** Time of the last judged or learned reading (drift following uses the gap). */
+  lastTs: number | null;
+  /** [ts, score] inside the smoothing span. */
+  scores: Point[];
+  pendingSince: number | null;
+  clearSince: number | null;
+  /** Recent smoothed scores, for evidence. */
+  recent: Point[];
+}
+export type RuleState = ThresholdState | RateState | EventState | AnomalyState | TrendState | LearnedState;
 
 /** Everything detection remembers about one asset between micro-batches (JSON-serialisable). */
 export interface AssetDetectionState {

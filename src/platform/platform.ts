@@ -35,17 +35,22 @@ import type { BackgroundDeps } from './background.js';
 import { TicketEvents } from '../delivery/ticket-events.js';
 import { WebhookQueue } from '../delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../delivery/webhooks.worker.js';
+import { journalBacklog } from '../ingest/telemetry-journal.js';
+import { PlatformMetrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/metrics.server.js';
 
 export interface RunningPlatform {
   readonly role: Role;
   /** Where each listener ended up (port 0 in the config picks a free port). */
-  readonly addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number };
+  readonly addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number; metrics?: number };
   readonly broker?: TelemetryBroker;
   readonly writer?: InfluxWriter;
   /** Worker role: the detection consumer (shard queues → detectors → auto-tickets). */
   readonly detection?: DetectionWorker;
-  /** The journal consumer and detection worker name (WORKER_ID, default `<hostname>-<role>`); worker roles only. */
+  /** The journal consumer name (WORKER_ID, default `<hostname>-<role>`); worker roles only. */
   readonly workerId?: string;
+  /** This process's Prometheus metrics (served at the API's /metrics, or the metrics listener). */
+  readonly metrics: PlatformMetrics;
   /**
    * Graceful stop within SHUTDOWN_TIMEOUT_MS (see shutdown.ts): the broker stops accepting, the
    * journal is written to InfluxDB, then queues, connections and the database close.
@@ -80,6 +85,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     const connector = createRedisConnector({ url: config.REDIS_URL, logger });
     const redis = connector.connect(role, { lazyConnect: false, maxRetriesPerRequest: 3 });
     shutdown.add('connections', 'redis', () => connector.close(redis));
+    const metrics = new PlatformMetrics();
+    metrics.use({ journal: () => journalBacklog(redis, config.REDIS_PREFIX) });
 
     const rejections = new RejectionLog(redis, {
       prefix: config.REDIS_PREFIX,
@@ -89,7 +96,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
     // Every role needs the database: the broker authenticates devices, the API serves it and the
     // worker's detection opens tickets.
-    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    // The embedded database runs in a worker thread: its WebAssembly must not hold the broker's acks.
+    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, thread: true });
     shutdown.add('connections', 'database', () => db.close());
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
@@ -112,11 +120,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
     // MQTT credentials revoked or rotated (a device id, or a technician app's `tech:<id>`).
     const revokedChannel = `${config.REDIS_PREFIX}:device-revoked`;
-    const addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number } = {};
+    const addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number; metrics?: number } = {};
     let broker: TelemetryBroker | undefined;
     if (has(role, 'broker')) {
       const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, connector });
       const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
+      metrics.use({ ingest: () => ingest.stats() });
       broker = new TelemetryBroker({
         options: brokerOptionsFromConfig(config),
         // Devices, and technicians' mobile apps publishing their location (technicians/{id}/location).
@@ -148,7 +157,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     // deliveries; the worker role POSTs them.
     const webhookQueue = new WebhookQueue({ db, connection: redis, prefix: config.REDIS_PREFIX, onError: (error) => connector.reportError('webhook-queue', error) });
     shutdown.add('queues', 'webhook-queue', () => webhookQueue.close());
-    const ticketEvents = new TicketEvents({ redis, prefix: config.REDIS_PREFIX, sinks: [webhookQueue], logger });
+    const ticketEvents = new TicketEvents({ redis, prefix: config.REDIS_PREFIX, sinks: [webhookQueue, metrics.ticketSink], logger });
     // Notifications are written to the outbox in the callers' transactions; the worker sends them.
     const notifier = new Notifier();
 
@@ -164,7 +173,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       await webhooks.start();
 
       // Detection: the writer hands each written batch to the shard queues (one job per shard);
-      // the detection worker consumes them. Stopped after the writer (closers run in reverse).
+      // the detection worker consumes them. Both stop after the writer's drain (shutdown.ts).
       const detectionQueue = new DetectionQueue({
         connection: redis,
         prefix: config.REDIS_PREFIX,
@@ -172,17 +181,18 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         onError: (error) => connector.reportError('detection-queue', error),
       });
       shutdown.add('queues', 'detection-queue', () => detectionQueue.close());
+      metrics.use({ detection: () => detectionQueue.backlog(), writer: async () => writer?.stats() });
       detection = new DetectionWorker({
         redisUrl: config.REDIS_URL,
         connector,
         prefix: config.REDIS_PREFIX,
         models,
-        autotickets: new AutoTicketService(
+        autotickets: metrics.countingAlarms(new AutoTicketService(
           db,
           undefined,
           { stock: new StockService(db), dispatch: new DispatchService(db, { notifier, events: ticketEvents }), logger: logger.child({ part: 'autotickets' }) },
           ticketEvents,
-        ),
+        )),
         logger: logger.child({ part: 'detection' }),
         shards: config.DETECTION_SHARDS,
         lockDurationMs: config.WORKER_TAKEOVER_MS,
@@ -235,6 +245,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           consumer: workerId,
           claimIdleMs: config.WORKER_TAKEOVER_MS,
           logger: logger.child({ part: 'writer' }),
+          onWriteRequest: (seconds, outcome) => metrics.influxWriteDuration.observe({ outcome }, seconds),
         });
         await writer.start();
         logger.info('telemetry writer started');
@@ -272,11 +283,18 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         ticketEvents,
         notifier,
         mqttSessions: { revoke },
+        metrics,
       };
       const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });
       addresses.http = await app.listen({ host: config.HOST, port: config.PORT });
       shutdown.add('intake', 'http', () => app.close());
       logger.info({ url: addresses.http, docs: `${addresses.http}/docs` }, 'api listening');
+    } else {
+      // No API in this role: a small listener serves /metrics (loopback unless configured).
+      const server = await startMetricsServer({ metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN });
+      shutdown.add('connections', 'metrics', () => server.close());
+      addresses.metrics = server.port;
+      logger.info({ host: config.METRICS_HOST, port: server.port }, 'metrics listening');
     }
 
     return {
@@ -285,6 +303,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       broker,
       detection,
       ...(has(role, 'worker') ? { workerId } : {}),
+      metrics,
       get writer() {
         return writer;
       },
