@@ -25,7 +25,9 @@ import type { CommandResultsPort } from '../commands/command-results.ingest.js';
 import type { Logger } from '../platform/logger.js';
 import type { ResolvedBrokerOptions } from './broker.options.js';
 import type { BrokerCounters, ConnectRefusal, ThrottledLog } from './broker.stats.js';
+import type { ConnectionLimiter } from './connection-limiter.js';
 import { GuardedConnection } from './frame-guard.js';
+import type { PublishQuota } from './publish-quota.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { DEVICE_ID_PATTERN, DEVICES_PREFIX, decidePublish, decideSubscribe, mayForward, statusTopic, type Principal } from './topic-policy.js';
 
@@ -82,6 +84,10 @@ export interface HookDeps {
   readonly throttled: ThrottledLog;
   readonly logger: Logger;
   readonly isStopping: () => boolean;
+  /** Per-IP count of unauthenticated connections: a device or technician that authenticates is refunded. */
+  readonly limiter?: ConnectionLimiter;
+  /** Per-device readings quota. */
+  readonly quota?: PublishQuota;
 }
 
 function remoteOf(client: Client): string {
@@ -141,7 +147,13 @@ export class BrokerHooks {
     // connect.js `init`); counted here with the same conditions so the counters are exact.
     const { counters, options } = this.deps;
     if (packet.protocolVersion !== 3 && packet.protocolVersion !== 4) counters.connectsRefused.protocol += 1;
-    else if (!packet.keepalive || packet.keepalive > options.keepaliveLimit) counters.connectsRefused.keepalive += 1;
+    // Keep-alive 0 turns the client's keep-alive off and a large one keeps a dead connection
+    // for hours; MQTT 3.1.1 lets the server close a connection it judges idle, and reserves
+    // CONNACK codes 6-255 (3.2.2.3), so aedes' CONNACK 6 was not ours to send. The server's own
+    // limit applies instead (as AWS IoT Core and Azure IoT Hub do): aedes closes the connection
+    // after 1.5 × keepaliveLimit without a packet [MQTT-3.1.2-24]. aedes reads the value after
+    // this hook (lib/handlers/connect.js `init`).
+    if (!packet.keepalive || packet.keepalive > options.keepaliveLimit) packet.keepalive = options.keepaliveLimit;
   }
 
   readonly authenticate = (
@@ -201,6 +213,7 @@ export class BrokerHooks {
     if (!identity || identity.deviceId !== deviceId) return { reason: 'bad_credentials', code: CONNACK.badCredentials };
     const willOnStatus = info.will?.topic === statusTopic(deviceId) && info.will.payload === 'offline';
     this.sessions.set(client, { kind: 'device', deviceId, identity, willOnStatus, remote });
+    this.deps.limiter?.refund(remote);
     return null;
   }
 
@@ -217,6 +230,7 @@ export class BrokerHooks {
     }
     if (!identity || identity.technicianId !== technicianId) return { reason: 'bad_credentials', code: CONNACK.badCredentials };
     this.sessions.set(client, { kind: 'technician', technicianId, remote });
+    this.deps.limiter?.refund(remote);
     return null;
   }
 
@@ -254,6 +268,14 @@ export class BrokerHooks {
     this.deps.presence.seen(session.deviceId);
     if (decision.channel === 'status') return process.nextTick(callback, null);
     if (decision.channel === 'command-results') return this.acceptCommandResult(session.identity, payload, packet, callback);
+    const quota = this.deps.quota;
+    if (quota && !quota.admit(session.deviceId)) {
+      // MQTT 3.1.1 has no "message rate too high" (MQTT 5's 0x96): closing without PUBACK is the
+      // refusal; a QoS 1 reading is sent again after the reconnect.
+      this.deps.counters.publishesRefused.quota_exceeded += 1;
+      this.deps.throttled.warn(session.deviceId, 'quota_exceeded', { deviceId: session.deviceId, remote: session.remote }, 'mqtt: device over its publish quota, disconnecting');
+      return process.nextTick(callback, new Error('publish refused: quota_exceeded'));
+    }
     // Readings are not retained: the retained store is for `status`.
     packet.retain = false;
     // The callback is called synchronously in the settlement handlers (aedes writes the PUBACK
@@ -277,6 +299,7 @@ export class BrokerHooks {
       (result) => {
         if (result.ok) counters.ingest.accepted += 1;
         else counters.ingest.rejected += 1;
+        if (result.ok) quota?.charge(deviceId, result.accepted);
         // Ingest has it (journalled, or recorded as a rejection): nobody may receive it
         // (mayForward), so the broker does not route it either (see consumedByIngest).
         this.ingested.add(packet);
@@ -285,7 +308,9 @@ export class BrokerHooks {
       },
       (err: unknown) => {
         counters.ingest.journalErrors += 1;
-        this.deps.throttled.warn(deviceId, 'journal_unavailable', { err, deviceId }, 'mqtt: ingest journal unavailable, closing without PUBACK');
+        // One line per interval for the whole broker, not per device: during a Redis outage every
+        // device hits it (the outage itself is logged by the Redis client factory).
+        this.deps.throttled.warn('journal', 'journal_unavailable', { err, deviceId }, 'mqtt: ingest journal unavailable, closing without PUBACK');
         this.invoke(callback, new Error('journal unavailable'));
         this.settled();
       },
@@ -360,6 +385,7 @@ export class BrokerHooks {
     if (!session) return process.nextTick(callback, null, null);
     const principal = principalOf(session);
     const decision = decideSubscribe(principal, String(sub.topic), this.deps.options.maxTopicLevels);
+    // (A QoS 2 request was already lowered to QoS 1 when the packet was read, see TelemetryBroker.handle.)
     if (decision.allow) return process.nextTick(callback, null, sub);
     this.deps.counters.subscribesRefused[decision.reason] += 1;
     const subject = subjectOf(principal, session.remote);

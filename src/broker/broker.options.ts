@@ -10,6 +10,7 @@ import type { DevicePresence, MqttAuthenticator } from '../devices/devices.types
 import type { CommandResultsPort } from '../commands/command-results.ingest.js';
 import type { TelemetryIngest } from '../ingest/ingest.types.js';
 import type { Logger } from '../platform/logger.js';
+import type { RedisConnector } from '../platform/redis.js';
 
 /**
  * Aedes (through qlobber) cannot route topics of more than 100 levels; a larger limit
@@ -36,14 +37,24 @@ export interface BrokerOptions {
    * Default 65536 (MQTT_MAX_PACKET_SIZE).
    */
   readonly maxPacketSize: number;
-  /** Largest keep-alive a client may ask for, in seconds; keep-alive 0 is refused too. Default 3600. */
+  /**
+   * The server's keep-alive, in seconds: a client asking for 0 (none) or more gets this one and
+   * is disconnected after 1.5 × it without a packet. Default 3600.
+   */
   readonly keepaliveLimit: number;
   /** Most levels a topic or topic filter may have (at most 100). Default 8. */
   readonly maxTopicLevels: number;
   /** A connection must send CONNECT within this many milliseconds. Default 10000. */
   readonly connectTimeoutMs: number;
-  /** New connections allowed per client IP per minute, over all listeners. Default 600. */
+  /**
+   * Connections per client IP per minute, over all listeners, that do not authenticate as a
+   * device or technician (those are not counted). Default 600.
+   */
   readonly connectionsPerMinute: number;
+  /** Readings one device may publish per second on average; 0 = no quota. Default 0 here, 1000 from the config (MQTT_PUBLISH_RATE). */
+  readonly publishRate?: number;
+  /** Readings a device may publish at once above publishRate. Default 10000 (MQTT_PUBLISH_BURST). */
+  readonly publishBurst?: number;
   /** Lab mode: anonymous clients may use topics outside `devices/` and `$SYS/`. Default false. */
   readonly allowAnonymous: boolean;
   /** How often last-seen stamps are flushed to DevicePresence.seen, in ms. Default 5000. */
@@ -64,6 +75,8 @@ export interface BrokerDeps {
   /** Devices' answers on devices/{id}/command-results; absent = acknowledged and dropped. */
   readonly commandResults?: CommandResultsPort;
   readonly logger: Logger;
+  /** Makes the cluster mode's Redis connections (the platform's outage-logging factory). */
+  readonly redis?: RedisConnector;
 }
 
 export const DEFAULT_PRESENCE_FLUSH_MS = 5000;
@@ -85,6 +98,8 @@ export const brokerOptionsSchema = z
     maxTopicLevels: positiveInt.max(MAX_TOPIC_LEVELS_CEILING),
     connectTimeoutMs: positiveInt,
     connectionsPerMinute: positiveInt,
+    publishRate: z.number().int().min(0).default(0),
+    publishBurst: positiveInt.default(10_000),
     allowAnonymous: z.boolean(),
     presenceFlushMs: positiveInt.default(DEFAULT_PRESENCE_FLUSH_MS),
     clusterRedisUrl: z.string().min(1).optional(),
@@ -127,6 +142,8 @@ export function brokerOptionsFromConfig(config: Config): BrokerOptions {
     maxTopicLevels: Math.min(config.MQTT_MAX_TOPIC_LEVELS, MAX_TOPIC_LEVELS_CEILING),
     connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
     connectionsPerMinute: config.MQTT_CONNECTIONS_PER_MINUTE,
+    publishRate: config.MQTT_PUBLISH_RATE,
+    publishBurst: config.MQTT_PUBLISH_BURST,
     allowAnonymous: config.MQTT_ALLOW_ANONYMOUS,
     presenceFlushMs: DEFAULT_PRESENCE_FLUSH_MS,
     ...(config.MQTT_CLUSTER === 'redis' ? { clusterRedisUrl: config.REDIS_URL } : {}),

@@ -22,8 +22,6 @@ export const CONNECT_REFUSALS = [
   'shutting_down',
   /** Over the per-IP connection rate. */
   'rate_limited',
-  /** Keep-alive 0 or above keepaliveLimit (CONNACK 6, sent by aedes). */
-  'keepalive',
   /** Protocol level other than 3.1 / 3.1.1 (CONNACK 1, sent by aedes). */
   'protocol',
   /** No CONNECT within connectTimeoutMs. */

@@ -13,12 +13,14 @@ import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../platform/logger.js';
+import type { RedisConnector } from '../platform/redis.js';
 import { BrokerHooks, TECHNICIAN_CLIENT_PREFIX } from './broker.hooks.js';
 import { readTlsFiles, resolveBrokerOptions, type BrokerDeps, type ResolvedBrokerOptions } from './broker.options.js';
 import { BrokerCounters, ThrottledLog, type BrokerStats } from './broker.stats.js';
 import { CONNECTION_WINDOW_MS, ConnectionLimiter } from './connection-limiter.js';
 import { GuardedConnection, type FrameViolation } from './frame-guard.js';
 import { PresenceTracker } from './presence-tracker.js';
+import { PublishQuota } from './publish-quota.js';
 import { DEVICE_ID_PATTERN, commandsTopic, statusTopic } from './topic-policy.js';
 
 export { brokerOptionsFromConfig, type BrokerDeps, type BrokerOptions } from './broker.options.js';
@@ -85,9 +87,11 @@ type Listener = net.Server | tls.Server | http.Server;
 export class TelemetryBroker {
   private readonly options: ResolvedBrokerOptions;
   private readonly logger: Logger;
+  private readonly redis: RedisConnector | undefined;
   private readonly counters = new BrokerCounters();
   private readonly throttled: ThrottledLog;
   private readonly limiter: ConnectionLimiter;
+  private readonly quota: PublishQuota;
   private readonly presence: PresenceTracker;
   private readonly hooks: BrokerHooks;
   private aedes: Aedes | undefined;
@@ -110,8 +114,10 @@ export class TelemetryBroker {
   constructor(deps: BrokerDeps) {
     this.options = resolveBrokerOptions(deps.options);
     this.logger = deps.logger.child({ component: 'broker' });
+    this.redis = deps.redis;
     this.throttled = new ThrottledLog(this.logger);
     this.limiter = new ConnectionLimiter(this.options.connectionsPerMinute);
+    this.quota = new PublishQuota(this.options.publishRate, this.options.publishBurst);
     this.presence = new PresenceTracker(deps.presence, this.logger, this.options.presenceFlushMs);
     this.hooks = new BrokerHooks({
       options: this.options,
@@ -123,6 +129,8 @@ export class TelemetryBroker {
       throttled: this.throttled,
       logger: this.logger,
       isStopping: () => this.stopping,
+      limiter: this.limiter,
+      quota: this.quota,
     });
   }
 
@@ -157,7 +165,10 @@ export class TelemetryBroker {
       if (this.options.wsPort > 0) addresses.wsPort = await this.startWebSocket();
       if (this.options.tlsPort > 0) addresses.tlsPort = await this.startTls();
       this.presence.start();
-      this.pruneTimer = setInterval(() => this.limiter.prune(), CONNECTION_WINDOW_MS).unref();
+      this.pruneTimer = setInterval(() => {
+        this.limiter.prune();
+        this.quota.prune();
+      }, CONNECTION_WINDOW_MS).unref();
       if (this.options.allowAnonymous) {
         this.logger.warn(
           '!!! MQTT LAB MODE (MQTT_ALLOW_ANONYMOUS=true): anonymous clients may connect and use topics outside devices/ and $SYS/. Never enable this in production. !!!',
@@ -175,9 +186,19 @@ export class TelemetryBroker {
   private clusterParts(): { mq?: unknown; persistence?: unknown } {
     const url = this.options.clusterRedisUrl;
     if (!url) return {};
-    const mq = mqemitterRedis({ connectionString: url });
-    const conn = new Redis(url, { connectionName: 'telemend-mqtt-persistence' });
-    conn.on('error', (err) => this.logger.warn({ err }, 'mqtt cluster persistence: redis error'));
+    const redis = this.redis;
+    const mq = mqemitterRedis({ connectionString: url, ...(redis ? { subConn: redis.connect('mqtt-routing-sub'), pubConn: redis.connect('mqtt-routing-pub') } : {}) });
+    // mqemitter-redis re-emits its connections' errors on `state`: without a listener each one
+    // would be thrown out of the ioredis event handler.
+    (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: Error) =>
+      redis ? redis.reportError('mqtt-routing', err) : this.logger.warn({ err }, 'mqtt cluster routing: redis error'),
+    );
+    let conn: Redis;
+    if (redis) conn = redis.connect('mqtt-persistence');
+    else {
+      conn = new Redis(url, { connectionName: 'telemend-mqtt-persistence' });
+      conn.on('error', (err) => this.logger.warn({ err }, 'mqtt cluster persistence: redis error'));
+    }
     this.logger.info('mqtt cluster mode: routing over Redis pub/sub, sessions and retained messages in Redis');
     return { mq, persistence: aedesPersistenceRedis({ conn }) };
   }
@@ -335,7 +356,15 @@ export class TelemetryBroker {
     const conn = new GuardedConnection(stream, this.options.maxPacketSize, (violation) => this.onViolation(remote, violation), remote);
     this.conns.add(conn);
     conn.once('close', () => this.conns.delete(conn));
-    aedes.handle(conn);
+    const client = aedes.handle(conn) as Client & { _parser?: NodeJS.EventEmitter };
+    // The contract has no QoS 2. A SUBSCRIBE asking for it is granted QoS 1 (SUBACK 0x01) rather
+    // than refused: "The Server might grant a lower maximum QoS than the subscriber requested"
+    // (MQTT 3.1.1, 3.8.4; [MQTT-3.8.4-6]). aedes takes the granted QoS from the packet before
+    // any hook runs, so it is lowered as the packet is parsed, ahead of aedes' own listener.
+    client._parser?.prependListener('packet', (packet: { cmd: string; subscriptions?: { qos: number }[] }) => {
+      if (packet.cmd !== 'subscribe' || !packet.subscriptions) return;
+      for (const sub of packet.subscriptions) if (sub.qos > 1) sub.qos = 1;
+    });
   }
 
   private onViolation(remote: string, violation: FrameViolation): void {

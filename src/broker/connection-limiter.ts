@@ -1,5 +1,8 @@
 /**
- * New connections per client IP per minute, checked on the raw socket before aedes sees it.
+ * Connections per client IP per minute that did not authenticate, checked on the raw socket
+ * before aedes sees it. Every connection counts when it opens and is refunded once it
+ * authenticates as a device or technician, so a thousand devices behind one NAT address
+ * reconnecting at once are not locked out; failed, anonymous and silent connections count.
  * A fixed one-minute window per address: cheap, and bounded — idle addresses are dropped by
  * `prune()`, which the broker runs every window.
  */
@@ -23,6 +26,12 @@ export class ConnectionLimiter {
     }
     entry.count += 1;
     return entry.count <= this.perWindow;
+  }
+
+  /** Gives back the count of a connection from `address` that authenticated. */
+  refund(address: string, now = Date.now()): void {
+    const entry = this.windows.get(address);
+    if (entry && now - entry.start < this.windowMs && entry.count > 0) entry.count -= 1;
   }
 
   /** Forgets addresses whose window has ended. */

@@ -32,6 +32,8 @@ export const PUBLISH_REFUSALS = [
   'qos_not_supported',
   'will_topic',
   'technicians_tree',
+  /** Over the device's publish quota (MQTT_PUBLISH_RATE / MQTT_PUBLISH_BURST); set by the hooks. */
+  'quota_exceeded',
 ] as const;
 export type PublishRefusal = (typeof PUBLISH_REFUSALS)[number];
 

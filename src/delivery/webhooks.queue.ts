@@ -33,6 +33,8 @@ export interface WebhookQueueOptions {
   readonly keepCompleted?: number;
   /** Failed jobs kept. Default 5000. */
   readonly keepFailed?: number;
+  /** The queue's connection errors (BullMQ prints them to stderr when nobody listens). */
+  readonly onError?: (error: Error) => void;
 }
 
 export class WebhookQueue implements TicketEventSink {
@@ -41,6 +43,7 @@ export class WebhookQueue implements TicketEventSink {
 
   constructor(private readonly options: WebhookQueueOptions) {
     this.queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE, { connection: options.connection, prefix: webhookBullPrefix(options.prefix) });
+    this.queue.on('error', options.onError ?? (() => undefined));
   }
 
   /** Enqueues one delivery per matching subscription; resolves with their number. */

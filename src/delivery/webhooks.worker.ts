@@ -7,11 +7,12 @@
  * Headers: X-Telemend-Signature (sha256=<hex HMAC of the body>), X-Telemend-Event (type),
  * X-Telemend-Event-Id, X-Telemend-Delivery (stable across retries), X-Telemend-Attempt.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import type { Database } from '../platform/db/database.js';
 import type { Logger } from '../platform/logger.js';
+import { closeRedis, connectRedis, type RedisConnector } from '../platform/redis.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 import { WEBHOOK_QUEUE, webhookBullPrefix, type WebhookJobData } from './webhooks.queue.js';
 import { signBody } from './webhook-signature.js';
@@ -23,6 +24,8 @@ export interface WebhooksWorkerOptions {
   readonly db: Database;
   /** The worker opens its own connection (BullMQ workers need maxRetriesPerRequest: null). */
   readonly redisUrl: string;
+  /** Makes the Redis connection (the platform's outage-logging factory). Default: a plain client of redisUrl. */
+  readonly connector?: RedisConnector;
   /** REDIS_PREFIX (same as the producers'). */
   readonly prefix: string;
   readonly logger: Logger;
@@ -52,20 +55,23 @@ export class WebhooksWorker {
   constructor(private readonly options: WebhooksWorkerOptions) {}
 
   async start(): Promise<void> {
-    this.redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'telemend-webhooks' });
-    this.redis.on('error', (error) => this.options.logger.debug({ err: error }, 'webhooks redis connection error'));
+    this.redis = connectRedis(this.options.connector, this.options.redisUrl, 'webhooks', { maxRetriesPerRequest: null }, this.options.logger);
     this.worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, (job) => this.process(job), {
       connection: this.redis,
       prefix: webhookBullPrefix(this.options.prefix),
       concurrency: this.options.concurrency ?? 8,
     });
-    this.worker.on('error', (error) => this.options.logger.warn({ err: error }, 'webhooks worker error'));
+    this.worker.on('error', (error) => {
+      if (this.options.connector) this.options.connector.reportError('webhooks', error);
+      else this.options.logger.warn({ err: error }, 'webhooks worker error');
+    });
     await this.worker.waitUntilReady();
   }
 
   async stop(): Promise<void> {
-    await this.worker?.close();
-    await this.redis?.quit().catch(() => undefined);
+    // Redis away: force-close (Worker.close() would wait for the reconnecting connection forever).
+    await this.worker?.close(this.redis?.status !== 'ready');
+    await closeRedis(this.redis);
   }
 
   /** One attempt of one delivery (exported through the class for tests). */

@@ -22,7 +22,9 @@ import type { WriteApi } from '@influxdata/influxdb-client';
 import { toInfluxError, type InfluxConnection } from '../influx/influx.connection.js';
 import { InfluxRefusedError } from '../influx/influx.errors.js';
 import type { Logger } from '../platform/logger.js';
+import type { RedisConnector } from '../platform/redis.js';
 import type { RejectionInput } from './rejection-log.js';
+import { forgetIdleConsumers } from './journal-consumers.js';
 import { ACK_SCRIPT, journalKey, lineSource, TelemetryJournal, unwrittenKey, type JournalRecord } from './telemetry-journal.js';
 
 export interface InfluxWriterOptions {
@@ -30,6 +32,8 @@ export interface InfluxWriterOptions {
   readonly redis: Redis;
   /** URL for the writer's own blocking connection. Default: a duplicate of `redis`. */
   readonly redisUrl?: string;
+  /** Makes the blocking connection instead (the platform's outage-logging factory). */
+  readonly connector?: RedisConnector;
   /** Prefix of the Redis keys (REDIS_PREFIX); the journal is `${prefix}:journal:telemetry`. */
   readonly prefix: string;
   readonly influx: InfluxConnection;
@@ -56,6 +60,12 @@ export interface InfluxWriterOptions {
   readonly claimIdleMs?: number;
   /** How often to look for such entries. Default claimIdleMs / 3. */
   readonly claimIntervalMs?: number;
+  /**
+   * Other consumers of the group idle this long with nothing pending are deleted from it, so
+   * consumers of processes that are gone do not pile up (checked and deleted atomically: a
+   * consumer that still owns entries is never deleted). Default 10 × claimIdleMs.
+   */
+  readonly forgetIdleMs?: number;
   /** Most lines per HTTP request. Default 10000. */
   readonly maxLinesPerRequest?: number;
   /** Most bytes per HTTP request (InfluxDB 1.x refuses bodies over 25 MB). Default 8 MiB. */
@@ -131,6 +141,11 @@ export class InfluxWriter {
   private nextClaimAt = 0;
   private outageSince: number | undefined;
   private ownershipRefreshedAt = 0;
+  /** Set by stop({ drainUntil }): read without blocking and end once nothing is left to read. */
+  private drainUntil: number | undefined;
+  /** Resolves when the writer is halted: a read still pending then is abandoned, not awaited. */
+  private halted: Promise<void> = Promise.resolve();
+  private halt: () => void = () => undefined;
   /**
    * Entries to read at once. Starts low (an entry may hold up to the journal's maxBatch
    * publishes, e.g. a backlog after a crash) and follows the publishes per entry seen.
@@ -159,8 +174,13 @@ export class InfluxWriter {
     this.stopping = false;
     this.readOwnPending = true;
     this.nextClaimAt = 0;
+    this.drainUntil = undefined;
+    this.halted = new Promise<void>((resolve) => (this.halt = resolve));
     await this.createGroup();
-    const reader = this.options.redisUrl
+    await this.forgetIdleConsumers();
+    const reader = this.options.connector
+      ? this.options.connector.connect('writer')
+      : this.options.redisUrl
       ? new Redis(this.options.redisUrl, { connectionName: 'telemend-writer' })
       : this.options.redis.duplicate();
     reader.on('error', () => undefined); // reconnects by itself; failed reads are retried by the loop
@@ -176,16 +196,45 @@ export class InfluxWriter {
     }
   }
 
-  /** Stops reading, finishes the batch in flight (or leaves it pending if InfluxDB is down) and returns. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    // Ends a blocking read at once (even while Redis is away). Entries it had already been
-    // handed stay pending for this consumer and are re-processed at the next start.
-    this.reader?.disconnect();
+  /**
+   * Stops reading, finishes the batch in flight (or leaves it pending if InfluxDB is down) and
+   * returns. With `drainUntil` (epoch ms) it first writes everything it can read from the journal
+   * — new entries and its own pending ones — until nothing is left or that time comes: the
+   * shutdown of a process whose broker has already stopped accepting.
+   */
+  async stop(options: { drainUntil?: number } = {}): Promise<void> {
+    if (this.loop && !this.stopping && options.drainUntil !== undefined && options.drainUntil > Date.now()) {
+      this.drainUntil = options.drainUntil;
+      this.wake?.();
+      const timer = setTimeout(() => this.halting(), options.drainUntil - Date.now());
+      await this.loop;
+      clearTimeout(timer);
+    }
+    this.halting();
     await this.loop;
     this.loop = undefined;
     this.reader = undefined;
+  }
+
+  private halting(): void {
+    this.stopping = true;
+    this.wake?.();
+    // A read pending on a reconnecting client never settles (ioredis keeps it queued): the loop
+    // stops waiting for it, and the disconnect ends a blocking read. Entries it had already been
+    // handed stay pending for this consumer (same WORKER_ID) and are re-processed at the next start.
+    this.halt();
+    this.reader?.disconnect();
+  }
+
+  /** Deletes the group's other consumers that own nothing and have been idle for forgetIdleMs. */
+  private async forgetIdleConsumers(): Promise<void> {
+    const idle = this.options.forgetIdleMs ?? this.claimIdleMs * 10;
+    try {
+      const forgotten = await forgetIdleConsumers(this.options.redis, this.key, this.group, this.consumer, idle);
+      if (forgotten > 0) this.options.logger.info({ forgotten }, 'deleted idle consumers without pending entries from the journal group');
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'could not prune idle journal consumers');
+    }
   }
 
   async stats(): Promise<InfluxWriterStats> {
@@ -213,12 +262,20 @@ export class InfluxWriter {
     while (!this.stopping) {
       try {
         while (inFlight.size >= maxInFlight && !this.stopping) await Promise.race(inFlight);
-        const gather = lastFull ? 0 : lastReadAt + this.minBatchIntervalMs - Date.now();
+        const gather = lastFull || this.drainUntil !== undefined ? 0 : lastReadAt + this.minBatchIntervalMs - Date.now();
         if (gather > 0 && !this.stopping) await this.sleep(gather);
         if (this.stopping) break;
         lastReadAt = Date.now();
-        const entries = await this.nextEntries();
+        const entries = await Promise.race([this.nextEntries(), this.halted.then((): StreamEntries => [])]);
+        if (this.stopping) break;
         lastFull = entries.length >= this.readCount;
+        if (entries.length === 0 && this.drainUntil !== undefined && !this.readOwnPending) {
+          // Draining and nothing left to read: finish what is being written, then end (unless
+          // an acknowledgement failed and its entries must be read again).
+          await Promise.allSettled([...inFlight]);
+          if (!this.readOwnPending) break;
+          continue;
+        }
         if (entries.length > 0) {
           const batch = this.prepare(entries);
           const handedOff = this.handOff(batch);
@@ -264,18 +321,24 @@ export class InfluxWriter {
         StreamEntries,
       ];
       this.claimCursor = cursor;
-      if (cursor === '0-0') this.nextClaimAt = Date.now() + this.claimIntervalMs;
+      if (cursor === '0-0') {
+        this.nextClaimAt = Date.now() + this.claimIntervalMs;
+        await this.forgetIdleConsumers();
+      }
       if (claimed.length > 0) {
         this.options.logger.info({ count: claimed.length, consumer: this.consumer }, 'took over telemetry journal entries from an idle consumer');
         return claimed;
       }
     }
-    const fresh = await reader.xreadgroup(
-      'GROUP', this.group, this.consumer,
-      'COUNT', this.readCount,
-      'BLOCK', this.flushIntervalMs,
-      'STREAMS', this.key, '>',
-    );
+    // Draining: no BLOCK, so an empty journal ends the drain at once.
+    const fresh = this.drainUntil !== undefined
+      ? await reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.readCount, 'STREAMS', this.key, '>')
+      : await reader.xreadgroup(
+          'GROUP', this.group, this.consumer,
+          'COUNT', this.readCount,
+          'BLOCK', this.flushIntervalMs,
+          'STREAMS', this.key, '>',
+        );
     return entriesOf(fresh);
   }
 
@@ -434,7 +497,6 @@ export class InfluxWriter {
     });
   }
 }
-
 
 function entriesOf(reply: unknown): StreamEntries {
   const streams = reply as [key: string, entries: StreamEntries][] | null;

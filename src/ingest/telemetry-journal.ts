@@ -27,6 +27,7 @@ import { Redis } from 'ioredis';
 import type { DeviceIdentity } from '../devices/devices.types.js';
 import type { IngestChannel } from './ingest.types.js';
 import type { Logger } from '../platform/logger.js';
+import { closeRedis, type RedisConnector } from '../platform/redis.js';
 import { JournalFullError } from './ingest.errors.js';
 import type { DeviceEvent, TelemetryReading } from './telemetry.validator.js';
 import { EVENTS_MEASUREMENT, TAGS } from './line-protocol.js';
@@ -71,6 +72,8 @@ export interface TelemetryJournalOptions {
   /** An append not answered by Redis within this many ms rejects. Default 5000. */
   readonly commandTimeoutMs?: number;
   readonly logger?: Logger;
+  /** Makes the journal's own connection (the platform's outage-logging factory). */
+  readonly connector?: RedisConnector;
 }
 
 /**
@@ -135,13 +138,10 @@ export async function journalBacklog(redis: Redis, prefix: string, now = Date.no
  * trips) and with a command timeout that also covers commands queued while Redis is away, so
  * an append fails within the timeout (the broker then refuses the publish) instead of hanging.
  */
-export function createJournalRedis(url: string, options: { commandTimeoutMs?: number; logger?: Logger } = {}): Redis {
-  const redis = new Redis(url, {
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    commandTimeout: options.commandTimeoutMs ?? 5000,
-    connectionName: 'telemend-journal',
-  });
+export function createJournalRedis(url: string, options: { commandTimeoutMs?: number; logger?: Logger; connector?: RedisConnector } = {}): Redis {
+  const redisOptions = { enableAutoPipelining: true, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 5000 };
+  if (options.connector) return options.connector.connect('journal', redisOptions);
+  const redis = new Redis(url, { ...redisOptions, connectionName: 'telemend-journal' });
   redis.on('error', (error) => options.logger?.debug({ err: error }, 'journal redis connection error'));
   return redis;
 }
@@ -214,7 +214,7 @@ export class TelemetryJournal {
   /** Commits what is gathered, then closes the journal's own connection (not one passed in). */
   async close(): Promise<void> {
     this.commit();
-    if (this.owned) await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.owned) await closeRedis(this.redis, 2000);
   }
 
   private commit(): void {

@@ -19,6 +19,7 @@ export function createOpportunityRulesTask(options: OpportunityRulesTaskOptions 
     return new RepeatingJob({
       name: OPPORTUNITY_RULES_QUEUE,
       redisUrl: deps.redisUrl,
+      ...(deps.redis ? { connector: deps.redis } : {}),
       prefix: deps.prefix,
       logger: deps.logger.child({ part: OPPORTUNITY_RULES_QUEUE }),
       everyMs: options.everyMs ?? 3_600_000,

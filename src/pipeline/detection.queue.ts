@@ -32,6 +32,8 @@ export interface DetectionQueueOptions {
    * late). Default 3 (exponential backoff from 1 s).
    */
   readonly attempts?: number;
+  /** The queues' connection errors (BullMQ prints them to stderr when nobody listens). */
+  readonly onError?: (error: Error) => void;
 }
 
 export class DetectionQueue {
@@ -47,7 +49,11 @@ export class DetectionQueue {
     this.keepFailed = options.keepFailed ?? 5000;
     this.attempts = options.attempts ?? 3;
     const prefix = bullPrefix(options.prefix);
-    this.queues = Array.from({ length: this.shards }, (_, shard) => new Queue<DetectionJobData>(shardQueueName(shard), { connection: options.connection, prefix }));
+    this.queues = Array.from({ length: this.shards }, (_, shard) => {
+      const queue = new Queue<DetectionJobData>(shardQueueName(shard), { connection: options.connection, prefix });
+      queue.on('error', options.onError ?? (() => undefined));
+      return queue;
+    });
   }
 
   /** The hook to pass to InfluxWriter as `onWritten`. */

@@ -20,13 +20,14 @@
  */
 import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { compileModel, evaluateBatch } from '../detection/detection.engine.js';
 import type { EquipmentModel } from '../models/models.schema.js';
 import type { Finding } from '../detection/detection.types.js';
 import type { ModelRegistry } from '../models/models.registry.js';
 import { AppError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import { closeRedis, connectRedis, type RedisConnector } from '../platform/redis.js';
 import { DetectionStateStore } from './detection-state.store.js';
 import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, SHARD_QUEUE_PREFIX, shardQueueName, type AssetBatch, type DecodedAsset, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
 
@@ -61,6 +62,8 @@ export interface DetectionWorkerOptions {
   readonly lockDurationMs?: number;
   /** How often a retired shard queue being drained is checked for emptiness, ms. Default 5000. */
   readonly retiredCheckMs?: number;
+  /** Makes the Redis connections (the platform's outage-logging factory). Default: plain clients of redisUrl. */
+  readonly connector?: RedisConnector;
   /** Shown as the job's `processedBy` (monitoring, tests). Default `<hostname>:<pid>`. */
   readonly name?: string;
   /** Most waiting jobs of a shard evaluated together with the running one; 0 = never merge. Default 64. */
@@ -104,13 +107,11 @@ export class DetectionWorker {
 
   constructor(private readonly options: DetectionWorkerOptions) {
     this.shards = options.shards ?? DEFAULT_SHARDS;
-    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'telemend-detection' });
-    this.redis.on('error', (error) => options.logger.debug({ err: error }, 'detection redis connection error'));
+    this.redis = connectRedis(options.connector, options.redisUrl, 'detection', { maxRetriesPerRequest: null }, options.logger);
     // The states have their own connection, auto-pipelined: the loads and saves of the assets and
     // shards evaluated at the same time leave in one write instead of one syscall each (not used
     // for BullMQ's connection, which does not support it).
-    this.stateRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'telemend-detection-state', enableAutoPipelining: true });
-    this.stateRedis.on('error', (error) => options.logger.debug({ err: error }, 'detection state redis connection error'));
+    this.stateRedis = connectRedis(options.connector, options.redisUrl, 'detection-state', { maxRetriesPerRequest: null, enableAutoPipelining: true }, options.logger);
     this.store = new DetectionStateStore(this.stateRedis, options.prefix, options.models);
   }
 
@@ -125,6 +126,7 @@ export class DetectionWorker {
     const prefix = bullPrefix(this.options.prefix);
     const name = shardQueueName(shard);
     const queue = new Queue<DetectionJobData>(name, { connection: this.redis, prefix });
+    queue.on('error', (error) => this.reportError(`detection-queue-${shard}`, error));
     await queue.setGlobalConcurrency(1);
     this.queues.push(queue);
     const lock = this.options.lockDurationMs ?? 30_000;
@@ -137,7 +139,7 @@ export class DetectionWorker {
       name: this.options.name ?? `${hostname()}:${process.pid}`,
     });
     worker.on('failed', (job, error) => this.options.logger.error({ err: error, jobId: job?.id, shard }, 'detection job failed'));
-    worker.on('error', (error) => this.options.logger.warn({ err: error, shard }, 'detection worker error'));
+    worker.on('error', (error) => this.reportError(`detection-shard-${shard}`, error));
     this.workers.push(worker);
     return { queue, worker };
   }
@@ -163,6 +165,7 @@ export class DetectionWorker {
     } while (cursor !== '0');
     for (const shard of [...retired].sort((a, b) => a - b)) {
       const probe = new Queue<DetectionJobData>(shardQueueName(shard), { connection: this.redis, prefix });
+      probe.on('error', (error) => this.reportError(`detection-queue-${shard}`, error));
       const left = await pendingJobs(probe);
       await probe.close();
       if (left === 0) continue;
@@ -187,17 +190,25 @@ export class DetectionWorker {
     }
   }
 
+  private reportError(source: string, error: Error): void {
+    if (this.options.connector) this.options.connector.reportError(source, error);
+    else this.options.logger.warn({ err: error, source }, 'detection worker error');
+  }
+
   /** Finishes the jobs in flight and closes the connection. */
   async stop(): Promise<void> {
     this.closing = true;
     for (const check of this.retiredChecks) clearInterval(check);
     this.retiredChecks.clear();
-    await Promise.all(this.workers.map((w) => w.close()));
+    // Redis away: a job in flight cannot finish anyway and Worker.close() would wait for it (and
+    // QUIT on the reconnecting connection) forever; force-close instead. The job is redelivered.
+    const force = this.redis.status !== 'ready';
+    await Promise.all(this.workers.map((w) => w.close(force)));
     this.workers.length = 0;
-    await Promise.all(this.queues.map((q) => q.close()));
+    if (!force) await Promise.all(this.queues.map((q) => q.close()));
     this.queues.length = 0;
-    await this.redis.quit().catch(() => this.redis.disconnect());
-    await this.stateRedis.quit().catch(() => this.stateRedis.disconnect());
+    await closeRedis(this.redis);
+    await closeRedis(this.stateRedis);
   }
 
   stats(): DetectionWorkerStats {

@@ -15,15 +15,18 @@
  * clock runs late looks silent sooner; the model's allowance absorbs small skews.
  */
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Database } from '../platform/db/database.js';
 import type { Logger } from '../platform/logger.js';
+import { closeRedis, connectRedis, type RedisConnector } from '../platform/redis.js';
 import { bullPrefix, DEFAULT_SHARDS, shardOf, shardQueueName, type DetectionJobData } from './detection.jobs.js';
 
 export const SWEEP_QUEUE = 'detection-sweep';
 
 export interface SilenceSweepOptions {
   readonly redisUrl: string;
+  /** Makes the Redis connection (the platform's outage-logging factory). Default: a plain client of redisUrl. */
+  readonly connector?: RedisConnector;
   /** REDIS_PREFIX. */
   readonly prefix: string;
   readonly db: Database;
@@ -51,11 +54,11 @@ export class SilenceSweep {
   private worker: Worker | undefined;
 
   constructor(private readonly options: SilenceSweepOptions) {
-    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'telemend-silence-sweep' });
-    this.redis.on('error', (error) => options.logger.debug({ err: error }, 'silence sweep redis connection error'));
+    this.redis = connectRedis(options.connector, options.redisUrl, 'silence-sweep', { maxRetriesPerRequest: null }, options.logger);
     this.shards = options.shards ?? DEFAULT_SHARDS;
     this.intervalMs = options.intervalMs ?? 60_000;
     this.queue = new Queue(SWEEP_QUEUE, { connection: this.redis, prefix: bullPrefix(options.prefix) });
+    this.queue.on('error', (error) => this.reportError(error));
   }
 
   /** Registers the job scheduler (idempotent across processes) and starts consuming sweeps. */
@@ -63,7 +66,12 @@ export class SilenceSweep {
     await this.queue.upsertJobScheduler('silence-sweep', { every: this.intervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
     this.worker = new Worker(SWEEP_QUEUE, () => this.sweep(), { connection: this.redis, prefix: bullPrefix(this.options.prefix), concurrency: 1 });
     this.worker.on('failed', (_job, error) => this.options.logger.warn({ err: error }, 'silence sweep failed'));
-    this.worker.on('error', (error) => this.options.logger.warn({ err: error }, 'silence sweep worker error'));
+    this.worker.on('error', (error) => this.reportError(error));
+  }
+
+  private reportError(error: Error): void {
+    if (this.options.connector) this.options.connector.reportError('silence-sweep', error);
+    else this.options.logger.warn({ err: error }, 'silence sweep worker error');
   }
 
   /** One sweep: one job per shard with the devices that have reported; returns the number of assets checked. */
@@ -93,15 +101,20 @@ export class SilenceSweep {
     let queue = this.shardQueues.get(shard);
     if (!queue) {
       queue = new Queue<DetectionJobData>(shardQueueName(shard), { connection: this.redis, prefix: bullPrefix(this.options.prefix) });
+      queue.on('error', (error) => this.reportError(error));
       this.shardQueues.set(shard, queue);
     }
     return queue;
   }
 
   async stop(): Promise<void> {
-    await this.worker?.close();
-    await Promise.all([...this.shardQueues.values()].map((q) => q.close()));
-    await this.queue.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // Redis away: force-close (Worker.close() would wait for the reconnecting connection forever).
+    const force = this.redis.status !== 'ready';
+    await this.worker?.close(force);
+    if (!force) {
+      await Promise.all([...this.shardQueues.values()].map((q) => q.close()));
+      await this.queue.close();
+    }
+    await closeRedis(this.redis);
   }
 }

@@ -7,6 +7,7 @@
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
+import type { RedisConnector } from './redis.js';
 import type { ModelRegistry } from '../models/models.registry.js';
 import type { TelemetryReader } from '../ingest/telemetry.reader.js';
 import type { InfluxConnection } from '../influx/influx.connection.js';
@@ -22,6 +23,8 @@ export interface BackgroundDeps {
   readonly db: Database;
   /** REDIS_URL; a task opens its own connections (BullMQ needs maxRetriesPerRequest: null). */
   readonly redisUrl: string;
+  /** Makes Redis connections with the platform's outage log; tasks use it when set. */
+  readonly redis?: RedisConnector;
   /** REDIS_PREFIX, for keys and queue names. */
   readonly prefix: string;
   readonly models: ModelRegistry;

@@ -46,14 +46,21 @@ export const configSchema = z.object({
   MQTT_TLS_KEY: z.string().optional(),
   /** Largest MQTT packet accepted, in bytes; larger ones close the connection at the fixed header. */
   MQTT_MAX_PACKET_SIZE: positiveInt.default(65536),
-  /** Largest keep-alive a client may ask for, in seconds. */
-  MQTT_KEEPALIVE_LIMIT: positiveInt.default(3600),
+  /**
+   * The server's keep-alive limit, in seconds: a client asking for more, or for 0 (none), gets
+   * this one (the connection is closed after 1.5 × it without a packet).
+   */
+  MQTT_KEEPALIVE_LIMIT: positiveInt.max(65535).default(3600),
   /** Most levels a topic may have. */
   MQTT_MAX_TOPIC_LEVELS: positiveInt.default(8),
   /** A connection must send CONNECT within this many milliseconds. */
   MQTT_CONNECT_TIMEOUT_MS: positiveInt.default(10000),
-  /** New connections allowed per client IP per minute. */
+  /** Connections per client IP per minute that do not authenticate as a device or technician (failed, anonymous, no CONNECT); over it new connections from the IP are refused. */
   MQTT_CONNECTIONS_PER_MINUTE: positiveInt.default(600),
+  /** Readings (telemetry items and events) one device may publish per second, on average; 0 = no quota. */
+  MQTT_PUBLISH_RATE: z.coerce.number().int().min(0).default(1000),
+  /** Readings one device may publish at once above MQTT_PUBLISH_RATE (a device catching up after an outage). */
+  MQTT_PUBLISH_BURST: positiveInt.default(10000),
   /** Lab mode: anonymous clients may use topics outside devices/ and $SYS/. Never in production. */
   MQTT_ALLOW_ANONYMOUS: bool.default(false),
   /**
@@ -142,6 +149,17 @@ export const configSchema = z.object({
    * entries read but not written by a dead writer are claimed by another.
    */
   WORKER_TAKEOVER_MS: positiveInt.min(1000).default(30000),
+  /**
+   * This worker's identity in the journal's consumer group: a restart with the same id writes
+   * its predecessor's unwritten entries at once. One per deployment slot (e.g. worker-1,
+   * worker-2). Unset: `<hostname>-<role>`.
+   */
+  WORKER_ID: z.string().regex(/^[\w.:@-]{1,100}$/, 'letters, digits and . : @ - _ (at most 100)').optional(),
+  /**
+   * Longest a graceful stop (SIGTERM, SIGINT) may take, in ms: stop accepting, write the journal
+   * to InfluxDB, close the rest. Past it the process exits with status 1, naming what did not close.
+   */
+  SHUTDOWN_TIMEOUT_MS: positiveInt.min(1000).default(10000),
   /** How often the no-data sweep checks for silent devices, in milliseconds; 0 = never. */
   SILENCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60000),
   /** How long raw readings are kept (InfluxDB duration such as 30d, or INF). Changes the raw retention policy: older readings are deleted. */

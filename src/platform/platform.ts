@@ -5,11 +5,12 @@
  * worker → auto-tickets; `api` = REST API.
  */
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
 import type { Config, Role } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrations.js';
 import type { Logger } from './logger.js';
+import { createRedisConnector } from './redis.js';
+import { ShutdownSequence, type ShutdownReport } from './shutdown.js';
 import type { AppContext } from './context.js';
 import { buildApp } from './http/app.js';
 import { ModelRegistry } from '../models/models.registry.js';
@@ -59,39 +60,44 @@ export interface RunningPlatform {
   readonly writer?: InfluxWriter;
   /** Worker role: the detection consumer (shard queues → detectors → auto-tickets). */
   readonly detection?: DetectionWorker;
+  /** The journal consumer name (WORKER_ID, default `<hostname>-<role>`); worker roles only. */
+  readonly workerId?: string;
   /** This process's Prometheus metrics (served at the API's /metrics, or the metrics listener). */
   readonly metrics: PlatformMetrics;
-  /** Graceful stop: stop accepting, flush what is in flight, close queues and database. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop within SHUTDOWN_TIMEOUT_MS (see shutdown.ts): the broker stops accepting, the
+   * journal is written to InfluxDB, then queues, connections and the database close.
+   */
+  stop(): Promise<ShutdownReport>;
+  /** Parts still closing (for the log line when the hard deadline is hit). */
+  pendingParts(): string[];
 }
 
 const has = (role: Role, part: Exclude<Role, 'all'>) => role === 'all' || role === part;
 
+/** Of the shutdown deadline, what the writer's drain leaves to the stages after it. */
+const DRAIN_RESERVE_MS = 2000;
+
 export async function startPlatform(config: Config, logger: Logger): Promise<RunningPlatform> {
   const role = config.TELEMEND_ROLE;
-  const closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
+  const workerId = config.WORKER_ID ?? `${hostname()}-${role}`;
+  const shutdown = new ShutdownSequence(logger);
   let stopped = false;
-  const stop = async () => {
+  const stop = (): Promise<ShutdownReport> => {
     stopped = true;
-    for (const { name, close } of closers.reverse()) {
-      try {
-        await close();
-        logger.debug({ part: name }, 'stopped');
-      } catch (error) {
-        logger.error({ err: error, part: name }, 'error while stopping');
-      }
-    }
-    closers.length = 0;
+    // 90 %: main.ts exits hard at SHUTDOWN_TIMEOUT_MS should something block the stop itself.
+    return shutdown.run(Date.now() + config.SHUTDOWN_TIMEOUT_MS * 0.9);
   };
 
   try {
     const models = await ModelRegistry.fromDirectory(config.DEVICES_DIR);
     logger.info({ models: models.list().map((m) => m.id) }, 'equipment models loaded');
 
-    const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 3, connectionName: `telemend-${role}` };
-    const redis = new Redis(config.REDIS_URL, redisOptions);
-    redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-    closers.push({ name: 'redis', close: () => redis.quit() });
+    // Every Redis client of the process comes from here: one outage log instead of a line per
+    // client and reconnect attempt.
+    const connector = createRedisConnector({ url: config.REDIS_URL, logger });
+    const redis = connector.connect(role, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    shutdown.add('connections', 'redis', () => connector.close(redis));
     const metrics = new PlatformMetrics();
     metrics.use({ journal: () => journalBacklog(redis, config.REDIS_PREFIX) });
 
@@ -109,7 +115,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     // worker's detection opens tickets.
     // The embedded database runs in a worker thread: its WebAssembly must not hold the broker's acks.
     const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, thread: true });
-    closers.push({ name: 'database', close: () => db.close() });
+    shutdown.add('connections', 'database', () => db.close());
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
     await models.sync(db);
@@ -131,7 +137,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     if (has(role, 'worker') || has(role, 'api')) {
       influxReady = connectInfluxWithRetry(config, logger, () => stopped).then((connection) => {
         influx = connection;
-        if (connection) closers.push({ name: 'influx', close: () => connection.close() });
+        if (connection) shutdown.add('connections', 'influx', () => connection.close());
         return connection;
       });
       await Promise.race([influxReady, new Promise((r) => setTimeout(r, 3000).unref())]);
@@ -143,15 +149,15 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     let broker: TelemetryBroker | undefined;
     let external: ExternalIngest | undefined;
     if (has(role, 'broker')) {
-      const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
-      closers.push({ name: 'journal', close: () => journal.close() });
+      const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, connector });
       const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
       metrics.use({ ingest: () => ingest.stats() });
       const commands = new CommandsService(db, models, new RedisCommandBus(redis, config.REDIS_PREFIX, logger));
       const commandResults = new CommandResultsIngest(commands, rejections, logger.child({ part: 'commands' }));
       const publishers: CommandPublisher[] = [];
+      let embedded: TelemetryBroker | undefined;
       if (config.MQTT_EMBEDDED) {
-        const embedded = new TelemetryBroker({
+        embedded = new TelemetryBroker({
           options: brokerOptionsFromConfig(config),
           // Devices, and technicians' mobile apps publishing their location (technicians/{id}/location).
           authenticator: { authenticate: (id, token) => devices.authenticate(id, token), technicians: new TechnicianLocationService(db, { rejections }) },
@@ -159,18 +165,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           ingest,
           commandResults,
           logger: logger.child({ part: 'broker' }),
+          redis: connector,
         });
         broker = embedded;
-        const ports = await embedded.start();
-        closers.push({ name: 'broker', close: () => embedded.stop() });
-        addresses.mqtt = ports.port;
-        addresses.mqttWs = ports.wsPort;
-        addresses.mqttTls = ports.tlsPort;
         publishers.push(embedded);
-        logger.info({ port: ports.port, host: config.MQTT_HOST, wsPort: ports.wsPort, tlsPort: ports.tlsPort }, 'mqtt broker listening');
       }
       if (config.MQTT_EXTERNAL_URL) {
-        const client = new ExternalIngest({
+        external = new ExternalIngest({
           options: externalIngestOptionsFromConfig(config),
           ingest,
           commandResults,
@@ -178,17 +179,29 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           presence: devices,
           logger: logger.child({ part: 'external-broker' }),
         });
-        external = client;
-        closers.push({ name: 'external-broker', close: () => client.stop() });
-        await client.start();
-        publishers.push(client);
+        publishers.push(external);
       }
+      // The brokers close first: no PUBACK (embedded) or acknowledgement (external) for a publish
+      // that could not be journalled. Then the journal commits what the last publishes gathered.
+      const subscriber = connector.connect('revocations');
+      const intake = { embedded, external };
+      shutdown.add('intake', 'broker', async () => {
+        await Promise.all([intake.embedded?.stop(), intake.external?.stop()]);
+        await journal.close();
+        await connector.close(subscriber);
+      });
+      if (embedded) {
+        const ports = await embedded.start();
+        addresses.mqtt = ports.port;
+        addresses.mqttWs = ports.wsPort;
+        addresses.mqttTls = ports.tlsPort;
+        logger.info({ port: ports.port, host: config.MQTT_HOST, wsPort: ports.wsPort, tlsPort: ports.tlsPort }, 'mqtt broker listening');
+      }
+      if (external) await external.start();
       const dispatcher = new CommandDispatcher({ redis, prefix: config.REDIS_PREFIX, publisher: allOf(publishers), commands, logger: logger.child({ part: 'commands' }) });
       await dispatcher.start();
-      closers.push({ name: 'command-dispatch', close: () => dispatcher.stop() });
+      shutdown.add('consumers', 'command-dispatch', () => dispatcher.stop());
       // Revocations may come from an API process elsewhere: they travel over Redis pub/sub.
-      const subscriber = redis.duplicate();
-      closers.push({ name: 'revocations', close: () => subscriber.quit() });
       await subscriber.subscribe(revokedChannel);
       subscriber.on('message', (_channel, clientId: string) => {
         external?.forget(clientId);
@@ -198,8 +211,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
     // Ticket events: published on Redis pub/sub (SSE in every API process) and queued as webhook
     // deliveries; the worker role POSTs them.
-    const webhookQueue = new WebhookQueue({ db, connection: redis, prefix: config.REDIS_PREFIX });
-    closers.push({ name: 'webhook-queue', close: () => webhookQueue.close() });
+    const webhookQueue = new WebhookQueue({ db, connection: redis, prefix: config.REDIS_PREFIX, onError: (error) => connector.reportError('webhook-queue', error) });
+    shutdown.add('queues', 'webhook-queue', () => webhookQueue.close());
     const ticketEvents = new TicketEvents({ redis, prefix: config.REDIS_PREFIX, sinks: [webhookQueue, metrics.ticketSink], logger });
     // Notifications are written to the outbox in the callers' transactions; the worker sends them.
     const notifier = new Notifier();
@@ -207,23 +220,30 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     let writer: InfluxWriter | undefined;
     let detection: DetectionWorker | undefined;
     if (has(role, 'worker')) {
-      // Unique per process (several workers may share a host): the journal consumer and the
-      // detection jobs' processedBy.
-      const workerName = `${hostname()}:${process.pid}`;
+      // The journal consumer is stable across restarts of the same deployment slot, so a
+      // restarted worker writes its predecessor's unwritten entries at once instead of after
+      // WORKER_TAKEOVER_MS. Two live processes must not share one. (The detection jobs'
+      // processedBy stays per process: it only labels who ran a job.)
       // Every request to a user-supplied URL goes through the egress guard (EGRESS_ALLOW).
       const egress = new Egress(egressPolicyOf(config));
-      closers.push({ name: 'egress', close: () => egress.close() });
-      const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }), egress, secrets: secrets! });
-      closers.push({ name: 'webhooks', close: () => webhooks.stop() });
+      shutdown.add('connections', 'egress', () => egress.close());
+      const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, connector, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }), egress, secrets: secrets! });
+      shutdown.add('consumers', 'webhooks', () => webhooks.stop());
       await webhooks.start();
 
       // Detection: the writer hands each written batch to the shard queues (one job per shard);
-      // the detection worker consumes them. Stopped after the writer (closers run in reverse).
-      const detectionQueue = new DetectionQueue({ connection: redis, prefix: config.REDIS_PREFIX, shards: config.DETECTION_SHARDS });
-      closers.push({ name: 'detection-queue', close: () => detectionQueue.close() });
+      // the detection worker consumes them. Both stop after the writer's drain (shutdown.ts).
+      const detectionQueue = new DetectionQueue({
+        connection: redis,
+        prefix: config.REDIS_PREFIX,
+        shards: config.DETECTION_SHARDS,
+        onError: (error) => connector.reportError('detection-queue', error),
+      });
+      shutdown.add('queues', 'detection-queue', () => detectionQueue.close());
       metrics.use({ detection: () => detectionQueue.backlog(), writer: async () => writer?.stats() });
       detection = new DetectionWorker({
         redisUrl: config.REDIS_URL,
+        connector,
         prefix: config.REDIS_PREFIX,
         models,
         autotickets: metrics.countingAlarms(new AutoTicketService(
@@ -235,14 +255,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         logger: logger.child({ part: 'detection' }),
         shards: config.DETECTION_SHARDS,
         lockDurationMs: config.WORKER_TAKEOVER_MS,
-        name: workerName,
+        name: `${hostname()}:${process.pid}`,
       });
       const detectionWorker = detection;
-      closers.push({ name: 'detection', close: () => detectionWorker.stop() });
+      shutdown.add('consumers', 'detection', () => detectionWorker.stop());
       await detectionWorker.start();
       if (config.SILENCE_SWEEP_INTERVAL_MS > 0) {
-        const sweep = new SilenceSweep({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, db, logger: logger.child({ part: 'silence-sweep' }), intervalMs: config.SILENCE_SWEEP_INTERVAL_MS, shards: config.DETECTION_SHARDS });
-        closers.push({ name: 'silence-sweep', close: () => sweep.stop() });
+        const sweep = new SilenceSweep({ redisUrl: config.REDIS_URL, connector, prefix: config.REDIS_PREFIX, db, logger: logger.child({ part: 'silence-sweep' }), intervalMs: config.SILENCE_SWEEP_INTERVAL_MS, shards: config.DETECTION_SHARDS });
+        shutdown.add('consumers', 'silence-sweep', () => sweep.stop());
         await sweep.start();
       }
       logger.info({ shards: config.DETECTION_SHARDS }, 'detection worker started');
@@ -254,6 +274,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         logger,
         db,
         redisUrl: config.REDIS_URL,
+        redis: connector,
         prefix: config.REDIS_PREFIX,
         models,
         telemetry: new TelemetryReader(() => influx),
@@ -265,7 +286,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       };
       for (const factory of backgroundTasks(config)) {
         const task = factory(deps);
-        closers.push({ name: task.name, close: () => task.stop() });
+        shutdown.add('consumers', task.name, () => task.stop());
         await task.start();
         logger.debug({ task: task.name }, 'background task started');
       }
@@ -274,7 +295,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         if (!connection || stopped) return;
         writer = new InfluxWriter({
           redis,
-          redisUrl: config.REDIS_URL,
+          connector,
           prefix: config.REDIS_PREFIX,
           influx: connection,
           rejections,
@@ -282,7 +303,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
           minBatchIntervalMs: config.INFLUX_MIN_BATCH_INTERVAL_MS,
           onWritten: detectionQueue.onWritten,
-          consumer: workerName,
+          consumer: workerId,
           claimIdleMs: config.WORKER_TAKEOVER_MS,
           logger: logger.child({ part: 'writer' }),
           onWriteRequest: (seconds, outcome) => metrics.influxWriteDuration.observe({ outcome }, seconds),
@@ -290,12 +311,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         await writer.start();
         logger.info('telemetry writer started');
       });
-      closers.push({
-        name: 'writer',
-        close: async () => {
-          await writerStarted.catch(() => undefined);
-          await writer?.stop();
-        },
+      // After the broker stopped accepting, the writer drains the journal to InfluxDB (leaving
+      // the later stages their share of the deadline); a worker-only process just finishes its
+      // batches in flight, as brokers elsewhere keep appending.
+      const drains = has(role, 'broker');
+      shutdown.add('drain', 'writer', async (deadlineAt) => {
+        // InfluxDB never answered: no writer was started (and none will be, see `stopped`).
+        if (!influx) return;
+        await writerStarted.catch(() => undefined);
+        await writer?.stop(drains ? { drainUntil: deadlineAt - DRAIN_RESERVE_MS } : {});
+        if (drains && writer) {
+          const left = (await writer.stats().catch(() => undefined))?.pending;
+          if (left) logger.warn({ publishes: left }, 'shutdown: publishes left in the journal; they are written at the next start');
+          else if (left === 0) logger.info('shutdown: the journal is written to InfluxDB');
+        }
       });
       writerStarted.catch((error: unknown) => logger.error({ err: error }, 'telemetry writer failed to start'));
     }
@@ -307,7 +336,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         // Provisioning, rotation and revocation happen here: they are mirrored into Mosquitto.
         const dynsec = new MosquittoDynsec(externalIngestOptionsFromConfig(config), logger.child({ part: 'dynsec' }));
         await dynsec.start();
-        closers.push({ name: 'dynsec', close: () => dynsec.stop() });
+        shutdown.add('connections', 'dynsec', () => dynsec.stop());
         devices.mirrorCredentialsTo(dynsec);
       }
       const ctx: AppContext = {
@@ -327,12 +356,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       };
       const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });
       addresses.http = await app.listen({ host: config.HOST, port: config.PORT });
-      closers.push({ name: 'http', close: () => app.close() });
+      shutdown.add('intake', 'http', () => app.close());
       logger.info({ url: addresses.http, docs: `${addresses.http}/docs` }, 'api listening');
     } else {
       // No API in this role: a small listener serves /metrics (loopback unless configured).
       const server = await startMetricsServer({ metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN });
-      closers.push({ name: 'metrics', close: () => server.close() });
+      shutdown.add('connections', 'metrics', () => server.close());
       addresses.metrics = server.port;
       logger.info({ host: config.METRICS_HOST, port: server.port }, 'metrics listening');
     }
@@ -343,11 +372,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       broker,
       external,
       detection,
+      ...(has(role, 'worker') ? { workerId } : {}),
       metrics,
       get writer() {
         return writer;
       },
       stop,
+      pendingParts: () => shutdown.pending,
     };
   } catch (error) {
     await stop();

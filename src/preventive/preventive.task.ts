@@ -31,6 +31,7 @@ export function createPreventiveGenerationTask(options: PreventiveTaskOptions = 
     return new RepeatingJob({
       name: PREVENTIVE_QUEUE,
       redisUrl: deps.redisUrl,
+      ...(deps.redis ? { connector: deps.redis } : {}),
       prefix: deps.prefix,
       logger,
       everyMs: options.everyMs ?? 900_000,

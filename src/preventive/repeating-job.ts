@@ -5,14 +5,17 @@
  * (a repetition retried after a crash, or an on-demand run at the same time).
  */
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { BackgroundTask } from '../platform/background.js';
 import type { Logger } from '../platform/logger.js';
+import { closeRedis, connectRedis, type RedisConnector } from '../platform/redis.js';
 
 export interface RepeatingJobOptions {
   /** Queue and scheduler name, e.g. 'preventive-generation'. */
   readonly name: string;
   readonly redisUrl: string;
+  /** Makes the Redis connections (the platform's outage-logging factory). Default: plain clients of redisUrl. */
+  readonly connector?: RedisConnector;
   /** REDIS_PREFIX; BullMQ keys are `${prefix}:bull:<name>:...`. */
   readonly prefix: string;
   readonly logger: Logger;
@@ -37,12 +40,16 @@ export class RepeatingJob implements BackgroundTask {
     const { name, redisUrl, logger } = this.options;
     const prefix = `${this.options.prefix}:bull`;
     const connect = () => {
-      const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `telemend-${name}` });
-      redis.on('error', (error) => logger.debug({ err: error }, `${name} redis connection error`));
+      const redis = connectRedis(this.options.connector, redisUrl, name, { maxRetriesPerRequest: null }, logger);
       this.connections.push(redis);
       return redis;
     };
+    const reportError = (error: Error) => {
+      if (this.options.connector) this.options.connector.reportError(name, error);
+      else logger.warn({ err: error, task: name }, 'background worker error');
+    };
     this.queue = new Queue(name, { connection: connect(), prefix });
+    this.queue.on('error', reportError);
     await this.queue.upsertJobScheduler(name, { every: this.options.everyMs }, { name, opts: { removeOnComplete: 50, removeOnFail: 200 } });
     this.worker = new Worker(
       name,
@@ -53,14 +60,16 @@ export class RepeatingJob implements BackgroundTask {
       { connection: connect(), prefix, concurrency: 1 },
     );
     this.worker.on('failed', (_job, error) => logger.warn({ err: error, task: name }, 'background run failed'));
-    this.worker.on('error', (error) => logger.warn({ err: error, task: name }, 'background worker error'));
+    this.worker.on('error', reportError);
     await this.worker.waitUntilReady();
   }
 
   async stop(): Promise<void> {
-    await this.worker?.close();
-    await this.queue?.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => undefined)));
+    // Redis away: force-close (Worker.close() would wait for the reconnecting connection forever).
+    const force = this.connections.some((c) => c.status !== 'ready');
+    await this.worker?.close(force);
+    if (!force) await this.queue?.close();
+    await Promise.all(this.connections.map((c) => closeRedis(c)));
     this.connections = [];
   }
 }

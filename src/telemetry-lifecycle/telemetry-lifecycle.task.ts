@@ -7,7 +7,8 @@
  * worker aggregates a given tick; and if two did, they would write the same points (InfluxDB
  * overwrites a point with the same series and time), so nothing is ever counted twice.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedis, connectRedis } from '../platform/redis.js';
 import { influxOptionsFromConfig, type InfluxConnection } from '../influx/influx.connection.js';
 import type { BackgroundDeps, BackgroundTask, BackgroundTaskFactory } from '../platform/background.js';
 import { systemClock } from '../sla/clock.js';
@@ -95,8 +96,8 @@ export function createTelemetryLifecycleTask(input: TelemetryLifecycleOptionsInp
       async start() {
         if (!stopped) return;
         stopped = false;
-        redis = new Redis(deps.redisUrl, { connectionName: 'telemend-telemetry-lifecycle', maxRetriesPerRequest: 1 });
-        redis.on('error', () => undefined); // reconnects by itself; a failed tick is retried
+        // Reconnects by itself; a failed tick is retried.
+        redis = connectRedis(deps.redis, deps.redisUrl, 'telemetry-lifecycle', { maxRetriesPerRequest: 1 }, deps.logger);
         schedule(0);
       },
       async stop() {
@@ -106,7 +107,7 @@ export function createTelemetryLifecycleTask(input: TelemetryLifecycleOptionsInp
         await sink?.close();
         sink = undefined;
         sinkApi = undefined;
-        await redis?.quit().catch(() => redis?.disconnect());
+        await closeRedis(redis);
         redis = undefined;
       },
     };

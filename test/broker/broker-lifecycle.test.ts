@@ -20,6 +20,8 @@ describe('options', () => {
       maxTopicLevels: 12,
       connectTimeoutMs: 10000,
       connectionsPerMinute: 600,
+      publishRate: 1000,
+      publishBurst: 10000,
       allowAnonymous: true,
       presenceFlushMs: 5000,
     });

@@ -82,7 +82,8 @@ test('two worker processes share detection; a worker killed mid-job and restarte
   await waitFor(async () => (await fetch(`${api}/health`).catch(() => undefined))?.ok === true, `api up ${apiProcess.stderr()}`, 60_000);
   start('broker', { ...env, TELEMEND_ROLE: 'broker', MQTT_PORT: String(mqttPort) });
   const workerEnv = { ...env, TELEMEND_ROLE: 'worker' };
-  const workers = [start('worker-a', workerEnv), start('worker-b', workerEnv)];
+  // One deployment slot each (WORKER_ID): the journal consumer a restart takes over.
+  const workers = [start('worker-a', { ...workerEnv, WORKER_ID: 'worker-a' }), start('worker-b', { ...workerEnv, WORKER_ID: 'worker-b' })];
   await Promise.all(workers.map((w) => w.detecting));
 
   const model = (await call<EquipmentModel>('GET', `/api/v1/models/${MODEL}`)).body;
@@ -142,7 +143,7 @@ test('two worker processes share detection; a worker killed mid-job and restarte
   for (let i = ASSETS / 2; i < ASSETS; i++) await faultEvent(i);
   // The same event again from every device (a retrying device) must not add tickets.
   for (let i = 0; i < ASSETS; i++) await faultEvent(i);
-  workers.push(start(`${victim!.name}-restarted`, workerEnv));
+  workers.push(start(`${victim!.name}-restarted`, { ...workerEnv, WORKER_ID: victim!.name }));
 
   const db = new pg.Client({ connectionString: postgres.url });
   await db.connect();

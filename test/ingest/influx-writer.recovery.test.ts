@@ -74,4 +74,24 @@ describe('InfluxWriter recovery', () => {
     await waitFor(async () => (await p.count('temperature', device.deviceId)) === 10, 'written by the next writer');
     await next.stop();
   });
+
+  it('deletes consumers of the group idle for forgetIdleMs with nothing pending, never one that owns entries', async () => {
+    const key = journalKey(p.prefix);
+    const owner = uniqueName('owner-');
+    await publish(3, 400_000);
+    expect(await readWithoutAck(owner)).toBe(3);
+    const gone = uniqueName('gone-');
+    await p.redis.xgroup('CREATECONSUMER', key, 'influx-writer', gone);
+    await new Promise((r) => setTimeout(r, 300));
+    const names = async () => ((await p.redis.xinfo('CONSUMERS', key, 'influx-writer')) as unknown[][]).map((row) => String(row[1]));
+    expect(await names()).toEqual(expect.arrayContaining([owner, gone]));
+
+    // claimIdleMs long: the owner's entries stay its own, so it must survive the pruning.
+    const writer = p.writer({ consumer: 'host-f', forgetIdleMs: 200, claimIdleMs: 60_000 });
+    await writer.start();
+    const after = await names();
+    expect(after).not.toContain(gone);
+    expect(after).toContain(owner);
+    await writer.stop();
+  });
 });
