@@ -49,6 +49,14 @@ export interface EvaluateOptions {
    * state): it is updated in place instead of copied. Default false (`previous` is untouched).
    */
   readonly takeOwnership?: boolean;
+  /**
+   * Per-reading scores (backtests): called after each rule (event rules excepted) has judged a
+   * reading that carries its metric, with the rule's natural score — threshold: the value; rate:
+   * the slope per `per`; anomaly: the robust z; trend: hours until the projected limit, at each
+   * bucket close — NaN when it judged nothing (warm-up, not running), and whether the rule fires
+   * after that reading. Absent (the worker): no closure, no call, no cost.
+   */
+  readonly onScore?: (ruleId: string, ts: number, score: number, firing: boolean) => void;
 }
 
 export function evaluate(
@@ -74,6 +82,7 @@ export function evaluate(
   const emit = (f: Finding | null): void => {
     if (f) findings.push(f);
   };
+  const scorer = makeScorer(options.onScore);
   for (const item of items) {
     if (state.silence.firing) {
       emit(silenceCleared(compiled.silence, state.silence.since ?? item.ts, item.ts));
@@ -89,12 +98,25 @@ export function evaluate(
       continue;
     }
     state.watermark = item.ts;
-    stepReading(compiled, state, item.reading, emit);
+    stepReading(compiled, state, item.reading, emit, scorer);
   }
   return { state, findings, late };
 }
 
-function stepReading(compiled: CompiledModel, state: AssetDetectionState, reading: Reading, emit: (f: Finding | null) => void): void {
+/** One sink per evaluate call (not per reading): a detector's `ctx.score(s)` lands in `last`. */
+interface Scorer {
+  last: number;
+  readonly score: (s: number) => void;
+  readonly report: (ruleId: string, ts: number, score: number, firing: boolean) => void;
+}
+
+function makeScorer(report: EvaluateOptions['onScore']): Scorer | undefined {
+  if (!report) return undefined;
+  const scorer: Scorer = { last: NaN, score: (s) => (scorer.last = s), report };
+  return scorer;
+}
+
+function stepReading(compiled: CompiledModel, state: AssetDetectionState, reading: Reading, emit: (f: Finding | null) => void, scorer: Scorer | undefined): void {
   const { ts, metrics } = reading;
   for (const [name, value] of Object.entries(metrics)) {
     if (Number.isFinite(value)) state.latest[name] = [ts, value];
@@ -109,6 +131,10 @@ function stepReading(compiled: CompiledModel, state: AssetDetectionState, readin
     const value = metrics[rule.metric];
     if (value === undefined || !Number.isFinite(value)) continue;
     const ctx: StepContext = { ts, value, running: isRunning(rule.whenRunning, ruleState, ts), suppressed: suppression(compiled, state, rule) };
+    if (scorer) {
+      ctx.score = scorer.score;
+      scorer.last = NaN;
+    }
     switch (rule.kind) {
       case 'threshold':
         emit(stepThreshold(rule, ruleState as Extract<RuleState, { kind: 'threshold' }>, ctx));
@@ -123,6 +149,7 @@ function stepReading(compiled: CompiledModel, state: AssetDetectionState, readin
         emit(stepTrend(rule, ruleState as Extract<RuleState, { kind: 'trend' }>, ctx));
         break;
     }
+    if (scorer) scorer.report(rule.id, ts, scorer.last, ruleState.firing);
   }
 }
 

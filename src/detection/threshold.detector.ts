@@ -24,6 +24,7 @@ export function stepThreshold(rule: CompiledThreshold, state: ThresholdState, ct
     state.clearSince = null;
   }
   state.lastTs = ts;
+  ctx.score?.(value);
   pushBounded(state.recent, [ts, value]);
   const above = rule.above !== undefined;
   const limit = (above ? rule.above : rule.below)!;
