@@ -72,8 +72,11 @@ export class CsvReadingParser {
   push(chunk: string): void {
     let text = this.carry + chunk;
     let start = 0;
+    // The next quote, searched once per chunk and again only once passed (not once per line).
+    let quote = text.indexOf('"');
     for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
-      this.parseLine(text, start, nl);
+      if (quote !== -1 && quote < start) quote = text.indexOf('"', start);
+      this.parseLine(text, start, nl, quote !== -1 && quote < nl);
       start = nl + 1;
     }
     this.consumed += chunk.length;
@@ -83,12 +86,12 @@ export class CsvReadingParser {
 
   /** The last line (without a newline), and a check that the file had a header. */
   end(): void {
-    if (this.carry.length > 0) this.parseLine(this.carry, 0, this.carry.length);
+    if (this.carry.length > 0) this.parseLine(this.carry, 0, this.carry.length, this.carry.includes('"'));
     this.carry = '';
     if (!this.header) throw csvError(this.options.source, null, null, 'empty: no header row');
   }
 
-  private parseLine(text: string, start: number, end: number): void {
+  private parseLine(text: string, start: number, end: number, quoted: boolean): void {
     this.line++;
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     if (end === start) return;
@@ -96,8 +99,7 @@ export class CsvReadingParser {
       this.readHeader(text.slice(start, end));
       return;
     }
-    const hasQuote = text.indexOf('"', start);
-    if (hasQuote !== -1 && hasQuote < end) {
+    if (quoted) {
       this.cells(splitQuoted(text.slice(start, end), this.sep, this.options.source, this.line));
       return;
     }

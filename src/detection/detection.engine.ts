@@ -83,6 +83,8 @@ export function evaluate(
     if (f) findings.push(f);
   };
   const scorer = makeScorer(options.onScore);
+  // One suppression check per rule and call (they read the state live), not one closure per reading.
+  const suppressors = compiled.rules.map((rule) => suppression(compiled, state, rule));
   for (const item of items) {
     if (state.silence.firing) {
       emit(silenceCleared(compiled.silence, state.silence.since ?? item.ts, item.ts));
@@ -98,7 +100,7 @@ export function evaluate(
       continue;
     }
     state.watermark = item.ts;
-    stepReading(compiled, state, item.reading, emit, scorer);
+    stepReading(compiled, state, item.reading, emit, scorer, suppressors);
   }
   return { state, findings, late };
 }
@@ -116,12 +118,21 @@ function makeScorer(report: EvaluateOptions['onScore']): Scorer | undefined {
   return scorer;
 }
 
-function stepReading(compiled: CompiledModel, state: AssetDetectionState, reading: Reading, emit: (f: Finding | null) => void, scorer: Scorer | undefined): void {
+function stepReading(compiled: CompiledModel, state: AssetDetectionState, reading: Reading, emit: (f: Finding | null) => void, scorer: Scorer | undefined, suppressors: readonly (() => boolean)[]): void {
   const { ts, metrics } = reading;
-  for (const [name, value] of Object.entries(metrics)) {
-    if (Number.isFinite(value)) state.latest[name] = [ts, value];
+  // In place, without Object.entries: this runs for every metric of every reading.
+  const latest = state.latest;
+  for (const name in metrics) {
+    const value = metrics[name]!;
+    if (!Number.isFinite(value)) continue;
+    const point = latest[name];
+    if (point) {
+      point[0] = ts;
+      point[1] = value;
+    } else latest[name] = [ts, value];
   }
-  for (const rule of compiled.rules) {
+  for (let i = 0; i < compiled.rules.length; i++) {
+    const rule = compiled.rules[i]!;
     const ruleState = state.rules[rule.id]!;
     if (rule.kind === 'event') {
       emit(tickEvent(rule, ruleState as Extract<RuleState, { kind: 'event' }>, ts));
@@ -130,7 +141,7 @@ function stepReading(compiled: CompiledModel, state: AssetDetectionState, readin
     if (rule.whenRunning) updateRunning(rule.whenRunning, ruleState, metrics, ts);
     const value = metrics[rule.metric];
     if (value === undefined || !Number.isFinite(value)) continue;
-    const ctx: StepContext = { ts, value, running: isRunning(rule.whenRunning, ruleState, ts), suppressed: suppression(compiled, state, rule) };
+    const ctx: StepContext = { ts, value, running: isRunning(rule.whenRunning, ruleState, ts), suppressed: suppressors[i]! };
     if (scorer) {
       ctx.score = scorer.score;
       scorer.last = NaN;
