@@ -57,6 +57,7 @@ import { preventiveRoutes } from '../../preventive/preventive.routes.js';
 import { opportunitiesRoutes } from '../../opportunities/opportunities.routes.js';
 import { notificationsRoutes } from '../../notifications/notifications.routes.js';
 import { reportsRoutes } from '../../reports/reports.routes.js';
+import { backtestRoutes } from '../../backtest/backtest.routes.js';
 import { registerConsole } from '../../console/console.plugin.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
@@ -94,6 +95,7 @@ export const routeModules: readonly RouteModule[] = [
   opportunitiesRoutes,
   notificationsRoutes,
   reportsRoutes,
+  backtestRoutes,
 ];
 
 export interface BuildAppOptions {
