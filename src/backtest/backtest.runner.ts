@@ -25,6 +25,8 @@ export interface BacktestRunOptions {
   readonly labelled?: boolean;
   /** Per-reading scores of every rule (EvaluateOptions.onScore). */
   readonly onScore?: ((ruleId: string, ts: number, score: number, firing: boolean) => void) | undefined;
+  /** Every finding (firing, cleared) as the engine emits it, in time order. */
+  readonly onFinding?: ((finding: Finding) => void) | undefined;
   /** Readings per evaluate call. Default 1000. */
   readonly batchSize?: number;
 }
@@ -142,6 +144,7 @@ export class BacktestRun {
   }
 
   private onFinding(f: Finding): void {
+    this.options.onFinding?.(f);
     if (f.state === 'firing') {
       if (this.selected.has(f.ruleId)) this.firing.add(f.ruleId);
       const alarm: BacktestAlarm = { ruleId: f.ruleId, faultCode: f.faultCode, kind: f.kind, raisedAt: f.at, clearedAt: null, ticket: 'none', ticketAt: null, evidence: f.evidence };
