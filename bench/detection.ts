@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadModels } from '../src/models/models.loader.js';
+import { isSimulatable } from '../src/models/models.schema.js';
 import { DAY, HOUR, MINUTE } from '../test/detection/replay.js';
 import { buildScenarios, median, quality, runScenario, type ScenarioOptions, type ScenarioResult } from './detection-scenarios.js';
 
@@ -89,7 +90,7 @@ function table(rows: string[][]): void {
   });
 }
 
-const models = [...(await loadModels(path.resolve(import.meta.dirname, '../devices'))).values()];
+const models = [...(await loadModels(path.resolve(import.meta.dirname, '../devices'))).values()].filter(isSimulatable);
 const setupStart = performance.now();
 const scenarios = buildScenarios(models, options);
 const setupMs = performance.now() - setupStart;

@@ -18,6 +18,7 @@ import { parseTelemetryLifecycleOptions } from '../src/telemetry-lifecycle/telem
 import { assetDashboardUid, assetDetail, type AssetDashboardOptions } from './lib/asset-detail.dashboard.js';
 import { FLEET_UID, fleetOverview } from './lib/fleet-overview.dashboard.js';
 import { serviceKpis } from './lib/service-kpis.dashboard.js';
+import { telemendInternals } from './lib/telemend-internals.dashboard.js';
 
 const lifecycleDefaults = parseTelemetryLifecycleOptions();
 export const DEFAULT_ASSET_OPTIONS: AssetDashboardOptions = {
@@ -33,6 +34,7 @@ export function generateDashboards(models: readonly EquipmentModel[], options: A
   const put = (name: string, json: unknown) => files.set(name, `${JSON.stringify(json, null, 2)}\n`);
   put('fleet-overview.json', fleetOverview(sorted, assetDashboardUid));
   put('service-kpis.json', serviceKpis());
+  put('telemend-internals.json', telemendInternals());
   for (const model of sorted) put(`asset-${model.id}.json`, assetDetail(model, options, FLEET_UID));
   return files;
 }

@@ -6,6 +6,7 @@
 
 export const INFLUX = { type: 'influxdb', uid: 'telemend-influx' } as const;
 export const POSTGRES = { type: 'grafana-postgresql-datasource', uid: 'telemend-postgres' } as const;
+export const PROMETHEUS = { type: 'prometheus', uid: 'telemend-prometheus' } as const;
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -19,6 +20,10 @@ export function influxTarget(refId: string, query: string, alias?: string): Json
 
 export function sqlTarget(refId: string, rawSql: string, format: 'table' | 'time_series' = 'table'): JsonObject {
   return { refId, datasource: { ...POSTGRES }, editorMode: 'code', rawQuery: true, format, rawSql: dedent(rawSql) };
+}
+
+export function promTarget(refId: string, expr: string, legendFormat?: string): JsonObject {
+  return { refId, datasource: { ...PROMETHEUS }, editorMode: 'code', range: true, expr, ...(legendFormat ? { legendFormat } : {}) };
 }
 
 /** Trims the common indentation of a template literal so the JSON holds readable SQL. */

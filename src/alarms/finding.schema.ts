@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { AppError } from '../platform/errors.js';
 
 /** src/detection's DetectorKind (`silence` = no data); `no_data` is accepted as a synonym of `silence`. */
-export const FINDING_KINDS = ['threshold', 'rate', 'event', 'anomaly', 'trend', 'silence', 'no_data'] as const;
+export const FINDING_KINDS = ['threshold', 'rate', 'event', 'anomaly', 'trend', 'learned', 'silence', 'no_data'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export const FINDING_SEVERITIES = ['info', 'warning', 'alarm', 'critical'] as const;
 
@@ -43,6 +43,13 @@ export const evidenceSchema = z.strictObject({
   r2: z.number().optional(),
   /** Silence: how long the device had been silent (ms). */
   silentForMs: z.number().nonnegative().optional(),
+  /** Learned baseline: the score (judged against `threshold`), the operating mode, and the metrics behind it. */
+  score: z.number().optional(),
+  mode: z.string().max(32).optional(),
+  contributions: z
+    .array(z.strictObject({ metric: z.string().min(1).max(64), share: z.number().min(0).max(1), value: z.number(), expected: z.number() }))
+    .max(32)
+    .optional(),
   /** Other detector statistics (slope, zScore, baseline, ...): at most 20 numbers. */
   stats: z
     .record(z.string().max(64), z.number())

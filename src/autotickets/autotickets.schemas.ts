@@ -7,7 +7,15 @@ const instant = z.iso.datetime();
 
 export const prefillSchema = z.object({
   generatedAt: instant,
-  finding: z.object({ ruleId: z.string(), kind: z.string(), severity: z.string().nullable(), at: instant, alarmId: z.uuid() }),
+  finding: z.object({
+    ruleId: z.string(),
+    kind: z.string(),
+    severity: z.string().nullable(),
+    at: instant,
+    alarmId: z.uuid(),
+    /** Learned baselines: which metrics made the readings unusual, in words. */
+    summary: z.string().optional(),
+  }),
   fault: z.object({
     code: z.string(),
     inCatalogue: z.boolean().describe('false: the model has no catalogue entry for this code (diagnosis fields empty)'),

@@ -48,6 +48,8 @@ export interface OpenResult {
   /** created: new ticket; appended: evidence added to the open one; duplicate: replayed finding, nothing written; alarm_only: no fault code. */
   readonly outcome: OpenOutcome;
   readonly alarm: Alarm;
+  /** The finding opened a new alarm (metrics: telemend_alarms_opened_total). */
+  readonly alarmCreated: boolean;
   readonly ticket: Ticket | null;
 }
 
@@ -108,9 +110,11 @@ export class AutoTicketService {
     const faultCode = finding.faultCode;
     const facts = faultCode && finding.state === 'firing' ? await this.prepareDraft(finding, faultCode, now) : undefined;
     const result: OpenResult = await this.db.transaction(async (tx) => {
-      const alarm = (await this.alarms.reportIn(tx, finding)).row;
-      if (!faultCode) return { outcome: 'alarm_only' as const, alarm: toAlarm(alarm), ticket: null };
-      return this.ticketIn(tx, { ...finding, faultCode }, alarm, facts, now);
+      const reported = await this.alarms.reportIn(tx, finding);
+      const alarm = reported.row;
+      const alarmCreated = reported.created;
+      if (!faultCode) return { outcome: 'alarm_only' as const, alarm: toAlarm(alarm), alarmCreated, ticket: null };
+      return this.ticketIn(tx, { ...finding, faultCode }, alarm, alarmCreated, facts, now);
     });
     await this.afterCommit(result);
     return result;
@@ -123,8 +127,8 @@ export class AutoTicketService {
    */
   async raiseAlarm(input: unknown): Promise<OpenResult> {
     const finding = parseFinding(input);
-    const alarm = await this.db.transaction(async (tx) => (await this.alarms.reportIn(tx, finding)).row);
-    return { outcome: 'alarm_only', alarm: toAlarm(alarm), ticket: null };
+    const reported = await this.db.transaction(async (tx) => this.alarms.reportIn(tx, finding));
+    return { outcome: 'alarm_only', alarm: toAlarm(reported.row), alarmCreated: reported.created, ticket: null };
   }
 
   /**
@@ -150,14 +154,14 @@ export class AutoTicketService {
         at: alarm.first_seen_at,
         evidence,
       });
-      return this.ticketIn(tx, { ...finding, faultCode: alarm.fault_code }, alarm, undefined, now);
+      return this.ticketIn(tx, { ...finding, faultCode: alarm.fault_code }, alarm, false, undefined, now);
     });
     if (result) await this.afterCommit(result);
     return result;
   }
 
   /** The ticket part of a firing finding, inside the alarm's transaction: open or append, link the alarm. */
-  private async ticketIn(tx: Queryable, finding: Finding & { faultCode: string }, alarm: AlarmRow, facts: DraftFacts | undefined, now: Date): Promise<OpenResult> {
+  private async ticketIn(tx: Queryable, finding: Finding & { faultCode: string }, alarm: AlarmRow, alarmCreated: boolean, facts: DraftFacts | undefined, now: Date): Promise<OpenResult> {
     const target = await this.openOrFind(tx, finding, alarm, facts, now);
     const ticketId = 'created' in target ? target.created.id : target.openId;
     const evidence = { ticketId, alarmId: alarm.id, key: finding.key, ruleId: finding.ruleId, kind: finding.kind, at: finding.at, evidence: finding.evidence, now };
@@ -175,7 +179,7 @@ export class AutoTicketService {
     // A new ticket is as inserted: the rows written since (history, prefill, evidence, audit) do not touch it.
     const ticket = 'created' in target ? target.created : (await this.tickets.find(tx, ticketId))!;
     const linked = { ...alarm, ticket_id: ticketId };
-    return { outcome, alarm: toAlarm(linked), ticket: toTicket(ticket, now) };
+    return { outcome, alarm: toAlarm(linked), alarmCreated, ticket: toTicket(ticket, now) };
   }
 
   /**

@@ -138,7 +138,7 @@ export function composeDraft(facts: DraftFacts, finding: Finding & { faultCode: 
 
   const prefill: Prefill = {
     generatedAt: now.toISOString(),
-    finding: { ruleId: finding.ruleId, kind: finding.kind, severity: finding.severity ?? null, at: finding.at.toISOString(), alarmId },
+    finding: { ruleId: finding.ruleId, kind: finding.kind, severity: finding.severity ?? null, at: finding.at.toISOString(), alarmId, ...explainFinding(finding) },
     fault: {
       code: finding.faultCode,
       inCatalogue: !!fault,
@@ -226,8 +226,21 @@ async function pastResolutions(tx: Queryable, modelId: string, faultCode: string
 }
 
 /** Human-readable description (for clients that only show the ticket text). */
+/** A learned baseline's finding in words: which metrics made the readings unusual, and which did not. */
+export function explainFinding(finding: Pick<Finding, 'evidence'>): { summary?: string } {
+  const parts = finding.evidence.contributions ?? [];
+  const main = parts.filter((c) => c.share >= 0.1);
+  if (main.length === 0) return {};
+  const fmt = (v: number): string => String(Number(v.toPrecision(4)));
+  const named = main.map((c) => `${c.metric.replaceAll('_', ' ')} (${Math.round(c.share * 100)} % of the score: ${fmt(c.value)} where ${fmt(c.expected)} is usual)`);
+  const minor = parts.filter((c) => c.share < 0.1).map((c) => c.metric.replaceAll('_', ' '));
+  const rest = minor.length > 0 ? `; ${minor.join(', ')} barely, the rule's other metrics not at all` : "; the rule's other metrics look as usual";
+  return { summary: `Unusual: ${named.join(' and ')}${rest}.` };
+}
+
 function describe(p: Prefill, serial: string): string {
   const lines = [`Detected from telemetry on asset ${serial} (rule ${p.finding.ruleId}, ${p.finding.kind}) at ${p.finding.at}.`];
+  if (p.finding.summary) lines.push(p.finding.summary);
   if (p.fault.diagnosis) lines.push('', p.fault.diagnosis);
   if (p.predictive) lines.push('', `Projected failure: ${p.predictive.projectedFailureAt}; visit by ${p.predictive.latestVisitBy}.`);
   if (p.fault.probableCauses.length) lines.push('', 'Probable causes:', ...p.fault.probableCauses.map((c) => `- ${c}`));

@@ -62,6 +62,21 @@ export function compileModel(model: EquipmentModel): CompiledModel {
           whenRunning: condition(whenRunning),
         };
       }
+      case 'learned': {
+        const { trainSpan, smooth, follow, maxAge, for: f, clearFor, relearnAfterRepair, whenRunning, minSpread, ...rest } = rule;
+        return {
+          ...rest,
+          trainSpanMs: durationMs(trainSpan),
+          smoothMs: durationMs(smooth),
+          followMs: rule.metrics.map((m) => (follow[m] === undefined ? 0 : durationMs(follow[m]))),
+          minSpread: rule.metrics.map((m) => minSpread[m] ?? model.metrics[m]?.accuracy ?? 0),
+          maxAgeMs: maxAge === undefined ? 3 * Math.max(...rule.metrics.map(periodMs)) : durationMs(maxAge),
+          forMs: durationMs(f),
+          clearForMs: durationMs(clearFor),
+          relearnAfterRepairMs: relearnAfterRepair === false ? null : durationMs(relearnAfterRepair),
+          whenRunning: condition(whenRunning),
+        };
+      }
       case 'trend': {
         const { bucket, window, horizon, whenRunning, ...rest } = rule;
         return {

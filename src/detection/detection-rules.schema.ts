@@ -163,6 +163,62 @@ export const anomalyRuleSchema = z
   .strict()
   .refine((r) => r.clearZ < r.z, { message: 'clearZ must be below z', path: ['clearZ'] });
 
+/** Operating modes of a learned baseline: bins of one metric, each learned and judged on its own. */
+export const operatingModeSchema = z
+  .object({
+    /** The metric that defines the operating point (load, flow, speed). */
+    metric: z.string().regex(METRIC_NAME),
+    /** Ascending bin edges: `[40, 90]` makes three modes, below 40, 40 to 90, and 90 and above. */
+    edges: z.array(z.number()).min(1).max(16),
+  })
+  .strict()
+  .refine((m) => m.edges.every((e, i) => i === 0 || e > m.edges[i - 1]!), { message: 'edges must be ascending', path: ['edges'] });
+
+/**
+ * A baseline learned from the asset's own data: the joint normal behaviour of several metrics
+ * (robust centre and spread per metric, a shrunk covariance between them) and a Mahalanobis
+ * score of every reading against it. See learned.detector.ts.
+ */
+export const learnedRuleSchema = z
+  .object({
+    ...ruleBase,
+    kind: z.literal('learned'),
+    /** The metrics judged together. Readings carry some or all of them; the others' latest values are used. */
+    metrics: z.array(z.string().regex(METRIC_NAME)).min(1).max(32),
+    /** Readings learned from before the baseline judges anything. Default 400. */
+    trainSamples: z.number().int().min(10).max(1024).default(400),
+    /** ...spanning at least this long of reading time. Default 0. */
+    trainSpan: durationSchema.default(0),
+    /** Covariance shrinkage towards independent metrics: 0 keeps the sample covariance, 1 ignores correlations. Default 0.1. */
+    shrinkage: z.number().min(0).max(1).default(0.1),
+    /** Share of the training readings, the most unusual ones, left out of the covariance (outliers inside training). Default 0. */
+    trim: z.number().min(0).max(0.5).default(0),
+    /** The limit is this quantile of the training readings' scores... Default 0.99. */
+    quantile: z.number().min(0.5).max(1).default(0.99),
+    /** ...times this factor. Default 1. */
+    factor: z.number().positive().default(1),
+    /** A fixed limit on the score instead of the learned one. */
+    threshold: z.number().positive().optional(),
+    /** The score judged is the mean over this trailing span of reading time (noisy sensors). Default 0 (each reading alone). */
+    smooth: durationSchema.default(0),
+    /** Smallest spread per metric, in its units (sensor accuracy). Default: the metric's `accuracy`, else none; the data's quantisation step always applies. */
+    minSpread: z.record(z.string().regex(METRIC_NAME), z.number().positive()).default({}),
+    /** Metrics whose normal level drifts slowly (temperatures): the baseline's centre follows them with this time constant. */
+    follow: z.record(z.string().regex(METRIC_NAME), durationSchema).default({}),
+    /** Learn and judge per operating mode. */
+    mode: operatingModeSchema.optional(),
+    /** Other metrics' latest values count while no older than this. Default 3 × the largest sample period of the metrics. */
+    maxAge: durationSchema.optional(),
+    /** Above the limit continuously this long before firing. Default 0. */
+    for: durationSchema.default(0),
+    /** Below the limit this long before clearing. Default 0. */
+    clearFor: durationSchema.default(0),
+    /** Relearn this long after a repair visit closes as fixed (the machine settles first); `false`: keep the baseline. Default 1 h. */
+    relearnAfterRepair: z.union([durationSchema, z.literal(false)]).default('1h'),
+    whenRunning: runningConditionSchema.optional(),
+  })
+  .strict();
+
 export const trendRuleSchema = z
   .object({
     ...ruleBase,
@@ -196,6 +252,7 @@ export const detectionRuleSchema = z.discriminatedUnion('kind', [
   eventRuleSchema,
   anomalyRuleSchema,
   trendRuleSchema,
+  learnedRuleSchema,
 ]);
 
 export const detectionSchema = z
@@ -222,6 +279,7 @@ export type RateRule = z.infer<typeof rateRuleSchema>;
 export type EventRule = z.infer<typeof eventRuleSchema>;
 export type AnomalyRule = z.infer<typeof anomalyRuleSchema>;
 export type TrendRule = z.infer<typeof trendRuleSchema>;
+export type LearnedRule = z.infer<typeof learnedRuleSchema>;
 export type DetectionRule = z.infer<typeof detectionRuleSchema>;
 export type DetectionSection = z.infer<typeof detectionSchema>;
 
@@ -268,7 +326,13 @@ export function checkDetectionReferences(model: ModelReferences, ctx: ReferenceC
       }
       return;
     }
-    metric(at('metric'), rule.metric);
+    if (rule.kind === 'learned') {
+      rule.metrics.forEach((name, j) => metric(at('metrics', j), name));
+      if (new Set(rule.metrics).size !== rule.metrics.length) issue(at('metrics'), 'a metric is listed twice');
+      for (const name of Object.keys(rule.minSpread)) if (!rule.metrics.includes(name)) issue(at('minSpread', name), `${name} is not one of the rule's metrics`);
+      for (const name of Object.keys(rule.follow)) if (!rule.metrics.includes(name)) issue(at('follow', name), `${name} is not one of the rule's metrics`);
+      if (rule.mode) metric(at('mode', 'metric'), rule.mode.metric);
+    } else metric(at('metric'), rule.metric);
     if (rule.whenRunning) metric(at('whenRunning', 'metric'), rule.whenRunning.metric);
   });
 }

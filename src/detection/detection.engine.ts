@@ -15,6 +15,7 @@
 import { compileModel, type CompiledModel } from './detection-rules.compiler.js';
 import { clearEventRule, initialEventState, onEvent, tickEvent } from './event.detector.js';
 import { initialAnomalyState, stepAnomaly } from './anomaly.detector.js';
+import { initialLearnedState, stepLearned } from './learned.detector.js';
 import { initialRateState, stepRate } from './rate.detector.js';
 import { checkSilence, silenceCleared } from './silence.detector.js';
 import { initialThresholdState, stepThreshold } from './threshold.detector.js';
@@ -53,8 +54,9 @@ export interface EvaluateOptions {
    * Per-reading scores (backtests): called after each rule (event rules excepted) has judged a
    * reading that carries its metric, with the rule's natural score — threshold: the value; rate:
    * the slope per `per`; anomaly: the robust z; trend: hours until the projected limit, at each
-   * bucket close — NaN when it judged nothing (warm-up, not running), and whether the rule fires
-   * after that reading. Absent (the worker): no closure, no call, no cost.
+   * bucket close; learned: the smoothed distance it compares with its limit — NaN when it
+   * judged nothing (warm-up, not running), and whether the rule fires after that reading.
+   * Absent (the worker): no closure, no call, no cost.
    */
   readonly onScore?: (ruleId: string, ts: number, score: number, firing: boolean) => void;
 }
@@ -139,6 +141,22 @@ function stepReading(compiled: CompiledModel, state: AssetDetectionState, readin
       continue;
     }
     if (rule.whenRunning) updateRunning(rule.whenRunning, ruleState, metrics, ts);
+    if (rule.kind === 'learned') {
+      if (!rule.metrics.some((m) => metrics[m] !== undefined)) continue;
+      if (scorer) scorer.last = NaN;
+      emit(
+        stepLearned(rule, ruleState as Extract<RuleState, { kind: 'learned' }>, {
+          ts,
+          values: freshValues(state, rule.metrics, ts - rule.maxAgeMs),
+          modeValue: rule.mode ? freshValues(state, [rule.mode.metric], ts - rule.maxAgeMs)?.[0] : undefined,
+          running: isRunning(rule.whenRunning, ruleState, ts),
+          suppressed: suppressors[i]!,
+          score: scorer?.score,
+        }),
+      );
+      if (scorer) scorer.report(rule.id, ts, scorer.last, ruleState.firing);
+      continue;
+    }
     const value = metrics[rule.metric];
     if (value === undefined || !Number.isFinite(value)) continue;
     const ctx: StepContext = { ts, value, running: isRunning(rule.whenRunning, ruleState, ts), suppressed: suppressors[i]! };
@@ -162,6 +180,17 @@ function stepReading(compiled: CompiledModel, state: AssetDetectionState, readin
     }
     if (scorer) scorer.report(rule.id, ts, scorer.last, ruleState.firing);
   }
+}
+
+/** The latest value of each metric when none is older than `oldest`, else null. */
+function freshValues(state: AssetDetectionState, metrics: readonly string[], oldest: number): number[] | null {
+  const values: number[] = [];
+  for (const name of metrics) {
+    const point = state.latest[name];
+    if (!point || point[0] < oldest) return null;
+    values.push(point[1]);
+  }
+  return values;
 }
 
 function updateRunning(condition: CompiledCondition, ruleState: RuleState, metrics: Record<string, number>, ts: number): void {
@@ -210,6 +239,8 @@ function initialRuleState(rule: CompiledRule, sig: string): RuleState {
       return initialAnomalyState(sig);
     case 'trend':
       return initialTrendState(sig);
+    case 'learned':
+      return initialLearnedState(sig);
   }
 }
 
@@ -258,7 +289,8 @@ export function clearRule(model: EquipmentModel, previous: AssetDetectionState, 
     return { state, findings: f ? [f] : [] };
   }
   ruleState.firing = false;
-  const cleared: Finding = { ruleId, faultCode: rule.fault, kind: rule.kind, state: 'cleared', at: ts, evidence: { metric: rule.metric, values: [], window: { from: ts, to: ts } } };
+  const metric = rule.kind === 'learned' ? {} : { metric: rule.metric };
+  const cleared: Finding = { ruleId, faultCode: rule.fault, kind: rule.kind, state: 'cleared', at: ts, evidence: { ...metric, values: [], window: { from: ts, to: ts } } };
   return { state, findings: [cleared] };
 }
 

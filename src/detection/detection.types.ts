@@ -3,7 +3,7 @@
  * strings, booleans, arrays, records, null), so a worker can keep it in Redis between micro-batches
  * and `JSON.parse(JSON.stringify(state))` continues exactly where it stopped.
  */
-import type { AnomalyRule, EventRule, RateRule, RunningCondition, ThresholdRule, TrendRule } from './detection-rules.schema.js';
+import type { AnomalyRule, EventRule, LearnedRule, RateRule, RunningCondition, ThresholdRule, TrendRule } from './detection-rules.schema.js';
 
 /** One telemetry message: its own timestamp (epoch ms) and some or all metrics of the model. */
 export interface Reading {
@@ -19,7 +19,7 @@ export interface ControllerEvent {
   message?: string | undefined;
 }
 
-export type DetectorKind = 'threshold' | 'rate' | 'event' | 'anomaly' | 'trend' | 'silence';
+export type DetectorKind = 'threshold' | 'rate' | 'event' | 'anomaly' | 'trend' | 'learned' | 'silence';
 
 /** Fault code of a silent device when the model names no catalogue fault for it. */
 export const NO_DATA_FAULT = 'NO_DATA';
@@ -52,6 +52,23 @@ export interface Evidence {
   r2?: number;
   /** Silence: how long the device had been silent. */
   silentForMs?: number;
+  /** Why, in words, when the numbers do not say it (a relearnt baseline). */
+  message?: string;
+  /** Learned: the (smoothed) score and the learned limit it is judged against (`threshold`), the operating mode. */
+  score?: number;
+  mode?: string;
+  /** Learned: the metrics that made the reading unusual, largest share first. */
+  contributions?: Contribution[];
+}
+
+/** One metric's part in a learned baseline's score. */
+export interface Contribution {
+  metric: string;
+  /** Share of the score (0..1). */
+  share: number;
+  value: number;
+  /** The baseline's centre for it (what was expected). */
+  expected: number;
 }
 
 /** A transition of one rule on one asset: it started firing, or it cleared. */
@@ -98,7 +115,21 @@ export interface CompiledTrend extends Omit<TrendRule, 'bucket' | 'window' | 'ho
   horizonMs: number;
   whenRunning?: CompiledCondition | undefined;
 }
-export type CompiledRule = CompiledThreshold | CompiledRate | CompiledEvent | CompiledAnomaly | CompiledTrend;
+export interface CompiledLearned
+  extends Omit<LearnedRule, 'trainSpan' | 'smooth' | 'follow' | 'maxAge' | 'for' | 'clearFor' | 'relearnAfterRepair' | 'whenRunning' | 'minSpread'> {
+  trainSpanMs: number;
+  smoothMs: number;
+  /** Per metric (rule order): time constant of the centre's drift following, 0 = none. */
+  followMs: number[];
+  /** Per metric (rule order): spread floor (minSpread, else the metric's accuracy, else 0). */
+  minSpread: number[];
+  maxAgeMs: number;
+  forMs: number;
+  clearForMs: number;
+  relearnAfterRepairMs: number | null;
+  whenRunning?: CompiledCondition | undefined;
+}
+export type CompiledRule = CompiledThreshold | CompiledRate | CompiledEvent | CompiledAnomaly | CompiledTrend | CompiledLearned;
 
 export interface SilenceRule {
   ruleId: string;
@@ -150,7 +181,47 @@ export interface TrendState extends RuleStateBase {
   buckets: Point[];
   open: { start: number; sum: number; count: number; max: number; min: number } | null;
 }
-export type RuleState = ThresholdState | RateState | EventState | AnomalyState | TrendState;
+/** A learned baseline of one operating mode (see learned.detector.ts). */
+export interface LearnedBaseline {
+  /** learning: collecting `train`; active: judging readings. */
+  phase: 'learning' | 'active';
+  /** Frozen: judged but never adapted (no drift following, no relearn after repairs). */
+  frozen: boolean;
+  /** Training readings (values in the rule's metric order) while learning; emptied once fitted. */
+  train: number[][];
+  trainFrom: number | null;
+  trainTo: number | null;
+  fit: LearnedFit | null;
+}
+export interface LearnedFit {
+  /** Centre per metric now (follows drifting metrics), and as learned. */
+  centre: number[];
+  learnedCentre: number[];
+  /** Spread per metric (robust standard deviation with its floors). */
+  spread: number[];
+  /** Eigenvectors (columns, row-major d×d) and eigenvalues of the shrunk correlation of the standardised metrics. */
+  basis: number[];
+  eigen: number[];
+  /** Score limit (learned or the rule's threshold). */
+  limit: number;
+  samples: number;
+  trainedFrom: number;
+  trainedTo: number;
+}
+export interface LearnedState extends RuleStateBase {
+  kind: 'learned';
+  /** Baselines by operating mode ('all' without modes, else the bin index). */
+  modes: Record<string, LearnedBaseline>;
+  /** Time of the last judged or learned reading (drift following uses the gap). */
+  lastTs: number | null;
+  /** [ts, score] inside the smoothing span. */
+  scores: Point[];
+  pendingSince: number | null;
+  clearSince: number | null;
+  /** Recent smoothed scores, for evidence. */
+  recent: Point[];
+}
+export type RuleState = ThresholdState | RateState | EventState | AnomalyState | TrendState | LearnedState;
 
 /** Everything detection remembers about one asset between micro-batches (JSON-serialisable). */
 export interface AssetDetectionState {

@@ -73,6 +73,8 @@ export interface InfluxWriterOptions {
   readonly onWritten?: (records: readonly JournalRecord[]) => Promise<void>;
   /** Batches being written to InfluxDB at once (the next is read while one is written). Default 2. */
   readonly maxInFlight?: number;
+  /** Told the duration and outcome of every InfluxDB write request (metrics). */
+  readonly onWriteRequest?: (seconds: number, outcome: 'ok' | 'refused' | 'error') => void;
 }
 
 export interface InfluxWriterStats {
@@ -394,10 +396,14 @@ export class InfluxWriter {
     // writeRecords + flush in the same tick: flush() takes exactly these lines, so concurrent
     // users of the WriteApi cannot mix batches, and it resolves only on InfluxDB's 204.
     this.api.writeRecords(lines as string[]);
+    const started = performance.now();
     try {
       await this.api.flush();
+      this.options.onWriteRequest?.((performance.now() - started) / 1000, 'ok');
     } catch (error) {
-      throw toInfluxError(error);
+      const mapped = toInfluxError(error);
+      this.options.onWriteRequest?.((performance.now() - started) / 1000, mapped instanceof InfluxRefusedError ? 'refused' : 'error');
+      throw mapped;
     }
   }
 

@@ -122,6 +122,14 @@ export function unwrittenKey(streamKey: string): string {
   return `${streamKey}:unwritten`;
 }
 
+/** Unwritten publishes and the age of the oldest stream entry (its id is its append time), for monitoring. */
+export async function journalBacklog(redis: Redis, prefix: string, now = Date.now()): Promise<{ pending: number; oldestAgeMs: number }> {
+  const key = journalKey(prefix);
+  const [count, entries, oldest] = await Promise.all([redis.get(unwrittenKey(key)), redis.xlen(key), redis.xrange(key, '-', '+', 'COUNT', 1)]);
+  const first = oldest[0]?.[0];
+  return { pending: entries === 0 ? 0 : Number(count ?? 0), oldestAgeMs: first ? Math.max(0, now - Number(first.split('-')[0])) : 0 };
+}
+
 /**
  * A dedicated connection for the journal: auto-pipelined (many concurrent appends share round
  * trips) and with a command timeout that also covers commands queued while Redis is away, so

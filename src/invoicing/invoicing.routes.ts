@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context.js';
 import type { RouteModule } from '../platform/http/http.types.js';
+import { withStatementTimeout } from '../platform/db/statement-timeout.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../platform/http/pagination.js';
 import { clockOf } from '../sla/clock.js';
 import { callerOf } from '../tickets/request-principal.js';
@@ -59,6 +60,8 @@ const lifecycle = { params: invoiceIdParams, headers: ifMatchHeaders, response: 
 export const invoicingRoutes: RouteModule = async (app, ctx: AppContext) => {
   const closing = new VisitClosingService(ctx.db, clockOf(ctx), { notifier: ctx.notifier, events: ctx.ticketEvents });
   const invoices = new InvoicesService(ctx.db, clockOf(ctx));
+  // The ERP export reads many invoices at once: statement timeout, and `heavy` concurrency limits.
+  const exports = new InvoicesService(withStatementTimeout(ctx.db, ctx.config.REPORT_TIMEOUT_MS), clockOf(ctx));
 
   app.post(
     '/visits/:id/close',
@@ -129,7 +132,7 @@ export const invoicingRoutes: RouteModule = async (app, ctx: AppContext) => {
   app.get(
     '/invoices/export',
     {
-      config: billing,
+      config: { ...billing, heavy: true },
       schema: {
         tags,
         summary: 'Export invoices for the ERP: CSV (one row per line) or JSON',
@@ -138,7 +141,7 @@ export const invoicingRoutes: RouteModule = async (app, ctx: AppContext) => {
       },
     },
     async (request, reply) => {
-      const { items, truncated } = await invoices.exportInvoices(request.query);
+      const { items, truncated } = await exports.exportInvoices(request.query);
       reply.header('x-export-truncated', String(truncated));
       if (request.query.format === 'json') return reply.send({ items, truncated });
       return reply

@@ -41,7 +41,10 @@ export const metricSchema = z
     normal: z.object({ min: z.number(), max: z.number() }).strict().optional(),
     /** Expected time between samples, in seconds. */
     samplePeriodSeconds: z.number().positive(),
-    simulation: metricSimulationSchema,
+    /** Sensor accuracy in the metric's unit: learned baselines never count a smaller deviation as unusual. */
+    accuracy: z.number().positive().optional(),
+    /** How the simulator shapes it; a model for real equipment needs none (it just cannot be simulated). */
+    simulation: metricSimulationSchema.optional(),
   })
   .strict()
   .refine((m) => m.min < m.max, { message: 'min must be below max', path: ['max'] });
@@ -147,4 +150,9 @@ export type MetricDefinition = z.infer<typeof metricSchema>;
 export type FaultDefinition = z.infer<typeof faultSchema>;
 export interface EquipmentModel extends EquipmentModelFile {
   readonly id: string;
+}
+
+/** Whether the simulator can run the model: every metric has a simulation block (models of real equipment need none). */
+export function isSimulatable(model: Pick<EquipmentModel, 'metrics'>): boolean {
+  return Object.values(model.metrics).every((m) => m.simulation !== undefined);
 }

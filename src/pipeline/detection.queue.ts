@@ -80,6 +80,22 @@ export class DetectionQueue {
     return queue;
   }
 
+  /** Jobs by state over every shard, and the age of the oldest waiting one (monitoring). */
+  async backlog(now = Date.now()): Promise<{ waiting: number; active: number; delayed: number; oldestWaitingAgeMs: number }> {
+    const total = { waiting: 0, active: 0, delayed: 0, oldestWaitingAgeMs: 0 };
+    await Promise.all(
+      this.queues.map(async (queue) => {
+        const [counts, oldest] = await Promise.all([queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), queue.getJobs(['wait'], 0, 0, true)]);
+        total.waiting += (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+        total.active += counts.active ?? 0;
+        total.delayed += counts.delayed ?? 0;
+        const first = oldest[0];
+        if (first) total.oldestWaitingAgeMs = Math.max(total.oldestWaitingAgeMs, now - first.timestamp);
+      }),
+    );
+    return total;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.queues.map((q) => q.close()));
   }

@@ -5,6 +5,7 @@
  * throws a ConfigError naming every offending variable.
  */
 import { z } from 'zod';
+import { isLoopback } from './metrics/metrics-access.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -148,8 +149,28 @@ export const configSchema = z.object({
   HTTP_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1200),
   /** Window of HTTP_RATE_LIMIT_MAX, in milliseconds. */
   HTTP_RATE_LIMIT_WINDOW_MS: positiveInt.default(60000),
+  /**
+   * Statement timeout of reports and exports, in milliseconds: PostgreSQL cancels a longer
+   * statement; with the embedded database the caller gets its answer (503) when it expires while
+   * the statement finishes in the database thread (PGlite cannot be interrupted).
+   */
+  REPORT_TIMEOUT_MS: positiveInt.min(100).default(30000),
+  /** Reports and exports one caller (user, API key, admin token) may run at once per API process; more: 429. */
+  REPORT_CONCURRENCY_PER_CALLER: positiveInt.max(100).default(2),
+  /** Reports and exports all callers together may run at once per API process; more: 503. */
+  REPORT_CONCURRENCY: positiveInt.max(1000).default(4),
   /** How long a stored Idempotency-Key response is replayed, in seconds. */
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(86400),
+  /**
+   * Bearer token Prometheus sends to scrape /metrics (API, and the metrics listener of the broker
+   * and worker roles). Unset: the API's /metrics takes only TELEMEND_ADMIN_TOKEN, and the listener
+   * answers without a token, which is allowed only on a loopback METRICS_HOST.
+   */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Interface of the metrics listener of the broker and worker roles (the API serves /metrics itself). */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port of that metrics listener (0 = a free port, logged). */
+  METRICS_PORT: port.default(9464),
   /** Entries kept in the rejection log (oldest dropped first). */
   REJECTION_LOG_SIZE: positiveInt.default(10000),
   /** How far in the future a reading's timestamp may be, in milliseconds. */
@@ -183,6 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(issues);
   }
   const config = parsed.data;
+  if (!config.METRICS_TOKEN && !isLoopback(config.METRICS_HOST)) {
+    throw new ConfigError([`METRICS_HOST ("${config.METRICS_HOST}"): a metrics listener on a non-loopback interface needs METRICS_TOKEN`]);
+  }
   if (config.MQTT_TLS_PORT > 0 && (!config.MQTT_TLS_CERT || !config.MQTT_TLS_KEY)) {
     throw new ConfigError(['MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY']);
   }

@@ -10,6 +10,7 @@ import type { RejectionLog } from '../ingest/rejection-log.js';
 import type { Clock } from '../sla/clock.js';
 import type { TicketEventsPort } from '../delivery/ticket-events.js';
 import type { NotifierPort } from '../notifications/notification.port.js';
+import type { PlatformMetrics } from './metrics/metrics.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -31,4 +32,6 @@ export interface AppContext {
    * every broker process (over Redis). Absent when no broker listens for it (tests).
    */
   readonly mqttSessions?: { revoke(clientId: string): void };
+  /** Prometheus metrics: HTTP latency is recorded and /metrics served when present. */
+  readonly metrics?: PlatformMetrics;
 }

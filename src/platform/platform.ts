@@ -34,15 +34,20 @@ import type { BackgroundDeps } from './background.js';
 import { TicketEvents } from '../delivery/ticket-events.js';
 import { WebhookQueue } from '../delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../delivery/webhooks.worker.js';
+import { journalBacklog } from '../ingest/telemetry-journal.js';
+import { PlatformMetrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/metrics.server.js';
 
 export interface RunningPlatform {
   readonly role: Role;
   /** Where each listener ended up (port 0 in the config picks a free port). */
-  readonly addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number };
+  readonly addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number; metrics?: number };
   readonly broker?: TelemetryBroker;
   readonly writer?: InfluxWriter;
   /** Worker role: the detection consumer (shard queues → detectors → auto-tickets). */
   readonly detection?: DetectionWorker;
+  /** This process's Prometheus metrics (served at the API's /metrics, or the metrics listener). */
+  readonly metrics: PlatformMetrics;
   /** Graceful stop: stop accepting, flush what is in flight, close queues and database. */
   stop(): Promise<void>;
 }
@@ -74,6 +79,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     const redis = new Redis(config.REDIS_URL, redisOptions);
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     closers.push({ name: 'redis', close: () => redis.quit() });
+    const metrics = new PlatformMetrics();
+    metrics.use({ journal: () => journalBacklog(redis, config.REDIS_PREFIX) });
 
     const rejections = new RejectionLog(redis, {
       prefix: config.REDIS_PREFIX,
@@ -83,7 +90,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
     // Every role needs the database: the broker authenticates devices, the API serves it and the
     // worker's detection opens tickets.
-    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    // The embedded database runs in a worker thread: its WebAssembly must not hold the broker's acks.
+    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, thread: true });
     closers.push({ name: 'database', close: () => db.close() });
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
@@ -106,12 +114,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 
     // MQTT credentials revoked or rotated (a device id, or a technician app's `tech:<id>`).
     const revokedChannel = `${config.REDIS_PREFIX}:device-revoked`;
-    const addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number } = {};
+    const addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number; metrics?: number } = {};
     let broker: TelemetryBroker | undefined;
     if (has(role, 'broker')) {
       const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
       closers.push({ name: 'journal', close: () => journal.close() });
       const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
+      metrics.use({ ingest: () => ingest.stats() });
       broker = new TelemetryBroker({
         options: brokerOptionsFromConfig(config),
         // Devices, and technicians' mobile apps publishing their location (technicians/{id}/location).
@@ -137,7 +146,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     // deliveries; the worker role POSTs them.
     const webhookQueue = new WebhookQueue({ db, connection: redis, prefix: config.REDIS_PREFIX });
     closers.push({ name: 'webhook-queue', close: () => webhookQueue.close() });
-    const ticketEvents = new TicketEvents({ redis, prefix: config.REDIS_PREFIX, sinks: [webhookQueue], logger });
+    const ticketEvents = new TicketEvents({ redis, prefix: config.REDIS_PREFIX, sinks: [webhookQueue, metrics.ticketSink], logger });
     // Notifications are written to the outbox in the callers' transactions; the worker sends them.
     const notifier = new Notifier();
 
@@ -155,16 +164,17 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       // the detection worker consumes them. Stopped after the writer (closers run in reverse).
       const detectionQueue = new DetectionQueue({ connection: redis, prefix: config.REDIS_PREFIX, shards: config.DETECTION_SHARDS });
       closers.push({ name: 'detection-queue', close: () => detectionQueue.close() });
+      metrics.use({ detection: () => detectionQueue.backlog(), writer: async () => writer?.stats() });
       detection = new DetectionWorker({
         redisUrl: config.REDIS_URL,
         prefix: config.REDIS_PREFIX,
         models,
-        autotickets: new AutoTicketService(
+        autotickets: metrics.countingAlarms(new AutoTicketService(
           db,
           undefined,
           { stock: new StockService(db), dispatch: new DispatchService(db, { notifier, events: ticketEvents }), logger: logger.child({ part: 'autotickets' }) },
           ticketEvents,
-        ),
+        )),
         logger: logger.child({ part: 'detection' }),
         shards: config.DETECTION_SHARDS,
         lockDurationMs: config.WORKER_TAKEOVER_MS,
@@ -216,6 +226,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           consumer: workerName,
           claimIdleMs: config.WORKER_TAKEOVER_MS,
           logger: logger.child({ part: 'writer' }),
+          onWriteRequest: (seconds, outcome) => metrics.influxWriteDuration.observe({ outcome }, seconds),
         });
         await writer.start();
         logger.info('telemetry writer started');
@@ -245,11 +256,18 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         ticketEvents,
         notifier,
         mqttSessions: { revoke },
+        metrics,
       };
       const app = await buildApp(ctx, { logger: logger.child({ part: 'http' }) });
       addresses.http = await app.listen({ host: config.HOST, port: config.PORT });
       closers.push({ name: 'http', close: () => app.close() });
       logger.info({ url: addresses.http, docs: `${addresses.http}/docs` }, 'api listening');
+    } else {
+      // No API in this role: a small listener serves /metrics (loopback unless configured).
+      const server = await startMetricsServer({ metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN });
+      closers.push({ name: 'metrics', close: () => server.close() });
+      addresses.metrics = server.port;
+      logger.info({ host: config.METRICS_HOST, port: server.port }, 'metrics listening');
     }
 
     return {
@@ -257,6 +275,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       addresses,
       broker,
       detection,
+      metrics,
       get writer() {
         return writer;
       },

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../platform/context.js';
+import { withStatementTimeout } from '../platform/db/statement-timeout.js';
 import type { RouteModule, ZodApp } from '../platform/http/http.types.js';
 import { clockOf } from '../sla/clock.js';
 import { columnsOf, REPORTS } from './reports.catalog.js';
@@ -22,7 +23,8 @@ function wantsCsv(request: FastifyRequest, format: unknown): boolean {
 }
 
 export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) => {
-  const service = new ReportsService(ctx.db, clockOf(ctx));
+  // Reports are the heaviest reads: a statement timeout, and `heavy` concurrency limits per caller.
+  const service = new ReportsService(withStatementTimeout(ctx.db, ctx.config.REPORT_TIMEOUT_MS), clockOf(ctx));
 
   app.get(
     '/reports',
@@ -39,7 +41,7 @@ export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) =
     app.get(
       `/reports/${def.name}`,
       {
-        config: { roles: def.roles, ...(def.financialFields ? { financialFields: def.financialFields } : {}) },
+        config: { roles: def.roles, heavy: true, ...(def.financialFields ? { financialFields: def.financialFields } : {}) },
         schema: {
           tags,
           summary: def.title,

@@ -17,6 +17,7 @@ import { ContractsService } from '../contracts/contracts.service.js';
 import { CustomersService } from '../customers/customers.service.js';
 import { DevicesService } from '../devices/devices.service.js';
 import type { ModelRegistry } from '../models/models.registry.js';
+import { isSimulatable } from '../models/models.schema.js';
 import type { Database } from '../platform/db/database.js';
 import { SitesService } from '../sites/sites.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -161,8 +162,9 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const log = options.log ?? (() => undefined);
   const now = options.now ?? new Date();
   const random = new Random(options.randomSeed ?? 20250310);
-  const modelList = models.list().sort((a, b) => a.id.localeCompare(b.id));
-  if (modelList.length === 0) throw new Error('no equipment models are loaded (DEVICES_DIR)');
+  // The demo fleet is simulated: models of real equipment (no simulation blocks) get no demo assets.
+  const modelList = models.list().filter(isSimulatable).sort((a, b) => a.id.localeCompare(b.id));
+  if (modelList.length === 0) throw new Error('no equipment model that can be simulated is loaded (DEVICES_DIR)');
 
   await models.sync(db);
   if (options.reset) {

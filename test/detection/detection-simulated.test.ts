@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModels } from '../../src/models/models.loader.js';
+import { isSimulatable } from '../../src/models/models.schema.js';
 import { compileModel } from '../../src/detection/detection.engine.js';
 import type { Finding } from '../../src/detection/detection.types.js';
 import type { EquipmentModel, FaultDefinition } from '../../src/models/models.schema.js';
@@ -20,7 +21,7 @@ const SEED = 5;
 
 let models: EquipmentModel[];
 beforeAll(async () => {
-  models = [...(await loadModels(path.resolve(import.meta.dirname, '../../devices'))).values()];
+  models = [...(await loadModels(path.resolve(import.meta.dirname, '../../devices'))).values()].filter(isSimulatable);
 });
 
 /**

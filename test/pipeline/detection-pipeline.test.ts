@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test, inject } from 'vitest';
 import type { DeviceIdentity } from '../../src/devices/devices.types.js';
-import type { AssetDetectionState } from '../../src/detection/detection.types.js';
+import type { AssetDetectionState, LearnedState } from '../../src/detection/detection.types.js';
 import type { JournalRecord } from '../../src/ingest/telemetry-journal.js';
 import { telemetryLines } from '../../src/ingest/line-protocol.js';
 import { ModelRegistry } from '../../src/models/models.registry.js';
@@ -19,6 +19,7 @@ import { DetectionQueue } from '../../src/pipeline/detection.queue.js';
 import { DetectionStateStore } from '../../src/pipeline/detection-state.store.js';
 import { DetectionWorker } from '../../src/pipeline/detection.worker.js';
 import { waitFor } from '../harness/servers.js';
+import { noise } from '../detection/detection-fixtures.js';
 import { counts, PUMP, SEAL, seedAsset, START, startWorld, type World } from '../autotickets/autotickets-fixture.js';
 
 const SHARDS = 4;
@@ -273,5 +274,36 @@ describe('detection pipeline', () => {
     await q.add('detect', { v: 1, shard, assets: decodeJob(v2).assets.map(({ text: _text, ...v1 }) => v1) } as never);
     await completed(shard, before + 1);
     expect(await openTickets(device.assetId)).toEqual([expect.objectContaining({ fault_code: SEAL, channel: 'iot' })]);
+  });
+
+  test('a learned baseline through the worker: 400 readings learn, a broken relation opens one ticket that names the metrics', async () => {
+    const seeded = await seedAsset(world.db, { modelId: 'skab-testbed-pump' });
+    const device: DeviceIdentity = { deviceId: `dev-${randomBytes(3).toString('hex')}`, assetId: seeded.assetId, modelId: 'skab-testbed-pump', siteId: seeded.siteId, customerId: seeded.customerId };
+    const shard = shardOf(device.assetId, SHARDS);
+    const before = (await queue.queue(shard).getJobCounts('completed')).completed;
+    const t0 = Date.parse(START) - 3 * 3_600_000;
+    const e = noise(21, 1);
+    // 1 Hz: vibration tracks the flow (both noisy); from reading 600 vibration is 0.1 g higher at the same
+    // flow — each stays inside what it did while learning, only their relation breaks.
+    const reading = (i: number) => {
+      const flow = 120 + 4 * Math.sin(i / 50) + 0.3 * e();
+      const vib = 0.2 + (flow - 120) * 0.02 + 0.003 * e() + (i >= 600 ? 0.1 : 0);
+      return { ts: t0 + i * 1000, metrics: { accelerometer_1_rms: vib, accelerometer_2_rms: vib + 0.05, current: 2.5 + 0.2 * e(), pressure: 0.054711, motor_temperature: 88 + 0.2 * e(), fluid_temperature: 29.3 + 0.05 * e(), voltage: 230 + 5 * e(), flow } };
+    };
+    for (let from = 0; from < 800; from += 200) {
+      const lines = telemetryLines(device, Array.from({ length: 200 }, (_, k) => reading(from + k)));
+      expect(await queue.enqueue([{ id: `${Date.now()}-${seq++}`, publishes: 200, lines }])).toBe(1);
+    }
+    await newWorker().start();
+    await completed(shard, before + 4);
+    const state = (await new DetectionStateStore(redis, prefix, models).load(device.assetId)).state as AssetDetectionState;
+    const rule = state.rules['pump-behaviour'] as LearnedState;
+    expect(rule.modes.all!.phase).toBe('active');
+    expect(rule.modes.all!.fit!.samples).toBe(400);
+    expect(rule.firing).toBe(true);
+    const tickets = await world.db.query<{ fault_code: string; description: string }>('SELECT fault_code, description FROM tickets WHERE asset_id = $1', [device.assetId]);
+    expect(tickets.rows).toHaveLength(1);
+    expect(tickets.rows[0]!.fault_code).toBe('PUMP_ABNORMAL_BEHAVIOUR');
+    expect(tickets.rows[0]!.description).toMatch(/Unusual: .*accelerometer/);
   });
 });

@@ -19,6 +19,9 @@ beforeAll(async () => {
   models = await loadModels(path.resolve(import.meta.dirname, '../../devices'));
 });
 
+/** The models of devices/ the simulator can run (models for real equipment have no simulation blocks). */
+const simulatable = (): EquipmentModel[] => [...models.values()].filter((m) => Object.values(m.metrics).every((d) => d.simulation));
+
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('createAssetSignal', () => {
@@ -33,8 +36,16 @@ describe('createAssetSignal', () => {
     expect(times.map((t) => c.sample(t))).not.toEqual(seqA);
   });
 
+  it('refuses a model for real equipment (no simulation blocks), naming the metrics', () => {
+    const base = model('centrifugal-pump-cp80');
+    const { simulation: _unused, ...flow } = base.metrics.flow!;
+    const real: EquipmentModel = { ...base, metrics: { ...base.metrics, flow } };
+    expect(() => createAssetSignal(real, { seed: 1, startTime: START })).toThrow(SimulationError);
+    expect(() => createAssetSignal(real, { seed: 1, startTime: START })).toThrow(/cannot be simulated: metric\(s\) flow have no simulation block/);
+  });
+
   it('keeps every metric of every model inside its physical range and decimals over a simulated week, even with every fault active', () => {
-    for (const m of models.values()) {
+    for (const m of simulatable()) {
       const healthy = createAssetSignal(m, { seed: 7, startTime: START });
       const broken = createAssetSignal(m, { seed: 7, startTime: START });
       for (const f of m.faults) broken.inject(f.code, START + DAY);
@@ -45,7 +56,7 @@ describe('createAssetSignal', () => {
           for (const [name, v] of Object.entries(values)) {
             const def = m.metrics[name]!;
             if (v < def.min || v > def.max) throw new Error(`${m.id}.${name}=${v} outside [${def.min}, ${def.max}] at ${t}`);
-            const scaled = v * 10 ** def.simulation.decimals;
+            const scaled = v * 10 ** def.simulation!.decimals;
             expect(Math.abs(scaled - Math.round(scaled))).toBeLessThan(1e-6);
           }
         }

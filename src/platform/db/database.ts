@@ -7,39 +7,36 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import type { Database, Queryable } from './database.types.js';
+import { openPgliteThread } from './pglite-thread.js';
 
-export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: T[]; rowCount: number }>;
-  /** Runs a script of several statements without parameters (migrations). */
-  exec(sql: string): Promise<void>;
-}
-
-export interface Database extends Queryable {
-  readonly driver: 'pglite' | 'postgres';
-  /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
+export type { Database, Queryable } from './database.types.js';
 
 export interface DatabaseOptions {
   /** postgres:// URL; unset = PGlite. */
   url?: string | undefined;
   /** Folder for PGlite's files; 'memory://' keeps it in memory (tests). */
   dataDir: string;
+  /**
+   * PGlite only: run it in a worker thread (pglite-thread.ts) so that its synchronous WebAssembly
+   * never holds the caller's event loop. The platform always does; a script or a unit test may
+   * keep it in-process. Default false.
+   */
+  thread?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url);
-  return openPglite(options.dataDir);
+  let folder: string | undefined;
+  if (options.dataDir !== 'memory://') {
+    folder = path.resolve(options.dataDir, 'pglite');
+    await mkdir(folder, { recursive: true });
+  }
+  return options.thread ? openPgliteThread(folder) : openPglite(folder);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
-  let target = dataDir;
-  if (dataDir !== 'memory://') {
-    target = path.resolve(dataDir, 'pglite');
-    await mkdir(target, { recursive: true });
-  }
-  const db = await PGlite.create(target === 'memory://' ? undefined : target);
+async function openPglite(folder: string | undefined): Promise<Database> {
+  const db = await PGlite.create(folder);
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []) {
       const result = await q.query<T>(sql, params as unknown[]);

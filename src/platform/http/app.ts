@@ -23,6 +23,8 @@ import type { AppContext } from '../context.js';
 import { registerProblemHandler } from './problem.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerFinancialRedaction } from './financial.js';
+import { registerHeavyWork } from './heavy-work.js';
+import { registerMetrics } from '../metrics/metrics.routes.js';
 import { registerAccessControl, routeTable, type RouteEntry } from '../../auth/access-control.js';
 import { Authenticator } from '../../auth/authenticator.js';
 import { ApiKeysService } from '../../auth/api-keys.service.js';
@@ -152,6 +154,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     rateLimitMax: config.HTTP_RATE_LIMIT_MAX,
     rateLimitWindowMs: config.HTTP_RATE_LIMIT_WINDOW_MS,
   });
+  if (ctx.metrics) registerMetrics(root, { metrics: ctx.metrics, tokens: [config.METRICS_TOKEN, config.TELEMEND_ADMIN_TOKEN] });
+  registerHeavyWork(root, { perCaller: config.REPORT_CONCURRENCY_PER_CALLER, total: config.REPORT_CONCURRENCY });
   // onSend order: redact first, so a stored idempotent response holds no hidden field either.
   registerFinancialRedaction(root);
   registerIdempotency(root, {

@@ -36,6 +36,8 @@ declare module 'fastify' {
      * depth of the JSON response, for roles that never see financial data (agent).
      */
     financialFields?: readonly string[];
+    /** Reports and exports: concurrency-limited per caller and in all (heavy-work.ts). */
+    heavy?: boolean;
     /**
      * POST routes honour an `Idempotency-Key` header unless this is false. Set it to false on
      * routes whose response carries a secret (it would be stored to be replayed).

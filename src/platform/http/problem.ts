@@ -29,6 +29,7 @@ export function statusOf(code: ErrorCode): number {
     case 'RATE_LIMITED':
       return 429;
     case 'DEPENDENCY_UNAVAILABLE':
+    case 'SERVER_BUSY':
       return 503;
     case 'INTERNAL':
       return 500;
@@ -54,6 +55,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
     let problem: Problem;
     if (error instanceof AppError) {
       problem = make(error.code, error.message, error.details);
+      // Overload answers (429, 503) say when to come back.
+      if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       const fields = error.validation.map((v) => ({
         field: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
