@@ -33,9 +33,10 @@ Model (one of):
 
 Data (one of):
   <file.csv>...           CSV files: a header row, one row per reading, sorted by time
-  --asset <id> --from <time> --to <time>
-                          an asset's stored telemetry in [from, to), read from InfluxDB
-                          (INFLUX_URL, INFLUX_DATABASE, ... as for the platform)
+  --asset <id>            an asset's stored telemetry, read from InfluxDB (INFLUX_URL,
+                          INFLUX_DATABASE, ... as for the platform), with:
+  --from <time>           start of the range (inclusive; a time as in the CSV)
+  --to <time>             end of the range (exclusive)
 
 CSV layout:
   --time-column <name>    timestamp column (default: the first column). Timestamps: ISO 8601,
@@ -58,7 +59,8 @@ Scoring (with --label):
 Output:
   --json                  the results as JSON on stdout (instead of tables)
   --scores <file.csv>     per-reading scores of every rule (threshold: the value; rate: the slope;
-                          anomaly: robust z; trend: hours to the limit), with each rule's firing state
+                          anomaly: robust z; trend: hours to the limit; learned: the smoothed
+                          distance), with each rule's firing state
   --quiet                 no progress on stderr (printed every 2 s on long runs)
   -h, --help              this help
 `;

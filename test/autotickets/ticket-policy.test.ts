@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { AlarmsService } from '../../src/alarms/alarms.service.js';
+import { evaluate } from '../../src/detection/detection.engine.js';
 import { AutoTicketService } from '../../src/autotickets/autotickets.service.js';
 import { sweepPersistingAlarms } from '../../src/autotickets/ticket-policy.task.js';
 import { DispatchService } from '../../src/dispatch/dispatch.service.js';
@@ -128,5 +129,20 @@ describe('ticket policy', () => {
     expect(await alarmsOf(assetId)).toEqual([expect.objectContaining({ ruleId: 'bearing-temp-high', state: 'cleared', ticketId: null, clearedAt: new Date(t0 + 65 * MIN).toISOString() })]);
     expect(await sweepAt(Date.parse(START) + 86_400_000)).toBe(0);
     expect(await tickets(assetId)).toEqual([]);
+  });
+});
+
+describe('ticket policy and the detector state', () => {
+  test("changing a rule's ticket policy keeps its state (a firing rule stays firing); changing its condition restarts it", async () => {
+    const { testModel, series, T0 } = await import('../detection/detection-fixtures.js');
+    const rule = { id: 'hot', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 50, for: 0 };
+    const hot = series('temp', T0, T0 + 60_000, 10_000, () => 80);
+    const fired = evaluate(testModel([rule]), null, hot);
+    expect(fired.findings.map((f) => f.state)).toEqual(['firing']);
+    const more = series('temp', T0 + 60_000, T0 + 120_000, 10_000, () => 80);
+    // Same rule, now alarm-only: still firing, no new finding.
+    expect(evaluate(testModel([{ ...rule, ticket: { policy: 'never' } }]), fired.state, more).findings).toEqual([]);
+    // A changed limit is a new rule: it starts over and fires again.
+    expect(evaluate(testModel([{ ...rule, above: 60 }]), fired.state, more).findings.map((f) => f.state)).toEqual(['firing']);
   });
 });
