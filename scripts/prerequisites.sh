@@ -36,12 +36,14 @@ need_servers() {
   die "Missing ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}), or run 'docker compose up -d redis influxdb' and set REDIS_URL/INFLUX_URL."
 }
 
-# The tests also start a throwaway PostgreSQL (multi-process scale-out) and drive the dispatcher
-# console in headless Chromium (Debian packages postgresql and chromium).
+# The tests also start a throwaway PostgreSQL (multi-process scale-out), drive the dispatcher
+# console in headless Chromium and ingest from an external Mosquitto 2 broker with its
+# dynamic-security plugin (Debian packages postgresql, chromium and mosquitto).
 need_test_tools() {
   local missing=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
   [ ${#missing[@]} -eq 0 ] && return 0
   apt_install "${missing[@]}" && return 0
   die "Missing ${missing[*]} for the tests. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]})."

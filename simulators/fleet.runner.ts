@@ -97,7 +97,32 @@ interface DeviceRuntime {
   bufferedEvents: SimulatedEvent[];
 }
 
-const topic = (deviceId: string, leaf: 'telemetry' | 'events' | 'status') => `devices/${deviceId}/${leaf}`;
+const topic = (deviceId: string, leaf: 'telemetry' | 'events' | 'status' | 'commands' | 'command-results') => `devices/${deviceId}/${leaf}`;
+
+/**
+ * How a simulated controller answers a command (the device contract in README): `acknowledged`
+ * at once, then `succeeded` a moment later (a diagnostic dump with a little data), or `failed`
+ * when the command has expired.
+ */
+function answerCommand(client: MqttClient, deviceId: string, payload: Buffer): void {
+  let command: { id?: unknown; command?: unknown; expiresAt?: unknown };
+  try {
+    command = JSON.parse(payload.toString('utf8')) as typeof command;
+  } catch {
+    return;
+  }
+  if (typeof command.id !== 'string') return;
+  const id = command.id;
+  const reply = (body: Record<string, unknown>): void => {
+    client.publish(topic(deviceId, 'command-results'), JSON.stringify({ id, ...body }), { qos: 1 });
+  };
+  if (typeof command.expiresAt === 'string' && Date.parse(command.expiresAt) < Date.now()) return reply({ status: 'failed', message: 'expired before it arrived' });
+  reply({ status: 'acknowledged' });
+  setTimeout(() => {
+    const data = command.command === 'diagnostic_dump' ? { data: { firmware: 'sim-1.0', uptimeHours: Math.round(process.uptime() / 3600), eventBuffer: [] } } : {};
+    reply({ status: 'succeeded', message: `${String(command.command)} done (simulated)`, ...data });
+  }, 500).unref();
+}
 
 function defaultStart(now: number, speed: number, durationSeconds: number | undefined): number {
   if (speed <= 1) return now;
@@ -192,9 +217,11 @@ export function runFleet(input: FleetRunInput, hooks: FleetHooks = {}): FleetRun
       will: { topic: topic(deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     rt.client = client;
+    if (options.answerCommands) client.on('message', (_topic, payload) => answerCommand(client, deviceId, payload));
     client.on('connect', () => {
       if (rt.client !== client) return;
       rt.connected = true;
+      if (options.answerCommands) client.subscribe(topic(deviceId, 'commands'), { qos: 1 }, (err) => err && noteError(deviceId, err));
       client.publish(topic(deviceId, 'status'), 'online', { qos: 1, retain: true }, (err) => err && noteError(deviceId, err));
       if (rt.mode === 'reconnecting') {
         rt.mode = 'up';

@@ -151,6 +151,8 @@ export const fleetOptionsSchema = z
     progressIntervalMs: z.number().int().positive().default(1000),
     /** MQTT reconnect period after a real connection loss, ms. Default 1000. */
     reconnectPeriodMs: z.number().int().nonnegative().default(1000),
+    /** Subscribe to each device's commands and answer them (acknowledged, then succeeded). The CLI turns it on. */
+    answerCommands: z.boolean().default(false),
   })
   .strict();
 export type FleetOptionsInput = z.input<typeof fleetOptionsSchema>;

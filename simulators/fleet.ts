@@ -162,7 +162,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let run;
   try {
     const [devices, models] = await Promise.all([readFleetFile(command.fleetFile), loadModels(command.modelsDir)]);
-    run = runFleet({ ...command.options, devices, models }, { onProgress: (p) => process.stderr.write(`${formatProgress(p)}\n`) });
+    run = runFleet({ ...command.options, answerCommands: true, devices, models }, { onProgress: (p) => process.stderr.write(`${formatProgress(p)}\n`) });
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return 2;

@@ -50,6 +50,24 @@ export const evidenceSchema = z.strictObject({
     .array(z.strictObject({ metric: z.string().min(1).max(64), share: z.number().min(0).max(1), value: z.number(), expected: z.number() }))
     .max(32)
     .optional(),
+  /** A rule with `smooth`: the rolling statistic (mean, median, p<NN>) judged at the deciding reading, its window (ms) and sample count. */
+  smooth: z
+    .strictObject({
+      stat: z.string().regex(/^(mean|median|p[1-9][0-9]?)$/),
+      windowMs: z.number().nonnegative(),
+      value: z.number(),
+      samples: z.number().int().nonnegative(),
+    })
+    .optional(),
+  /** A rule with `forShare` / `clearShare`: share of the trailing window's samples that met the condition, the share required, the window (ms). */
+  share: z
+    .strictObject({
+      value: z.number().min(0).max(1),
+      required: z.number().min(0).max(1),
+      samples: z.number().int().positive(),
+      windowMs: z.number().nonnegative(),
+    })
+    .optional(),
   /** Other detector statistics (slope, zScore, baseline, ...): at most 20 numbers. */
   stats: z
     .record(z.string().max(64), z.number())

@@ -19,8 +19,9 @@
  */
 import type { Client, ConnectPacket, PublishPacket, Subscription, AedesPublishPacket, AuthenticateError } from 'aedes';
 import { z } from 'zod';
-import type { DeviceIdentity, LocationResult, MqttAuthenticator } from '../devices/devices.types.js';
+import type { DeviceIdentity, MqttAuthenticator } from '../devices/devices.types.js';
 import type { IngestResult, TelemetryIngest } from '../ingest/ingest.types.js';
+import type { CommandResultsPort } from '../commands/command-results.ingest.js';
 import type { Logger } from '../platform/logger.js';
 import type { ResolvedBrokerOptions } from './broker.options.js';
 import type { BrokerCounters, ConnectRefusal, ThrottledLog } from './broker.stats.js';
@@ -74,6 +75,8 @@ export interface HookDeps {
   /** Devices, and technicians' apps when `authenticator.technicians` is set. */
   readonly authenticator: MqttAuthenticator;
   readonly ingest: TelemetryIngest;
+  /** Devices' answers to commands; absent = acknowledged and dropped. */
+  readonly commandResults?: CommandResultsPort | undefined;
   readonly presence: PresenceTracker;
   readonly counters: BrokerCounters;
   readonly throttled: ThrottledLog;
@@ -250,6 +253,7 @@ export class BrokerHooks {
 
     this.deps.presence.seen(session.deviceId);
     if (decision.channel === 'status') return process.nextTick(callback, null);
+    if (decision.channel === 'command-results') return this.acceptCommandResult(session.identity, payload, packet, callback);
     // Readings are not retained: the retained store is for `status`.
     packet.retain = false;
     // The callback is called synchronously in the settlement handlers (aedes writes the PUBACK
@@ -294,11 +298,23 @@ export class BrokerHooks {
    */
   private acceptLocation(technicianId: string, payload: Buffer, callback: (error?: Error | null) => void): void {
     const port = this.deps.authenticator.technicians;
+    this.acknowledgeWhen(() => (port ? port.acceptLocation(technicianId, payload) : Promise.reject(new Error('no technician port'))), `${TECHNICIAN_CLIENT_PREFIX}${technicianId}`, 'location_store_unavailable', callback);
+  }
+
+  /** A device's answer to a command: same contract as a location (stored or recorded, then PUBACK). */
+  private acceptCommandResult(device: DeviceIdentity, payload: Buffer, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    const port = this.deps.commandResults;
+    if (!port) return process.nextTick(callback, null);
+    this.acknowledgeWhen(() => port.accept(device, payload), device.deviceId, 'command_results_unavailable', callback, packet);
+  }
+
+  /** PUBACK once `store` resolves (its `ok` counted); when it rejects, close without PUBACK. */
+  private acknowledgeWhen(store: () => Promise<{ readonly ok: boolean }>, subject: string, failure: string, callback: (error?: Error | null) => void, packet?: PublishPacket): void {
     const { counters } = this.deps;
     this.inflight++;
-    let accepted: Promise<LocationResult>;
+    let accepted: Promise<{ readonly ok: boolean }>;
     try {
-      accepted = port ? port.acceptLocation(technicianId, payload) : Promise.reject(new Error('no technician port'));
+      accepted = store();
     } catch (err) {
       accepted = Promise.reject(err as Error);
     }
@@ -306,12 +322,13 @@ export class BrokerHooks {
       (result) => {
         if (result.ok) counters.ingest.accepted += 1;
         else counters.ingest.rejected += 1;
+        if (packet) this.ingested.add(packet);
         this.invoke(callback, null);
         this.settled();
       },
       (err: unknown) => {
-        this.deps.throttled.warn(`${TECHNICIAN_CLIENT_PREFIX}${technicianId}`, 'location_store_unavailable', { err, technicianId }, 'mqtt: location store unavailable, closing without PUBACK');
-        this.invoke(callback, new Error('location store unavailable'));
+        this.deps.throttled.warn(subject, failure, { err, subject }, `mqtt: ${failure.replaceAll('_', ' ')}, closing without PUBACK`);
+        this.invoke(callback, new Error(failure));
         this.settled();
       },
     );

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Config } from '../platform/config.js';
 import type { DevicePresence, MqttAuthenticator } from '../devices/devices.types.js';
+import type { CommandResultsPort } from '../commands/command-results.ingest.js';
 import type { TelemetryIngest } from '../ingest/ingest.types.js';
 import type { Logger } from '../platform/logger.js';
 
@@ -60,6 +61,8 @@ export interface BrokerDeps {
   readonly authenticator: MqttAuthenticator;
   readonly presence: DevicePresence;
   readonly ingest: TelemetryIngest;
+  /** Devices' answers on devices/{id}/command-results; absent = acknowledged and dropped. */
+  readonly commandResults?: CommandResultsPort;
   readonly logger: Logger;
 }
 

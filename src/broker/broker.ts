@@ -69,6 +69,10 @@ export interface BrokerAddresses {
 export interface CommandOptions {
   /** Default 1. */
   readonly qos?: 0 | 1;
+  /** MQTT 5 properties (expiry, correlation): aedes speaks MQTT 3.1.1, they travel in the payload. */
+  readonly expirySeconds?: number;
+  readonly correlationId?: string;
+  readonly responseTopic?: string;
 }
 
 /** The part of aedes-persistence we read (aedes does not type `broker.persistence`). */
@@ -113,6 +117,7 @@ export class TelemetryBroker {
       options: this.options,
       authenticator: deps.authenticator,
       ingest: deps.ingest,
+      commandResults: deps.commandResults,
       presence: this.presence,
       counters: this.counters,
       throttled: this.throttled,

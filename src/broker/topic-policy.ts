@@ -2,8 +2,8 @@
  * Who may publish and subscribe where: the device contract of DESIGN.md as pure functions,
  * so the aedes hooks stay thin and the rules are unit-testable without a broker.
  *
- * - A device may publish only `devices/{ownId}/telemetry|events|status` and subscribe only
- *   to `devices/{ownId}/commands`.
+ * - A device may publish only `devices/{ownId}/telemetry|events|status|command-results` and
+ *   subscribe only to `devices/{ownId}/commands`.
  * - An anonymous client (lab mode only) may use any topic outside `devices/` and `$SYS/`;
  *   filters starting with a wildcard are refused because they would match `devices/`.
  * - A technician's mobile app (client id `tech:<userId>`) may publish only
@@ -17,7 +17,7 @@ export type Principal =
   | { readonly kind: 'technician'; readonly technicianId: string }
   | { readonly kind: 'anonymous' };
 
-export const DEVICE_CHANNELS = ['telemetry', 'events', 'status'] as const;
+export const DEVICE_CHANNELS = ['telemetry', 'events', 'status', 'command-results'] as const;
 export type DeviceChannel = (typeof DEVICE_CHANNELS)[number];
 /** The one channel of a technician's app. */
 export type TechnicianChannel = 'location';
@@ -53,6 +53,11 @@ export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 export function commandsTopic(deviceId: string): string {
   return `${DEVICES_PREFIX}${deviceId}/commands`;
+}
+
+/** Where a device answers the commands it received. */
+export function commandResultsTopic(deviceId: string): string {
+  return `${DEVICES_PREFIX}${deviceId}/command-results`;
 }
 
 export function statusTopic(deviceId: string): string {

@@ -18,6 +18,8 @@ export class TicketStreamHub {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
+    /** The pub/sub channel relayed; ticket events unless told (the command stream reuses the hub). */
+    private readonly channel: string = ticketEventsChannel(prefix),
   ) {}
 
   /** Resolves once the channel is subscribed (events published after that are received). */
@@ -52,7 +54,7 @@ export class TicketStreamHub {
         for (const listener of this.listeners) listener(message);
       });
       this.subscriber = subscriber;
-      this.ready = subscriber.subscribe(ticketEventsChannel(this.prefix)).then(() => undefined);
+      this.ready = subscriber.subscribe(this.channel).then(() => undefined);
       this.ready.catch(() => {
         this.ready = undefined;
         this.subscriber = undefined;

@@ -14,10 +14,17 @@
  *   they are the trend detector's job, not this one's.
  * - The baseline (median, MAD) is refreshed at most every `window / 12` of reading time, which
  *   keeps the cost per reading constant while staying current.
+ * - Alarm hygiene: with `smooth` the detector sees the rolling statistic of the metric instead of
+ *   each raw value — the baseline is learned from it and z measured on it (the spread of a
+ *   smoothed series is smaller, so both must be the same series). With `forShare` / `clearShare`
+ *   below 1, "anomalous for `for`" / "normal for `clearFor`" need only that share of the trailing
+ *   window's samples (see share-window.ts).
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { pushBounded, sampleEvidence, since, thinWindow } from './evidence.js';
-import type { AnomalyState, CompiledAnomaly, Finding, StepContext } from './detection.types.js';
+import { observeShare, shareEvidence, shareReached } from './share-window.js';
+import { initialSmoothState, smoothEvidence, smoothStep } from './smoothing.js';
+import type { AnomalyState, CompiledAnomaly, Finding, ShareEvidence, StepContext } from './detection.types.js';
 
 /** MAD → standard deviation for normally distributed noise. */
 const MAD_TO_SD = 1.4826;
@@ -27,12 +34,16 @@ export function initialAnomalyState(sig: string): AnomalyState {
 }
 
 export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: StepContext): Finding | null {
-  const { ts, value } = ctx;
+  const { ts } = ctx;
   if (!ctx.running) {
     state.pendingSince = null;
     state.clearSince = null;
+    if (state.smooth) state.smooth = null;
+    if (state.share) state.share = null;
     return null;
   }
+  const value = rule.smooth ? smoothStep(rule.smooth, (state.smooth ??= initialSmoothState(ts)), ts, ctx.value) : ctx.value;
+  if (value === null) return null; // the smoothing window is not filled yet
   const baseline = refreshBaseline(rule, state, ts);
   if (!baseline?.warm) {
     admit(rule, state, ts, value);
@@ -45,6 +56,13 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
   if (!state.firing) {
     state.clearSince = null;
     if (Math.abs(z) < rule.z) admit(rule, state, ts, value);
+    if (rule.forShare !== undefined) {
+      const w = (state.share = observeShare(state.share, ts, directed >= rule.z, rule.forMs, false));
+      if (!shareReached(w, ts, rule.forMs, rule.forShare) || ctx.suppressed()) return null;
+      state.firing = true;
+      state.share = null;
+      return finding(rule, state, 'firing', ts, w.slots[0]![0], z, value, shareEvidence(w, rule.forShare, rule.forMs));
+    }
     if (directed < rule.z) {
       state.pendingSince = null;
       return null;
@@ -52,7 +70,15 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
     state.pendingSince ??= ts;
     if (ts - state.pendingSince < rule.forMs || ctx.suppressed()) return null;
     state.firing = true;
-    return finding(rule, state, 'firing', ts, state.pendingSince, z);
+    return finding(rule, state, 'firing', ts, state.pendingSince, z, value);
+  }
+  if (rule.clearShare !== undefined) {
+    const w = (state.share = observeShare(state.share, ts, directed < rule.clearZ, rule.clearForMs, true));
+    if (!shareReached(w, ts, rule.clearForMs, rule.clearShare)) return null;
+    state.firing = false;
+    state.pendingSince = null;
+    state.share = null;
+    return finding(rule, state, 'cleared', ts, w.slots[0]![0], z, value, shareEvidence(w, rule.clearShare, rule.clearForMs));
   }
   if (directed >= rule.clearZ) {
     state.clearSince = null;
@@ -64,7 +90,7 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
   state.firing = false;
   state.clearSince = null;
   state.pendingSince = null;
-  return finding(rule, state, 'cleared', ts, from, z);
+  return finding(rule, state, 'cleared', ts, from, z, value);
 }
 
 function admit(rule: CompiledAnomaly, state: AnomalyState, ts: number, value: number): void {
@@ -100,7 +126,16 @@ function refreshBaseline(rule: CompiledAnomaly, state: AnomalyState, ts: number)
   return state.baseline;
 }
 
-function finding(rule: CompiledAnomaly, state: AnomalyState, kind: 'firing' | 'cleared', ts: number, from: number, z: number): Finding {
+function finding(
+  rule: CompiledAnomaly,
+  state: AnomalyState,
+  kind: 'firing' | 'cleared',
+  ts: number,
+  from: number,
+  z: number,
+  value: number,
+  share?: ShareEvidence,
+): Finding {
   const { median: m, spread } = state.baseline!;
   return {
     ruleId: rule.id,
@@ -115,6 +150,31 @@ function finding(rule: CompiledAnomaly, state: AnomalyState, kind: 'firing' | 'c
       threshold: kind === 'firing' ? rule.z : rule.clearZ,
       z,
       baseline: { median: m, spread },
+      ...(rule.smooth && { smooth: smoothEvidence(rule.smooth, state.smooth, value) }),
+      ...(share && { share }),
     },
+  };
+}
+
+/**
+ * Accepting the current behaviour as normal: the baseline window starts afresh (warm-up again,
+ * from the next readings). A firing rule clears; the caller gets that cleared finding.
+ */
+export function resetAnomaly(rule: CompiledAnomaly, state: AnomalyState, ts: number): Finding | null {
+  const firing = state.firing;
+  state.buf = [];
+  state.baseline = null;
+  state.pendingSince = null;
+  state.clearSince = null;
+  state.recent = [];
+  state.firing = false;
+  if (!firing) return null;
+  return {
+    ruleId: rule.id,
+    faultCode: rule.fault,
+    kind: 'anomaly',
+    state: 'cleared',
+    at: ts,
+    evidence: { metric: rule.metric, values: [], window: { from: ts, to: ts }, message: 'baseline reset: the current behaviour is learnt as normal' },
   };
 }

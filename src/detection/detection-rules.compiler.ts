@@ -6,6 +6,7 @@
  */
 import { durationMs, type RunningCondition } from './detection-rules.schema.js';
 import { NO_DATA_FAULT, type CompiledCondition, type CompiledRule, type SilenceRule } from './detection.types.js';
+import { compileSmooth } from './smoothing.js';
 import type { EquipmentModel } from '../models/models.schema.js';
 
 export interface CompiledModel {
@@ -28,21 +29,37 @@ export function compileModel(model: EquipmentModel): CompiledModel {
   const periodMs = (metric: string): number => (model.metrics[metric]?.samplePeriodSeconds ?? 60) * 1_000;
   const condition = (c: RunningCondition | undefined): CompiledCondition | undefined =>
     c && { metric: c.metric, above: c.above, below: c.below, settleMs: durationMs(c.settle) };
+  // Alarm hygiene: a share of 1 is the original "every sample" code path, so it compiles to nothing.
+  const share = (s: number | undefined): number | undefined => (s !== undefined && s < 1 ? s : undefined);
   const rules: CompiledRule[] = detection.rules.map((rule): CompiledRule => {
     switch (rule.kind) {
       case 'threshold': {
-        const { for: f, clearFor, maxGap, whenRunning, ...rest } = rule;
+        const { for: f, clearFor, maxGap, whenRunning, smooth, forShare, clearShare, ...rest } = rule;
         return {
           ...rest,
           forMs: durationMs(f),
           clearForMs: durationMs(clearFor),
           maxGapMs: maxGap === undefined ? Math.max(3 * periodMs(rule.metric), DEFAULT_MIN_GAP_MS) : durationMs(maxGap),
           whenRunning: condition(whenRunning),
+          smooth: compileSmooth(smooth),
+          forShare: share(forShare),
+          clearShare: share(clearShare),
         };
       }
       case 'rate': {
-        const { window, clearFor, whenRunning, ...rest } = rule;
-        return { ...rest, windowMs: durationMs(window), clearForMs: durationMs(clearFor), perMs: PER_MS[rule.per], whenRunning: condition(whenRunning) };
+        const { window, for: f, clearFor, whenRunning, smooth, forShare, clearShare, ...rest } = rule;
+        const forMs = f === undefined ? 0 : durationMs(f);
+        return {
+          ...rest,
+          windowMs: durationMs(window),
+          forMs: forMs > 0 ? forMs : undefined,
+          clearForMs: durationMs(clearFor),
+          perMs: PER_MS[rule.per],
+          whenRunning: condition(whenRunning),
+          smooth: compileSmooth(smooth),
+          forShare: share(forShare),
+          clearShare: share(clearShare),
+        };
       }
       case 'event': {
         const { codes, clearAfter, ...rest } = rule;
@@ -52,7 +69,7 @@ export function compileModel(model: EquipmentModel): CompiledModel {
         return { ...rest, codes: codes ?? mapped, clearAfterMs: clearAfter === undefined ? null : durationMs(clearAfter) };
       }
       case 'anomaly': {
-        const { window, warmup, for: f, clearFor, whenRunning, ...rest } = rule;
+        const { window, warmup, for: f, clearFor, whenRunning, smooth, forShare, clearShare, ...rest } = rule;
         return {
           ...rest,
           windowMs: durationMs(window),
@@ -60,6 +77,9 @@ export function compileModel(model: EquipmentModel): CompiledModel {
           forMs: durationMs(f),
           clearForMs: durationMs(clearFor),
           whenRunning: condition(whenRunning),
+          smooth: compileSmooth(smooth),
+          forShare: share(forShare),
+          clearShare: share(clearShare),
         };
       }
       case 'learned': {

@@ -77,6 +77,41 @@ const ruleBase = {
   ticket: ticketPolicySchema.default({ policy: 'immediate' }),
 };
 
+/**
+ * A rolling statistic of a rule's metric over the trailing `window` of reading time, judged instead
+ * of each raw value (noisy sensors), once the window has been observed in full. `p<NN>` is a
+ * percentile, interpolated linearly between samples (numpy's default); `median` is `p50`. See
+ * smoothing.ts.
+ */
+export const smoothSchema = z
+  .object({
+    /** Trailing span of reading time the statistic is taken over (the samples newer than ts − window). */
+    window: durationSchema,
+    /** `mean`, `median` or `p<NN>` (p1 to p99, e.g. p90). Default mean. */
+    stat: z
+      .string()
+      .regex(/^(mean|median|p[1-9][0-9]?)$/, 'stat is mean, median or p<NN> (p1 to p99)')
+      .default('mean'),
+  })
+  .strict();
+
+/** A share of samples in (0, 1]: 1 is "every sample". */
+const shareSchema = z.number().gt(0).max(1);
+
+/**
+ * Alarm hygiene for noisy signals, shared by the threshold, rate and anomaly kinds. Optional, with
+ * no defaults filled in, so a rule that does not use them compiles (and signs its state) exactly
+ * as before they existed.
+ */
+const hygieneFields = {
+  /** Judge the rolling statistic of the metric over a trailing window instead of each raw value: `{ window, stat }`. Default none (raw values). */
+  smooth: smoothSchema.optional(),
+  /** Fires when at least this share of the samples in the trailing `for` window are in violation (and the window spans at least `for`). Default 1 (every sample). */
+  forShare: shareSchema.optional(),
+  /** Clears when at least this share of the samples in the trailing `clearFor` window are back to normal (and the window spans at least `clearFor`). Default 1 (every sample). */
+  clearShare: shareSchema.optional(),
+};
+
 const limitFields = {
   above: z.number().optional(),
   below: z.number().optional(),
@@ -90,15 +125,16 @@ export const thresholdRuleSchema = z
     kind: z.literal('threshold'),
     metric: z.string().regex(METRIC_NAME),
     ...limitFields,
-    /** Minimum continuous time past the limit (by reading timestamps) before firing. Default 60 s. */
+    /** Minimum time past the limit (by reading timestamps) before firing: continuously, or `forShare` of the samples. Default 60 s. */
     for: durationSchema.default(60),
     /** Clears only once the value is back past limit ∓ hysteresis (metric units). Default 0. */
     hysteresis: z.number().nonnegative().default(0),
-    /** ...for at least this long. Default 60 s. */
+    /** ...for at least this long (every sample, or `clearShare` of them). Default 60 s. */
     clearFor: durationSchema.default(60),
     whenRunning: runningConditionSchema.optional(),
-    /** A gap between readings longer than this breaks "continuously". Default max(3 × the metric's sample period, 5 min). */
+    /** A gap between readings longer than this breaks "continuously" (and restarts the `forShare` / `clearShare` window). Default max(3 × the metric's sample period, 5 min). */
     maxGap: durationSchema.optional(),
+    ...hygieneFields,
   })
   .strict()
   .refine(hasOneLimit, oneLimit);
@@ -117,9 +153,12 @@ export const rateRuleSchema = z
     window: durationSchema.default(120),
     /** Readings needed in the window. Default 3. */
     minSamples: z.number().int().min(2).default(3),
-    /** Clears once the rate stays below limit / 2 for this long. Default 5 min. */
+    /** Past the limit this long (every sample, or `forShare` of them) before firing. Default 0 (the first reading past the limit). */
+    for: durationSchema.optional(),
+    /** Clears once the rate stays below limit / 2 for this long (every sample, or `clearShare` of them). Default 5 min. */
     clearFor: durationSchema.default(300),
     whenRunning: runningConditionSchema.optional(),
+    ...hygieneFields,
   })
   .strict();
 
@@ -154,11 +193,12 @@ export const anomalyRuleSchema = z
     warmup: durationSchema.default(1800),
     /** Floor of the robust standard deviation, in metric units (quantised or very quiet signals). Default 0. */
     minSpread: z.number().nonnegative().default(0),
-    /** Anomalous continuously this long before firing. Default 0 (first anomalous reading). */
+    /** Anomalous this long before firing (continuously, or `forShare` of the samples). Default 0 (first anomalous reading). */
     for: durationSchema.default(0),
-    /** Normal again this long before clearing. Default 5 min. */
+    /** Normal again this long before clearing (every sample, or `clearShare` of them). Default 5 min. */
     clearFor: durationSchema.default(300),
     whenRunning: runningConditionSchema.optional(),
+    ...hygieneFields,
   })
   .strict()
   .refine((r) => r.clearZ < r.z, { message: 'clearZ must be below z', path: ['clearZ'] });
@@ -274,6 +314,7 @@ export const detectionSchema = z
   .strict();
 
 export type RunningCondition = z.infer<typeof runningConditionSchema>;
+export type Smooth = z.infer<typeof smoothSchema>;
 export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
 export type RateRule = z.infer<typeof rateRuleSchema>;
 export type EventRule = z.infer<typeof eventRuleSchema>;

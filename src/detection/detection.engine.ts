@@ -14,8 +14,8 @@
  */
 import { compileModel, type CompiledModel } from './detection-rules.compiler.js';
 import { clearEventRule, initialEventState, onEvent, tickEvent } from './event.detector.js';
-import { initialAnomalyState, stepAnomaly } from './anomaly.detector.js';
-import { initialLearnedState, stepLearned } from './learned.detector.js';
+import { initialAnomalyState, resetAnomaly, stepAnomaly } from './anomaly.detector.js';
+import { applyBaselineCommand, initialLearnedState, stepLearned } from './learned.detector.js';
 import { initialRateState, stepRate } from './rate.detector.js';
 import { checkSilence, silenceCleared } from './silence.detector.js';
 import { initialThresholdState, stepThreshold } from './threshold.detector.js';
@@ -27,6 +27,7 @@ import type {
   ControllerEvent,
   Finding,
   Reading,
+  RuleCommand,
   RuleState,
   StepContext,
 } from './detection.types.js';
@@ -264,17 +265,50 @@ export interface DetectionBatch {
   readonly events: readonly ControllerEvent[];
   /** After the readings, check for a silent device at this time (epoch ms). */
   readonly silenceCheckAt?: number | undefined;
+  /** Applied before the readings, in order (relearn, freeze...: see RuleCommand). */
+  readonly commands?: readonly RuleCommand[] | undefined;
 }
 
 /** `evaluate`, then `evaluateSilence` when the batch asks for a silence check: what a worker does per asset. */
 export function evaluateBatch(model: EquipmentModel, previous: AssetDetectionState | null | undefined, batch: DetectionBatch, options: EvaluateOptions = {}): EvaluationResult {
+  let before: Finding[] = [];
+  if (batch.commands?.length) {
+    ({ state: previous, findings: before } = applyCommands(model, previous, batch.commands, options));
+    options = { ...options, takeOwnership: true };
+  }
   const result = evaluate(model, previous, batch.readings, batch.events, options);
+  if (before.length) result.findings.unshift(...before);
   if (batch.silenceCheckAt !== undefined) {
     const silence = evaluateSilence(model, result.state, batch.silenceCheckAt);
     result.state = silence.state;
     result.findings.push(...silence.findings);
   }
   return result;
+}
+
+/**
+ * Applies rule commands to the state (a copy unless `takeOwnership`). Commands for rules the model
+ * no longer has, or for kinds without a learnt normal, change nothing. Findings: the alarms a
+ * relearn cleared.
+ */
+export function applyCommands(
+  model: EquipmentModel,
+  previous: AssetDetectionState | null | undefined,
+  commands: readonly RuleCommand[],
+  options: EvaluateOptions = {},
+): { state: AssetDetectionState; findings: Finding[] } {
+  const compiled = compileModel(model);
+  const state = prepareState(model, compiled, previous, options.takeOwnership ?? false);
+  const findings: Finding[] = [];
+  for (const command of commands) {
+    const rule = compiled.rules.find((r) => r.id === command.ruleId);
+    const ruleState = state.rules[command.ruleId];
+    let finding: Finding | null = null;
+    if (rule?.kind === 'learned' && ruleState?.kind === 'learned') finding = applyBaselineCommand(rule, ruleState, command, command.at);
+    else if (rule?.kind === 'anomaly' && ruleState?.kind === 'anomaly' && command.op === 'relearn') finding = resetAnomaly(rule, ruleState, command.at);
+    if (finding) findings.push(finding);
+  }
+  return { state, findings };
 }
 
 /** Clears a rule by hand (e.g. an event rule that never clears by itself, once the ticket is closed). */

@@ -59,6 +59,29 @@ export interface Evidence {
   mode?: string;
   /** Learned: the metrics that made the reading unusual, largest share first. */
   contributions?: Contribution[];
+  /** A rule with `smooth`: the rolling statistic judged at the deciding reading (`values` are then the smoothed series the rule judged). */
+  smooth?: SmoothEvidence;
+  /** A rule with `forShare` (firing) or `clearShare` (cleared): the share of the trailing window's samples that met the condition. */
+  share?: ShareEvidence;
+}
+
+export interface SmoothEvidence {
+  /** The rule's statistic: mean, median or p<NN>. */
+  stat: string;
+  windowMs: number;
+  /** The statistic's value at the deciding reading. */
+  value: number;
+  /** Samples it was taken over. */
+  samples: number;
+}
+
+export interface ShareEvidence {
+  /** Share of the window's samples that met the condition (0..1). */
+  value: number;
+  /** The rule's forShare or clearShare. */
+  required: number;
+  samples: number;
+  windowMs: number;
 }
 
 /** One metric's part in a learned baseline's score. */
@@ -69,6 +92,22 @@ export interface Contribution {
   value: number;
   /** The baseline's centre for it (what was expected). */
   expected: number;
+}
+
+/**
+ * A command on one rule's learnt normal, applied by the worker that owns the asset's state, in
+ * order with its readings (see DetectionBatch.commands). `relearn`: a learned rule learns its
+ * baselines (all modes, or `mode`) again, an anomaly rule starts its baseline window afresh;
+ * `freeze`/`unfreeze`: a learned rule's baselines stop/resume adapting. `auto`: sent by the
+ * platform (after a repair), so frozen baselines are left alone.
+ */
+export interface RuleCommand {
+  ruleId: string;
+  op: 'relearn' | 'freeze' | 'unfreeze';
+  mode?: string | undefined;
+  /** When it takes effect (epoch ms): the time of the cleared finding it may emit. */
+  at: number;
+  auto?: boolean | undefined;
 }
 
 /** A transition of one rule on one asset: it started firing, or it cleared. */
@@ -86,14 +125,32 @@ export interface Finding {
 export interface CompiledCondition extends Omit<RunningCondition, 'settle'> {
   settleMs: number;
 }
-export interface CompiledThreshold extends Omit<ThresholdRule, 'for' | 'clearFor' | 'maxGap' | 'whenRunning'> {
+/** A rule's `smooth`: window in ms, and the quantile for median / p<NN> (null: the mean). */
+export interface CompiledSmooth {
+  stat: string;
+  windowMs: number;
+  quantile: number | null;
+}
+/**
+ * The alarm-hygiene options as compiled: present only when used (`forShare` / `clearShare` below
+ * 1), so rules without them keep the compiled form, and the state signature, they always had.
+ */
+interface CompiledHygiene {
+  smooth?: CompiledSmooth | undefined;
+  forShare?: number | undefined;
+  clearShare?: number | undefined;
+}
+type HygieneKeys = 'smooth' | 'forShare' | 'clearShare';
+export interface CompiledThreshold extends Omit<ThresholdRule, 'for' | 'clearFor' | 'maxGap' | 'whenRunning' | HygieneKeys>, CompiledHygiene {
   forMs: number;
   clearForMs: number;
   maxGapMs: number;
   whenRunning?: CompiledCondition | undefined;
 }
-export interface CompiledRate extends Omit<RateRule, 'window' | 'clearFor' | 'whenRunning'> {
+export interface CompiledRate extends Omit<RateRule, 'window' | 'for' | 'clearFor' | 'whenRunning' | HygieneKeys>, CompiledHygiene {
   windowMs: number;
+  /** Present only when the rule gives a `for` above 0. */
+  forMs?: number | undefined;
   clearForMs: number;
   perMs: number;
   whenRunning?: CompiledCondition | undefined;
@@ -102,7 +159,7 @@ export interface CompiledEvent extends Omit<EventRule, 'codes' | 'clearAfter'> {
   codes: string[];
   clearAfterMs: number | null;
 }
-export interface CompiledAnomaly extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning'> {
+export interface CompiledAnomaly extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning' | HygieneKeys>, CompiledHygiene {
   windowMs: number;
   warmupMs: number;
   forMs: number;
@@ -149,24 +206,65 @@ interface RuleStateBase {
   /** Since when the running condition holds (null: not running / unknown). */
   runSince: number | null;
 }
-export interface ThresholdState extends RuleStateBase {
+/**
+ * A slot of an alarm-hygiene window: [start ts, sum, count]. Readings closer together than
+ * window / MAX_WINDOW_SAMPLES share a slot, so a window holds at most that many slots (+1)
+ * however fast a device reports, with every reading still counted.
+ */
+export type Slot = [number, number, number];
+/** The trailing window of a rule's `smooth` (see smoothing.ts). */
+export interface SmoothState {
+  /** First reading since the window was (re)started: judged once ts − since ≥ window. */
+  since: number;
+  /**
+   * Oldest first. mean: [start ts, sum of the slot's values, their count]; median / p<NN>:
+   * [ts, value, 1], the first reading of each slot (an even sample of a fast device's readings).
+   */
+  slots: Slot[];
+  /** mean: sum and count over the slots. */
+  sum: number;
+  count: number;
+  /** mean: slots opened since the sum was last recomputed from them (floating-point drift). */
+  adds: number;
+  /** median / p<NN>: the slots' values in ascending order. */
+  sorted: number[];
+}
+/** The trailing window of a `forShare` / `clearShare` decision (see share-window.ts). */
+export interface ShareWindow {
+  /** Counts samples back to normal for clearing (else violating ones, for firing). */
+  clearing: boolean;
+  /** Since when the window has been observed without a break (start, transition, gap, stop). */
+  from: number;
+  /** Oldest first: [start ts, samples that met the condition, samples] (violating; while firing, back to normal). */
+  slots: Slot[];
+  hits: number;
+  count: number;
+}
+/** Alarm-hygiene state, present only on rules that use the options (older states lack it). */
+interface HygieneState {
+  smooth?: SmoothState | null;
+  share?: ShareWindow | null;
+}
+export interface ThresholdState extends RuleStateBase, HygieneState {
   kind: 'threshold';
   pendingSince: number | null;
   clearSince: number | null;
   lastTs: number | null;
   recent: Point[];
 }
-export interface RateState extends RuleStateBase {
+export interface RateState extends RuleStateBase, HygieneState {
   kind: 'rate';
   buf: Point[];
   clearSince: number | null;
+  /** With a `for`: since when the rate has been past the limit. */
+  pendingSince?: number | null;
 }
 export interface EventState extends RuleStateBase {
   kind: 'event';
   lastSeen: number | null;
   code: string | null;
 }
-export interface AnomalyState extends RuleStateBase {
+export interface AnomalyState extends RuleStateBase, HygieneState {
   kind: 'anomaly';
   /** Baseline samples (normal readings only) inside the trailing window. */
   buf: Point[];

@@ -41,8 +41,15 @@ export interface LearnedContext {
   score?: ((score: number, firing: boolean) => void) | undefined;
 }
 
-/** A command on the baselines of one rule (all modes, or one). */
-export type BaselineCommand = { op: 'relearn'; mode?: string | undefined } | { op: 'freeze'; mode?: string | undefined } | { op: 'unfreeze'; mode?: string | undefined };
+/**
+ * A command on the baselines of one rule (all modes, or one). `auto`: sent by the platform (a
+ * relearn after a repair), not by a person: frozen baselines are left alone.
+ */
+export interface BaselineCommand {
+  op: 'relearn' | 'freeze' | 'unfreeze';
+  mode?: string | undefined;
+  auto?: boolean | undefined;
+}
 
 export function initialLearnedState(sig: string): LearnedState {
   return { kind: 'learned', sig, firing: false, runSince: null, modes: {}, lastTs: null, scores: [], pendingSince: null, clearSince: null, recent: [] };
@@ -230,17 +237,23 @@ function finding(
 
 /**
  * Applies a baseline command. Relearning clears a firing alarm (its baseline is gone); the
- * caller gets that cleared finding. A frozen baseline is relearnt only on an explicit request.
+ * caller gets that cleared finding. A frozen baseline is relearnt only on an explicit request:
+ * an automatic relearn (`auto`) skips it, and does nothing when every target is frozen.
  */
 export function applyBaselineCommand(rule: CompiledLearned, state: LearnedState, command: BaselineCommand, ts: number): Finding | null {
   const targets = command.mode === undefined ? Object.keys(state.modes) : [command.mode];
+  let relearnt = 0;
   for (const mode of targets) {
+    if (command.op === 'relearn' && command.auto && state.modes[mode]?.frozen) continue;
     const baseline = (state.modes[mode] ??= newBaseline());
     if (command.op === 'freeze') baseline.frozen = true;
     else if (command.op === 'unfreeze') baseline.frozen = false;
-    else state.modes[mode] = newBaseline();
+    else {
+      state.modes[mode] = newBaseline();
+      relearnt++;
+    }
   }
-  if (command.op !== 'relearn') return null;
+  if (command.op !== 'relearn' || (command.auto && relearnt === 0)) return null;
   state.scores = [];
   state.pendingSince = null;
   state.clearSince = null;

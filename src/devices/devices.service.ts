@@ -16,6 +16,16 @@ import type { DeviceAuthenticator, DeviceIdentity, DevicePresence } from './devi
 /** Called after a revoke or a rotation has committed: the device's live sessions must end. */
 export type RevokedListener = (deviceId: string) => void;
 
+/**
+ * Where device credentials are mirrored (Mosquitto's dynamic security), told after each commit
+ * with the token in clear: the only moment Telemend knows it. A failure is logged, not thrown:
+ * the change stands, and rotating the token writes the device again.
+ */
+export interface CredentialSink {
+  issued(deviceId: string, token: string): Promise<void>;
+  revoked(deviceId: string): Promise<void>;
+}
+
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const ID_LENGTH = 16;
 
@@ -46,6 +56,7 @@ export class DevicesService implements DeviceAuthenticator, DevicePresence {
   private readonly repo = new DevicesRepository();
   private readonly assets = new AssetsRepository();
   private readonly revokedListeners = new Set<RevokedListener>();
+  private credentialSink: CredentialSink | undefined;
 
   /** `logger` (optional) reports a revoked-listener that throws; the revoke itself still succeeds. */
   constructor(
@@ -63,6 +74,7 @@ export class DevicesService implements DeviceAuthenticator, DevicePresence {
         if (existing?.status === 'active') throw alreadyProvisioned(assetId, existing.id);
         return this.repo.insert(tx, { id: newDeviceId(), assetId, tokenHash: hashToken(token) });
       });
+      await this.mirror(row.id, (sink) => sink.issued(row.id, token));
       return { ...toDevice(row), token };
     } catch (error) {
       if (isUniqueViolation(error, 'devices_active_asset_idx')) throw alreadyProvisioned(assetId);
@@ -81,6 +93,7 @@ export class DevicesService implements DeviceAuthenticator, DevicePresence {
       }
       return this.repo.setToken(tx, deviceId, hashToken(token));
     });
+    await this.mirror(deviceId, (sink) => sink.issued(deviceId, token));
     this.emitRevoked(deviceId);
     return { ...toDevice(row), token };
   }
@@ -95,7 +108,10 @@ export class DevicesService implements DeviceAuthenticator, DevicePresence {
       changed = true;
       return this.repo.revoke(tx, deviceId);
     });
-    if (changed) this.emitRevoked(deviceId);
+    if (changed) {
+      await this.mirror(deviceId, (sink) => sink.revoked(deviceId));
+      this.emitRevoked(deviceId);
+    }
     return toDevice(row);
   }
 
@@ -157,6 +173,20 @@ export class DevicesService implements DeviceAuthenticator, DevicePresence {
     return () => {
       this.revokedListeners.delete(listener);
     };
+  }
+
+  /** Mirrors credentials into an external broker from now on (MQTT_EXTERNAL_DYNSEC). */
+  mirrorCredentialsTo(sink: CredentialSink): void {
+    this.credentialSink = sink;
+  }
+
+  private async mirror(deviceId: string, write: (sink: CredentialSink) => Promise<void>): Promise<void> {
+    if (!this.credentialSink) return;
+    try {
+      await write(this.credentialSink);
+    } catch (error) {
+      this.logger?.warn({ err: error, deviceId }, 'device credentials not mirrored to the external broker; rotate the token to retry');
+    }
   }
 
   private emitRevoked(deviceId: string): void {

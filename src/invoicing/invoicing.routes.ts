@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { baselinesService } from '../baselines/baselines.routes.js';
 import type { AppContext } from '../platform/context.js';
 import type { RouteModule } from '../platform/http/http.types.js';
 import { withStatementTimeout } from '../platform/db/statement-timeout.js';
@@ -58,7 +59,12 @@ function invoiceView(request: FastifyRequest): InvoiceView {
 const lifecycle = { params: invoiceIdParams, headers: ifMatchHeaders, response: { 200: invoiceSchema } };
 
 export const invoicingRoutes: RouteModule = async (app, ctx: AppContext) => {
-  const closing = new VisitClosingService(ctx.db, clockOf(ctx), { notifier: ctx.notifier, events: ctx.ticketEvents });
+  const baselines = baselinesService(app, ctx);
+  const closing = new VisitClosingService(ctx.db, clockOf(ctx), {
+    notifier: ctx.notifier,
+    events: ctx.ticketEvents,
+    repaired: (tx, repair) => baselines.relearnAfterRepair(tx, repair),
+  });
   const invoices = new InvoicesService(ctx.db, clockOf(ctx));
   // The ERP export reads many invoices at once: statement timeout, and `heavy` concurrency limits.
   const exports = new InvoicesService(withStatementTimeout(ctx.db, ctx.config.REPORT_TIMEOUT_MS), clockOf(ctx));

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { checkDetectionReferences, detectionSchema } from '../detection/detection-rules.schema.js';
+import { commandsSchema } from '../commands/command-definition.schema.js';
 
 export const MODEL_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const METRIC_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -124,6 +125,8 @@ export const equipmentModelFileSchema = z
       .default({}),
     /** Detection rules (thresholds, rates, event codes, anomalies, trends, silence); optional. See src/detection/README.md. */
     detection: detectionSchema.optional(),
+    /** Commands the platform may send to the device (name → parameters, timeout). See README "Commands". */
+    commands: commandsSchema,
   })
   .strict()
   .superRefine((model, ctx) => {

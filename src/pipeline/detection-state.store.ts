@@ -3,7 +3,7 @@
  *   - hash `${prefix}:detect:state:${assetId}`: `rev` (a counter), `state` (the engine's plain-JSON
  *     AssetDetectionState at revision `base`) and `tok` (the last save's token);
  *   - list `${prefix}:detect:state:${assetId}:log`: one compact entry per save after `base`, holding
- *     that save's batch (readings, events, silence check) and its revision.
+ *     that save's batch (rule commands, readings, events, silence check) and its revision.
  *
  * Why a log: a state holds the detectors' windows (a pump's is ~26 KB of JSON) while a micro-batch
  * adds a few readings to it. Writing the whole state after every job cost the worker a fifth of
@@ -32,7 +32,7 @@ import { z } from 'zod';
 import { evaluateBatch, type DetectionBatch } from '../detection/detection.engine.js';
 import type { AssetDetectionState, Reading } from '../detection/detection.types.js';
 import type { EquipmentModel } from '../models/models.schema.js';
-import { decodeReadings } from './detection.jobs.js';
+import { decodeReadings, ruleCommandSchema } from './detection.jobs.js';
 
 /**
  * KEYS: state hash, log list. ARGV: expected rev, 's' (snapshot) or 'l' (log entry), payload,
@@ -57,7 +57,7 @@ const storedState = z.looseObject({ version: z.literal(1), modelId: z.string(), 
 
 /**
  * A log entry: `v` the revision it produced, `m` the model, the readings, `e` the events, `s` the
- * silence check. The readings are either `t`, their wire text as the detection job carried it
+ * silence check, `c` the rule commands applied before the readings (absent in older entries). The readings are either `t`, their wire text as the detection job carried it
  * ('\n'-separated `name=value,... ts`, stored as it came), or — for a batch that had no text (a
  * version 1 job, the silence sweep) — `k` the metric names and `r` rows [ts, value of k[0] or null, ...].
  */
@@ -66,6 +66,7 @@ const entryFields = {
   m: z.string().min(1),
   e: z.array(z.strictObject({ ts: z.number(), code: z.string(), severity: z.string().optional(), message: z.string().optional() })),
   s: z.number().optional(),
+  c: z.array(ruleCommandSchema).optional(),
 };
 const logEntry = z.union([
   z.strictObject({ ...entryFields, t: z.string() }),
@@ -133,13 +134,27 @@ export class DetectionStateStore {
   }
 
   async load(assetId: string): Promise<LoadedState> {
-    const [hashKey, logKey] = this.keys(assetId);
+    const [hashKey] = this.keys(assetId);
     const cached = this.cache.get(assetId);
     if (cached) {
       this.cache.delete(assetId);
       const [rev, token] = await this.redis.hmget(hashKey, 'rev', 'tok');
       if (token === cached.token && Number(rev) === cached.rev) return { rev: cached.rev, state: cached.state, chain: cached.chain };
     }
+    return this.fetch(assetId);
+  }
+
+  /**
+   * The stored state for reading only (the API's view of baselines): snapshot and log replayed,
+   * never taken from or put into the cache, nothing written. The worker's next load and save are
+   * not affected (its CAS is on `rev`, which a read does not change).
+   */
+  async read(assetId: string): Promise<LoadedState> {
+    return this.fetch(assetId);
+  }
+
+  private async fetch(assetId: string): Promise<LoadedState> {
+    const [hashKey, logKey] = this.keys(assetId);
     // Snapshot and log in one MULTI: a save in between cannot pair a snapshot with another log.
     const replies = await this.redis.multi().hmget(hashKey, 'rev', 'base', 'state').lrange(logKey, 0, -1).exec();
     const [rev, base, json] = (replies?.[0]?.[1] ?? []) as (string | null)[];
@@ -199,6 +214,7 @@ export function encodeEntry(rev: number, batch: SavedBatch): string {
   if (batch.text !== undefined) {
     const entry: LogEntry = { v: rev, m: batch.modelId, t: batch.text, e: [...batch.events] };
     if (batch.silenceCheckAt !== undefined) entry.s = batch.silenceCheckAt;
+    if (batch.commands?.length) entry.c = [...batch.commands];
     return JSON.stringify(entry);
   }
   const names: string[] = [];
@@ -219,6 +235,7 @@ export function encodeEntry(rev: number, batch: SavedBatch): string {
   });
   const entry: LogEntry = { v: rev, m: batch.modelId, k: names, r: rows, e: [...batch.events] }; // JSON drops undefined severity/message
   if (batch.silenceCheckAt !== undefined) entry.s = batch.silenceCheckAt;
+  if (batch.commands?.length) entry.c = [...batch.commands];
   return JSON.stringify(entry);
 }
 
@@ -235,7 +252,7 @@ function decodeEntry(text: string): LogEntry | undefined {
 function toBatch(entry: LogEntry): DetectionBatch | undefined {
   if ('t' in entry) {
     const decoded = decodeReadings(entry.t);
-    return 'bad' in decoded ? undefined : { readings: decoded.readings, events: entry.e, silenceCheckAt: entry.s };
+    return 'bad' in decoded ? undefined : { readings: decoded.readings, events: entry.e, silenceCheckAt: entry.s, commands: entry.c };
   }
   const readings: Reading[] = entry.r.map((row) => {
     const metrics: Record<string, number> = {};
@@ -245,5 +262,5 @@ function toBatch(entry: LogEntry): DetectionBatch | undefined {
     }
     return { ts: row[0]!, metrics };
   });
-  return { readings, events: entry.e, silenceCheckAt: entry.s };
+  return { readings, events: entry.e, silenceCheckAt: entry.s, commands: entry.c };
 }

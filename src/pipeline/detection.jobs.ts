@@ -47,6 +47,15 @@ const eventSchema = z.strictObject({
   message: z.string().optional(),
 });
 
+/** A command on a rule's learnt normal (detection.types.ts RuleCommand); mode names are short ('all', a bin index). */
+export const ruleCommandSchema = z.strictObject({
+  ruleId: z.string().min(1).max(128),
+  op: z.enum(['relearn', 'freeze', 'unfreeze']),
+  mode: z.string().min(1).max(32).optional(),
+  at: z.number().int().nonnegative(),
+  auto: z.boolean().optional(),
+});
+
 const assetFields = {
   assetId: z.uuid(),
   deviceId: z.string().min(1),
@@ -54,6 +63,12 @@ const assetFields = {
   events: z.array(eventSchema),
   /** Silence sweep: after the readings, check for a silent device at this time (epoch ms). */
   silenceCheckAt: z.number().int().nonnegative().optional(),
+  /**
+   * Baseline commands from the API (relearn, freeze, accept an alarm as normal): applied before
+   * the readings, by the worker that owns the state. Optional in both versions: a job without
+   * them is read as before (an older worker refuses a job with them, it does not ignore them).
+   */
+  commands: z.array(ruleCommandSchema).min(1).max(64).optional(),
 };
 
 /** One asset's part of a job, as the worker evaluates it. Also the wire format of version 1. */

@@ -217,10 +217,13 @@ export class DetectionWorker {
     const first = this.validate(job);
     const max = this.options.mergeJobs ?? 64;
     const waiting = max > 0 ? (await queue.getWaiting(0, max - 1)).filter((w): w is Job<DetectionJobData> => !!w && w.id !== job.id) : [];
-    // Invalid jobs are left in the queue, to fail on their own with their own error.
+    // Invalid jobs are left in the queue, to fail on their own with their own error. A job with
+    // rule commands ends the merge: its commands apply before its readings, so merged with the
+    // earlier jobs they would overtake the earlier readings.
     const valid: { job: Job<DetectionJobData>; data: DecodedJob }[] = [];
     for (const w of waiting) {
       const read = readJob(w.data);
+      if ('job' in read && read.job.assets.some((a) => a.commands)) break;
       if ('job' in read) valid.push({ job: w, data: read.job });
     }
     const result = await this.processData(valid.length ? mergeJobs([first, ...valid.map((v) => v.data)]) : first);
@@ -361,6 +364,7 @@ export function mergeJobs(jobs: readonly DecodedJob[]): DecodedJob {
       }
       seen.readings.push(...batch.readings);
       seen.events.push(...batch.events);
+      if (batch.commands) seen.commands = [...(seen.commands ?? []), ...batch.commands];
       seen.text = seen.text === undefined || batch.text === undefined ? undefined : [seen.text, batch.text].filter(Boolean).join('\n');
       if (batch.silenceCheckAt !== undefined) seen.silenceCheckAt = Math.max(seen.silenceCheckAt ?? 0, batch.silenceCheckAt);
     }

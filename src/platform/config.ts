@@ -55,6 +55,41 @@ export const configSchema = z.object({
    * sessions and retained messages in Redis at REDIS_URL). 'off': a standalone broker.
    */
   MQTT_CLUSTER: z.enum(['off', 'redis']).default('off'),
+  /** Run the embedded MQTT broker in the broker role; false when devices connect to an external broker only. */
+  MQTT_EMBEDDED: bool.default(true),
+  /**
+   * mqtt:// or mqtts:// URL of an external MQTT 5 broker (EMQX, HiveMQ, VerneMQ, Mosquitto 2): broker-role
+   * processes take the device topics from it with shared subscriptions and send commands through it. Unset = none.
+   */
+  MQTT_EXTERNAL_URL: z
+    .string()
+    .regex(/^(mqtt|mqtts|tcp|ssl|ws|wss):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+    .optional(),
+  /** User name of Telemend's ingest account at the external broker. */
+  MQTT_EXTERNAL_USERNAME: z.string().optional(),
+  /** Password of that account. */
+  MQTT_EXTERNAL_PASSWORD: z.string().optional(),
+  /** PEM file of the CA that signed the external broker's certificate (mqtts://); unset = the system CAs. */
+  MQTT_EXTERNAL_CA_FILE: z.string().optional(),
+  /** PEM client certificate file, when the external broker authenticates clients by certificate. */
+  MQTT_EXTERNAL_CERT_FILE: z.string().optional(),
+  /** PEM private key file of that client certificate. */
+  MQTT_EXTERNAL_KEY_FILE: z.string().optional(),
+  /** Shared-subscription group: every ingest process with the same group shares the flow ($share/<group>/devices/+/...). */
+  MQTT_EXTERNAL_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('telemend'),
+  /**
+   * Client id prefix of this process's connections (`<id>-<n>`); must be stable across restarts and unique per
+   * process, so a restarted process resumes its sessions and gets what it had not acknowledged. Unset = telemend-ingest-<hostname>.
+   */
+  MQTT_EXTERNAL_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and ._:-').optional(),
+  /** Connections per process (each handles one message at a time: acknowledged after the journal has it). */
+  MQTT_EXTERNAL_CONNECTIONS: positiveInt.max(64).default(16),
+  /** How long the external broker keeps a disconnected ingest session (and queues its messages), in seconds. */
+  MQTT_EXTERNAL_SESSION_EXPIRY_SECONDS: positiveInt.default(86400),
+  /** Keep device credentials and topic rules in Mosquitto 2's dynamic-security plugin ($CONTROL API) through the MQTT_EXTERNAL_* account. */
+  MQTT_EXTERNAL_DYNSEC: bool.default(false),
+  /** Shared secret the external broker sends (header x-telemend-hook-secret) to the HTTP auth/ACL endpoints; unset = endpoints off (404). */
+  MQTT_AUTH_HOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** postgres:// URL of the CRM database; unset = embedded PGlite in DATA_DIR. */
   DATABASE_URL: z
     .string()
@@ -209,6 +244,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (config.MQTT_TLS_PORT > 0 && (!config.MQTT_TLS_CERT || !config.MQTT_TLS_KEY)) {
     throw new ConfigError(['MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY']);
+  }
+  if (config.MQTT_EXTERNAL_DYNSEC && !config.MQTT_EXTERNAL_URL) throw new ConfigError(['MQTT_EXTERNAL_DYNSEC: needs MQTT_EXTERNAL_URL']);
+  if (!config.MQTT_EMBEDDED && !config.MQTT_EXTERNAL_URL && (config.TELEMEND_ROLE === 'all' || config.TELEMEND_ROLE === 'broker')) {
+    throw new ConfigError(['MQTT_EMBEDDED: false needs MQTT_EXTERNAL_URL (devices must reach some broker)']);
   }
   return Object.freeze(config);
 }

@@ -37,12 +37,20 @@ import { WebhooksWorker } from '../delivery/webhooks.worker.js';
 import { journalBacklog } from '../ingest/telemetry-journal.js';
 import { PlatformMetrics } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/metrics.server.js';
+import { CommandsService } from '../commands/commands.service.js';
+import { RedisCommandBus } from '../commands/command-channels.js';
+import { CommandResultsIngest } from '../commands/command-results.ingest.js';
+import { CommandDispatcher, allOf, type CommandPublisher } from '../commands/command-dispatcher.js';
+import { ExternalIngest, externalIngestOptionsFromConfig } from '../external-broker/external-ingest.js';
+import { MosquittoDynsec } from '../external-broker/mosquitto-dynsec.js';
 
 export interface RunningPlatform {
   readonly role: Role;
   /** Where each listener ended up (port 0 in the config picks a free port). */
   readonly addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number; metrics?: number };
   readonly broker?: TelemetryBroker;
+  /** Broker role with MQTT_EXTERNAL_URL: the external broker's ingest client. */
+  readonly external?: ExternalIngest;
   readonly writer?: InfluxWriter;
   /** Worker role: the detection consumer (shard queues → detectors → auto-tickets). */
   readonly detection?: DetectionWorker;
@@ -96,7 +104,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
     await models.sync(db);
-    const devices = new DevicesService(db);
+    const devices = new DevicesService(db, logger);
     logger.info({ driver: db.driver }, 'database ready');
 
     // InfluxDB may be down at start: the broker still journals, the writer starts once it
@@ -116,30 +124,59 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     const revokedChannel = `${config.REDIS_PREFIX}:device-revoked`;
     const addresses: { http?: string; mqtt?: number; mqttWs?: number; mqttTls?: number; metrics?: number } = {};
     let broker: TelemetryBroker | undefined;
+    let external: ExternalIngest | undefined;
     if (has(role, 'broker')) {
       const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
       closers.push({ name: 'journal', close: () => journal.close() });
       const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
       metrics.use({ ingest: () => ingest.stats() });
-      broker = new TelemetryBroker({
-        options: brokerOptionsFromConfig(config),
-        // Devices, and technicians' mobile apps publishing their location (technicians/{id}/location).
-        authenticator: { authenticate: (id, token) => devices.authenticate(id, token), technicians: new TechnicianLocationService(db, { rejections }) },
-        presence: devices,
-        ingest,
-        logger: logger.child({ part: 'broker' }),
-      });
-      const ports = await broker.start();
-      closers.push({ name: 'broker', close: () => broker!.stop() });
-      addresses.mqtt = ports.port;
-      addresses.mqttWs = ports.wsPort;
-      addresses.mqttTls = ports.tlsPort;
+      const commands = new CommandsService(db, models, new RedisCommandBus(redis, config.REDIS_PREFIX, logger));
+      const commandResults = new CommandResultsIngest(commands, rejections, logger.child({ part: 'commands' }));
+      const publishers: CommandPublisher[] = [];
+      if (config.MQTT_EMBEDDED) {
+        const embedded = new TelemetryBroker({
+          options: brokerOptionsFromConfig(config),
+          // Devices, and technicians' mobile apps publishing their location (technicians/{id}/location).
+          authenticator: { authenticate: (id, token) => devices.authenticate(id, token), technicians: new TechnicianLocationService(db, { rejections }) },
+          presence: devices,
+          ingest,
+          commandResults,
+          logger: logger.child({ part: 'broker' }),
+        });
+        broker = embedded;
+        const ports = await embedded.start();
+        closers.push({ name: 'broker', close: () => embedded.stop() });
+        addresses.mqtt = ports.port;
+        addresses.mqttWs = ports.wsPort;
+        addresses.mqttTls = ports.tlsPort;
+        publishers.push(embedded);
+        logger.info({ port: ports.port, host: config.MQTT_HOST, wsPort: ports.wsPort, tlsPort: ports.tlsPort }, 'mqtt broker listening');
+      }
+      if (config.MQTT_EXTERNAL_URL) {
+        const client = new ExternalIngest({
+          options: externalIngestOptionsFromConfig(config),
+          ingest,
+          commandResults,
+          identify: (id) => devices.identify(id),
+          presence: devices,
+          logger: logger.child({ part: 'external-broker' }),
+        });
+        external = client;
+        closers.push({ name: 'external-broker', close: () => client.stop() });
+        await client.start();
+        publishers.push(client);
+      }
+      const dispatcher = new CommandDispatcher({ redis, prefix: config.REDIS_PREFIX, publisher: allOf(publishers), commands, logger: logger.child({ part: 'commands' }) });
+      await dispatcher.start();
+      closers.push({ name: 'command-dispatch', close: () => dispatcher.stop() });
       // Revocations may come from an API process elsewhere: they travel over Redis pub/sub.
       const subscriber = redis.duplicate();
       closers.push({ name: 'revocations', close: () => subscriber.quit() });
       await subscriber.subscribe(revokedChannel);
-      subscriber.on('message', (_channel, clientId: string) => void broker!.disconnectClient(clientId));
-      logger.info({ port: ports.port, host: config.MQTT_HOST, wsPort: ports.wsPort, tlsPort: ports.tlsPort }, 'mqtt broker listening');
+      subscriber.on('message', (_channel, clientId: string) => {
+        external?.forget(clientId);
+        void broker?.disconnectClient(clientId);
+      });
     }
 
     // Ticket events: published on Redis pub/sub (SSE in every API process) and queued as webhook
@@ -244,6 +281,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     if (has(role, 'api')) {
       const revoke = (clientId: string): void => void redis.publish(revokedChannel, clientId).catch((error: unknown) => logger.warn({ err: error, clientId }, 'could not announce revoked MQTT credentials'));
       devices.onRevoked(revoke);
+      if (config.MQTT_EXTERNAL_DYNSEC) {
+        // Provisioning, rotation and revocation happen here: they are mirrored into Mosquitto.
+        const dynsec = new MosquittoDynsec(externalIngestOptionsFromConfig(config), logger.child({ part: 'dynsec' }));
+        await dynsec.start();
+        closers.push({ name: 'dynsec', close: () => dynsec.stop() });
+        devices.mirrorCredentialsTo(dynsec);
+      }
       const ctx: AppContext = {
         config,
         logger,
@@ -274,6 +318,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       role,
       addresses,
       broker,
+      external,
       detection,
       metrics,
       get writer() {

@@ -46,6 +46,11 @@ export interface VisitClosingOptions {
   readonly notifier?: NotifierPort | undefined;
   /** Ticket events (SSE, webhooks): ticket.status_changed after commit when closing resolved the ticket. None = nothing published. */
   readonly events?: TicketEventsPort | undefined;
+  /**
+   * Called in the closing transaction when a visit on an asset closes as fixed (the learned
+   * baselines relearn once the machine has settled); a failure rolls the closing back. None = nothing.
+   */
+  readonly repaired?: ((tx: Queryable, repair: { visitId: string; assetId: string; at: Date }) => Promise<void>) | undefined;
 }
 
 export class VisitClosingService {
@@ -106,6 +111,7 @@ export class VisitClosingService {
       const ticketRow = input.outcome === 'fixed' ? await this.resolveTicket(tx, visit.ticket_id, caller) : before;
       await this.options.notifier?.enqueue(tx, { event: 'visit.completed', ticketId: visit.ticket_id, visitId: id, data: { outcome: input.outcome } });
       if (input.proposeKnowledge) closureRow = await this.propose(tx, closureRow, visit, undefined, caller);
+      if (input.outcome === 'fixed' && before.asset_id) await this.options.repaired?.(tx, { visitId: id, assetId: before.asset_id, at: now });
       await recordAudit(tx, caller.actor, {
         entity: 'visit',
         entityId: id,

@@ -14,6 +14,8 @@ describe('decidePublish', () => {
   it.each([
     ['devices/d1/telemetry', { allow: true, channel: 'telemetry' }],
     ['devices/d1/events', { allow: true, channel: 'events' }],
+    ['devices/d1/command-results', { allow: true, channel: 'command-results' }],
+    ['devices/d2/command-results', { allow: false, reason: 'foreign_topic' }],
     ['devices/d2/telemetry', { allow: false, reason: 'foreign_topic' }],
     ['devices/d1x/telemetry', { allow: false, reason: 'foreign_topic' }],
     ['devices/d1/commands', { allow: false, reason: 'unknown_channel' }],

@@ -65,6 +65,6 @@ describe('detection rules in the model schema', () => {
       expect(compiled.silence.afterMs).toBeGreaterThan(0);
     }
     const kinds = [...models.values()].flatMap((m) => compileModel(m).rules.map((r) => r.kind));
-    expect(new Set(kinds)).toEqual(new Set(['threshold', 'rate', 'event', 'anomaly', 'trend']));
+    expect(new Set(kinds)).toEqual(new Set(['threshold', 'rate', 'event', 'anomaly', 'trend', 'learned']));
   });
 });

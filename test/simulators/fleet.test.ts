@@ -150,6 +150,24 @@ describe('runFleet against a real Aedes broker', () => {
     expect(summary.acks).toBe(summary.messagesSent + summary.eventsSent);
   });
 
+  it('answers a command: acknowledged, then succeeded, with the correlation id', async () => {
+    const device = FLEET[2]!;
+    const run = runFleet({ devices: [device], models, mqttUrl, speed: 60, rate: 1, startTime: Date.now() - HOUR, answerCommands: true });
+    await waitFor(async () => on(device.deviceId, 'status').some((r) => r.payload === 'online'), 'the simulated device online');
+    // Its subscription to its commands topic is registered right after CONNACK.
+    await new Promise((r) => setTimeout(r, 200));
+    const id = '6f1c2d3e-4a5b-4c6d-8e7f-000000000001';
+    broker.publish(
+      { cmd: 'publish', topic: `devices/${device.deviceId}/commands`, payload: Buffer.from(JSON.stringify({ id, command: 'diagnostic_dump', parameters: {}, expiresAt: new Date(Date.now() + 60_000).toISOString(), responseTopic: `devices/${device.deviceId}/command-results` })), qos: 1, retain: false, dup: false },
+      () => undefined,
+    );
+    await waitFor(async () => on(device.deviceId, 'command-results').length >= 2, 'both answers');
+    await run.stop();
+    const answers = on(device.deviceId, 'command-results').map((r) => JSON.parse(r.payload) as Record<string, unknown>);
+    expect(answers[0]).toEqual({ id, status: 'acknowledged' });
+    expect(answers[1]).toMatchObject({ id, status: 'succeeded', data: { firmware: 'sim-1.0' } });
+  });
+
   it('publishes arrays of k readings with --batch and counts refused credentials as errors', async () => {
     const intruder: FleetDevice = { deviceId: `intruder-${suffix}`, token: 'wrong', modelId: 'gas-boiler-gb120' };
     const progress: number[] = [];

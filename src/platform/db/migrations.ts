@@ -10,6 +10,7 @@ import { notificationsMigration } from '../../notifications/notifications.migrat
 import { invoicingMigration } from '../../invoicing/invoicing.migration.js';
 import { preventiveMigration } from '../../preventive/preventive.migration.js';
 import { reportsMigration } from '../../reports/reports.migration.js';
+import { commandsMigration } from '../../commands/commands.migration.js';
 
 export type { Migration };
 
@@ -545,6 +546,7 @@ export const migrations: readonly Migration[] = [
   invoicingMigration,
   preventiveMigration,
   reportsMigration,
+  commandsMigration,
 ];
 
 const LOCK_KEY = 7_214_903_311; // advisory lock: one migrator at a time across processes

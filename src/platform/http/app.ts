@@ -48,6 +48,7 @@ import { knowledgeRoutes } from '../../knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../../custom-fields/custom-fields.routes.js';
 import { customer360Routes } from '../../customers/customer-360.routes.js';
 import { alarmsRoutes } from '../../alarms/alarms.routes.js';
+import { baselinesRoutes } from '../../baselines/baselines.routes.js';
 import { autoTicketsRoutes } from '../../autotickets/autotickets.routes.js';
 import { ticketStreamRoutes } from '../../delivery/ticket-stream.routes.js';
 import { webhooksRoutes } from '../../delivery/webhooks.routes.js';
@@ -61,6 +62,8 @@ import { notificationsRoutes } from '../../notifications/notifications.routes.js
 import { reportsRoutes } from '../../reports/reports.routes.js';
 import { backtestRoutes } from '../../backtest/backtest.routes.js';
 import { registerConsole } from '../../console/console.plugin.js';
+import { commandsRoutes } from '../../commands/commands.routes.js';
+import { brokerHooksRoutes } from '../../external-broker/broker-hooks.routes.js';
 
 import type { Principal, Role, RouteModule, ZodApp } from './http.types.js';
 
@@ -86,6 +89,7 @@ export const routeModules: readonly RouteModule[] = [
   customFieldsRoutes,
   customer360Routes,
   alarmsRoutes,
+  baselinesRoutes,
   autoTicketsRoutes,
   ticketStreamRoutes,
   webhooksRoutes,
@@ -97,6 +101,8 @@ export const routeModules: readonly RouteModule[] = [
   opportunitiesRoutes,
   notificationsRoutes,
   reportsRoutes,
+  commandsRoutes,
+  brokerHooksRoutes,
   backtestRoutes,
 ];
 

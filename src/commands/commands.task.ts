@@ -1,0 +1,34 @@
+/** Worker background task: open commands past their deadline become `timed_out` (every few seconds, any number of workers). */
+import type { BackgroundTask, BackgroundTaskFactory } from '../platform/background.js';
+import { Redis } from 'ioredis';
+import { RedisCommandBus } from './command-channels.js';
+import { CommandsService } from './commands.service.js';
+
+export function commandTimeoutTask(options: { everyMs: number }): BackgroundTaskFactory {
+  return (deps): BackgroundTask => {
+    let timer: NodeJS.Timeout | undefined;
+    let redis: Redis | undefined;
+    let running: Promise<void> = Promise.resolve();
+    return {
+      name: 'command-timeouts',
+      async start() {
+        redis = new Redis(deps.redisUrl, { connectionName: 'telemend-command-timeouts', maxRetriesPerRequest: 3 });
+        redis.on('error', (error) => deps.logger.debug({ err: error }, 'command timeouts: redis error'));
+        const service = new CommandsService(deps.db, deps.models, new RedisCommandBus(redis, deps.prefix, deps.logger));
+        const tick = () => {
+          running = service
+            .sweepTimeouts()
+            .then((n) => void (n && deps.logger.info({ timedOut: n }, 'commands timed out')))
+            .catch((error: unknown) => deps.logger.warn({ err: error }, 'command timeout sweep failed'));
+        };
+        timer = setInterval(tick, options.everyMs);
+        timer.unref();
+      },
+      async stop() {
+        if (timer) clearInterval(timer);
+        await running;
+        await redis?.quit().catch(() => undefined);
+      },
+    };
+  };
+}
