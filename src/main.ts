@@ -13,6 +13,7 @@ import { ModelFileError } from './models/models.loader.js';
 import { startPlatform } from './platform/platform.js';
 
 const HELP = `Usage: telemend [options]
+       telemend backtest [options] <file.csv>...   (see telemend backtest --help)
 
 Runs the Telemend platform. Configuration comes from environment variables (see README,
 "Configuration"); the most common are repeated here as options.
@@ -31,6 +32,8 @@ Environment (excerpt): PORT, MQTT_PORT, DATABASE_URL, REDIS_URL, INFLUX_URL, INF
 `;
 
 async function main(): Promise<number> {
+  // Subcommands run instead of the platform.
+  if (process.argv[2] === 'backtest') return (await import('./backtest/backtest.cli.js')).backtestCli(process.argv.slice(3));
   let args;
   try {
     args = parseArgs({

@@ -122,9 +122,9 @@ export class AutoTicketsRepository {
     await q.query('UPDATE ticket_autofill SET condition_cleared_at = $2, updated_at = $3 WHERE ticket_id = $1', [ticketId, at, now]);
   }
 
-  /** Not-cleared alarms of the asset for the fault code. */
+  /** Not-cleared alarms of the asset for the fault code that feed a ticket (alarm-only ones do not hold it open). */
   async firingAlarms(q: Queryable, assetId: string, faultCode: string): Promise<number> {
-    const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM alarms WHERE asset_id = $1 AND fault_code = $2 AND state <> 'cleared'`, [assetId, faultCode]);
+    const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM alarms WHERE asset_id = $1 AND fault_code = $2 AND state <> 'cleared' AND ticket_id IS NOT NULL`, [assetId, faultCode]);
     return rows[0]!.n;
   }
 

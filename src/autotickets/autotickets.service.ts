@@ -10,7 +10,7 @@
  * the winner's ticket. A replayed finding (same key) appends nothing: ticket_evidence is unique
  * per (ticket, finding key). A transaction that dies midway leaves nothing behind.
  */
-import type { AlarmRow } from '../alarms/alarms.repository.js';
+import { AlarmsRepository, type AlarmRow } from '../alarms/alarms.repository.js';
 import { AlarmsService, toAlarm } from '../alarms/alarms.service.js';
 import type { Alarm } from '../alarms/alarms.schemas.js';
 import { parseFinding, type Finding } from '../alarms/finding.schema.js';
@@ -60,6 +60,11 @@ export interface ClearOptions {
   readonly ruleId?: string;
 }
 
+export interface ApplyOptions extends Pick<ClearOptions, 'autoCancelTransient'> {
+  /** The rule's ticket policy (default immediate): persist and never only raise the alarm (see raiseAlarm, openForAlarm). */
+  readonly ticket?: 'immediate' | 'persist' | 'never';
+}
+
 /** still_active: another rule still fires for this fault on the asset, the ticket is left as it is. */
 export type ClearOutcome = 'no_ticket' | 'still_active' | 'flagged' | 'cancelled' | 'already_flagged' | 'already_dispatched';
 
@@ -76,6 +81,7 @@ export class AutoTicketService {
   private readonly repo = new AutoTicketsRepository();
   private readonly tickets = new TicketsRepository();
   private readonly alarms: AlarmsService;
+  private readonly alarmRows = new AlarmsRepository();
   private readonly ticketService: TicketsService;
 
   constructor(
@@ -108,36 +114,86 @@ export class AutoTicketService {
       const alarm = reported.row;
       const alarmCreated = reported.created;
       if (!faultCode) return { outcome: 'alarm_only' as const, alarm: toAlarm(alarm), alarmCreated, ticket: null };
-
-      const target = await this.openOrFind(tx, { ...finding, faultCode }, alarm, facts, now);
-      const ticketId = 'created' in target ? target.created.id : target.openId;
-      const evidence = { ticketId, alarmId: alarm.id, key: finding.key, ruleId: finding.ruleId, kind: finding.kind, at: finding.at, evidence: finding.evidence, now };
-      let outcome: OpenOutcome;
-      if ('created' in target) {
-        // The new ticket's prefill already counts this finding as its first evidence.
-        await this.repo.insertEvidence(tx, evidence);
-        outcome = 'created';
-      } else {
-        const appended = await this.repo.addEvidence(tx, evidence);
-        if (appended) await this.conditionReturned(tx, ticketId, appended.conditionClearedAt, finding.at, now);
-        outcome = appended ? 'appended' : 'duplicate';
-      }
-      if (alarm.ticket_id !== ticketId) await this.alarms.linkTicket(tx, alarm.id, ticketId);
-      // A new ticket is as inserted: the rows written since (history, prefill, evidence, audit) do not touch it.
-      const ticket = 'created' in target ? target.created : (await this.tickets.find(tx, ticketId))!;
-      const linked = { ...alarm, ticket_id: ticketId };
-      return { outcome, alarm: toAlarm(linked), alarmCreated, ticket: toTicket(ticket, now) };
+      return this.ticketIn(tx, { ...finding, faultCode }, alarm, alarmCreated, facts, now);
     });
+    await this.afterCommit(result);
+    return result;
+  }
+
+  /**
+   * A rule whose ticket policy is `persist` or `never`: the finding raises (or feeds) its alarm
+   * only — no ticket, no reserved part, no dispatch. A persisting alarm becomes a ticket later,
+   * through `openForAlarm` (the ticket-policy sweep).
+   */
+  async raiseAlarm(input: unknown): Promise<OpenResult> {
+    const finding = parseFinding(input);
+    const reported = await this.db.transaction(async (tx) => this.alarms.reportIn(tx, finding));
+    return { outcome: 'alarm_only', alarm: toAlarm(reported.row), alarmCreated: reported.created, ticket: null };
+  }
+
+  /**
+   * Opens (or appends to) the ticket of an alarm that has persisted: its first finding goes to
+   * the ticket as if it had just fired. Locks the alarm: nothing happens when it has cleared or
+   * has its ticket already (another sweep, a retry), so the ticket is opened once. Undefined then.
+   */
+  async openForAlarm(alarmId: string): Promise<OpenResult | undefined> {
+    const now = this.clock.now();
+    const result = await this.db.transaction(async (tx) => {
+      const alarm = await this.alarmRows.find(tx, alarmId, { lock: true });
+      if (!alarm || alarm.state === 'cleared' || alarm.ticket_id || !alarm.fault_code) return undefined;
+      const { key, at: _at, kind: _kind, ...evidence } = (alarm.evidence.history[0] ?? {}) as Record<string, unknown>;
+      const finding = parseFinding({
+        ...(typeof key === 'string' ? { id: key } : {}),
+        assetId: alarm.asset_id,
+        ...(alarm.device_id ? { deviceId: alarm.device_id } : {}),
+        modelId: alarm.model_id,
+        ruleId: alarm.rule_id,
+        faultCode: alarm.fault_code,
+        kind: alarm.kind,
+        ...(alarm.severity ? { severity: alarm.severity } : {}),
+        at: alarm.first_seen_at,
+        evidence,
+      });
+      return this.ticketIn(tx, { ...finding, faultCode: alarm.fault_code }, alarm, false, undefined, now);
+    });
+    if (result) await this.afterCommit(result);
+    return result;
+  }
+
+  /** The ticket part of a firing finding, inside the alarm's transaction: open or append, link the alarm. */
+  private async ticketIn(tx: Queryable, finding: Finding & { faultCode: string }, alarm: AlarmRow, alarmCreated: boolean, facts: DraftFacts | undefined, now: Date): Promise<OpenResult> {
+    const target = await this.openOrFind(tx, finding, alarm, facts, now);
+    const ticketId = 'created' in target ? target.created.id : target.openId;
+    const evidence = { ticketId, alarmId: alarm.id, key: finding.key, ruleId: finding.ruleId, kind: finding.kind, at: finding.at, evidence: finding.evidence, now };
+    let outcome: OpenOutcome;
+    if ('created' in target) {
+      // The new ticket's prefill already counts this finding as its first evidence.
+      await this.repo.insertEvidence(tx, evidence);
+      outcome = 'created';
+    } else {
+      const appended = await this.repo.addEvidence(tx, evidence);
+      if (appended) await this.conditionReturned(tx, ticketId, appended.conditionClearedAt, finding.at, now);
+      outcome = appended ? 'appended' : 'duplicate';
+    }
+    if (alarm.ticket_id !== ticketId) await this.alarms.linkTicket(tx, alarm.id, ticketId);
+    // A new ticket is as inserted: the rows written since (history, prefill, evidence, audit) do not touch it.
+    const ticket = 'created' in target ? target.created : (await this.tickets.find(tx, ticketId))!;
+    const linked = { ...alarm, ticket_id: ticketId };
+    return { outcome, alarm: toAlarm(linked), alarmCreated, ticket: toTicket(ticket, now) };
+  }
+
+  /**
+   * After the commit, so neither slows the ticket down nor can undo it: events are published,
+   * the parts are reserved (also on later evidence while a reservation is incomplete: a crash in
+   * between, or stock received since) and the auto-assign policy runs once, for a new ticket.
+   */
+  private async afterCommit(result: OpenResult): Promise<void> {
     if (result.ticket && result.outcome === 'created') await publishSafely(this.events, { type: 'ticket.created', ticket: result.ticket });
     if (result.ticket && result.outcome === 'appended') await publishSafely(this.events, { type: 'ticket.evidence_appended', ticket: result.ticket });
-    // After the commit, so neither slows the ticket down nor can undo it: the parts are reserved
-    // (also on later evidence while a reservation is incomplete: a crash in between, or stock
-    // received since) and the auto-assign policy runs once, for a new ticket.
     if (result.ticket && (result.outcome === 'created' || result.outcome === 'appended')) await this.reserveParts(result.ticket.id, result.outcome === 'created');
     if (result.ticket && result.outcome === 'created' && this.options.dispatch) {
       await this.options.dispatch.autoAssign(result.ticket.id, SYSTEM_ACTOR).catch((error: unknown) => this.options.logger?.warn({ err: error, ticketId: result.ticket!.id }, 'auto-assign failed; the ticket waits for a dispatcher'));
     }
-    return result;
   }
 
   /**
@@ -273,12 +329,23 @@ export class AutoTicketService {
   }
 
   /**
-   * Routes a detector finding: `firing` → openOrAppend; `cleared` → conditionCleared for its rule
-   * (the ticket is touched once no rule of that fault fires any more on the asset).
+   * Routes a detector finding: `firing` → openOrAppend (raiseAlarm under a persist or never
+   * ticket policy); `cleared` → conditionCleared for its rule (the ticket is touched once no rule
+   * of that fault fires any more on the asset), or only the alarm when it never had a ticket.
    */
-  async apply(input: unknown, options: Pick<ClearOptions, 'autoCancelTransient'> = {}): Promise<OpenResult | ClearResult> {
+  async apply(input: unknown, options: ApplyOptions = {}): Promise<OpenResult | ClearResult> {
     const finding = parseFinding(input);
-    if (finding.state === 'firing') return this.openOrAppend(input);
+    const deferred = options.ticket === 'persist' || options.ticket === 'never';
+    if (finding.state === 'firing') return deferred ? this.raiseAlarm(input) : this.openOrAppend(input);
+    if (deferred && finding.faultCode) {
+      // An alarm that never became a ticket clears alone: another rule's ticket for the fault is not told.
+      const cleared = await this.db.transaction(async (tx) => {
+        const open = await this.alarmRows.findOpen(tx, finding.assetId, finding.ruleId, { lock: true });
+        if (open?.ticket_id) return undefined;
+        return this.alarms.clearIn(tx, { assetId: finding.assetId, ruleId: finding.ruleId }, finding.at);
+      });
+      if (cleared) return { outcome: 'no_ticket', clearedAlarms: cleared.length, ticket: null };
+    }
     if (!finding.faultCode) {
       const cleared = await this.alarms.clear(finding.assetId, finding.ruleId, finding.at);
       return { outcome: 'no_ticket', clearedAlarms: cleared ? 1 : 0, ticket: null };

@@ -51,6 +51,7 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
   }
   const z = (value - baseline.median) / baseline.spread;
   const directed = rule.direction === 'rise' ? z : rule.direction === 'fall' ? -z : Math.abs(z);
+  ctx.score?.(z);
   pushBounded(state.recent, [ts, value]);
   if (!state.firing) {
     state.clearSince = null;

@@ -112,7 +112,7 @@ export function compileModel(model: EquipmentModel): CompiledModel {
   const covered = new Set(rules.flatMap((r) => (r.kind === 'event' ? r.codes : [])));
   for (const [code, event] of Object.entries(model.events)) {
     if (!event.fault || covered.has(code)) continue;
-    rules.push({ kind: 'event', id: `event-${code.toLowerCase()}`, fault: event.fault, suppressedBy: [], autoCancel: false, codes: [code], clearAfterMs: null });
+    rules.push({ kind: 'event', id: `event-${code.toLowerCase()}`, fault: event.fault, suppressedBy: [], autoCancel: false, ticket: { policy: 'immediate' }, codes: [code], clearAfterMs: null });
   }
   const largestPeriodS = Math.max(...Object.values(model.metrics).map((m) => m.samplePeriodSeconds));
   const silence: SilenceRule = {
@@ -121,7 +121,12 @@ export function compileModel(model: EquipmentModel): CompiledModel {
     afterMs: detection.silence.after === undefined ? 3 * largestPeriodS * 1_000 : durationMs(detection.silence.after),
     autoCancel: detection.silence.autoCancel ?? false,
   };
-  const compiled: CompiledModel = { modelId: model.id, rules, silence, signatures: new Map(rules.map((r) => [r.id, JSON.stringify(r)])) };
+  const compiled: CompiledModel = { modelId: model.id, rules, silence, signatures: new Map(rules.map((r) => [r.id, signature(r)])) };
   cache.set(model, compiled);
   return compiled;
+}
+
+/** What restarts a rule's state when it changes: everything but its ticket policy (what happens after it fires). */
+function signature(rule: CompiledRule): string {
+  return JSON.stringify({ ...rule, ticket: undefined });
 }

@@ -48,6 +48,21 @@ export const runningConditionSchema = z
   .strict()
   .refine((c) => (c.above === undefined) !== (c.below === undefined), { message: 'give exactly one of above / below' });
 
+/**
+ * An alarm is not a ticket: `immediate` opens the auto-ticket when the rule fires; `persist` only
+ * once its alarm has stayed uncleared for `after` (cleared sooner: no ticket); `never` keeps it an
+ * alarm (no ticket, no parts reserved, no dispatch).
+ */
+export const ticketPolicySchema = z
+  .object({
+    policy: z.enum(['immediate', 'persist', 'never']).default('immediate'),
+    /** persist: how long the alarm must stay uncleared (wall clock, from the reading that raised it). */
+    after: durationSchema.optional(),
+  })
+  .strict()
+  .refine((t) => (t.policy === 'persist') === (t.after !== undefined), { message: 'give `after` with policy persist, and only then', path: ['after'] });
+export type TicketPolicy = z.infer<typeof ticketPolicySchema>;
+
 const ruleBase = {
   /** Stable id, unique within the model (kebab-case). */
   id: z.string().regex(RULE_ID, 'rule ids are kebab-case'),
@@ -58,6 +73,8 @@ const ruleBase = {
   suppressedBy: z.array(z.string().regex(CODE)).default([]),
   /** Transient condition: when it clears before anyone is dispatched, the auto-ticket cancels itself. Default false (the ticket only says it cleared). */
   autoCancel: z.boolean().default(false),
+  /** When the rule's alarm becomes a ticket (parts reserved, auto-assign). Default immediate (see ticketPolicySchema). */
+  ticket: ticketPolicySchema.default({ policy: 'immediate' }),
 };
 
 /**

@@ -51,6 +51,15 @@ export interface EvaluateOptions {
    * state): it is updated in place instead of copied. Default false (`previous` is untouched).
    */
   readonly takeOwnership?: boolean;
+  /**
+   * Per-reading scores (backtests): called after each rule (event rules excepted) has judged a
+   * reading that carries its metric, with the rule's natural score — threshold: the value; rate:
+   * the slope per `per`; anomaly: the robust z; trend: hours until the projected limit, at each
+   * bucket close; learned: the smoothed distance it compares with its limit — NaN when it
+   * judged nothing (warm-up, not running), and whether the rule fires after that reading.
+   * Absent (the worker): no closure, no call, no cost.
+   */
+  readonly onScore?: (ruleId: string, ts: number, score: number, firing: boolean) => void;
 }
 
 export function evaluate(
@@ -76,6 +85,9 @@ export function evaluate(
   const emit = (f: Finding | null): void => {
     if (f) findings.push(f);
   };
+  const scorer = makeScorer(options.onScore);
+  // One suppression check per rule and call (they read the state live), not one closure per reading.
+  const suppressors = compiled.rules.map((rule) => suppression(compiled, state, rule));
   for (const item of items) {
     if (state.silence.firing) {
       emit(silenceCleared(compiled.silence, state.silence.since ?? item.ts, item.ts));
@@ -91,17 +103,39 @@ export function evaluate(
       continue;
     }
     state.watermark = item.ts;
-    stepReading(compiled, state, item.reading, emit);
+    stepReading(compiled, state, item.reading, emit, scorer, suppressors);
   }
   return { state, findings, late };
 }
 
-function stepReading(compiled: CompiledModel, state: AssetDetectionState, reading: Reading, emit: (f: Finding | null) => void): void {
+/** One sink per evaluate call (not per reading): a detector's `ctx.score(s)` lands in `last`. */
+interface Scorer {
+  last: number;
+  readonly score: (s: number) => void;
+  readonly report: (ruleId: string, ts: number, score: number, firing: boolean) => void;
+}
+
+function makeScorer(report: EvaluateOptions['onScore']): Scorer | undefined {
+  if (!report) return undefined;
+  const scorer: Scorer = { last: NaN, score: (s) => (scorer.last = s), report };
+  return scorer;
+}
+
+function stepReading(compiled: CompiledModel, state: AssetDetectionState, reading: Reading, emit: (f: Finding | null) => void, scorer: Scorer | undefined, suppressors: readonly (() => boolean)[]): void {
   const { ts, metrics } = reading;
-  for (const [name, value] of Object.entries(metrics)) {
-    if (Number.isFinite(value)) state.latest[name] = [ts, value];
+  // In place, without Object.entries: this runs for every metric of every reading.
+  const latest = state.latest;
+  for (const name in metrics) {
+    const value = metrics[name]!;
+    if (!Number.isFinite(value)) continue;
+    const point = latest[name];
+    if (point) {
+      point[0] = ts;
+      point[1] = value;
+    } else latest[name] = [ts, value];
   }
-  for (const rule of compiled.rules) {
+  for (let i = 0; i < compiled.rules.length; i++) {
+    const rule = compiled.rules[i]!;
     const ruleState = state.rules[rule.id]!;
     if (rule.kind === 'event') {
       emit(tickEvent(rule, ruleState as Extract<RuleState, { kind: 'event' }>, ts));
@@ -110,20 +144,27 @@ function stepReading(compiled: CompiledModel, state: AssetDetectionState, readin
     if (rule.whenRunning) updateRunning(rule.whenRunning, ruleState, metrics, ts);
     if (rule.kind === 'learned') {
       if (!rule.metrics.some((m) => metrics[m] !== undefined)) continue;
+      if (scorer) scorer.last = NaN;
       emit(
         stepLearned(rule, ruleState as Extract<RuleState, { kind: 'learned' }>, {
           ts,
           values: freshValues(state, rule.metrics, ts - rule.maxAgeMs),
           modeValue: rule.mode ? freshValues(state, [rule.mode.metric], ts - rule.maxAgeMs)?.[0] : undefined,
           running: isRunning(rule.whenRunning, ruleState, ts),
-          suppressed: suppression(compiled, state, rule),
+          suppressed: suppressors[i]!,
+          score: scorer?.score,
         }),
       );
+      if (scorer) scorer.report(rule.id, ts, scorer.last, ruleState.firing);
       continue;
     }
     const value = metrics[rule.metric];
     if (value === undefined || !Number.isFinite(value)) continue;
-    const ctx: StepContext = { ts, value, running: isRunning(rule.whenRunning, ruleState, ts), suppressed: suppression(compiled, state, rule) };
+    const ctx: StepContext = { ts, value, running: isRunning(rule.whenRunning, ruleState, ts), suppressed: suppressors[i]! };
+    if (scorer) {
+      ctx.score = scorer.score;
+      scorer.last = NaN;
+    }
     switch (rule.kind) {
       case 'threshold':
         emit(stepThreshold(rule, ruleState as Extract<RuleState, { kind: 'threshold' }>, ctx));
@@ -138,6 +179,7 @@ function stepReading(compiled: CompiledModel, state: AssetDetectionState, readin
         emit(stepTrend(rule, ruleState as Extract<RuleState, { kind: 'trend' }>, ctx));
         break;
     }
+    if (scorer) scorer.report(rule.id, ts, scorer.last, ruleState.firing);
   }
 }
 

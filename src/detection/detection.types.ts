@@ -345,4 +345,6 @@ export interface StepContext {
   running: boolean;
   /** A fault named in the rule's suppressedBy is firing on the asset. */
   suppressed: () => boolean;
+  /** Set only when the caller asked for per-reading scores (EvaluateOptions.onScore): the detector's natural score of this reading. */
+  score?: (s: number) => void;
 }

@@ -41,6 +41,7 @@ export function stepRate(rule: CompiledRate, state: RateState, ctx: StepContext)
   const t0 = state.buf[0]![0];
   const slope = linearRegression(state.buf.map(([t, v]) => [(t - t0) / rule.perMs, v])).m;
   const directed = rule.direction === 'rise' ? slope : rule.direction === 'fall' ? -slope : Math.abs(slope);
+  ctx.score?.(slope);
   if (!state.firing) {
     if (rule.forShare !== undefined) {
       const forMs = rule.forMs ?? 0;

@@ -37,6 +37,7 @@ export function stepThreshold(rule: CompiledThreshold, state: ThresholdState, ct
   state.lastTs = ts;
   const value = rule.smooth ? smoothStep(rule.smooth, (state.smooth ??= initialSmoothState(ts)), ts, ctx.value) : ctx.value;
   if (value === null) return null; // the smoothing window is not filled yet
+  ctx.score?.(value);
   pushBounded(state.recent, [ts, value]);
   const above = rule.above !== undefined;
   const limit = (above ? rule.above : rule.below)!;

@@ -31,7 +31,7 @@ export function stepTrend(rule: CompiledTrend, state: TrendState, ctx: StepConte
   let result: Finding | null = null;
   if (state.open && state.open.start !== start) {
     closeBucket(rule, state, ts);
-    result = judge(rule, state, ts, ctx.suppressed);
+    result = judge(rule, state, ts, ctx.suppressed, ctx.score);
   }
   state.open ??= { start, sum: 0, count: 0, max: -Infinity, min: Infinity };
   state.open.sum += value;
@@ -80,9 +80,10 @@ export function projectTrend(rule: CompiledTrend, buckets: readonly [number, num
   return { fit, daysToLimit, projectedFailureAt: ts + daysToLimit * DAY_MS };
 }
 
-function judge(rule: CompiledTrend, state: TrendState, ts: number, suppressed: () => boolean): Finding | null {
+function judge(rule: CompiledTrend, state: TrendState, ts: number, suppressed: () => boolean, score?: (s: number) => void): Finding | null {
   const projection = projectTrend(rule, state.buckets, ts);
   if (!projection) return null;
+  score?.(projection.daysToLimit * 24);
   const horizonDays = rule.horizonMs / DAY_MS;
   if (!state.firing) {
     if (projection.fit.r2 < rule.minR2 || projection.daysToLimit > horizonDays || suppressed()) return null;

@@ -75,6 +75,40 @@ export class TelemetryReader {
     }));
   }
 
+  /**
+   * The asset's raw readings in [from, to), oldest first, page by page (`pageSize` rows per
+   * query, each page starting after the last one's newest time), for backtests. A reading holds
+   * the metrics of `metrics` that its row carries.
+   */
+  async *rawReadings(assetId: string, metrics: readonly string[], from: Date, to: Date, pageSize = 10_000): AsyncGenerator<{ ts: number; metrics: Record<string, number> }[]> {
+    if (metrics.length === 0) return;
+    const fields = metrics.map((m) => quoteIdent(m)).join(', ');
+    let after: Date | null = null;
+    for (;;) {
+      const lower = after ? `time > ${timeLiteral(after)}` : `time >= ${timeLiteral(from)}`;
+      const statement =
+        `SELECT ${fields} FROM ${quoteIdent(TELEMETRY_MEASUREMENT)} WHERE ${quoteIdent(TAGS.asset)} = ${quoteString(assetId)}` +
+        ` AND ${lower} AND time < ${timeLiteral(to)} ORDER BY time ASC LIMIT ${pageSize}`;
+      const series = (await this.run(statement))[0]?.series ?? [];
+      const page: { ts: number; metrics: Record<string, number> }[] = [];
+      for (const s of series) {
+        const columns = s.columns.map((c) => metrics.indexOf(c));
+        for (const row of s.values) {
+          const values: Record<string, number> = {};
+          for (let i = 0; i < row.length; i++) {
+            const value = row[i];
+            if (columns[i]! >= 0 && typeof value === 'number') values[metrics[columns[i]!]!] = value;
+          }
+          page.push({ ts: Number(row[s.columns.indexOf('time')]), metrics: values });
+        }
+      }
+      if (page.length === 0) return;
+      yield page;
+      if (page.length < pageSize) return;
+      after = new Date(page[page.length - 1]!.ts);
+    }
+  }
+
   /** The asset's most recent reading (the metrics of that one publish), or null. */
   async latest(assetId: string): Promise<LatestReading | null> {
     const statement =

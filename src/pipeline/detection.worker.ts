@@ -26,6 +26,7 @@ import type { EquipmentModel } from '../models/models.schema.js';
 import type { Finding } from '../detection/detection.types.js';
 import type { ModelRegistry } from '../models/models.registry.js';
 import { AppError } from '../platform/errors.js';
+import { ticketPolicyOf, type TicketPolicyName } from '../autotickets/ticket-policy.js';
 import type { Logger } from '../platform/logger.js';
 import { closeRedis, connectRedis, type RedisConnector } from '../platform/redis.js';
 import { DetectionStateStore } from './detection-state.store.js';
@@ -33,7 +34,7 @@ import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, SHARD_QUEUE_
 
 /** What the worker needs from AutoTicketService. */
 export interface FindingSink {
-  apply(finding: unknown, options?: { autoCancelTransient?: boolean }): Promise<unknown>;
+  apply(finding: unknown, options?: { autoCancelTransient?: boolean; ticket?: TicketPolicyName }): Promise<unknown>;
 }
 
 export interface DetectionWorkerOptions {
@@ -304,7 +305,10 @@ export class DetectionWorker {
   private async applyFinding(batch: AssetBatch, finding: Finding, model: EquipmentModel): Promise<void> {
     const input = { ...finding, assetId: batch.assetId, deviceId: batch.deviceId, modelId: batch.modelId };
     try {
-      await this.options.autotickets.apply(input, { autoCancelTransient: (this.options.autoCancelTransient ?? false) || ruleAutoCancels(model, finding.ruleId) });
+      await this.options.autotickets.apply(input, {
+        autoCancelTransient: (this.options.autoCancelTransient ?? false) || ruleAutoCancels(model, finding.ruleId),
+        ticket: ticketPolicyOf(model, finding.ruleId),
+      });
     } catch (error) {
       // A domain error (invalid finding, asset deleted, model mismatch) will not change on a
       // retry: log it and go on. Anything else (database unavailable) is retried.

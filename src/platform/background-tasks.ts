@@ -10,6 +10,7 @@ import { createPreventiveGenerationTask } from '../preventive/preventive.task.js
 import { createOpportunityRulesTask } from '../opportunities/opportunities.task.js';
 import { reportSchedulerTaskFactory } from '../reports/report-scheduler.task.js';
 import { commandTimeoutTask } from '../commands/commands.task.js';
+import { createTicketPolicyTask } from '../autotickets/ticket-policy.task.js';
 
 export function backgroundTasks(config: Config): BackgroundTaskFactory[] {
   return [
@@ -31,5 +32,6 @@ export function backgroundTasks(config: Config): BackgroundTaskFactory[] {
     createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
     reportSchedulerTaskFactory({ smtpUrl: config.SMTP_URL, mailFrom: config.NOTIFY_FROM }),
     commandTimeoutTask({ everyMs: 5000 }),
+    ...(config.TICKET_POLICY_SWEEP_INTERVAL_MS > 0 ? [createTicketPolicyTask({ everyMs: config.TICKET_POLICY_SWEEP_INTERVAL_MS })] : []),
   ];
 }

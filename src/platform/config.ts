@@ -162,6 +162,8 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt.min(1000).default(10000),
   /** How often the no-data sweep checks for silent devices, in milliseconds; 0 = never. */
   SILENCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60000),
+  /** How often alarms of rules with ticket policy `persist` are checked and, once persisted, get their ticket (ms); 0 = never (they stay alarms). */
+  TICKET_POLICY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(15000),
   /** How long raw readings are kept (InfluxDB duration such as 30d, or INF). Changes the raw retention policy: older readings are deleted. */
   TELEMETRY_RAW_RETENTION: z.string().default('30d'),
   /** How long the downsampled series (mean/min/max per interval) are kept. */

@@ -61,6 +61,7 @@ import { preventiveRoutes } from '../../preventive/preventive.routes.js';
 import { opportunitiesRoutes } from '../../opportunities/opportunities.routes.js';
 import { notificationsRoutes } from '../../notifications/notifications.routes.js';
 import { reportsRoutes } from '../../reports/reports.routes.js';
+import { backtestRoutes } from '../../backtest/backtest.routes.js';
 import { registerConsole } from '../../console/console.plugin.js';
 import { commandsRoutes } from '../../commands/commands.routes.js';
 import { brokerHooksRoutes } from '../../external-broker/broker-hooks.routes.js';
@@ -103,6 +104,7 @@ export const routeModules: readonly RouteModule[] = [
   reportsRoutes,
   commandsRoutes,
   brokerHooksRoutes,
+  backtestRoutes,
 ];
 
 export interface BuildAppOptions {
