@@ -123,7 +123,8 @@ export async function seedHistory(options: HistoryOptions): Promise<HistoryCount
     if (outcome === 'fixed') {
       for (const part of fault.parts) {
         const drawn = Math.round(random.between(15, 900));
-        await visits.addPart(visit.id, { sku: part.sku, quantity: part.quantity, description: part.description, unitPrice: options.partPrices?.get(part.sku) ?? drawn }, caller);
+        // The back office records the history's parts with their prices (a technician may not set one).
+        await visits.addPart(visit.id, { sku: part.sku, quantity: part.quantity, description: part.description, unitPrice: options.partPrices?.get(part.sku) ?? drawn }, dispatcher);
       }
     }
     const notes = outcome === 'fixed' ? `${fault.actions[0] ?? 'Repaired'}. Equipment back in normal operation.` : `Diagnosed: ${fault.title}. Parts ordered, second visit needed.`;
