@@ -117,6 +117,7 @@ describe('the money registry and the OpenAPI document', () => {
     /\.marginHours$/, // time left before a predicted limit
     /^GET \/api\/v1\/rejections\/counts 200\.total$/, // a count of rejected readings
     /\.priority\.value$/, // a ticket priority
+    /\.commands\{\}\.parameters\{\}\.values$/, // the allowed values of a device command's parameter
   ];
   const LOOKS_LIKE_MONEY = /price|cost|amount|revenue|margin|rate|total|value|currency|fee|charge/i;
 
