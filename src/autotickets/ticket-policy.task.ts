@@ -41,6 +41,7 @@ export function createTicketPolicyTask(options: { everyMs: number }): Background
     return new RepeatingJob({
       name: TICKET_POLICY_QUEUE,
       redisUrl: deps.redisUrl,
+      ...(deps.redis ? { connector: deps.redis } : {}),
       prefix: deps.prefix,
       logger,
       everyMs: options.everyMs,

@@ -4,6 +4,7 @@
  * through whichever broker this process talks to, and marks it `sent`.
  */
 import type { Redis } from 'ioredis';
+import type { RedisConnector } from '../platform/redis.js';
 import type { Logger } from '../platform/logger.js';
 import { commandClaimKey, commandDispatchChannel, type CommandDispatch } from './command-channels.js';
 
@@ -38,6 +39,8 @@ export interface CommandDispatcherOptions {
   readonly publisher: CommandPublisher;
   readonly commands: { markSent(id: string): Promise<void> };
   readonly logger: Logger;
+  /** The platform's Redis connector: the subscription's outages are logged once, not per attempt. */
+  readonly connector?: RedisConnector | undefined;
 }
 
 export class CommandDispatcher {
@@ -47,8 +50,9 @@ export class CommandDispatcher {
   constructor(private readonly options: CommandDispatcherOptions) {}
 
   async start(): Promise<void> {
-    const subscriber = this.options.redis.duplicate({ connectionName: 'telemend-command-dispatch' });
-    subscriber.on('error', (error) => this.options.logger.warn({ err: error }, 'command dispatch: redis error'));
+    const connector = this.options.connector;
+    const subscriber = connector ? connector.connect('command-dispatch') : this.options.redis.duplicate({ connectionName: 'telemend-command-dispatch' });
+    if (!connector) subscriber.on('error', (error) => this.options.logger.warn({ err: error }, 'command dispatch: redis error'));
     subscriber.on('message', (_channel: string, raw: string) => {
       const done = this.handle(raw).finally(() => this.inflight.delete(done));
       this.inflight.add(done);

@@ -1,6 +1,7 @@
 /** Worker background task: open commands past their deadline become `timed_out` (every few seconds, any number of workers). */
 import type { BackgroundTask, BackgroundTaskFactory } from '../platform/background.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, isRedisConnectionError } from '../platform/redis.js';
 import { RedisCommandBus } from './command-channels.js';
 import { CommandsService } from './commands.service.js';
 
@@ -12,14 +13,17 @@ export function commandTimeoutTask(options: { everyMs: number }): BackgroundTask
     return {
       name: 'command-timeouts',
       async start() {
-        redis = new Redis(deps.redisUrl, { connectionName: 'telemend-command-timeouts', maxRetriesPerRequest: 3 });
-        redis.on('error', (error) => deps.logger.debug({ err: error }, 'command timeouts: redis error'));
+        // Through the platform's connector: a Redis outage is logged once, not per attempt.
+        redis = connectRedis(deps.redis, deps.redisUrl, 'command-timeouts', { maxRetriesPerRequest: 3 }, deps.logger);
         const service = new CommandsService(deps.db, deps.models, new RedisCommandBus(redis, deps.prefix, deps.logger));
         const tick = () => {
           running = service
             .sweepTimeouts()
             .then((n) => void (n && deps.logger.info({ timedOut: n }, 'commands timed out')))
-            .catch((error: unknown) => deps.logger.warn({ err: error }, 'command timeout sweep failed'));
+            .catch((error: unknown) => {
+              if (deps.redis && isRedisConnectionError(error)) deps.redis.reportError('command-timeouts', error);
+              else deps.logger.warn({ err: error }, 'command timeout sweep failed');
+            });
         };
         timer = setInterval(tick, options.everyMs);
         timer.unref();

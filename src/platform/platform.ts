@@ -198,7 +198,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
         logger.info({ port: ports.port, host: config.MQTT_HOST, wsPort: ports.wsPort, tlsPort: ports.tlsPort }, 'mqtt broker listening');
       }
       if (external) await external.start();
-      const dispatcher = new CommandDispatcher({ redis, prefix: config.REDIS_PREFIX, publisher: allOf(publishers), commands, logger: logger.child({ part: 'commands' }) });
+      const dispatcher = new CommandDispatcher({ redis, connector, prefix: config.REDIS_PREFIX, publisher: allOf(publishers), commands, logger: logger.child({ part: 'commands' }) });
       await dispatcher.start();
       shutdown.add('consumers', 'command-dispatch', () => dispatcher.stop());
       // Revocations may come from an API process elsewhere: they travel over Redis pub/sub.
