@@ -12,6 +12,7 @@
  * process is away, some acknowledged readings are missing; once it is back with the same client id,
  * Mosquitto resends them and every reading it acknowledged to a device is in InfluxDB.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -90,7 +91,7 @@ function startIngest(env: Record<string, string>, clientId: string): Promise<Chi
 }
 
 test('two ingest processes share the flow; one killed mid-stream loses nothing Mosquitto acknowledged', { timeout: 180_000 }, async () => {
-  const env = testEnv({ DATABASE_URL: postgres.url, PORT: String(await freePort()), WORKER_TAKEOVER_MS: '2000', SILENCE_SWEEP_INTERVAL_MS: '0', ...externalEnv(mosquitto.url) });
+  const env = testEnv({ DATABASE_URL: postgres.url, SECRETS_KEY: randomBytes(32).toString('base64'), PORT: String(await freePort()), WORKER_TAKEOVER_MS: '2000', SILENCE_SWEEP_INTERVAL_MS: '0', ...externalEnv(mosquitto.url) });
   // This process: the API (which writes devices into Mosquitto's dynamic security) and the worker.
   for (const role of ['api', 'worker']) {
     const config = loadConfig({ ...env, TELEMEND_ROLE: role, ...(role === 'worker' ? { PORT: '0' } : {}) });
