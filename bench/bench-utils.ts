@@ -157,6 +157,8 @@ export async function benchPlatformEnv(options: { redisUrl: string; influxUrl: s
     LOG_LEVEL: 'warn',
     SILENCE_SWEEP_INTERVAL_MS: '0',
     HTTP_RATE_LIMIT_MAX: '0',
+    // Several roles on one host: each process's metrics listener on a free port.
+    METRICS_PORT: '0',
     MQTT_CONNECTIONS_PER_MINUTE: String(options.devices * 10),
   };
 }
