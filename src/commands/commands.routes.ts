@@ -1,10 +1,8 @@
 /** Commands to devices: send one to an asset's device, read them on the asset and the ticket, stream their states. */
 import type { AppContext } from '../platform/context.js';
-import { unavailable } from '../platform/errors.js';
 import type { ZodApp } from '../platform/http/http.types.js';
 import { callerOf } from '../tickets/request-principal.js';
-import { TicketStreamHub } from '../delivery/ticket-stream.js';
-import { HEARTBEAT_MS, sseMessage } from '../delivery/ticket-stream.routes.js';
+import { registerEventStream } from '../delivery/event-stream.route.js';
 import { commandEventsChannel, RedisCommandBus } from './command-channels.js';
 import { CommandsService } from './commands.service.js';
 import { commandDetailSchema, commandPage, commandSchema, idParams, listCommandsQuery, sendCommandBody } from './commands.schemas.js';
@@ -55,38 +53,11 @@ export async function commandsRoutes(app: ZodApp, ctx: AppContext): Promise<void
     service.get(request.params.id),
   );
 
-  let hub: TicketStreamHub | undefined;
-  const streams = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of [...streams]) end();
-    await hub?.close();
+  registerEventStream(app, ctx, {
+    url: '/stream/commands',
+    name: 'the command stream',
+    config: operate,
+    schema: { tags, summary: 'Server-sent events: command.created, command.state_changed (no replay)' },
+    channel: commandEventsChannel,
   });
-  app.get(
-    '/stream/commands',
-    { config: operate, schema: { tags, summary: 'Server-sent events: command.created, command.state_changed (no replay)' } },
-    async (request, reply) => {
-      if (!ctx.redis) throw unavailable('the command stream');
-      hub ??= new TicketStreamHub(ctx.redis, ctx.config.REDIS_PREFIX, ctx.logger, commandEventsChannel(ctx.config.REDIS_PREFIX));
-      const raw = reply.raw;
-      const write = (chunk: string) => {
-        if (chunk && !raw.writableEnded) raw.write(chunk);
-      };
-      const unsubscribe = await hub.add((message) => write(sseMessage(message))).catch(() => {
-        throw unavailable('the command stream');
-      });
-      reply.hijack();
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      write('retry: 3000\n: connected\n\n');
-      const heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS);
-      heartbeat.unref();
-      const end = () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-        streams.delete(end);
-        if (!raw.writableEnded) raw.end();
-      };
-      streams.add(end);
-      request.raw.on('close', end);
-    },
-  );
 }
