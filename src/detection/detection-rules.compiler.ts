@@ -88,6 +88,7 @@ export function compileModel(model: EquipmentModel): CompiledModel {
           ...rest,
           trainSpanMs: durationMs(trainSpan),
           smoothMs: durationMs(smooth),
+          smoothScore: durationMs(smooth) > 0 ? { stat: 'mean', windowMs: durationMs(smooth), quantile: null } : undefined,
           followMs: rule.metrics.map((m) => (follow[m] === undefined ? 0 : durationMs(follow[m]))),
           minSpread: rule.metrics.map((m) => minSpread[m] ?? model.metrics[m]?.accuracy ?? 0),
           maxAgeMs: maxAge === undefined ? 3 * Math.max(...rule.metrics.map(periodMs)) : durationMs(maxAge),

@@ -176,6 +176,8 @@ export interface CompiledLearned
   extends Omit<LearnedRule, 'trainSpan' | 'smooth' | 'follow' | 'maxAge' | 'for' | 'clearFor' | 'relearnAfterRepair' | 'whenRunning' | 'minSpread'> {
   trainSpanMs: number;
   smoothMs: number;
+  /** The score's running mean over smoothMs (smoothing.ts), when smoothMs > 0. */
+  smoothScore: CompiledSmooth | undefined;
   /** Per metric (rule order): time constant of the centre's drift following, 0 = none. */
   followMs: number[];
   /** Per metric (rule order): spread floor (minSpread, else the metric's accuracy, else 0). */
@@ -312,8 +314,8 @@ export interface LearnedState extends RuleStateBase {
   modes: Record<string, LearnedBaseline>;
   /** Time of the last judged or learned reading (drift following uses the gap). */
   lastTs: number | null;
-  /** [ts, score] inside the smoothing span. */
-  scores: Point[];
+  /** The scores inside the smoothing span (a running mean, smoothing.ts); null until the first. */
+  scores: SmoothState | null;
   pendingSince: number | null;
   clearSince: number | null;
   /** Recent smoothed scores, for evidence. */

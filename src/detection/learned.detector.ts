@@ -22,6 +22,7 @@
  */
 import { contributions, fitBaseline, scoreReading } from './baseline-fit.js';
 import { pushBounded, sampleEvidence, since, thinWindow } from './evidence.js';
+import { initialSmoothState, smoothStep } from './smoothing.js';
 import type { CompiledLearned, Contribution, Finding, LearnedBaseline, LearnedState } from './detection.types.js';
 
 /** Name of the single baseline of a rule without operating modes. */
@@ -52,7 +53,7 @@ export interface BaselineCommand {
 }
 
 export function initialLearnedState(sig: string): LearnedState {
-  return { kind: 'learned', sig, firing: false, runSince: null, modes: {}, lastTs: null, scores: [], pendingSince: null, clearSince: null, recent: [] };
+  return { kind: 'learned', sig, firing: false, runSince: null, modes: {}, lastTs: null, scores: null, pendingSince: null, clearSince: null, recent: [] };
 }
 
 function newBaseline(): LearnedBaseline {
@@ -171,17 +172,14 @@ function followedCentre(rule: CompiledLearned, train: readonly number[][], learn
   });
 }
 
-/** Mean score over the trailing smoothing span (the reading's own score without one). */
+/**
+ * Mean score over the trailing smoothing span (the reading's own score without one). Until the
+ * span has been observed whole, the mean of the scores so far.
+ */
 function smoothed(rule: CompiledLearned, state: LearnedState, ts: number, raw: number): number {
-  if (rule.smoothMs <= 0) return raw;
-  const scores = state.scores;
-  scores.push([ts, raw]);
-  const from = ts - rule.smoothMs;
-  while (scores.length > 1 && scores[0]![0] <= from) scores.shift();
-  thinWindow(scores);
-  let sum = 0;
-  for (const [, s] of scores) sum += s;
-  return sum / scores.length;
+  if (!rule.smoothScore) return raw;
+  const window = (state.scores ??= initialSmoothState(ts));
+  return smoothStep(rule.smoothScore, window, ts, raw) ?? window.sum / window.count;
 }
 
 function follow(rule: CompiledLearned, centre: number[], values: readonly number[], gapMs: number): void {
@@ -254,7 +252,7 @@ export function applyBaselineCommand(rule: CompiledLearned, state: LearnedState,
     }
   }
   if (command.op !== 'relearn' || (command.auto && relearnt === 0)) return null;
-  state.scores = [];
+  state.scores = null;
   state.pendingSince = null;
   state.clearSince = null;
   if (!state.firing) return null;
