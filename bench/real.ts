@@ -14,8 +14,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { evaluate } from '../src/detection/detection.engine.js';
-import type { AssetDetectionState, Reading } from '../src/detection/detection.types.js';
+import { BacktestRun } from '../src/backtest/backtest.runner.js';
+import type { Confusion } from '../src/backtest/backtest.scoring.js';
+import type { Reading } from '../src/detection/detection.types.js';
 import { loadModels } from '../src/models/models.loader.js';
 import type { EquipmentModel } from '../src/models/models.schema.js';
 
@@ -51,18 +52,6 @@ const modelOf = (id: string): EquipmentModel => {
   return model;
 };
 
-/** Replays readings through the engine, one reading per call (so each reading's alarm state is known). */
-function replay(model: EquipmentModel, readings: readonly Reading[]): boolean[] {
-  let state: AssetDetectionState | null = null;
-  const firing: boolean[] = [];
-  for (const reading of readings) {
-    const result = evaluate(model, state, [reading], [], { takeOwnership: true });
-    state = result.state;
-    firing.push(Object.values(state.rules).some((r) => r.firing));
-  }
-  return firing;
-}
-
 const utc = (text: string): number => Date.parse(`${text.trim().replace(' ', 'T')}Z`);
 
 // ---- SKAB ---------------------------------------------------------------------------------------
@@ -78,12 +67,7 @@ const SKAB_COLUMNS: Record<string, string> = {
 };
 const SKAB_TRAIN_ROWS = 400;
 
-interface Counts {
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-}
+type Counts = Confusion;
 const scores = (c: Counts) => ({
   f1: c.tp / (c.tp + (c.fp + c.fn) / 2),
   far: (100 * c.fp) / (c.fp + c.tn),
@@ -95,8 +79,9 @@ function skabFile(model: EquipmentModel, file: string): Counts {
   const header = lines[0]!.split(';');
   const labelAt = header.indexOf('anomaly');
   const metricAt = header.map((h) => SKAB_COLUMNS[h]);
-  const readings: Reading[] = [];
-  const labels: number[] = [];
+  // The backtest runner (src/backtest/, what `telemend backtest` runs): a fresh state per file,
+  // the first rows learn and are not scored.
+  const run = new BacktestRun(model, { labelled: true, scoreFrom: { row: SKAB_TRAIN_ROWS } });
   for (const line of lines.slice(1)) {
     const cells = line.split(';');
     const metrics: Record<string, number> = {};
@@ -104,18 +89,10 @@ function skabFile(model: EquipmentModel, file: string): Counts {
       const name = metricAt[i];
       if (name) metrics[name] = Number(cell);
     });
-    readings.push({ ts: utc(cells[0]!), metrics });
-    labels.push(Number(cells[labelAt]));
+    run.reading({ ts: utc(cells[0]!), metrics }, Number(cells[labelAt]));
   }
-  const firing = replay(model, readings);
-  const c: Counts = { tp: 0, fp: 0, tn: 0, fn: 0 };
-  for (let i = SKAB_TRAIN_ROWS; i < readings.length; i++) {
-    if (firing[i] && labels[i]) c.tp++;
-    else if (firing[i]) c.fp++;
-    else if (labels[i]) c.fn++;
-    else c.tn++;
-  }
-  return c;
+  const { tp, fp, tn, fn } = run.finish().score!;
+  return { tp, fp, tn, fn };
 }
 
 function skab(): { files: { file: string; counts: Counts }[]; pooled: Counts } {
@@ -149,14 +126,17 @@ function nab(): { windows: { from: string; to: string; detected: boolean; firstA
     const [ts, value] = line.split(',');
     return { ts: utc(ts!), metrics: { temperature: Number(value) } };
   });
-  const firing = replay(model, readings);
+  const run = new BacktestRun(model);
+  for (const reading of readings) run.reading(reading);
+  const { alarms, to } = run.finish();
+  // Alarm episodes: overlapping alarms of the model's rules merged; an alarm still firing lasts to the end.
   const episodes: Episode[] = [];
-  firing.forEach((on, i) => {
-    if (!on) return;
+  for (const alarm of [...alarms].sort((a, b) => a.raisedAt - b.raisedAt)) {
+    const episode = { from: alarm.raisedAt, to: alarm.clearedAt ?? to ?? alarm.raisedAt };
     const last = episodes.at(-1);
-    if (last && last.to === readings[i - 1]?.ts) last.to = readings[i]!.ts;
-    else episodes.push({ from: readings[i]!.ts, to: readings[i]!.ts });
-  });
+    if (last && episode.from <= last.to) last.to = Math.max(last.to, episode.to);
+    else episodes.push(episode);
+  }
   const spans = windows.map(([a, b]) => ({ from: utc(a), to: utc(b) }));
   const overlaps = (e: Episode, w: Episode): boolean => e.from <= w.to && e.to >= w.from;
   const iso = (t: number): string => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
