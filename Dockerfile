@@ -6,10 +6,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 COPY src ./src
+COPY web ./web
 COPY devices ./devices
 COPY simulators ./simulators
 COPY tsconfig.json ./
 USER node
 EXPOSE 8080 1883
 ENTRYPOINT ["node", "--import", "tsx"]
-CMD ["src/main.ts"]
+CMD ["src/app/main.ts"]

@@ -9,20 +9,20 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/platform/config.ts only.' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/kernel/config.ts only.' }],
     },
   },
   {
-    // Requests to user-supplied URLs go through the SSRF guard (src/platform/egress/egress.ts).
+    // Requests to user-supplied URLs go through the SSRF guard (src/kernel/egress/egress.ts).
     files: ['src/**/*.ts'],
-    ignores: ['src/platform/egress/**', 'src/influx/**', 'src/telemetry-lifecycle/telemetry-retention.admin.ts'],
+    ignores: ['src/kernel/egress/**', 'src/telemetry/influx/**', 'src/telemetry/lifecycle/telemetry-retention.admin.ts'],
     rules: {
-      'no-restricted-globals': ['error', { name: 'fetch', message: 'Send through src/platform/egress (EgressPort); only the operator-configured InfluxDB is fetched directly.' }],
-      'no-restricted-imports': ['error', { paths: [{ name: 'undici', message: 'Send through src/platform/egress (EgressPort).' }] }],
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'Send through src/kernel/egress (EgressPort); only the operator-configured InfluxDB is fetched directly.' }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'undici', message: 'Send through src/kernel/egress (EgressPort).' }] }],
     },
   },
   {
-    files: ['src/platform/config.ts', 'test/**', 'bench/**', 'scripts/**', 'simulators/**', 'vitest.config.ts'],
+    files: ['src/kernel/config.ts', 'test/**', 'bench/**', 'scripts/**', 'simulators/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

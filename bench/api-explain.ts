@@ -3,13 +3,13 @@
  * that runs every SELECT once under EXPLAIN (ANALYZE, BUFFERS) before running it for real, injects
  * one request, and returns the statements with their measured execution time and plan.
  */
-import { buildApp } from '../src/platform/http/app.js';
-import type { AppContext } from '../src/platform/context.js';
-import type { Config } from '../src/platform/config.js';
-import { createLogger } from '../src/platform/logger.js';
-import type { Database, Queryable } from '../src/platform/db/database.js';
-import type { ModelRegistry } from '../src/models/models.registry.js';
-import { DevicesService } from '../src/devices/devices.service.js';
+import { buildApp } from '../src/app/http-app.js';
+import type { AppContext } from '../src/app/context.js';
+import type { Config } from '../src/kernel/config.js';
+import { createLogger } from '../src/kernel/logger.js';
+import type { Database, Queryable } from '../src/kernel/db/database.js';
+import type { ModelRegistry } from '../src/telemetry/models/models.registry.js';
+import { DevicesService } from '../src/telemetry/devices/devices.service.js';
 
 export interface ExplainedStatement {
   sql: string;

@@ -7,13 +7,13 @@
  *
  * Prints one line `listening <port>` on stdout when ready; SIGTERM closes it.
  */
-import { buildApp } from '../src/platform/http/app.js';
-import type { AppContext } from '../src/platform/context.js';
-import { loadConfig } from '../src/platform/config.js';
-import { createLogger } from '../src/platform/logger.js';
-import { openDatabase } from '../src/platform/db/database.js';
-import { ModelRegistry } from '../src/models/models.registry.js';
-import { DevicesService } from '../src/devices/devices.service.js';
+import { buildApp } from '../src/app/http-app.js';
+import type { AppContext } from '../src/app/context.js';
+import { loadConfig } from '../src/kernel/config.js';
+import { createLogger } from '../src/kernel/logger.js';
+import { openDatabase } from '../src/kernel/db/database.js';
+import { ModelRegistry } from '../src/telemetry/models/models.registry.js';
+import { DevicesService } from '../src/telemetry/devices/devices.service.js';
 
 const config = loadConfig(process.env, { HTTP_RATE_LIMIT_MAX: '0', PORT: '0' });
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required');

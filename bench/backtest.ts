@@ -12,9 +12,9 @@ import { mkdtemp, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { backtestCsv } from '../src/backtest/backtest.service.js';
-import { ModelRegistry } from '../src/models/models.registry.js';
-import type { EquipmentModel } from '../src/models/models.schema.js';
+import { backtestCsv } from '../src/telemetry/backtest/backtest.service.js';
+import { ModelRegistry } from '../src/telemetry/models/models.registry.js';
+import type { EquipmentModel } from '../src/telemetry/models/models.schema.js';
 import { mulberry32 } from '../simulators/signal.js';
 import { log, normalValues, printTable } from './bench-utils.js';
 

@@ -111,7 +111,7 @@ export async function descendantsCpuMs(): Promise<Map<string, number>> {
       const close = stat.lastIndexOf(')');
       const fields = stat.slice(close + 2).split(' ');
       const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
-      const role = cmdline.includes('src/main.ts') ? (await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0').find((v) => v.startsWith('TELEMEND_ROLE='))?.slice(14) : undefined;
+      const role = cmdline.includes('src/app/main.ts') ? (await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0').find((v) => v.startsWith('TELEMEND_ROLE='))?.slice(14) : undefined;
       const name = role ? `telemend ${role}` : stat.slice(stat.indexOf('(') + 1, close).split(/[:\s]/)[0]!;
       procs.set(Number(entry), { ppid: Number(fields[1]), name, ms: (Number(fields[11]) + Number(fields[12])) * tick });
     } catch {

@@ -80,9 +80,9 @@ async function main(): Promise<void> {
   try {
     const apiPort = String(await freePort());
     const api = `http://127.0.0.1:${apiPort}`;
-    children.push(spawnNode(['src/main.ts'], { ...base, ...external, MQTT_EXTERNAL_DYNSEC: 'true', TELEMEND_ROLE: 'api', PORT: apiPort }));
+    children.push(spawnNode(['src/app/main.ts'], { ...base, ...external, MQTT_EXTERNAL_DYNSEC: 'true', TELEMEND_ROLE: 'api', PORT: apiPort }));
     await waitFor(async () => (await fetch(`${api}/health`).catch(() => undefined))?.ok === true, 'api', 60_000);
-    children.push(spawnNode(['src/main.ts'], { ...base, TELEMEND_ROLE: 'worker' }));
+    children.push(spawnNode(['src/app/main.ts'], { ...base, TELEMEND_ROLE: 'worker' }));
     const call = apiClient(api, base.TELEMEND_ADMIN_TOKEN);
     const model = await call<{ metrics: Record<string, { min: number; max: number; normal?: { min: number; max: number } }> }>('GET', `/models/${MODEL}`);
     const names = Object.keys(model.metrics).slice(0, 5);
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       const ready: Promise<void>[] = [];
       for (let b = 0; b < processes; b++) {
         if (viaMosquitto) {
-          const child = spawnNode(['src/main.ts'], { ...base, ...external, LOG_LEVEL: 'info', TELEMEND_ROLE: 'broker', MQTT_EMBEDDED: 'false', MQTT_EXTERNAL_CLIENT_ID: `bench-ingest-${b}` });
+          const child = spawnNode(['src/app/main.ts'], { ...base, ...external, LOG_LEVEL: 'info', TELEMEND_ROLE: 'broker', MQTT_EMBEDDED: 'false', MQTT_EXTERNAL_CLIENT_ID: `bench-ingest-${b}` });
           let out = '';
           ready.push(new Promise((resolve) => child.stdout?.on('data', (d: Buffer) => (out = (out + d).slice(-4000)).includes('ingest subscribed') && resolve())));
           procs.push(child);
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         }
         const port = await freePort();
         ports.push(port);
-        procs.push(spawnNode(['src/main.ts'], { ...base, TELEMEND_ROLE: 'broker', MQTT_PORT: String(port), MQTT_CLUSTER: cluster }));
+        procs.push(spawnNode(['src/app/main.ts'], { ...base, TELEMEND_ROLE: 'broker', MQTT_PORT: String(port), MQTT_CLUSTER: cluster }));
       }
       if (viaMosquitto) {
         await Promise.all(ready);

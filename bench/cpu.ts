@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const postgres = values.split ? await startPostgres() : undefined;
   const roles = values.split ? ['api', 'broker', 'worker'] : ['all'];
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const processes = roles.map((role) => spawnNode(['src/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags));
+  const processes = roles.map((role) => spawnNode(['src/app/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags));
   const api = `http://127.0.0.1:${env.PORT}`;
   try {
     await waitFor(async () => (await fetch(`${api}/health`).catch(() => undefined))?.ok === true, 'telemend', 60_000);

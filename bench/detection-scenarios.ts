@@ -15,9 +15,9 @@
  * later; their lead time is limit − first detection. Sudden faults: delay = first detection − onset;
  * those with a telemetry rule are also replayed with their controller events dropped.
  */
-import { compileModel } from '../src/detection/detection.engine.js';
-import type { Finding } from '../src/detection/detection.types.js';
-import type { EquipmentModel, FaultDefinition } from '../src/models/models.schema.js';
+import { compileModel } from '../src/telemetry/detection/detection.engine.js';
+import type { Finding } from '../src/telemetry/detection/detection.types.js';
+import type { EquipmentModel, FaultDefinition } from '../src/telemetry/models/models.schema.js';
 import { createAssetSignal } from '../simulators/signal.js';
 import { DAY, HOUR, limitReachedAt, replay } from '../test/detection/replay.js';
 

@@ -17,8 +17,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadModels } from '../src/models/models.loader.js';
-import { isSimulatable } from '../src/models/models.schema.js';
+import { loadModels } from '../src/telemetry/models/models.loader.js';
+import { isSimulatable } from '../src/telemetry/models/models.schema.js';
 import { DAY, HOUR, MINUTE } from '../test/detection/replay.js';
 import { buildScenarios, median, quality, runScenario, type ScenarioOptions, type ScenarioResult } from './detection-scenarios.js';
 

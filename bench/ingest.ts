@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const api = `http://127.0.0.1:${env.PORT}`;
     // --profile <dir> writes a V8 CPU profile of the platform process there.
     const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    const platform = spawnNode(['src/main.ts'], env, [...nodeFlags, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [])]);
+    const platform = spawnNode(['src/app/main.ts'], env, [...nodeFlags, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [])]);
     await waitFor(async () => (await fetch(`${api}/health`)).ok, 'telemend', 60_000);
     const call = apiClient(api, env.TELEMEND_ADMIN_TOKEN);
     const models = await call<{ id: string }[] | { items: { id: string }[] }>('GET', '/models');

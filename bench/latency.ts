@@ -31,7 +31,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { startPostgres } from '../test/harness/postgres.js';
-import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../src/pipeline/detection.jobs.js';
+import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../src/telemetry/detection/worker/detection.jobs.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
 import { apiClient, benchPlatformEnv, cpuPerThousand, descendantsCpuMs, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
 
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   // --split: one process per role (as in docker-compose), so ingest and detection each get a core.
   const postgres = values.split ? await startPostgres() : undefined;
   const roles = values.split ? ['api', 'broker', 'worker'] : ['all'];
-  const processes = roles.map((role) => spawnNode(['src/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags));
+  const processes = roles.map((role) => spawnNode(['src/app/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags));
   const queueRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queues = Array.from({ length: DEFAULT_SHARDS }, (_, s) => new Queue(shardQueueName(s), { connection: queueRedis, prefix: bullPrefix('bench') }));
   try {

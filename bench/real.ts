@@ -14,11 +14,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BacktestRun } from '../src/backtest/backtest.runner.js';
-import type { Confusion } from '../src/backtest/backtest.scoring.js';
-import type { Reading } from '../src/detection/detection.types.js';
-import { loadModels } from '../src/models/models.loader.js';
-import type { EquipmentModel } from '../src/models/models.schema.js';
+import { BacktestRun } from '../src/telemetry/backtest/backtest.runner.js';
+import type { Confusion } from '../src/telemetry/backtest/backtest.scoring.js';
+import type { Reading } from '../src/telemetry/detection/detection.types.js';
+import { loadModels } from '../src/telemetry/models/models.loader.js';
+import type { EquipmentModel } from '../src/telemetry/models/models.schema.js';
 
 const HELP = `Usage: npm run bench:real -- [options]
   --datasets <dir>     folder with skab/ and nab/ (default ../shared/datasets beside the repository)
@@ -79,7 +79,7 @@ function skabFile(model: EquipmentModel, file: string): Counts {
   const header = lines[0]!.split(';');
   const labelAt = header.indexOf('anomaly');
   const metricAt = header.map((h) => SKAB_COLUMNS[h]);
-  // The backtest runner (src/backtest/, what `telemend backtest` runs): a fresh state per file,
+  // The backtest runner (src/telemetry/backtest/, what `telemend backtest` runs): a fresh state per file,
   // the first rows learn and are not scored.
   const run = new BacktestRun(model, { labelled: true, scoreFrom: { row: SKAB_TRAIN_ROWS } });
   for (const line of lines.slice(1)) {

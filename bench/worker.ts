@@ -11,10 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { ModelRegistry } from '../src/models/models.registry.js';
-import { createLogger } from '../src/platform/logger.js';
-import { encodeReading } from '../src/pipeline/detection.jobs.js';
-import { DetectionWorker } from '../src/pipeline/detection.worker.js';
+import { ModelRegistry } from '../src/telemetry/models/models.registry.js';
+import { createLogger } from '../src/kernel/logger.js';
+import { encodeReading } from '../src/telemetry/detection/worker/detection.jobs.js';
+import { DetectionWorker } from '../src/telemetry/detection/worker/detection.worker.js';
 import { startRedis } from '../test/harness/servers.js';
 import { log, normalValues, printTable } from './bench-utils.js';
 

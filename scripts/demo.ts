@@ -11,7 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ModelRegistry } from '../src/models/models.registry.js';
+import { ModelRegistry } from '../src/telemetry/models/models.registry.js';
 
 const HELP = `Usage: npm run demo -- [options]
 
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     const password = existsSync(passwordFile) ? (await readFile(passwordFile, 'utf8')).trim() : `Demo-${randomBytes(6).toString('hex')}`;
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
     say(`seeding the demo company (${deviceCount} connected assets)`);
-    const seed = run('seed', process.execPath, ['--import', 'tsx', 'src/seed/cli.ts', '--assets', String(deviceCount), '--fleet', fleetFile, '--password', password], platformEnv, true);
+    const seed = run('seed', process.execPath, ['--import', 'tsx', 'src/app/seed/cli.ts', '--assets', String(deviceCount), '--fleet', fleetFile, '--password', password], platformEnv, true);
     const code = await new Promise<number | null>((resolve) => seed.once('exit', resolve));
     if (code !== 0) throw new Error(`seeding failed (exit ${code}); run 'npm run demo -- --reset' to start over`);
   } else {
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
   const faults = await demoFaults(fleet.slice(0, deviceCount));
 
   say('starting the platform (role all)');
-  run('platform', process.execPath, ['--import', 'tsx', 'src/main.ts'], platformEnv, true);
+  run('platform', process.execPath, ['--import', 'tsx', 'src/app/main.ts'], platformEnv, true);
   await waitUntil(async () => (await fetch(`${api}/health`)).ok, 'the platform');
   say(`simulating ${Math.min(deviceCount, fleet.length)} devices from ${path.relative(root, fleetFile)}`);
 

@@ -8,7 +8,7 @@
  * past (see fleetOptionsSchema.startTime) so that an accelerated run has history to replay.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import type { EquipmentModel } from '../src/models/models.schema.js';
+import type { EquipmentModel } from '../src/telemetry/models/models.schema.js';
 import { FleetInputError, parseFleetOptions, type FleetDevice, type FleetOptionsInput, type OfflinePlan } from './fleet.schemas.js';
 import { SimulationError, createAssetSignal, hash32, hashString, type AssetSignal, type SimulatedEvent } from './signal.js';
 

@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadModels } from '../src/models/models.loader.js';
+import { loadModels } from '../src/telemetry/models/models.loader.js';
 import { runFleet, type FleetProgress, type FleetSummary } from './fleet.runner.js';
 import { FleetInputError, parseFaultSpec, parseOfflineSpec, readFleetFile, type FleetOptionsInput } from './fleet.schemas.js';
 

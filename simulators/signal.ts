@@ -15,7 +15,7 @@
  * Counter metrics (`counterPerHour`) start at `base` (+ a seeded spread) and grow only while running.
  * Results are clamped to the physical range and rounded to `decimals`.
  */
-import type { EquipmentModel, FaultDefinition } from '../src/models/models.schema.js';
+import type { EquipmentModel, FaultDefinition } from '../src/telemetry/models/models.schema.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -5,7 +5,7 @@
  * the asset's open work. Raw readings are drawn from the raw retention policy; for the part of the
  * range older than the raw retention, the downsampled aggregates (mean, min, max) are drawn.
  */
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 import {
   CLOSED_STATUSES,
   dashboard,

@@ -1,5 +1,5 @@
 /** Fleet overview: devices online, readings per second, active alarms, the assets in the worst health, sites. */
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 import { CLOSED_STATUSES, POSTGRES, dashboard, hideColumn, influxTarget, Layout, linkColumn, sqlTarget, stat, table, timeseries, type JsonObject } from './grafana.builders.js';
 
 export const FLEET_UID = 'telemend-fleet';

@@ -1,14 +1,14 @@
 /** One in-memory API per test file: PGlite, migrations, two inline equipment models, buildApp(). */
 import type { FastifyBaseLogger } from 'fastify';
-import { buildApp, type RouteModule, type ZodApp } from '../../src/platform/http/app.js';
-import type { AppContext } from '../../src/platform/context.js';
-import { loadConfig } from '../../src/platform/config.js';
-import { createLogger } from '../../src/platform/logger.js';
-import type { Database } from '../../src/platform/db/database.js';
+import { buildApp, type RouteModule, type ZodApp } from '../../src/app/http-app.js';
+import type { AppContext } from '../../src/app/context.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import type { Database } from '../../src/kernel/db/database.js';
 import { openTestDatabase } from '../harness/database.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { equipmentModelFileSchema, type EquipmentModel } from '../../src/models/models.schema.js';
-import { DevicesService } from '../../src/devices/devices.service.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { equipmentModelFileSchema, type EquipmentModel } from '../../src/telemetry/models/models.schema.js';
+import { DevicesService } from '../../src/telemetry/devices/devices.service.js';
 import type { Redis } from 'ioredis';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';

@@ -7,8 +7,8 @@
 import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RouteModule } from '../../src/platform/http/http.types.js';
-import { createLogger } from '../../src/platform/logger.js';
+import type { RouteModule } from '../../src/kernel/http/http.types.js';
+import { createLogger } from '../../src/kernel/logger.js';
 import { startApi, type TestApi } from './api-fixture.js';
 
 const SECRET = 'sk_live_do-not-log-me-0123456789';

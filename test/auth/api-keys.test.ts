@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seedAsset, startApi, type TestApi } from '../api/api-fixture.js';
-import { hashApiKey } from '../../src/auth/api-keys.service.js';
+import { hashApiKey } from '../../src/access/auth/api-keys.service.js';
 
 let api: TestApi;
 beforeAll(async () => {

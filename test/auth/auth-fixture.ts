@@ -2,7 +2,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestApi } from '../api/api-fixture.js';
-import type { Role } from '../../src/platform/http/http.types.js';
+import type { Role } from '../../src/kernel/http/http.types.js';
 
 export const PASSWORD = 'correct horse battery';
 

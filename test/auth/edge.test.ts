@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_TOKEN, startApi, type TestApi } from '../api/api-fixture.js';
-import { ALL_ROLES, type ZodApp } from '../../src/platform/http/http.types.js';
-import { ApiKeysService } from '../../src/auth/api-keys.service.js';
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
+import { ALL_ROLES, type ZodApp } from '../../src/kernel/http/http.types.js';
+import { ApiKeysService } from '../../src/access/auth/api-keys.service.js';
+import { SYSTEM_ACTOR } from '../../src/access/audit/audit.service.js';
 import { userWithRole } from './auth-fixture.js';
 
 /** Test-only routes that fail the ways real code can. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_TOKEN, startApi, type TestApi } from '../api/api-fixture.js';
-import { jwtSecretOf, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../src/auth/tokens.js';
-import { hashPassword, verifyPassword } from '../../src/auth/password.js';
-import { loadConfig } from '../../src/platform/config.js';
+import { jwtSecretOf, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../src/access/auth/tokens.js';
+import { hashPassword, verifyPassword } from '../../src/access/auth/password.js';
+import { loadConfig } from '../../src/kernel/config.js';
 import { craftJwt, nowSeconds, PASSWORD, userWithRole, type TestUser } from './auth-fixture.js';
 
 let api: TestApi;

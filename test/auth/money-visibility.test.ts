@@ -1,5 +1,5 @@
 /**
- * Money is shown per field (src/auth/money.ts): technicians and agents receive none of it from
+ * Money is shown per field (src/access/auth/money.ts): technicians and agents receive none of it from
  * technicians, contracts, parts, visits and the customer 360; customers see what they are charged
  * but never our costs; admins see everything. The OpenAPI document still describes every money
  * field (with x-money and x-visible-to), and no response field that looks like money is unmarked.
@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_TOKEN, seedAsset, startApi, type TestApi } from '../api/api-fixture.js';
-import { MONEY_AUDIENCES, MONEY_FIELDS } from '../../src/auth/money.js';
+import { MONEY_AUDIENCES, MONEY_FIELDS } from '../../src/access/auth/money.js';
 import { userWithRole, type TestUser } from './auth-fixture.js';
 
 let api: TestApi;

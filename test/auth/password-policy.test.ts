@@ -1,7 +1,7 @@
 /** The password policy: common passwords and ones containing the e-mail are refused with WEAK_PASSWORD. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApi, type TestApi } from '../api/api-fixture.js';
-import { weakPasswordReason } from '../../src/auth/password-policy.js';
+import { weakPasswordReason } from '../../src/access/auth/password-policy.js';
 
 let api: TestApi;
 

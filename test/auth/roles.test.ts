@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { seedAsset, startApi, type TestApi } from '../api/api-fixture.js';
-import { ALL_ROLES, type ZodApp } from '../../src/platform/http/http.types.js';
-import { money } from '../../src/auth/money.js';
-import { moneyMapOf, redactMoney } from '../../src/auth/money-redaction.js';
-import { auditTrail } from '../../src/audit/audit.service.js';
+import { ALL_ROLES, type ZodApp } from '../../src/kernel/http/http.types.js';
+import { money } from '../../src/access/auth/money.js';
+import { moneyMapOf, redactMoney } from '../../src/access/auth/money-redaction.js';
+import { auditTrail } from '../../src/access/audit/audit.service.js';
 import { PASSWORD, userWithRole, type TestUser } from './auth-fixture.js';
 
 /** A priced resource, as contracts and invoices are: money in `price` and `unitCost`. */

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seedAsset, startApi, type TestApi } from '../api/api-fixture.js';
-import { routeTable, type RouteEntry } from '../../src/platform/http/app.js';
-import { USER_ROLES, type Role, type ZodApp } from '../../src/platform/http/http.types.js';
+import { routeTable, type RouteEntry } from '../../src/app/http-app.js';
+import { USER_ROLES, type Role, type ZodApp } from '../../src/kernel/http/http.types.js';
 import { PASSWORD, userWithRole, type TestUser } from './auth-fixture.js';
 
 let api: TestApi;

@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { AutoTicketService } from '../../src/autotickets/autotickets.service.js';
-import { issueToken } from '../../src/auth/tokens.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import type { Database } from '../../src/platform/db/database.js';
-import type { ZodApp } from '../../src/platform/http/app.js';
-import type { Role } from '../../src/platform/http/http.types.js';
-import { settableClock } from '../../src/sla/clock.js';
+import { AutoTicketService } from '../../src/service/autotickets/autotickets.service.js';
+import { issueToken } from '../../src/access/auth/tokens.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import type { Database } from '../../src/kernel/db/database.js';
+import type { ZodApp } from '../../src/app/http-app.js';
+import type { Role } from '../../src/kernel/http/http.types.js';
+import { settableClock } from '../../src/kernel/clock.js';
 import { buildClockedApp } from '../service/service-fixture.js';
 
 export const ADMIN_TOKEN = 'autotickets-admin-token-0123456789';

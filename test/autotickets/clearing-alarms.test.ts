@@ -3,7 +3,7 @@
  * the alarm lifecycle active → acknowledged → cleared with one not-cleared alarm per asset+rule.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AlarmsService } from '../../src/alarms/alarms.service.js';
+import { AlarmsService } from '../../src/service/alarms/alarms.service.js';
 import { finding, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
 
 let world: World;
@@ -78,7 +78,7 @@ describe('condition cleared', () => {
   });
 });
 
-describe('detector findings (src/detection shape)', () => {
+describe('detector findings (src/telemetry/detection shape)', () => {
   test('apply: firing opens, a rule clearing while another rule of the fault fires leaves the ticket, the last one flags it', async () => {
     const { assetId } = await seedAsset(world.db);
     const at = Date.parse('2025-03-10T06:00:00.000Z');

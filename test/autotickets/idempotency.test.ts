@@ -4,9 +4,9 @@
  * later evidence appended without duplicates, and the database constraints themselves.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AutoTicketService } from '../../src/autotickets/autotickets.service.js';
-import type { Database, Queryable } from '../../src/platform/db/database.js';
-import { AppError } from '../../src/platform/errors.js';
+import { AutoTicketService } from '../../src/service/autotickets/autotickets.service.js';
+import type { Database, Queryable } from '../../src/kernel/db/database.js';
+import { AppError } from '../../src/kernel/errors.js';
 import { counts, finding, PUMP, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
 
 let world: World;

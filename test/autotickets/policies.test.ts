@@ -1,9 +1,9 @@
 /** The pure parts of the auto-ticket: the priority rule and the technician score. */
 import { describe, expect, test } from 'vitest';
-import { autoTicketPriority } from '../../src/autotickets/priority.policy.js';
-import { rankTechnicians } from '../../src/autotickets/technician-ranking.js';
-import { haversineKm } from '../../src/platform/geo.js';
-import { DEFAULT_SLA_CALENDAR, DEFAULT_SLA_TARGETS, slaTerms } from '../../src/sla/sla.policy.js';
+import { autoTicketPriority } from '../../src/service/autotickets/priority.policy.js';
+import { rankTechnicians } from '../../src/service/autotickets/technician-ranking.js';
+import { haversineKm } from '../../src/kernel/geo.js';
+import { DEFAULT_SLA_CALENDAR, DEFAULT_SLA_TARGETS, slaTerms } from '../../src/service/sla/sla.policy.js';
 
 const defaults = slaTerms(null);
 const contract = (highResponse: number) => ({ targets: { ...DEFAULT_SLA_TARGETS, high: { responseMinutes: highResponse, resolutionMinutes: 2000 } }, calendar: DEFAULT_SLA_CALENDAR, source: 'contract' as const });

@@ -4,7 +4,7 @@
  * articles, past resolutions, the predictive latest-visit date and the technician ranking.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
+import { SYSTEM_ACTOR } from '../../src/access/audit/audit.service.js';
 import { finding, PUMP, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
 
 let world: World;

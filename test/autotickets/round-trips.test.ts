@@ -5,8 +5,8 @@
  * closed meanwhile (the draft is built inside the transaction) or opened meanwhile (appended to).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AutoTicketService } from '../../src/autotickets/autotickets.service.js';
-import type { Database, Queryable } from '../../src/platform/db/database.js';
+import { AutoTicketService } from '../../src/service/autotickets/autotickets.service.js';
+import type { Database, Queryable } from '../../src/kernel/db/database.js';
 import { counts, finding, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
 
 let world: World;

@@ -1,5 +1,5 @@
 /**
- * `telemend backtest` as a user runs it (a child process through src/main.ts): --help names every
+ * `telemend backtest` as a user runs it (a child process through src/app/main.ts): --help names every
  * option, a labelled CSV gives alarms, scores and a per-reading scores file, and bad input exits
  * 2 naming the file, line, column or field.
  */
@@ -14,7 +14,7 @@ const T0 = Date.UTC(2025, 0, 1);
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', 'backtest', ...args], { env: { ...process.env, DEVICES_DIR: path.resolve('devices') }, timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['--import', 'tsx', 'src/app/main.ts', 'backtest', ...args], { env: { ...process.env, DEVICES_DIR: path.resolve('devices') }, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -4,11 +4,11 @@
  * outcomes per policy, and per-reading scores from the engine's hook.
  */
 import { describe, expect, test } from 'vitest';
-import { backtestCsv, resolveModel, type BacktestResult } from '../../src/backtest/backtest.service.js';
-import { parseTimestamp } from '../../src/backtest/csv-readings.js';
-import { evaluate } from '../../src/detection/detection.engine.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { AppError } from '../../src/platform/errors.js';
+import { backtestCsv, resolveModel, type BacktestResult } from '../../src/telemetry/backtest/backtest.service.js';
+import { parseTimestamp } from '../../src/telemetry/backtest/csv-readings.js';
+import { evaluate } from '../../src/telemetry/detection/detection.engine.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { AppError } from '../../src/kernel/errors.js';
 import { series, testModel, T0 } from '../detection/detection-fixtures.js';
 
 const hot = (ticket?: unknown) => testModel([{ id: 'temp-high', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 50, for: 0, clearFor: 0, ...(ticket ? { ticket } : {}) }]);

@@ -7,15 +7,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { backtestCsv } from '../../src/backtest/backtest.service.js';
-import type { Finding } from '../../src/detection/detection.types.js';
-import type { DeviceIdentity } from '../../src/devices/devices.types.js';
-import { telemetryLines } from '../../src/ingest/line-protocol.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { shardOf } from '../../src/pipeline/detection.jobs.js';
-import { DetectionQueue } from '../../src/pipeline/detection.queue.js';
-import { DetectionWorker } from '../../src/pipeline/detection.worker.js';
+import { backtestCsv } from '../../src/telemetry/backtest/backtest.service.js';
+import type { Finding } from '../../src/telemetry/detection/detection.types.js';
+import type { DeviceIdentity } from '../../src/telemetry/devices/devices.types.js';
+import { telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { shardOf } from '../../src/telemetry/detection/worker/detection.jobs.js';
+import { DetectionQueue } from '../../src/telemetry/detection/worker/detection.queue.js';
+import { DetectionWorker } from '../../src/telemetry/detection/worker/detection.worker.js';
 import { mulberry32 } from '../../simulators/signal.js';
 import { waitFor } from '../harness/servers.js';
 

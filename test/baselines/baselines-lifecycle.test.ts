@@ -7,9 +7,9 @@
  * alarm as normal clears it (learned and anomaly rules; fixed limits refused); roles.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { auditTrail } from '../../src/audit/audit.service.js';
-import type { DeviceIdentity } from '../../src/devices/devices.types.js';
-import { DetectionStateStore } from '../../src/pipeline/detection-state.store.js';
+import { auditTrail } from '../../src/access/audit/audit.service.js';
+import type { DeviceIdentity } from '../../src/telemetry/devices/devices.types.js';
+import { DetectionStateStore } from '../../src/telemetry/detection/worker/detection-state.store.js';
 import { waitFor } from '../harness/servers.js';
 import { pumpReadings, startBaselinesWorld, type BaselinesWorld } from './baselines-fixture.js';
 

@@ -1,9 +1,9 @@
 /** Options, start-up failure and graceful stop of the broker. */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { TelemetryBroker, brokerOptionsFromConfig } from '../../src/broker/broker.js';
-import { BrokerOptionsError } from '../../src/broker/broker.options.js';
-import { loadConfig } from '../../src/platform/config.js';
+import { TelemetryBroker, brokerOptionsFromConfig } from '../../src/telemetry/broker/broker.js';
+import { BrokerOptionsError } from '../../src/telemetry/broker/broker.options.js';
+import { loadConfig } from '../../src/kernel/config.js';
 import { waitFor } from '../harness/servers.js';
 import { MapAuthenticator, PresenceRecorder, closeOf, RecordingIngest, baseOptions, connectDevice, silentLogger, startBroker } from './broker.fakes.js';
 

@@ -1,9 +1,9 @@
 /** In-memory implementations of the broker's ports, and small MQTT client helpers. */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
-import type { DeviceAuthenticator, DeviceIdentity, DevicePresence } from '../../src/devices/devices.types.js';
-import type { IngestChannel, IngestResult, TelemetryIngest } from '../../src/ingest/ingest.types.js';
-import { TelemetryBroker, type BrokerOptions } from '../../src/broker/broker.js';
+import type { DeviceAuthenticator, DeviceIdentity, DevicePresence } from '../../src/telemetry/devices/devices.types.js';
+import type { IngestChannel, IngestResult, TelemetryIngest } from '../../src/telemetry/ingest/ingest.types.js';
+import { TelemetryBroker, type BrokerOptions } from '../../src/telemetry/broker/broker.js';
 
 export class MapAuthenticator implements DeviceAuthenticator {
   readonly tokens = new Map<string, string>();

@@ -1,7 +1,7 @@
 /** The fixed-header frame guard on crafted byte sequences, and its stream wrapper. */
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { GuardedConnection, MqttFrameGuard, type FrameViolation } from '../../src/broker/frame-guard.js';
+import { GuardedConnection, MqttFrameGuard, type FrameViolation } from '../../src/telemetry/broker/frame-guard.js';
 
 function varint(n: number): number[] {
   const bytes: number[] = [];

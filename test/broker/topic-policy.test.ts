@@ -1,9 +1,9 @@
 /** The device contract as pure decisions, plus the connection limiter and the log throttle. */
 import { describe, expect, it } from 'vitest';
-import { ConnectionLimiter } from '../../src/broker/connection-limiter.js';
-import { ThrottledLog } from '../../src/broker/broker.stats.js';
-import { decidePublish, decideSubscribe, mayForward, topicLevels, type Principal } from '../../src/broker/topic-policy.js';
-import type { Logger } from '../../src/platform/logger.js';
+import { ConnectionLimiter } from '../../src/telemetry/broker/connection-limiter.js';
+import { ThrottledLog } from '../../src/telemetry/broker/broker.stats.js';
+import { decidePublish, decideSubscribe, mayForward, topicLevels, type Principal } from '../../src/telemetry/broker/topic-policy.js';
+import type { Logger } from '../../src/kernel/logger.js';
 
 const dev: Principal = { kind: 'device', deviceId: 'd1' };
 const anon: Principal = { kind: 'anonymous' };

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openTestDatabase } from '../harness/database.js';
-import type { Database } from '../../src/platform/db/database.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { CommandsService } from '../../src/commands/commands.service.js';
-import type { CommandBus, CommandDispatch } from '../../src/commands/command-channels.js';
-import type { Command } from '../../src/commands/commands.schemas.js';
+import type { Database } from '../../src/kernel/db/database.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { CommandsService } from '../../src/telemetry/commands/commands.service.js';
+import type { CommandBus, CommandDispatch } from '../../src/telemetry/commands/command-channels.js';
+import type { Command } from '../../src/telemetry/commands/commands.schemas.js';
 
 let db: Database;
 let assetId: string;

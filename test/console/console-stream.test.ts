@@ -20,7 +20,7 @@ interface ChartModule {
 }
 
 // A variable specifier keeps TypeScript from type-checking the plain browser JavaScript.
-const load = <T>(file: string): Promise<T> => import(/* @vite-ignore */ `../../src/console/public/js/${file}`) as Promise<T>;
+const load = <T>(file: string): Promise<T> => import(/* @vite-ignore */ `../../web/console/js/${file}`) as Promise<T>;
 
 describe('SSE parser', () => {
   test('dispatches events however the text is chunked', async () => {

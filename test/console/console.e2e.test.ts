@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runFleet, type FleetRun } from '../../simulators/fleet.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { waitFor } from '../harness/servers.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 
 const MODEL = 'water-chiller-wc200';
 const FAULT = 'COMPRESSOR_FAILURE';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tierOf } from '../../src/customers/customer-tier.js';
+import { tierOf } from '../../src/service/customers/customer-tier.js';
 import { fieldsOf, seedCustomer, startServiceApi, type ServiceApi } from '../service/service-fixture.js';
 
 let api: ServiceApi;

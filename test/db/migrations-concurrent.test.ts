@@ -4,8 +4,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openDatabase, type Database } from '../../src/platform/db/database.js';
-import { migrate, migrations } from '../../src/platform/db/migrations.js';
+import { openDatabase, type Database } from '../../src/kernel/db/database.js';
+import { migrate, migrations } from '../../src/app/migrations.js';
 import { databaseUrl, startPostgres } from '../harness/postgres.js';
 import type { TestServer } from '../harness/servers.js';
 

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openTestDatabase, testPostgresUrl } from '../harness/database.js';
-import { migrations } from '../../src/platform/db/migrations.js';
+import { migrations } from '../../src/app/migrations.js';
 
 async function databasesOnServer(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifySignature } from '../../src/delivery/webhook-signature.js';
+import { verifySignature } from '../../src/service/delivery/webhook-signature.js';
 import { waitFor } from '../harness/servers.js';
 import { openStream, startDeliveryWorld, startReceiver, type DeliveryWorld, type SseClient } from './delivery-fixture.js';
 

@@ -1,5 +1,5 @@
 /**
- * The SSRF guard (src/platform/egress) against a real HTTP receiver on loopback: every numeric
+ * The SSRF guard (src/kernel/egress) against a real HTTP receiver on loopback: every numeric
  * spelling of an internal host is refused where the connection is made, names are judged by
  * what they resolve to at send time (DNS rebinding), EGRESS_ALLOW opens exactly what it names,
  * the senders (ticket webhooks, contact notifications, technician pushes, report webhooks) give
@@ -10,16 +10,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Egress, EgressRefusedError, type Resolver } from '../../src/platform/egress/egress.js';
-import { EgressPolicy } from '../../src/platform/egress/egress-policy.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { WebhooksWorker } from '../../src/delivery/webhooks.worker.js';
-import { WebhooksService } from '../../src/delivery/webhooks.service.js';
-import type { WebhookJobData } from '../../src/delivery/webhooks.queue.js';
-import { NotificationSender } from '../../src/notifications/notification-sender.js';
-import { Notifier } from '../../src/notifications/notifier.js';
-import type { OutboxRow } from '../../src/notifications/notifications.repository.js';
-import { ReportDelivery } from '../../src/reports/report-delivery.js';
+import { Egress, EgressRefusedError, type Resolver } from '../../src/kernel/egress/egress.js';
+import { EgressPolicy } from '../../src/kernel/egress/egress-policy.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { WebhooksWorker } from '../../src/service/delivery/webhooks.worker.js';
+import { WebhooksService } from '../../src/service/delivery/webhooks.service.js';
+import type { WebhookJobData } from '../../src/service/delivery/webhooks.queue.js';
+import { NotificationSender } from '../../src/service/notifications/notification-sender.js';
+import { Notifier } from '../../src/service/notifications/notifier.js';
+import type { OutboxRow } from '../../src/service/notifications/notifications.repository.js';
+import { ReportDelivery } from '../../src/service/reports/report-delivery.js';
 import { scenario, startNotificationsApi, type NotificationsApi } from '../notifications/notifications-fixture.js';
 import { fieldsOf } from '../service/service-fixture.js';
 

@@ -3,12 +3,12 @@
  * clearing as a share of the samples, bounded state at high sample rates, defaults unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { parseFinding } from '../../src/alarms/finding.schema.js';
-import { compileModel } from '../../src/detection/detection-rules.compiler.js';
-import { clearRule, evaluate } from '../../src/detection/detection.engine.js';
-import { MAX_WINDOW_SAMPLES } from '../../src/detection/evidence.js';
-import { compileSmooth, initialSmoothState, smoothStep } from '../../src/detection/smoothing.js';
-import type { AssetDetectionState, Finding, Reading, ThresholdState } from '../../src/detection/detection.types.js';
+import { parseFinding } from '../../src/service/alarms/finding.schema.js';
+import { compileModel } from '../../src/telemetry/detection/detection-rules.compiler.js';
+import { clearRule, evaluate } from '../../src/telemetry/detection/detection.engine.js';
+import { MAX_WINDOW_SAMPLES } from '../../src/telemetry/detection/evidence.js';
+import { compileSmooth, initialSmoothState, smoothStep } from '../../src/telemetry/detection/smoothing.js';
+import type { AssetDetectionState, Finding, Reading, ThresholdState } from '../../src/telemetry/detection/detection.types.js';
 import { HOUR, MIN, SEC, T0, noise, series, testModel } from './detection-fixtures.js';
 
 const ASSET = '00000000-0000-4000-8000-000000000001';

@@ -1,7 +1,7 @@
 /** A small in-memory equipment model and series builders for the detector tests. */
-import { equipmentModelFileSchema, type EquipmentModel } from '../../src/models/models.schema.js';
+import { equipmentModelFileSchema, type EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 import { mulberry32 } from '../../simulators/signal.js';
-import type { Reading } from '../../src/detection/detection.types.js';
+import type { Reading } from '../../src/telemetry/detection/detection.types.js';
 
 export const T0 = Date.UTC(2025, 5, 2);
 export const SEC = 1_000;

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadModels } from '../../src/models/models.loader.js';
-import { isSimulatable } from '../../src/models/models.schema.js';
-import { durationMs } from '../../src/detection/detection-rules.schema.js';
-import { compileModel } from '../../src/detection/detection.engine.js';
+import { loadModels } from '../../src/telemetry/models/models.loader.js';
+import { isSimulatable } from '../../src/telemetry/models/models.schema.js';
+import { durationMs } from '../../src/telemetry/detection/detection-rules.schema.js';
+import { compileModel } from '../../src/telemetry/detection/detection.engine.js';
 import { testModel } from './detection-fixtures.js';
 
 /** The problems zod reports for a test model with these rules, as "path: message". */

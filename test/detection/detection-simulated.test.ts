@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModels } from '../../src/models/models.loader.js';
-import { isSimulatable } from '../../src/models/models.schema.js';
-import { compileModel } from '../../src/detection/detection.engine.js';
-import type { Finding } from '../../src/detection/detection.types.js';
-import type { EquipmentModel, FaultDefinition } from '../../src/models/models.schema.js';
+import { loadModels } from '../../src/telemetry/models/models.loader.js';
+import { isSimulatable } from '../../src/telemetry/models/models.schema.js';
+import { compileModel } from '../../src/telemetry/detection/detection.engine.js';
+import type { Finding } from '../../src/telemetry/detection/detection.types.js';
+import type { EquipmentModel, FaultDefinition } from '../../src/telemetry/models/models.schema.js';
 import { createAssetSignal } from '../../simulators/signal.js';
 import { DAY, HOUR, MINUTE, replay } from './replay.js';
 

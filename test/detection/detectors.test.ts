@@ -1,9 +1,9 @@
-import { thinWindow } from '../../src/detection/evidence.js';
+import { thinWindow } from '../../src/telemetry/detection/evidence.js';
 import { describe, expect, it } from 'vitest';
-import { clearRule, evaluate, evaluateSilence } from '../../src/detection/detection.engine.js';
-import { checkSilence } from '../../src/detection/silence.detector.js';
-import { parseFinding } from '../../src/alarms/finding.schema.js';
-import type { AssetDetectionState, Finding, Reading } from '../../src/detection/detection.types.js';
+import { clearRule, evaluate, evaluateSilence } from '../../src/telemetry/detection/detection.engine.js';
+import { checkSilence } from '../../src/telemetry/detection/silence.detector.js';
+import { parseFinding } from '../../src/service/alarms/finding.schema.js';
+import type { AssetDetectionState, Finding, Reading } from '../../src/telemetry/detection/detection.types.js';
 import { DAY, HOUR, MIN, SEC, T0, daily, noise, series, testModel } from './detection-fixtures.js';
 
 const firing = (fs: Finding[]) => fs.filter((f) => f.state === 'firing');

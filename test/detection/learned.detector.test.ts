@@ -5,11 +5,11 @@
  * in the training data; batches of any size give the same findings; relearn and freeze.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/detection/detection.engine.js';
-import { applyBaselineCommand } from '../../src/detection/learned.detector.js';
-import { compileModel } from '../../src/detection/detection-rules.compiler.js';
-import { fitBaseline, quantisationStep } from '../../src/detection/baseline-fit.js';
-import type { AssetDetectionState, CompiledLearned, Finding, LearnedState, Reading } from '../../src/detection/detection.types.js';
+import { evaluate } from '../../src/telemetry/detection/detection.engine.js';
+import { applyBaselineCommand } from '../../src/telemetry/detection/learned.detector.js';
+import { compileModel } from '../../src/telemetry/detection/detection-rules.compiler.js';
+import { fitBaseline, quantisationStep } from '../../src/telemetry/detection/baseline-fit.js';
+import type { AssetDetectionState, CompiledLearned, Finding, LearnedState, Reading } from '../../src/telemetry/detection/detection.types.js';
 import { MIN, noise, SEC, T0, testModel } from './detection-fixtures.js';
 
 const rule = (extra: Record<string, unknown> = {}) => ({ id: 'joint', kind: 'learned', fault: 'ODD', metrics: ['temp', 'current'], trainSamples: 400, smooth: 30, factor: 1.2, shrinkage: 0.01, ...extra });

@@ -4,9 +4,9 @@
  * controller events as the simulator releases them, evaluated in micro-batches with the state
  * carried between batches as JSON (as a worker keeping it in Redis would).
  */
-import { compileModel, evaluate } from '../../src/detection/detection.engine.js';
-import type { AssetDetectionState, ControllerEvent, Finding, Reading } from '../../src/detection/detection.types.js';
-import type { EquipmentModel, FaultDefinition } from '../../src/models/models.schema.js';
+import { compileModel, evaluate } from '../../src/telemetry/detection/detection.engine.js';
+import type { AssetDetectionState, ControllerEvent, Finding, Reading } from '../../src/telemetry/detection/detection.types.js';
+import type { EquipmentModel, FaultDefinition } from '../../src/telemetry/models/models.schema.js';
 import { createAssetSignal, type AssetSignal } from '../../simulators/signal.js';
 
 export const MINUTE = 60_000;

@@ -5,17 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { issueToken } from '../../src/auth/tokens.js';
-import { DevicesService } from '../../src/devices/devices.service.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import type { NotificationRequest, NotifierPort, TechnicianNotificationRequest } from '../../src/notifications/notification.port.js';
-import { loadConfig } from '../../src/platform/config.js';
-import type { AppContext } from '../../src/platform/context.js';
-import type { Database, Queryable } from '../../src/platform/db/database.js';
-import { buildApp, type ZodApp } from '../../src/platform/http/app.js';
-import type { Role } from '../../src/platform/http/http.types.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { settableClock } from '../../src/sla/clock.js';
+import { issueToken } from '../../src/access/auth/tokens.js';
+import { DevicesService } from '../../src/telemetry/devices/devices.service.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import type { NotificationRequest, NotifierPort, TechnicianNotificationRequest } from '../../src/service/notifications/notification.port.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import type { AppContext } from '../../src/app/context.js';
+import type { Database, Queryable } from '../../src/kernel/db/database.js';
+import { buildApp, type ZodApp } from '../../src/app/http-app.js';
+import type { Role } from '../../src/kernel/http/http.types.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { settableClock } from '../../src/kernel/clock.js';
 import { inlineModel } from '../api/api-fixture.js';
 import { openTestDatabase } from '../harness/database.js';
 

@@ -4,8 +4,8 @@
  * schedule board — against a real PGlite database, with a recording notifier.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import { DispatchService } from '../../src/dispatch/dispatch.service.js';
+import { SYSTEM_ACTOR } from '../../src/access/audit/audit.service.js';
+import { DispatchService } from '../../src/service/dispatch/dispatch.service.js';
 import { FREISING, MUNICH, startDispatchApi, type DispatchApi } from './dispatch-fixture.js';
 
 let api: DispatchApi;

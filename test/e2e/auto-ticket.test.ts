@@ -9,8 +9,8 @@ import type { MqttClient } from 'mqtt';
 import { waitFor } from '../harness/servers.js';
 import { provisionDevice, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../harness/platform.js';
 import { connectDevice, publish, validMetrics } from '../harness/devices.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
-import { DetectionStateStore } from '../../src/pipeline/detection-state.store.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
+import { DetectionStateStore } from '../../src/telemetry/detection/worker/detection-state.store.js';
 import { Redis } from 'ioredis';
 
 const MODEL = 'centrifugal-pump-cp80';

@@ -10,13 +10,13 @@ import { afterAll, expect, test } from 'vitest';
 import { freePort, waitFor } from '../harness/servers.js';
 import { apiCall, provisionDevice, testEnv } from '../harness/platform.js';
 import { connectDevice, validMetrics } from '../harness/devices.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 
 const children: ChildProcess[] = [];
 let dataDir = '';
 
 function startChild(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -5,7 +5,7 @@ import { afterAll, expect, test } from 'vitest';
 import { influxQuery, startInflux, waitFor, type TestServer } from '../harness/servers.js';
 import { provisionDevice, startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { connectDevice, validMetrics } from '../harness/devices.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 
 let influx: TestServer | undefined;
 let t: TestPlatform | undefined;

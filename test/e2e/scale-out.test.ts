@@ -17,8 +17,8 @@ import { freePort, waitFor, type TestServer } from '../harness/servers.js';
 import { startPostgres } from '../harness/postgres.js';
 import { apiCall, provisionDevice, testEnv, type ProvisionedDevice } from '../harness/platform.js';
 import { connectDevice, publish, validMetrics } from '../harness/devices.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
-import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../../src/pipeline/detection.jobs.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
+import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../../src/telemetry/detection/worker/detection.jobs.js';
 
 const MODEL = 'centrifugal-pump-cp80';
 const ASSETS = 12;
@@ -37,7 +37,7 @@ let redis: Redis | undefined;
 const queues: Queue[] = [];
 
 function start(name: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d).slice(-4000)));
   let stdout = '';

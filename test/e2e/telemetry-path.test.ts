@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { influxQuery, waitFor } from '../harness/servers.js';
 import { provisionDevice, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../harness/platform.js';
 import { connectDevice, publish, validMetrics } from '../harness/devices.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 
 let t: TestPlatform;
 let model: EquipmentModel;

@@ -12,7 +12,7 @@ import { afterAll, expect, test } from 'vitest';
 import { freePort, waitFor } from '../harness/servers.js';
 import { testEnv } from '../harness/platform.js';
 import { startChildPlatform, writtenTimestamps, type ChildPlatform } from '../harness/child-platform.js';
-import { journalKey, TelemetryJournal } from '../../src/ingest/telemetry-journal.js';
+import { journalKey, TelemetryJournal } from '../../src/telemetry/journal/telemetry-journal.js';
 
 const children: ChildPlatform[] = [];
 let dataDir = '';

@@ -11,7 +11,7 @@ import { influxQuery, waitFor } from '../harness/servers.js';
 import { provisionDevice, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../harness/platform.js';
 import { publish, validMetrics } from '../harness/devices.js';
 import { connectMosquittoDevice, externalEnv, startMosquitto, type MosquittoServer } from '../harness/mosquitto.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 
 const MODEL = 'centrifugal-pump-cp80';
 let mosquitto: MosquittoServer;

@@ -21,10 +21,10 @@ import { startPostgres } from '../harness/postgres.js';
 import { apiCall, provisionDevice, testEnv } from '../harness/platform.js';
 import { validMetrics } from '../harness/devices.js';
 import { connectMosquittoDevice, externalEnv, startMosquitto, type MosquittoServer } from '../harness/mosquitto.js';
-import { loadConfig } from '../../src/platform/config.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { startPlatform, type RunningPlatform } from '../../src/app/platform.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 import type { MqttClient } from 'mqtt';
 
 const MODEL = 'centrifugal-pump-cp80';
@@ -73,7 +73,7 @@ async function holdableProxy(redisUrl: string): Promise<{ url: string; hold(): v
 
 /** An ingest process; resolves once its sessions are subscribed. */
 function startIngest(env: Record<string, string>, clientId: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
     env: { ...process.env, ...env, TELEMEND_ROLE: 'broker', MQTT_EXTERNAL_CLIENT_ID: clientId, MQTT_EXTERNAL_DYNSEC: 'false', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,13 +6,13 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createAssetSignal } from '../../simulators/signal.js';
-import type { DeviceIdentity } from '../../src/devices/devices.types.js';
-import { connectInflux, type InfluxConnection } from '../../src/influx/influx.connection.js';
-import { eventLines, telemetryLines } from '../../src/ingest/line-protocol.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import type { Database } from '../../src/platform/db/database.js';
-import { seedDemo, type DemoFleetDevice } from '../../src/seed/seed.js';
-import { applyTelemetryLifecycle, connectDownsampledSink, downsampleRange } from '../../src/telemetry-lifecycle/telemetry-lifecycle.js';
+import type { DeviceIdentity } from '../../src/telemetry/devices/devices.types.js';
+import { connectInflux, type InfluxConnection } from '../../src/telemetry/influx/influx.connection.js';
+import { eventLines, telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import type { Database } from '../../src/kernel/db/database.js';
+import { seedDemo, type DemoFleetDevice } from '../../src/app/seed/seed.js';
+import { applyTelemetryLifecycle, connectDownsampledSink, downsampleRange } from '../../src/telemetry/lifecycle/telemetry-lifecycle.js';
 import { silentLogger } from '../ingest/ingest-fixtures.js';
 
 export const DEVICES_DIR = path.resolve(import.meta.dirname, '../../devices');

@@ -1,11 +1,11 @@
 /**
- * The platform as a child process (`src/main.ts`), as an operator runs it: signals, exit status
+ * The platform as a child process (`src/app/main.ts`), as an operator runs it: signals, exit status
  * and log lines (pino JSON on stdout) are observable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { apiCall, provisionDevice, type ProvisionedDevice } from './platform.js';
 import { waitFor } from './servers.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 
 export interface ChildPlatform {
   readonly child: ChildProcess;
@@ -21,7 +21,7 @@ export interface ChildPlatform {
 }
 
 export function startChildPlatform(env: Record<string, string>): ChildPlatform {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

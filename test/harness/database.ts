@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Database } from '../../src/platform/db/database.js';
-import { migrate } from '../../src/platform/db/migrations.js';
+import { openDatabase, type Database } from '../../src/kernel/db/database.js';
+import { migrate } from '../../src/app/migrations.js';
 import { databaseUrl } from './postgres.js';
 
 export interface TestDatabaseOptions {

@@ -1,6 +1,6 @@
 /** MQTT device helpers for end-to-end tests. */
 import mqtt, { type MqttClient } from 'mqtt';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 
 export function connectDevice(port: number, username: string, password: string, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {

@@ -3,8 +3,8 @@
  * the SSRF guard refuses unless the operator allow-list names it. Tests name it, as an operator
  * would with EGRESS_ALLOW.
  */
-import { Egress } from '../../src/platform/egress/egress.js';
-import { EgressPolicy } from '../../src/platform/egress/egress-policy.js';
+import { Egress } from '../../src/kernel/egress/egress.js';
+import { EgressPolicy } from '../../src/kernel/egress/egress-policy.js';
 
 /** EGRESS_ALLOW of test configurations: this machine's loopback addresses, any port. */
 export const TEST_EGRESS_ALLOW = '127.0.0.0/8,::1';

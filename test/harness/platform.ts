@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../src/platform/config.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
+import { loadConfig, type Config } from '../../src/kernel/config.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { startPlatform, type RunningPlatform } from '../../src/app/platform.js';
 import { TEST_EGRESS_ALLOW } from './egress.js';
 
 export interface TestPlatform {

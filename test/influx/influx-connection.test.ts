@@ -1,9 +1,9 @@
 /** Against the real influxd 1.6.7 of the harness. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { connectInflux, toInfluxError, type InfluxConnection } from '../../src/influx/influx.connection.js';
-import { InfluxQueryError, InfluxRefusedError, InfluxUnavailableError } from '../../src/influx/influx.errors.js';
-import { quoteIdent, quoteString } from '../../src/influx/influxql.js';
+import { connectInflux, toInfluxError, type InfluxConnection } from '../../src/telemetry/influx/influx.connection.js';
+import { InfluxQueryError, InfluxRefusedError, InfluxUnavailableError } from '../../src/telemetry/influx/influx.errors.js';
+import { quoteIdent, quoteString } from '../../src/telemetry/influx/influxql.js';
 import { freePort, influxQuery } from '../harness/servers.js';
 import { silentLogger, uniqueName } from '../ingest/ingest-fixtures.js';
 

@@ -6,10 +6,10 @@ import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectInflux, gzipWrites, toInfluxError } from '../../src/influx/influx.connection.js';
-import { InfluxRefusedError, InfluxUnavailableError } from '../../src/influx/influx.errors.js';
-import { mapWritePathToV1 } from '../../src/influx/v1-write.transport.js';
-import { parseInfluxVersion } from '../../src/influx/influx.version.js';
+import { connectInflux, gzipWrites, toInfluxError } from '../../src/telemetry/influx/influx.connection.js';
+import { InfluxRefusedError, InfluxUnavailableError } from '../../src/telemetry/influx/influx.errors.js';
+import { mapWritePathToV1 } from '../../src/telemetry/influx/v1-write.transport.js';
+import { parseInfluxVersion } from '../../src/telemetry/influx/influx.version.js';
 import { silentLogger } from '../ingest/ingest-fixtures.js';
 
 interface Recorded {

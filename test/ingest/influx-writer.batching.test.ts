@@ -4,7 +4,7 @@
  * not one batch per publish — and every reading is still written once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalRecord } from '../../src/ingest/telemetry-journal.js';
+import type { JournalRecord } from '../../src/telemetry/journal/telemetry-journal.js';
 import { waitFor } from '../harness/servers.js';
 import { json, testDevice } from './ingest-fixtures.js';
 import { startPipeline, type Pipeline } from './ingest-setup.js';

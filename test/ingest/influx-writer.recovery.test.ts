@@ -4,7 +4,7 @@
  * claimed by another one after claimIdleMs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journalKey } from '../../src/ingest/telemetry-journal.js';
+import { journalKey } from '../../src/telemetry/journal/telemetry-journal.js';
 import { waitFor } from '../harness/servers.js';
 import { json, testDevice, uniqueName } from './ingest-fixtures.js';
 import { startPipeline, type Pipeline } from './ingest-setup.js';

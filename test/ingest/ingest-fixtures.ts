@@ -1,8 +1,8 @@
 /** Shared fixtures of the ingest tests: a small equipment model, a device, a silent logger, unique names. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { equipmentModelFileSchema, type EquipmentModel } from '../../src/models/models.schema.js';
-import type { DeviceIdentity } from '../../src/devices/devices.types.js';
-import { createLogger } from '../../src/platform/logger.js';
+import { equipmentModelFileSchema, type EquipmentModel } from '../../src/telemetry/models/models.schema.js';
+import type { DeviceIdentity } from '../../src/telemetry/devices/devices.types.js';
+import { createLogger } from '../../src/kernel/logger.js';
 
 export const silentLogger = createLogger('silent');
 

@@ -1,12 +1,12 @@
 /** Builds the real ingest pipeline (journal → writer → InfluxDB, rejection log) for one test file. */
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { connectInflux, type InfluxConnection } from '../../src/influx/influx.connection.js';
-import { InfluxWriter, type InfluxWriterOptions } from '../../src/ingest/influx-writer.js';
-import { IngestService } from '../../src/ingest/ingest.service.js';
-import { RejectionLog } from '../../src/ingest/rejection-log.js';
-import { TelemetryJournal } from '../../src/ingest/telemetry-journal.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
+import { connectInflux, type InfluxConnection } from '../../src/telemetry/influx/influx.connection.js';
+import { InfluxWriter, type InfluxWriterOptions } from '../../src/telemetry/writer/influx-writer.js';
+import { IngestService } from '../../src/telemetry/ingest/ingest.service.js';
+import { RejectionLog } from '../../src/telemetry/ingest/rejection-log.js';
+import { TelemetryJournal } from '../../src/telemetry/journal/telemetry-journal.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
 import { influxQuery } from '../harness/servers.js';
 import { silentLogger, testModel, uniqueName } from './ingest-fixtures.js';
 

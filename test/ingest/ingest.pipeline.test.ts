@@ -1,7 +1,7 @@
 /** The ingest pipeline end to end against the harness Redis and InfluxDB. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JournalFullError } from '../../src/ingest/ingest.errors.js';
-import type { InfluxWriter } from '../../src/ingest/influx-writer.js';
+import { JournalFullError } from '../../src/telemetry/ingest/ingest.errors.js';
+import type { InfluxWriter } from '../../src/telemetry/writer/influx-writer.js';
 import { influxQuery, waitFor } from '../harness/servers.js';
 import { json, testDevice } from './ingest-fixtures.js';
 import { startPipeline, type Pipeline } from './ingest-setup.js';

@@ -1,7 +1,7 @@
 /** The journal keeps only line protocol: parseLine must read back exactly what line-protocol.ts wrote. */
 import { expect, test } from 'vitest';
-import { eventLines, telemetryLines } from '../../src/ingest/line-protocol.js';
-import { lineSource, parseLine } from '../../src/ingest/telemetry-journal.js';
+import { eventLines, telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
+import { lineSource, parseLine } from '../../src/telemetry/journal/telemetry-journal.js';
 
 const device = { deviceId: 'd-abc', assetId: 'a, b=c d', modelId: 'pump-x', siteId: 's\\1', customerId: 'c1' };
 

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { RejectionLog } from '../../src/ingest/rejection-log.js';
+import { RejectionLog } from '../../src/telemetry/ingest/rejection-log.js';
 import { uniqueName } from './ingest-fixtures.js';
 
 let redis: Redis;

@@ -2,17 +2,17 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { connectInflux, type InfluxConnection } from '../../src/influx/influx.connection.js';
-import { RejectionLog } from '../../src/ingest/rejection-log.js';
-import { TelemetryReader } from '../../src/ingest/telemetry.reader.js';
-import { telemetryLines } from '../../src/ingest/line-protocol.js';
-import { defaultEvery } from '../../src/ingest/telemetry.routes.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import type { AppContext } from '../../src/platform/context.js';
-import { loadConfig } from '../../src/platform/config.js';
-import { openDatabase, type Database } from '../../src/platform/db/database.js';
-import { migrate } from '../../src/platform/db/migrations.js';
-import { buildApp, type ZodApp } from '../../src/platform/http/app.js';
+import { connectInflux, type InfluxConnection } from '../../src/telemetry/influx/influx.connection.js';
+import { RejectionLog } from '../../src/telemetry/ingest/rejection-log.js';
+import { TelemetryReader } from '../../src/telemetry/readings/telemetry.reader.js';
+import { telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
+import { defaultEvery } from '../../src/telemetry/readings/telemetry.routes.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import type { AppContext } from '../../src/app/context.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import { openDatabase, type Database } from '../../src/kernel/db/database.js';
+import { migrate } from '../../src/app/migrations.js';
+import { buildApp, type ZodApp } from '../../src/app/http-app.js';
 import { silentLogger, testDevice, testModel, uniqueName } from './ingest-fixtures.js';
 
 const TOKEN = 'telemetry-routes-admin-token';

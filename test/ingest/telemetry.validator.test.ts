@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateEvents, validateTelemetry } from '../../src/ingest/telemetry.validator.js';
-import { eventLines, telemetryLines } from '../../src/ingest/line-protocol.js';
+import { validateEvents, validateTelemetry } from '../../src/telemetry/ingest/telemetry.validator.js';
+import { eventLines, telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
 import { json, testDevice, testModel } from './ingest-fixtures.js';
 
 const now = Date.parse('2025-06-01T12:00:00Z');

@@ -1,8 +1,8 @@
 /** The pure invoice arithmetic, overtime share and CSV field rules, case by case (no database). */
 import { describe, expect, test } from 'vitest';
-import { computeInvoice, DEFAULT_TRAVEL_POLICY, haversineKm, type InvoiceWork, type LabourWork } from '../../src/invoicing/invoice-calculator.js';
-import { csvField } from '../../src/invoicing/invoice-export.js';
-import { outOfHoursShare, workingHoursCalendar } from '../../src/invoicing/working-hours.js';
+import { computeInvoice, DEFAULT_TRAVEL_POLICY, haversineKm, type InvoiceWork, type LabourWork } from '../../src/service/invoicing/invoice-calculator.js';
+import { csvField } from '../../src/service/invoicing/invoice-export.js';
+import { outOfHoursShare, workingHoursCalendar } from '../../src/service/invoicing/working-hours.js';
 
 const VISIT = { visitId: 'v1', workDate: '2025-03-11', travelled: true, distanceKm: null, travelMinutes: null, hourlyCost: 60 };
 const labour = (over: Partial<LabourWork> = {}): LabourWork => ({

@@ -4,8 +4,8 @@
  * audit rows, the ERP export (CSV and JSON), and who sees what.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { auditTrail } from '../../src/audit/audit.service.js';
-import { CSV_COLUMNS } from '../../src/invoicing/invoice-export.js';
+import { auditTrail } from '../../src/access/audit/audit.service.js';
+import { CSV_COLUMNS } from '../../src/service/invoicing/invoice-export.js';
 import { seedCustomer, startServiceApi, type ServiceApi } from '../service/service-fixture.js';
 import { put, workedTicket } from './invoicing-fixture.js';
 import { parseCsv } from '../harness/csv.js';

@@ -4,11 +4,11 @@
  * resolved through the workflow, closing once, technicians' own visits, knowledge-base proposals.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { auditTrail } from '../../src/audit/audit.service.js';
-import type { TicketEventInput } from '../../src/delivery/ticket-events.js';
-import type { NotificationRequest, NotifierPort } from '../../src/notifications/notification.port.js';
-import { closeVisitBody, SIGNATURE_MAX_BYTES } from '../../src/visits/visit-closing.schemas.js';
-import { VisitClosingService } from '../../src/visits/visit-closing.service.js';
+import { auditTrail } from '../../src/access/audit/audit.service.js';
+import type { TicketEventInput } from '../../src/service/delivery/ticket-events.js';
+import type { NotificationRequest, NotifierPort } from '../../src/service/notifications/notification.port.js';
+import { closeVisitBody, SIGNATURE_MAX_BYTES } from '../../src/service/visits/visit-closing.schemas.js';
+import { VisitClosingService } from '../../src/service/visits/visit-closing.service.js';
 import { fieldsOf, seedCustomer, startServiceApi, type ServiceApi } from '../service/service-fixture.js';
 import { PNG_SIGNATURE } from './invoicing-fixture.js';
 

@@ -6,13 +6,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/platform/config.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
+import { ConfigError, loadConfig } from '../../src/kernel/config.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { startPlatform, type RunningPlatform } from '../../src/app/platform.js';
 import { connectDevice, publish, validMetrics } from '../harness/devices.js';
 import { provisionDevice, startTestPlatform, testEnv, type TestPlatform } from '../harness/platform.js';
 import { waitFor } from '../harness/servers.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
 
 const MODEL = 'centrifugal-pump-cp80';
 const TOKEN = 'scrape-token-0123456789abcdef';

@@ -1,6 +1,6 @@
 /** The notifications API: reading the outbox (filters, paging, roles) and contact notification preferences. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Notifier } from '../../src/notifications/notifier.js';
+import { Notifier } from '../../src/service/notifications/notifier.js';
 import { scenario, startNotificationsApi, type Scenario, type NotificationsApi } from './notifications-fixture.js';
 
 let api: NotificationsApi;

@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/platform/logger.js';
-import { Notifier } from '../../src/notifications/notifier.js';
-import { NotificationSender, type NotificationSenderOptions } from '../../src/notifications/notification-sender.js';
-import { NotificationsRepository, type OutboxRow } from '../../src/notifications/notifications.repository.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { Notifier } from '../../src/service/notifications/notifier.js';
+import { NotificationSender, type NotificationSenderOptions } from '../../src/service/notifications/notification-sender.js';
+import { NotificationsRepository, type OutboxRow } from '../../src/service/notifications/notifications.repository.js';
 import { waitFor } from '../harness/servers.js';
 import { TestSmtp, scenario, startNotificationsApi, type NotificationsApi } from './notifications-fixture.js';
 

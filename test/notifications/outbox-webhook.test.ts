@@ -3,11 +3,11 @@
  * technician assignment notifications (push webhook from technician_profiles.push_url, or e-mail).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/platform/logger.js';
-import { verifySignature } from '../../src/delivery/webhook-signature.js';
-import { Notifier } from '../../src/notifications/notifier.js';
-import { NotificationSender } from '../../src/notifications/notification-sender.js';
-import type { OutboxRow } from '../../src/notifications/notifications.repository.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { verifySignature } from '../../src/service/delivery/webhook-signature.js';
+import { Notifier } from '../../src/service/notifications/notifier.js';
+import { NotificationSender } from '../../src/service/notifications/notification-sender.js';
+import type { OutboxRow } from '../../src/service/notifications/notifications.repository.js';
 import { waitFor } from '../harness/servers.js';
 import { testEgress } from '../harness/egress.js';
 import { TestReceiver, scenario, startNotificationsApi, type NotificationsApi } from './notifications-fixture.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NOTIFICATION_EVENTS, TECHNICIAN_EVENTS } from '../../src/notifications/notification.port.js';
+import { NOTIFICATION_EVENTS, TECHNICIAN_EVENTS } from '../../src/service/notifications/notification.port.js';
 import {
   NOTIFICATION_LANGUAGES,
   OUTCOME_LABELS,
@@ -8,7 +8,7 @@ import {
   placeholdersOf,
   renderTemplate,
   resolveLanguage,
-} from '../../src/notifications/notification.templates.js';
+} from '../../src/service/notifications/notification.templates.js';
 
 /** Every value the notifier provides (contact events get contactName, technician events technicianName). */
 const SAMPLE = {

@@ -4,10 +4,10 @@
  * plain lines (cut, not parsed), escaped lines and events alike; what does not decode is refused.
  */
 import { expect, test } from 'vitest';
-import { eventLines, telemetryLines } from '../../src/ingest/line-protocol.js';
-import type { JournalRecord } from '../../src/ingest/telemetry-journal.js';
-import { mergeJobs } from '../../src/pipeline/detection.worker.js';
-import { decimal, decodeJob, decodeReadings, detectionJobSchema, encodeReading, groupByShard, shardOf } from '../../src/pipeline/detection.jobs.js';
+import { eventLines, telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
+import type { JournalRecord } from '../../src/telemetry/journal/telemetry-journal.js';
+import { mergeJobs } from '../../src/telemetry/detection/worker/detection.worker.js';
+import { decimal, decodeJob, decodeReadings, detectionJobSchema, encodeReading, groupByShard, shardOf } from '../../src/telemetry/detection/worker/detection.jobs.js';
 
 const plain = { deviceId: 'd-1', assetId: '0b9f3a52-8f0e-4c38-9d51-1f6f1d4b7a10', modelId: 'centrifugal-pump-cp80', siteId: 's1', customerId: 'c1' };
 // Escaped tag values (a space in the model, a comma in the site) take the parsing path.

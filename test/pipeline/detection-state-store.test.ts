@@ -6,12 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test, inject } from 'vitest';
-import { evaluateBatch } from '../../src/detection/detection.engine.js';
-import type { AssetDetectionState, ControllerEvent, Reading } from '../../src/detection/detection.types.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
-import { DetectionStateStore, type LoadedState } from '../../src/pipeline/detection-state.store.js';
-import { encodeReading } from '../../src/pipeline/detection.jobs.js';
+import { evaluateBatch } from '../../src/telemetry/detection/detection.engine.js';
+import type { AssetDetectionState, ControllerEvent, Reading } from '../../src/telemetry/detection/detection.types.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
+import { DetectionStateStore, type LoadedState } from '../../src/telemetry/detection/worker/detection-state.store.js';
+import { encodeReading } from '../../src/telemetry/detection/worker/detection.jobs.js';
 import { noise } from '../detection/detection-fixtures.js';
 
 let redis: Redis;

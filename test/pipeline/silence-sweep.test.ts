@@ -7,14 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import type { DeviceIdentity } from '../../src/devices/devices.types.js';
-import { telemetryLines } from '../../src/ingest/line-protocol.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { compileModel } from '../../src/detection/detection.engine.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { DetectionQueue } from '../../src/pipeline/detection.queue.js';
-import { DetectionWorker } from '../../src/pipeline/detection.worker.js';
-import { SilenceSweep } from '../../src/pipeline/silence.sweep.js';
+import type { DeviceIdentity } from '../../src/telemetry/devices/devices.types.js';
+import { telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { compileModel } from '../../src/telemetry/detection/detection.engine.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { DetectionQueue } from '../../src/telemetry/detection/worker/detection.queue.js';
+import { DetectionWorker } from '../../src/telemetry/detection/worker/detection.worker.js';
+import { SilenceSweep } from '../../src/telemetry/detection/worker/silence.sweep.js';
 import { waitFor } from '../harness/servers.js';
 import { PUMP, seedAsset, START, startWorld, type World } from '../autotickets/autotickets-fixture.js';
 

@@ -8,7 +8,7 @@ import {
   runningHoursUsage,
   visitSlot,
   withinLead,
-} from '../../src/preventive/preventive-schedule.js';
+} from '../../src/service/preventive/preventive-schedule.js';
 
 const at = (iso: string) => new Date(iso);
 

@@ -7,15 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { NotifierPort } from '../../src/notifications/notification.port.js';
-import { loadConfig } from '../../src/platform/config.js';
-import { PreventiveGenerationService } from '../../src/preventive/preventive-generation.service.js';
-import { createPreventiveGenerationTask } from '../../src/preventive/preventive.task.js';
-import { TelemetryRunningHours } from '../../src/preventive/running-hours.reader.js';
-import type { Occurrence, RunResult } from '../../src/preventive/maintenance-plans.schemas.js';
+import type { NotifierPort } from '../../src/service/notifications/notification.port.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import { PreventiveGenerationService } from '../../src/service/preventive/preventive-generation.service.js';
+import { createPreventiveGenerationTask } from '../../src/service/preventive/preventive.task.js';
+import { TelemetryRunningHours } from '../../src/service/preventive/running-hours.reader.js';
+import type { Occurrence, RunResult } from '../../src/service/preventive/maintenance-plans.schemas.js';
 import { waitFor } from '../harness/servers.js';
 import { testEgress } from '../harness/egress.js';
-import { SecretBox } from '../../src/platform/secrets/secret-box.js';
+import { SecretBox } from '../../src/kernel/secrets/secret-box.js';
 import { ADMIN_TOKEN, silentLogger, startPreventiveApi, type PreventiveApi } from './preventive-fixture.js';
 
 let api: PreventiveApi;

@@ -5,13 +5,13 @@
 import { createServer, type Server } from 'node:http';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BackgroundDeps } from '../../src/platform/background.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { verifySignature } from '../../src/delivery/webhook-signature.js';
-import { reportSchedulerTaskFactory, type ReportScheduler, type ReportSchedulerOptions } from '../../src/reports/report-scheduler.task.js';
+import type { BackgroundDeps } from '../../src/app/background.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { verifySignature } from '../../src/service/delivery/webhook-signature.js';
+import { reportSchedulerTaskFactory, type ReportScheduler, type ReportSchedulerOptions } from '../../src/service/reports/report-scheduler.task.js';
 import { freePort, waitFor } from '../harness/servers.js';
 import { testEgress } from '../harness/egress.js';
-import { SecretBox } from '../../src/platform/secrets/secret-box.js';
+import { SecretBox } from '../../src/kernel/secrets/secret-box.js';
 import { insertAsset, insertCustomer, insertSite, insertTicket, parseCsv, startReportsApi, type ReportsApi } from './reports-fixture.js';
 
 interface Mail {

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { openDatabase } from '../../src/platform/db/database.js';
-import { migrate } from '../../src/platform/db/migrations.js';
-import { seedDemo, type DemoFleetDevice } from '../../src/seed/seed.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { openDatabase } from '../../src/kernel/db/database.js';
+import { migrate } from '../../src/app/migrations.js';
+import { seedDemo, type DemoFleetDevice } from '../../src/app/seed/seed.js';
 import { connectDevice, validMetrics } from '../harness/devices.js';
 import { apiCall, startTestPlatform, type TestPlatform } from '../harness/platform.js';
 

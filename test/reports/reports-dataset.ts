@@ -8,7 +8,7 @@
  *   A3 no install date, created 2025-01-01 (720 h), A4 installed 2025-08-01 (not in service),
  *   P1 installed 2025-05-01 (720 h).
  */
-import type { Database } from '../../src/platform/db/database.js';
+import type { Database } from '../../src/kernel/db/database.js';
 import {
   insertAlarm,
   insertAsset,

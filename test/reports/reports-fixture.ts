@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { issueToken } from '../../src/auth/tokens.js';
-import type { Database } from '../../src/platform/db/database.js';
-import type { Role } from '../../src/platform/http/http.types.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { issueToken } from '../../src/access/auth/tokens.js';
+import type { Database } from '../../src/kernel/db/database.js';
+import type { Role } from '../../src/kernel/http/http.types.js';
 import { inlineModel } from '../api/api-fixture.js';
 import { buildClockedApp } from '../service/service-fixture.js';
 

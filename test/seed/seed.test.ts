@@ -1,18 +1,18 @@
 /** The demo seed: everything goes in through the services, consistent, and refused twice without reset. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/platform/db/database.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { isSimulatable } from '../../src/models/models.schema.js';
-import { DevicesService } from '../../src/devices/devices.service.js';
-import { verifyPassword } from '../../src/auth/password.js';
-import { DemoAlreadySeeded, seedDemo, type SeedResult } from '../../src/seed/seed.js';
-import { DEMO_CUSTOMERS, DEMO_TECHNICIANS } from '../../src/seed/demo-company.data.js';
-import { haversineKm } from '../../src/platform/geo.js';
-import { DispatchService } from '../../src/dispatch/dispatch.service.js';
-import { settableClock } from '../../src/sla/clock.js';
-import { StockPlanningService } from '../../src/stock/stock-planning.service.js';
-import { TechniciansService } from '../../src/technicians/technicians.service.js';
+import type { Database } from '../../src/kernel/db/database.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { isSimulatable } from '../../src/telemetry/models/models.schema.js';
+import { DevicesService } from '../../src/telemetry/devices/devices.service.js';
+import { verifyPassword } from '../../src/access/auth/password.js';
+import { DemoAlreadySeeded, seedDemo, type SeedResult } from '../../src/app/seed/seed.js';
+import { DEMO_CUSTOMERS, DEMO_TECHNICIANS } from '../../src/app/seed/demo-company.data.js';
+import { haversineKm } from '../../src/kernel/geo.js';
+import { DispatchService } from '../../src/service/dispatch/dispatch.service.js';
+import { settableClock } from '../../src/kernel/clock.js';
+import { StockPlanningService } from '../../src/service/stock/stock-planning.service.js';
+import { TechniciansService } from '../../src/service/technicians/technicians.service.js';
 import { openTestDatabase } from '../harness/database.js';
 
 let db: Database;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { auditTrail } from '../../src/audit/audit.service.js';
+import { auditTrail } from '../../src/access/audit/audit.service.js';
 import { BERLIN_OFFICE, fieldsOf, seedCustomer, startServiceApi, type ServiceApi } from './service-fixture.js';
 
 let api: ServiceApi;

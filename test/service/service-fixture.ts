@@ -4,18 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type ZodApp } from '../../src/platform/http/app.js';
-import type { AppContext } from '../../src/platform/context.js';
-import { loadConfig } from '../../src/platform/config.js';
+import { buildApp, type ZodApp } from '../../src/app/http-app.js';
+import type { AppContext } from '../../src/app/context.js';
+import { loadConfig } from '../../src/kernel/config.js';
 import { TEST_EGRESS_ALLOW } from '../harness/egress.js';
-import { createLogger } from '../../src/platform/logger.js';
-import type { Database } from '../../src/platform/db/database.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import type { Database } from '../../src/kernel/db/database.js';
 import { openTestDatabase } from '../harness/database.js';
-import { ModelRegistry } from '../../src/models/models.registry.js';
-import { DevicesService } from '../../src/devices/devices.service.js';
-import { issueToken } from '../../src/auth/tokens.js';
-import type { Role } from '../../src/platform/http/http.types.js';
-import { settableClock } from '../../src/sla/clock.js';
+import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import { DevicesService } from '../../src/telemetry/devices/devices.service.js';
+import { issueToken } from '../../src/access/auth/tokens.js';
+import type { Role } from '../../src/kernel/http/http.types.js';
+import { settableClock } from '../../src/kernel/clock.js';
 import { inlineModel } from '../api/api-fixture.js';
 
 export const ADMIN_TOKEN = 'service-admin-token-0123456789';

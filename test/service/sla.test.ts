@@ -5,9 +5,9 @@ import {
   zonedTimeToInstant,
   zoneOffsetMs,
   type BusinessCalendar,
-} from '../../src/sla/business-calendar.js';
-import { addBusinessMinutes, businessMinutesBetween, isBusinessTime } from '../../src/sla/business-time.js';
-import { breaches, DEFAULT_SLA_TARGETS, dueTimes, slaTerms } from '../../src/sla/sla.policy.js';
+} from '../../src/service/sla/business-calendar.js';
+import { addBusinessMinutes, businessMinutesBetween, isBusinessTime } from '../../src/service/sla/business-time.js';
+import { breaches, DEFAULT_SLA_TARGETS, dueTimes, slaTerms } from '../../src/service/sla/sla.policy.js';
 import { BERLIN_OFFICE } from './service-fixture.js';
 
 const berlin = businessCalendarSchema.parse(BERLIN_OFFICE);

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { AppError } from '../../src/platform/errors.js';
-import { businessCalendarSchema } from '../../src/sla/business-calendar.js';
-import { slaTerms, DEFAULT_SLA_TARGETS } from '../../src/sla/sla.policy.js';
-import { transitionEffects } from '../../src/tickets/ticket-sla.js';
-import { assertTransition, canTransition, TICKET_STATUSES, TRANSITIONS } from '../../src/tickets/ticket-workflow.js';
+import { AppError } from '../../src/kernel/errors.js';
+import { businessCalendarSchema } from '../../src/service/sla/business-calendar.js';
+import { slaTerms, DEFAULT_SLA_TARGETS } from '../../src/service/sla/sla.policy.js';
+import { transitionEffects } from '../../src/service/tickets/ticket-sla.js';
+import { assertTransition, canTransition, TICKET_STATUSES, TRANSITIONS } from '../../src/service/tickets/ticket-workflow.js';
 import { BERLIN_OFFICE } from './service-fixture.js';
 
 describe('transition table', () => {

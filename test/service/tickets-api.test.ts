@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { auditTrail } from '../../src/audit/audit.service.js';
-import { TICKET_STATUSES, TRANSITIONS, type TicketStatus } from '../../src/tickets/ticket-workflow.js';
+import { auditTrail } from '../../src/access/audit/audit.service.js';
+import { TICKET_STATUSES, TRANSITIONS, type TicketStatus } from '../../src/service/tickets/ticket-workflow.js';
 import { BERLIN_OFFICE, fieldsOf, seedCustomer, startServiceApi, type ServiceApi } from './service-fixture.js';
 
 let api: ServiceApi;

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Aedes } from 'aedes';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../harness/servers.js';
-import { loadModels } from '../../src/models/models.loader.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import { loadModels } from '../../src/telemetry/models/models.loader.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 import { FleetInputError, parseCliArgs, runFleet, type FleetDevice } from '../../simulators/fleet.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

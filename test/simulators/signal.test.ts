@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModels } from '../../src/models/models.loader.js';
-import type { EquipmentModel } from '../../src/models/models.schema.js';
+import { loadModels } from '../../src/telemetry/models/models.loader.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 import { SimulationError, createAssetSignal } from '../../simulators/signal.js';
 
 const HOUR = 3_600_000;

@@ -4,9 +4,9 @@
  * suggestions and the demand forecast on crafted data, on a real database.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import { StockPlanningService } from '../../src/stock/stock-planning.service.js';
-import { StockService } from '../../src/stock/stock.service.js';
+import { SYSTEM_ACTOR } from '../../src/access/audit/audit.service.js';
+import { StockPlanningService } from '../../src/service/stock/stock-planning.service.js';
+import { StockService } from '../../src/service/stock/stock.service.js';
 import { AUGSBURG, BERLIN, createLocation, createPart, createTicket, createVisit, expectLedgerReconciles, expectLevel, ledger, MUNICH, receive, startServiceApi, type ServiceApi } from './stock-fixture.js';
 
 let api: ServiceApi;

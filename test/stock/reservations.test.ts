@@ -5,10 +5,10 @@
  * TELEMEND_TEST_POSTGRES=1); consumption arithmetic and the ledger; never negative.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM_ACTOR } from '../../src/audit/audit.service.js';
-import { AppError } from '../../src/platform/errors.js';
-import { StockLevelsRepository } from '../../src/stock/stock-levels.repository.js';
-import { releaseTicketReservations, StockService } from '../../src/stock/stock.service.js';
+import { SYSTEM_ACTOR } from '../../src/access/audit/audit.service.js';
+import { AppError } from '../../src/kernel/errors.js';
+import { StockLevelsRepository } from '../../src/service/stock/stock-levels.repository.js';
+import { releaseTicketReservations, StockService } from '../../src/service/stock/stock.service.js';
 import {
   AUGSBURG,
   BERLIN,

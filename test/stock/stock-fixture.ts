@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Queryable } from '../../src/platform/db/database.js';
+import type { Queryable } from '../../src/kernel/db/database.js';
 import { startServiceApi, type ServiceApi } from '../service/service-fixture.js';
 
 export { startServiceApi, type ServiceApi };

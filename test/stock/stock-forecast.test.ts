@@ -1,6 +1,6 @@
 /** The planning maths on its own: reorder lots, stockout walk, forecast figures. */
 import { describe, expect, test } from 'vitest';
-import { forecast, reorderSuggestion, stockoutDate } from '../../src/stock/stock-forecast.js';
+import { forecast, reorderSuggestion, stockoutDate } from '../../src/service/stock/stock-forecast.js';
 
 const NOW = new Date('2025-01-01T00:00:00Z');
 const day = (n: number) => new Date(NOW.getTime() + n * 86_400_000);

@@ -1,18 +1,18 @@
 /** Retention policies, continuous queries and the downsampling job against the real influxd 1.6.7 of the harness. */
 import { afterAll, describe, expect, it, inject } from 'vitest';
-import { connectInflux, type InfluxConnection, type InfluxOptions } from '../../src/influx/influx.connection.js';
-import { seriesRows } from '../../src/influx/influxql.js';
-import { loadConfig } from '../../src/platform/config.js';
-import type { BackgroundDeps } from '../../src/platform/background.js';
-import { settableClock } from '../../src/sla/clock.js';
+import { connectInflux, type InfluxConnection, type InfluxOptions } from '../../src/telemetry/influx/influx.connection.js';
+import { seriesRows } from '../../src/telemetry/influx/influxql.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import type { BackgroundDeps } from '../../src/app/background.js';
+import { settableClock } from '../../src/kernel/clock.js';
 import {
   applyTelemetryLifecycle,
   connectDownsampledSink,
   createTelemetryLifecycleTask,
   downsampleRange,
   parseTelemetryLifecycleOptions,
-} from '../../src/telemetry-lifecycle/telemetry-lifecycle.js';
-import { CQ_PREFIX, parseV1Duration } from '../../src/telemetry-lifecycle/telemetry-retention.admin.js';
+} from '../../src/telemetry/lifecycle/telemetry-lifecycle.js';
+import { CQ_PREFIX, parseV1Duration } from '../../src/telemetry/lifecycle/telemetry-retention.admin.js';
 import { waitFor } from '../harness/servers.js';
 import { silentLogger, uniqueName } from '../ingest/ingest-fixtures.js';
 

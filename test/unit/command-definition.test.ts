@@ -1,6 +1,6 @@
 /** The `commands:` key of a model: its own mistakes are named at load, and parameters become a strict zod schema. */
 import { describe, expect, test } from 'vitest';
-import { commandDefinitionSchema, commandParametersSchema, commandsSchema } from '../../src/commands/command-definition.schema.js';
+import { commandDefinitionSchema, commandParametersSchema, commandsSchema } from '../../src/telemetry/commands/command-definition.schema.js';
 
 describe('command definitions', () => {
   test('an enum needs values, bounds must be ordered, names are snake_case', () => {

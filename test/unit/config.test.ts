@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, configSchema, loadConfig } from '../../src/platform/config.js';
+import { ConfigError, configSchema, loadConfig } from '../../src/kernel/config.js';
 
 const base = { TELEMEND_ADMIN_TOKEN: 'x'.repeat(24) };
 

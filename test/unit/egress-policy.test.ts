@@ -1,7 +1,7 @@
 /** The egress policy as pure logic: address classes, EGRESS_ALLOW parsing and matching, URL checks. */
 import { describe, expect, it } from 'vitest';
-import { addressClass, EgressPolicy, parseAllowList } from '../../src/platform/egress/egress-policy.js';
-import { ConfigError, loadConfig } from '../../src/platform/config.js';
+import { addressClass, EgressPolicy, parseAllowList } from '../../src/kernel/egress/egress-policy.js';
+import { ConfigError, loadConfig } from '../../src/kernel/config.js';
 
 describe('egress policy', () => {
   it('classifies addresses, judging mapped and NAT64 IPv6 by their IPv4 address', () => {

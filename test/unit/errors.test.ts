@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { ERROR_CODES } from '../../src/platform/errors.js';
-import { statusOf } from '../../src/platform/http/problem.js';
+import { ERROR_CODES } from '../../src/kernel/errors.js';
+import { statusOf } from '../../src/kernel/http/problem.js';
 
 test('every error code is documented in README with its status', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 /** The external-broker variables: combinations that cannot work stop the start-up, naming the variable. */
 import { describe, expect, test } from 'vitest';
-import { loadConfig } from '../../src/platform/config.js';
-import { sharedFilters } from '../../src/external-broker/external-ingest.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import { sharedFilters } from '../../src/telemetry/external-broker/external-ingest.js';
 
 const base = { TELEMEND_ADMIN_TOKEN: 'x'.repeat(24) };
 

@@ -1,8 +1,8 @@
 /** The concurrency limits of heavy routes (reports, exports): per caller (429) and in all (503), slots given back. */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerHeavyWork } from '../../src/platform/http/heavy-work.js';
-import { registerProblemHandler } from '../../src/platform/http/problem.js';
+import { registerHeavyWork } from '../../src/kernel/http/heavy-work.js';
+import { registerProblemHandler } from '../../src/kernel/http/problem.js';
 
 let app: FastifyInstance;
 let gates: Array<() => void>;

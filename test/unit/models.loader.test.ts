@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { ModelFileError, loadModels } from '../../src/models/models.loader.js';
-import { isSimulatable } from '../../src/models/models.schema.js';
+import { ModelFileError, loadModels } from '../../src/telemetry/models/models.loader.js';
+import { isSimulatable } from '../../src/telemetry/models/models.schema.js';
 import { createAssetSignal } from '../../simulators/signal.js';
 
 const DEVICES_DIR = path.resolve(import.meta.dirname, '../../devices');

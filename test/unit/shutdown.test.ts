@@ -1,7 +1,7 @@
 /** The stop sequence: stage order, and a stuck part left behind so the later stages still close in time. */
 import { pino } from 'pino';
 import { expect, test } from 'vitest';
-import { ShutdownSequence } from '../../src/platform/shutdown.js';
+import { ShutdownSequence } from '../../src/kernel/shutdown.js';
 
 const silent = pino({ level: 'silent' });
 

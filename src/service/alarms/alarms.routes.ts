@@ -1,0 +1,43 @@
+/** /api/v1/alarms — thin handlers: validate (zod), delegate to AlarmsService. */
+import type { AppContext } from '../../app/context.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
+import { etagOf } from '../../kernel/http/pagination.js';
+import { clockOf } from '../../kernel/clock.js';
+import { actorOf } from '../tickets/request-principal.js';
+import { alarmIdParams, alarmPage, alarmSchema, listAlarmsQuery } from './alarms.schemas.js';
+import { AlarmsService } from './alarms.service.js';
+
+const read = { roles: ['admin', 'dispatcher', 'technician'] } as const;
+const manage = { roles: ['admin', 'dispatcher'] } as const;
+const tags = ['alarms'];
+
+export async function alarmsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
+  const service = new AlarmsService(ctx.db, clockOf(ctx));
+
+  app.get(
+    '/alarms',
+    { config: read, schema: { tags, summary: 'List alarms (filters: assetId, state, faultCode, open)', querystring: listAlarmsQuery, response: { 200: alarmPage } } },
+    async (request) => service.list(request.query),
+  );
+
+  app.get(
+    '/alarms/:id',
+    { config: read, schema: { tags, summary: 'Read an alarm with its evidence', params: alarmIdParams, response: { 200: alarmSchema } } },
+    async (request, reply) => {
+      const alarm = await service.get(request.params.id);
+      return reply.header('etag', etagOf(alarm.version)).send(alarm);
+    },
+  );
+
+  app.post(
+    '/alarms/:id/acknowledge',
+    {
+      config: manage,
+      schema: { tags, summary: 'Acknowledge an active alarm (409 once cleared)', params: alarmIdParams, response: { 200: alarmSchema } },
+    },
+    async (request, reply) => {
+      const alarm = await service.acknowledge(request.params.id, actorOf(request));
+      return reply.header('etag', etagOf(alarm.version)).send(alarm);
+    },
+  );
+}

@@ -1,0 +1,21 @@
+/**
+ * GET /api/v1/stream/tickets — server-sent events of new and changed tickets (admin, dispatcher).
+ * One SSE message per ticket event: `id: <event id>`, `event: <type>`, `data: <TicketEvent JSON>`.
+ * A `: heartbeat` comment every 15 s keeps proxies from closing the connection. There is no
+ * replay: `Last-Event-ID` is ignored, a client that reconnects re-reads the ticket list for what it
+ * missed. The first bytes (`retry:` and `: connected`) are sent once the stream is subscribed.
+ */
+import type { AppContext } from '../../app/context.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
+import { registerEventStream } from './event-stream.route.js';
+
+export { HEARTBEAT_MS, sseMessage } from './event-stream.route.js';
+
+export async function ticketStreamRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
+  registerEventStream(app, ctx, {
+    url: '/stream/tickets',
+    name: 'the ticket stream',
+    config: { roles: ['admin', 'dispatcher'] },
+    schema: { tags: ['tickets'], summary: 'Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended (no replay)' },
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Dispatch routes: technician suggestions, one-click dispatch, the schedule board, setting out
+ * and ETA, visits' assignment history and the dispatch settings — thin handlers over the services.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { RouteModule } from '../../kernel/http/http.types.js';
+import { clockOf } from '../../kernel/clock.js';
+import { callerOf } from '../tickets/request-principal.js';
+import { DispatchRepository } from './dispatch.repository.js';
+import {
+  assignmentHistorySchema,
+  dispatchBody,
+  dispatchResultSchema,
+  enRouteBody,
+  etaBody,
+  etaSchema,
+  scheduleQuery,
+  scheduleSchema,
+  settingsBody,
+  settingsSchema,
+  suggestionsQuery,
+  suggestionsSchema,
+  ticketParams,
+  visitParams,
+} from './dispatch.schemas.js';
+import { DispatchService, type DispatchCaller } from './dispatch.service.js';
+import { EtaService } from './eta.service.js';
+import { ScheduleService } from './schedule.service.js';
+import { notFound } from '../../kernel/errors.js';
+
+const plan = { roles: ['admin', 'dispatcher'] } as const;
+const field = { roles: ['admin', 'dispatcher', 'technician'] } as const;
+const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
+const tags = ['dispatch'];
+
+function caller(request: FastifyRequest): DispatchCaller {
+  const c = callerOf(request);
+  return { actor: c.actor, role: c.role, userId: c.id };
+}
+
+export const dispatchRoutes: RouteModule = async (app, ctx) => {
+  const clock = clockOf(ctx);
+  const notifier = ctx.notifier;
+  const dispatch = new DispatchService(ctx.db, { clock, notifier, events: ctx.ticketEvents });
+  const schedule = new ScheduleService(ctx.db, { clock });
+  const eta = new EtaService(ctx.db, { clock, notifier });
+  const repo = new DispatchRepository();
+
+  app.get(
+    '/tickets/:id/technician-suggestions',
+    { config: plan, schema: { tags, summary: 'Ranked technicians and their earliest slot for a ticket, with reasons', params: ticketParams, querystring: suggestionsQuery, response: { 200: suggestionsSchema } } },
+    async (request) => dispatch.suggest(request.params.id, request.query),
+  );
+
+  app.post(
+    '/tickets/:id/dispatch',
+    { config: plan, schema: { tags, summary: 'One-click dispatch: plan (or move) the visit and assign the ticket', params: ticketParams, body: dispatchBody, response: { 200: dispatchResultSchema } } },
+    async (request) => dispatch.dispatch(request.params.id, request.body, caller(request)),
+  );
+
+  app.get(
+    '/schedule',
+    { config: field, schema: { tags, summary: 'Schedule board: per technician, visits with travel and free gaps', querystring: scheduleQuery, response: { 200: scheduleSchema } } },
+    async (request) => schedule.board(request.query.date, request.query.technicianId, caller(request)),
+  );
+
+  app.post(
+    '/visits/:id/en-route',
+    { config: field, schema: { tags, summary: 'The technician sets out: ticket en_route, ETA computed, customer told', params: visitParams, body: enRouteBody, response: { 200: etaSchema } } },
+    async (request) => eta.enRoute(request.params.id, request.body, caller(request)),
+  );
+
+  app.put(
+    '/visits/:id/eta',
+    { config: field, schema: { tags, summary: 'Update the ETA; a delay beyond the threshold notifies the customer', params: visitParams, body: etaBody, response: { 200: etaSchema } } },
+    async (request) => eta.updateEta(request.params.id, request.body, caller(request)),
+  );
+
+  app.get(
+    '/visits/:id/eta',
+    { config: read, schema: { tags, summary: "A visit's ETA", params: visitParams, response: { 200: etaSchema } } },
+    async (request) => eta.get(request.params.id, caller(request)),
+  );
+
+  app.get(
+    '/visits/:id/assignments',
+    { config: read, schema: { tags, summary: 'Who the visit was assigned to, and every reassignment', params: visitParams, response: { 200: assignmentHistorySchema } } },
+    async (request) => {
+      const found = await ctx.db.query('SELECT 1 FROM visits WHERE id = $1', [request.params.id]);
+      if (found.rows.length === 0) throw notFound('visit', request.params.id);
+      const rows = await repo.history(ctx.db, request.params.id);
+      return {
+        visitId: request.params.id,
+        items: rows.map((r) => ({ fromTechnicianId: r.from_technician_id, toTechnicianId: r.to_technician_id, at: r.at.toISOString(), actor: { type: r.actor_type, id: r.actor_id }, reason: r.reason })),
+      };
+    },
+  );
+
+  app.get(
+    '/dispatch/settings',
+    { config: plan, schema: { tags, summary: 'Dispatch settings (auto-assign policy, assumptions)', response: { 200: settingsSchema } } },
+    async () => dispatch.settings(),
+  );
+
+  app.put(
+    '/dispatch/settings',
+    { config: { roles: ['admin'] }, schema: { tags, summary: 'Turn the auto-assign policy on or off', body: settingsBody, response: { 200: settingsSchema } } },
+    async (request) => dispatch.updateSettings(request.body, caller(request)),
+  );
+};

@@ -1,0 +1,138 @@
+/**
+ * Delivery channels of the outbox sender: e-mail over SMTP (nodemailer) and a signed JSON webhook
+ * POST. A channel resolves when the receiver accepted the message and throws a DeliveryError
+ * otherwise, saying whether retrying can help (`permanent: false`) or not.
+ *
+ * Every message carries a stable id across retries so receivers can drop duplicates: e-mail
+ * `Message-ID: <notification-id@domain>` and `X-Telemend-Notification-Id`; webhooks the
+ * `X-Telemend-Notification-Id` header and the `id` field of the JSON body.
+ */
+import nodemailer, { type Transporter } from 'nodemailer';
+import { signBody, SIGNATURE_HEADER } from '../delivery/webhook-signature.js';
+import { EgressRefusedError, type EgressPort } from '../../kernel/egress/egress.js';
+import type { OutboxRow } from './notifications.repository.js';
+
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    /** True when retrying cannot help (address rejected, webhook answered 4xx...). */
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export const NOTIFICATION_ID_HEADER = 'x-telemend-notification-id';
+
+export interface SmtpChannelOptions {
+  /** smtp:// or smtps:// URL with optional user:password@. Default 'smtp://localhost:25'. */
+  readonly smtpUrl?: string;
+  /** From address. Default 'Telemend <notifications@telemend.invalid>'. */
+  readonly from?: string;
+  /** Domain of the Message-ID. Default: the domain of `from`. */
+  readonly messageIdDomain?: string;
+  /** Connection, greeting and socket timeout, ms. Default 15000. */
+  readonly timeoutMs?: number;
+}
+
+export class SmtpChannel {
+  private readonly transport: Transporter;
+  private readonly from: string;
+  private readonly domain: string;
+
+  constructor(options: SmtpChannelOptions = {}) {
+    const timeout = options.timeoutMs ?? 15_000;
+    this.from = options.from ?? 'Telemend <notifications@telemend.invalid>';
+    this.domain = options.messageIdDomain ?? /@([^>\s]+)>?\s*$/.exec(this.from)?.[1] ?? 'telemend.invalid';
+    this.transport = nodemailer.createTransport({
+      url: options.smtpUrl ?? 'smtp://localhost:25',
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    } as nodemailer.TransportOptions);
+  }
+
+  /** The Message-ID of a row: the same for every attempt. */
+  messageIdOf(row: Pick<OutboxRow, 'id'>): string {
+    return `<${row.id}@${this.domain}>`;
+  }
+
+  async send(row: OutboxRow): Promise<void> {
+    try {
+      await this.transport.sendMail({
+        from: this.from,
+        to: row.address,
+        subject: row.subject,
+        text: row.body,
+        ...(row.html ? { html: row.html } : {}),
+        messageId: this.messageIdOf(row),
+        headers: { 'X-Telemend-Notification-Id': row.id, 'X-Telemend-Event': row.event, 'Content-Language': row.language },
+      });
+    } catch (error) {
+      const e = error as Error & { responseCode?: number };
+      // SMTP 5xx is a permanent refusal (unknown mailbox, policy); 4xx and connection errors are transient.
+      const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
+      throw new DeliveryError(`SMTP: ${e.message}`.slice(0, 1000), permanent);
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+export interface WebhookChannelOptions {
+  /** Every POST goes through it (the SSRF guard: EGRESS_ALLOW). */
+  readonly egress: EgressPort;
+  /** Time allowed for one POST, ms. Default 10000. */
+  readonly timeoutMs?: number;
+  /** The HMAC secret of the row's recipient; undefined = send unsigned. */
+  readonly secretFor: (row: OutboxRow) => Promise<string | undefined>;
+}
+
+/** HTTP answers worth retrying: timeouts, conflicts, rate limits, server errors. */
+const TRANSIENT_4XX = new Set([408, 409, 425, 429]);
+
+export class WebhookChannel {
+  constructor(private readonly options: WebhookChannelOptions) {}
+
+  /** The JSON body posted for a row (stable across attempts, so the signature is too). */
+  static bodyOf(row: OutboxRow): string {
+    return JSON.stringify({
+      id: row.id,
+      event: row.event,
+      ticketId: row.ticket_id,
+      visitId: row.visit_id,
+      recipient: row.recipient,
+      language: row.language,
+      subject: row.subject,
+      text: row.body,
+      data: row.data,
+      createdAt: row.created_at.toISOString(),
+    });
+  }
+
+  async send(row: OutboxRow): Promise<void> {
+    const body = WebhookChannel.bodyOf(row);
+    const secret = await this.options.secretFor(row);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'Telemend-Notifications/1',
+      'x-telemend-event': row.event,
+      [NOTIFICATION_ID_HEADER]: row.id,
+      'x-telemend-attempt': String(row.attempts),
+    };
+    if (secret) headers[SIGNATURE_HEADER] = signBody(secret, body);
+    let status: number;
+    try {
+      ({ status } = await this.options.egress.post({ url: row.address, body, headers, timeoutMs: this.options.timeoutMs ?? 10_000 }));
+    } catch (error) {
+      // A refused destination stays refused: failed at once, not retried.
+      throw new DeliveryError(`webhook: ${(error as Error).message}`.slice(0, 1000), error instanceof EgressRefusedError);
+    }
+    if (status >= 200 && status < 300) return;
+    const permanent = status >= 400 && status < 500 && !TRANSIENT_4XX.has(status);
+    throw new DeliveryError(`webhook: HTTP ${status}`, permanent);
+  }
+}

@@ -1,0 +1,375 @@
+/**
+ * Ticket rules: customer/site/asset consistency, the contract looked up at creation, SLA due
+ * times, the enforced status workflow with its history, technician assignment, optimistic
+ * concurrency. One transaction per change, with its history and audit rows.
+ */
+import { diff, recordAudit, type Actor } from '../../access/audit/audit.service.js';
+import { ContractsRepository } from '../contracts/contracts.repository.js';
+import type { Database, Queryable } from '../../kernel/db/database.js';
+import { AppError, conflict, notFound } from '../../kernel/errors.js';
+import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
+import { dueTimes } from '../sla/sla.policy.js';
+import { TicketsRepository, type TicketColumns, type TicketRow } from './tickets.repository.js';
+import type { AssignmentRequest, CreateTicket, ListTickets, Ticket, TicketHistory, TransitionRequest, UpdateTicket } from './tickets.schemas.js';
+import { breachFlags, termsFor, transitionEffects } from './ticket-sla.js';
+import { assertTransition, NEEDS_TECHNICIAN, type TicketStatus } from './ticket-workflow.js';
+import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
+import { notifySafely, type NotifierPort } from '../notifications/notification.port.js';
+import { releaseTicketReservations } from '../stock/stock.service.js';
+
+/** The unique index behind auto-tickets (migration 0005): one open IoT ticket per asset and fault code. */
+export const OPEN_IOT_FAULT_INDEX = 'tickets_open_iot_fault_idx';
+
+/** A write that would make a second open IoT ticket for the same asset and fault is a CONFLICT. */
+function openFaultConflict(error: unknown): never {
+  if (isUniqueViolation(error, OPEN_IOT_FAULT_INDEX)) {
+    throw conflict('An open IoT ticket for this asset and fault code already exists', { constraint: OPEN_IOT_FAULT_INDEX });
+  }
+  throw error;
+}
+
+/** Who is asking: customer users see only their customer's tickets; technicians move only their own. */
+export interface TicketCaller {
+  readonly actor: Actor;
+  readonly role?: string;
+  readonly userId?: string;
+  readonly customerId?: string | undefined;
+}
+
+export class TicketsService {
+  private readonly repo = new TicketsRepository();
+  private readonly contracts = new ContractsRepository();
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = systemClock,
+    /** Ticket events (SSE stream, webhooks), published after commit; none = nothing published. */
+    private readonly events?: TicketEventsPort,
+    /** Customer notifications (outbox, in the same transaction); none = nobody is notified. */
+    private readonly notifier?: NotifierPort,
+  ) {}
+
+  async create(input: CreateTicket, caller: TicketCaller): Promise<Ticket> {
+    const now = this.clock.now();
+    const row = await this.db.transaction(async (tx) => {
+      if (caller.customerId && input.customerId && input.customerId !== caller.customerId) {
+        throw invalidField('body.customerId', 'customers may only open tickets for themselves');
+      }
+      const scoped = caller.customerId !== undefined;
+      const place = await this.resolvePlace(tx, caller.customerId ?? input.customerId, input.siteId, input.assetId, scoped);
+      const contractId = await this.resolveContract(tx, place.customerId, place.assetId, input.contractId, now, scoped);
+      const terms = await termsFor(tx, contractId);
+      const due = dueTimes(now, input.priority, terms);
+      const id = await this.repo.insert(tx, {
+        channel: input.channel,
+        type: input.type,
+        priority: input.priority,
+        title: input.title,
+        description: input.description ?? null,
+        customer_id: place.customerId,
+        site_id: place.siteId,
+        asset_id: place.assetId,
+        contract_id: contractId,
+        fault_code: input.faultCode ?? null,
+        status: 'new',
+        sla_source: terms.source,
+        response_due_at: due.responseDueAt,
+        resolution_due_at: due.resolutionDueAt,
+        status_changed_at: now,
+        created_by_type: caller.actor.type,
+        created_by_id: caller.actor.id,
+        created_at: now,
+        updated_at: now,
+      });
+      await this.repo.addHistory(tx, id, { from: null, to: 'new', at: now, actor: caller.actor, technicianId: null });
+      await notifySafely(this.notifier, tx, { event: 'ticket.received', ticketId: id });
+      const created = (await this.repo.find(tx, id))!;
+      await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'create', changes: this.toTicket(created, now) });
+      return created;
+    }).catch(openFaultConflict);
+    const ticket = this.toTicket(row, now);
+    await publishSafely(this.events, { type: 'ticket.created', ticket });
+    return ticket;
+  }
+
+  async get(id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<Ticket> {
+    return this.toTicket(await this.visible(this.db, id, caller), this.clock.now());
+  }
+
+  async list(query: ListTickets, caller?: Pick<TicketCaller, 'customerId'>): Promise<Page<Ticket>> {
+    if (caller?.customerId && query.customerId && query.customerId !== caller.customerId) return { items: [], nextCursor: null };
+    const now = this.clock.now();
+    const page = await this.repo.list(this.db, caller?.customerId ? { ...query, customerId: caller.customerId } : query, now);
+    return { items: page.items.map((r) => this.toTicket(r, now)), nextCursor: page.nextCursor };
+  }
+
+  async update(id: string, patch: UpdateTicket, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
+    return this.change(id, async (tx, current, now) => {
+      checkVersion(ifMatch, current.version, `ticket ${id}`);
+      if (Object.values(patch).every((v) => v === undefined)) return current;
+      const changes: TicketColumns = { updated_at: now };
+      if (patch.type !== undefined) changes.type = patch.type;
+      if (patch.title !== undefined) changes.title = patch.title;
+      if (patch.description !== undefined) changes.description = patch.description;
+      if (patch.faultCode !== undefined) changes.fault_code = patch.faultCode;
+      if (patch.siteId !== undefined || patch.assetId !== undefined) {
+        const assetId = patch.assetId === undefined ? current.asset_id : patch.assetId;
+        const siteId = patch.siteId === undefined ? (patch.assetId === undefined ? current.site_id : undefined) : patch.siteId;
+        const place = await this.resolvePlace(tx, current.customer_id, siteId ?? undefined, assetId ?? undefined);
+        Object.assign(changes, { site_id: place.siteId, asset_id: place.assetId });
+      }
+      if (patch.priority !== undefined || patch.assetId !== undefined || patch.contractId !== undefined) {
+        const assetId = changes.asset_id === undefined ? current.asset_id : changes.asset_id;
+        const contractId =
+          patch.contractId !== undefined || patch.assetId !== undefined
+            ? await this.resolveContract(tx, current.customer_id, assetId, patch.contractId ?? undefined, current.created_at)
+            : current.contract_id;
+        const terms = await termsFor(tx, contractId);
+        const due = dueTimes(current.created_at, patch.priority ?? current.priority, terms, current.sla_paused_minutes);
+        Object.assign(changes, { priority: patch.priority ?? current.priority, contract_id: contractId, sla_source: terms.source, response_due_at: due.responseDueAt, resolution_due_at: due.resolutionDueAt });
+      }
+      await this.repo.update(tx, id, changes);
+      const updated = (await this.repo.find(tx, id))!;
+      const { version: _v, updatedAt: _u, ...after } = this.toTicket(updated, now);
+      await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'update', changes: diff(this.toTicket(current, now), after) });
+      return updated;
+    });
+  }
+
+  /** Moves the ticket along the workflow; an invalid move is CONFLICT naming from and to. */
+  async transition(id: string, request: TransitionRequest, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
+    return this.change(id, async (tx, current, now) => {
+      if (caller.role === 'technician' && current.technician_id !== caller.userId) {
+        throw new AppError('FORBIDDEN', 'Technicians may only move tickets assigned to them');
+      }
+      checkVersion(ifMatch, current.version, `ticket ${id}`);
+      let ticket = current;
+      if (request.technicianId && request.technicianId !== current.technician_id) {
+        if (caller.role === 'technician') throw new AppError('FORBIDDEN', 'Technicians cannot assign tickets');
+        assertTransition(current.status, request.to);
+        await this.setTechnician(tx, current, request.technicianId, request.reason, caller.actor, now);
+        ticket = (await this.repo.find(tx, id))!;
+      }
+      await this.applyTransition(tx, ticket, request.to, { reason: request.reason, holdReason: request.holdReason }, caller.actor, now);
+      return (await this.repo.find(tx, id))!;
+    });
+  }
+
+  /** Sets (or clears) the technician; a `new` ticket becomes `assigned`, an `assigned` one unassigned becomes `new`. */
+  async assign(id: string, request: AssignmentRequest, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
+    return this.change(id, async (tx, current, now) => {
+      checkVersion(ifMatch, current.version, `ticket ${id}`);
+      const technicianId = request.technicianId;
+      if (['resolved', 'closed', 'cancelled'].includes(current.status)) {
+        throw conflict(`A ${current.status} ticket cannot be reassigned`, { ticketStatus: current.status });
+      }
+      if (!technicianId && current.status !== 'new' && current.status !== 'assigned' && NEEDS_TECHNICIAN.includes(current.status)) {
+        throw conflict(`A ${current.status} ticket needs a technician; move it back to assigned or new first`, { ticketStatus: current.status });
+      }
+      if (technicianId === current.technician_id) return current;
+      await this.setTechnician(tx, current, technicianId, request.reason, caller.actor, now);
+      const next: TicketStatus | null = technicianId && current.status === 'new' ? 'assigned' : !technicianId && current.status === 'assigned' ? 'new' : null;
+      const after = (await this.repo.find(tx, id))!;
+      if (next) await this.applyTransition(tx, after, next, { reason: request.reason }, caller.actor, now);
+      return (await this.repo.find(tx, id))!;
+    });
+  }
+
+  async history(id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<TicketHistory> {
+    await this.visible(this.db, id, caller);
+    const rows = await this.repo.history(this.db, id);
+    const now = this.clock.now().getTime();
+    const timeInStatus: Record<string, number> = {};
+    const entries = rows.map((row, i) => {
+      const end = rows[i + 1]?.at.getTime() ?? now;
+      const durationSeconds = Math.max(0, (end - row.at.getTime()) / 1000);
+      timeInStatus[row.to_status] = (timeInStatus[row.to_status] ?? 0) + durationSeconds;
+      return {
+        id: row.id,
+        from: row.from_status,
+        to: row.to_status,
+        at: row.at.toISOString(),
+        actor: { type: row.actor_type, id: row.actor_id },
+        reason: row.reason,
+        technicianId: row.technician_id,
+        durationSeconds,
+        current: i === rows.length - 1,
+      };
+    });
+    return { ticketId: id, entries, timeInStatus };
+  }
+
+  /**
+   * Moves a ticket inside the caller's transaction (platform flows such as the auto-cancel of a
+   * transient alarm): same workflow rules, history and audit as `transition`.
+   */
+  async transitionIn(tx: Queryable, id: string, to: TicketStatus, reason: string | undefined, actor: Actor): Promise<TicketRow> {
+    const current = await this.repo.find(tx, id, { lock: true });
+    if (!current) throw notFound('ticket', id);
+    await this.applyTransition(tx, current, to, { reason }, actor, this.clock.now());
+    return (await this.repo.find(tx, id))!;
+  }
+
+  /** Marks the SLA response met at `at` if not yet (a visit actually started). Runs in the caller's transaction. */
+  async markResponded(tx: Queryable, ticketId: string, at: Date): Promise<void> {
+    await tx.query('UPDATE tickets SET responded_at = $2, version = version + 1, updated_at = $2 WHERE id = $1 AND responded_at IS NULL', [ticketId, at]);
+  }
+
+  private async setTechnician(tx: Queryable, current: TicketRow, technicianId: string | null, reason: string | undefined, actor: Actor, now: Date): Promise<void> {
+    if (technicianId && !(await this.repo.isTechnician(tx, technicianId))) {
+      throw invalidField('body.technicianId', `${technicianId} is not an active technician`);
+    }
+    await this.repo.update(tx, current.id, { technician_id: technicianId, updated_at: now });
+    await recordAudit(tx, actor, {
+      entity: 'ticket',
+      entityId: current.id,
+      action: 'assign',
+      changes: { technicianId: { from: current.technician_id, to: technicianId }, reason: reason ?? null },
+    });
+  }
+
+  private async applyTransition(
+    tx: Queryable,
+    current: TicketRow,
+    to: TicketStatus,
+    options: { reason?: string | undefined; holdReason?: string | undefined },
+    actor: Actor,
+    now: Date,
+  ): Promise<void> {
+    assertTransition(current.status, to);
+    if (NEEDS_TECHNICIAN.includes(to) && !current.technician_id) {
+      throw conflict(`A ticket needs a technician before it can go to ${to}; assign one first`, { from: current.status, to });
+    }
+    const terms = await termsFor(tx, current.contract_id);
+    const changes = transitionEffects(current, to, options.holdReason, now, terms);
+    await this.repo.update(tx, current.id, changes);
+    const technicianId = changes.technician_id === undefined ? current.technician_id : changes.technician_id;
+    await this.repo.addHistory(tx, current.id, { from: current.status, to, at: now, actor, reason: options.reason, technicianId });
+    // Parts held for work that will not happen (cancelled) or is over (closed) go back to stock.
+    if (to === 'cancelled' || to === 'closed') await releaseTicketReservations(tx, current.id, actor, now, `ticket ${to}`);
+    await recordAudit(tx, actor, {
+      entity: 'ticket',
+      entityId: current.id,
+      action: 'transition',
+      changes: { status: { from: current.status, to }, reason: options.reason ?? null, holdReason: options.holdReason ?? null },
+    });
+  }
+
+  private async visible(q: Queryable, id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<TicketRow> {
+    const row = await this.repo.find(q, id);
+    if (!row || (caller?.customerId && row.customer_id !== caller.customerId)) throw notFound('ticket', id);
+    return row;
+  }
+
+  /**
+   * Customer, site and asset that agree with each other (the asset's site and customer win when
+   * omitted). `scoped`: the caller is a customer user, for whom another customer's asset or site is
+   * NOT_FOUND exactly like one that does not exist (it must not learn that the id exists).
+   */
+  private async resolvePlace(q: Queryable, customerId: string | undefined, siteId: string | undefined, assetId: string | undefined, scoped = false) {
+    let customer = customerId;
+    let site = siteId ?? null;
+    if (assetId) {
+      const { rows } = await q.query<{ site_id: string; customer_id: string }>('SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1', [assetId]);
+      const asset = rows[0];
+      if (scoped && asset?.customer_id !== customer) throw notFound('asset', assetId);
+      if (!asset) throw invalidField('body.assetId', `no asset ${assetId}`);
+      if (customer && asset.customer_id !== customer) throw invalidField('body.assetId', `asset ${assetId} belongs to another customer`);
+      if (site && site !== asset.site_id) throw invalidField('body.siteId', `asset ${assetId} is installed at another site`);
+      customer = asset.customer_id;
+      site = asset.site_id;
+    }
+    if (!customer) throw invalidField('body.customerId', 'customerId or assetId is required');
+    const exists = await q.query('SELECT 1 FROM customers WHERE id = $1', [customer]);
+    if (exists.rows.length === 0) throw invalidField('body.customerId', `no customer ${customer}`);
+    if (site && !assetId) {
+      const owned = await q.query('SELECT 1 FROM sites WHERE id = $1 AND customer_id = $2', [site, customer]);
+      if (owned.rows.length === 0) throw scoped ? notFound('site', site) : invalidField('body.siteId', `site ${site} is not a site of customer ${customer}`);
+    }
+    return { customerId: customer, siteId: site, assetId: assetId ?? null };
+  }
+
+  /** The explicit contract (must be the customer's) or the automatic lookup on the ticket's UTC date. */
+  private async resolveContract(q: Queryable, customerId: string, assetId: string | null, explicit: string | undefined, at: Date, scoped = false): Promise<string | null> {
+    if (explicit) {
+      const contract = await this.contracts.find(q, explicit);
+      if (scoped && contract?.customer_id !== customerId) throw notFound('contract', explicit);
+      if (!contract || contract.customer_id !== customerId) throw invalidField('body.contractId', `${explicit} is not a contract of customer ${customerId}`);
+      return contract.id;
+    }
+    const found = await this.contracts.findApplicable(q, customerId, assetId, at.toISOString().slice(0, 10));
+    return found?.id ?? null;
+  }
+
+  private toTicket(row: TicketRow, now: Date): Ticket {
+    return toTicket(row, now);
+  }
+
+  /** After commit: ticket.status_changed when the status moved, ticket.updated when anything else did, nothing for a no-op. */
+  /**
+   * One change to an existing ticket: in a transaction, with the row locked (unknown id →
+   * NOT_FOUND); a clash on the open-IoT-fault index becomes CONFLICT; the result is published
+   * after commit.
+   */
+  private async change(id: string, fn: (tx: Queryable, current: TicketRow, now: Date) => Promise<TicketRow>): Promise<Ticket> {
+    const now = this.clock.now();
+    let before: TicketRow | undefined;
+    const row = await this.db
+      .transaction(async (tx) => {
+        const current = await this.repo.find(tx, id, { lock: true });
+        if (!current) throw notFound('ticket', id);
+        before = current;
+        return fn(tx, current, now);
+      })
+      .catch(openFaultConflict);
+    return this.published(row, now, before);
+  }
+
+  private async published(row: TicketRow, now: Date, before?: TicketRow): Promise<Ticket> {
+    const ticket = this.toTicket(row, now);
+    if (before && before.status !== row.status) {
+      await publishSafely(this.events, { type: 'ticket.status_changed', ticket, from: before.status });
+    } else if (!before || before.version !== row.version) {
+      await publishSafely(this.events, { type: 'ticket.updated', ticket });
+    }
+    return ticket;
+  }
+}
+
+export function toTicket(row: TicketRow, now: Date): Ticket {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: row.id,
+    number: row.number,
+    channel: row.channel as Ticket['channel'],
+    type: row.type as Ticket['type'],
+    priority: row.priority,
+    title: row.title,
+    description: row.description,
+    customerId: row.customer_id,
+    siteId: row.site_id,
+    assetId: row.asset_id,
+    contractId: row.contract_id,
+    faultCode: row.fault_code,
+    status: row.status,
+    holdReason: row.hold_reason as Ticket['holdReason'],
+    technicianId: row.technician_id,
+    slaSource: row.sla_source,
+    responseDueAt: row.response_due_at.toISOString(),
+    resolutionDueAt: row.resolution_due_at.toISOString(),
+    respondedAt: iso(row.responded_at),
+    resolvedAt: iso(row.resolved_at),
+    closedAt: iso(row.closed_at),
+    cancelledAt: iso(row.cancelled_at),
+    slaPausedSince: iso(row.sla_paused_at),
+    slaPausedMinutes: row.sla_paused_minutes,
+    ...breachFlags(row, now),
+    firstTimeFix: row.first_time_fix,
+    statusChangedAt: row.status_changed_at.toISOString(),
+    createdBy: { type: row.created_by_type, id: row.created_by_id },
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * /api/v1/assets/{id}/baselines (read, relearn, freeze, unfreeze) and
+ * /api/v1/alarms/{id}/accept-as-normal — thin handlers over BaselinesService. Changes answer 202:
+ * the detection worker that owns the asset's state applies them, in order with its readings.
+ */
+import type { AppContext } from '../../app/context.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
+import { DetectionCommands } from '../detection/worker/detection-commands.js';
+import { DetectionStateStore } from '../detection/worker/detection-state.store.js';
+import { clockOf } from '../../kernel/clock.js';
+import { actorOf } from '../../service/tickets/request-principal.js';
+import { alarmAcceptedSchema, alarmAcceptParams, assetBaselinesSchema, BASELINE_OPS, baselineAssetParams, baselineCommandBody, commandAcceptedSchema } from './baselines.schemas.js';
+import { BaselinesService } from './baselines.service.js';
+
+const read = { roles: ['admin', 'dispatcher', 'technician'] } as const;
+const manage = { roles: ['admin', 'dispatcher'] } as const;
+const tags = ['baselines'];
+
+const SUMMARIES = {
+  relearn: 'Relearn learned baselines (a firing alarm of a relearnt rule clears)',
+  freeze: 'Freeze learned baselines: still judged, never adapted, not relearnt after repairs',
+  unfreeze: 'Unfreeze learned baselines',
+} as const;
+
+/** The service with its Redis parts built on first use, closed with the app. */
+export function baselinesService(app: ZodApp, ctx: AppContext): BaselinesService {
+  let commands: DetectionCommands | undefined;
+  let store: DetectionStateStore | undefined;
+  app.addHook('onClose', async () => commands?.close());
+  return new BaselinesService({
+    db: ctx.db,
+    models: ctx.models,
+    clock: clockOf(ctx),
+    states: () => (store ??= new DetectionStateStore(ctx.redis, ctx.config.REDIS_PREFIX, ctx.models)),
+    commands: () => (commands ??= new DetectionCommands({ connection: ctx.redis, prefix: ctx.config.REDIS_PREFIX, shards: ctx.config.DETECTION_SHARDS })),
+  });
+}
+
+export async function baselinesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
+  const service = baselinesService(app, ctx);
+
+  app.get(
+    '/assets/:id/baselines',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: "The asset's learned baselines: per learned rule and operating mode, state, training window, centre and spread per metric, limit",
+        params: baselineAssetParams,
+        response: { 200: assetBaselinesSchema },
+      },
+    },
+    async (request) => service.view(request.params.id),
+  );
+
+  for (const op of BASELINE_OPS) {
+    app.post(
+      `/assets/:id/baselines/${op}`,
+      {
+        config: manage,
+        schema: {
+          tags,
+          summary: SUMMARIES[op],
+          description: 'Body: `ruleId` (default every learned rule), `mode` (default every mode). 202: applied by the detection worker in order with the readings.',
+          params: baselineAssetParams,
+          body: baselineCommandBody,
+          response: { 202: commandAcceptedSchema },
+        },
+      },
+      async (request, reply) => reply.status(202).send(await service.command(request.params.id, op, request.body ?? {}, actorOf(request))),
+    );
+  }
+
+  app.post(
+    '/alarms/:id/accept-as-normal',
+    {
+      config: manage,
+      schema: {
+        tags: ['alarms', ...tags],
+        summary: "Accept a firing alarm's condition as the asset's new normal (learned: relearn; anomaly: restart the baseline; 409 for fixed limits)",
+        params: alarmAcceptParams,
+        response: { 202: alarmAcceptedSchema },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await service.acceptAlarm(request.params.id, actorOf(request))),
+  );
+}
