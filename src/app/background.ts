@@ -40,11 +40,7 @@ export interface BackgroundDeps {
   readonly secrets: SecretBox;
 }
 
-export interface BackgroundTask {
-  readonly name: string;
-  start(): Promise<void>;
-  /** Finish what is in flight, then release connections. */
-  stop(): Promise<void>;
-}
+export type { BackgroundTask } from '../kernel/jobs/background-task.js';
+import type { BackgroundTask } from '../kernel/jobs/background-task.js';
 
 export type BackgroundTaskFactory = (deps: BackgroundDeps) => BackgroundTask;

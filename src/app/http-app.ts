@@ -66,9 +66,11 @@ import { registerConsole } from './console.plugin.js';
 import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
 import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
 
-import type { Principal, Role, RouteModule, ZodApp } from '../kernel/http/http.types.js';
+import type { Principal, Role, RouteModule as FeatureRoutes, ZodApp } from '../kernel/http/http.types.js';
 
-export type { Principal, Role, RouteModule, RouteEntry, ZodApp };
+/** Routes given the whole application context (tests' extra routes). */
+export type RouteModule = FeatureRoutes<AppContext>;
+export type { Principal, Role, RouteEntry, ZodApp };
 export { routeTable };
 
 export const routeModules: readonly RouteModule[] = [

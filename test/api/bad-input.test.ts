@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RouteModule } from '../../src/kernel/http/http.types.js';
+import type { RouteModule } from '../../src/app/http-app.js';
 import { createLogger } from '../../src/kernel/logger.js';
 import { startApi, type TestApi } from './api-fixture.js';
 

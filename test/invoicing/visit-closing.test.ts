@@ -198,7 +198,7 @@ describe('visit closing', () => {
       enqueueForTechnician: async () => 0,
     };
     const service = new VisitClosingService(api.db, api.clock, { notifier, events: { publish: async (event) => void published.push(event) } });
-    const caller = { actor: { type: 'user' as const, id: technician.id }, role: 'technician', userId: technician.id };
+    const caller = { actor: { type: 'user' as const, id: technician.id }, role: 'technician' as const, userId: technician.id };
     const input = closeVisitBody.parse({ outcome: 'fixed', resolutionNotes: 'Reset the controller', actualStart: '2025-03-13T08:00:00Z', acceptance: confirmation });
     const { ticket, visit } = await openVisit();
     await service.close(visit, input, caller);

@@ -4,13 +4,9 @@
  */
 import type { Queryable } from '../../kernel/db/database.js';
 
-/** Who is acting: a signed-in user, an API key, the bootstrap admin token, or the platform itself. */
-export interface Actor {
-  readonly type: 'user' | 'api_key' | 'admin_token' | 'system';
-  readonly id: string;
-}
+import type { Actor } from '../../kernel/caller.js';
 
-export const SYSTEM_ACTOR: Actor = Object.freeze({ type: 'system', id: 'telemend' });
+export { SYSTEM_ACTOR, type Actor } from '../../kernel/caller.js';
 
 export interface AuditEntry {
   readonly entity: string;

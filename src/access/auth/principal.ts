@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../kernel/errors.js';
-import type { Principal } from '../../kernel/http/http.types.js';
+import type { Actor, Principal } from '../../kernel/caller.js';
 
 /**
  * Restricts reads to one customer. Services take it as an optional last argument: with a
@@ -38,7 +38,23 @@ export function requestScope(request: FastifyRequest): Scope {
   return scopeOf(principalOf(request));
 }
 
-/** Stable identity of a principal for rate limits and idempotency records: `user:<uuid>`, `api_key:<uuid>`, `admin_token:bootstrap`. */
-export function principalKey(principal: Principal): string {
-  return `${principal.actor.type}:${principal.actor.id}`;
+/** A customer principal without a customer id sees nothing rather than everything. */
+const NO_CUSTOMER = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The caller of an authenticated route, for services: role, audit actor, user id (technicians'
+ * "own" checks) and customer scope. Throws UNAUTHENTICATED when no principal is set: a route
+ * reached without one (misconfigured as public) fails closed instead of acting as an admin.
+ */
+export function callerOf(request: FastifyRequest): Principal {
+  const principal = principalOf(request);
+  const customerId = principal.role === 'customer' ? (principal.customerId ?? NO_CUSTOMER) : undefined;
+  return { role: principal.role, actor: principal.actor, userId: principal.actor.id, customerId };
 }
+
+/** The audit actor of an authenticated route (UNAUTHENTICATED when none). */
+export function actorOf(request: FastifyRequest): Actor {
+  return principalOf(request).actor;
+}
+
+export { principalKey } from '../../kernel/caller.js';

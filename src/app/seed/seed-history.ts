@@ -5,6 +5,7 @@
  * with a settable clock, so history rows, SLA figures and prepaid draw-downs are the real ones;
  * the parts a visit records leave stock (van, then nearest warehouse; a shortfall is backordered).
  */
+import type { Caller } from '../../kernel/caller.js';
 import type { Actor } from '../../access/audit/audit.service.js';
 import { ContractsService } from '../../service/contracts/contracts.service.js';
 import type { ModelRegistry } from '../../telemetry/models/models.registry.js';
@@ -12,9 +13,9 @@ import type { EquipmentModel } from '../../telemetry/models/models.schema.js';
 import type { Database } from '../../kernel/db/database.js';
 import { AppError } from '../../kernel/errors.js';
 import { settableClock } from '../../kernel/clock.js';
-import { TicketsService, type TicketCaller } from '../../service/tickets/tickets.service.js';
+import { TicketsService } from '../../service/tickets/tickets.service.js';
 import type { TICKET_CHANNELS } from '../../service/tickets/tickets.schemas.js';
-import { VisitsService, type VisitCaller } from '../../service/visits/visits.service.js';
+import { VisitsService } from '../../service/visits/visits.service.js';
 import type { Random } from './seed-random.js';
 
 type TicketChannel = (typeof TICKET_CHANNELS)[number];
@@ -77,10 +78,10 @@ export async function seedHistory(options: HistoryOptions): Promise<HistoryCount
   const tickets = new TicketsService(db, clock);
   const visits = new VisitsService(db, clock);
   const contracts = new ContractsService(db, clock);
-  const dispatcher: TicketCaller = { actor: { type: 'user', id: people.dispatcher.id }, role: 'dispatcher', userId: people.dispatcher.id };
-  const agent: TicketCaller = { actor: { type: 'user', id: people.agent.id }, role: 'agent', userId: people.agent.id };
-  const system: TicketCaller = { actor: { type: 'system', id: 'detection' } };
-  const asTech = (tech: Tech): VisitCaller & TicketCaller => ({ actor: { type: 'user', id: tech.id }, role: 'technician', userId: tech.id });
+  const dispatcher: Caller = { actor: { type: 'user', id: people.dispatcher.id }, role: 'dispatcher', userId: people.dispatcher.id };
+  const agent: Caller = { actor: { type: 'user', id: people.agent.id }, role: 'agent', userId: people.agent.id };
+  const system: Caller = { actor: { type: 'system', id: 'detection' } };
+  const asTech = (tech: Tech): Caller & Caller => ({ actor: { type: 'user', id: tech.id }, role: 'technician', userId: tech.id });
   const counts: HistoryCounts = { closed: 0, open: 0, visits: 0 };
 
   const technicianFor = (fault: Fault, country: string): Tech => {

@@ -9,8 +9,10 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.types.js';
 import { openPgliteThread } from './pglite-thread.js';
+import { withAfterCommit } from './after-commit.js';
 
 export type { Database, Queryable } from './database.types.js';
+export { afterCommit } from './after-commit.js';
 
 export interface DatabaseOptions {
   /** postgres:// URL; unset = PGlite. */
@@ -26,6 +28,10 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return withAfterCommit(await openDriver(options));
+}
+
+async function openDriver(options: DatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url);
   let folder: string | undefined;
   if (options.dataDir !== 'memory://') {

@@ -7,7 +7,7 @@
  * finished or the connection closes.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { principalKey } from '../../access/auth/principal.js';
+import { principalKey } from '../caller.js';
 import { AppError } from '../errors.js';
 
 export interface HeavyWorkOptions {

@@ -2,28 +2,14 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { AppContext } from '../../app/context.js';
-import type { Actor } from '../../access/audit/audit.service.js';
+import type { Principal, Role } from '../caller.js';
 
-export const USER_ROLES = ['admin', 'dispatcher', 'technician', 'agent', 'customer'] as const;
-export type Role = (typeof USER_ROLES)[number];
-
-/** Every role: for routes open to all signed-in callers (say so explicitly with this constant). */
-export const ALL_ROLES: readonly Role[] = USER_ROLES;
-
-/** Who is calling, resolved by the authentication hook for every non-public route. */
-export interface Principal {
-  readonly role: Role;
-  /** Recorded in the audit log and used to key idempotency records and rate limits. */
-  readonly actor: Actor;
-  /** Set for role `customer` only: every read is scoped to this customer. */
-  readonly customerId?: string | undefined;
-}
+export { ALL_ROLES, USER_ROLES, type Principal, type Role } from '../caller.js';
 
 export type ZodApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-/** A feature's routes: registered under /api/v1 with the shared context. */
-export type RouteModule = (app: ZodApp, ctx: AppContext) => Promise<void> | void;
+/** A feature's routes: registered under /api/v1 with what the feature's module built for them. */
+export type RouteModule<D = void> = (app: ZodApp, deps: D) => Promise<void> | void;
 
 declare module 'fastify' {
   interface FastifyContextConfig {

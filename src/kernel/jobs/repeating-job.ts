@@ -6,7 +6,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BackgroundTask } from '../../app/background.js';
+import type { BackgroundTask } from './background-task.js';
 import type { Logger } from '../logger.js';
 import { closeRedis, connectRedis, type RedisConnector } from '../redis.js';
 

@@ -6,7 +6,6 @@
  * Every metric is documented in README ("Operations"); keep the two in step.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { TicketEvent, TicketEventSink } from '../../service/delivery/ticket-events.js';
 
 /** What the metrics read at scrape time; each part is absent in roles that do not run it. */
 export interface MetricSources {
@@ -173,8 +172,8 @@ export class PlatformMetrics {
   }
 
   /** A ticket-event sink counting created tickets. */
-  readonly ticketSink: TicketEventSink = {
-    accept: async (event: TicketEvent) => {
+  readonly ticketSink = {
+    accept: async (event: { readonly type: string; readonly ticket: { readonly channel: string } }): Promise<void> => {
       if (event.type === 'ticket.created') this.ticketsOpened.inc({ channel: event.ticket.channel });
     },
   };

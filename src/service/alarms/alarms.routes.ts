@@ -3,7 +3,7 @@ import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf } from '../../kernel/http/pagination.js';
 import { clockOf } from '../../kernel/clock.js';
-import { actorOf } from '../tickets/request-principal.js';
+import { actorOf } from '../../access/auth/principal.js';
 import { alarmIdParams, alarmPage, alarmSchema, listAlarmsQuery } from './alarms.schemas.js';
 import { AlarmsService } from './alarms.service.js';
 

@@ -32,6 +32,8 @@ import type { Logger } from '../../kernel/logger.js';
 type PrefillPart = Diagnosis['prefill']['parts'][number];
 
 export interface AutoTicketOptions extends PrefillOptions {
+  /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
+  readonly tickets: TicketsService;
   /** Evidence entries kept in an alarm's jsonb history. Default 20. */
   readonly alarmHistoryLimit?: number;
   /** Reserves the catalogue parts of a new auto-ticket at the nearest stock. None = parts stay 'unknown'. */
@@ -87,12 +89,12 @@ export class AutoTicketService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
-    private readonly options: AutoTicketOptions = {},
+    private readonly options: AutoTicketOptions,
     /** Ticket events (SSE stream, webhooks), published after commit; none = nothing published. */
     private readonly events?: TicketEventsPort,
   ) {
     this.alarms = new AlarmsService(db, clock, { historyLimit: options.alarmHistoryLimit ?? 20 });
-    this.ticketService = new TicketsService(db, clock);
+    this.ticketService = options.tickets;
   }
 
   /**
@@ -323,7 +325,6 @@ export class AutoTicketService {
       const ticket = (await this.tickets.find(tx, open.id))!;
       return { outcome, clearedAlarms: cleared.length, ticket: toTicket(ticket, now) };
     });
-    if (result.ticket && result.outcome === 'cancelled') await publishSafely(this.events, { type: 'ticket.status_changed', ticket: result.ticket, ...(from ? { from } : {}) });
     if (result.ticket && (result.outcome === 'flagged' || result.outcome === 'already_dispatched')) await publishSafely(this.events, { type: 'ticket.updated', ticket: result.ticket });
     return result;
   }

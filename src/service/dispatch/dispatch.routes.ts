@@ -2,10 +2,12 @@
  * Dispatch routes: technician suggestions, one-click dispatch, the schedule board, setting out
  * and ETA, visits' assignment history and the dispatch settings — thin handlers over the services.
  */
+import type { AppContext } from '../../app/context.js';
+import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import type { RouteModule } from '../../kernel/http/http.types.js';
 import { clockOf } from '../../kernel/clock.js';
-import { callerOf } from '../tickets/request-principal.js';
+import { callerOf } from '../../access/auth/principal.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import {
   assignmentHistorySchema,
@@ -23,7 +25,7 @@ import {
   ticketParams,
   visitParams,
 } from './dispatch.schemas.js';
-import { DispatchService, type DispatchCaller } from './dispatch.service.js';
+import { DispatchService } from './dispatch.service.js';
 import { EtaService } from './eta.service.js';
 import { ScheduleService } from './schedule.service.js';
 import { notFound } from '../../kernel/errors.js';
@@ -33,12 +35,12 @@ const field = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['dispatch'];
 
-function caller(request: FastifyRequest): DispatchCaller {
+function caller(request: FastifyRequest): Caller {
   const c = callerOf(request);
-  return { actor: c.actor, role: c.role, userId: c.id };
+  return { actor: c.actor, role: c.role, userId: c.userId };
 }
 
-export const dispatchRoutes: RouteModule = async (app, ctx) => {
+export const dispatchRoutes: RouteModule<AppContext> = async (app, ctx) => {
   const clock = clockOf(ctx);
   const notifier = ctx.notifier;
   const dispatch = new DispatchService(ctx.db, { clock, notifier, events: ctx.ticketEvents });

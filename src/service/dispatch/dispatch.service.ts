@@ -3,6 +3,7 @@
  * schedule it, tell the technician and the customer — one transaction) and the optional
  * auto-assign policy (dispatch_settings.auto_assign) for new tickets.
  */
+import type { Caller } from '../../kernel/caller.js';
 import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 import type { NotifierPort } from '../notifications/notification.port.js';
@@ -25,6 +26,9 @@ import { jobNeeds, suggest, type SuggestionOptions } from './suggestions.js';
 
 export interface DispatchOptions extends SuggestionOptions {
   readonly clock?: Clock;
+  /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
+  readonly tickets: TicketsService;
+  readonly visits: VisitsService;
   /** Technician and customer messages; none = nothing queued. */
   readonly notifier?: NotifierPort | undefined;
   /** Ticket events after commit (SSE, webhooks); none = nothing published. */
@@ -33,12 +37,6 @@ export interface DispatchOptions extends SuggestionOptions {
   readonly searchDays?: number;
   /** Shown in the settings; used by EtaService. Default 15 minutes. */
   readonly delayThresholdMinutes?: number;
-}
-
-export interface DispatchCaller {
-  readonly actor: Actor;
-  readonly role?: string;
-  readonly userId?: string;
 }
 
 export type AutoAssignResult =
@@ -54,11 +52,11 @@ export class DispatchService {
 
   constructor(
     private readonly db: Database,
-    private readonly options: DispatchOptions = {},
+    private readonly options: DispatchOptions,
   ) {
     this.clock = options.clock ?? systemClock;
-    this.tickets = new TicketsService(db, this.clock);
-    this.visits = new VisitsService(db, this.clock);
+    this.tickets = options.tickets;
+    this.visits = options.visits;
   }
 
   suggest(ticketId: string, query: Pick<SuggestionsQuery, 'date' | 'skill' | 'limit'>): Promise<Suggestions> {
@@ -83,7 +81,7 @@ export class DispatchService {
   }
 
   /** One-click dispatch: returns the ticket (assigned, scheduled) and its planned visit. */
-  async dispatch(ticketId: string, input: DispatchInput, caller: DispatchCaller): Promise<{ ticket: Ticket; visit: Visit }> {
+  async dispatch(ticketId: string, input: DispatchInput, caller: Caller): Promise<{ ticket: Ticket; visit: Visit }> {
     const job = await jobNeeds(this.db, ticketId, undefined, this.options);
     let start: string;
     let end: string;
@@ -151,8 +149,8 @@ export class DispatchService {
       return id;
     });
     const ticket = await this.tickets.get(ticketId);
-    if (before && before.status !== ticket.status) await publishSafely(this.options.events, { type: 'ticket.status_changed', ticket, from: before.status });
-    else await publishSafely(this.options.events, { type: 'ticket.updated', ticket });
+    // A status change was announced by TicketsService after the commit; otherwise say it changed.
+    if (!before || before.status === ticket.status) await publishSafely(this.options.events, { type: 'ticket.updated', ticket });
     return { ticket, visit: await this.visits.get(visitId, { actor: caller.actor }) };
   }
 
@@ -192,7 +190,7 @@ export class DispatchService {
     };
   }
 
-  async updateSettings(values: { autoAssign?: boolean | undefined; autoAssignRequiresSla?: boolean | undefined }, caller: DispatchCaller) {
+  async updateSettings(values: { autoAssign?: boolean | undefined; autoAssignRequiresSla?: boolean | undefined }, caller: Caller) {
     await this.db.transaction(async (tx) => {
       await this.repo.updateSettings(tx, values, this.clock.now());
       await recordAudit(tx, caller.actor, { entity: 'dispatch_settings', entityId: 'default', action: 'update', changes: values });

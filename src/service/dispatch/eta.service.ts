@@ -7,6 +7,7 @@
  * announced to the customer — or, if none was announced, than the end of the planned window —
  * the customer gets 'visit.delayed' (deduplicated per new ETA) and it becomes the announced ETA.
  */
+import type { Caller } from '../../kernel/caller.js';
 import { recordAudit } from '../../access/audit/audit.service.js';
 import type { NotifierPort } from '../notifications/notification.port.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
@@ -19,11 +20,12 @@ import { TicketsService } from '../tickets/tickets.service.js';
 import { travel, type Point } from './dispatch-scoring.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import type { Eta, EtaInput } from './dispatch.schemas.js';
-import type { DispatchCaller } from './dispatch.service.js';
 import { startPoint } from './suggestions.js';
 
 export interface EtaOptions {
   readonly clock?: Clock;
+  /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
+  readonly tickets: TicketsService;
   readonly notifier?: NotifierPort | undefined;
   /** Default 50 km/h. */
   readonly speedKmh?: number;
@@ -62,13 +64,13 @@ export class EtaService {
 
   constructor(
     private readonly db: Database,
-    private readonly options: EtaOptions = {},
+    private readonly options: EtaOptions,
   ) {
     this.clock = options.clock ?? systemClock;
-    this.tickets = new TicketsService(db, this.clock);
+    this.tickets = options.tickets;
   }
 
-  async enRoute(visitId: string, position: { lat?: number | undefined; lon?: number | undefined }, caller: DispatchCaller): Promise<Eta> {
+  async enRoute(visitId: string, position: { lat?: number | undefined; lon?: number | undefined }, caller: Caller): Promise<Eta> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const visit = await this.visit(tx, visitId, caller);
@@ -96,7 +98,7 @@ export class EtaService {
     });
   }
 
-  async updateEta(visitId: string, input: EtaInput, caller: DispatchCaller): Promise<Eta> {
+  async updateEta(visitId: string, input: EtaInput, caller: Caller): Promise<Eta> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const visit = await this.visit(tx, visitId, caller);
@@ -132,7 +134,7 @@ export class EtaService {
     });
   }
 
-  async get(visitId: string, caller: DispatchCaller): Promise<Eta> {
+  async get(visitId: string, caller: Caller): Promise<Eta> {
     await this.visit(this.db, visitId, caller, { read: true });
     return this.result(this.db, visitId, { distanceKm: null, basis: 'stored', delayed: false, delayMinutes: null });
   }
@@ -147,7 +149,7 @@ export class EtaService {
     return { eta: new Date(now.getTime() + t.minutes * MINUTE), travelMinutes: t.minutes, km: t.km, basis };
   }
 
-  private async visit(q: Queryable, id: string, caller: DispatchCaller, options: { read?: boolean } = {}): Promise<EtaVisitRow> {
+  private async visit(q: Queryable, id: string, caller: Caller, options: { read?: boolean } = {}): Promise<EtaVisitRow> {
     const { rows } = await q.query<EtaVisitRow>(
       `SELECT v.id, v.ticket_id, v.technician_id, v.status, v.planned_start, v.planned_end, v.en_route_at, v.eta_at, v.eta_announced_at, v.travel_minutes,
               s.latitude, s.longitude, s.name AS site_name

@@ -3,6 +3,7 @@
  * with the travel before each (from the previous visit's site, else the start location, at the
  * speed assumption) and the free gaps of working time.
  */
+import type { Caller } from '../../kernel/caller.js';
 import type { Database } from '../../kernel/db/database.js';
 import { AppError, notFound } from '../../kernel/errors.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
@@ -11,7 +12,6 @@ import { merge, parseIsoDate, subtract, workingIntervals } from '../technicians/
 import { zonedTimeToInstant } from '../sla/business-calendar.js';
 import { travel, type Point, type ScoringOptions } from './dispatch-scoring.js';
 import { DispatchRepository } from './dispatch.repository.js';
-import type { DispatchCaller } from './dispatch.service.js';
 import type { Schedule } from './dispatch.schemas.js';
 import { startPoint } from './suggestions.js';
 
@@ -38,7 +38,7 @@ export class ScheduleService {
   }
 
   /** Technicians see only their own row. */
-  async board(date: string, technicianId: string | undefined, caller: DispatchCaller): Promise<Schedule> {
+  async board(date: string, technicianId: string | undefined, caller: Caller): Promise<Schedule> {
     let only = technicianId;
     if (caller.role === 'technician') {
       if (technicianId && technicianId !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians see only their own schedule');

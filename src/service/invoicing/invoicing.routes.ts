@@ -3,6 +3,7 @@
  * /visits/{id}/close, /visits/{id}/closure, /visits/{id}/knowledge-proposal,
  * /tickets/{id}/invoice, /invoices (list, export, read, recompute, issue, pay, void), /labour-rates.
  */
+import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { baselinesService } from '../../telemetry/baselines/baselines.routes.js';
@@ -11,11 +12,10 @@ import type { RouteModule } from '../../kernel/http/http.types.js';
 import { withStatementTimeout } from '../../kernel/db/statement-timeout.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { clockOf } from '../../kernel/clock.js';
-import { callerOf } from '../tickets/request-principal.js';
+import { callerOf } from '../../access/auth/principal.js';
 import { closeVisitBody, closeVisitResponse, closureSchema, knowledgeProposalBody, knowledgeProposalSchema } from '../visits/visit-closing.schemas.js';
 import { VisitClosingService } from '../visits/visit-closing.service.js';
 import { visitIdParams } from '../visits/visits.schemas.js';
-import type { VisitCaller } from '../visits/visits.service.js';
 import { invoicesToCsv } from './invoice-export.js';
 import {
   createInvoiceBody,
@@ -42,9 +42,9 @@ const ratesAdmin = { roles: ['admin'] } as const;
 const visitTags = ['visits'];
 const tags = ['invoicing'];
 
-function visitCaller(request: FastifyRequest): VisitCaller {
+function visitCaller(request: FastifyRequest): Caller {
   const caller = callerOf(request);
-  return { actor: caller.actor, role: caller.role, userId: caller.id, customerId: caller.customerId };
+  return { actor: caller.actor, role: caller.role, userId: caller.userId, customerId: caller.customerId };
 }
 
 function invoiceView(request: FastifyRequest): InvoiceView {
@@ -54,7 +54,7 @@ function invoiceView(request: FastifyRequest): InvoiceView {
 
 const lifecycle = { params: invoiceIdParams, headers: ifMatchHeaders, response: { 200: invoiceSchema } };
 
-export const invoicingRoutes: RouteModule = async (app, ctx: AppContext) => {
+export const invoicingRoutes: RouteModule<AppContext> = async (app, ctx: AppContext) => {
   const baselines = baselinesService(app, ctx);
   const closing = new VisitClosingService(ctx.db, clockOf(ctx), {
     notifier: ctx.notifier,

@@ -24,7 +24,7 @@ const readPreferences = { roles: ['admin', 'dispatcher', 'agent', 'customer'] } 
 const writePreferences = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const tags = ['notifications'];
 
-export const notificationsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) => {
+export const notificationsRoutes: RouteModule<AppContext> = async (app: ZodApp, ctx: AppContext) => {
   const service = new NotificationsService(ctx.db, clockOf(ctx), ctx.secrets);
   const egress = egressPolicyOf(ctx.config);
 

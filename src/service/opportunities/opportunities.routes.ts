@@ -3,10 +3,11 @@
  * by the front desk too: the value is money of kind `sales`, which agents see (what an offer is
  * worth when the customer calls; src/access/auth/money.ts). POST /api/v1/opportunities/run runs the rules now (admin).
  */
+import type { AppContext } from '../../app/context.js';
 import type { RouteModule } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { clockOf } from '../../kernel/clock.js';
-import { callerOf } from '../tickets/request-principal.js';
+import { callerOf } from '../../access/auth/principal.js';
 import { OpportunitiesService } from './opportunities.service.js';
 import { OpportunityRulesService } from './opportunity-rules.service.js';
 import {
@@ -22,7 +23,7 @@ import {
 const staff = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const tags = ['opportunities'];
 
-export const opportunitiesRoutes: RouteModule = async (app, ctx) => {
+export const opportunitiesRoutes: RouteModule<AppContext> = async (app, ctx) => {
   const service = new OpportunitiesService(ctx.db, clockOf(ctx));
   const rules = new OpportunityRulesService(ctx.db, clockOf(ctx));
 

@@ -29,6 +29,8 @@ import { nextDue, startOfUtcDay, utcDate, visitSlot, withinLead, type Due, type 
 import type { RunningHoursSource } from './running-hours.reader.js';
 
 export interface PreventiveGenerationOptions {
+  /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
+  readonly tickets: TicketsService;
   /** Hour of the day (UTC) generated visits start. Default 8. */
   readonly visitStartHourUtc?: number;
   /** Recorded as creator of the tickets and visits. Default the system actor. */
@@ -64,9 +66,9 @@ export class PreventiveGenerationService {
     /** Running hours from telemetry; undefined = running-hours plans are skipped (reported). */
     private readonly runningHours: RunningHoursSource | undefined,
     private readonly clock: Clock = systemClock,
-    private readonly options: PreventiveGenerationOptions = {},
+    private readonly options: PreventiveGenerationOptions,
   ) {
-    this.ticketsService = new TicketsService(db, clock);
+    this.ticketsService = options.tickets;
     this.actor = options.actor ?? SYSTEM_ACTOR;
     this.startHour = options.visitStartHourUtc ?? 8;
   }
@@ -195,8 +197,9 @@ export class PreventiveGenerationService {
     await recordAudit(tx, this.actor, { entity: 'visit', entityId: visitId, action: 'create', changes: { ticketId, technicianId, source: 'preventive' } });
     await this.tickets.update(tx, ticketId, { technician_id: technicianId, updated_at: now });
     await recordAudit(tx, this.actor, { entity: 'ticket', entityId: ticketId, action: 'assign', changes: { technicianId: { from: null, to: technicianId }, reason: 'preventive plan' } });
-    await this.ticketsService.transitionIn(tx, ticketId, 'assigned', 'preventive plan', this.actor);
-    await this.ticketsService.transitionIn(tx, ticketId, 'scheduled', 'preventive visit planned', this.actor);
+    // Created in this transaction: its ticket.created event (after commit) carries the status.
+    await this.ticketsService.transitionIn(tx, ticketId, 'assigned', 'preventive plan', this.actor, { announce: false });
+    await this.ticketsService.transitionIn(tx, ticketId, 'scheduled', 'preventive visit planned', this.actor, { announce: false });
     const notifier = this.options.notifier;
     if (notifier) {
       const window = { start: slot.start.toISOString(), end: slot.end.toISOString() };

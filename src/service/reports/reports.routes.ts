@@ -34,7 +34,7 @@ function withoutColumns(output: ReportOutput, hidden: readonly string[]): Report
   };
 }
 
-export const reportsRoutes: RouteModule = async (app: ZodApp, ctx: AppContext) => {
+export const reportsRoutes: RouteModule<AppContext> = async (app: ZodApp, ctx: AppContext) => {
   // Reports are the heaviest reads: a statement timeout, and `heavy` concurrency limits per caller.
   const service = new ReportsService(withStatementTimeout(ctx.db, ctx.config.REPORT_TIMEOUT_MS), clockOf(ctx));
 

@@ -3,7 +3,7 @@ import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { clockOf } from '../../kernel/clock.js';
-import { callerOf } from '../tickets/request-principal.js';
+import { callerOf } from '../../access/auth/principal.js';
 import { CatalogueService } from './catalogue.service.js';
 import {
   createLocationBody,

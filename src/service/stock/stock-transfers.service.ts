@@ -11,6 +11,7 @@
  * is held in a warehouse's `defective` bucket — never available — until its disposition:
  * repaired (back into on hand), scrapped or returned to the supplier (`disposal`).
  */
+import type { Caller } from '../../kernel/caller.js';
 import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
@@ -22,12 +23,6 @@ import { StockLevelsRepository, type BucketChange } from './stock-levels.reposit
 import type { CreateReturn, CreateTransfer, ListTransfers, StockReturn, Transfer } from './transfers.schemas.js';
 
 /** Who acts: technicians only touch their own van. */
-export interface StockCaller {
-  readonly actor: Actor;
-  readonly role?: string;
-  readonly userId?: string;
-}
-
 const levels = new StockLevelsRepository();
 
 const TRANSFER_SELECT = `SELECT t.*, fl.code AS from_code, tl2.code AS to_code, fl.technician_id AS from_technician, tl2.technician_id AS to_technician,
@@ -61,7 +56,7 @@ export class StockTransfersService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async createTransfer(input: CreateTransfer, caller: StockCaller): Promise<Transfer> {
+  async createTransfer(input: CreateTransfer, caller: Caller): Promise<Transfer> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const from = await activeLocation(tx, input.fromLocationId, 'body.fromLocationId');
@@ -103,7 +98,7 @@ export class StockTransfersService {
   }
 
   /** requested → shipped: each line leaves the source (must be available there). */
-  async ship(id: string, caller: StockCaller): Promise<Transfer> {
+  async ship(id: string, caller: Caller): Promise<Transfer> {
     return this.step(id, caller, 'requested', 'shipped', async (tx, t, now) => {
       if (caller.role === 'technician' && t.from_technician !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only ship from their own van');
       for (const line of t.lines) {
@@ -114,7 +109,7 @@ export class StockTransfersService {
   }
 
   /** shipped → received: each line arrives at the destination. */
-  async receive(id: string, caller: StockCaller): Promise<Transfer> {
+  async receive(id: string, caller: Caller): Promise<Transfer> {
     return this.step(id, caller, 'shipped', 'received', async (tx, t, now) => {
       if (caller.role === 'technician' && t.to_technician !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only receive into their own van');
       for (const line of t.lines) {
@@ -124,11 +119,11 @@ export class StockTransfersService {
   }
 
   /** requested → cancelled (nothing had moved). */
-  async cancel(id: string, caller: StockCaller): Promise<Transfer> {
+  async cancel(id: string, caller: Caller): Promise<Transfer> {
     return this.step(id, caller, 'requested', 'cancelled', async () => undefined);
   }
 
-  async createReturn(input: CreateReturn, caller: StockCaller): Promise<StockReturn> {
+  async createReturn(input: CreateReturn, caller: Caller): Promise<StockReturn> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const to = await activeLocation(tx, input.toLocationId, 'body.toLocationId');
@@ -152,7 +147,7 @@ export class StockTransfersService {
     });
   }
 
-  async disposition(id: string, outcome: 'repaired' | 'scrapped' | 'returned_to_supplier', caller: StockCaller): Promise<StockReturn> {
+  async disposition(id: string, outcome: 'repaired' | 'scrapped' | 'returned_to_supplier', caller: Caller): Promise<StockReturn> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const current = await findReturn(tx, id);
@@ -175,7 +170,7 @@ export class StockTransfersService {
     return rows.map(toReturn);
   }
 
-  private async step(id: string, caller: StockCaller, from: Transfer['status'], to: Transfer['status'], apply: (tx: Queryable, t: TransferRow, now: Date) => Promise<void>): Promise<Transfer> {
+  private async step(id: string, caller: Caller, from: Transfer['status'], to: Transfer['status'], apply: (tx: Queryable, t: TransferRow, now: Date) => Promise<void>): Promise<Transfer> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const current = await findTransfer(tx, id);

@@ -6,7 +6,7 @@
 import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { clockOf } from '../../kernel/clock.js';
-import { callerOf } from '../tickets/request-principal.js';
+import { callerOf } from '../../access/auth/principal.js';
 import { catalogueRoutes } from './catalogue.routes.js';
 import { idParams } from './catalogue.schemas.js';
 import { forecastQuery, forecastSchema, reorderSuggestionsSchema } from './planning.schemas.js';

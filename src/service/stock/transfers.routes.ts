@@ -1,10 +1,11 @@
 /** /api/v1/stock/transfers and /api/v1/stock/returns — thin handlers over StockTransfersService. */
+import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { clockOf } from '../../kernel/clock.js';
-import { callerOf } from '../tickets/request-principal.js';
-import { StockTransfersService, type StockCaller } from './stock-transfers.service.js';
+import { callerOf } from '../../access/auth/principal.js';
+import { StockTransfersService } from './stock-transfers.service.js';
 import { idParams } from './catalogue.schemas.js';
 import { createReturnBody, createTransferBody, dispositionBody, listReturnsQuery, listTransfersQuery, returnList, returnSchema, transferList, transferSchema } from './transfers.schemas.js';
 
@@ -13,9 +14,9 @@ const desk = { roles: ['admin', 'dispatcher'] } as const;
 const field = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['stock'];
 
-export function stockCaller(request: FastifyRequest): StockCaller {
+export function stockCaller(request: FastifyRequest): Caller {
   const caller = callerOf(request);
-  return { actor: caller.actor, role: caller.role, userId: caller.id };
+  return { actor: caller.actor, role: caller.role, userId: caller.userId };
 }
 
 export async function transfersRoutes(app: ZodApp, ctx: AppContext): Promise<void> {

@@ -10,6 +10,7 @@
  * - Bad MQTT payloads never throw: they resolve `ok: false` and are recorded in the rejection log
  *   under the client id `tech:<id>` (counted per client and reason like device payloads).
  */
+import type { Caller } from '../../kernel/caller.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { recordAudit } from '../../access/audit/audit.service.js';
 import type { LocationResult, TechnicianIdentity, TechnicianMqttPort } from '../../telemetry/devices/devices.types.js';
@@ -20,7 +21,7 @@ import { invalidField } from '../../kernel/http/pagination.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { TechniciansRepository } from './technicians.repository.js';
 import { locationPayloadSchema, type LocationPayload, type TechnicianProfile } from './technicians.schemas.js';
-import { technicianClientId, technicianLocationTopic, toProfile, type TechnicianCaller } from './technicians.service.js';
+import { technicianClientId, technicianLocationTopic, toProfile } from './technicians.service.js';
 
 export interface TechnicianLocationOptions {
   readonly clock?: Clock;
@@ -53,7 +54,7 @@ export class TechnicianLocationService implements TechnicianMqttPort {
   }
 
   /** REST: the technician themself, or a dispatcher/admin. Returns the profile with the current location. */
-  async record(id: string, input: LocationPayload, caller: TechnicianCaller): Promise<TechnicianProfile> {
+  async record(id: string, input: LocationPayload, caller: Caller): Promise<TechnicianProfile> {
     const tech = await this.repo.find(this.db, id);
     if (!tech) throw notFound('technician', id);
     if (caller.role === 'technician' && caller.userId !== id) throw new AppError('FORBIDDEN', 'Technicians may only report their own location');
@@ -70,7 +71,7 @@ export class TechnicianLocationService implements TechnicianMqttPort {
   }
 
   /** Issues (or rotates) the technician's MQTT token; shown once. */
-  async issueToken(id: string, caller: TechnicianCaller) {
+  async issueToken(id: string, caller: Caller) {
     const tech = await this.repo.find(this.db, id);
     if (!tech) throw notFound('technician', id);
     if (caller.role === 'technician' && caller.userId !== id) throw new AppError('FORBIDDEN', 'Technicians may only pair their own app');

@@ -1,11 +1,13 @@
 /** /api/v1/technicians — profiles, absences, location, MQTT credentials; thin handlers over the services. */
+import type { AppContext } from '../../app/context.js';
+import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteModule } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { clockOf } from '../../kernel/clock.js';
 import { assertSendableUrl, egressPolicyOf } from '../../kernel/egress/egress-policy.js';
-import { callerOf } from '../tickets/request-principal.js';
+import { callerOf } from '../../access/auth/principal.js';
 import { TechnicianLocationService } from './technician-location.service.js';
 import {
   absenceIdParams,
@@ -21,7 +23,7 @@ import {
   technicianProfileSchema,
   updateProfileBody,
 } from './technicians.schemas.js';
-import { TechniciansService, type TechnicianCaller } from './technicians.service.js';
+import { TechniciansService } from './technicians.service.js';
 
 /** Money on a profile: removed from responses for roles that never see it (agent). */
 const staff = { roles: ['admin', 'dispatcher'] } as const;
@@ -29,12 +31,12 @@ const field = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['technicians'];
 
-function caller(request: FastifyRequest): TechnicianCaller {
+function caller(request: FastifyRequest): Caller {
   const c = callerOf(request);
-  return { actor: c.actor, role: c.role, userId: c.id };
+  return { actor: c.actor, role: c.role, userId: c.userId };
 }
 
-export const techniciansRoutes: RouteModule = async (app, ctx) => {
+export const techniciansRoutes: RouteModule<AppContext> = async (app, ctx) => {
   const clock = clockOf(ctx);
   const service = new TechniciansService(ctx.db, { clock, notifier: ctx.notifier });
   const locations = new TechnicianLocationService(ctx.db, { clock, rejections: ctx.rejections });

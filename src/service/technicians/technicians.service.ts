@@ -6,6 +6,7 @@
  * a visit the substitute cannot take (double booked, outside their hours, absent too) stays and
  * is reported as needing attention.
  */
+import type { Caller } from '../../kernel/caller.js';
 import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import { reassignVisitIn } from '../dispatch/assignment.js';
 import { lockTechnicianSchedule, scheduleProblem } from '../dispatch/schedule-rules.js';
@@ -18,14 +19,10 @@ import { TicketsService } from '../tickets/tickets.service.js';
 import { hoursOf, skillLevelsOf, TechniciansRepository, zoneOf, type AbsenceRow, type TechnicianRow } from './technicians.repository.js';
 import type { Absence, AbsenceResult, CreateAbsence, TechnicianProfile, UpdateProfile } from './technicians.schemas.js';
 
-export interface TechnicianCaller {
-  readonly actor: Actor;
-  readonly role?: string;
-  readonly userId?: string;
-}
-
 export interface TechniciansServiceOptions {
   readonly clock?: Clock;
+  /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
+  readonly tickets: TicketsService;
   /** Technicians' assignment messages; none = nothing queued. */
   readonly notifier?: NotifierPort | undefined;
 }
@@ -43,25 +40,25 @@ export class TechniciansService {
 
   constructor(
     private readonly db: Database,
-    options: TechniciansServiceOptions = {},
+    options: TechniciansServiceOptions,
   ) {
     this.clock = options.clock ?? systemClock;
     this.notifier = options.notifier;
-    this.tickets = new TicketsService(db, this.clock);
+    this.tickets = options.tickets;
   }
 
-  async get(id: string, caller?: TechnicianCaller): Promise<TechnicianProfile> {
+  async get(id: string, caller?: Caller): Promise<TechnicianProfile> {
     const row = await this.repo.find(this.db, id);
     if (!row) throw notFound('technician', id);
     return toProfile(row, caller);
   }
 
-  async list(caller?: TechnicianCaller): Promise<TechnicianProfile[]> {
+  async list(caller?: Caller): Promise<TechnicianProfile[]> {
     return (await this.repo.listActive(this.db)).map((r) => toProfile(r, caller));
   }
 
   /** Creates or updates the profile; technicians may edit their own, but not their skills, territories or cost. */
-  async update(id: string, patch: UpdateProfile, caller: TechnicianCaller, ifMatch?: '*' | number[]): Promise<TechnicianProfile> {
+  async update(id: string, patch: UpdateProfile, caller: Caller, ifMatch?: '*' | number[]): Promise<TechnicianProfile> {
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
       const current = await this.technician(tx, id, caller);
@@ -91,7 +88,7 @@ export class TechniciansService {
   }
 
   /** Records an absence and hands the planned visits inside it to the substitute. */
-  async addAbsence(id: string, input: CreateAbsence, caller: TechnicianCaller): Promise<AbsenceResult> {
+  async addAbsence(id: string, input: CreateAbsence, caller: Caller): Promise<AbsenceResult> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const tech = await this.technician(tx, id, caller);
@@ -132,13 +129,13 @@ export class TechniciansService {
     });
   }
 
-  async listAbsences(id: string, caller: TechnicianCaller, from?: Date): Promise<Absence[]> {
+  async listAbsences(id: string, caller: Caller, from?: Date): Promise<Absence[]> {
     await this.technician(this.db, id, caller, { read: true });
     return (await this.repo.listAbsences(this.db, id, from ?? new Date(this.clock.now().getTime() - 30 * 86_400_000))).map(toAbsence);
   }
 
   /** Cancels an absence (moved visits stay with the substitute). */
-  async cancelAbsence(id: string, absenceId: string, caller: TechnicianCaller): Promise<Absence> {
+  async cancelAbsence(id: string, absenceId: string, caller: Caller): Promise<Absence> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       await this.technician(tx, id, caller);
@@ -150,7 +147,7 @@ export class TechniciansService {
   }
 
   /** The technician, 404 if unknown; a technician caller may only touch their own record (reads: everyone's is fine for staff). */
-  private async technician(q: Queryable, id: string, caller: TechnicianCaller, options: { read?: boolean } = {}): Promise<TechnicianRow> {
+  private async technician(q: Queryable, id: string, caller: Caller, options: { read?: boolean } = {}): Promise<TechnicianRow> {
     const row = await this.repo.find(q, id);
     if (!row) throw notFound('technician', id);
     if (caller.role === 'technician' && caller.userId !== id && !options.read) throw new AppError('FORBIDDEN', 'Technicians may only change their own profile');
@@ -158,7 +155,7 @@ export class TechniciansService {
   }
 }
 
-export function toProfile(row: TechnicianRow, caller?: TechnicianCaller): TechnicianProfile {
+export function toProfile(row: TechnicianRow, caller?: Caller): TechnicianProfile {
   const own = caller?.role !== 'technician' || caller.userId === row.id;
   return {
     technicianId: row.id,

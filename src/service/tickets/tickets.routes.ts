@@ -1,11 +1,12 @@
 /** /api/v1/tickets — thin handlers: validate (zod), delegate to TicketsService, set ETag. */
+import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { clockOf } from '../../kernel/clock.js';
-import { callerOf } from './request-principal.js';
-import { TicketsService, type TicketCaller } from './tickets.service.js';
+import { callerOf } from '../../access/auth/principal.js';
+import { TicketsService } from './tickets.service.js';
 import {
   assignmentBody,
   createTicketBody,
@@ -24,12 +25,12 @@ const manage = { roles: ['admin', 'dispatcher'] } as const;
 const move = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['tickets'];
 
-export function ticketCaller(request: FastifyRequest): TicketCaller {
+export function ticketCaller(request: FastifyRequest): Caller {
   const caller = callerOf(request);
   return {
     actor: caller.actor,
     role: caller.role,
-    userId: caller.id,
+    userId: caller.userId,
     customerId: caller.customerId,
   };
 }

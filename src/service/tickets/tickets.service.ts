@@ -3,9 +3,10 @@
  * times, the enforced status workflow with its history, technician assignment, optimistic
  * concurrency. One transaction per change, with its history and audit rows.
  */
+import type { Caller } from '../../kernel/caller.js';
 import { diff, recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import { ContractsRepository } from '../contracts/contracts.repository.js';
-import type { Database, Queryable } from '../../kernel/db/database.js';
+import { afterCommit, type Database, type Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
@@ -30,16 +31,11 @@ function openFaultConflict(error: unknown): never {
 }
 
 /** Who is asking: customer users see only their customer's tickets; technicians move only their own. */
-export interface TicketCaller {
-  readonly actor: Actor;
-  readonly role?: string;
-  readonly userId?: string;
-  readonly customerId?: string | undefined;
-}
-
 export class TicketsService {
   private readonly repo = new TicketsRepository();
   private readonly contracts = new ContractsRepository();
+  /** Tickets moved by transitionIn, per open transaction: announced after its commit. */
+  private readonly moved = new WeakMap<Queryable, Map<string, TicketStatus>>();
 
   constructor(
     private readonly db: Database,
@@ -50,7 +46,7 @@ export class TicketsService {
     private readonly notifier?: NotifierPort,
   ) {}
 
-  async create(input: CreateTicket, caller: TicketCaller): Promise<Ticket> {
+  async create(input: CreateTicket, caller: Caller): Promise<Ticket> {
     const now = this.clock.now();
     const row = await this.db.transaction(async (tx) => {
       if (caller.customerId && input.customerId && input.customerId !== caller.customerId) {
@@ -93,18 +89,18 @@ export class TicketsService {
     return ticket;
   }
 
-  async get(id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<Ticket> {
+  async get(id: string, caller?: Pick<Caller, 'customerId'>): Promise<Ticket> {
     return this.toTicket(await this.visible(this.db, id, caller), this.clock.now());
   }
 
-  async list(query: ListTickets, caller?: Pick<TicketCaller, 'customerId'>): Promise<Page<Ticket>> {
+  async list(query: ListTickets, caller?: Pick<Caller, 'customerId'>): Promise<Page<Ticket>> {
     if (caller?.customerId && query.customerId && query.customerId !== caller.customerId) return { items: [], nextCursor: null };
     const now = this.clock.now();
     const page = await this.repo.list(this.db, caller?.customerId ? { ...query, customerId: caller.customerId } : query, now);
     return { items: page.items.map((r) => this.toTicket(r, now)), nextCursor: page.nextCursor };
   }
 
-  async update(id: string, patch: UpdateTicket, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
+  async update(id: string, patch: UpdateTicket, caller: Caller, ifMatch?: '*' | number[]): Promise<Ticket> {
     return this.change(id, async (tx, current, now) => {
       checkVersion(ifMatch, current.version, `ticket ${id}`);
       if (Object.values(patch).every((v) => v === undefined)) return current;
@@ -138,7 +134,7 @@ export class TicketsService {
   }
 
   /** Moves the ticket along the workflow; an invalid move is CONFLICT naming from and to. */
-  async transition(id: string, request: TransitionRequest, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
+  async transition(id: string, request: TransitionRequest, caller: Caller, ifMatch?: '*' | number[]): Promise<Ticket> {
     return this.change(id, async (tx, current, now) => {
       if (caller.role === 'technician' && current.technician_id !== caller.userId) {
         throw new AppError('FORBIDDEN', 'Technicians may only move tickets assigned to them');
@@ -157,7 +153,7 @@ export class TicketsService {
   }
 
   /** Sets (or clears) the technician; a `new` ticket becomes `assigned`, an `assigned` one unassigned becomes `new`. */
-  async assign(id: string, request: AssignmentRequest, caller: TicketCaller, ifMatch?: '*' | number[]): Promise<Ticket> {
+  async assign(id: string, request: AssignmentRequest, caller: Caller, ifMatch?: '*' | number[]): Promise<Ticket> {
     return this.change(id, async (tx, current, now) => {
       checkVersion(ifMatch, current.version, `ticket ${id}`);
       const technicianId = request.technicianId;
@@ -176,7 +172,7 @@ export class TicketsService {
     });
   }
 
-  async history(id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<TicketHistory> {
+  async history(id: string, caller?: Pick<Caller, 'customerId'>): Promise<TicketHistory> {
     await this.visible(this.db, id, caller);
     const rows = await this.repo.history(this.db, id);
     const now = this.clock.now().getTime();
@@ -204,11 +200,33 @@ export class TicketsService {
    * Moves a ticket inside the caller's transaction (platform flows such as the auto-cancel of a
    * transient alarm): same workflow rules, history and audit as `transition`.
    */
-  async transitionIn(tx: Queryable, id: string, to: TicketStatus, reason: string | undefined, actor: Actor): Promise<TicketRow> {
+  async transitionIn(tx: Queryable, id: string, to: TicketStatus, reason: string | undefined, actor: Actor, options: { announce?: boolean } = {}): Promise<TicketRow> {
     const current = await this.repo.find(tx, id, { lock: true });
     if (!current) throw notFound('ticket', id);
     await this.applyTransition(tx, current, to, { reason }, actor, this.clock.now());
+    if (options.announce !== false) this.announceAfterCommit(tx, current);
     return (await this.repo.find(tx, id))!;
+  }
+
+  /**
+   * Whatever path moved the ticket (a visit, dispatch, an auto-ticket, a technician setting out),
+   * the live feed and webhooks hear of it once the transaction commits: one `ticket.status_changed`
+   * per ticket and transaction, from the status before its first move to the committed state.
+   */
+  private announceAfterCommit(tx: Queryable, before: TicketRow): void {
+    let moved = this.moved.get(tx);
+    const first = !moved;
+    moved ??= new Map();
+    if (!moved.has(before.id)) moved.set(before.id, before.status);
+    if (!first) return;
+    this.moved.set(tx, moved);
+    const changes = moved;
+    afterCommit(tx, async () => {
+      for (const [id, from] of changes) {
+        const row = await this.repo.find(this.db, id);
+        if (row && row.status !== from) await publishSafely(this.events, { type: 'ticket.status_changed', ticket: this.toTicket(row, this.clock.now()), from });
+      }
+    });
   }
 
   /** Marks the SLA response met at `at` if not yet (a visit actually started). Runs in the caller's transaction. */
@@ -256,7 +274,7 @@ export class TicketsService {
     });
   }
 
-  private async visible(q: Queryable, id: string, caller?: Pick<TicketCaller, 'customerId'>): Promise<TicketRow> {
+  private async visible(q: Queryable, id: string, caller?: Pick<Caller, 'customerId'>): Promise<TicketRow> {
     const row = await this.repo.find(q, id);
     if (!row || (caller?.customerId && row.customer_id !== caller.customerId)) throw notFound('ticket', id);
     return row;

@@ -8,6 +8,7 @@
  * A resolution may be proposed to the knowledge base — at closing (`proposeKnowledge`) or later —
  * as a draft article (knowledge articles have a draft status; editors publish it).
  */
+import type { Caller } from '../../kernel/caller.js';
 import { recordAudit } from '../../access/audit/audit.service.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
@@ -21,7 +22,7 @@ import { TicketsRepository, type TicketRow } from '../tickets/tickets.repository
 import { TicketsService, toTicket } from '../tickets/tickets.service.js';
 import type { CloseVisit, CloseVisitResult, Closure, KnowledgeProposal, KnowledgeProposalInput } from './visit-closing.schemas.js';
 import { VisitsRepository, type VisitRow } from './visits.repository.js';
-import { VisitsService, type VisitCaller } from './visits.service.js';
+import { VisitsService } from './visits.service.js';
 
 interface ClosureRow {
   visit_id: string;
@@ -44,8 +45,9 @@ export const FIELD_RESOLUTION_TAG = 'field-resolution';
 export interface VisitClosingOptions {
   /** Customer notifications: 'visit.completed' is queued in the closing transaction. None = nothing queued. */
   readonly notifier?: NotifierPort | undefined;
-  /** Ticket events (SSE, webhooks): ticket.status_changed after commit when closing resolved the ticket. None = nothing published. */
-  readonly events?: TicketEventsPort | undefined;
+  /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
+  readonly tickets: TicketsService;
+  readonly visits: VisitsService;
   /**
    * Called in the closing transaction when a visit on an asset closes as fixed (the learned
    * baselines relearn once the machine has settled); a failure rolls the closing back. None = nothing.
@@ -63,13 +65,13 @@ export class VisitClosingService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
-    private readonly options: VisitClosingOptions = {},
+    private readonly options: VisitClosingOptions,
   ) {
-    this.ticketsService = new TicketsService(db, clock);
-    this.visitsService = new VisitsService(db, clock);
+    this.ticketsService = options.tickets;
+    this.visitsService = options.visits;
   }
 
-  async close(id: string, input: CloseVisit, caller: VisitCaller): Promise<CloseVisitResult> {
+  async close(id: string, input: CloseVisit, caller: Caller): Promise<CloseVisitResult> {
     const now = this.clock.now();
     const { closure, ticket, ticketBefore } = await this.db.transaction(async (tx) => {
       const visit = await this.ownVisit(tx, id, caller);
@@ -128,9 +130,6 @@ export class VisitClosingService {
       });
       return { closure: closureRow, ticket: ticketRow, ticketBefore: before };
     });
-    if (ticket.status !== ticketBefore.status) {
-      await publishSafely(this.options.events, { type: 'ticket.status_changed', ticket: toTicket(ticket, this.clock.now()), from: ticketBefore.status });
-    }
     return {
       closure: toClosure(closure),
       visit: await this.visitsService.get(id, caller),
@@ -139,7 +138,7 @@ export class VisitClosingService {
   }
 
   /** Proposes a closed visit's resolution as a draft knowledge-base article; once per visit. */
-  async proposeKnowledge(id: string, input: KnowledgeProposalInput, caller: VisitCaller): Promise<KnowledgeProposal> {
+  async proposeKnowledge(id: string, input: KnowledgeProposalInput, caller: Caller): Promise<KnowledgeProposal> {
     const row = await this.db.transaction(async (tx) => {
       const visit = await this.ownVisit(tx, id, caller);
       const closure = await this.findClosure(tx, id);
@@ -151,7 +150,7 @@ export class VisitClosingService {
     return { articleId: row.knowledge_article_id!, visitId: id, title: rows[0]!.title, status: 'draft' };
   }
 
-  async closure(id: string, caller: VisitCaller): Promise<Closure> {
+  async closure(id: string, caller: Caller): Promise<Closure> {
     const visit = await this.visits.find(this.db, id);
     const ticket = visit ? await this.tickets.find(this.db, visit.ticket_id) : undefined;
     if (!visit || !ticket || (caller.customerId && ticket.customer_id !== caller.customerId)) throw notFound('visit', id);
@@ -161,7 +160,7 @@ export class VisitClosingService {
   }
 
   /** Moves the ticket to resolved along allowed steps (via in_progress when needed); resolved stays. */
-  private async resolveTicket(tx: Queryable, ticketId: string, caller: VisitCaller): Promise<TicketRow> {
+  private async resolveTicket(tx: Queryable, ticketId: string, caller: Caller): Promise<TicketRow> {
     const ticket = (await this.tickets.find(tx, ticketId, { lock: true }))!;
     if (ticket.status === 'resolved') return ticket;
     const reason = 'visit closed: fixed';
@@ -172,7 +171,7 @@ export class VisitClosingService {
     return row;
   }
 
-  private async propose(tx: Queryable, closure: ClosureRow, visit: VisitRow, input: KnowledgeProposalInput, caller: VisitCaller): Promise<ClosureRow> {
+  private async propose(tx: Queryable, closure: ClosureRow, visit: VisitRow, input: KnowledgeProposalInput, caller: Caller): Promise<ClosureRow> {
     const ticket = (await this.tickets.find(tx, visit.ticket_id))!;
     const model = ticket.asset_id ? (await tx.query<{ model_id: string }>('SELECT model_id FROM assets WHERE id = $1', [ticket.asset_id])).rows[0]?.model_id : undefined;
     const parts = await this.visits.parts(tx, [visit.id]);
@@ -198,7 +197,7 @@ export class VisitClosingService {
     return rows[0]!;
   }
 
-  private async ownVisit(tx: Queryable, id: string, caller: VisitCaller): Promise<VisitRow> {
+  private async ownVisit(tx: Queryable, id: string, caller: Caller): Promise<VisitRow> {
     const visit = await this.visits.find(tx, id, { lock: true });
     if (!visit) throw notFound('visit', id);
     if (caller.role === 'technician' && visit.technician_id !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only close their own visits');

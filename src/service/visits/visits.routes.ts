@@ -1,11 +1,12 @@
 /** /api/v1/tickets/{id}/visits and /api/v1/visits/{id} — thin handlers over VisitsService. */
+import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { clockOf } from '../../kernel/clock.js';
-import { callerOf } from '../tickets/request-principal.js';
-import { VisitsService, type VisitCaller } from './visits.service.js';
+import { callerOf } from '../../access/auth/principal.js';
+import { VisitsService } from './visits.service.js';
 import {
   acceptanceBody,
   createVisitBody,
@@ -23,9 +24,9 @@ const read = { roles: ['admin', 'dispatcher', 'agent', 'technician', 'customer']
 const work = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['visits'];
 
-function visitCaller(request: FastifyRequest): VisitCaller {
+function visitCaller(request: FastifyRequest): Caller {
   const caller = callerOf(request);
-  return { actor: caller.actor, role: caller.role, userId: caller.id, customerId: caller.customerId };
+  return { actor: caller.actor, role: caller.role, userId: caller.userId, customerId: caller.customerId };
 }
 
 export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {

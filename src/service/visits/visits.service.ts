@@ -7,6 +7,7 @@
  * outside their working hours or in an absence (OUTSIDE_WORKING_HOURS). Every (re)assignment is
  * kept in visit_assignment_history and the technicians are told (optional notifier).
  */
+import type { Caller } from '../../kernel/caller.js';
 import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import { ContractsRepository } from '../contracts/contracts.repository.js';
 import { drawDownPrepaid } from '../contracts/contracts.service.js';
@@ -27,19 +28,15 @@ import type { Role } from '../../kernel/http/http.types.js';
 import { VisitsRepository, type LabourRow, type PartRow, type VisitColumns, type VisitRow } from './visits.repository.js';
 import type { AcceptanceInput, CreateVisit, LabourInput, PartInput, UpdateVisit, Visit } from './visits.schemas.js';
 
-export interface VisitCaller {
-  readonly actor: Actor;
-  readonly role?: string;
-  readonly userId?: string;
-  /** Customer users: only visits of their own tickets. */
-  readonly customerId?: string | undefined;
-}
-
 const CLOSED_TICKET = ['resolved', 'closed', 'cancelled'];
 
 export interface VisitsServiceOptions {
+  /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
+  readonly tickets: TicketsService;
   /** Technicians' assignment messages (new, changed, cancelled); none = nothing queued. */
   readonly notifier?: NotifierPort | undefined;
+  /** Consumes the parts a visit used from the van or warehouse. */
+  readonly stock: StockService;
 }
 
 export class VisitsService {
@@ -52,12 +49,12 @@ export class VisitsService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
-    private readonly options: VisitsServiceOptions = {},
+    private readonly options: VisitsServiceOptions,
   ) {
-    this.ticketsService = new TicketsService(db, clock);
+    this.ticketsService = options.tickets;
   }
 
-  async create(ticketId: string, input: CreateVisit, caller: VisitCaller): Promise<Visit> {
+  async create(ticketId: string, input: CreateVisit, caller: Caller): Promise<Visit> {
     const now = this.clock.now();
     return this.change(async (tx) => {
       const ticket = await this.tickets.find(tx, ticketId, { lock: true });
@@ -75,18 +72,18 @@ export class VisitsService {
     });
   }
 
-  async get(id: string, caller: VisitCaller): Promise<Visit> {
+  async get(id: string, caller: Caller): Promise<Visit> {
     const row = await this.repo.find(this.db, id);
     if (!row || !(await this.mayRead(this.db, row.ticket_id, caller))) throw notFound('visit', id);
     return (await this.hydrate(this.db, [row]))[0]!;
   }
 
-  async listByTicket(ticketId: string, caller: VisitCaller): Promise<Visit[]> {
+  async listByTicket(ticketId: string, caller: Caller): Promise<Visit[]> {
     if (!(await this.mayRead(this.db, ticketId, caller))) throw notFound('ticket', ticketId);
     return this.hydrate(this.db, await this.repo.listByTicket(this.db, ticketId));
   }
 
-  async update(id: string, patch: UpdateVisit, caller: VisitCaller, ifMatch?: '*' | number[]): Promise<Visit> {
+  async update(id: string, patch: UpdateVisit, caller: Caller, ifMatch?: '*' | number[]): Promise<Visit> {
     const now = this.clock.now();
     return this.change(async (tx) => {
       const current = await this.ownVisit(tx, id, caller);
@@ -108,7 +105,7 @@ export class VisitsService {
   }
 
   /** Records labour; on a contract with prepaid minutes, draws them down in the same transaction. */
-  async addLabour(id: string, input: LabourInput, caller: VisitCaller): Promise<Visit> {
+  async addLabour(id: string, input: LabourInput, caller: Caller): Promise<Visit> {
     const now = this.clock.now();
     return this.change(async (tx) => {
       const visit = await this.ownVisit(tx, id, caller);
@@ -138,7 +135,7 @@ export class VisitsService {
    * that sees prices (src/access/auth/money.ts) may set `unitPrice` instead, and that override is
    * audited with the catalogue price beside it. Anyone else sending it gets 403 (nothing recorded).
    */
-  async addPart(id: string, input: PartInput, caller: VisitCaller): Promise<Visit> {
+  async addPart(id: string, input: PartInput, caller: Caller): Promise<Visit> {
     if (input.unitPrice !== undefined && !(caller.role && seesMoneyKind(caller.role as Role, 'price'))) {
       throw new AppError('FORBIDDEN', 'Part prices come from the catalogue; only the back office may set unitPrice', { field: 'body.unitPrice' });
     }
@@ -148,7 +145,7 @@ export class VisitsService {
       if (visit.status === 'cancelled') throw conflict('A cancelled visit cannot get parts', { visitStatus: 'cancelled' });
       await this.repo.addPart(tx, id, input, now, caller.actor);
       // Parts used leave stock in the same transaction (reservation, then van, then nearest; a shortfall is backordered).
-      await new StockService(this.db, { clock: this.clock }).consumeForVisitPart(tx, {
+      await this.options.stock.consumeForVisitPart(tx, {
         visitId: id,
         ticketId: visit.ticket_id,
         technicianId: visit.technician_id,
@@ -171,7 +168,7 @@ export class VisitsService {
     });
   }
 
-  async accept(id: string, input: AcceptanceInput, caller: VisitCaller): Promise<Visit> {
+  async accept(id: string, input: AcceptanceInput, caller: Caller): Promise<Visit> {
     const now = this.clock.now();
     return this.change(async (tx) => {
       const visit = await this.ownVisit(tx, id, caller);
@@ -193,7 +190,7 @@ export class VisitsService {
    * technician gets the visit through the assignment history (the ticket follows); the
    * technicians are told of a moved or cancelled visit.
    */
-  private async applySchedule(tx: Queryable, current: VisitRow, next: VisitColumns, caller: VisitCaller, now: Date): Promise<void> {
+  private async applySchedule(tx: Queryable, current: VisitRow, next: VisitColumns, caller: Caller, now: Date): Promise<void> {
     const technicianId = next.technician_id ?? current.technician_id;
     const start = next.planned_start ?? current.planned_start;
     const end = next.planned_end ?? current.planned_end;
@@ -220,14 +217,14 @@ export class VisitsService {
   }
 
   /** The visit, locked; technicians may only touch their own. */
-  private async ownVisit(tx: Queryable, id: string, caller: VisitCaller): Promise<VisitRow> {
+  private async ownVisit(tx: Queryable, id: string, caller: Caller): Promise<VisitRow> {
     const visit = await this.repo.find(tx, id, { lock: true });
     if (!visit) throw notFound('visit', id);
     if (caller.role === 'technician' && visit.technician_id !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only change their own visits');
     return visit;
   }
 
-  private async mayRead(q: Queryable, ticketId: string, caller: VisitCaller): Promise<boolean> {
+  private async mayRead(q: Queryable, ticketId: string, caller: Caller): Promise<boolean> {
     const ticket = await this.tickets.find(q, ticketId);
     return !!ticket && (!caller.customerId || ticket.customer_id === caller.customerId);
   }

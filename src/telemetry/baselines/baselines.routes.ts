@@ -8,7 +8,7 @@ import type { ZodApp } from '../../kernel/http/http.types.js';
 import { DetectionCommands } from '../detection/worker/detection-commands.js';
 import { DetectionStateStore } from '../detection/worker/detection-state.store.js';
 import { clockOf } from '../../kernel/clock.js';
-import { actorOf } from '../../service/tickets/request-principal.js';
+import { actorOf } from '../../access/auth/principal.js';
 import { alarmAcceptedSchema, alarmAcceptParams, assetBaselinesSchema, BASELINE_OPS, baselineAssetParams, baselineCommandBody, commandAcceptedSchema } from './baselines.schemas.js';
 import { BaselinesService } from './baselines.service.js';
 

@@ -1,7 +1,7 @@
 /** Commands to devices: send one to an asset's device, read them on the asset and the ticket, stream their states. */
 import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { callerOf } from '../../service/tickets/request-principal.js';
+import { callerOf } from '../../access/auth/principal.js';
 import { registerEventStream } from '../../service/delivery/event-stream.route.js';
 import { commandEventsChannel, RedisCommandBus } from './command-channels.js';
 import { CommandsService } from './commands.service.js';

@@ -3,6 +3,7 @@
  * broker processes, and moved through their states by the device's answers and the timeout
  * sweep. Knows nothing of MQTT: the broker edge calls `markSent` and `recordResult`.
  */
+import type { Caller } from '../../kernel/caller.js';
 import { auditTrail, recordAudit, SYSTEM_ACTOR, type Actor } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
@@ -14,11 +15,6 @@ import { commandParametersSchema } from './command-definition.schema.js';
 import type { CommandBus, CommandEventType } from './command-channels.js';
 import { CommandsRepository, toCommand, type CommandRow } from './commands.repository.js';
 import { commandResultMessage, type Command, type CommandDetail, type CommandMessage, type ListCommands, type SendCommand } from './commands.schemas.js';
-
-export interface CommandCaller {
-  readonly role: Role;
-  readonly actor: Actor;
-}
 
 /** What a device's answer did: applied, or why not (counted by the broker edge). */
 export type ResultOutcome = { ok: true; command: Command } | { ok: false; reason: 'not_json' | 'invalid_shape' | 'unknown_command' | 'not_open'; detail: string };
@@ -32,12 +28,12 @@ export class CommandsService {
     private readonly bus?: CommandBus,
   ) {}
 
-  async send(assetId: string, input: SendCommand, caller: CommandCaller): Promise<Command> {
+  async send(assetId: string, input: SendCommand, caller: Caller): Promise<Command> {
     const target = await this.targetOf(assetId);
     const model = this.models.get(target.modelId);
     const def = model?.commands[input.command];
     if (!def || !Object.hasOwn(model.commands, input.command)) throw notFound(`command of model ${target.modelId}`, input.command);
-    if (caller.role !== 'admin' && !(def.roles as readonly string[]).includes(caller.role)) {
+    if (caller.role !== 'admin' && !(def.roles as readonly string[]).includes(caller.role ?? '')) {
       throw new AppError('FORBIDDEN', `role ${caller.role} may not send ${input.command}`);
     }
     const parsed = commandParametersSchema(def).safeParse(input.parameters);
