@@ -1,4 +1,4 @@
-/** One schema migration. Feature modules own theirs (`<feature>.migration.ts`); migrations.ts orders them. */
+/** One schema migration. Features own theirs (`<feature>.migration.ts`); migrator.ts runs them in id order. */
 export interface Migration {
   readonly id: string;
   readonly sql: string;
