@@ -1,5 +1,8 @@
 /** What the HTTP routes, the broker and the workers share; built by main.ts (or a test). */
 import type { Redis } from 'ioredis';
+import type { RedisConnector } from '../kernel/redis.js';
+import type { EgressPort } from '../kernel/egress/egress.js';
+import type { InfluxConnection } from '../telemetry/influx/influx.connection.js';
 import type { Config } from '../kernel/config.js';
 import type { Database } from '../kernel/db/database.js';
 import type { Logger } from '../kernel/logger.js';
@@ -18,6 +21,8 @@ export interface AppContext {
   readonly logger: Logger;
   readonly db: Database;
   readonly redis: Redis;
+  /** Makes further Redis connections with the platform's outage log (queues, jobs); plain clients when absent. */
+  readonly connector?: RedisConnector | undefined;
   readonly models: ModelRegistry;
   readonly devices: DevicesService;
   readonly telemetry: TelemetryReader;
@@ -40,4 +45,8 @@ export interface AppContext {
   readonly secrets?: SecretBox;
   /** Prometheus metrics: HTTP latency is recorded and /metrics served when present. */
   readonly metrics?: PlatformMetrics;
+  /** Every request to a user-supplied URL goes through it (EGRESS_ALLOW); built from the config when absent. */
+  readonly egress?: EgressPort;
+  /** The InfluxDB connection once it answered; absent or undefined = none (yet). */
+  readonly influx?: () => InfluxConnection | undefined;
 }

@@ -31,40 +31,8 @@ import { Authenticator } from '../access/auth/authenticator.js';
 import { ApiKeysService } from '../access/auth/api-keys.service.js';
 import { principalKey } from '../access/auth/principal.js';
 import { registerTokens } from '../access/auth/tokens.js';
-import { authRoutes } from '../access/auth/auth.routes.js';
-import { apiKeysRoutes } from '../access/auth/api-keys.routes.js';
-import { usersRoutes } from '../access/users/users.routes.js';
-import { customersRoutes } from '../service/customers/customers.routes.js';
-import { sitesRoutes } from '../service/sites/sites.routes.js';
-import { assetsRoutes } from '../service/assets/assets.routes.js';
-import { devicesRoutes } from '../telemetry/devices/devices.routes.js';
-import { modelsRoutes } from '../telemetry/models/models.routes.js';
-import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
-import { contractsRoutes } from '../service/contracts/contracts.routes.js';
-import { ticketsRoutes } from '../service/tickets/tickets.routes.js';
-import { visitsRoutes } from '../service/visits/visits.routes.js';
-import { contactsRoutes } from '../service/contacts/contacts.routes.js';
-import { activitiesRoutes } from '../service/activities/activities.routes.js';
-import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
-import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
-import { customer360Routes } from '../service/customers/customer-360.routes.js';
-import { alarmsRoutes } from '../service/alarms/alarms.routes.js';
-import { baselinesRoutes } from '../telemetry/baselines/baselines.routes.js';
-import { autoTicketsRoutes } from '../service/autotickets/autotickets.routes.js';
-import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
-import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
-import { techniciansRoutes } from '../service/technicians/technicians.routes.js';
-import { dispatchRoutes } from '../service/dispatch/dispatch.routes.js';
-import { stockRoutes } from '../service/stock/stock.routes.js';
-import { invoicingRoutes } from '../service/invoicing/invoicing.routes.js';
-import { preventiveRoutes } from '../service/preventive/preventive.routes.js';
-import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
-import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
-import { reportsRoutes } from '../service/reports/reports.routes.js';
-import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
 import { registerConsole } from './console.plugin.js';
-import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
-import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
+import { buildModules, closeModules, type Modules } from './modules.js';
 
 import type { Principal, Role, RouteModule as FeatureRoutes, ZodApp } from '../kernel/http/http.types.js';
 
@@ -73,51 +41,19 @@ export type RouteModule = FeatureRoutes<AppContext>;
 export type { Principal, Role, RouteEntry, ZodApp };
 export { routeTable };
 
-export const routeModules: readonly RouteModule[] = [
-  authRoutes,
-  usersRoutes,
-  apiKeysRoutes,
-  customersRoutes,
-  sitesRoutes,
-  assetsRoutes,
-  devicesRoutes,
-  modelsRoutes,
-  telemetryRoutes,
-  contractsRoutes,
-  ticketsRoutes,
-  visitsRoutes,
-  contactsRoutes,
-  activitiesRoutes,
-  knowledgeRoutes,
-  customFieldsRoutes,
-  customer360Routes,
-  alarmsRoutes,
-  baselinesRoutes,
-  autoTicketsRoutes,
-  ticketStreamRoutes,
-  webhooksRoutes,
-  techniciansRoutes,
-  dispatchRoutes,
-  stockRoutes,
-  invoicingRoutes,
-  preventiveRoutes,
-  opportunitiesRoutes,
-  notificationsRoutes,
-  reportsRoutes,
-  commandsRoutes,
-  brokerHooksRoutes,
-  backtestRoutes,
-];
 
 export interface BuildAppOptions {
   /** A pino logger for request logs (off when absent, as in tests). */
   logger?: FastifyBaseLogger;
   /** Extra route modules registered under /api/v1 after the built-in ones (tests). */
   extraRoutes?: readonly RouteModule[];
+  /** The process's modules when the caller built them already (the platform shares them with the worker). */
+  modules?: Modules;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<ZodApp> {
   const { config } = ctx;
+  const modules = options.modules ?? buildModules(ctx);
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
@@ -200,10 +136,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   await app.register(
     async (api) => {
-      for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(api as ZodApp, ctx);
+      for (const feature of modules.features) await feature.routes?.(api as ZodApp);
+      for (const routes of options.extraRoutes ?? []) await routes(api as ZodApp, ctx);
     },
     { prefix: '/api/v1' },
   );
+  // Modules built here (tests) release what they opened with the app; the platform closes its own.
+  if (!options.modules) app.addHook('onClose', () => closeModules(modules));
   await registerConsole(root, ctx);
   return app;
 }

@@ -15,6 +15,8 @@ export interface BuiltModule<E = Record<string, never>> {
   readonly tasks?: readonly BackgroundTask[];
   /** What other modules may use (services, ports). */
   readonly exports: E;
+  /** Releases what the module opened lazily (connections, queues); called once when the process stops. */
+  readonly close?: () => Promise<void>;
 }
 
 export interface FeatureModule<D, E = Record<string, never>> {

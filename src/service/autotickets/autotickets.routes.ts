@@ -1,16 +1,13 @@
 /** GET /api/v1/tickets/{id}/diagnosis — the prefill and evidence of an auto-ticket. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { clockOf } from '../../kernel/clock.js';
 import { ticketIdParams } from '../tickets/tickets.schemas.js';
 import { diagnosisSchema } from './autotickets.schemas.js';
-import { AutoTicketService } from './autotickets.service.js';
+import type { AutoTicketService } from './autotickets.service.js';
 
 /** Staff who work tickets; customers see the ticket itself, not the internal diagnosis and ranking. */
 const read = { roles: ['admin', 'dispatcher', 'agent', 'technician'] } as const;
 
-export async function autoTicketsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new AutoTicketService(ctx.db, clockOf(ctx));
+export async function autoTicketsRoutes(app: ZodApp, { autotickets: service }: { autotickets: AutoTicketService }): Promise<void> {
 
   app.get(
     '/tickets/:id/diagnosis',

@@ -2,15 +2,12 @@
  * The worker-role task that opens the tickets of persisting alarms (ticket policy `persist`, see
  * ticket-policy.ts) every `everyMs`, through a BullMQ job scheduler (one run per interval).
  */
-import type { BackgroundTaskFactory } from '../../app/background.js';
 import type { Database } from '../../kernel/db/database.js';
 import type { ModelRegistry } from '../../telemetry/models/models.registry.js';
 import type { Logger } from '../../kernel/logger.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
-import { RepeatingJob } from '../../kernel/jobs/repeating-job.js';
-import { StockService } from '../stock/stock.service.js';
-import { DispatchService } from '../dispatch/dispatch.service.js';
-import { AutoTicketService } from './autotickets.service.js';
+import { RepeatingJob, type RepeatingJobOptions } from '../../kernel/jobs/repeating-job.js';
+import type { AutoTicketService } from './autotickets.service.js';
 import { dueAlarms, persistRules } from './ticket-policy.js';
 
 export const TICKET_POLICY_QUEUE = 'ticket-policy';
@@ -29,23 +26,21 @@ export async function sweepPersistingAlarms(deps: { db: Database; models: ModelR
   return opened;
 }
 
-export function createTicketPolicyTask(options: { everyMs: number }): BackgroundTaskFactory {
-  return (deps) => {
-    const logger = deps.logger.child({ part: TICKET_POLICY_QUEUE });
-    const autotickets = new AutoTicketService(
-      deps.db,
-      deps.clock,
-      { stock: new StockService(deps.db), dispatch: new DispatchService(deps.db, { notifier: deps.notifier, events: deps.ticketEvents }), logger },
-      deps.ticketEvents,
-    );
-    return new RepeatingJob({
-      name: TICKET_POLICY_QUEUE,
-      redisUrl: deps.redisUrl,
-      ...(deps.redis ? { connector: deps.redis } : {}),
-      prefix: deps.prefix,
-      logger,
-      everyMs: options.everyMs,
-      run: () => sweepPersistingAlarms({ db: deps.db, models: deps.models, autotickets, ...(deps.clock ? { clock: deps.clock } : {}), logger }),
-    });
-  };
+export interface TicketPolicyTaskDeps extends Omit<RepeatingJobOptions, 'name' | 'run'> {
+  readonly db: Database;
+  readonly models: ModelRegistry;
+  readonly autotickets: Pick<AutoTicketService, 'openForAlarm'>;
+  readonly clock?: Clock;
+}
+
+/** The sweep as a repeating job (one run per interval across all workers). */
+export function ticketPolicyTask(deps: TicketPolicyTaskDeps): RepeatingJob {
+  const logger = deps.logger.child({ part: TICKET_POLICY_QUEUE });
+  const { db, models, autotickets, clock } = deps;
+  return new RepeatingJob({
+    ...deps,
+    name: TICKET_POLICY_QUEUE,
+    logger,
+    run: () => sweepPersistingAlarms({ db, models, autotickets, ...(clock ? { clock } : {}), logger }),
+  });
 }

@@ -2,11 +2,10 @@
  * Dispatch routes: technician suggestions, one-click dispatch, the schedule board, setting out
  * and ETA, visits' assignment history and the dispatch settings — thin handlers over the services.
  */
-import type { AppContext } from '../../app/context.js';
 import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
-import type { RouteModule } from '../../kernel/http/http.types.js';
-import { clockOf } from '../../kernel/clock.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
+import type { Queryable } from '../../kernel/db/database.js';
 import { callerOf } from '../../access/auth/principal.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import {
@@ -25,9 +24,9 @@ import {
   ticketParams,
   visitParams,
 } from './dispatch.schemas.js';
-import { DispatchService } from './dispatch.service.js';
-import { EtaService } from './eta.service.js';
-import { ScheduleService } from './schedule.service.js';
+import type { DispatchService } from './dispatch.service.js';
+import type { EtaService } from './eta.service.js';
+import type { ScheduleService } from './schedule.service.js';
 import { notFound } from '../../kernel/errors.js';
 
 const plan = { roles: ['admin', 'dispatcher'] } as const;
@@ -40,12 +39,14 @@ function caller(request: FastifyRequest): Caller {
   return { actor: c.actor, role: c.role, userId: c.userId };
 }
 
-export const dispatchRoutes: RouteModule<AppContext> = async (app, ctx) => {
-  const clock = clockOf(ctx);
-  const notifier = ctx.notifier;
-  const dispatch = new DispatchService(ctx.db, { clock, notifier, events: ctx.ticketEvents });
-  const schedule = new ScheduleService(ctx.db, { clock });
-  const eta = new EtaService(ctx.db, { clock, notifier });
+export interface DispatchRoutesDeps {
+  readonly db: Queryable;
+  readonly dispatch: DispatchService;
+  readonly schedule: ScheduleService;
+  readonly eta: EtaService;
+}
+
+export const dispatchRoutes = async (app: ZodApp, { db, dispatch, schedule, eta }: DispatchRoutesDeps): Promise<void> => {
   const repo = new DispatchRepository();
 
   app.get(
@@ -88,9 +89,9 @@ export const dispatchRoutes: RouteModule<AppContext> = async (app, ctx) => {
     '/visits/:id/assignments',
     { config: read, schema: { tags, summary: 'Who the visit was assigned to, and every reassignment', params: visitParams, response: { 200: assignmentHistorySchema } } },
     async (request) => {
-      const found = await ctx.db.query('SELECT 1 FROM visits WHERE id = $1', [request.params.id]);
+      const found = await db.query('SELECT 1 FROM visits WHERE id = $1', [request.params.id]);
       if (found.rows.length === 0) throw notFound('visit', request.params.id);
-      const rows = await repo.history(ctx.db, request.params.id);
+      const rows = await repo.history(db, request.params.id);
       return {
         visitId: request.params.id,
         items: rows.map((r) => ({ fromTechnicianId: r.from_technician_id, toTechnicianId: r.to_technician_id, at: r.at.toISOString(), actor: { type: r.actor_type, id: r.actor_id }, reason: r.reason })),

@@ -1,21 +1,12 @@
 /**
- * Closing and invoicing routes, thin handlers over VisitClosingService and InvoicesService:
- * /visits/{id}/close, /visits/{id}/closure, /visits/{id}/knowledge-proposal,
+ * Invoicing routes, thin handlers over InvoicesService:
  * /tickets/{id}/invoice, /invoices (list, export, read, recompute, issue, pay, void), /labour-rates.
  */
-import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { baselinesService } from '../../telemetry/baselines/baselines.routes.js';
-import type { AppContext } from '../../app/context.js';
-import type { RouteModule } from '../../kernel/http/http.types.js';
-import { withStatementTimeout } from '../../kernel/db/statement-timeout.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { closeVisitBody, closeVisitResponse, closureSchema, knowledgeProposalBody, knowledgeProposalSchema } from '../visits/visit-closing.schemas.js';
-import { VisitClosingService } from '../visits/visit-closing.service.js';
-import { visitIdParams } from '../visits/visits.schemas.js';
 import { invoicesToCsv } from './invoice-export.js';
 import {
   createInvoiceBody,
@@ -34,18 +25,10 @@ import {
 } from './invoicing.schemas.js';
 import { InvoicesService, type InvoiceView } from './invoices.service.js';
 
-const closeConfig = { roles: ['admin', 'dispatcher', 'technician'] } as const;
-const closureRead = { roles: ['admin', 'dispatcher', 'agent', 'technician', 'customer'] } as const;
 const billing = { roles: ['admin', 'dispatcher'] } as const;
 const invoiceRead = { roles: ['admin', 'dispatcher', 'agent', 'customer'] } as const;
 const ratesAdmin = { roles: ['admin'] } as const;
-const visitTags = ['visits'];
 const tags = ['invoicing'];
-
-function visitCaller(request: FastifyRequest): Caller {
-  const caller = callerOf(request);
-  return { actor: caller.actor, role: caller.role, userId: caller.userId, customerId: caller.customerId };
-}
 
 function invoiceView(request: FastifyRequest): InvoiceView {
   const caller = callerOf(request);
@@ -54,58 +37,13 @@ function invoiceView(request: FastifyRequest): InvoiceView {
 
 const lifecycle = { params: invoiceIdParams, headers: ifMatchHeaders, response: { 200: invoiceSchema } };
 
-export const invoicingRoutes: RouteModule<AppContext> = async (app, ctx: AppContext) => {
-  const baselines = baselinesService(app, ctx);
-  const closing = new VisitClosingService(ctx.db, clockOf(ctx), {
-    notifier: ctx.notifier,
-    events: ctx.ticketEvents,
-    repaired: (tx, repair) => baselines.relearnAfterRepair(tx, repair),
-  });
-  const invoices = new InvoicesService(ctx.db, clockOf(ctx));
-  // The ERP export reads many invoices at once: statement timeout, and `heavy` concurrency limits.
-  const exports = new InvoicesService(withStatementTimeout(ctx.db, ctx.config.REPORT_TIMEOUT_MS), clockOf(ctx));
+export interface InvoicingRoutesDeps {
+  readonly invoices: InvoicesService;
+  /** The same service over a connection with the reports' statement timeout (the ERP export). */
+  readonly exports: InvoicesService;
+}
 
-  app.post(
-    '/visits/:id/close',
-    {
-      config: closeConfig,
-      schema: {
-        tags: visitTags,
-        summary: 'Close a visit: outcome, acceptance, resolution notes, first-time fix; fixed resolves the ticket (409 when already closed)',
-        params: visitIdParams,
-        body: closeVisitBody,
-        response: { 200: closeVisitResponse },
-      },
-    },
-    async (request, reply) => {
-      const result = await closing.close(request.params.id, request.body, visitCaller(request));
-      return reply.header('etag', etagOf(result.visit.version)).send(result);
-    },
-  );
-
-  app.get(
-    '/visits/:id/closure',
-    { config: closureRead, schema: { tags: visitTags, summary: "A closed visit's closure record", params: visitIdParams, response: { 200: closureSchema } } },
-    async (request) => closing.closure(request.params.id, visitCaller(request)),
-  );
-
-  app.post(
-    '/visits/:id/knowledge-proposal',
-    {
-      config: closeConfig,
-      schema: {
-        tags: visitTags,
-        summary: "Propose a closed visit's resolution as a draft knowledge-base article (once per visit)",
-        params: visitIdParams,
-        body: knowledgeProposalBody,
-        response: { 201: knowledgeProposalSchema },
-      },
-    },
-    async (request, reply) => {
-      const proposal = await closing.proposeKnowledge(request.params.id, request.body, visitCaller(request));
-      return reply.status(201).header('location', `/api/v1/knowledge/articles/${proposal.articleId}`).send(proposal);
-    },
-  );
+export const invoicingRoutes = async (app: ZodApp, { invoices, exports }: InvoicingRoutesDeps): Promise<void> => {
 
   app.post(
     '/tickets/:id/invoice',

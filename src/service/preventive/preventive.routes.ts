@@ -2,14 +2,12 @@
  * /api/v1/contracts/{id}/maintenance-plans — preventive plans of a contract (admin, dispatcher);
  * POST /api/v1/maintenance-plans/run — generate due preventive visits now (admin).
  */
-import type { AppContext } from '../../app/context.js';
 import { z } from 'zod';
-import type { RouteModule } from '../../kernel/http/http.types.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { PreventiveGenerationService } from './preventive-generation.service.js';
-import { MaintenancePlansService } from './maintenance-plans.service.js';
+import type { PreventiveGenerationService } from './preventive-generation.service.js';
+import type { MaintenancePlansService } from './maintenance-plans.service.js';
 import {
   contractPlansParams,
   createPlanBody,
@@ -20,18 +18,11 @@ import {
   runResultSchema,
   updatePlanBody,
 } from './maintenance-plans.schemas.js';
-import { TelemetryRunningHours } from './running-hours.reader.js';
 
 const manage = { roles: ['admin', 'dispatcher'] } as const;
 const tags = ['maintenance plans'];
 
-export const preventiveRoutes: RouteModule<AppContext> = async (app, ctx) => {
-  const plans = new MaintenancePlansService(ctx.db);
-  const generation = new PreventiveGenerationService(ctx.db, ctx.telemetry ? new TelemetryRunningHours(ctx.telemetry) : undefined, clockOf(ctx), {
-    events: ctx.ticketEvents,
-    logger: ctx.logger,
-    notifier: ctx.notifier,
-  });
+export const preventiveRoutes = async (app: ZodApp, { plans, generation }: { plans: MaintenancePlansService; generation: PreventiveGenerationService }): Promise<void> => {
 
   app.post(
     '/contracts/:id/maintenance-plans',

@@ -3,42 +3,24 @@
  * `everyMs` (BullMQ job scheduler, one run per repetition across all workers; the generation is
  * idempotent anyway through the occurrences' unique key).
  */
-import type { NotifierPort } from '../notifications/notification.port.js';
-import type { BackgroundTaskFactory } from '../../app/background.js';
-import { RepeatingJob } from '../../kernel/jobs/repeating-job.js';
-import { PreventiveGenerationService, type PreventiveGenerationOptions } from './preventive-generation.service.js';
-import { TelemetryRunningHours, type RunningHoursOptions } from './running-hours.reader.js';
-
-export interface PreventiveTaskOptions extends Omit<PreventiveGenerationOptions, 'events' | 'logger'> {
-  /** Default: a `notifier` on the background deps, if the platform provides one. */
-  readonly notifier?: NotifierPort | undefined;
-  /** Interval between two generation runs, in ms. Default 900000 (15 minutes). */
-  readonly everyMs?: number;
-  readonly runningHours?: RunningHoursOptions;
-}
+import { RepeatingJob, type RepeatingJobOptions } from '../../kernel/jobs/repeating-job.js';
+import type { PreventiveGenerationService } from './preventive-generation.service.js';
 
 export const PREVENTIVE_QUEUE = 'preventive-generation';
 
-export function createPreventiveGenerationTask(options: PreventiveTaskOptions = {}): BackgroundTaskFactory {
-  return (deps) => {
-    const logger = deps.logger.child({ part: PREVENTIVE_QUEUE });
-    const service = new PreventiveGenerationService(deps.db, new TelemetryRunningHours(deps.telemetry, options.runningHours), deps.clock, {
-      ...options,
-      events: deps.ticketEvents,
-      logger,
-      notifier: options.notifier ?? deps.notifier,
-    });
-    return new RepeatingJob({
-      name: PREVENTIVE_QUEUE,
-      redisUrl: deps.redisUrl,
-      ...(deps.redis ? { connector: deps.redis } : {}),
-      prefix: deps.prefix,
-      logger,
-      everyMs: options.everyMs ?? 900_000,
-      run: () => service.run(),
-    });
-  };
+export interface PreventiveTaskDeps extends Omit<RepeatingJobOptions, 'name' | 'run' | 'everyMs'> {
+  readonly generation: Pick<PreventiveGenerationService, 'run'>;
+  /** Interval between two generation runs, in ms. Default 900000 (15 minutes). */
+  readonly everyMs?: number;
 }
 
-/** The task with its defaults (15-minute runs, visits at 08:00 UTC). */
-export const preventiveGenerationTask: BackgroundTaskFactory = createPreventiveGenerationTask();
+/** Generation as a repeating job (one run per interval across all workers). */
+export function preventiveGenerationTask(deps: PreventiveTaskDeps): RepeatingJob {
+  return new RepeatingJob({
+    ...deps,
+    name: PREVENTIVE_QUEUE,
+    logger: deps.logger.child({ part: PREVENTIVE_QUEUE }),
+    everyMs: deps.everyMs ?? 900_000,
+    run: () => deps.generation.run(),
+  });
+}

@@ -1,10 +1,8 @@
 /** /api/v1/parts and /api/v1/stock/locations — thin handlers over CatalogueService. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { CatalogueService } from './catalogue.service.js';
+import type { CatalogueService } from './catalogue.service.js';
 import {
   createLocationBody,
   createPartBody,
@@ -25,8 +23,7 @@ const readParts = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as c
 const readLocations = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['stock'];
 
-export async function catalogueRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new CatalogueService(ctx.db, clockOf(ctx));
+export async function catalogueRoutes(app: ZodApp, { catalogue: service }: { catalogue: CatalogueService }): Promise<void> {
 
   app.post('/parts', { config: manage, schema: { tags, summary: 'Add a part to the catalogue', body: createPartBody, response: { 201: partSchema } } }, async (request, reply) => {
     const part = await service.createPart(request.body, callerOf(request).actor);

@@ -3,16 +3,16 @@
  * returns (transfers.routes.ts), and here availability, levels, receipts, adjustments, the ledger,
  * reservations per ticket, backorders, reorder suggestions and the forecast.
  */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
 import { catalogueRoutes } from './catalogue.routes.js';
+import type { CatalogueService } from './catalogue.service.js';
+import type { StockTransfersService } from './stock-transfers.service.js';
 import { idParams } from './catalogue.schemas.js';
 import { forecastQuery, forecastSchema, reorderSuggestionsSchema } from './planning.schemas.js';
-import { StockDeskService } from './stock-desk.service.js';
-import { StockPlanningService } from './stock-planning.service.js';
-import { StockService } from './stock.service.js';
+import type { StockDeskService } from './stock-desk.service.js';
+import type { StockPlanningService } from './stock-planning.service.js';
+import type { StockService } from './stock.service.js';
 import {
   adjustmentBody,
   availabilityList,
@@ -38,13 +38,18 @@ import { transfersRoutes } from './transfers.routes.js';
 const desk = { roles: ['admin', 'dispatcher'] } as const;
 const tags = ['stock'];
 
-export async function stockRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  await catalogueRoutes(app, ctx);
-  await transfersRoutes(app, ctx);
-  const clock = clockOf(ctx);
-  const stock = new StockService(ctx.db, { clock });
-  const deskService = new StockDeskService(ctx.db, clock);
-  const planning = new StockPlanningService(ctx.db, clock);
+export interface StockRoutesDeps {
+  readonly stock: StockService;
+  readonly desk: StockDeskService;
+  readonly planning: StockPlanningService;
+  readonly catalogue: CatalogueService;
+  readonly transfers: StockTransfersService;
+}
+
+export async function stockRoutes(app: ZodApp, deps: StockRoutesDeps): Promise<void> {
+  await catalogueRoutes(app, deps);
+  await transfersRoutes(app, deps);
+  const { stock, desk: deskService, planning } = deps;
 
   app.get(
     '/stock/availability',

@@ -1,11 +1,9 @@
 /** /api/v1/stock/transfers and /api/v1/stock/returns — thin handlers over StockTransfersService. */
 import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { StockTransfersService } from './stock-transfers.service.js';
+import type { StockTransfersService } from './stock-transfers.service.js';
 import { idParams } from './catalogue.schemas.js';
 import { createReturnBody, createTransferBody, dispositionBody, listReturnsQuery, listTransfersQuery, returnList, returnSchema, transferList, transferSchema } from './transfers.schemas.js';
 
@@ -19,8 +17,7 @@ export function stockCaller(request: FastifyRequest): Caller {
   return { actor: caller.actor, role: caller.role, userId: caller.userId };
 }
 
-export async function transfersRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new StockTransfersService(ctx.db, clockOf(ctx));
+export async function transfersRoutes(app: ZodApp, { transfers: service }: { transfers: StockTransfersService }): Promise<void> {
 
   app.post(
     '/stock/transfers',

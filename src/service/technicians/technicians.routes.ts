@@ -1,14 +1,12 @@
 /** /api/v1/technicians — profiles, absences, location, MQTT credentials; thin handlers over the services. */
-import type { AppContext } from '../../app/context.js';
 import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { RouteModule } from '../../kernel/http/http.types.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
-import { assertSendableUrl, egressPolicyOf } from '../../kernel/egress/egress-policy.js';
+import { assertSendableUrl, type EgressPolicy } from '../../kernel/egress/egress-policy.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { TechnicianLocationService } from './technician-location.service.js';
+import type { TechnicianLocationService } from './technician-location.service.js';
 import {
   absenceIdParams,
   absenceListSchema,
@@ -23,7 +21,7 @@ import {
   technicianProfileSchema,
   updateProfileBody,
 } from './technicians.schemas.js';
-import { TechniciansService } from './technicians.service.js';
+import type { TechniciansService } from './technicians.service.js';
 
 /** Money on a profile: removed from responses for roles that never see it (agent). */
 const staff = { roles: ['admin', 'dispatcher'] } as const;
@@ -36,11 +34,16 @@ function caller(request: FastifyRequest): Caller {
   return { actor: c.actor, role: c.role, userId: c.userId };
 }
 
-export const techniciansRoutes: RouteModule<AppContext> = async (app, ctx) => {
-  const clock = clockOf(ctx);
-  const service = new TechniciansService(ctx.db, { clock, notifier: ctx.notifier });
-  const locations = new TechnicianLocationService(ctx.db, { clock, rejections: ctx.rejections });
-  const egress = egressPolicyOf(ctx.config);
+export interface TechniciansRoutesDeps {
+  readonly technicians: TechniciansService;
+  readonly locations: TechnicianLocationService;
+  /** Where technicians' push URLs may point (EGRESS_ALLOW). */
+  readonly egress: EgressPolicy;
+  /** Closes the app's MQTT session when its token is rotated (every broker process). */
+  readonly mqttSessions?: { revoke(clientId: string): void } | undefined;
+}
+
+export const techniciansRoutes = async (app: ZodApp, { technicians: service, locations, egress, mqttSessions }: TechniciansRoutesDeps): Promise<void> => {
 
   app.get('/technicians', { config: read, schema: { tags, summary: 'Active technicians with their profiles', response: { 200: technicianListSchema } } }, async (request) => ({
     items: await service.list(caller(request)),
@@ -110,7 +113,7 @@ export const techniciansRoutes: RouteModule<AppContext> = async (app, ctx) => {
     async (request, reply) => {
       const credentials = await locations.issueToken(request.params.id, caller(request));
       // A rotated token ends the session opened with the previous one (the app reconnects with the new one).
-      ctx.mqttSessions?.revoke(credentials.clientId);
+      mqttSessions?.revoke(credentials.clientId);
       return reply.status(201).send(credentials);
     },
   );

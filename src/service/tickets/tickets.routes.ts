@@ -1,12 +1,8 @@
 /** /api/v1/tickets — thin handlers: validate (zod), delegate to TicketsService, set ETag. */
-import type { Caller } from '../../kernel/caller.js';
-import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { TicketsService } from './tickets.service.js';
+import type { TicketsService } from './tickets.service.js';
 import {
   assignmentBody,
   createTicketBody,
@@ -25,24 +21,13 @@ const manage = { roles: ['admin', 'dispatcher'] } as const;
 const move = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['tickets'];
 
-export function ticketCaller(request: FastifyRequest): Caller {
-  const caller = callerOf(request);
-  return {
-    actor: caller.actor,
-    role: caller.role,
-    userId: caller.userId,
-    customerId: caller.customerId,
-  };
-}
-
-export async function ticketsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new TicketsService(ctx.db, clockOf(ctx), ctx.ticketEvents, ctx.notifier);
+export async function ticketsRoutes(app: ZodApp, { tickets: service }: { tickets: TicketsService }): Promise<void> {
 
   app.post(
     '/tickets',
     { config: create, schema: { tags, summary: 'Open a ticket (contract and SLA looked up automatically)', body: createTicketBody, response: { 201: ticketSchema } } },
     async (request, reply) => {
-      const ticket = await service.create(request.body, ticketCaller(request));
+      const ticket = await service.create(request.body, callerOf(request));
       return reply.status(201).header('etag', etagOf(ticket.version)).header('location', `/api/v1/tickets/${ticket.id}`).send(ticket);
     },
   );
@@ -50,14 +35,14 @@ export async function ticketsRoutes(app: ZodApp, ctx: AppContext): Promise<void>
   app.get(
     '/tickets',
     { config: read, schema: { tags, summary: 'List tickets', querystring: listTicketsQuery, response: { 200: ticketPage } } },
-    async (request) => service.list(request.query, ticketCaller(request)),
+    async (request) => service.list(request.query, callerOf(request)),
   );
 
   app.get(
     '/tickets/:id',
     { config: read, schema: { tags, summary: 'Read a ticket with its SLA state', params: ticketIdParams, response: { 200: ticketSchema } } },
     async (request, reply) => {
-      const ticket = await service.get(request.params.id, ticketCaller(request));
+      const ticket = await service.get(request.params.id, callerOf(request));
       return reply.header('etag', etagOf(ticket.version)).send(ticket);
     },
   );
@@ -69,7 +54,7 @@ export async function ticketsRoutes(app: ZodApp, ctx: AppContext): Promise<void>
       schema: { tags, summary: 'Update a ticket', params: ticketIdParams, headers: ifMatchHeaders, body: updateTicketBody, response: { 200: ticketSchema } },
     },
     async (request, reply) => {
-      const ticket = await service.update(request.params.id, request.body, ticketCaller(request), parseIfMatch(request.headers['if-match']));
+      const ticket = await service.update(request.params.id, request.body, callerOf(request), parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(ticket.version)).send(ticket);
     },
   );
@@ -88,7 +73,7 @@ export async function ticketsRoutes(app: ZodApp, ctx: AppContext): Promise<void>
       },
     },
     async (request, reply) => {
-      const ticket = await service.transition(request.params.id, request.body, ticketCaller(request), parseIfMatch(request.headers['if-match']));
+      const ticket = await service.transition(request.params.id, request.body, callerOf(request), parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(ticket.version)).send(ticket);
     },
   );
@@ -100,7 +85,7 @@ export async function ticketsRoutes(app: ZodApp, ctx: AppContext): Promise<void>
       schema: { tags, summary: 'Assign (or unassign) a technician', params: ticketIdParams, headers: ifMatchHeaders, body: assignmentBody, response: { 200: ticketSchema } },
     },
     async (request, reply) => {
-      const ticket = await service.assign(request.params.id, request.body, ticketCaller(request), parseIfMatch(request.headers['if-match']));
+      const ticket = await service.assign(request.params.id, request.body, callerOf(request), parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(ticket.version)).send(ticket);
     },
   );
@@ -108,6 +93,6 @@ export async function ticketsRoutes(app: ZodApp, ctx: AppContext): Promise<void>
   app.get(
     '/tickets/:id/history',
     { config: read, schema: { tags, summary: 'Status history with time in each status', params: ticketIdParams, response: { 200: historySchema } } },
-    async (request) => service.history(request.params.id, ticketCaller(request)),
+    async (request) => service.history(request.params.id, callerOf(request)),
   );
 }

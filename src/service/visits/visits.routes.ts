@@ -1,12 +1,8 @@
 /** /api/v1/tickets/{id}/visits and /api/v1/visits/{id} — thin handlers over VisitsService. */
-import type { Caller } from '../../kernel/caller.js';
-import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { VisitsService } from './visits.service.js';
+import type { VisitsService } from './visits.service.js';
 import {
   acceptanceBody,
   createVisitBody,
@@ -24,19 +20,13 @@ const read = { roles: ['admin', 'dispatcher', 'agent', 'technician', 'customer']
 const work = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['visits'];
 
-function visitCaller(request: FastifyRequest): Caller {
-  const caller = callerOf(request);
-  return { actor: caller.actor, role: caller.role, userId: caller.userId, customerId: caller.customerId };
-}
-
-export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new VisitsService(ctx.db, clockOf(ctx), { notifier: ctx.notifier });
+export async function visitsRoutes(app: ZodApp, { visits: service }: { visits: VisitsService }): Promise<void> {
 
   app.post(
     '/tickets/:id/visits',
     { config: plan, schema: { tags, summary: 'Plan a visit (work order) for a ticket', params: ticketVisitsParams, body: createVisitBody, response: { 201: visitSchema } } },
     async (request, reply) => {
-      const visit = await service.create(request.params.id, request.body, visitCaller(request));
+      const visit = await service.create(request.params.id, request.body, callerOf(request));
       return reply.status(201).header('etag', etagOf(visit.version)).header('location', `/api/v1/visits/${visit.id}`).send(visit);
     },
   );
@@ -44,14 +34,14 @@ export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
   app.get(
     '/tickets/:id/visits',
     { config: read, schema: { tags, summary: "A ticket's visits", params: ticketVisitsParams, response: { 200: visitListSchema } } },
-    async (request) => ({ items: await service.listByTicket(request.params.id, visitCaller(request)) }),
+    async (request) => ({ items: await service.listByTicket(request.params.id, callerOf(request)) }),
   );
 
   app.get(
     '/visits/:id',
     { config: read, schema: { tags, summary: 'Read a visit with labour and parts', params: visitIdParams, response: { 200: visitSchema } } },
     async (request, reply) => {
-      const visit = await service.get(request.params.id, visitCaller(request));
+      const visit = await service.get(request.params.id, callerOf(request));
       return reply.header('etag', etagOf(visit.version)).send(visit);
     },
   );
@@ -63,7 +53,7 @@ export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
       schema: { tags, summary: 'Update a visit: window, actuals, outcome', params: visitIdParams, headers: ifMatchHeaders, body: updateVisitBody, response: { 200: visitSchema } },
     },
     async (request, reply) => {
-      const visit = await service.update(request.params.id, request.body, visitCaller(request), parseIfMatch(request.headers['if-match']));
+      const visit = await service.update(request.params.id, request.body, callerOf(request), parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(visit.version)).send(visit);
     },
   );
@@ -75,7 +65,7 @@ export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
       schema: { tags, summary: 'Record labour (draws prepaid minutes; 409 when insufficient)', params: visitIdParams, body: labourBody, response: { 201: visitSchema } },
     },
     async (request, reply) => {
-      const visit = await service.addLabour(request.params.id, request.body, visitCaller(request));
+      const visit = await service.addLabour(request.params.id, request.body, callerOf(request));
       return reply.status(201).header('etag', etagOf(visit.version)).send(visit);
     },
   );
@@ -84,7 +74,7 @@ export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
     '/visits/:id/parts',
     { config: work, schema: { tags, summary: 'Record a part used', params: visitIdParams, body: partBody, response: { 201: visitSchema } } },
     async (request, reply) => {
-      const visit = await service.addPart(request.params.id, request.body, visitCaller(request));
+      const visit = await service.addPart(request.params.id, request.body, callerOf(request));
       return reply.status(201).header('etag', etagOf(visit.version)).send(visit);
     },
   );
@@ -93,7 +83,7 @@ export async function visitsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
     '/visits/:id/acceptance',
     { config: work, schema: { tags, summary: 'Record customer acceptance (typed or signed)', params: visitIdParams, body: acceptanceBody, response: { 200: visitSchema } } },
     async (request, reply) => {
-      const visit = await service.accept(request.params.id, request.body, visitCaller(request));
+      const visit = await service.accept(request.params.id, request.body, callerOf(request));
       return reply.header('etag', etagOf(visit.version)).send(visit);
     },
   );

@@ -3,14 +3,10 @@
  * /api/v1/alarms/{id}/accept-as-normal — thin handlers over BaselinesService. Changes answer 202:
  * the detection worker that owns the asset's state applies them, in order with its readings.
  */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { DetectionCommands } from '../detection/worker/detection-commands.js';
-import { DetectionStateStore } from '../detection/worker/detection-state.store.js';
-import { clockOf } from '../../kernel/clock.js';
 import { actorOf } from '../../access/auth/principal.js';
 import { alarmAcceptedSchema, alarmAcceptParams, assetBaselinesSchema, BASELINE_OPS, baselineAssetParams, baselineCommandBody, commandAcceptedSchema } from './baselines.schemas.js';
-import { BaselinesService } from './baselines.service.js';
+import type { BaselinesService } from './baselines.service.js';
 
 const read = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const manage = { roles: ['admin', 'dispatcher'] } as const;
@@ -22,22 +18,7 @@ const SUMMARIES = {
   unfreeze: 'Unfreeze learned baselines',
 } as const;
 
-/** The service with its Redis parts built on first use, closed with the app. */
-export function baselinesService(app: ZodApp, ctx: AppContext): BaselinesService {
-  let commands: DetectionCommands | undefined;
-  let store: DetectionStateStore | undefined;
-  app.addHook('onClose', async () => commands?.close());
-  return new BaselinesService({
-    db: ctx.db,
-    models: ctx.models,
-    clock: clockOf(ctx),
-    states: () => (store ??= new DetectionStateStore(ctx.redis, ctx.config.REDIS_PREFIX, ctx.models)),
-    commands: () => (commands ??= new DetectionCommands({ connection: ctx.redis, prefix: ctx.config.REDIS_PREFIX, shards: ctx.config.DETECTION_SHARDS })),
-  });
-}
-
-export async function baselinesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = baselinesService(app, ctx);
+export async function baselinesRoutes(app: ZodApp, { baselines: service }: { baselines: BaselinesService }): Promise<void> {
 
   app.get(
     '/assets/:id/baselines',

@@ -1,0 +1,106 @@
+/**
+ * Features still wired the old way: routes given the whole AppContext, tasks given BackgroundDeps,
+ * migrations listed here. Each moves into a `<feature>.module.ts` (see src/app/modules.ts).
+ */
+import type { Config } from '../kernel/config.js';
+import type { Migration } from '../kernel/db/migration.types.js';
+import type { RouteModule } from '../kernel/http/http.types.js';
+import type { AppContext } from './context.js';
+import type { BackgroundTaskFactory } from './background.js';
+import { authRoutes } from '../access/auth/auth.routes.js';
+import { apiKeysRoutes } from '../access/auth/api-keys.routes.js';
+import { usersRoutes } from '../access/users/users.routes.js';
+import { customersRoutes } from '../service/customers/customers.routes.js';
+import { sitesRoutes } from '../service/sites/sites.routes.js';
+import { assetsRoutes } from '../service/assets/assets.routes.js';
+import { devicesRoutes } from '../telemetry/devices/devices.routes.js';
+import { modelsRoutes } from '../telemetry/models/models.routes.js';
+import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
+import { contractsRoutes } from '../service/contracts/contracts.routes.js';
+import { contactsRoutes } from '../service/contacts/contacts.routes.js';
+import { activitiesRoutes } from '../service/activities/activities.routes.js';
+import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
+import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
+import { customer360Routes } from '../service/customers/customer-360.routes.js';
+import { alarmsRoutes } from '../service/alarms/alarms.routes.js';
+import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
+import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
+import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
+import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
+import { reportsRoutes } from '../service/reports/reports.routes.js';
+import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
+import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
+import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
+import { customersMigration } from '../service/customers/customers.migration.js';
+import { usersMigration } from '../access/users/users.migration.js';
+import { contactsMigration } from '../service/contacts/contacts.migration.js';
+import { deliveryMigration } from '../service/delivery/delivery.migration.js';
+import { notificationsMigration } from '../service/notifications/notifications.migration.js';
+import { reportsMigration } from '../service/reports/reports.migration.js';
+import { commandsMigration } from '../telemetry/commands/commands.migration.js';
+import { authMigration } from '../access/auth/auth.migration.js';
+import { createTelemetryLifecycleTask } from '../telemetry/lifecycle/telemetry-lifecycle.task.js';
+import { notificationSenderTask } from '../service/notifications/notification-sender.js';
+import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
+import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.task.js';
+import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
+
+export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
+  ['auth', authRoutes],
+  ['users', usersRoutes],
+  ['api-keys', apiKeysRoutes],
+  ['customers', customersRoutes],
+  ['sites', sitesRoutes],
+  ['assets', assetsRoutes],
+  ['devices', devicesRoutes],
+  ['models', modelsRoutes],
+  ['telemetry', telemetryRoutes],
+  ['contracts', contractsRoutes],
+  ['contacts', contactsRoutes],
+  ['activities', activitiesRoutes],
+  ['knowledge', knowledgeRoutes],
+  ['custom-fields', customFieldsRoutes],
+  ['customer-360', customer360Routes],
+  ['alarms', alarmsRoutes],
+  ['ticket-stream', ticketStreamRoutes],
+  ['webhooks', webhooksRoutes],
+  ['opportunities', opportunitiesRoutes],
+  ['notifications', notificationsRoutes],
+  ['reports', reportsRoutes],
+  ['commands', commandsRoutes],
+  ['broker-hooks', brokerHooksRoutes],
+  ['backtest', backtestRoutes],
+];
+
+export const legacyMigrations: readonly Migration[] = [
+  customersMigration, // 0001_foundation
+  usersMigration, // 0002_users_and_audit
+  contactsMigration, // 0004_crm_people
+  deliveryMigration, // 0006_delivery
+  notificationsMigration,
+  reportsMigration,
+  commandsMigration,
+  authMigration,
+];
+
+export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
+  return [
+    createTelemetryLifecycleTask({
+      rawRetention: config.TELEMETRY_RAW_RETENTION,
+      downsampledRetention: config.TELEMETRY_DOWNSAMPLED_RETENTION,
+      downsampleInterval: config.TELEMETRY_DOWNSAMPLE_INTERVAL,
+      lateWindow: config.TELEMETRY_DOWNSAMPLE_LATE_WINDOW,
+      downsampledRetentionPolicy: config.TELEMETRY_DOWNSAMPLED_RP,
+      v1Mode: config.TELEMETRY_V1_MODE,
+    }),
+    notificationSenderTask({
+      smtpUrl: config.SMTP_URL,
+      from: config.NOTIFY_FROM,
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
+    }),
+    createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
+    reportSchedulerTaskFactory({ smtpUrl: config.SMTP_URL, mailFrom: config.NOTIFY_FROM }),
+    commandTimeoutTask({ everyMs: 5000 }),
+  ];
+}

@@ -1,0 +1,110 @@
+/**
+ * The feature modules and the order they are built in: the one place that wires features to
+ * each other. Every service is constructed here once per process; routes (api role) and
+ * background tasks (worker role) come out of the modules already bound to them.
+ *
+ * Modules not yet converted to typed dependencies are `legacy`: their routes get the whole
+ * context, their tasks the BackgroundDeps (issue #13 tracks the rest).
+ */
+import { jobConnection, type Core } from '../kernel/core.js';
+import { clockOf } from '../kernel/clock.js';
+import type { BuiltModule, FeatureModule } from '../kernel/module.js';
+import type { Migration } from '../kernel/db/migration.types.js';
+import type { BackgroundTask } from '../kernel/jobs/background-task.js';
+import type { ZodApp } from '../kernel/http/http.types.js';
+import type { AppContext } from './context.js';
+import type { BackgroundDeps, BackgroundTaskFactory } from './background.js';
+import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './legacy-modules.js';
+import { ticketsModule } from '../service/tickets/tickets.module.js';
+import { visitsModule } from '../service/visits/visits.module.js';
+import { stockModule } from '../service/stock/stock.module.js';
+import { dispatchModule } from '../service/dispatch/dispatch.module.js';
+import { techniciansModule } from '../service/technicians/technicians.module.js';
+import { autoticketsModule } from '../service/autotickets/autotickets.module.js';
+import { preventiveModule } from '../service/preventive/preventive.module.js';
+import { invoicingModule } from '../service/invoicing/invoicing.module.js';
+import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
+
+/** Every module, for the migrations and the module-list test. */
+export const MODULES: readonly FeatureModule<never, unknown>[] = [
+  ticketsModule,
+  visitsModule,
+  stockModule,
+  dispatchModule,
+  techniciansModule,
+  autoticketsModule,
+  preventiveModule,
+  invoicingModule,
+  baselinesModule,
+] as FeatureModule<never, unknown>[];
+
+/** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
+export function allMigrations(): Migration[] {
+  return [...MODULES.flatMap((m) => m.migrations ?? []), ...legacyMigrations];
+}
+
+export interface BuiltFeature extends BuiltModule<unknown> {
+  readonly name: string;
+}
+
+export interface Modules {
+  /** In build order: routes are registered and tasks started in this order. */
+  readonly features: readonly BuiltFeature[];
+  /** The services other parts of the process use (the worker's detection, the seed). */
+  readonly services: ReturnType<typeof buildServices>['services'];
+}
+
+export function coreOf(ctx: AppContext): Core {
+  return {
+    config: ctx.config,
+    logger: ctx.logger,
+    db: ctx.db,
+    clock: clockOf(ctx),
+    redis: ctx.redis,
+    connector: ctx.connector,
+    redisUrl: ctx.config.REDIS_URL,
+    prefix: ctx.config.REDIS_PREFIX,
+  };
+}
+
+function buildServices(ctx: AppContext) {
+  const core = coreOf(ctx);
+  const features: BuiltFeature[] = [];
+  const add = <D, E>(module: FeatureModule<D, E>, deps: D): E => {
+    const built = module.build(deps);
+    features.push({ name: module.name, ...built });
+    return built.exports;
+  };
+  const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
+
+  const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
+  const { tickets } = add(ticketsModule, { ...core, ...ports });
+  const { stock } = add(stockModule, core);
+  const { visits } = add(visitsModule, { ...core, ...ports, tickets, stock, repaired: (tx, repair) => baselines.relearnAfterRepair(tx, repair) });
+  const { dispatch } = add(dispatchModule, { ...core, ...ports, tickets, visits });
+  const { locations } = add(techniciansModule, { ...core, ...ports, tickets, rejections: ctx.rejections, mqttSessions: ctx.mqttSessions });
+  const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, stock, dispatch });
+  add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
+  add(invoicingModule, core);
+
+  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations } };
+}
+
+/** Builds every module once for this process. */
+export function buildModules(ctx: AppContext): Modules {
+  const { features, services } = buildServices(ctx);
+  const legacy: BuiltFeature[] = legacyRouteModules.map(([name, routes]) => ({ name, exports: {}, routes: (app: ZodApp) => routes(app, ctx) }));
+  return { features: [...legacy, ...features], services };
+}
+
+/** The worker role's background tasks: the modules' own, then the legacy factories. */
+export function backgroundTasksOf(modules: Modules, ctx: AppContext, deps: BackgroundDeps): BackgroundTask[] {
+  const legacy = legacyTaskFactories(ctx.config).map((factory: BackgroundTaskFactory) => factory(deps));
+  void jobConnection;
+  return [...legacy, ...modules.features.flatMap((f) => f.tasks ?? [])];
+}
+
+/** Releases what the modules opened (in reverse build order). */
+export async function closeModules(modules: Modules): Promise<void> {
+  for (const feature of [...modules.features].reverse()) await feature.close?.();
+}

@@ -1,0 +1,100 @@
+/**
+ * The worker role: journal → InfluxDB writer → detection jobs (BullMQ, one per shard) → the
+ * detection worker → auto-tickets; webhook deliveries; the silence sweep; and the modules'
+ * background tasks (outbox sender, preventive generation, scheduled reports, downsampling, ...).
+ */
+import { hostname } from 'node:os';
+import type { DetectionWorker } from '../../telemetry/detection/worker/detection.worker.js';
+import { DetectionQueue } from '../../telemetry/detection/worker/detection.queue.js';
+import { DetectionWorker as Detection } from '../../telemetry/detection/worker/detection.worker.js';
+import { SilenceSweep } from '../../telemetry/detection/worker/silence.sweep.js';
+import { InfluxWriter } from '../../telemetry/writer/influx-writer.js';
+import { WebhooksWorker } from '../../service/delivery/webhooks.worker.js';
+import { backgroundTasksOf } from '../modules.js';
+import { has, type Infrastructure } from './infrastructure.js';
+
+/** Of the shutdown deadline, what the writer's drain leaves to the stages after it. */
+const DRAIN_RESERVE_MS = 2000;
+
+export interface RunningWorker {
+  readonly detection: DetectionWorker;
+  readonly writer: () => InfluxWriter | undefined;
+}
+
+export async function startWorker(infra: Infrastructure, stopped: () => boolean): Promise<RunningWorker> {
+  const { config, logger, connector, redis, db, models, metrics, shutdown, ctx } = infra;
+  const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, connector, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }), egress: infra.egress, secrets: infra.secrets! });
+  shutdown.add('consumers', 'webhooks', () => webhooks.stop());
+  await webhooks.start();
+
+  // The writer hands each written batch to the shard queues; the detection worker consumes them.
+  const detectionQueue = new DetectionQueue({ connection: redis, prefix: config.REDIS_PREFIX, shards: config.DETECTION_SHARDS, onError: (error) => connector.reportError('detection-queue', error) });
+  shutdown.add('queues', 'detection-queue', () => detectionQueue.close());
+  let writer: InfluxWriter | undefined;
+  metrics.use({ detection: () => detectionQueue.backlog(), writer: async () => writer?.stats() });
+  const detection = new Detection({
+    redisUrl: config.REDIS_URL,
+    connector,
+    prefix: config.REDIS_PREFIX,
+    models,
+    autotickets: metrics.countingAlarms(infra.modules.services.autotickets),
+    logger: logger.child({ part: 'detection' }),
+    shards: config.DETECTION_SHARDS,
+    lockDurationMs: config.WORKER_TAKEOVER_MS,
+    name: `${hostname()}:${process.pid}`,
+  });
+  shutdown.add('consumers', 'detection', () => detection.stop());
+  await detection.start();
+  if (config.SILENCE_SWEEP_INTERVAL_MS > 0) {
+    const sweep = new SilenceSweep({ redisUrl: config.REDIS_URL, connector, prefix: config.REDIS_PREFIX, db, logger: logger.child({ part: 'silence-sweep' }), intervalMs: config.SILENCE_SWEEP_INTERVAL_MS, shards: config.DETECTION_SHARDS });
+    shutdown.add('consumers', 'silence-sweep', () => sweep.stop());
+    await sweep.start();
+  }
+  logger.info({ shards: config.DETECTION_SHARDS }, 'detection worker started');
+
+  // Built before any starts, so that a bad option stops the start-up; stopped in reverse.
+  const tasks = backgroundTasksOf(infra.modules, ctx, { ...ctx, redisUrl: config.REDIS_URL, redis: connector, prefix: config.REDIS_PREFIX, telemetry: ctx.telemetry, influx: infra.influx, egress: infra.egress, secrets: infra.secrets! });
+  for (const task of tasks) {
+    shutdown.add('consumers', task.name, () => task.stop());
+    await task.start();
+    logger.debug({ task: task.name }, 'background task started');
+  }
+
+  const writerStarted = infra.influxReady.then(async (connection) => {
+    if (!connection || stopped()) return;
+    writer = new InfluxWriter({
+      redis,
+      connector,
+      prefix: config.REDIS_PREFIX,
+      influx: connection,
+      rejections: infra.rejections,
+      batchSize: config.INFLUX_BATCH_SIZE,
+      flushIntervalMs: config.INFLUX_FLUSH_INTERVAL_MS,
+      minBatchIntervalMs: config.INFLUX_MIN_BATCH_INTERVAL_MS,
+      onWritten: detectionQueue.onWritten,
+      // Stable across restarts of the same deployment slot: a restarted worker writes its
+      // predecessor's unwritten entries at once instead of after WORKER_TAKEOVER_MS.
+      consumer: infra.workerId,
+      claimIdleMs: config.WORKER_TAKEOVER_MS,
+      logger: logger.child({ part: 'writer' }),
+      onWriteRequest: (seconds, outcome) => metrics.influxWriteDuration.observe({ outcome }, seconds),
+    });
+    await writer.start();
+    logger.info('telemetry writer started');
+  });
+  writerStarted.catch((error: unknown) => logger.error({ err: error }, 'telemetry writer failed to start'));
+  // After the broker stopped accepting, the writer drains the journal to InfluxDB; a worker-only
+  // process just finishes its batches in flight, as brokers elsewhere keep appending.
+  const drains = has(config.TELEMEND_ROLE, 'broker');
+  shutdown.add('drain', 'writer', async (deadlineAt) => {
+    if (!infra.influx()) return; // InfluxDB never answered: no writer was started
+    await writerStarted.catch(() => undefined);
+    await writer?.stop(drains ? { drainUntil: deadlineAt - DRAIN_RESERVE_MS } : {});
+    if (drains && writer) {
+      const left = (await writer.stats().catch(() => undefined))?.pending;
+      if (left) logger.warn({ publishes: left }, 'shutdown: publishes left in the journal; they are written at the next start');
+      else if (left === 0) logger.info('shutdown: the journal is written to InfluxDB');
+    }
+  });
+  return { detection, writer: () => writer };
+}
