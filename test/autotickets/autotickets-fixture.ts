@@ -13,6 +13,7 @@ import type { ZodApp } from '../../src/app/http-app.js';
 import type { Role } from '../../src/kernel/http/http.types.js';
 import { settableClock } from '../../src/kernel/clock.js';
 import { buildClockedApp } from '../service/service-fixture.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
 
 export const ADMIN_TOKEN = 'autotickets-admin-token-0123456789';
 export const START = '2025-03-10T08:00:00.000Z';
@@ -42,7 +43,7 @@ export async function startWorld(): Promise<World> {
     db,
     app,
     clock,
-    service: new AutoTicketService(db, clock),
+    service: new AutoTicketService(db, clock, { tickets: new TicketsService(db, clock) }),
     async call(method, url, body, headers = {}) {
       const response = await app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers }, ...(body === undefined ? {} : { payload: body as object }) });
       return { status: response.statusCode, body: response.body ? response.json() : undefined };

@@ -8,6 +8,7 @@ import { AutoTicketService } from '../../src/service/autotickets/autotickets.ser
 import type { Database, Queryable } from '../../src/kernel/db/database.js';
 import { AppError } from '../../src/kernel/errors.js';
 import { counts, finding, PUMP, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
 
 let world: World;
 beforeAll(async () => {
@@ -71,7 +72,7 @@ describe('exactly one ticket', () => {
     const { assetId } = await seedAsset(world.db);
     const f = finding(assetId);
     for (const step of [/INSERT INTO ticket_autofill/, /INSERT INTO ticket_evidence/, /INSERT INTO audit_log/, /UPDATE alarms SET ticket_id/]) {
-      const crashing = new AutoTicketService(crashingOnce(world.db, step), world.clock);
+      const crashing = new AutoTicketService(crashingOnce(world.db, step), world.clock, { tickets: new TicketsService(crashingOnce(world.db, step), world.clock) });
       await expect(crashing.openOrAppend(f), String(step)).rejects.toThrow('simulated crash');
       expect(await counts(world.db, assetId), String(step)).toEqual({ tickets: 0, alarms: 0, autofill: 0, evidence: 0, history: 0, audits: 0 });
     }
@@ -80,14 +81,14 @@ describe('exactly one ticket', () => {
     expect(await counts(world.db, assetId)).toEqual({ tickets: 1, alarms: 1, autofill: 1, evidence: 1, history: 1, audits: 1 });
     // A crash while appending later evidence keeps the ticket as it was.
     const later = finding(assetId, {}, 30);
-    await expect(new AutoTicketService(crashingOnce(world.db, /UPDATE ticket_autofill SET evidence_count/), world.clock).openOrAppend(later)).rejects.toThrow('simulated crash');
+    await expect(new AutoTicketService(crashingOnce(world.db, /UPDATE ticket_autofill SET evidence_count/), world.clock, { tickets: new TicketsService(world.db, world.clock) }).openOrAppend(later)).rejects.toThrow('simulated crash');
     expect((await world.service.diagnosis(retried.ticket!.id)).evidenceCount).toBe(1);
     expect((await world.service.openOrAppend(later)).outcome).toBe('appended');
   });
 
   test('later evidence is appended to the open ticket and merged into the alarm (bounded history)', async () => {
     const { assetId } = await seedAsset(world.db);
-    const service = new AutoTicketService(world.db, world.clock, { alarmHistoryLimit: 3 });
+    const service = new AutoTicketService(world.db, world.clock, { alarmHistoryLimit: 3, tickets: new TicketsService(world.db, world.clock) });
     const first = await service.openOrAppend(finding(assetId, {}, 0));
     for (let m = 1; m <= 4; m++) expect((await service.openOrAppend(finding(assetId, { evidence: { metric: 'seal_temp', threshold: 75, message: `reading ${m}` } }, m * 10))).outcome).toBe('appended');
     const last = await service.openOrAppend(finding(assetId, { evidence: { metric: 'seal_temp', message: 'reading 4' } }, 40));

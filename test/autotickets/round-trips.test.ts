@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AutoTicketService } from '../../src/service/autotickets/autotickets.service.js';
 import type { Database, Queryable } from '../../src/kernel/db/database.js';
 import { counts, finding, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
 
 let world: World;
 beforeAll(async () => {
@@ -69,7 +70,7 @@ describe('statements inside the auto-ticket transaction', () => {
   test('a new ticket: at most 10 statements (BEGIN and COMMIT included); the prefill lookups run before it', async () => {
     const { assetId } = await seedAsset(world.db, { contractValue: 30_000, highResponseMinutes: 60 });
     const spy = spied(world.db);
-    const result = await new AutoTicketService(spy.db, world.clock).openOrAppend(finding(assetId));
+    const result = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(finding(assetId));
     expect(result.outcome).toBe('created');
     expect(spy.transactions).toHaveLength(1);
     const tx = spy.transactions[0]!;
@@ -93,7 +94,7 @@ describe('statements inside the auto-ticket transaction', () => {
     const { assetId } = await seedAsset(world.db);
     const opened = await world.service.openOrAppend(finding(assetId, {}, 0));
     const spy = spied(world.db);
-    const service = new AutoTicketService(spy.db, world.clock);
+    const service = new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) });
 
     const later = finding(assetId, {}, 10);
     const appended = await service.openOrAppend(later);
@@ -121,7 +122,7 @@ describe('the world changes between the early look and the transaction', () => {
     const { assetId } = await seedAsset(world.db, { contractValue: 30_000, highResponseMinutes: 60 });
     const first = await world.service.openOrAppend(finding(assetId, {}, 0));
     const spy = spied(world.db, () => world.db.query(`UPDATE tickets SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, [first.ticket!.id]));
-    const again = await new AutoTicketService(spy.db, world.clock).openOrAppend(finding(assetId, {}, 30));
+    const again = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(finding(assetId, {}, 30));
     expect(again.outcome).toBe('created');
     expect(again.ticket!.id).not.toBe(first.ticket!.id);
     // The early look saw the open ticket, so the lookups ran inside the transaction.
@@ -143,7 +144,7 @@ describe('the world changes between the early look and the transaction', () => {
     const spy = spied(world.db, async () => {
       winner = await world.service.openOrAppend(finding(assetId, { ruleId: 'seal-temp-trend' }, 0));
     });
-    const loser = await new AutoTicketService(spy.db, world.clock).openOrAppend(finding(assetId, {}, 5));
+    const loser = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(finding(assetId, {}, 5));
     expect(winner!.outcome).toBe('created');
     expect(loser.outcome).toBe('appended');
     expect(loser.ticket!.id).toBe(winner!.ticket!.id);

@@ -24,6 +24,8 @@ import { DetectionWorker } from '../../src/telemetry/detection/worker/detection.
 import { StockService } from '../../src/service/stock/stock.service.js';
 import { waitFor } from '../harness/servers.js';
 import { PUMP, seedAsset, START, startWorld, type World } from './autotickets-fixture.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
+import { VisitsService } from '../../src/service/visits/visits.service.js';
 
 const SHARDS = 2;
 const MIN = 60_000;
@@ -46,8 +48,10 @@ beforeAll(async () => {
   models = ModelRegistry.of([model]);
   // The real stock and dispatch services, watched: which tickets got parts reserved or auto-assign run.
   const stock = new StockService(world.db);
-  const dispatch = new DispatchService(world.db, { clock: world.clock });
+  const tickets = new TicketsService(world.db, world.clock);
+  const dispatch = new DispatchService(world.db, { clock: world.clock, tickets, visits: new VisitsService(world.db, world.clock, { tickets, stock }) });
   service = new AutoTicketService(world.db, world.clock, {
+    tickets,
     stock: { reserveForTicket: (ticketId, ...rest) => (reserved.push(ticketId), stock.reserveForTicket(ticketId, ...rest)) },
     dispatch: { autoAssign: (ticketId, actor) => (assigned.push(ticketId), dispatch.autoAssign(ticketId, actor)) },
   });

@@ -25,6 +25,7 @@ import { createLogger } from '../../src/kernel/logger.js';
 import { settableClock } from '../../src/kernel/clock.js';
 import { openTestDatabase } from '../harness/database.js';
 import { noise } from '../detection/detection-fixtures.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
 
 export const MODEL = 'learned-test-pump';
 export const START = '2025-03-10T08:00:00.000Z';
@@ -78,7 +79,7 @@ export async function startBaselinesWorld(): Promise<BaselinesWorld> {
   const app = await buildApp(ctx);
   await app.ready();
   const queue = new DetectionQueue({ connection: redis, prefix, shards: SHARDS });
-  const autotickets = new AutoTicketService(db, clock);
+  const autotickets = new AutoTicketService(db, clock, { tickets: new TicketsService(db, clock) });
   const newWorker = () => new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10 });
   let worker = newWorker();
   await worker.start();

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/access/audit/audit.service.js';
 import { DispatchService } from '../../src/service/dispatch/dispatch.service.js';
 import { FREISING, MUNICH, startDispatchApi, type DispatchApi } from './dispatch-fixture.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
+import { VisitsService } from '../../src/service/visits/visits.service.js';
+import { StockService } from '../../src/service/stock/stock.service.js';
 
 let api: DispatchApi;
 beforeAll(async () => {
@@ -184,7 +187,8 @@ describe('dispatch', () => {
   });
 
   test('auto-assign: off by default; when on, a new ticket goes to the top candidate', async () => {
-    const service = new DispatchService(api.db, { clock: api.clock, notifier: api.notifier });
+    const tickets = new TicketsService(api.db, api.clock);
+    const service = new DispatchService(api.db, { clock: api.clock, notifier: api.notifier, tickets, visits: new VisitsService(api.db, api.clock, { tickets, stock: new StockService(api.db, { clock: api.clock }) }) });
     api.clock.set('2025-03-10T06:00:00Z');
     const quinn = await api.technician('Quinn Auto', { skills: [{ name: 'refrigeration', level: 4 }], homeBase: home });
     const t = await newTicket();

@@ -11,6 +11,9 @@ import { closeVisitBody, SIGNATURE_MAX_BYTES } from '../../src/service/visits/vi
 import { VisitClosingService } from '../../src/service/visits/visit-closing.service.js';
 import { fieldsOf, seedCustomer, startServiceApi, type ServiceApi } from '../service/service-fixture.js';
 import { PNG_SIGNATURE } from './invoicing-fixture.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
+import { VisitsService } from '../../src/service/visits/visits.service.js';
+import { StockService } from '../../src/service/stock/stock.service.js';
 
 let api: ServiceApi;
 let technician: { id: string; auth: { authorization: string } };
@@ -197,7 +200,9 @@ describe('visit closing', () => {
       },
       enqueueForTechnician: async () => 0,
     };
-    const service = new VisitClosingService(api.db, api.clock, { notifier, events: { publish: async (event) => void published.push(event) } });
+    const tickets = new TicketsService(api.db, api.clock, { publish: async (event: TicketEventInput) => void published.push(event) });
+    const visits = new VisitsService(api.db, api.clock, { tickets, stock: new StockService(api.db, { clock: api.clock }) });
+    const service = new VisitClosingService(api.db, api.clock, { notifier, tickets, visits });
     const caller = { actor: { type: 'user' as const, id: technician.id }, role: 'technician' as const, userId: technician.id };
     const input = closeVisitBody.parse({ outcome: 'fixed', resolutionNotes: 'Reset the controller', actualStart: '2025-03-13T08:00:00Z', acceptance: confirmation });
     const { ticket, visit } = await openVisit();
@@ -207,6 +212,8 @@ describe('visit closing', () => {
 
     // The outbox write is part of the closing: when it fails, nothing is closed.
     const failing = new VisitClosingService(api.db, api.clock, {
+      tickets,
+      visits,
       notifier: {
         enqueue: async () => {
           throw new Error('outbox unavailable');

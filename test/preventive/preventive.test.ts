@@ -10,13 +10,14 @@ import { inject } from 'vitest';
 import type { NotifierPort } from '../../src/service/notifications/notification.port.js';
 import { loadConfig } from '../../src/kernel/config.js';
 import { PreventiveGenerationService } from '../../src/service/preventive/preventive-generation.service.js';
-import { createPreventiveGenerationTask } from '../../src/service/preventive/preventive.task.js';
+import { preventiveGenerationTask } from '../../src/service/preventive/preventive.task.js';
 import { TelemetryRunningHours } from '../../src/service/preventive/running-hours.reader.js';
 import type { Occurrence, RunResult } from '../../src/service/preventive/maintenance-plans.schemas.js';
 import { waitFor } from '../harness/servers.js';
 import { testEgress } from '../harness/egress.js';
 import { SecretBox } from '../../src/kernel/secrets/secret-box.js';
 import { ADMIN_TOKEN, silentLogger, startPreventiveApi, type PreventiveApi } from './preventive-fixture.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
 
 let api: PreventiveApi;
 let technicianId: string;
@@ -158,7 +159,7 @@ describe('generation races', () => {
       enqueue: async (_q, request) => queued.push(`${request.event}:${request.visitId}`),
       enqueueForTechnician: async (_q, request) => queued.push(`${request.event}:${request.visitId}:${request.technicianId}`),
     };
-    const services = [1, 2].map(() => new PreventiveGenerationService(api.db, undefined, api.clock, { notifier }));
+    const services = [1, 2].map(() => new PreventiveGenerationService(api.db, undefined, api.clock, { notifier, tickets: new TicketsService(api.db, api.clock) }));
     const results = await Promise.all(services.map((s) => s.run({ planIds: [plan.body.id] })));
     const created = results.flatMap((r) => r.created);
     expect(created).toHaveLength(3);
@@ -201,7 +202,7 @@ describe('running-hours plan (real InfluxDB)', () => {
     const seeded = await api.customer([{}]);
     const contractId = await api.contract({ customerId: seeded.customerId, startsOn: '2025-06-01', assetIds: seeded.assetIds });
     const plan = await api.call('POST', `/api/v1/contracts/${contractId}/maintenance-plans`, { name: 'Idle', intervalRunningHours: 10, leadDays: 365 });
-    const service = new PreventiveGenerationService(api.db, new TelemetryRunningHours(api.telemetry!), api.clock);
+    const service = new PreventiveGenerationService(api.db, new TelemetryRunningHours(api.telemetry!), api.clock, { tickets: new TicketsService(api.db, api.clock) });
     expect(await service.run({ planIds: [plan.body.id] })).toMatchObject({ checked: 1, created: [], notDue: 1, skipped: [] });
   });
 });
@@ -212,18 +213,12 @@ describe('background task', () => {
     const seeded = await api.customer([{}]);
     const contractId = await api.contract({ customerId: seeded.customerId, startsOn: '2025-01-01', assetIds: seeded.assetIds });
     await api.call('POST', `/api/v1/contracts/${contractId}/maintenance-plans`, { name: 'Task plan', intervalMonths: 2, leadDays: 30 });
-    const task = createPreventiveGenerationTask({ everyMs: 300 })({
-      config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN }),
+    const task = preventiveGenerationTask({
+      generation: new PreventiveGenerationService(api.db, new TelemetryRunningHours(api.telemetry!), api.clock, { tickets: new TicketsService(api.db, api.clock) }),
+      everyMs: 300,
       logger: silentLogger,
-      db: api.db,
       redisUrl: inject('redisUrl'),
       prefix: `prev${randomBytes(4).toString('hex')}`,
-      models: api.models,
-      telemetry: api.telemetry!,
-      influx: () => api.influx,
-      clock: api.clock,
-      egress: testEgress(),
-      secrets: SecretBox.ephemeral(),
     });
     await task.start();
     try {

@@ -14,6 +14,9 @@ import { settableClock } from '../../src/kernel/clock.js';
 import { StockPlanningService } from '../../src/service/stock/stock-planning.service.js';
 import { TechniciansService } from '../../src/service/technicians/technicians.service.js';
 import { openTestDatabase } from '../harness/database.js';
+import { TicketsService } from '../../src/service/tickets/tickets.service.js';
+import { VisitsService } from '../../src/service/visits/visits.service.js';
+import { StockService } from '../../src/service/stock/stock.service.js';
 
 let db: Database;
 let models: ModelRegistry;
@@ -88,7 +91,7 @@ describe('seedDemo', () => {
   });
 
   it('gives every technician a profile (skill levels, home base near the sites, Mon–Fri 07:00–17:00 in their zone, cost) and a van', async () => {
-    const profiles = await new TechniciansService(db).list();
+    const profiles = await new TechniciansService(db, { tickets: new TicketsService(db) }).list();
     expect(profiles).toHaveLength(DEMO_TECHNICIANS.length);
     expect(result.counts.technicianProfiles).toBe(DEMO_TECHNICIANS.length);
     const sites = DEMO_CUSTOMERS.flatMap((c) => c.sites);
@@ -178,7 +181,7 @@ describe('seedDemo', () => {
 
   it('ranks technicians with the skill for the open telemetry ticket, with a slot inside working hours', async () => {
     const ticket = await one<{ id: string }>("SELECT id FROM tickets WHERE status = 'new' AND channel = 'iot' ORDER BY created_at LIMIT 1");
-    const s = await new DispatchService(db, { clock: settableClock(now) }).suggest(ticket.id, { date: '2025-06-17', limit: 10 });
+    const s = await new DispatchService(db, { clock: settableClock(now), tickets: new TicketsService(db), visits: new VisitsService(db, undefined, { tickets: new TicketsService(db), stock: new StockService(db) }) }).suggest(ticket.id, { date: '2025-06-17', limit: 10 });
     expect(s.requiredSkill).toBeTruthy();
     expect(s.candidates.length).toBeGreaterThan(0);
     expect(s.candidates.map((c) => c.rank)).toEqual(s.candidates.map((_, i) => i + 1));

@@ -19,6 +19,7 @@ import { addMonths } from '../../service/preventive/preventive-schedule.js';
 import { settableClock } from '../../kernel/clock.js';
 import { updateProfileBody } from '../../service/technicians/technicians.schemas.js';
 import { TechniciansService } from '../../service/technicians/technicians.service.js';
+import { TicketsService } from '../../service/tickets/tickets.service.js';
 import type { DemoTechnician } from './demo-company.data.js';
 import { DEMO_LABOUR_RATES, MAINTENANCE_TEMPLATES, SITE_INSPECTION_TEMPLATE } from './demo-field.data.js';
 
@@ -27,7 +28,8 @@ const WORKDAY = [['07:00', '17:00']] as const;
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
 export async function seedTechnicianProfiles(db: Database, actor: Actor, technicians: readonly { id: string; data: DemoTechnician }[], at: Date): Promise<number> {
-  const service = new TechniciansService(db, { clock: settableClock(at) });
+  const clock = settableClock(at);
+  const service = new TechniciansService(db, { clock, tickets: new TicketsService(db, clock) });
   for (const { id, data } of technicians) {
     const patch = updateProfileBody.parse({
       skills: Object.entries(data.skills).map(([name, level]) => ({ name, level })),

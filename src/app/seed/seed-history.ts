@@ -15,6 +15,7 @@ import { AppError } from '../../kernel/errors.js';
 import { settableClock } from '../../kernel/clock.js';
 import { TicketsService } from '../../service/tickets/tickets.service.js';
 import type { TICKET_CHANNELS } from '../../service/tickets/tickets.schemas.js';
+import { StockService } from '../../service/stock/stock.service.js';
 import { VisitsService } from '../../service/visits/visits.service.js';
 import type { Random } from './seed-random.js';
 
@@ -76,12 +77,13 @@ export async function seedHistory(options: HistoryOptions): Promise<HistoryCount
   const { db, random, people } = options;
   const clock = settableClock(options.now);
   const tickets = new TicketsService(db, clock);
-  const visits = new VisitsService(db, clock);
+  // The seed back-dates history with its own clock, so it builds its services itself (no events: nobody listens yet).
+  const visits = new VisitsService(db, clock, { tickets, stock: new StockService(db, { clock }) });
   const contracts = new ContractsService(db, clock);
   const dispatcher: Caller = { actor: { type: 'user', id: people.dispatcher.id }, role: 'dispatcher', userId: people.dispatcher.id };
   const agent: Caller = { actor: { type: 'user', id: people.agent.id }, role: 'agent', userId: people.agent.id };
   const system: Caller = { actor: { type: 'system', id: 'detection' } };
-  const asTech = (tech: Tech): Caller & Caller => ({ actor: { type: 'user', id: tech.id }, role: 'technician', userId: tech.id });
+  const asTech = (tech: Tech): Caller => ({ actor: { type: 'user', id: tech.id }, role: 'technician', userId: tech.id });
   const counts: HistoryCounts = { closed: 0, open: 0, visits: 0 };
 
   const technicianFor = (fault: Fault, country: string): Tech => {
