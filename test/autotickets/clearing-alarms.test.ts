@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AlarmsService } from '../../src/service/alarms/alarms.service.js';
+import { parseFinding } from '../../src/telemetry/detection/finding.schema.js';
+import type { AssetFinding } from '../../src/telemetry/detection/detection.types.js';
 import { finding, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
 
 let world: World;
@@ -29,7 +31,7 @@ async function notes(ticketId: string): Promise<string[]> {
 describe('condition cleared', () => {
   test('before dispatch: the ticket stays open, says so (note + flag), and its alarms are cleared; a repeat changes nothing', async () => {
     const { assetId } = await seedAsset(world.db);
-    const { ticket } = await world.service.openOrAppend(finding(assetId));
+    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId)));
     const result = await world.service.conditionCleared(assetId, SEAL, clearedAt);
     expect(result).toMatchObject({ outcome: 'flagged', clearedAlarms: 1, ticket: { id: ticket!.id, status: 'new' } });
     expect((await world.service.diagnosis(ticket!.id)).conditionClearedAt).toBe(clearedAt.toISOString());
@@ -40,7 +42,7 @@ describe('condition cleared', () => {
     expect(await notes(ticket!.id)).toHaveLength(1);
     // The condition comes back: new alarm, same ticket, flag lifted.
     world.clock.advance(60_000);
-    const again = await world.service.openOrAppend(finding(assetId, {}, 45));
+    const again = await world.service.openOrAppend(parseFinding(finding(assetId, {}, 45)));
     expect(again).toMatchObject({ outcome: 'appended', ticket: { id: ticket!.id } });
     expect(again.alarm.id).not.toBe(alarm[0]!.id);
     expect((await world.service.diagnosis(ticket!.id)).conditionClearedAt).toBeNull();
@@ -49,12 +51,12 @@ describe('condition cleared', () => {
 
   test('assigned counts as not dispatched; once scheduled the ticket only gets a note', async () => {
     const { assetId } = await seedAsset(world.db);
-    const { ticket } = await world.service.openOrAppend(finding(assetId));
+    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId)));
     expect((await world.call('POST', `/api/v1/tickets/${ticket!.id}/assignment`, { technicianId: zed })).body.status).toBe('assigned');
     expect((await world.service.conditionCleared(assetId, SEAL, clearedAt)).outcome).toBe('flagged');
 
     const other = await seedAsset(world.db);
-    const t2 = (await world.service.openOrAppend(finding(other.assetId))).ticket!;
+    const t2 = (await world.service.openOrAppend(parseFinding(finding(other.assetId)))).ticket!;
     expect((await world.call('POST', `/api/v1/tickets/${t2.id}/transitions`, { to: 'assigned', technicianId: zed })).status).toBe(200);
     expect((await world.call('POST', `/api/v1/tickets/${t2.id}/transitions`, { to: 'scheduled' })).status).toBe(200);
     const result = await world.service.conditionCleared(other.assetId, SEAL, clearedAt, { autoCancelTransient: true });
@@ -65,13 +67,13 @@ describe('condition cleared', () => {
 
   test('autoCancelTransient cancels a not-yet-dispatched ticket with a reason; the next finding opens a new ticket', async () => {
     const { assetId } = await seedAsset(world.db);
-    const { ticket } = await world.service.openOrAppend(finding(assetId));
+    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId)));
     const result = await world.service.conditionCleared(assetId, SEAL, clearedAt, { autoCancelTransient: true });
     expect(result).toMatchObject({ outcome: 'cancelled', ticket: { id: ticket!.id, status: 'cancelled' } });
     const history = await world.call('GET', `/api/v1/tickets/${ticket!.id}/history`);
     expect(history.body.entries.at(-1)).toMatchObject({ from: 'new', to: 'cancelled', actor: { type: 'system', id: 'telemend' }, reason: `Transient condition cleared at ${clearedAt.toISOString()} before dispatch` });
     expect(await notes(ticket!.id)).toEqual(['Condition cleared before dispatch: cancelled']);
-    const next = await world.service.openOrAppend(finding(assetId, {}, 90));
+    const next = await world.service.openOrAppend(parseFinding(finding(assetId, {}, 90)));
     expect(next.outcome).toBe('created');
     expect(next.ticket!.id).not.toBe(ticket!.id);
     expect((await world.service.conditionCleared(assetId, 'BEARING_WEAR', clearedAt)).outcome).toBe('no_ticket');
@@ -82,7 +84,7 @@ describe('detector findings (src/telemetry/detection shape)', () => {
   test('apply: firing opens, a rule clearing while another rule of the fault fires leaves the ticket, the last one flags it', async () => {
     const { assetId } = await seedAsset(world.db);
     const at = Date.parse('2025-03-10T06:00:00.000Z');
-    const detector = (ruleId: string, state: 'firing' | 'cleared', ts: number) => ({
+    const detector = (ruleId: string, state: 'firing' | 'cleared', ts: number): AssetFinding => ({
       assetId,
       ruleId,
       faultCode: SEAL,
@@ -108,7 +110,7 @@ describe('detector findings (src/telemetry/detection shape)', () => {
 describe('alarms', () => {
   test('lifecycle active → acknowledged → cleared; findings merge into the not-cleared alarm; after clearing a new one opens', async () => {
     const { assetId } = await seedAsset(world.db);
-    const first = await alarms.report(finding(assetId, { faultCode: undefined, ruleId: 'vib' }));
+    const first = await alarms.report(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'vib' })));
     expect(first).toMatchObject({ created: true, changed: true, alarm: { state: 'active', occurrences: 1, ruleId: 'vib', kind: 'threshold', severity: 'alarm' } });
     expect(first.alarm.evidence.latest).toMatchObject({ metric: 'seal_temp', threshold: 75, kind: 'threshold' });
 
@@ -118,11 +120,11 @@ describe('alarms', () => {
     expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: { type: 'user', id: dispatcher.id } });
     expect(ack.body.acknowledgedAt).toBe(world.clock.now().toISOString());
 
-    const merged = await alarms.report(finding(assetId, { faultCode: undefined, ruleId: 'vib' }, 5));
+    const merged = await alarms.report(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'vib' }, 5)));
     expect(merged).toMatchObject({ created: false, changed: true, alarm: { id: first.alarm.id, state: 'acknowledged', occurrences: 2 } });
-    const replay = await alarms.report(finding(assetId, { faultCode: undefined, ruleId: 'vib' }, 5));
+    const replay = await alarms.report(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'vib' }, 5)));
     expect(replay).toMatchObject({ created: false, changed: false, alarm: { occurrences: 2 } });
-    const otherRule = await alarms.report(finding(assetId, { faultCode: undefined, ruleId: 'temp' }));
+    const otherRule = await alarms.report(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'temp' })));
     expect(otherRule.created).toBe(true);
 
     const cleared = await alarms.clear(assetId, 'vib', new Date('2025-03-10T07:20:00.000Z'));
@@ -130,7 +132,7 @@ describe('alarms', () => {
     expect(await alarms.clear(assetId, 'vib', new Date())).toBeUndefined();
     const conflictAck = await world.call('POST', `/api/v1/alarms/${first.alarm.id}/acknowledge`);
     expect(conflictAck.status).toBe(409);
-    const reopened = await alarms.report(finding(assetId, { faultCode: undefined, ruleId: 'vib' }, 30));
+    const reopened = await alarms.report(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'vib' }, 30)));
     expect(reopened.created).toBe(true);
     expect(reopened.alarm.id).not.toBe(first.alarm.id);
 
@@ -142,8 +144,8 @@ describe('alarms', () => {
 
   test('routes: list with filters, read, roles (technician reads, cannot acknowledge; agent cannot read)', async () => {
     const { assetId } = await seedAsset(world.db);
-    const a = (await world.service.openOrAppend(finding(assetId))).alarm;
-    await alarms.report(finding(assetId, { faultCode: undefined, ruleId: 'other' }));
+    const a = (await world.service.openOrAppend(parseFinding(finding(assetId)))).alarm;
+    await alarms.report(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'other' })));
     await world.service.conditionCleared(assetId, SEAL, clearedAt);
     const tech = await world.user('technician');
     const agent = await world.user('agent');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AutoTicketService } from '../../src/service/autotickets/autotickets.service.js';
 import type { Database, Queryable } from '../../src/kernel/db/database.js';
 import { AppError } from '../../src/kernel/errors.js';
+import { parseFinding } from '../../src/telemetry/detection/finding.schema.js';
 import { counts, finding, PUMP, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
 import { TicketsService } from '../../src/service/tickets/tickets.service.js';
 
@@ -38,10 +39,10 @@ describe('exactly one ticket', () => {
   test('repeated calls with the same finding: one ticket, one evidence row, the replays write nothing', async () => {
     const { assetId } = await seedAsset(world.db);
     const f = finding(assetId);
-    const first = await world.service.openOrAppend(f);
+    const first = await world.service.openOrAppend(parseFinding(f));
     expect(first.outcome).toBe('created');
     const replays = [];
-    for (let i = 0; i < 5; i++) replays.push(await world.service.openOrAppend(f));
+    for (let i = 0; i < 5; i++) replays.push(await world.service.openOrAppend(parseFinding(f)));
     expect(replays.map((r) => r.outcome)).toEqual(Array(5).fill('duplicate'));
     expect(new Set(replays.map((r) => r.ticket!.id))).toEqual(new Set([first.ticket!.id]));
     expect(await counts(world.db, assetId)).toEqual({ tickets: 1, alarms: 1, autofill: 1, evidence: 1, history: 1, audits: 1 });
@@ -55,7 +56,7 @@ describe('exactly one ticket', () => {
     const { assetId } = await seedAsset(world.db);
     // Different rules do not serialise on one alarm row, so on PostgreSQL their ticket inserts really collide.
     const distinct = Array.from({ length: 20 }, (_, i) => finding(assetId, { ruleId: `seal-rule-${i % 5}` }, i));
-    const results = await Promise.all([...distinct, ...distinct].map((f) => world.service.openOrAppend(f)));
+    const results = await Promise.all([...distinct, ...distinct].map((f) => world.service.openOrAppend(parseFinding(f))));
     expect(new Set(results.map((r) => r.ticket!.id)).size).toBe(1);
     expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'appended')).toHaveLength(19);
@@ -73,25 +74,25 @@ describe('exactly one ticket', () => {
     const f = finding(assetId);
     for (const step of [/INSERT INTO ticket_autofill/, /INSERT INTO ticket_evidence/, /INSERT INTO audit_log/, /UPDATE alarms SET ticket_id/]) {
       const crashing = new AutoTicketService(crashingOnce(world.db, step), world.clock, { tickets: new TicketsService(crashingOnce(world.db, step), world.clock) });
-      await expect(crashing.openOrAppend(f), String(step)).rejects.toThrow('simulated crash');
+      await expect(crashing.openOrAppend(parseFinding(f)), String(step)).rejects.toThrow('simulated crash');
       expect(await counts(world.db, assetId), String(step)).toEqual({ tickets: 0, alarms: 0, autofill: 0, evidence: 0, history: 0, audits: 0 });
     }
-    const retried = await world.service.openOrAppend(f);
+    const retried = await world.service.openOrAppend(parseFinding(f));
     expect(retried.outcome).toBe('created');
     expect(await counts(world.db, assetId)).toEqual({ tickets: 1, alarms: 1, autofill: 1, evidence: 1, history: 1, audits: 1 });
     // A crash while appending later evidence keeps the ticket as it was.
     const later = finding(assetId, {}, 30);
-    await expect(new AutoTicketService(crashingOnce(world.db, /UPDATE ticket_autofill SET evidence_count/), world.clock, { tickets: new TicketsService(world.db, world.clock) }).openOrAppend(later)).rejects.toThrow('simulated crash');
+    await expect(new AutoTicketService(crashingOnce(world.db, /UPDATE ticket_autofill SET evidence_count/), world.clock, { tickets: new TicketsService(world.db, world.clock) }).openOrAppend(parseFinding(later))).rejects.toThrow('simulated crash');
     expect((await world.service.diagnosis(retried.ticket!.id)).evidenceCount).toBe(1);
-    expect((await world.service.openOrAppend(later)).outcome).toBe('appended');
+    expect((await world.service.openOrAppend(parseFinding(later))).outcome).toBe('appended');
   });
 
   test('later evidence is appended to the open ticket and merged into the alarm (bounded history)', async () => {
     const { assetId } = await seedAsset(world.db);
     const service = new AutoTicketService(world.db, world.clock, { alarmHistoryLimit: 3, tickets: new TicketsService(world.db, world.clock) });
-    const first = await service.openOrAppend(finding(assetId, {}, 0));
-    for (let m = 1; m <= 4; m++) expect((await service.openOrAppend(finding(assetId, { evidence: { metric: 'seal_temp', threshold: 75, message: `reading ${m}` } }, m * 10))).outcome).toBe('appended');
-    const last = await service.openOrAppend(finding(assetId, { evidence: { metric: 'seal_temp', message: 'reading 4' } }, 40));
+    const first = await service.openOrAppend(parseFinding(finding(assetId, {}, 0)));
+    for (let m = 1; m <= 4; m++) expect((await service.openOrAppend(parseFinding(finding(assetId, { evidence: { metric: 'seal_temp', threshold: 75, message: `reading ${m}` } }, m * 10)))).outcome).toBe('appended');
+    const last = await service.openOrAppend(parseFinding(finding(assetId, { evidence: { metric: 'seal_temp', message: 'reading 4' } }, 40)));
     expect(last.outcome).toBe('duplicate'); // same asset, rule, fault, kind and time as the 4th: the same finding
     const diagnosis = await service.diagnosis(first.ticket!.id);
     expect(diagnosis.evidenceCount).toBe(5);
@@ -108,7 +109,7 @@ describe('exactly one ticket', () => {
 
   test('the database refuses a second open IoT ticket for the asset and fault; the API answers 409', async () => {
     const { assetId } = await seedAsset(world.db);
-    const opened = await world.service.openOrAppend(finding(assetId));
+    const opened = await world.service.openOrAppend(parseFinding(finding(assetId)));
     await expect(
       world.db.query(
         `INSERT INTO tickets (channel, type, priority, title, customer_id, asset_id, fault_code, status, sla_source, response_due_at, resolution_due_at, status_changed_at, created_by_type, created_by_id, created_at, updated_at)
@@ -125,16 +126,16 @@ describe('exactly one ticket', () => {
 
   test('a finding without a fault code raises an alarm only; invalid findings write nothing', async () => {
     const { assetId } = await seedAsset(world.db);
-    const alarmOnly = await world.service.openOrAppend(finding(assetId, { faultCode: undefined, ruleId: 'vib-high', kind: 'event', evidence: { eventCode: 'VIB-HI' } }));
+    const alarmOnly = await world.service.openOrAppend(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'vib-high', kind: 'event', evidence: { eventCode: 'VIB-HI' } })));
     expect(alarmOnly.outcome).toBe('alarm_only');
     expect(alarmOnly.ticket).toBeNull();
     expect(alarmOnly.alarm).toMatchObject({ ruleId: 'vib-high', state: 'active', faultCode: null, modelId: PUMP });
     for (const bad of [{ ...finding(assetId), kind: 'guess' }, { ...finding(assetId), at: 'yesterday' }, { ...finding(assetId), assetId: 'not-a-uuid' }, { ...finding(assetId), modelId: 'gas-boiler-gb120' }, { ...finding(assetId), extra: 1 }]) {
-      const error = await world.service.openOrAppend(bad).catch((e: unknown) => e);
+      const error = await Promise.resolve(bad).then((raw) => world.service.openOrAppend(parseFinding(raw))).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).code).toBe('VALIDATION_FAILED');
     }
-    const unknownAsset = await world.service.openOrAppend(finding('00000000-0000-4000-8000-000000000000')).catch((e: unknown) => e);
+    const unknownAsset = await world.service.openOrAppend(parseFinding(finding('00000000-0000-4000-8000-000000000000'))).catch((e: unknown) => e);
     expect((unknownAsset as AppError).code).toBe('VALIDATION_FAILED');
     expect(await counts(world.db, assetId)).toEqual({ tickets: 0, alarms: 1, autofill: 0, evidence: 0, history: 0, audits: 0 });
   });

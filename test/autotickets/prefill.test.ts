@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/access/audit/audit.service.js';
+import { parseFinding } from '../../src/telemetry/detection/finding.schema.js';
 import { finding, PUMP, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
 
 let world: World;
@@ -63,7 +64,7 @@ afterAll(async () => {
 describe('prefill', () => {
   test('catalogue diagnosis, parts with unknown availability, labour, skill, default SLA for a bronze customer', async () => {
     const { assetId } = await seedAsset(world.db);
-    const { ticket } = await world.service.openOrAppend(finding(assetId));
+    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId)));
     const d = await world.service.diagnosis(ticket!.id);
     expect(d.prefill.fault).toMatchObject({ code: SEAL, inCatalogue: true, title: 'Mechanical seal leaking' });
     expect(d.prefill.fault.diagnosis).toMatch(/seal chamber runs hotter/);
@@ -88,14 +89,14 @@ describe('prefill', () => {
 
   test('priority rule: gold bumps one level; a short contract SLA bumps one level and sets the due times as for a manual ticket', async () => {
     const gold = await seedAsset(world.db, { contractValue: 30_000 });
-    const g = await world.service.openOrAppend(finding(gold.assetId));
+    const g = await world.service.openOrAppend(parseFinding(finding(gold.assetId)));
     const gd = await world.service.diagnosis(g.ticket!.id);
     expect(gd.prefill.priority).toMatchObject({ value: 'critical', base: 'high', tier: 'gold' });
     expect(gd.prefill.priority.reasons[1]).toBe('gold customer: one level up to critical');
     expect(g.ticket!.contractId).toBe(gold.contractId);
 
     const short = await seedAsset(world.db, { highResponseMinutes: 120 });
-    const s = await world.service.openOrAppend(finding(short.assetId));
+    const s = await world.service.openOrAppend(parseFinding(finding(short.assetId)));
     const sd = await world.service.diagnosis(s.ticket!.id);
     expect(sd.prefill.priority).toMatchObject({ value: 'critical', tier: 'silver' });
     expect(sd.prefill.priority.reasons[1]).toBe('contract response 120 min ≤ 240: one level up to critical');
@@ -105,11 +106,11 @@ describe('prefill', () => {
     expect({ r: s.ticket!.responseDueAt, s: s.ticket!.resolutionDueAt, c: s.ticket!.contractId }).toEqual({ r: manual.body.responseDueAt, s: manual.body.resolutionDueAt, c: manual.body.contractId });
 
     const long = await seedAsset(world.db, { highResponseMinutes: 600 });
-    const l = await world.service.openOrAppend(finding(long.assetId));
+    const l = await world.service.openOrAppend(parseFinding(finding(long.assetId)));
     expect(l.ticket).toMatchObject({ priority: 'high', responseDueAt: new Date(now() + 600 * 60_000).toISOString() });
 
     const critical = await seedAsset(world.db);
-    const c = await world.service.openOrAppend(finding(critical.assetId, { faultCode: 'IMPELLER_WEAR', kind: 'event', severity: 'critical' }));
+    const c = await world.service.openOrAppend(parseFinding(finding(critical.assetId, { faultCode: 'IMPELLER_WEAR', kind: 'event', severity: 'critical' })));
     expect((await world.service.diagnosis(c.ticket!.id)).prefill.priority).toMatchObject({ value: 'high', base: 'high', reasons: ['fault catalogue priority medium', 'critical controller event: at least high'] });
   });
 
@@ -122,7 +123,7 @@ describe('prefill', () => {
     const newer = await closedTicket(PUMP, SEAL, '2025-02-20T10:00:00.000Z', 'Seal faces heat-checked, replaced with SiC/SiC');
     await closedTicket('gas-boiler-gb120', SEAL, '2025-03-01T10:00:00.000Z', 'Other model');
     const { assetId } = await seedAsset(world.db);
-    const { ticket } = await world.service.openOrAppend(finding(assetId));
+    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId)));
     const d = await world.service.diagnosis(ticket!.id);
     expect(d.prefill.knowledge.map((k) => [k.id, k.match])).toEqual([
       [same, 'model_and_fault'],
@@ -141,20 +142,20 @@ describe('prefill', () => {
     const { assetId } = await seedAsset(world.db);
     const projected = new Date(now() + 72 * HOUR).toISOString();
     const trend = finding(assetId, { kind: 'trend', ruleId: 'seal-trend', evidence: { metric: 'seal_temp', projectedFailureAt: projected, stats: { slopePerDay: 1.2 } } });
-    const { ticket } = await world.service.openOrAppend(trend);
+    const { ticket } = await world.service.openOrAppend(parseFinding(trend));
     expect(ticket).toMatchObject({ type: 'predictive', title: 'Predicted: Mechanical seal leaking' });
     const d = await world.service.diagnosis(ticket!.id);
     expect(d.predictive).toBe(true);
     expect(d.prefill.predictive).toEqual({ projectedFailureAt: projected, latestVisitBy: new Date(now() + 48 * HOUR).toISOString(), marginHours: 24 });
     const soon = await seedAsset(world.db);
-    const s = await world.service.openOrAppend(finding(soon.assetId, { kind: 'trend', evidence: { projectedFailureAt: new Date(now() + 10 * HOUR).toISOString() } }));
+    const s = await world.service.openOrAppend(parseFinding(finding(soon.assetId, { kind: 'trend', evidence: { projectedFailureAt: new Date(now() + 10 * HOUR).toISOString() } })));
     expect((await world.service.diagnosis(s.ticket!.id)).prefill.predictive!.latestVisitBy).toBe(world.clock.now().toISOString());
     expect((await world.call('GET', `/api/v1/tickets/${ticket!.id}`)).body.type).toBe('predictive');
   });
 
   test('technician ranking: skill required (mismatch and inactive excluded), then territory, distance and load, with a reason each', async () => {
     const { assetId } = await seedAsset(world.db, { place: 'hamburg' });
-    const { ticket } = await world.service.openOrAppend(finding(assetId));
+    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId)));
     const { technicians } = (await world.service.diagnosis(ticket!.id)).prefill;
     expect(technicians.requiredSkill).toBe('mechanical');
     expect(technicians.excludedForSkill).toBe(1); // Carl (electrical); Eve is inactive and not a candidate at all
@@ -171,7 +172,7 @@ describe('prefill', () => {
 
   test('a fault code missing from the catalogue still opens a ticket, flagged as such', async () => {
     const { assetId } = await seedAsset(world.db);
-    const { ticket } = await world.service.openOrAppend(finding(assetId, { faultCode: 'NO_DATA', kind: 'no_data', severity: 'warning', title: 'Device silent', evidence: {} }));
+    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId, { faultCode: 'NO_DATA', kind: 'no_data', severity: 'warning', title: 'Device silent', evidence: {} })));
     const d = await world.service.diagnosis(ticket!.id);
     expect(ticket).toMatchObject({ title: 'Device silent', priority: 'medium', faultCode: 'NO_DATA' });
     expect(d.prefill.fault).toMatchObject({ inCatalogue: false, diagnosis: null, probableCauses: [] });
@@ -185,7 +186,7 @@ describe('prefill', () => {
 describe('GET /tickets/{id}/diagnosis', () => {
   test('technicians and dispatchers read it, customers may not, manual tickets have none', async () => {
     const { assetId } = await seedAsset(world.db);
-    const { ticket } = await world.service.openOrAppend(finding(assetId));
+    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId)));
     const tech = await world.user('technician');
     const read = await world.call('GET', `/api/v1/tickets/${ticket!.id}/diagnosis`, undefined, tech.auth);
     expect(read.status).toBe(200);

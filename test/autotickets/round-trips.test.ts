@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AutoTicketService } from '../../src/service/autotickets/autotickets.service.js';
 import type { Database, Queryable } from '../../src/kernel/db/database.js';
+import { parseFinding } from '../../src/telemetry/detection/finding.schema.js';
 import { counts, finding, SEAL, seedAsset, startWorld, type World } from './autotickets-fixture.js';
 import { TicketsService } from '../../src/service/tickets/tickets.service.js';
 
@@ -70,7 +71,7 @@ describe('statements inside the auto-ticket transaction', () => {
   test('a new ticket: at most 10 statements (BEGIN and COMMIT included); the prefill lookups run before it', async () => {
     const { assetId } = await seedAsset(world.db, { contractValue: 30_000, highResponseMinutes: 60 });
     const spy = spied(world.db);
-    const result = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(finding(assetId));
+    const result = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(parseFinding(finding(assetId)));
     expect(result.outcome).toBe('created');
     expect(spy.transactions).toHaveLength(1);
     const tx = spy.transactions[0]!;
@@ -92,21 +93,21 @@ describe('statements inside the auto-ticket transaction', () => {
 
   test('appended evidence and a replay: at most 7 statements; no prefill lookup anywhere', async () => {
     const { assetId } = await seedAsset(world.db);
-    const opened = await world.service.openOrAppend(finding(assetId, {}, 0));
+    const opened = await world.service.openOrAppend(parseFinding(finding(assetId, {}, 0)));
     const spy = spied(world.db);
     const service = new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) });
 
     const later = finding(assetId, {}, 10);
-    const appended = await service.openOrAppend(later);
+    const appended = await service.openOrAppend(parseFinding(later));
     expect(appended.outcome).toBe('appended');
     expect(statements(spy.transactions[0]!), spy.transactions[0]!.join('\n---\n')).toBeLessThanOrEqual(7);
 
-    const replay = await service.openOrAppend(later);
+    const replay = await service.openOrAppend(parseFinding(later));
     expect(replay.outcome).toBe('duplicate');
     expect(statements(spy.transactions[1]!), spy.transactions[1]!.join('\n---\n')).toBeLessThanOrEqual(7);
 
     // Another rule of the same fault: a new alarm (and its audit row) linked to the open ticket.
-    const otherRule = await service.openOrAppend(finding(assetId, { ruleId: 'seal-temp-trend' }, 20));
+    const otherRule = await service.openOrAppend(parseFinding(finding(assetId, { ruleId: 'seal-temp-trend' }, 20)));
     expect(otherRule.outcome).toBe('appended');
     expect(otherRule.alarm.ticketId).toBe(opened.ticket!.id);
     expect(statements(spy.transactions[2]!), spy.transactions[2]!.join('\n---\n')).toBeLessThanOrEqual(9);
@@ -120,9 +121,9 @@ describe('statements inside the auto-ticket transaction', () => {
 describe('the world changes between the early look and the transaction', () => {
   test('the open ticket is cancelled meanwhile: a new ticket, its draft built inside the transaction', async () => {
     const { assetId } = await seedAsset(world.db, { contractValue: 30_000, highResponseMinutes: 60 });
-    const first = await world.service.openOrAppend(finding(assetId, {}, 0));
+    const first = await world.service.openOrAppend(parseFinding(finding(assetId, {}, 0)));
     const spy = spied(world.db, () => world.db.query(`UPDATE tickets SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, [first.ticket!.id]));
-    const again = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(finding(assetId, {}, 30));
+    const again = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(parseFinding(finding(assetId, {}, 30)));
     expect(again.outcome).toBe('created');
     expect(again.ticket!.id).not.toBe(first.ticket!.id);
     // The early look saw the open ticket, so the lookups ran inside the transaction.
@@ -142,9 +143,9 @@ describe('the world changes between the early look and the transaction', () => {
     const { assetId } = await seedAsset(world.db);
     let winner: Awaited<ReturnType<AutoTicketService['openOrAppend']>> | undefined;
     const spy = spied(world.db, async () => {
-      winner = await world.service.openOrAppend(finding(assetId, { ruleId: 'seal-temp-trend' }, 0));
+      winner = await world.service.openOrAppend(parseFinding(finding(assetId, { ruleId: 'seal-temp-trend' }, 0)));
     });
-    const loser = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(finding(assetId, {}, 5));
+    const loser = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(parseFinding(finding(assetId, {}, 5)));
     expect(winner!.outcome).toBe('created');
     expect(loser.outcome).toBe('appended');
     expect(loser.ticket!.id).toBe(winner!.ticket!.id);

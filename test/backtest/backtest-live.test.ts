@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { backtestCsv } from '../../src/telemetry/backtest/backtest.service.js';
-import type { Finding } from '../../src/telemetry/detection/detection.types.js';
+import type { AssetFinding, Finding } from '../../src/telemetry/detection/detection.types.js';
 import type { DeviceIdentity } from '../../src/telemetry/devices/devices.types.js';
 import { telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
 import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
@@ -26,7 +26,7 @@ let queue: DetectionQueue;
 let worker: DetectionWorker;
 let models: ModelRegistry;
 let prefix: string;
-const applied: Record<string, unknown>[] = [];
+const applied: AssetFinding[] = [];
 
 beforeAll(async () => {
   models = await ModelRegistry.fromDirectory(new URL('../../devices', import.meta.url).pathname);
@@ -34,7 +34,7 @@ beforeAll(async () => {
   prefix = `tbl${randomBytes(4).toString('hex')}`;
   queue = new DetectionQueue({ connection: redis, prefix, shards: SHARDS });
   // The sink records what the worker hands to the auto-tickets.
-  worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: { apply: async (f) => void applied.push(f as Record<string, unknown>) }, logger: createLogger('silent'), shards: SHARDS, mergeJobs: 0 });
+  worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: { apply: async (f) => void applied.push(f) }, logger: createLogger('silent'), shards: SHARDS, mergeJobs: 0 });
   await worker.start();
 });
 

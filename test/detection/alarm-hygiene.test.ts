@@ -3,7 +3,7 @@
  * clearing as a share of the samples, bounded state at high sample rates, defaults unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { parseFinding } from '../../src/service/alarms/finding.schema.js';
+import { parseFinding } from '../../src/telemetry/detection/finding.schema.js';
 import { compileModel } from '../../src/telemetry/detection/detection-rules.compiler.js';
 import { clearRule, evaluate } from '../../src/telemetry/detection/detection.engine.js';
 import { MAX_WINDOW_SAMPLES } from '../../src/telemetry/detection/evidence.js';

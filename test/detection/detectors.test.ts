@@ -2,7 +2,7 @@ import { thinWindow } from '../../src/telemetry/detection/evidence.js';
 import { describe, expect, it } from 'vitest';
 import { clearRule, evaluate, evaluateSilence } from '../../src/telemetry/detection/detection.engine.js';
 import { checkSilence } from '../../src/telemetry/detection/silence.detector.js';
-import { parseFinding } from '../../src/service/alarms/finding.schema.js';
+import { parseFinding } from '../../src/telemetry/detection/finding.schema.js';
 import type { AssetDetectionState, Finding, Reading } from '../../src/telemetry/detection/detection.types.js';
 import { DAY, HOUR, MIN, SEC, T0, daily, noise, series, testModel } from './detection-fixtures.js';
 

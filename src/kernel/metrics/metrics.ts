@@ -179,7 +179,7 @@ export class PlatformMetrics {
   };
 
   /** Wraps detection's finding sink (AutoTicketService) to count the alarms its findings open. */
-  countingAlarms<O>(sink: { apply(finding: unknown, options?: O): Promise<unknown> }): { apply(finding: unknown, options?: O): Promise<unknown> } {
+  countingAlarms<F, O>(sink: { apply(finding: F, options?: O): Promise<unknown> }): { apply(finding: F, options?: O): Promise<unknown> } {
     return {
       apply: async (finding, options) => {
         const result = (await sink.apply(finding, options)) as { alarmCreated?: boolean; alarm?: { kind?: string } } | undefined;

@@ -11,7 +11,9 @@ import type { Page } from '../../kernel/http/pagination.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { AlarmsRepository, type AlarmRow } from './alarms.repository.js';
 import type { Alarm, ListAlarms } from './alarms.schemas.js';
-import { parseFinding, type Finding } from './finding.schema.js';
+import type { AssetFinding } from '../../telemetry/detection/detection.types.js';
+import { findingKey } from '../../telemetry/detection/finding.schema.js';
+import { storedEvidence } from './alarm-evidence.js';
 
 export interface AlarmsOptions {
   /** Evidence entries kept per alarm (oldest dropped). Default 20. */
@@ -38,9 +40,8 @@ export class AlarmsService {
     this.historyLimit = options.historyLimit ?? 20;
   }
 
-  /** Validates the finding and upserts its alarm (own transaction). */
-  async report(input: unknown): Promise<ReportResult> {
-    const finding = parseFinding(input);
+  /** Upserts the finding's alarm (own transaction). */
+  async report(finding: AssetFinding): Promise<ReportResult> {
     return this.db.transaction(async (tx) => {
       const result = await this.reportIn(tx, finding);
       return { alarm: toAlarm(result.row), created: result.created, changed: result.changed };
@@ -48,12 +49,14 @@ export class AlarmsService {
   }
 
   /** The upsert inside the caller's transaction; the asset must exist (and match modelId when given). */
-  async reportIn(tx: Queryable, finding: Finding): Promise<{ row: AlarmRow; created: boolean; changed: boolean }> {
+  async reportIn(tx: Queryable, finding: AssetFinding): Promise<{ row: AlarmRow; created: boolean; changed: boolean }> {
     if (finding.state === 'cleared') {
       throw new AppError('VALIDATION_FAILED', 'Invalid finding: a cleared finding clears its alarm (clear / AutoTicketService.conditionCleared), it is not reported', {
         fields: [{ field: 'finding.state', message: 'must be firing' }],
       });
     }
+    const key = findingKey(finding);
+    const at = new Date(finding.at);
     // One statement in the common case: the upsert reads the asset's model itself and writes
     // nothing for an unknown asset or another model; only then (or for a replay) do we look again.
     const written = await this.repo.upsert(tx, {
@@ -64,9 +67,9 @@ export class AlarmsService {
       faultCode: finding.faultCode ?? null,
       kind: finding.kind,
       severity: finding.severity ?? null,
-      at: finding.at,
-      key: finding.key,
-      entry: { key: finding.key, at: finding.at.toISOString(), kind: finding.kind, ...finding.evidence },
+      at,
+      key,
+      entry: { key, at: at.toISOString(), kind: finding.kind, ...storedEvidence(finding.evidence) },
       historyLimit: this.historyLimit,
       now: this.clock.now(),
     });

@@ -13,7 +13,9 @@
 import { AlarmsRepository, type AlarmRow } from '../alarms/alarms.repository.js';
 import { AlarmsService, toAlarm } from '../alarms/alarms.service.js';
 import type { Alarm } from '../alarms/alarms.schemas.js';
-import { parseFinding, type Finding } from '../alarms/finding.schema.js';
+import { storedEvidence } from '../alarms/alarm-evidence.js';
+import type { AssetFinding } from '../../telemetry/detection/detection.types.js';
+import { findingKey, parseFinding } from '../../telemetry/detection/finding.schema.js';
 import { recordAudit, SYSTEM_ACTOR } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { notFound } from '../../kernel/errors.js';
@@ -106,8 +108,7 @@ export class AutoTicketService {
    * unique index still decides (a ticket opened meanwhile is appended to), and a ticket closed
    * meanwhile gets its draft built inside the transaction, as before.
    */
-  async openOrAppend(input: unknown): Promise<OpenResult> {
-    const finding = parseFinding(input);
+  async openOrAppend(finding: AssetFinding): Promise<OpenResult> {
     const now = this.clock.now();
     const faultCode = finding.faultCode;
     const facts = faultCode && finding.state === 'firing' ? await this.prepareDraft(finding, faultCode, now) : undefined;
@@ -127,8 +128,7 @@ export class AutoTicketService {
    * only — no ticket, no reserved part, no dispatch. A persisting alarm becomes a ticket later,
    * through `openForAlarm` (the ticket-policy sweep).
    */
-  async raiseAlarm(input: unknown): Promise<OpenResult> {
-    const finding = parseFinding(input);
+  async raiseAlarm(finding: AssetFinding): Promise<OpenResult> {
     const reported = await this.db.transaction(async (tx) => this.alarms.reportIn(tx, finding));
     return { outcome: 'alarm_only', alarm: toAlarm(reported.row), alarmCreated: reported.created, ticket: null };
   }
@@ -137,6 +137,7 @@ export class AutoTicketService {
    * Opens (or appends to) the ticket of an alarm that has persisted: its first finding goes to
    * the ticket as if it had just fired. Locks the alarm: nothing happens when it has cleared or
    * has its ticket already (another sweep, a retry), so the ticket is opened once. Undefined then.
+   * The finding is rebuilt from the stored alarm (a jsonb column): validated there, as read back.
    */
   async openForAlarm(alarmId: string): Promise<OpenResult | undefined> {
     const now = this.clock.now();
@@ -163,10 +164,11 @@ export class AutoTicketService {
   }
 
   /** The ticket part of a firing finding, inside the alarm's transaction: open or append, link the alarm. */
-  private async ticketIn(tx: Queryable, finding: Finding & { faultCode: string }, alarm: AlarmRow, alarmCreated: boolean, facts: DraftFacts | undefined, now: Date): Promise<OpenResult> {
+  private async ticketIn(tx: Queryable, finding: AssetFinding & { faultCode: string }, alarm: AlarmRow, alarmCreated: boolean, facts: DraftFacts | undefined, now: Date): Promise<OpenResult> {
     const target = await this.openOrFind(tx, finding, alarm, facts, now);
     const ticketId = 'created' in target ? target.created.id : target.openId;
-    const evidence = { ticketId, alarmId: alarm.id, key: finding.key, ruleId: finding.ruleId, kind: finding.kind, at: finding.at, evidence: finding.evidence, now };
+    const at = new Date(finding.at);
+    const evidence = { ticketId, alarmId: alarm.id, key: findingKey(finding), ruleId: finding.ruleId, kind: finding.kind, at, evidence: storedEvidence(finding.evidence), now };
     let outcome: OpenOutcome;
     if ('created' in target) {
       // The new ticket's prefill already counts this finding as its first evidence.
@@ -174,7 +176,7 @@ export class AutoTicketService {
       outcome = 'created';
     } else {
       const appended = await this.repo.addEvidence(tx, evidence);
-      if (appended) await this.conditionReturned(tx, ticketId, appended.conditionClearedAt, finding.at, now);
+      if (appended) await this.conditionReturned(tx, ticketId, appended.conditionClearedAt, at, now);
       outcome = appended ? 'appended' : 'duplicate';
     }
     if (alarm.ticket_id !== ticketId) await this.alarms.linkTicket(tx, alarm.id, ticketId);
@@ -203,7 +205,7 @@ export class AutoTicketService {
    * own connection); undefined when a ticket is already open for the fault, or the finding does
    * not fit its asset (the transaction reports that).
    */
-  private async prepareDraft(finding: Finding, faultCode: string, now: Date): Promise<DraftFacts | undefined> {
+  private async prepareDraft(finding: AssetFinding, faultCode: string, now: Date): Promise<DraftFacts | undefined> {
     const place = await findAssetPlace(this.db, finding.assetId, faultCode);
     if (!place || place.hasOpenTicket || (finding.modelId && finding.modelId !== place.modelId)) return undefined;
     return loadDraftFacts(this.db, place, faultCode, now, this.options);
@@ -215,7 +217,7 @@ export class AutoTicketService {
    * the draft here only when there is none; with them it inserts straight away. Either way the
    * insert stands down when another transaction's ticket holds the unique index entry.
    */
-  private async openOrFind(tx: Queryable, finding: Finding & { faultCode: string }, alarm: AlarmRow, facts: DraftFacts | undefined, now: Date): Promise<{ created: TicketRow } | { openId: string }> {
+  private async openOrFind(tx: Queryable, finding: AssetFinding & { faultCode: string }, alarm: AlarmRow, facts: DraftFacts | undefined, now: Date): Promise<{ created: TicketRow } | { openId: string }> {
     if (!facts) {
       const open = await this.repo.findOpen(tx, finding.assetId, finding.faultCode);
       if (open) return { openId: open.id };
@@ -228,7 +230,7 @@ export class AutoTicketService {
   }
 
   /** Inserts the ticket unless one is open, with its status history, prefill and audit row; undefined when one was open. */
-  private async insertTicket(tx: Queryable, finding: Finding & { faultCode: string }, alarm: AlarmRow, draft: TicketDraft, now: Date): Promise<TicketRow | undefined> {
+  private async insertTicket(tx: Queryable, finding: AssetFinding & { faultCode: string }, alarm: AlarmRow, draft: TicketDraft, now: Date): Promise<TicketRow | undefined> {
     const row = await this.repo.insertIfNoneOpen(tx, {
       channel: 'iot',
       type: draft.type,
@@ -252,8 +254,8 @@ export class AutoTicketService {
     });
     if (!row) return undefined;
     await this.tickets.addHistory(tx, row.id, { from: null, to: 'new', at: now, actor: SYSTEM_ACTOR, reason: `Opened from alarm ${alarm.id} (rule ${finding.ruleId})`, technicianId: null });
-    await this.repo.insertAutofill(tx, { ticketId: row.id, alarmId: alarm.id, ruleId: finding.ruleId, kind: finding.kind, predictive: draft.prefill.predictive !== null, prefill: draft.prefill, firstEvidenceAt: finding.at, now });
-    await recordAudit(tx, SYSTEM_ACTOR, { entity: 'ticket', entityId: row.id, action: 'create', changes: { ...toTicket(row, now), alarmId: alarm.id, findingKey: finding.key } });
+    await this.repo.insertAutofill(tx, { ticketId: row.id, alarmId: alarm.id, ruleId: finding.ruleId, kind: finding.kind, predictive: draft.prefill.predictive !== null, prefill: draft.prefill, firstEvidenceAt: new Date(finding.at), now });
+    await recordAudit(tx, SYSTEM_ACTOR, { entity: 'ticket', entityId: row.id, action: 'create', changes: { ...toTicket(row, now), alarmId: alarm.id, findingKey: findingKey(finding) } });
     return row;
   }
 
@@ -334,24 +336,24 @@ export class AutoTicketService {
    * ticket policy); `cleared` → conditionCleared for its rule (the ticket is touched once no rule
    * of that fault fires any more on the asset), or only the alarm when it never had a ticket.
    */
-  async apply(input: unknown, options: ApplyOptions = {}): Promise<OpenResult | ClearResult> {
-    const finding = parseFinding(input);
+  async apply(finding: AssetFinding, options: ApplyOptions = {}): Promise<OpenResult | ClearResult> {
     const deferred = options.ticket === 'persist' || options.ticket === 'never';
-    if (finding.state === 'firing') return deferred ? this.raiseAlarm(input) : this.openOrAppend(input);
+    if (finding.state === 'firing') return deferred ? this.raiseAlarm(finding) : this.openOrAppend(finding);
+    const at = new Date(finding.at);
     if (deferred && finding.faultCode) {
       // An alarm that never became a ticket clears alone: another rule's ticket for the fault is not told.
       const cleared = await this.db.transaction(async (tx) => {
         const open = await this.alarmRows.findOpen(tx, finding.assetId, finding.ruleId, { lock: true });
         if (open?.ticket_id) return undefined;
-        return this.alarms.clearIn(tx, { assetId: finding.assetId, ruleId: finding.ruleId }, finding.at);
+        return this.alarms.clearIn(tx, { assetId: finding.assetId, ruleId: finding.ruleId }, at);
       });
       if (cleared) return { outcome: 'no_ticket', clearedAlarms: cleared.length, ticket: null };
     }
     if (!finding.faultCode) {
-      const cleared = await this.alarms.clear(finding.assetId, finding.ruleId, finding.at);
+      const cleared = await this.alarms.clear(finding.assetId, finding.ruleId, at);
       return { outcome: 'no_ticket', clearedAlarms: cleared ? 1 : 0, ticket: null };
     }
-    return this.conditionCleared(finding.assetId, finding.faultCode, finding.at, { ...options, ruleId: finding.ruleId });
+    return this.conditionCleared(finding.assetId, finding.faultCode, at, { ...options, ruleId: finding.ruleId });
   }
 
   /** The prefill and appended evidence of an auto-ticket (404 for tickets without one). */

@@ -10,7 +10,7 @@
  * connection simply run them one after the other); `composeDraft` is then pure and runs inside
  * the transaction once the alarm id is known. `buildTicketDraft` does all three on one handle.
  */
-import type { Finding } from '../alarms/finding.schema.js';
+import type { AssetFinding } from '../../telemetry/detection/detection.types.js';
 import { ContractsRepository, type ContractRow } from '../contracts/contracts.repository.js';
 import { TIER_JOIN, tierOf, type CustomerTier } from '../customers/customer-tier.js';
 import type { FaultDefinition } from '../../telemetry/models/models.schema.js';
@@ -75,7 +75,7 @@ export const RANKING_BASIS =
   'Technicians with the required skill, by distance from the site to the nearest centre of their territories (mean position of known sites there: no home locations yet), +300 km outside their territories, +50 km per open ticket assigned.';
 
 /** Builds the draft on one handle (inside a transaction: when no early look prepared its facts). */
-export async function buildTicketDraft(q: Queryable, finding: Finding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): Promise<TicketDraft> {
+export async function buildTicketDraft(q: Queryable, finding: AssetFinding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): Promise<TicketDraft> {
   const place = await findAssetPlace(q, finding.assetId, finding.faultCode);
   if (!place) throw new AppError('VALIDATION_FAILED', `Invalid finding: no asset ${finding.assetId}`);
   return composeDraft(await loadDraftFacts(q, place, finding.faultCode, now, options), finding, alarmId, now, options);
@@ -123,7 +123,7 @@ export async function loadDraftFacts(q: Queryable, place: AssetPlace, faultCode:
 }
 
 /** The draft from its facts (pure). */
-export function composeDraft(facts: DraftFacts, finding: Finding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): TicketDraft {
+export function composeDraft(facts: DraftFacts, finding: AssetFinding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): TicketDraft {
   const { place, contract, terms, tier } = facts;
   const fault = place.fault ?? undefined;
   const decision = autoTicketPriority({ faultPriority: fault?.priority ?? null, severity: finding.severity, tier, terms });
@@ -138,7 +138,7 @@ export function composeDraft(facts: DraftFacts, finding: Finding & { faultCode: 
 
   const prefill: Prefill = {
     generatedAt: now.toISOString(),
-    finding: { ruleId: finding.ruleId, kind: finding.kind, severity: finding.severity ?? null, at: finding.at.toISOString(), alarmId, ...explainFinding(finding) },
+    finding: { ruleId: finding.ruleId, kind: finding.kind, severity: finding.severity ?? null, at: new Date(finding.at).toISOString(), alarmId, ...explainFinding(finding) },
     fault: {
       code: finding.faultCode,
       inCatalogue: !!fault,
@@ -154,8 +154,8 @@ export function composeDraft(facts: DraftFacts, finding: Finding & { faultCode: 
     sla: { contractId: contract?.id ?? null, source: terms.source, responseDueAt: due.responseDueAt.toISOString(), resolutionDueAt: due.resolutionDueAt.toISOString() },
     predictive: predictive
       ? {
-          projectedFailureAt: projected,
-          latestVisitBy: new Date(Math.max(now.getTime(), new Date(projected).getTime() - marginHours * HOUR)).toISOString(),
+          projectedFailureAt: new Date(projected).toISOString(),
+          latestVisitBy: new Date(Math.max(now.getTime(), projected - marginHours * HOUR)).toISOString(),
           marginHours,
         }
       : null,
@@ -227,7 +227,7 @@ async function pastResolutions(tx: Queryable, modelId: string, faultCode: string
 
 /** Human-readable description (for clients that only show the ticket text). */
 /** A learned baseline's finding in words: which metrics made the readings unusual, and which did not. */
-export function explainFinding(finding: Pick<Finding, 'evidence'>): { summary?: string } {
+export function explainFinding(finding: Pick<AssetFinding, 'evidence'>): { summary?: string } {
   const parts = finding.evidence.contributions ?? [];
   const main = parts.filter((c) => c.share >= 0.1);
   if (main.length === 0) return {};

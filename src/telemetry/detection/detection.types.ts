@@ -19,7 +19,14 @@ export interface ControllerEvent {
   message?: string | undefined;
 }
 
-export type DetectorKind = 'threshold' | 'rate' | 'event' | 'anomaly' | 'trend' | 'learned' | 'silence';
+export const DETECTOR_KINDS = ['threshold', 'rate', 'event', 'anomaly', 'trend', 'learned', 'silence'] as const;
+export type DetectorKind = (typeof DETECTOR_KINDS)[number];
+/** A finding's kind: a detector's, or `no_data`, which other producers use as a synonym of `silence` (stored as given). */
+export const FINDING_KINDS = [...DETECTOR_KINDS, 'no_data'] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+/** Severities a finding may carry (detectors set none; the auto-ticket priority uses it when the fault is not in the catalogue). */
+export const FINDING_SEVERITIES = ['info', 'warning', 'alarm', 'critical'] as const;
+export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
 
 /** Fault code of a silent device when the model names no catalogue fault for it. */
 export const NO_DATA_FAULT = 'NO_DATA';
@@ -63,6 +70,8 @@ export interface Evidence {
   smooth?: SmoothEvidence;
   /** A rule with `forShare` (firing) or `clearShare` (cleared): the share of the trailing window's samples that met the condition. */
   share?: ShareEvidence;
+  /** Other statistics by name (at most 20), for producers without a field of their own. */
+  stats?: Record<string, number>;
 }
 
 export interface SmoothEvidence {
@@ -119,6 +128,29 @@ export interface Finding {
   /** Timestamp of the reading (or the supplied clock, for silence) that decided it. */
   at: number;
   evidence: Evidence;
+}
+
+/**
+ * A finding for one asset: what the detection worker hands to auto-tickets and alarms (the
+ * detector's `Finding` plus the asset it was evaluated for), and what `parseFinding`
+ * (finding.schema.ts) makes of one read back from storage. A detector's finding with its asset is
+ * one as it stands; the optional parts are for other producers: no fault code (an alarm but no
+ * ticket), a `no_data` kind, a severity, a title, a stable id, evidence without values or window.
+ */
+export interface AssetFinding extends Omit<Finding, 'faultCode' | 'kind' | 'evidence'> {
+  assetId: string;
+  deviceId?: string | undefined;
+  /** Checked against the asset's model when given. */
+  modelId?: string | undefined;
+  /** Fault catalogue code; without one the finding raises an alarm but no ticket. */
+  faultCode?: string | undefined;
+  kind: FindingKind;
+  evidence: Partial<Evidence>;
+  /** Stable id of the finding (a replay carries the same id); default: see findingKey. */
+  id?: string | undefined;
+  severity?: FindingSeverity | undefined;
+  /** Title of the ticket when the fault code is not in the model's catalogue. */
+  title?: string | undefined;
 }
 
 /** Rules with durations converted to milliseconds and defaults filled in from the model. */

@@ -23,7 +23,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { compileModel, evaluateBatch } from '../detection.engine.js';
 import type { EquipmentModel } from '../../models/models.schema.js';
-import type { Finding } from '../detection.types.js';
+import type { AssetFinding, Finding } from '../detection.types.js';
 import type { ModelRegistry } from '../../models/models.registry.js';
 import { AppError } from '../../../kernel/errors.js';
 import { ticketPolicyOf, type TicketPolicyName } from '../../../service/autotickets/ticket-policy.js';
@@ -32,9 +32,9 @@ import { closeRedis, connectRedis, type RedisConnector } from '../../../kernel/r
 import { DetectionStateStore } from './detection-state.store.js';
 import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, SHARD_QUEUE_PREFIX, shardQueueName, type AssetBatch, type DecodedAsset, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
 
-/** What the worker needs from AutoTicketService. */
+/** What the worker needs from AutoTicketService: it takes the finding as typed, no second validation. */
 export interface FindingSink {
-  apply(finding: unknown, options?: { autoCancelTransient?: boolean; ticket?: TicketPolicyName }): Promise<unknown>;
+  apply(finding: AssetFinding, options?: { autoCancelTransient?: boolean; ticket?: TicketPolicyName }): Promise<unknown>;
 }
 
 export interface DetectionWorkerOptions {
@@ -303,15 +303,16 @@ export class DetectionWorker {
   }
 
   private async applyFinding(batch: AssetBatch, finding: Finding, model: EquipmentModel): Promise<void> {
-    const input = { ...finding, assetId: batch.assetId, deviceId: batch.deviceId, modelId: batch.modelId };
+    // The job's data was validated once, when it was read (readJob): the finding is passed as typed.
+    const input: AssetFinding = { ...finding, assetId: batch.assetId, deviceId: batch.deviceId, modelId: batch.modelId };
     try {
       await this.options.autotickets.apply(input, {
         autoCancelTransient: (this.options.autoCancelTransient ?? false) || ruleAutoCancels(model, finding.ruleId),
         ticket: ticketPolicyOf(model, finding.ruleId),
       });
     } catch (error) {
-      // A domain error (invalid finding, asset deleted, model mismatch) will not change on a
-      // retry: log it and go on. Anything else (database unavailable) is retried.
+      // A domain error (asset deleted, model mismatch) will not change on a retry: log it and go
+      // on. Anything else (database unavailable) is retried.
       if (error instanceof AppError && error.code !== 'DEPENDENCY_UNAVAILABLE') {
         this.options.logger.error({ err: error, assetId: batch.assetId, ruleId: finding.ruleId, faultCode: finding.faultCode }, 'finding refused by auto-tickets; skipped');
         return;

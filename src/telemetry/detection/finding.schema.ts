@@ -1,35 +1,30 @@
 /**
- * A finding: what a detector hands over when one of a model's rules fires (or clears) on an
- * asset — src/telemetry/detection's `Finding` plus the asset it was evaluated for. Plain object, validated
- * here (a malformed finding is a detector bug: VALIDATION_FAILED, never a half-written alarm).
- * Times are the readings' own timestamps (epoch ms or ISO 8601), never the wall clock.
+ * The edge of a finding (`AssetFinding`, detection.types.ts): its schema, for a finding that
+ * comes from outside the process (read back from a stored alarm), and its idempotency key.
+ * Inside the process a finding is passed typed, as the detection worker hands it to auto-tickets;
+ * it is validated only where it is read back. Times may come as epoch ms, ISO 8601 with offset or
+ * a Date, and leave as epoch ms, never the wall clock.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../kernel/errors.js';
+import { FINDING_KINDS, FINDING_SEVERITIES, type AssetFinding } from './detection.types.js';
 
-/** src/telemetry/detection's DetectorKind (`silence` = no data); `no_data` is accepted as a synonym of `silence`. */
-export const FINDING_KINDS = ['threshold', 'rate', 'event', 'anomaly', 'trend', 'learned', 'silence', 'no_data'] as const;
-export type FindingKind = (typeof FINDING_KINDS)[number];
-export const FINDING_SEVERITIES = ['info', 'warning', 'alarm', 'critical'] as const;
-
-/** Epoch ms, an ISO 8601 string with offset, or a Date. */
-export const instantInput = z
+/** Epoch ms, an ISO 8601 string with offset, or a Date; as epoch ms. */
+const instant = z
   .union([z.date(), z.iso.datetime({ offset: true }), z.number().int().nonnegative()])
-  .transform((v) => new Date(v))
-  .refine((d) => !Number.isNaN(d.getTime()), 'invalid time');
+  .transform((v) => new Date(v).getTime())
+  .refine((ms) => Number.isFinite(ms), 'invalid time');
 
-const isoOut = z.union([z.date(), z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).transform((v) => new Date(v).toISOString());
-
-/** Bounded evidence of one finding (stored as jsonb on the alarm and the ticket). */
-export const evidenceSchema = z.strictObject({
+/** Bounded evidence of one finding (alarms and tickets store it as jsonb). */
+const evidenceSchema = z.strictObject({
   metric: z.string().min(1).max(64).optional(),
   /** The readings that decided (at most 200). */
-  values: z.array(z.strictObject({ ts: isoOut, value: z.number() })).max(200).optional(),
-  window: z.strictObject({ from: isoOut, to: isoOut }).optional(),
+  values: z.array(z.strictObject({ ts: instant, value: z.number() })).max(200).optional(),
+  window: z.strictObject({ from: instant, to: instant }).optional(),
   threshold: z.number().optional(),
   /** Trend findings: when the metric is projected to cross its limit. */
-  projectedFailureAt: isoOut.optional(),
+  projectedFailureAt: instant.optional(),
   /** Event findings: the controller code. */
   eventCode: z.string().min(1).max(32).optional(),
   message: z.string().max(1000).optional(),
@@ -68,46 +63,47 @@ export const evidenceSchema = z.strictObject({
       windowMs: z.number().nonnegative(),
     })
     .optional(),
-  /** Other detector statistics (slope, zScore, baseline, ...): at most 20 numbers. */
+  /** Other statistics (slope, zScore, baseline, ...): at most 20 numbers. */
   stats: z
     .record(z.string().max(64), z.number())
     .refine((r) => Object.keys(r).length <= 20, 'at most 20 stats')
     .optional(),
 });
-export type Evidence = z.infer<typeof evidenceSchema>;
 
 export const findingSchema = z.strictObject({
-  /** Stable id of the finding (a replay carries the same id). Default: hash of asset, rule, fault, kind and at. */
   id: z.string().min(1).max(200).optional(),
   assetId: z.uuid(),
   deviceId: z.string().min(1).max(128).optional(),
-  /** Checked against the asset's model when given. */
   modelId: z.string().min(1).max(64).optional(),
   ruleId: z.string().min(1).max(128),
-  /** Fault catalogue code; without one the finding raises an alarm but no ticket. */
   faultCode: z.string().min(1).max(64).optional(),
   kind: z.enum(FINDING_KINDS),
-  /** firing (default) opens or feeds the alarm and ticket; cleared goes to AutoTicketService.conditionCleared. */
+  /** firing (default) opens or feeds the alarm and ticket; cleared clears them. */
   state: z.enum(['firing', 'cleared']).default('firing'),
   severity: z.enum(FINDING_SEVERITIES).optional(),
   /** Time of the decisive reading. */
-  at: instantInput,
-  /** Title used when the fault code is not in the model's catalogue. */
+  at: instant,
   title: z.string().min(1).max(300).optional(),
   evidence: evidenceSchema.default({}),
 });
-export type FindingInput = z.input<typeof findingSchema>;
-export type Finding = z.infer<typeof findingSchema> & { readonly key: string };
 
-/** Validates a finding and gives it its idempotency key. */
-export function parseFinding(input: unknown): Finding {
+/** Validates a finding from outside the process (VALIDATION_FAILED with the fields at fault). */
+export function parseFinding(input: unknown): AssetFinding {
   const result = findingSchema.safeParse(input);
   if (!result.success) {
     const fields = result.error.issues.map((i) => ({ field: ['finding', ...i.path].join('.'), message: i.message }));
     throw new AppError('VALIDATION_FAILED', `Invalid finding: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
   }
-  const f = result.data;
-  const key =
-    f.id ?? createHash('sha256').update(JSON.stringify([f.assetId, f.ruleId, f.faultCode ?? null, f.kind, f.at.toISOString()])).digest('base64url').slice(0, 32);
-  return { ...f, key };
+  const finding: AssetFinding = result.data; // the schema's output is the type, checked here
+  return finding;
+}
+
+/**
+ * The finding's idempotency key: its id, else a hash of asset, rule, fault, kind and time. A
+ * re-evaluated batch yields the same findings with the same keys, which alarms and tickets store once.
+ */
+export function findingKey(finding: Pick<AssetFinding, 'id' | 'assetId' | 'ruleId' | 'faultCode' | 'kind' | 'at'>): string {
+  if (finding.id !== undefined) return finding.id;
+  const fields = [finding.assetId, finding.ruleId, finding.faultCode ?? null, finding.kind, new Date(finding.at).toISOString()];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 32);
 }
