@@ -16,7 +16,7 @@ import { buildApp } from './http-app.js';
 import { ModelRegistry } from '../telemetry/models/models.registry.js';
 import { DevicesService } from '../telemetry/devices/devices.service.js';
 import { TelemetryBroker, brokerOptionsFromConfig } from '../telemetry/broker/broker.js';
-import { connectInflux, influxOptionsFromConfig, type InfluxConnection } from '../telemetry/influx/influx.connection.js';
+import { connectInfluxWithRetry, type InfluxConnection } from '../telemetry/influx/influx.connection.js';
 import { RejectionLog } from '../telemetry/ingest/rejection-log.js';
 import { TelemetryJournal } from '../telemetry/journal/telemetry-journal.js';
 import { IngestService } from '../telemetry/ingest/ingest.service.js';
@@ -384,24 +384,4 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     await stop();
     throw error;
   }
-}
-
-/** Connects to InfluxDB and creates the database, retrying with backoff until it works or the platform stops. */
-async function connectInfluxWithRetry(config: Config, logger: Logger, stopped: () => boolean): Promise<InfluxConnection | undefined> {
-  let delay = 500;
-  for (let attempt = 1; !stopped(); attempt++) {
-    try {
-      const connection = await connectInflux({ ...influxOptionsFromConfig(config), logger });
-      await connection.ensureDatabase();
-      logger.info({ url: config.INFLUX_URL, version: connection.version, database: config.INFLUX_DATABASE }, 'influxdb ready');
-      return connection;
-    } catch (error) {
-      if (attempt === 1 || attempt % 10 === 0) {
-        logger.warn({ err: (error as Error).message, url: config.INFLUX_URL, attempt }, 'InfluxDB unavailable; telemetry stays in the journal, retrying');
-      }
-      await new Promise((r) => setTimeout(r, delay).unref());
-      delay = Math.min(delay * 2, 10_000);
-    }
-  }
-  return undefined;
 }
