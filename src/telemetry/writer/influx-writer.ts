@@ -1,13 +1,14 @@
 /**
  * Moves the journal into InfluxDB. Reads it through the journal's JournalReader (a consumer
  * group; new entries wait up to flushIntervalMs), writes each batch, and only then acknowledges
- * it, so an entry leaves Redis only once InfluxDB answered 204 for it (or refused it, see below). An entry is
- * one group commit of the journal (one or many publishes): n is chosen from the publishes per
- * entry seen so far so that a batch holds about batchSize publishes.
+ * it, so an entry leaves Redis only once InfluxDB answered 204 for it (or refused it, see
+ * below). An entry is one group commit of the journal (one or many publishes): the entries read
+ * at once are chosen from the publishes per entry seen so far, so that a batch holds about
+ * batchSize publishes.
  *
  * - InfluxDB unreachable, 5xx, 429, auth or missing database: the batch stays pending and is
- *   retried with exponential backoff (p-retry, capped, default 5 s), one log line per outage. Nothing
- *   is dropped; the journal's backpressure refuses new publishes if the outage lasts.
+ *   retried with exponential backoff (p-retry, capped, default 5 s), one log line per outage.
+ *   Nothing is dropped; the journal's backpressure refuses new publishes if the outage lasts.
  * - 400/413 (a line InfluxDB will never take): the batch is bisected until the refused lines
  *   are isolated; the rest is written, each refused line goes to the rejection log
  *   (influx_refused, with InfluxDB's message) and is then acknowledged.
@@ -320,7 +321,11 @@ export class InfluxWriter {
     await this.journal?.keepOwnership(ids).catch(() => undefined);
   }
 
-  /** Delay after the `attempt`-th failed journal read in a row (exponential, capped, ±20 % jitter). */
+  /**
+   * Delay after the `attempt`-th failed journal read in a row (exponential, capped, ±20 % jitter).
+   * Not p-retry: the failed read is not repeated as such; the loop goes round again and reads
+   * whatever is due then (its own pending entries first).
+   */
   private backoff(attempt: number): number {
     const min = this.options.retryMinMs ?? 100;
     const max = this.options.retryMaxMs ?? 5000;
