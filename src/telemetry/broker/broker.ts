@@ -1,20 +1,21 @@
 /**
  * The embedded MQTT broker: Aedes behind our own listeners (TCP, optional WebSocket and TLS).
  * Every connection is rate-limited per IP before aedes sees it and wrapped in the frame
- * guard; the aedes hooks (broker.hooks.ts) enforce the device contract of DESIGN.md.
+ * guard; the aedes hooks (broker.hooks.ts, sessions in broker.sessions.ts) enforce the device
+ * contract of DESIGN.md. The aedes instance itself (cluster mode included) is built in
+ * broker.aedes.ts.
  */
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { Aedes, type Client, type PublishPacket } from 'aedes';
-import aedesPersistenceRedis from 'aedes-persistence-redis';
-import { Redis } from 'ioredis';
-import mqemitterRedis from 'mqemitter-redis';
+import type { Aedes, Client, PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../../kernel/logger.js';
 import type { RedisConnector } from '../../kernel/redis.js';
-import { BrokerHooks, TECHNICIAN_CLIENT_PREFIX } from './broker.hooks.js';
+import { createAedes } from './broker.aedes.js';
+import { BrokerHooks } from './broker.hooks.js';
+import { TECHNICIAN_CLIENT_PREFIX } from './broker.sessions.js';
 import { readTlsFiles, resolveBrokerOptions, type BrokerDeps, type ResolvedBrokerOptions } from './broker.options.js';
 import { BrokerCounters, ThrottledLog, type BrokerStats } from './broker.stats.js';
 import { CONNECTION_WINDOW_MS, ConnectionLimiter } from './connection-limiter.js';
@@ -26,39 +27,6 @@ import { DEVICE_ID_PATTERN, commandsTopic, statusTopic } from './topic-policy.js
 export { brokerOptionsFromConfig, type BrokerDeps, type BrokerOptions } from './broker.options.js';
 export type { BrokerStats } from './broker.stats.js';
 
-/**
- * Aedes' own topic-depth check runs before our hooks and would close the connection
- * uncounted; it is set to aedes' ceiling and `maxTopicLevels` is enforced in the hooks.
- */
-const AEDES_TOPIC_LEVELS = 100;
-
-/**
- * Aedes that does not route what ingest consumed. After the PUBACK, aedes publishes every
- * inbound message: a lookup of offline subscriptions in the persistence (a promise), the
- * emitter's subscription match, the `published` hook — and in cluster mode a Redis pub/sub round
- * trip to every other broker. A device's telemetry and events reach nobody (topic-policy
- * mayForward: a device receives only its own commands, apps and anonymous clients nothing of
- * `devices/`), so for them all of that was spent for nothing on every reading. Everything else
- * (status, commands, a technician's location, internal publishes) is routed as before.
- */
-class IngestingAedes extends Aedes {
-  constructor(
-    options: ConstructorParameters<typeof Aedes>[0],
-    private readonly consumed: (packet: PublishPacket) => boolean,
-  ) {
-    super(options);
-  }
-
-  // aedes calls publish(packet, client, done) for client publishes (lib/handlers/publish.js);
-  // its typings only declare publish(packet, done).
-  override publish(packet: PublishPacket, clientOrDone: ((error?: Error) => void) | Client | null, done?: (error?: Error | null) => void): void {
-    if (typeof clientOrDone !== 'function' && clientOrDone && this.consumed(packet)) {
-      done?.(null);
-      return;
-    }
-    (Aedes.prototype.publish as (...args: unknown[]) => void).call(this, packet, clientOrDone, done);
-  }
-}
 /** How long stop() waits for in-flight ingest before closing clients anyway. */
 const STOP_DRAIN_MS = 5000;
 
@@ -137,21 +105,7 @@ export class TelemetryBroker {
   /** Starts aedes and the listeners; port 0 picks a free port. Returns the bound ports. */
   async start(): Promise<BrokerAddresses> {
     if (this.aedes) throw new Error('broker already started');
-    const hooks = this.hooks;
-    const aedes: Aedes = new IngestingAedes(
-      {
-        ...this.clusterParts(),
-        connectTimeout: this.options.connectTimeoutMs,
-        keepaliveLimit: this.options.keepaliveLimit,
-        maxTopicLevels: AEDES_TOPIC_LEVELS,
-        preConnect: hooks.preConnect,
-        authenticate: hooks.authenticate,
-        authorizePublish: hooks.authorizePublish,
-        authorizeSubscribe: hooks.authorizeSubscribe,
-        authorizeForward: hooks.authorizeForward,
-      },
-      (packet) => hooks.consumedByIngest(packet),
-    );
+    const aedes = createAedes(this.options, this.hooks, this.redis, this.logger);
     await aedes.listen();
     this.aedes = aedes;
     this.wireEvents(aedes);
@@ -180,27 +134,6 @@ export class TelemetryBroker {
       await this.stop();
       throw err;
     }
-  }
-
-  /** Cluster mode: Redis pub/sub routing and Redis persistence shared by every broker process. */
-  private clusterParts(): { mq?: unknown; persistence?: unknown } {
-    const url = this.options.clusterRedisUrl;
-    if (!url) return {};
-    const redis = this.redis;
-    const mq = mqemitterRedis({ connectionString: url, ...(redis ? { subConn: redis.connect('mqtt-routing-sub'), pubConn: redis.connect('mqtt-routing-pub') } : {}) });
-    // mqemitter-redis re-emits its connections' errors on `state`: without a listener each one
-    // would be thrown out of the ioredis event handler.
-    (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: Error) =>
-      redis ? redis.reportError('mqtt-routing', err) : this.logger.warn({ err }, 'mqtt cluster routing: redis error'),
-    );
-    let conn: Redis;
-    if (redis) conn = redis.connect('mqtt-persistence');
-    else {
-      conn = new Redis(url, { connectionName: 'telemend-mqtt-persistence' });
-      conn.on('error', (err) => this.logger.warn({ err }, 'mqtt cluster persistence: redis error'));
-    }
-    this.logger.info('mqtt cluster mode: routing over Redis pub/sub, sessions and retained messages in Redis');
-    return { mq, persistence: aedesPersistenceRedis({ conn }) };
   }
 
   /**

@@ -6,6 +6,7 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi, type WriteOptions } from '@influxdata/influxdb-client';
 import type { Config } from '../../kernel/config.js';
 import type { Logger } from '../../kernel/logger.js';
+import { retry } from '../../kernel/retry.js';
 import { ensureDatabase } from './influx.admin.js';
 import { errorForStatus, influxMessage, InfluxError, InfluxQueryError, InfluxUnavailableError } from './influx.errors.js';
 import { influxFetch } from './influx.http.js';
@@ -210,6 +211,40 @@ export async function connectInflux(options: InfluxOptions): Promise<InfluxConne
   }
   options.logger.info({ url: options.url, serverVersion: header, version }, 'connected to InfluxDB');
   return new InfluxConnection(options, version, header);
+}
+
+/**
+ * Connects and ensures the database, retrying for as long as InfluxDB is away (backoff from
+ * 500 ms doubling to 10 s; a warning on the first failure and every tenth) until `stopped()`
+ * says the process is shutting down: then resolves undefined. Telemetry waits in the journal
+ * meanwhile, so the platform starts without InfluxDB.
+ */
+export async function connectInfluxWithRetry(config: Config, logger: Logger, stopped: () => boolean): Promise<InfluxConnection | undefined> {
+  try {
+    return await retry(
+      async () => {
+        if (stopped()) return undefined;
+        const connection = await connectInflux({ ...influxOptionsFromConfig(config), logger });
+        await connection.ensureDatabase();
+        logger.info({ url: config.INFLUX_URL, version: connection.version, database: config.INFLUX_DATABASE }, 'influxdb ready');
+        return connection;
+      },
+      {
+        minDelayMs: 500,
+        maxDelayMs: 10_000,
+        unref: true,
+        onFailedAttempt: (error, attempt) => {
+          if (attempt === 1 || attempt % 10 === 0) {
+            logger.warn({ err: (error as Error).message, url: config.INFLUX_URL, attempt }, 'InfluxDB unavailable; telemetry stays in the journal, retrying');
+          }
+        },
+        shouldRetry: () => !stopped(),
+      },
+    );
+  } catch (error) {
+    if (stopped()) return undefined;
+    throw error;
+  }
 }
 
 /** Converts whatever a WriteApi flush rejected with into an InfluxError. */

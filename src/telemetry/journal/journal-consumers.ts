@@ -2,24 +2,10 @@
  * Keeps the journal's consumer group tidy: consumers of processes that are gone (a WORKER_ID
  * that changed, hosts replaced) would otherwise stay in the group for ever.
  */
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-/**
- * Deletes the group's consumers (other than ARGV[2]) with no pending entry and idle at least
- * ARGV[3] ms, atomically with the check. KEYS: stream. ARGV: group, self, min idle.
- */
-const FORGET_SCRIPT = `
-local deleted = 0
-for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
-  local info = {}
-  for i = 1, #c, 2 do info[c[i]] = c[i + 1] end
-  if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0 and tonumber(info['idle']) >= tonumber(ARGV[3]) then
-    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
-    deleted = deleted + 1
-  end
-end
-return deleted
-`;
+const FORGET_SCRIPT = readFileSync(new URL('./journal-forget-consumers.lua', import.meta.url), 'utf8');
 
 /**
  * Deletes the group's consumers other than `self` that own no pending entry and have been idle

@@ -1,8 +1,9 @@
 /**
  * The durable hand-off between MQTT and InfluxDB: a Redis stream `${prefix}:journal:telemetry`.
  * `append()` resolves once Redis holds the publish, and only then does the broker acknowledge
- * it. The InfluxWriter consumes the stream with a consumer group and deletes entries once
- * InfluxDB has them.
+ * it. The InfluxWriter consumes the stream through a JournalReader (journal-reader.ts: consumer
+ * group, acknowledgement) and has entries deleted once InfluxDB has them. Nothing outside this
+ * folder touches the journal's keys or scripts.
  *
  * Group commit: the appends made during one turn of the event loop (at most maxBatch) are
  * written as ONE stream entry by one script call, and all their promises resolve when Redis
@@ -23,6 +24,7 @@
  * subtracts, both atomically with the stream change), so maxUnwritten and length() are in
  * publishes whatever the batching was.
  */
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { DeviceIdentity } from '../devices/devices.types.js';
 import type { IngestChannel } from '../ingest/ingest.types.js';
@@ -76,40 +78,8 @@ export interface TelemetryJournalOptions {
   readonly connector?: RedisConnector;
 }
 
-/**
- * Count check, XADD and count update in one atomic round trip. KEYS: stream, counter.
- * ARGV: max, publishes, lp. An empty stream means nothing is unwritten, whatever the
- * counter says (e.g. after the stream was deleted): the count is re-based on it.
- */
-const APPEND_SCRIPT = `
-local n = tonumber(redis.call('GET', KEYS[2]) or '0')
-if n ~= 0 and redis.call('XLEN', KEYS[1]) == 0 then n = 0 end
-if n >= tonumber(ARGV[1]) then return redis.error_reply('JOURNALFULL ' .. n) end
-local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[2], 'lp', ARGV[3])
-redis.call('SET', KEYS[2], n + tonumber(ARGV[2]))
-return id
-`;
-
-/**
- * The writer's acknowledgement: XACK and XDEL each id and subtract the publishes of the
- * entries actually deleted (an entry delivered twice is counted once). KEYS: stream,
- * counter. ARGV: group, ids...
- */
-export const ACK_SCRIPT = `
-local freed = 0
-for i = 2, #ARGV do
-  redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
-  local e = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
-  if e[1] and redis.call('XDEL', KEYS[1], ARGV[i]) == 1 then
-    local f, p = e[1][2], 1
-    for j = 1, #f, 2 do if f[j] == 'p' then p = tonumber(f[j + 1]) end end
-    freed = freed + p
-  end
-end
-local left = redis.call('DECRBY', KEYS[2], freed)
-if left < 0 or redis.call('XLEN', KEYS[1]) == 0 then redis.call('SET', KEYS[2], 0) end
-return freed
-`;
+/** Count check, XADD and count update in one atomic round trip (see the script for its keys and arguments). */
+const APPEND_SCRIPT = readFileSync(new URL('./journal-append.lua', import.meta.url), 'utf8');
 
 type JournalRedis = Redis & {
   telemendJournalAppend(key: string, counter: string, ...args: string[]): Promise<string>;

@@ -27,6 +27,7 @@
  * next save writes a snapshot.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { evaluateBatch, type DetectionBatch } from '../detection.engine.js';
@@ -34,23 +35,8 @@ import type { AssetDetectionState, Reading } from '../detection.types.js';
 import type { EquipmentModel } from '../../models/models.schema.js';
 import { decodeReadings, ruleCommandSchema } from './detection.jobs.js';
 
-/**
- * KEYS: state hash, log list. ARGV: expected rev, 's' (snapshot) or 'l' (log entry), payload,
- * save token. Returns the new rev, or -1 on a conflict. The token (unique per save) tells a cached
- * state from another one with the same rev (after a Redis data loss, revs start over).
- */
-const SAVE_SCRIPT = `
-local rev = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
-if rev ~= tonumber(ARGV[1]) then return -1 end
-if ARGV[2] == 's' then
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'rev', rev + 1, 'base', rev + 1, 'state', ARGV[3], 'tok', ARGV[4])
-else
-  redis.call('RPUSH', KEYS[2], ARGV[3])
-  redis.call('HSET', KEYS[1], 'rev', rev + 1, 'tok', ARGV[4])
-end
-return rev + 1
-`;
+/** Saves a state if its rev is the one loaded (see the script for its keys and arguments). */
+const SAVE_SCRIPT = readFileSync(new URL('./detection-state-save.lua', import.meta.url), 'utf8');
 
 /** Just enough to tell a state written by the engine from garbage; the engine checks the rest. */
 const storedState = z.looseObject({ version: z.literal(1), modelId: z.string(), rules: z.record(z.string(), z.unknown()) });

@@ -29,6 +29,7 @@ import { AppError } from '../../../kernel/errors.js';
 import { ticketPolicyOf, type TicketPolicyName } from '../../../service/autotickets/ticket-policy.js';
 import type { Logger } from '../../../kernel/logger.js';
 import { closeRedis, connectRedis, type RedisConnector } from '../../../kernel/redis.js';
+import { retry } from '../../../kernel/retry.js';
 import { DetectionStateStore } from './detection-state.store.js';
 import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, SHARD_QUEUE_PREFIX, shardQueueName, type AssetBatch, type DecodedAsset, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
 
@@ -321,20 +322,23 @@ export class DetectionWorker {
     }
   }
 
-  private async withRetry<T>(batch: AssetBatch, step: () => Promise<T>): Promise<T> {
-    const max = this.options.maxAttempts ?? 8;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await step();
-      } catch (error) {
-        if (attempt >= max || this.closing) throw error;
+  /**
+   * Retries a step of one asset (Redis or the database away) with backoff, inside the job: BullMQ
+   * keeps renewing the job's lock meanwhile. Ends early when the worker closes.
+   */
+  private withRetry<T>(batch: AssetBatch, step: () => Promise<T>): Promise<T> {
+    const maxAttempts = Math.max(1, this.options.maxAttempts ?? 8);
+    return retry(step, {
+      retries: maxAttempts - 1,
+      minDelayMs: this.options.retryMinMs ?? 100,
+      maxDelayMs: this.options.retryMaxMs ?? 5000,
+      onFailedAttempt: (error, attempt) => {
+        if (this.closing || attempt >= maxAttempts) return; // not retried: not counted
         this.counters.retries++;
         if (attempt === 1) this.options.logger.warn({ err: error, assetId: batch.assetId }, 'detection of an asset failed; retrying');
-        const min = this.options.retryMinMs ?? 100;
-        const cap = this.options.retryMaxMs ?? 5000;
-        await new Promise((r) => setTimeout(r, Math.min(cap, min * 2 ** (attempt - 1))));
-      }
-    }
+      },
+      shouldRetry: () => !this.closing,
+    });
   }
 }
 
