@@ -8,15 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { NotifierPort } from '../../src/service/notifications/notification.port.js';
-import { loadConfig } from '../../src/kernel/config.js';
 import { PreventiveGenerationService } from '../../src/service/preventive/preventive-generation.service.js';
 import { preventiveGenerationTask } from '../../src/service/preventive/preventive.task.js';
 import { TelemetryRunningHours } from '../../src/service/preventive/running-hours.reader.js';
 import type { Occurrence, RunResult } from '../../src/service/preventive/maintenance-plans.schemas.js';
 import { waitFor } from '../harness/servers.js';
-import { testEgress } from '../harness/egress.js';
-import { SecretBox } from '../../src/kernel/secrets/secret-box.js';
-import { ADMIN_TOKEN, silentLogger, startPreventiveApi, type PreventiveApi } from './preventive-fixture.js';
+import { silentLogger, startPreventiveApi, type PreventiveApi } from './preventive-fixture.js';
 import { TicketsService } from '../../src/service/tickets/tickets.service.js';
 
 let api: PreventiveApi;

@@ -294,7 +294,6 @@ export class AutoTicketService {
    */
   async conditionCleared(assetId: string, faultCode: string, at: Date, options: ClearOptions = {}): Promise<ClearResult> {
     const now = this.clock.now();
-    let from: string | undefined;
     const result: ClearResult = await this.db.transaction(async (tx) => {
       const cleared = await this.alarms.clearIn(tx, { assetId, faultCode, ...(options.ruleId ? { ruleId: options.ruleId } : {}) }, at);
       const open = await this.repo.findOpen(tx, assetId, faultCode);
@@ -303,7 +302,6 @@ export class AutoTicketService {
         return { outcome: 'still_active' as const, clearedAlarms: cleared.length, ticket: toTicket((await this.tickets.find(tx, open.id))!, now) };
       }
       const when = at.toISOString();
-      from = open.status;
       let outcome: ClearOutcome;
       if (!NOT_DISPATCHED.includes(open.status)) {
         await this.repo.addNote(tx, { ticketId: open.id, subject: 'Condition cleared (technician already dispatched)', body: `The ${faultCode} condition cleared at ${when}; the ticket stays open.`, at: now });

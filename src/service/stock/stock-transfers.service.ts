@@ -12,7 +12,7 @@
  * repaired (back into on hand), scrapped or returned to the supplier (`disposal`).
  */
 import type { Caller } from '../../kernel/caller.js';
-import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
+import { recordAudit } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import { invalidField } from '../../kernel/http/pagination.js';

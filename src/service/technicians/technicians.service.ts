@@ -7,7 +7,7 @@
  * is reported as needing attention.
  */
 import type { Caller } from '../../kernel/caller.js';
-import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
+import { recordAudit } from '../../access/audit/audit.service.js';
 import { reassignVisitIn } from '../dispatch/assignment.js';
 import { lockTechnicianSchedule, scheduleProblem } from '../dispatch/schedule-rules.js';
 import type { NotifierPort } from '../notifications/notification.port.js';

@@ -10,7 +10,6 @@
  */
 import type { Caller } from '../../kernel/caller.js';
 import { recordAudit } from '../../access/audit/audit.service.js';
-import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
@@ -19,10 +18,10 @@ import { invalidField } from '../../kernel/http/pagination.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { canTransition, type TicketStatus } from '../tickets/ticket-workflow.js';
 import { TicketsRepository, type TicketRow } from '../tickets/tickets.repository.js';
-import { TicketsService, toTicket } from '../tickets/tickets.service.js';
+import type { TicketsService } from '../tickets/tickets.service.js';
 import type { CloseVisit, CloseVisitResult, Closure, KnowledgeProposal, KnowledgeProposalInput } from './visit-closing.schemas.js';
 import { VisitsRepository, type VisitRow } from './visits.repository.js';
-import { VisitsService } from './visits.service.js';
+import type { VisitsService } from './visits.service.js';
 
 interface ClosureRow {
   visit_id: string;
@@ -73,7 +72,7 @@ export class VisitClosingService {
 
   async close(id: string, input: CloseVisit, caller: Caller): Promise<CloseVisitResult> {
     const now = this.clock.now();
-    const { closure, ticket, ticketBefore } = await this.db.transaction(async (tx) => {
+    const { closure, ticket } = await this.db.transaction(async (tx) => {
       const visit = await this.ownVisit(tx, id, caller);
       if (visit.status === 'cancelled') throw conflict('A cancelled visit cannot be closed', { visitStatus: 'cancelled' });
       const existing = await this.findClosure(tx, id);
@@ -128,7 +127,7 @@ export class VisitClosingService {
           knowledgeArticleId: closureRow.knowledge_article_id,
         },
       });
-      return { closure: closureRow, ticket: ticketRow, ticketBefore: before };
+      return { closure: closureRow, ticket: ticketRow };
     });
     return {
       closure: toClosure(closure),

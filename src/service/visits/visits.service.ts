@@ -8,7 +8,7 @@
  * kept in visit_assignment_history and the technicians are told (optional notifier).
  */
 import type { Caller } from '../../kernel/caller.js';
-import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
+import { recordAudit } from '../../access/audit/audit.service.js';
 import { ContractsRepository } from '../contracts/contracts.repository.js';
 import { drawDownPrepaid } from '../contracts/contracts.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';

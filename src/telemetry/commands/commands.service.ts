@@ -4,11 +4,10 @@
  * sweep. Knows nothing of MQTT: the broker edge calls `markSent` and `recordResult`.
  */
 import type { Caller } from '../../kernel/caller.js';
-import { auditTrail, recordAudit, SYSTEM_ACTOR, type Actor } from '../../access/audit/audit.service.js';
+import { auditTrail, recordAudit, SYSTEM_ACTOR } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import type { Page } from '../../kernel/http/pagination.js';
-import type { Role } from '../../kernel/http/http.types.js';
 import type { ModelRegistry } from '../models/models.registry.js';
 import { commandResultsTopic } from '../broker/topic-policy.js';
 import { commandParametersSchema } from './command-definition.schema.js';
