@@ -134,7 +134,9 @@ export function lineChart(input: ChartInput): HTMLElement {
   overlay.addEventListener('mousemove', (event) => {
     if (pts.length === 0) return;
     const box = root.getBoundingClientRect();
-    const t = x.invert((event as MouseEvent).clientX - box.left).getTime();
+    // The SVG shrinks with its box on narrow screens (max-width: 100%): screen px → chart units.
+    const scale = box.width / width || 1;
+    const t = x.invert(((event as MouseEvent).clientX - box.left) / scale).getTime();
     const p = pts.reduce((best, q) => (Math.abs(q.time.getTime() - t) < Math.abs(best.time.getTime() - t) ? q : best));
     const px = x(p.time);
     cross.setAttribute('x1', String(px));
@@ -145,8 +147,8 @@ export function lineChart(input: ChartInput): HTMLElement {
     dot.setAttribute('visibility', 'visible');
     tip.hidden = false;
     tip.replaceChildren(h('b', `${formatValue(p.mean)} ${input.unit}`), h('span', ` ${fmtTime(p.time.toISOString())} · ${formatValue(p.min)}–${formatValue(p.max)}`));
-    tip.style.left = `${Math.min(px + 10, width - 170)}px`;
-    tip.style.top = `${Math.max(0, y(p.mean) - 34)}px`;
+    tip.style.left = `${Math.max(0, Math.min(px * scale + 10, box.width - 170))}px`;
+    tip.style.top = `${Math.max(0, y(p.mean) * scale - 34)}px`;
   });
   overlay.addEventListener('mouseleave', () => {
     cross.setAttribute('visibility', 'hidden');

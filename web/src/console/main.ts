@@ -192,7 +192,7 @@ function renderFilters(feed: Feed): void {
       ),
     );
   const select = h(
-    'wa-select.select',
+    'wa-select.prio-select',
     { label: 'Priority', size: 'small', value: feed.filters.priority, dataset: { filter: 'priority' }, onchange: (event: Event) => feed.setFilter('priority', (event.target as HTMLElement & { value: string }).value) },
     FILTERS.priority.map(([value, text]) => h('wa-option', { value }, text)),
   );
