@@ -62,6 +62,6 @@ need_web_build() {
   local stamp=web/dist/console/index.html
   if [ ! -f "$stamp" ] || [ -n "$(find web/src web/public web/vite.config.ts web/package.json package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     say "building the web interfaces (npm run build:web)"
-    npm run --silent build:web -- --logLevel warn
+    (cd web && npx vite build --logLevel warn)
   fi
 }
