@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'scratch/**', 'node_modules/**', 'data/**', '.telemend/**', 'grafana/dashboards/**'] },
+  { ignores: ['dist/**', 'web/dist/**', 'web/src/shared/api.gen.ts', 'scratch/**', 'node_modules/**', 'data/**', '.telemend/**', 'grafana/dashboards/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -55,3 +55,13 @@ need_modules() {
     npm ci --no-audit --no-fund --loglevel=error
   fi
 }
+
+# The web interfaces' Vite build (web/dist), served by the platform at /console, /app, /desk and
+# /portal: built when missing or older than any of its sources (about a second).
+need_web_build() {
+  local stamp=web/dist/console/index.html
+  if [ ! -f "$stamp" ] || [ -n "$(find web/src web/public web/vite.config.ts web/package.json package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    say "building the web interfaces (npm run build:web)"
+    (cd web && npx vite build --logLevel warn)
+  fi
+}

@@ -19,12 +19,13 @@ interface ChartModule {
   ticks(min: number, max: number, count?: number): number[];
 }
 
-// A variable specifier keeps TypeScript from type-checking the plain browser JavaScript.
-const load = <T>(file: string): Promise<T> => import(/* @vite-ignore */ `../../web/console/js/${file}`) as Promise<T>;
+// A variable specifier keeps the root tsconfig (Node) from type-checking the browser workspace
+// (web/, checked by its own tsconfig).
+const load = <T>(file: string): Promise<T> => import(/* @vite-ignore */ `../../web/src/console/${file}`) as Promise<T>;
 
 describe('SSE parser', () => {
   test('dispatches events however the text is chunked', async () => {
-    const { createSseParser } = await load<StreamModule>('stream.js');
+    const { createSseParser } = await load<StreamModule>('stream.ts');
     const text = 'retry: 3000\r\n: connected\r\n\r\nid: 1\nevent: ticket.created\ndata: {"a":1}\n\n: heartbeat\n\nid: 2\revent: ticket.updated\rdata: line1\rdata: line2\r\r' + 'data: no-event\n\n';
     const expected = [
       { id: '1', event: 'ticket.created', data: '{"a":1}' },
@@ -42,7 +43,7 @@ describe('SSE parser', () => {
   });
 
   test('an event without a terminating blank line is not dispatched', async () => {
-    const { createSseParser } = await load<StreamModule>('stream.js');
+    const { createSseParser } = await load<StreamModule>('stream.ts');
     const events: SseEvent[] = [];
     const parser = createSseParser((e) => events.push(e));
     parser.feed('event: ticket.created\ndata: {}\n');
@@ -79,7 +80,7 @@ describe('ticket stream client', () => {
   }
 
   test('sends the bearer token, reconnects with growing backoff, and stops on 401', async () => {
-    const { connectTicketStream } = await load<StreamModule>('stream.js');
+    const { connectTicketStream } = await load<StreamModule>('stream.ts');
     const calls: { url: string; auth: string | undefined }[] = [];
     const live = body(['retry: 500\n', 'event: ticket.created\ndata: {"n":1}\n\n']);
     const answers: (() => Promise<Response>)[] = [
@@ -133,7 +134,7 @@ describe('ticket stream client', () => {
 
 describe('chart ticks', () => {
   test('nice steps covering the range', async () => {
-    const { ticks } = await load<ChartModule>('chart.js');
+    const { ticks } = await load<ChartModule>('chart.ts');
     expect(ticks(6.2, 13.1, 4)).toEqual([8, 10, 12]);
     expect(ticks(0, 100, 4)).toEqual([0, 25, 50, 75, 100]);
     expect(ticks(5, 5)).toEqual([5]);

@@ -21,6 +21,7 @@ const FAULT = 'COMPRESSOR_FAILURE';
 const PASSWORD = 'console-e2e-password-1';
 // The README's screenshot is refreshed with UPDATE_SCREENSHOT=1; otherwise the run's own goes to the temp folder.
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? path.resolve('docs/console.png') : path.join(os.tmpdir(), 'telemend-console.png');
+const PHONE_SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? path.resolve('docs/console-phone.png') : path.join(os.tmpdir(), 'telemend-console-phone.png');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ALL_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
 
@@ -219,11 +220,71 @@ describe('dispatcher console', () => {
     await page.screenshot({ path: SCREENSHOT });
   }, 60_000);
 
+  test('on a phone-width screen the console reflows: nothing is wider than the screen, wide parts scroll in their box', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.waitForSelector('.tech .tech-name');
+      // Evaluated in the page (a string: the test's tsconfig has no DOM types).
+      const overflow = await page.evaluate(`(() => {
+        const right = innerWidth + 1;
+        // Elements sticking out to the right of the screen, unless a scrolling box inside the
+        // screen holds them (the day board's timeline, wide tables).
+        const clipped = (el) => {
+          for (let box = el.parentElement; box; box = box.parentElement) {
+            if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(box).overflowX)) return box.getBoundingClientRect().right <= right;
+          }
+          return false;
+        };
+        const wide = [...document.querySelectorAll('#app *')]
+          .filter((el) => el.getClientRects().length > 0 && el.getBoundingClientRect().right > right && !clipped(el))
+          .map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.'))
+          .slice(0, 5);
+        return { page: document.documentElement.scrollWidth - innerWidth, wide };
+      })()`);
+      expect(overflow).toEqual({ page: 0, wide: [] });
+      await page.screenshot({ path: PHONE_SCREENSHOT, fullPage: false });
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  test('/app, /desk and /portal sign in their own roles only', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const phone = await context.newPage();
+    try {
+      for (const [ui, refused] of [['app', 'dispatcher'], ['desk', 'technician'], ['portal', 'dispatcher']] as const) {
+        const res = await phone.goto(`${t.api}/${ui}`);
+        expect(res?.status(), ui).toBe(200);
+        await phone.fill('#email', refused === 'dispatcher' ? 'dispatch@nordkuehl.test' : 'lena@nordkuehl.test');
+        await phone.fill('#password', PASSWORD);
+        await phone.click('button[type=submit]');
+        await phone.waitForSelector(`.form-error:not([hidden]):has-text("${refused} account cannot use")`, { timeout: 10_000 });
+        expect(await phone.evaluate(`sessionStorage.getItem("telemend.${ui}.token")`)).toBeNull();
+      }
+      // The technician app admits Lena and says what it will hold.
+      await phone.goto(`${t.api}/app`);
+      await phone.fill('#email', 'lena@nordkuehl.test');
+      await phone.fill('#password', PASSWORD);
+      await phone.click('button[type=submit]');
+      await phone.waitForSelector('#coming-title:has-text("Welcome, Lena Vogt")', { timeout: 10_000 });
+      expect(await phone.locator('.coming-list li').count()).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('static files are public, other paths under /console are not served, the API still needs a token', async () => {
     for (const file of ['/console/', '/console/console.css', '/console/js/main.js', '/console/favicon.svg']) {
       const res = await fetch(`${t.api}${file}`);
       expect(res.status, file).toBe(200);
     }
+    // The chunks the interfaces share (Web Awesome, the API client), named by content hash.
+    const html = await (await fetch(`${t.api}/console/`)).text();
+    const shared = [...html.matchAll(/"(\/static\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(shared.length).toBeGreaterThan(0);
+    for (const file of shared) expect((await fetch(`${t.api}${file}`)).status, file).toBe(200);
+    expect((await fetch(`${t.api}/static/nope.js`)).status).toBe(404);
+    expect((await fetch(`${t.api}/static/..%2fconsole%2findex.html`)).status).toBe(404);
     expect((await fetch(`${t.api}/console/js/main.js`)).headers.get('content-type')).toContain('javascript');
     expect((await fetch(`${t.api}/console/../package.json`)).status).toBe(404);
     expect((await fetch(`${t.api}/console/%2e%2e/%2e%2e/package.json`)).status).toBe(404);

@@ -1,4 +1,3 @@
-/* global fetch, window, TextDecoder, AbortController */
 /**
  * Server-sent events over fetch(): EventSource cannot send an Authorization header, so the
  * text/event-stream body is read with a ReadableStream and parsed here (WHATWG SSE rules: lines
@@ -6,22 +5,40 @@
  * sets the reconnection delay). On any end or error the stream reconnects with exponential
  * backoff (1 s, 2 s, 4 s ... capped at 30 s, with jitter), reset once a connection is open.
  */
-import { API, authHeaders } from './api.js';
+import { api } from './api';
+
+export interface SseEvent {
+  id: string;
+  event: string;
+  data: string;
+}
+export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+export interface StreamInfo {
+  delayMs?: number;
+  attempt?: number;
+  status?: number;
+}
+export interface StreamHandlers {
+  onEvent(e: SseEvent): void;
+  onState(state: StreamState, info?: StreamInfo): void;
+  onOpen?(): void;
+  onAuthError?(status: number): void;
+}
 
 /** Incremental SSE parser: feed() it text chunks, it calls onEvent({ id, event, data }) and onRetry(ms). */
-export function createSseParser(onEvent, onRetry = () => undefined) {
+export function createSseParser(onEvent: (e: SseEvent) => void, onRetry: (ms: number) => void = () => undefined): { feed(chunk: string): void } {
   let buffer = '';
-  let data = [];
+  let data: string[] = [];
   let event = '';
   let id = '';
-  const dispatch = () => {
+  const dispatch = (): void => {
     if (data.length) onEvent({ id, event: event || 'message', data: data.join('\n') });
     data = [];
     event = '';
   };
-  const line = (text) => {
+  const line = (text: string): void => {
     if (text === '') return dispatch();
-    if (text.startsWith(':')) return undefined;
+    if (text.startsWith(':')) return;
     const colon = text.indexOf(':');
     const field = colon === -1 ? text : text.slice(0, colon);
     let value = colon === -1 ? '' : text.slice(colon + 1);
@@ -30,12 +47,11 @@ export function createSseParser(onEvent, onRetry = () => undefined) {
     else if (field === 'event') event = value;
     else if (field === 'id' && !value.includes('\0')) id = value;
     else if (field === 'retry' && /^\d+$/.test(value)) onRetry(Number(value));
-    return undefined;
   };
   return {
     feed(chunk) {
       buffer += chunk;
-      let match;
+      let match: RegExpExecArray | null;
       // A lone \r at the very end may be the first half of \r\n: keep it for the next chunk.
       while ((match = /\r\n|\r(?!$)|\n/.exec(buffer))) {
         line(buffer.slice(0, match.index));
@@ -45,35 +61,31 @@ export function createSseParser(onEvent, onRetry = () => undefined) {
   };
 }
 
-/**
- * Connects to GET /api/v1/stream/tickets and keeps it connected.
- * @param {{ onEvent(e: {id, event, data}): void, onState(state: 'connecting'|'live'|'reconnecting'|'offline', info?): void, onOpen?(): void, onAuthError?(error): void }} handlers
- * @returns {{ close(): void, reconnectNow(): void }}
- */
-export function connectTicketStream(handlers) {
+/** Connects to GET /api/v1/stream/tickets and keeps it connected. */
+export function connectTicketStream(handlers: StreamHandlers): { close(): void; reconnectNow(): void } {
   let closed = false;
   let attempt = 0;
   let retryBase = 1000;
-  let controller;
-  let timer;
+  let controller: AbortController | undefined;
+  let timer: number | undefined;
   let generation = 0;
 
-  const schedule = (mine) => {
+  const schedule = (mine: number): void => {
     if (closed || mine !== generation) return;
     const delay = Math.min(30_000, retryBase * 2 ** attempt) * (0.8 + Math.random() * 0.4);
     attempt++;
     handlers.onState('reconnecting', { delayMs: delay, attempt });
-    timer = window.setTimeout(run, delay);
+    timer = window.setTimeout(() => void run(), delay);
   };
 
-  async function run() {
-    if (closed) return undefined;
+  async function run(): Promise<void> {
+    if (closed) return;
     const mine = ++generation;
     controller = new AbortController();
     handlers.onState(attempt === 0 ? 'connecting' : 'reconnecting', { attempt });
-    let res;
+    let res: Response;
     try {
-      res = await fetch(`${API}/stream/tickets`, { headers: { accept: 'text/event-stream', ...authHeaders() }, signal: controller.signal, cache: 'no-store' });
+      res = await fetch('/api/v1/stream/tickets', { headers: { accept: 'text/event-stream', ...api.authHeaders() }, signal: controller.signal, cache: 'no-store' });
     } catch {
       return schedule(mine);
     }
@@ -81,7 +93,7 @@ export function connectTicketStream(handlers) {
       closed = true;
       handlers.onState('offline', { status: res.status });
       handlers.onAuthError?.(res.status);
-      return undefined;
+      return;
     }
     if (!res.ok || !res.body) return schedule(mine);
     attempt = 0;
@@ -102,7 +114,7 @@ export function connectTicketStream(handlers) {
     return schedule(mine);
   }
 
-  run();
+  void run();
   return {
     close() {
       closed = true;
@@ -116,7 +128,7 @@ export function connectTicketStream(handlers) {
       generation++;
       controller?.abort();
       attempt = 0;
-      timer = window.setTimeout(run, 0);
+      timer = window.setTimeout(() => void run(), 0);
     },
   };
 }

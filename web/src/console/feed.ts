@@ -1,9 +1,11 @@
-/* global window */
 /**
  * The live feed: every ticket the console knows (initial list + stream events), newest first,
  * filtered by status, priority and source, with unread highlight and keyboard navigation.
  */
-import { avatar, empty, h, mount, priorityBadge, relative, skeleton, slaBadge, statusBadge } from './ui.js';
+import { h, mount } from '../shared/dom';
+import { avatar, empty, relative, skeleton } from '../shared/ui';
+import type { Ticket } from './api';
+import { priorityBadge, slaBadge, statusBadge } from './badges';
 
 const OPEN = ['new', 'assigned', 'scheduled', 'en_route', 'in_progress', 'on_hold'];
 
@@ -26,31 +28,36 @@ export const FILTERS = {
     ['iot', 'IoT'],
     ['other', 'Other'],
   ],
-};
+} as const;
 
-export function createFeed({ listEl, summaryEl, onOpen, technicianName }) {
-  const tickets = new Map();
-  const unread = new Set();
-  const flashing = new Set();
-  const filters = { status: 'open', priority: 'all', source: 'all', q: '' };
-  let selectedId = null;
+export type FilterName = keyof typeof FILTERS | 'q';
+export type Feed = ReturnType<typeof createFeed>;
+
+export function createFeed(options: { listEl: HTMLElement; summaryEl: HTMLElement; onOpen(id: string): void; technicianName(id: string): string | undefined }) {
+  const { listEl, summaryEl, onOpen, technicianName } = options;
+  const tickets = new Map<string, Ticket>();
+  const unread = new Set<string>();
+  const flashing = new Set<string>();
+  const filters: Record<FilterName, string> = { status: 'open', priority: 'all', source: 'all', q: '' };
+  let selectedId: string | null = null;
   let loading = true;
-  let error = null;
+  let error: string | null = null;
 
-  const matches = (t) =>
-    (filters.status === 'all' || (filters.status === 'open' ? OPEN.includes(t.status) : filters.status === 'assigned' ? ['assigned', 'scheduled', 'en_route', 'in_progress'].includes(t.status) : t.status === filters.status)) &&
+  const matches = (t: Ticket): boolean =>
+    (filters.status === 'all' ||
+      (filters.status === 'open' ? OPEN.includes(t.status) : filters.status === 'assigned' ? ['assigned', 'scheduled', 'en_route', 'in_progress'].includes(t.status) : t.status === filters.status)) &&
     (filters.priority === 'all' || t.priority === filters.priority) &&
     (filters.source === 'all' || (filters.source === 'iot' ? t.channel === 'iot' : t.channel !== 'iot')) &&
     (!filters.q || `${t.number} ${t.title} ${t.faultCode ?? ''}`.toLowerCase().includes(filters.q));
 
-  const visible = () => [...tickets.values()].filter(matches).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  const visible = (): Ticket[] => [...tickets.values()].filter(matches).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 
-  function row(t) {
+  function row(t: Ticket): HTMLElement {
     const isUnread = unread.has(t.id);
     const tech = t.technicianId ? technicianName(t.technicianId) : null;
     return h(
       `li.feed-item${t.id === selectedId ? '.selected' : ''}${isUnread ? '.unread' : ''}${flashing.has(t.id) ? '.flash' : ''}`,
-      { dataset: { id: t.id, number: t.number }, tabindex: '-1', role: 'option', 'aria-selected': t.id === selectedId ? 'true' : 'false', onclick: () => api.open(t.id) },
+      { dataset: { id: t.id, number: t.number }, tabindex: '-1', role: 'option', 'aria-selected': t.id === selectedId ? 'true' : 'false', onclick: () => feed.open(t.id) },
       h(
         'div.fi-top',
         priorityBadge(t.priority),
@@ -69,7 +76,7 @@ export function createFeed({ listEl, summaryEl, onOpen, technicianName }) {
     );
   }
 
-  function renderSummary() {
+  function renderSummary(): void {
     const all = [...tickets.values()];
     const open = all.filter((t) => OPEN.includes(t.status));
     const unassigned = open.filter((t) => !t.technicianId);
@@ -83,44 +90,50 @@ export function createFeed({ listEl, summaryEl, onOpen, technicianName }) {
     );
   }
 
-  function render() {
+  function render(): void {
     renderSummary();
-    if (loading && tickets.size === 0) return mount(listEl, skeleton(4), skeleton(4), skeleton(4));
-    if (error && tickets.size === 0) return mount(listEl, empty('Could not load tickets', error, '!'));
+    if (loading && tickets.size === 0) {
+      mount(listEl, skeleton(4), skeleton(4), skeleton(4));
+      return;
+    }
+    if (error && tickets.size === 0) {
+      mount(listEl, empty('Could not load tickets', error, '!'));
+      return;
+    }
     const items = visible();
     if (items.length === 0) {
-      return mount(
+      mount(
         listEl,
         tickets.size === 0
           ? empty('No tickets yet', 'New auto-tickets appear here the moment equipment reports a fault.', '◎')
           : empty('Nothing matches these filters', 'Clear the filters to see every ticket.', '⌕'),
       );
+      return;
     }
-    return mount(listEl, items.map(row));
+    mount(listEl, items.map(row));
   }
 
-  const api = {
+  const feed = {
     filters,
-    setLoading(value, message = null) {
+    setLoading(value: boolean, message: string | null = null) {
       loading = value;
       error = message;
       render();
     },
-    setTickets(list) {
+    setTickets(list: readonly Ticket[]) {
       loading = false;
       error = null;
       for (const t of list) tickets.set(t.id, t);
       render();
     },
     /** A ticket from the stream: new ones are unread and flash. */
-    upsert(ticket, { created = false } = {}) {
-      const known = tickets.has(ticket.id);
+    upsert(ticket: Ticket, { created = false } = {}) {
       const previous = tickets.get(ticket.id);
       if (previous && previous.version > ticket.version) return;
       tickets.set(ticket.id, ticket);
       if (ticket.id !== selectedId) {
         // New tickets are unread; changes to known ones only flash.
-        if (created || !known) unread.add(ticket.id);
+        if (created || !previous) unread.add(ticket.id);
         flashing.add(ticket.id);
         window.setTimeout(() => {
           flashing.delete(ticket.id);
@@ -129,30 +142,30 @@ export function createFeed({ listEl, summaryEl, onOpen, technicianName }) {
       }
       render();
     },
-    get(id) {
+    get(id: string): Ticket | undefined {
       return tickets.get(id);
     },
-    setFilter(name, value) {
+    setFilter(name: FilterName, value: string) {
       filters[name] = value;
       render();
     },
-    select(id) {
+    select(id: string | null) {
       selectedId = id;
-      unread.delete(id);
+      if (id) unread.delete(id);
       render();
-      listEl.querySelector(`[data-id="${id}"]`)?.scrollIntoView({ block: 'nearest' });
+      if (id) listEl.querySelector(`[data-id="${id}"]`)?.scrollIntoView({ block: 'nearest' });
     },
-    open(id) {
-      api.select(id);
+    open(id: string) {
+      feed.select(id);
       onOpen(id);
     },
     /** j/k: moves the selection through the visible list and opens it. */
-    move(delta) {
+    move(delta: number) {
       const items = visible();
       if (items.length === 0) return;
       const index = items.findIndex((t) => t.id === selectedId);
-      const next = items[Math.max(0, Math.min(items.length - 1, index === -1 ? 0 : index + delta))];
-      api.open(next.id);
+      const next = items[Math.max(0, Math.min(items.length - 1, index === -1 ? 0 : index + delta))]!;
+      feed.open(next.id);
     },
     markAllRead() {
       unread.clear();
@@ -160,5 +173,5 @@ export function createFeed({ listEl, summaryEl, onOpen, technicianName }) {
     },
     render,
   };
-  return api;
+  return feed;
 }

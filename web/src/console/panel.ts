@@ -1,0 +1,375 @@
+/**
+ * The ticket panel: loads a ticket's diagnosis, asset, telemetry, reservations, visits and
+ * technician suggestions in parallel (each card shows its own loading, empty and error state),
+ * and assigns with one click: POST /tickets/:id/dispatch (plans the visit), or — when the
+ * dispatch module is not installed — POST /tickets/:id/assignment.
+ */
+import { ApiError, today } from '../shared/api';
+import { h, mount } from '../shared/dom';
+import { empty, errorText, fmtDateTime, skeleton, titleCase, toast, toastError } from '../shared/ui';
+import { cached, client, ok, optional, type Asset, type Availability, type Customer, type Diagnosis, type Model, type Reservation, type Site, type Telemetry, type Ticket, type Visit } from './api';
+import { priorityBadge, slaBadge, statusBadge } from './badges';
+import { lineChart, type ChartLimit } from './chart';
+import { card, diagnosisCard, knowledgeCard, partsCard, slaCard, techniciansCard, visitsCard, workCard, type Candidate, type Excluded } from './sections';
+
+const MIN = 60_000;
+
+/** The fields of a detection rule the chart reads (rules of other kinds have no metric or limits). */
+interface ChartRule {
+  id: string;
+  fault: string;
+  kind: string;
+  metric?: string;
+  above?: number | null;
+  below?: number | null;
+}
+const rulesOf = (model: Model): ChartRule[] => (model.detection?.rules ?? []) as ChartRule[];
+
+interface Current {
+  id: string;
+  ticket: Ticket | null;
+  error?: unknown;
+  diag?: Diagnosis | null;
+  asset?: Asset | null;
+  site?: Site | null;
+  customer?: Customer | null;
+  model?: Model | null;
+  visits?: Visit[];
+  reservations?: Reservation[] | null;
+  availability?: Availability[] | null;
+  candidates: Candidate[] | null;
+  excluded?: Excluded[];
+  source?: 'dispatch' | 'ranking';
+  requiredSkill?: string | null;
+  busyId: string | null;
+  reserving?: boolean;
+  metrics?: string[];
+  metric?: string | null;
+  telemetry?: Telemetry | 'loading' | { error: unknown };
+}
+
+export type Panel = ReturnType<typeof createPanel>;
+
+export function createPanel(options: {
+  el: HTMLElement;
+  onTicket(ticket: Ticket): void;
+  onAssigned(ticket: Ticket): void;
+  technicianName(id: string): string | undefined;
+  rememberTechnicians(list: readonly Candidate[]): void;
+}) {
+  const { el, onTicket, onAssigned, technicianName, rememberTechnicians } = options;
+  let current: Current | null = null;
+  let loadSeq = 0;
+  const visitsOf = async (id: string): Promise<Visit[]> => (await ok(client.GET('/api/v1/tickets/{id}/visits', { params: { path: { id } } }))).items;
+
+  async function open(id: string, ticketHint?: Ticket): Promise<void> {
+    const seq = ++loadSeq;
+    const cur: Current = { id, ticket: ticketHint ?? null, candidates: null, busyId: null };
+    current = cur;
+    render();
+    try {
+      const ticket = await ok(client.GET('/api/v1/tickets/{id}', { params: { path: { id } } }));
+      if (seq !== loadSeq) return;
+      cur.ticket = ticket;
+      onTicket(ticket);
+      render();
+      const assetId = ticket.assetId;
+      const [diag, asset, visits, reservations] = await Promise.all([
+        ok(client.GET('/api/v1/tickets/{id}/diagnosis', { params: { path: { id } } })).catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))),
+        assetId ? cached(`asset:${assetId}`, () => ok(client.GET('/api/v1/assets/{id}', { params: { path: { id: assetId } } }))) : null,
+        visitsOf(id).catch(() => []),
+        optional(client.GET('/api/v1/tickets/{id}/reservations', { params: { path: { id } } }), null).catch(() => null),
+      ]);
+      if (seq !== loadSeq) return;
+      Object.assign(cur, { diag, asset, visits, reservations: reservations?.items ?? null });
+      render();
+      const siteId = ticket.siteId;
+      const [site, customer, model] = await Promise.all([
+        siteId ? cached(`site:${siteId}`, () => ok(client.GET('/api/v1/sites/{id}', { params: { path: { id: siteId } } }))).catch(() => null) : null,
+        cached(`customer:${ticket.customerId}`, () => ok(client.GET('/api/v1/customers/{id}', { params: { path: { id: ticket.customerId } } }))).catch(() => null),
+        asset ? cached(`model:${asset.modelId}`, () => ok(client.GET('/api/v1/models/{id}', { params: { path: { id: asset.modelId } } }))).catch(() => null) : null,
+      ]);
+      if (seq !== loadSeq) return;
+      Object.assign(cur, { site, customer, model });
+      render();
+      void loadAvailability(cur, seq);
+      await loadTechnicians(cur, seq);
+      await loadTelemetry(cur, seq);
+    } catch (error) {
+      if (seq !== loadSeq) return;
+      cur.error = error;
+      render();
+      toastError(error, 'Ticket');
+    }
+  }
+
+  async function loadTechnicians(cur: Current, seq: number): Promise<void> {
+    let suggestions = null;
+    try {
+      suggestions = await optional(client.GET('/api/v1/tickets/{id}/technician-suggestions', { params: { path: { id: cur.id }, query: { date: today() } } }), null);
+    } catch (error) {
+      toastError(error, 'Suggestions');
+    }
+    if (seq !== loadSeq) return;
+    if (suggestions) {
+      Object.assign(cur, { candidates: suggestions.candidates, excluded: suggestions.excluded, source: 'dispatch', requiredSkill: suggestions.requiredSkill });
+    } else {
+      const ranking = cur.diag?.prefill.technicians;
+      cur.candidates = (ranking?.candidates ?? []).map((c) => ({ ...c, reasons: [c.reason], slot: null, travelMinutes: null, loadMinutes: null }));
+      Object.assign(cur, { excluded: [], source: 'ranking', requiredSkill: ranking?.requiredSkill ?? null });
+    }
+    rememberTechnicians(cur.candidates ?? []);
+    render();
+  }
+
+  async function loadAvailability(cur: Current, seq: number): Promise<void> {
+    const skus = (cur.diag?.prefill.parts ?? []).map((p) => p.sku);
+    if (skus.length === 0) return;
+    const near = cur.site?.latitude != null && cur.site.longitude != null ? { latitude: cur.site.latitude, longitude: cur.site.longitude } : {};
+    const result = await optional(client.GET('/api/v1/stock/availability', { params: { query: { skus: skus.join(','), ...near } } }), null).catch(() => null);
+    if (seq !== loadSeq) return;
+    cur.availability = result?.items ?? null;
+    render();
+  }
+
+  async function reserveParts(): Promise<void> {
+    const cur = current;
+    if (!cur) return;
+    const items = (cur.diag?.prefill.parts ?? []).map((p) => ({ sku: p.sku, quantity: p.quantity }));
+    if (items.length === 0 || cur.reserving) return;
+    cur.reserving = true;
+    render();
+    try {
+      const result = await ok(client.POST('/api/v1/tickets/{id}/reservations', { params: { path: { id: cur.id } }, body: { items } }));
+      const short = result.items.filter((r) => r.status !== 'reserved');
+      if (short.length) toast('error', `${short.length} part${short.length === 1 ? '' : 's'} not fully reserved`, short.map((r) => `${r.sku}: ${r.status.replace('_', ' ')}`).join(', '));
+      else toast('success', 'Parts reserved', `${result.items.length} line${result.items.length === 1 ? '' : 's'} held for ${cur.ticket?.number ?? 'the ticket'}`);
+      if (current !== cur) return;
+      cur.reservations = (await ok(client.GET('/api/v1/tickets/{id}/reservations', { params: { path: { id: cur.id } } }))).items;
+      await loadAvailability(cur, loadSeq);
+    } catch (error) {
+      toastError(error, 'Reserve');
+    } finally {
+      cur.reserving = false;
+      if (current === cur) render();
+    }
+  }
+
+  async function loadTelemetry(cur: Current, seq: number): Promise<void> {
+    const { diag, asset, model } = cur;
+    if (!diag || !asset || !model) return;
+    const metrics = chartMetrics(diag, model);
+    cur.metrics = metrics;
+    cur.metric ??= metrics[0] ?? null;
+    if (!cur.metric) return render();
+    const at = new Date(diag.prefill.finding.at).getTime();
+    const to = Math.min(Date.now(), at + 90 * MIN);
+    const from = Math.min(at - 90 * MIN, to - 10 * MIN);
+    cur.telemetry = 'loading';
+    render();
+    try {
+      const query = { metric: cur.metric, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+      const data = await ok(client.GET('/api/v1/assets/{id}/telemetry', { params: { path: { id: asset.id }, query } }));
+      if (seq !== loadSeq) return;
+      cur.telemetry = data;
+    } catch (error) {
+      if (seq !== loadSeq) return;
+      cur.telemetry = { error };
+    }
+    render();
+  }
+
+  async function assign(candidate: Candidate): Promise<void> {
+    const cur = current;
+    if (!cur?.ticket || cur.busyId) return;
+    const { id } = cur;
+    cur.busyId = candidate.technicianId;
+    render();
+    try {
+      let ticket: Ticket;
+      let visit: { plannedStart?: string | null; start?: string | null } | null = null;
+      try {
+        const result = await ok(client.POST('/api/v1/tickets/{id}/dispatch', { params: { path: { id } }, body: { technicianId: candidate.technicianId } }));
+        ticket = result.ticket;
+        visit = result.visit;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.noRoute)) throw error;
+        ticket = await ok(client.POST('/api/v1/tickets/{id}/assignment', { params: { path: { id } }, body: { technicianId: candidate.technicianId } }));
+      }
+      if (current !== cur) return;
+      cur.ticket = ticket;
+      onTicket(ticket);
+      toast('success', `${ticket.number} assigned to ${candidate.name}`, visit ? `Visit ${fmtDateTime(visit.plannedStart ?? visit.start)}` : 'No visit planned yet');
+      cur.visits = await visitsOf(id).catch(() => cur.visits ?? []);
+      onAssigned(ticket);
+    } catch (error) {
+      toastError(error, 'Assign');
+    } finally {
+      cur.busyId = null;
+      if (current === cur) render();
+    }
+  }
+
+  function evidenceCard(cur: Current): HTMLElement | null {
+    const { diag, telemetry, metrics, metric, model } = cur;
+    if (!diag) return null;
+    const chips = (metrics ?? []).map((m) =>
+      h(`button.chip.chip-btn${m === metric ? '.active' : ''}`, { type: 'button', onclick: () => ((cur.metric = m), void loadTelemetry(cur, loadSeq)) }, titleCase(m)),
+    );
+    const ev = (diag.evidence[0]?.evidence ?? {}) as { eventCode?: string; metric?: string; threshold?: number | null; z?: number | null };
+    const summary = [ev.eventCode ? `Controller event ${ev.eventCode}` : null, ev.metric ? `${ev.metric}` : null, ev.threshold != null ? `limit ${ev.threshold}` : null, ev.z != null ? `z ${Number(ev.z).toFixed(1)}` : null]
+      .filter(Boolean)
+      .join(' · ');
+    let body: HTMLElement;
+    if (!metric || !model) body = empty('No metric to chart', 'This fault is detected from controller events only.', '∿');
+    else if (!telemetry || telemetry === 'loading') body = skeleton(5);
+    else if ('error' in telemetry) body = empty('Telemetry unavailable', errorText(telemetry.error), '!');
+    else {
+      const series = telemetry.series.find((s) => s.metric === metric);
+      body = series?.points.length
+        ? lineChart({
+            points: series.points,
+            unit: series.unit,
+            every: telemetry.every,
+            caption: `${model.metrics[metric]?.description ?? metric} (${series.unit})`,
+            limit: limitFor(metric, diag, model),
+            alarmAt: diag.prefill.finding.at,
+            from: telemetry.from,
+            to: telemetry.to,
+            width: Math.max(360, (el.querySelector('.col-main')?.clientWidth ?? 640) - 34),
+          })
+        : empty('No readings in this window', `Nothing stored for ${metric} around ${fmtDateTime(diag.prefill.finding.at)}.`, '∿');
+    }
+    return card('Evidence', summary ? h('span.muted.small', summary) : null, chips.length > 1 ? h('div.chips', chips) : null, body);
+  }
+
+  function render(): void {
+    const cur = current;
+    if (!cur) {
+      mount(el, h('div.panel-empty', empty('Select a ticket', 'Pick a ticket in the feed, or press J / K to move through it. New auto-tickets arrive live.', '⌘')));
+      return;
+    }
+    const { ticket, diag, asset, site, customer, model } = cur;
+    if (!ticket) {
+      mount(el, h('div.panel-pad', skeleton(2), skeleton(6), skeleton(4)));
+      return;
+    }
+    const best = cur.candidates?.find((c) => c.technicianId !== ticket.technicianId);
+    const head = h(
+      'header.panel-head',
+      h(
+        'div.ph-row',
+        h('span.ph-number', ticket.number),
+        ticket.channel === 'iot' ? h('span.chip.chip-iot', '⚡ IoT auto-ticket') : h('span.chip', titleCase(ticket.channel)),
+        priorityBadge(ticket.priority),
+        statusBadge(ticket.status),
+        slaBadge(ticket),
+      ),
+      h('h2.ph-title', ticket.title),
+      h(
+        'div.ph-meta',
+        customer ? h('span', h('span.muted', 'Customer '), customer.name) : null,
+        site ? h('span', h('span.muted', 'Site '), site.name, site.city ? `, ${site.city}` : '') : null,
+        asset ? h('span', h('span.muted', 'Asset '), h('span.mono', asset.serialNumber), model ? ` · ${model.name}` : '') : null,
+        h('span', h('span.muted', 'Opened '), fmtDateTime(ticket.createdAt)),
+        ticket.technicianId ? h('span.ph-assignee', h('span.muted', 'Assigned '), technicianName(ticket.technicianId) ?? 'technician') : null,
+      ),
+      h(
+        'div.ph-actions',
+        best && !ticket.technicianId ? h('button.btn.btn-primary', { type: 'button', disabled: Boolean(cur.busyId), onclick: () => void assign(best) }, `Assign ${best.name}`, h('kbd', 'A')) : null,
+        h('button.btn.btn-ghost', { type: 'button', title: 'Close (Esc)', onclick: close }, 'Close', h('kbd', 'Esc')),
+      ),
+    );
+    if (cur.error) {
+      mount(el, head, h('div.panel-pad', empty('Could not load this ticket', errorText(cur.error), '!')));
+      return;
+    }
+    const loaded = 'diag' in cur;
+    const d = diag ?? null;
+    mount(
+      el,
+      head,
+      h(
+        'div.panel-grid',
+        h(
+          'div.col-main',
+          loaded
+            ? [
+                diagnosisCard(d),
+                evidenceCard(cur),
+                partsCard({ diag: d, reservations: cur.reservations, availability: cur.availability, candidates: cur.candidates, onReserve: () => void reserveParts(), reserving: Boolean(cur.reserving) }),
+                workCard(d),
+                knowledgeCard(d),
+              ]
+            : [skeleton(6), skeleton(4)],
+        ),
+        h(
+          'div.col-side',
+          techniciansCard({
+            candidates: cur.candidates,
+            excluded: cur.excluded,
+            source: cur.source,
+            requiredSkill: cur.requiredSkill ?? d?.prefill.requiredSkill,
+            assignedId: ticket.technicianId,
+            busyId: cur.busyId,
+            onAssign: (c) => void assign(c),
+          }),
+          slaCard(ticket, d),
+          visitsCard(cur.visits, technicianName),
+        ),
+      ),
+    );
+  }
+
+  function close(): void {
+    loadSeq++;
+    current = null;
+    render();
+    window.dispatchEvent(new CustomEvent('console:closed'));
+  }
+
+  render();
+  return {
+    open,
+    close,
+    get currentId(): string | null {
+      return current?.id ?? null;
+    },
+    /** A stream update of the open ticket. */
+    update(ticket: Ticket) {
+      if (current?.id === ticket.id && (!current.ticket || current.ticket.version <= ticket.version)) {
+        current.ticket = ticket;
+        render();
+      }
+    },
+    assignBest() {
+      const best = current?.candidates?.find((c) => c.technicianId !== current?.ticket?.technicianId);
+      if (best && !current?.ticket?.technicianId) void assign(best);
+    },
+    rerender: () => render(),
+  };
+}
+
+/** Metrics worth charting for the fault: the evidence's metric, then those of the fault's rules. */
+export function chartMetrics(diag: Diagnosis, model: Model): string[] {
+  const out: string[] = [];
+  const push = (m: string | null | undefined): void => {
+    if (m && model.metrics[m] && !out.includes(m)) out.push(m);
+  };
+  for (const e of diag.evidence) push((e.evidence as { metric?: string } | null)?.metric);
+  for (const r of rulesOf(model)) if (r.fault === diag.prefill.fault.code) push(r.metric);
+  if (out.length === 0) for (const [name, m] of Object.entries(model.metrics)) if (m.normal) push(name);
+  return out.slice(0, 4);
+}
+
+/** The model's limit for a metric: the evidence threshold, else the fault's rule, else the normal band. */
+export function limitFor(metric: string, diag: Diagnosis, model: Model): ChartLimit | null {
+  const ev = diag.evidence.find((e) => (e.evidence as { metric?: string } | null)?.metric === metric)?.evidence as { threshold?: number | null } | undefined;
+  const rules = rulesOf(model).filter((r) => r.metric === metric && (r.above != null || r.below != null));
+  const rule = rules.find((r) => r.fault === diag.prefill.fault.code) ?? rules[0];
+  if (ev?.threshold != null && rule && ['threshold', 'trend'].includes(rule.kind)) return { value: ev.threshold, direction: rule.below != null ? 'below' : 'above', label: 'Limit', source: `Limit (rule ${rule.id})` };
+  if (rule && ['threshold', 'trend'].includes(rule.kind)) return { value: (rule.above ?? rule.below)!, direction: rule.above != null ? 'above' : 'below', label: 'Limit', source: `Limit (rule ${rule.id})` };
+  const normal = model.metrics[metric]?.normal;
+  if (normal?.max != null) return { value: normal.max, direction: 'above', label: 'Normal max', source: 'Normal band (model)' };
+  return null;
+}
