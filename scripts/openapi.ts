@@ -37,7 +37,10 @@ async function generate(): Promise<{ doc: string; types: string }> {
   const spec = app.swagger();
   await app.close();
   await db.close();
-  const doc = `${JSON.stringify(spec, null, 2)}\n`;
+  // Paths in a stable order: the document does not change when modules register in another order.
+  const paths = (spec as { paths?: Record<string, unknown> }).paths ?? {};
+  const sorted = { ...spec, paths: Object.fromEntries(Object.keys(paths).sort().map((key) => [key, paths[key]])) };
+  const doc = `${JSON.stringify(sorted, null, 2)}\n`;
   const ast = await openapiTS(JSON.parse(doc) as Parameters<typeof openapiTS>[0]);
   return { doc, types: HEADER + astToString(ast) };
 }
