@@ -21,6 +21,7 @@ import type { Role } from '../../src/kernel/http/http.types.js';
 import { TicketEvents, type TicketEvent } from '../../src/service/delivery/ticket-events.js';
 import { WebhookQueue } from '../../src/service/delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../../src/service/delivery/webhooks.worker.js';
+import type { NotifierPort } from '../../src/service/notifications/notification.port.js';
 import { openTestDatabase } from '../harness/database.js';
 import { TEST_EGRESS_ALLOW, testEgress } from '../harness/egress.js';
 
@@ -36,7 +37,8 @@ export interface DeliveryWorld {
   close(): Promise<void>;
 }
 
-export async function startDeliveryWorld(): Promise<DeliveryWorld> {
+/** `notifier`: customer and technician notifications written to the outbox (none by default). */
+export async function startDeliveryWorld(options: { notifier?: NotifierPort } = {}): Promise<DeliveryWorld> {
   const db = await openTestDatabase();
   const prefix = `dlv${randomBytes(4).toString('hex')}`;
   const logger = createLogger('silent');
@@ -55,6 +57,7 @@ export async function startDeliveryWorld(): Promise<DeliveryWorld> {
     telemetry: undefined as never,
     rejections: undefined as never,
     ticketEvents: new TicketEvents({ redis, prefix, sinks: [queue], logger }),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
   };
   const app = await buildApp(ctx);
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
