@@ -2,6 +2,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const KERNEL_ONLY = { regex: '^(\\.\\./)+(access|service|telemetry|app)/', message: 'src/kernel imports no feature: move the shared part into the kernel, or pass it in.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'web/dist/**', 'web/src/shared/api.gen.ts', 'scratch/**', 'node_modules/**', 'data/**', '.telemend/**', 'grafana/dashboards/**'] },
   js.configs.recommended,
@@ -20,6 +22,18 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'fetch', message: 'Send through src/kernel/egress (EgressPort); only the operator-configured InfluxDB is fetched directly.' }],
       'no-restricted-imports': ['error', { paths: [{ name: 'undici', message: 'Send through src/kernel/egress (EgressPort).' }] }],
     },
+  },
+  {
+    // The kernel is the shared toolbox: it imports no feature and not the composition root.
+    files: ['src/kernel/**/*.ts'],
+    ignores: ['src/kernel/egress/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'undici', message: 'Send through src/kernel/egress (EgressPort).' }], patterns: [KERNEL_ONLY] }],
+    },
+  },
+  {
+    files: ['src/kernel/egress/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [KERNEL_ONLY] }] },
   },
   {
     files: ['src/kernel/config.ts', 'test/**', 'bench/**', 'scripts/**', 'simulators/**', 'vitest.config.ts'],
