@@ -1,8 +1,8 @@
 /**
  * The embedded database's thread: one PGlite instance driven by messages from the main thread
  * (pglite-thread.ts). PGlite runs Postgres compiled to WebAssembly synchronously on the thread
- * that calls it, so in the main thread a 0.8 s report stopped the MQTT broker's PUBACKs and
- * /health for 0.8 s; here it only occupies this thread.
+ * that calls it, so in the main thread a long report would stop the MQTT broker's PUBACKs and
+ * /health for as long; here it only occupies this thread.
  *
  * Protocol (one reply per request, matched by `id`):
  *   open {dataDir} · query {sql, params, tx?} · exec {sql, tx?} · begin → txId · end {tx, commit} · close

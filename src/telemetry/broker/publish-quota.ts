@@ -1,6 +1,6 @@
 /**
- * Per-device publish quota: a token bucket of readings per device. One device flooding the
- * broker (1.5 M readings in 20 s) raised every other device's PUBACK p99 from 4 to 219 ms.
+ * Per-device publish quota: a token bucket of readings per device. Without it, one device
+ * flooding the broker delays every other device's PUBACK (figures in README, bench:ingest).
  *
  * A publish is admitted while the device's bucket holds a token; what it costs (the readings it
  * held, known once ingest parsed it) is taken afterwards, so one large array of buffered readings

@@ -6,8 +6,8 @@
  *     that save's batch (rule commands, readings, events, silence check) and its revision.
  *
  * Why a log: a state holds the detectors' windows (a pump's is ~26 KB of JSON) while a micro-batch
- * adds a few readings to it. Writing the whole state after every job cost the worker a fifth of
- * its CPU and Redis ~30 MB/s at 10 000 readings/s. A save now appends the batch (~1 KB) and writes
+ * adds a few readings to it. Writing the whole state after every job made the saves the worker's
+ * and Redis' main cost at high rates. A save now appends the batch (~1 KB) and writes
  * a new snapshot only once the log has grown as large as the snapshot: at most 2× the batch bytes
  * per save, and Redis holds at most twice the state. The engine is deterministic in its input
  * (reading time, never the wall clock), so replaying the log from the snapshot rebuilds exactly the

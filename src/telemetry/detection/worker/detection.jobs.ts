@@ -12,9 +12,8 @@ import { parseLine, type JournalRecord } from '../../journal/telemetry-journal.j
 
 /**
  * Default number of shard queues (DETECTION_SHARDS): detection scales out to this many worker
- * processes. Every journal batch costs a BullMQ job per shard with data (~0.4 ms of worker CPU
- * and ~0.3 ms of Redis each), so a small deployment pays for each shard it does not need: 16
- * shards cost the worker ~12 % and Redis ~20 % more per reading than 4 at 8 000 readings/s.
+ * processes. Every journal batch costs a BullMQ job per shard with data (worker CPU and a Redis
+ * round trip each), so a small deployment pays for each shard it does not need.
  */
 export const DEFAULT_SHARDS = 4;
 

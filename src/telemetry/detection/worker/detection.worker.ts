@@ -73,8 +73,7 @@ export interface DetectionWorkerOptions {
   /**
    * Assets of one job evaluated at the same time (each asset still strictly in order). Default
    * 16: their state loads and saves leave in one auto-pipelined write per turn of the event
-   * loop, so more lanes mean fewer round trips per asset (16 instead of 4 took ~6 % off the
-   * worker's and Redis' CPU per reading at 8 000 readings/s).
+   * loop, so more lanes mean fewer round trips per asset.
    */
   readonly assetConcurrency?: number;
   /** Attempts per asset inside a job before the job fails. Default 8. */
