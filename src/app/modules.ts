@@ -24,6 +24,7 @@ import { autoticketsModule } from '../service/autotickets/autotickets.module.js'
 import { preventiveModule } from '../service/preventive/preventive.module.js';
 import { invoicingModule } from '../service/invoicing/invoicing.module.js';
 import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
+import { devicesModule } from '../telemetry/devices/devices.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -36,6 +37,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   preventiveModule,
   invoicingModule,
   baselinesModule,
+  devicesModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -77,6 +79,7 @@ function buildServices(ctx: AppContext) {
   };
   const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
 
+  add(devicesModule, { devices: ctx.devices });
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
   const { stock } = add(stockModule, core);
