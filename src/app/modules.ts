@@ -25,6 +25,7 @@ import { preventiveModule } from '../service/preventive/preventive.module.js';
 import { invoicingModule } from '../service/invoicing/invoicing.module.js';
 import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 import { devicesModule } from '../telemetry/devices/devices.module.js';
+import { modelsModule } from '../telemetry/models/models.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -38,6 +39,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   invoicingModule,
   baselinesModule,
   devicesModule,
+  modelsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -80,6 +82,7 @@ function buildServices(ctx: AppContext) {
   const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
 
   add(devicesModule, { devices: ctx.devices });
+  add(modelsModule, { models: ctx.models });
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
   const { stock } = add(stockModule, core);
