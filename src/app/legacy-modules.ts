@@ -13,7 +13,6 @@ import { usersRoutes } from '../access/users/users.routes.js';
 import { customersRoutes } from '../service/customers/customers.routes.js';
 import { sitesRoutes } from '../service/sites/sites.routes.js';
 import { assetsRoutes } from '../service/assets/assets.routes.js';
-import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
 import { contractsRoutes } from '../service/contracts/contracts.routes.js';
 import { contactsRoutes } from '../service/contacts/contacts.routes.js';
 import { activitiesRoutes } from '../service/activities/activities.routes.js';
@@ -50,7 +49,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['customers', customersRoutes],
   ['sites', sitesRoutes],
   ['assets', assetsRoutes],
-  ['telemetry', telemetryRoutes],
   ['contracts', contractsRoutes],
   ['contacts', contactsRoutes],
   ['activities', activitiesRoutes],

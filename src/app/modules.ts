@@ -26,6 +26,7 @@ import { invoicingModule } from '../service/invoicing/invoicing.module.js';
 import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 import { devicesModule } from '../telemetry/devices/devices.module.js';
 import { modelsModule } from '../telemetry/models/models.module.js';
+import { readingsModule } from '../telemetry/readings/readings.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -40,6 +41,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   baselinesModule,
   devicesModule,
   modelsModule,
+  readingsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -83,6 +85,7 @@ function buildServices(ctx: AppContext) {
 
   add(devicesModule, { devices: ctx.devices });
   add(modelsModule, { models: ctx.models });
+  add(readingsModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry, rejections: ctx.rejections });
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
   const { stock } = add(stockModule, core);
