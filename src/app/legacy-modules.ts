@@ -25,7 +25,6 @@ import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
 import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
 import { reportsRoutes } from '../service/reports/reports.routes.js';
-import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
 import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
 import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
 import { customersMigration } from '../service/customers/customers.migration.js';
@@ -63,7 +62,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['reports', reportsRoutes],
   ['commands', commandsRoutes],
   ['broker-hooks', brokerHooksRoutes],
-  ['backtest', backtestRoutes],
 ];
 
 export const legacyMigrations: readonly Migration[] = [

@@ -27,6 +27,7 @@ import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 import { devicesModule } from '../telemetry/devices/devices.module.js';
 import { modelsModule } from '../telemetry/models/models.module.js';
 import { readingsModule } from '../telemetry/readings/readings.module.js';
+import { backtestModule } from '../telemetry/backtest/backtest.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -42,6 +43,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   devicesModule,
   modelsModule,
   readingsModule,
+  backtestModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -86,6 +88,7 @@ function buildServices(ctx: AppContext) {
   add(devicesModule, { devices: ctx.devices });
   add(modelsModule, { models: ctx.models });
   add(readingsModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry, rejections: ctx.rejections });
+  add(backtestModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry });
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
   const { stock } = add(stockModule, core);
