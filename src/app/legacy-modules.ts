@@ -25,7 +25,6 @@ import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
 import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
 import { reportsRoutes } from '../service/reports/reports.routes.js';
-import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
 import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
 import { customersMigration } from '../service/customers/customers.migration.js';
 import { usersMigration } from '../access/users/users.migration.js';
@@ -33,13 +32,11 @@ import { contactsMigration } from '../service/contacts/contacts.migration.js';
 import { deliveryMigration } from '../service/delivery/delivery.migration.js';
 import { notificationsMigration } from '../service/notifications/notifications.migration.js';
 import { reportsMigration } from '../service/reports/reports.migration.js';
-import { commandsMigration } from '../telemetry/commands/commands.migration.js';
 import { authMigration } from '../access/auth/auth.migration.js';
 import { createTelemetryLifecycleTask } from '../telemetry/lifecycle/telemetry-lifecycle.task.js';
 import { notificationSenderTask } from '../service/notifications/notification-sender.js';
 import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
 import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.task.js';
-import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
 
 export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
   ['auth', authRoutes],
@@ -60,7 +57,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['opportunities', opportunitiesRoutes],
   ['notifications', notificationsRoutes],
   ['reports', reportsRoutes],
-  ['commands', commandsRoutes],
   ['broker-hooks', brokerHooksRoutes],
 ];
 
@@ -71,7 +67,6 @@ export const legacyMigrations: readonly Migration[] = [
   deliveryMigration, // 0006_delivery
   notificationsMigration,
   reportsMigration,
-  commandsMigration,
   authMigration,
 ];
 
@@ -93,6 +88,5 @@ export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
     }),
     createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
     reportSchedulerTaskFactory({ smtpUrl: config.SMTP_URL, mailFrom: config.NOTIFY_FROM }),
-    commandTimeoutTask({ everyMs: 5000 }),
   ];
 }

@@ -28,6 +28,7 @@ import { devicesModule } from '../telemetry/devices/devices.module.js';
 import { modelsModule } from '../telemetry/models/models.module.js';
 import { readingsModule } from '../telemetry/readings/readings.module.js';
 import { backtestModule } from '../telemetry/backtest/backtest.module.js';
+import { commandsModule } from '../telemetry/commands/commands.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -44,6 +45,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   modelsModule,
   readingsModule,
   backtestModule,
+  commandsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -89,6 +91,7 @@ function buildServices(ctx: AppContext) {
   add(modelsModule, { models: ctx.models });
   add(readingsModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry, rejections: ctx.rejections });
   add(backtestModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry });
+  const { commands } = add(commandsModule, { ...core, models: ctx.models });
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
   const { stock } = add(stockModule, core);
@@ -99,7 +102,7 @@ function buildServices(ctx: AppContext) {
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
 
-  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations } };
+  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands } };
 }
 
 /** Builds every module once for this process. */
