@@ -25,7 +25,6 @@ import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
 import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
 import { reportsRoutes } from '../service/reports/reports.routes.js';
-import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
 import { customersMigration } from '../service/customers/customers.migration.js';
 import { usersMigration } from '../access/users/users.migration.js';
 import { contactsMigration } from '../service/contacts/contacts.migration.js';
@@ -57,7 +56,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['opportunities', opportunitiesRoutes],
   ['notifications', notificationsRoutes],
   ['reports', reportsRoutes],
-  ['broker-hooks', brokerHooksRoutes],
 ];
 
 export const legacyMigrations: readonly Migration[] = [

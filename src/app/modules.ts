@@ -29,6 +29,7 @@ import { modelsModule } from '../telemetry/models/models.module.js';
 import { readingsModule } from '../telemetry/readings/readings.module.js';
 import { backtestModule } from '../telemetry/backtest/backtest.module.js';
 import { commandsModule } from '../telemetry/commands/commands.module.js';
+import { externalBrokerModule } from '../telemetry/external-broker/external-broker.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -46,6 +47,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   readingsModule,
   backtestModule,
   commandsModule,
+  externalBrokerModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -92,6 +94,7 @@ function buildServices(ctx: AppContext) {
   add(readingsModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry, rejections: ctx.rejections });
   add(backtestModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry });
   const { commands } = add(commandsModule, { ...core, models: ctx.models });
+  add(externalBrokerModule, { config: ctx.config, devices: ctx.devices });
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
   const { stock } = add(stockModule, core);
