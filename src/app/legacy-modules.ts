@@ -32,7 +32,6 @@ import { deliveryMigration } from '../service/delivery/delivery.migration.js';
 import { notificationsMigration } from '../service/notifications/notifications.migration.js';
 import { reportsMigration } from '../service/reports/reports.migration.js';
 import { authMigration } from '../access/auth/auth.migration.js';
-import { createTelemetryLifecycleTask } from '../telemetry/lifecycle/telemetry-lifecycle.task.js';
 import { notificationSenderTask } from '../service/notifications/notification-sender.js';
 import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
 import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.task.js';
@@ -70,14 +69,6 @@ export const legacyMigrations: readonly Migration[] = [
 
 export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
   return [
-    createTelemetryLifecycleTask({
-      rawRetention: config.TELEMETRY_RAW_RETENTION,
-      downsampledRetention: config.TELEMETRY_DOWNSAMPLED_RETENTION,
-      downsampleInterval: config.TELEMETRY_DOWNSAMPLE_INTERVAL,
-      lateWindow: config.TELEMETRY_DOWNSAMPLE_LATE_WINDOW,
-      downsampledRetentionPolicy: config.TELEMETRY_DOWNSAMPLED_RP,
-      v1Mode: config.TELEMETRY_V1_MODE,
-    }),
     notificationSenderTask({
       smtpUrl: config.SMTP_URL,
       from: config.NOTIFY_FROM,

@@ -30,6 +30,7 @@ import { readingsModule } from '../telemetry/readings/readings.module.js';
 import { backtestModule } from '../telemetry/backtest/backtest.module.js';
 import { commandsModule } from '../telemetry/commands/commands.module.js';
 import { externalBrokerModule } from '../telemetry/external-broker/external-broker.module.js';
+import { lifecycleModule } from '../telemetry/lifecycle/lifecycle.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -48,6 +49,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   backtestModule,
   commandsModule,
   externalBrokerModule,
+  lifecycleModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -95,6 +97,7 @@ function buildServices(ctx: AppContext) {
   add(backtestModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry });
   const { commands } = add(commandsModule, { ...core, models: ctx.models });
   add(externalBrokerModule, { config: ctx.config, devices: ctx.devices });
+  add(lifecycleModule, { ...core, influx: ctx.influx });
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
   const { stock } = add(stockModule, core);
