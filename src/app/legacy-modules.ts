@@ -13,9 +13,6 @@ import { usersRoutes } from '../access/users/users.routes.js';
 import { customersRoutes } from '../service/customers/customers.routes.js';
 import { sitesRoutes } from '../service/sites/sites.routes.js';
 import { assetsRoutes } from '../service/assets/assets.routes.js';
-import { devicesRoutes } from '../telemetry/devices/devices.routes.js';
-import { modelsRoutes } from '../telemetry/models/models.routes.js';
-import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
 import { contractsRoutes } from '../service/contracts/contracts.routes.js';
 import { contactsRoutes } from '../service/contacts/contacts.routes.js';
 import { activitiesRoutes } from '../service/activities/activities.routes.js';
@@ -28,22 +25,16 @@ import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
 import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
 import { reportsRoutes } from '../service/reports/reports.routes.js';
-import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
-import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
-import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
 import { customersMigration } from '../service/customers/customers.migration.js';
 import { usersMigration } from '../access/users/users.migration.js';
 import { contactsMigration } from '../service/contacts/contacts.migration.js';
 import { deliveryMigration } from '../service/delivery/delivery.migration.js';
 import { notificationsMigration } from '../service/notifications/notifications.migration.js';
 import { reportsMigration } from '../service/reports/reports.migration.js';
-import { commandsMigration } from '../telemetry/commands/commands.migration.js';
 import { authMigration } from '../access/auth/auth.migration.js';
-import { createTelemetryLifecycleTask } from '../telemetry/lifecycle/telemetry-lifecycle.task.js';
 import { notificationSenderTask } from '../service/notifications/notification-sender.js';
 import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
 import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.task.js';
-import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
 
 export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
   ['auth', authRoutes],
@@ -52,9 +43,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['customers', customersRoutes],
   ['sites', sitesRoutes],
   ['assets', assetsRoutes],
-  ['devices', devicesRoutes],
-  ['models', modelsRoutes],
-  ['telemetry', telemetryRoutes],
   ['contracts', contractsRoutes],
   ['contacts', contactsRoutes],
   ['activities', activitiesRoutes],
@@ -67,9 +55,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['opportunities', opportunitiesRoutes],
   ['notifications', notificationsRoutes],
   ['reports', reportsRoutes],
-  ['commands', commandsRoutes],
-  ['broker-hooks', brokerHooksRoutes],
-  ['backtest', backtestRoutes],
 ];
 
 export const legacyMigrations: readonly Migration[] = [
@@ -79,20 +64,11 @@ export const legacyMigrations: readonly Migration[] = [
   deliveryMigration, // 0006_delivery
   notificationsMigration,
   reportsMigration,
-  commandsMigration,
   authMigration,
 ];
 
 export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
   return [
-    createTelemetryLifecycleTask({
-      rawRetention: config.TELEMETRY_RAW_RETENTION,
-      downsampledRetention: config.TELEMETRY_DOWNSAMPLED_RETENTION,
-      downsampleInterval: config.TELEMETRY_DOWNSAMPLE_INTERVAL,
-      lateWindow: config.TELEMETRY_DOWNSAMPLE_LATE_WINDOW,
-      downsampledRetentionPolicy: config.TELEMETRY_DOWNSAMPLED_RP,
-      v1Mode: config.TELEMETRY_V1_MODE,
-    }),
     notificationSenderTask({
       smtpUrl: config.SMTP_URL,
       from: config.NOTIFY_FROM,
@@ -101,6 +77,5 @@ export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
     }),
     createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
     reportSchedulerTaskFactory({ smtpUrl: config.SMTP_URL, mailFrom: config.NOTIFY_FROM }),
-    commandTimeoutTask({ everyMs: 5000 }),
   ];
 }

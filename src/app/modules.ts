@@ -24,6 +24,13 @@ import { autoticketsModule } from '../service/autotickets/autotickets.module.js'
 import { preventiveModule } from '../service/preventive/preventive.module.js';
 import { invoicingModule } from '../service/invoicing/invoicing.module.js';
 import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
+import { devicesModule } from '../telemetry/devices/devices.module.js';
+import { modelsModule } from '../telemetry/models/models.module.js';
+import { readingsModule } from '../telemetry/readings/readings.module.js';
+import { backtestModule } from '../telemetry/backtest/backtest.module.js';
+import { commandsModule } from '../telemetry/commands/commands.module.js';
+import { externalBrokerModule } from '../telemetry/external-broker/external-broker.module.js';
+import { lifecycleModule } from '../telemetry/lifecycle/lifecycle.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -36,6 +43,13 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   preventiveModule,
   invoicingModule,
   baselinesModule,
+  devicesModule,
+  modelsModule,
+  readingsModule,
+  backtestModule,
+  commandsModule,
+  externalBrokerModule,
+  lifecycleModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -77,6 +91,13 @@ function buildServices(ctx: AppContext) {
   };
   const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
 
+  add(devicesModule, { devices: ctx.devices });
+  add(modelsModule, { models: ctx.models });
+  add(readingsModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry, rejections: ctx.rejections });
+  add(backtestModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry });
+  const { commands } = add(commandsModule, { ...core, models: ctx.models });
+  add(externalBrokerModule, { config: ctx.config, devices: ctx.devices });
+  add(lifecycleModule, { ...core, influx: ctx.influx });
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
   const { stock } = add(stockModule, core);
@@ -87,7 +108,7 @@ function buildServices(ctx: AppContext) {
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
 
-  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations } };
+  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands } };
 }
 
 /** Builds every module once for this process. */

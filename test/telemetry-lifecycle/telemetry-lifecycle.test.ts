@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it, inject } from 'vitest';
 import { connectInflux, type InfluxConnection, type InfluxOptions } from '../../src/telemetry/influx/influx.connection.js';
 import { seriesRows } from '../../src/telemetry/influx/influxql.js';
 import { loadConfig } from '../../src/kernel/config.js';
-import type { BackgroundDeps } from '../../src/app/background.js';
 import { settableClock } from '../../src/kernel/clock.js';
 import {
   applyTelemetryLifecycle,
@@ -11,6 +10,7 @@ import {
   createTelemetryLifecycleTask,
   downsampleRange,
   parseTelemetryLifecycleOptions,
+  type TelemetryLifecycleTaskDeps,
 } from '../../src/telemetry/lifecycle/telemetry-lifecycle.js';
 import { CQ_PREFIX, parseV1Duration } from '../../src/telemetry/lifecycle/telemetry-retention.admin.js';
 import { waitFor } from '../harness/servers.js';
@@ -162,13 +162,11 @@ describe('downsampling job', () => {
     api.writeRecords(crafted);
     await api.flush();
     const runs: { points: number; from: Date; to: Date }[] = [];
-    const factory = createTelemetryLifecycleTask(
-      { v1Mode: 'job', downsampleInterval: '5m', lateWindow: '15m', settleDelay: '30s' },
-      { retryMs: 50, onRun: (r) => runs.push(r) },
-    );
-    const deps = { config, logger: silentLogger, redisUrl: inject('redisUrl'), prefix: uniqueName('life'), influx: () => influx, clock } as unknown as BackgroundDeps;
-    const task = factory(deps);
-    const other = factory(deps); // a second worker: the Redis key lets one of them run the tick
+    const deps: TelemetryLifecycleTaskDeps = { config, logger: silentLogger, redisUrl: inject('redisUrl'), prefix: uniqueName('life'), influx: () => influx, clock };
+    const factory = () =>
+      createTelemetryLifecycleTask(deps, { v1Mode: 'job', downsampleInterval: '5m', lateWindow: '15m', settleDelay: '30s' }, { retryMs: 50, onRun: (r) => runs.push(r) });
+    const task = factory();
+    const other = factory(); // a second worker: the Redis key lets one of them run the tick
     await Promise.all([task.start(), other.start()]);
     try {
       await waitFor(async () => runs.length > 0, 'a downsampling run');

@@ -1,7 +1,6 @@
 /** POST /api/v1/backtests — thin handler: validate (zod), delegate to BacktestRequests. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { BacktestRequests } from './backtest.requests.js';
+import type { BacktestRequests } from './backtest.requests.js';
 import { backtestBody, backtestResponse, MAX_CSV_CHARS, MAX_DRAFT_CHARS } from './backtest.schemas.js';
 
 /**
@@ -10,8 +9,7 @@ import { backtestBody, backtestResponse, MAX_CSV_CHARS, MAX_DRAFT_CHARS } from '
  */
 const config = { roles: ['admin'] } as const;
 
-export async function backtestRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new BacktestRequests(ctx.db, ctx.models, ctx.telemetry);
+export async function backtestRoutes(app: ZodApp, { backtests }: { backtests: BacktestRequests }): Promise<void> {
   app.post(
     '/backtests',
     {
@@ -26,6 +24,6 @@ export async function backtestRoutes(app: ZodApp, ctx: AppContext): Promise<void
         response: { 200: backtestResponse },
       },
     },
-    async (request) => service.run(request.body),
+    async (request) => backtests.run(request.body),
   );
 }

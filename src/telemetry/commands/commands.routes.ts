@@ -1,10 +1,9 @@
 /** Commands to devices: send one to an asset's device, read them on the asset and the ticket, stream their states. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { registerEventStream } from '../../service/delivery/event-stream.route.js';
-import { commandEventsChannel, RedisCommandBus } from './command-channels.js';
-import { CommandsService } from './commands.service.js';
+import { registerEventStream, type EventStreamDeps } from '../../service/delivery/event-stream.route.js';
+import { commandEventsChannel } from './command-channels.js';
+import type { CommandsService } from './commands.service.js';
 import { commandDetailSchema, commandPage, commandSchema, idParams, listCommandsQuery, sendCommandBody } from './commands.schemas.js';
 
 /** Roles that may operate equipment; a model may narrow a command further (its `roles`). */
@@ -12,8 +11,13 @@ const operate = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['commands'];
 
-export async function commandsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new CommandsService(ctx.db, ctx.models, ctx.redis ? new RedisCommandBus(ctx.redis, ctx.config.REDIS_PREFIX, ctx.logger) : undefined);
+export interface CommandsRoutesDeps {
+  readonly commands: CommandsService;
+  /** Where the live stream of command events is read from. */
+  readonly stream: EventStreamDeps;
+}
+
+export async function commandsRoutes(app: ZodApp, { commands: service, stream }: CommandsRoutesDeps): Promise<void> {
 
   app.post(
     '/assets/:id/commands',
@@ -53,7 +57,7 @@ export async function commandsRoutes(app: ZodApp, ctx: AppContext): Promise<void
     service.get(request.params.id),
   );
 
-  registerEventStream(app, ctx, {
+  registerEventStream(app, stream, {
     url: '/stream/commands',
     name: 'the command stream',
     config: operate,

@@ -2,8 +2,8 @@
  * Device provisioning under /api/v1: thin handlers over DevicesService. Responses carrying a
  * token are marked `Cache-Control: no-store`: the token is shown once and must not be cached.
  */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
+import type { DevicesService } from './devices.service.js';
 import {
   assetIdParams,
   deviceCredentialsSchema,
@@ -19,8 +19,7 @@ const manage = { roles: ['admin', 'dispatcher'] } as const;
 const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['devices'];
 
-export async function devicesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const devices = ctx.devices;
+export async function devicesRoutes(app: ZodApp, { devices }: { devices: DevicesService }): Promise<void> {
 
   app.post(
     '/assets/:id/device',

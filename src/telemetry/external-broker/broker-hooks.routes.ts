@@ -13,9 +13,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../kernel/errors.js';
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { BrokerHooksService } from './broker-hooks.service.js';
+import type { BrokerHooksService } from './broker-hooks.service.js';
 
 const hook = { public: true, rateLimit: false, idempotency: false } as const;
 const tags = ['mqtt'];
@@ -32,15 +31,13 @@ const vmqResult = z.object({ result: z.union([z.literal('ok'), z.object({ error:
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export async function brokerHooksRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const secret = ctx.config.MQTT_AUTH_HOOK_SECRET;
-  if (!secret) return;
-  const hooks = new BrokerHooksService({
-    devices: ctx.devices,
-    ingestUsername: ctx.config.MQTT_EXTERNAL_USERNAME,
-    ingestPassword: ctx.config.MQTT_EXTERNAL_PASSWORD,
-    shareGroup: ctx.config.MQTT_EXTERNAL_SHARE_GROUP,
-  });
+export interface BrokerHooksRoutesDeps {
+  readonly hooks: BrokerHooksService;
+  /** MQTT_AUTH_HOOK_SECRET: the routes are registered only when it is set (external-broker.module.ts). */
+  readonly secret: string;
+}
+
+export async function brokerHooksRoutes(app: ZodApp, { hooks, secret }: BrokerHooksRoutesDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/v1/mqtt/')) return;
     const given = request.headers['x-telemend-hook-secret'];

@@ -9,9 +9,9 @@
  */
 import type { Redis } from 'ioredis';
 import { closeRedis, connectRedis } from '../../kernel/redis.js';
+import type { Core } from '../../kernel/core.js';
+import type { BackgroundTask } from '../../kernel/jobs/background-task.js';
 import { influxOptionsFromConfig, type InfluxConnection } from '../influx/influx.connection.js';
-import type { BackgroundDeps, BackgroundTask, BackgroundTaskFactory } from '../../app/background.js';
-import { systemClock } from '../../kernel/clock.js';
 import { connectDownsampledSink, downsampleRange, type DownsampleResult } from './downsample.service.js';
 import { durationMs } from '../influx/influxql.js';
 import { applyRetention, type LifecycleReport } from './telemetry-retention.admin.js';
@@ -26,90 +26,97 @@ export interface TelemetryLifecycleTaskOptions {
 
 export const TELEMETRY_LIFECYCLE_TASK = 'telemetry-lifecycle';
 
+export interface TelemetryLifecycleTaskDeps extends Pick<Core, 'config' | 'logger' | 'clock' | 'redisUrl' | 'connector' | 'prefix'> {
+  /** The InfluxDB connection once it answered (undefined before, or absent: none). */
+  readonly influx?: (() => InfluxConnection | undefined) | undefined;
+}
+
 /**
- * The factory the platform starts in the worker role. `input` are the lifecycle options
- * (TELEMETRY_* variables); they are validated here, so a bad value stops the start-up.
+ * The task the worker role starts. `input` are the lifecycle options (TELEMETRY_* variables);
+ * they are validated here, so a bad value stops the start-up.
  */
-export function createTelemetryLifecycleTask(input: TelemetryLifecycleOptionsInput = {}, taskOptions: TelemetryLifecycleTaskOptions = {}): BackgroundTaskFactory {
+export function createTelemetryLifecycleTask(
+  deps: TelemetryLifecycleTaskDeps,
+  input: TelemetryLifecycleOptionsInput = {},
+  taskOptions: TelemetryLifecycleTaskOptions = {},
+): BackgroundTask {
   const options = parseTelemetryLifecycleOptions(input);
-  return (deps: BackgroundDeps): BackgroundTask => {
-    const clock = deps.clock ?? systemClock;
-    const logger = deps.logger.child({ task: TELEMETRY_LIFECYCLE_TASK });
-    const retryMs = taskOptions.retryMs ?? 5000;
-    const every = durationMs(options.downsampleInterval)!;
-    const late = durationMs(options.lateWindow)!;
-    const settle = durationMs(options.settleDelay) ?? 0;
-    let redis: Redis | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let running: Promise<void> | undefined;
-    let stopped = true;
-    let report: LifecycleReport | undefined;
-    let sink: InfluxConnection | undefined;
-    let sinkApi: ReturnType<InfluxConnection['writeApi']> | undefined;
-    let lastEnd = 0;
-    let failures = 0;
+  const clock = deps.clock;
+  const logger = deps.logger.child({ task: TELEMETRY_LIFECYCLE_TASK });
+  const retryMs = taskOptions.retryMs ?? 5000;
+  const every = durationMs(options.downsampleInterval)!;
+  const late = durationMs(options.lateWindow)!;
+  const settle = durationMs(options.settleDelay) ?? 0;
+  let redis: Redis | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+  let report: LifecycleReport | undefined;
+  let sink: InfluxConnection | undefined;
+  let sinkApi: ReturnType<InfluxConnection['writeApi']> | undefined;
+  let lastEnd = 0;
+  let failures = 0;
 
-    const schedule = (ms: number) => {
-      if (stopped) return;
-      timer = setTimeout(() => {
-        running = tick().finally(() => (running = undefined));
-      }, Math.max(0, ms));
-      timer.unref?.();
-    };
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(() => (running = undefined));
+    }, Math.max(0, ms));
+    timer.unref?.();
+  };
 
-    const tick = async (): Promise<void> => {
-      const influx = deps.influx();
-      if (!influx) return schedule(retryMs);
-      try {
-        if (!report) {
-          report = await applyRetention(influx, options, { logger, org: deps.config.INFLUX_ORG });
-          logger.info({ downsampling: report.downsampling, downsampled: report.downsampled, changes: report.actions.length }, 'telemetry lifecycle applied');
-        }
-        const now = clock.now().getTime();
-        const end = Math.floor((now - settle) / every) * every;
-        if (report.downsampling === 'job' && end > lastEnd) {
-          const key = `${deps.prefix}:telemetry-lifecycle:downsample:${end}`;
-          const mine = await redis!.set(key, process.pid.toString(), 'PX', Math.max(every * 2, 60_000), 'NX');
-          if (mine === 'OK') {
-            if (!sinkApi) {
-              sink = await connectDownsampledSink({ ...influxOptionsFromConfig(deps.config), logger }, influx.version, options.downsampledRetentionPolicy);
-              sinkApi = sink.writeApi({ maxLinesPerFlush: 5000 });
-            }
-            const from = new Date(end - late);
-            const result = await downsampleRange(influx, sinkApi, { from, to: new Date(end), intervalMs: every, measurements: options.measurements });
-            logger.debug({ ...result, from, to: new Date(end) }, 'telemetry downsampled');
-            taskOptions.onRun?.({ ...result, from, to: new Date(end) });
-          }
-          lastEnd = end;
-        }
-        failures = 0;
-        // Next window end plus the settle delay.
-        schedule(end + every + settle - clock.now().getTime());
-      } catch (error) {
-        if (failures++ === 0) logger.error({ err: error }, 'telemetry lifecycle failed; retrying');
-        schedule(retryMs);
+  const tick = async (): Promise<void> => {
+    const influx = deps.influx?.();
+    if (!influx) return schedule(retryMs);
+    try {
+      if (!report) {
+        report = await applyRetention(influx, options, { logger, org: deps.config.INFLUX_ORG });
+        logger.info({ downsampling: report.downsampling, downsampled: report.downsampled, changes: report.actions.length }, 'telemetry lifecycle applied');
       }
-    };
+      const now = clock.now().getTime();
+      const end = Math.floor((now - settle) / every) * every;
+      if (report.downsampling === 'job' && end > lastEnd) {
+        const key = `${deps.prefix}:telemetry-lifecycle:downsample:${end}`;
+        const mine = await redis!.set(key, process.pid.toString(), 'PX', Math.max(every * 2, 60_000), 'NX');
+        if (mine === 'OK') {
+          if (!sinkApi) {
+            sink = await connectDownsampledSink({ ...influxOptionsFromConfig(deps.config), logger }, influx.version, options.downsampledRetentionPolicy);
+            sinkApi = sink.writeApi({ maxLinesPerFlush: 5000 });
+          }
+          const from = new Date(end - late);
+          const result = await downsampleRange(influx, sinkApi, { from, to: new Date(end), intervalMs: every, measurements: options.measurements });
+          logger.debug({ ...result, from, to: new Date(end) }, 'telemetry downsampled');
+          taskOptions.onRun?.({ ...result, from, to: new Date(end) });
+        }
+        lastEnd = end;
+      }
+      failures = 0;
+      // Next window end plus the settle delay.
+      schedule(end + every + settle - clock.now().getTime());
+    } catch (error) {
+      if (failures++ === 0) logger.error({ err: error }, 'telemetry lifecycle failed; retrying');
+      schedule(retryMs);
+    }
+  };
 
-    return {
-      name: TELEMETRY_LIFECYCLE_TASK,
-      async start() {
-        if (!stopped) return;
-        stopped = false;
-        // Reconnects by itself; a failed tick is retried.
-        redis = connectRedis(deps.redis, deps.redisUrl, 'telemetry-lifecycle', { maxRetriesPerRequest: 1 }, deps.logger);
-        schedule(0);
-      },
-      async stop() {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        await running;
-        await sink?.close();
-        sink = undefined;
-        sinkApi = undefined;
-        await closeRedis(redis);
-        redis = undefined;
-      },
-    };
+  return {
+    name: TELEMETRY_LIFECYCLE_TASK,
+    async start() {
+      if (!stopped) return;
+      stopped = false;
+      // Reconnects by itself; a failed tick is retried.
+      redis = connectRedis(deps.connector, deps.redisUrl, 'telemetry-lifecycle', { maxRetriesPerRequest: 1 }, deps.logger);
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      await sink?.close();
+      sink = undefined;
+      sinkApi = undefined;
+      await closeRedis(redis);
+      redis = undefined;
+    },
   };
 }

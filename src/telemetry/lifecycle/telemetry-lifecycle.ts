@@ -10,7 +10,7 @@ import { parseTelemetryLifecycleOptions, type TelemetryLifecycleOptions, type Te
 export type { LifecycleContext, LifecycleReport };
 export { parseTelemetryLifecycleOptions, type TelemetryLifecycleOptions, type TelemetryLifecycleOptionsInput };
 export { downsampleRange, connectDownsampledSink, type DownsampleRange, type DownsampleResult } from './downsample.service.js';
-export { createTelemetryLifecycleTask, type TelemetryLifecycleTaskOptions } from './telemetry-lifecycle.task.js';
+export { createTelemetryLifecycleTask, type TelemetryLifecycleTaskDeps, type TelemetryLifecycleTaskOptions } from './telemetry-lifecycle.task.js';
 
 /**
  * Creates/updates retention policies, buckets, DBRP mappings and (1.x) continuous queries so

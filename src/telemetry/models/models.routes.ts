@@ -1,9 +1,9 @@
 /** /api/v1/models — the loaded equipment models (read-only; they come from DEVICES_DIR files). */
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { notFound } from '../../kernel/errors.js';
 import { invalidField, pageQueryShape, pageSchema } from '../../kernel/http/pagination.js';
+import type { ModelRegistry } from './models.registry.js';
 import { equipmentModelFileSchema, type EquipmentModel } from './models.schema.js';
 
 /** The equipment catalogue (no prices): open to every signed-in role. */
@@ -30,7 +30,7 @@ const listModelsQuery = z.strictObject({
 
 const modelIdParams = z.object({ id: z.string().min(1).max(64) });
 
-export async function modelsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
+export async function modelsRoutes(app: ZodApp, { models }: { models: ModelRegistry }): Promise<void> {
   app.get(
     '/models',
     {
@@ -42,7 +42,7 @@ export async function modelsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
       // Models are few and in memory: the cursor is simply the last id returned (ids sort ascending).
       if (cursor !== undefined && !/^[a-z0-9-]{1,64}$/.test(cursor)) throw invalidField('query.cursor', 'not a cursor returned by this list');
       const needle = q?.toLowerCase();
-      const matching = ctx.models
+      const matching = models
         .list()
         .filter((m) => category === undefined || m.category === category)
         .filter((m) => needle === undefined || [m.id, m.name, m.manufacturer].some((s) => s.toLowerCase().includes(needle)))
@@ -57,7 +57,7 @@ export async function modelsRoutes(app: ZodApp, ctx: AppContext): Promise<void> 
     '/models/:id',
     { config, schema: { tags, summary: 'Read an equipment model', params: modelIdParams, response: { 200: modelSchema } } },
     async (request) => {
-      const model = ctx.models.get(request.params.id);
+      const model = models.get(request.params.id);
       if (!model) throw notFound('equipment model', request.params.id);
       return model;
     },

@@ -2,10 +2,13 @@
  * GET /assets/{id}/telemetry — downsampled mean/min/max per metric.
  * GET /rejections, GET /rejections/counts — the dead-letter store of refused publishes.
  */
-import type { AppContext } from '../../app/context.js';
+import type { Queryable } from '../../kernel/db/database.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { AppError, notFound } from '../../kernel/errors.js';
 import { durationLiteral } from '../influx/influxql.js';
+import type { RejectionLog } from '../ingest/rejection-log.js';
+import type { ModelRegistry } from '../models/models.registry.js';
+import type { TelemetryReader } from './telemetry.reader.js';
 import {
   assetParamsSchema,
   rejectionCountsQuerySchema,
@@ -28,7 +31,14 @@ export function defaultEvery(spanMs: number): string {
   return durationLiteral(fit ?? Math.ceil(spanMs / TARGET_POINTS / DAY_MS) * DAY_MS);
 }
 
-export async function telemetryRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
+export interface TelemetryRoutesDeps {
+  readonly db: Queryable;
+  readonly models: ModelRegistry;
+  readonly telemetry: TelemetryReader;
+  readonly rejections: RejectionLog;
+}
+
+export async function telemetryRoutes(app: ZodApp, { db, models, telemetry, rejections }: TelemetryRoutesDeps): Promise<void> {
   app.get(
     '/assets/:id/telemetry',
     {
@@ -43,10 +53,10 @@ export async function telemetryRoutes(app: ZodApp, ctx: AppContext): Promise<voi
     },
     async (request) => {
       const { id } = request.params;
-      const asset = await ctx.db.query<{ model_id: string }>('SELECT model_id FROM assets WHERE id = $1', [id]);
+      const asset = await db.query<{ model_id: string }>('SELECT model_id FROM assets WHERE id = $1', [id]);
       const modelId = asset.rows[0]?.model_id;
       if (!modelId) throw notFound('asset', id);
-      const model = ctx.models.get(modelId);
+      const model = models.get(modelId);
       if (!model) throw new AppError('PRECONDITION_FAILED', `model ${modelId} of asset ${id} is not loaded`);
 
       const requested = [request.query.metric ?? []].flat().flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean);
@@ -60,7 +70,7 @@ export async function telemetryRoutes(app: ZodApp, ctx: AppContext): Promise<voi
       if (to.getTime() <= from.getTime()) throw new AppError('VALIDATION_FAILED', '"to" must be after "from"');
       const every = request.query.every ?? defaultEvery(to.getTime() - from.getTime());
 
-      const series = await ctx.telemetry.read({ assetId: id, metrics, from, to, every });
+      const series = await telemetry.read({ assetId: id, metrics, from, to, every });
       return {
         assetId: id,
         modelId,
@@ -83,7 +93,7 @@ export async function telemetryRoutes(app: ZodApp, ctx: AppContext): Promise<voi
         response: { 200: rejectionsResponseSchema },
       },
     },
-    async (request) => ctx.rejections.list(request.query),
+    async (request) => rejections.list(request.query),
   );
 
   app.get(
@@ -97,6 +107,6 @@ export async function telemetryRoutes(app: ZodApp, ctx: AppContext): Promise<voi
         response: { 200: rejectionCountsResponseSchema },
       },
     },
-    async (request) => ctx.rejections.counts(request.query.deviceId),
+    async (request) => rejections.counts(request.query.deviceId),
   );
 }
