@@ -22,7 +22,6 @@ import { activitiesRoutes } from '../service/activities/activities.routes.js';
 import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
 import { customer360Routes } from '../service/customers/customer-360.routes.js';
-import { alarmsRoutes } from '../service/alarms/alarms.routes.js';
 import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
 import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
@@ -61,7 +60,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['knowledge', knowledgeRoutes],
   ['custom-fields', customFieldsRoutes],
   ['customer-360', customer360Routes],
-  ['alarms', alarmsRoutes],
   ['ticket-stream', ticketStreamRoutes],
   ['webhooks', webhooksRoutes],
   ['opportunities', opportunitiesRoutes],

@@ -24,6 +24,7 @@ import { autoticketsModule } from '../service/autotickets/autotickets.module.js'
 import { preventiveModule } from '../service/preventive/preventive.module.js';
 import { invoicingModule } from '../service/invoicing/invoicing.module.js';
 import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
+import { alarmsModule } from '../service/alarms/alarms.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -36,6 +37,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   preventiveModule,
   invoicingModule,
   baselinesModule,
+  alarmsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -83,7 +85,8 @@ function buildServices(ctx: AppContext) {
   const { visits } = add(visitsModule, { ...core, ...ports, tickets, stock, repaired: (tx, repair) => baselines.relearnAfterRepair(tx, repair) });
   const { dispatch } = add(dispatchModule, { ...core, ...ports, tickets, visits });
   const { locations } = add(techniciansModule, { ...core, ...ports, tickets, rejections: ctx.rejections, mqttSessions: ctx.mqttSessions });
-  const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, stock, dispatch });
+  const { alarms } = add(alarmsModule, core);
+  const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
 
