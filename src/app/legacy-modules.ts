@@ -22,8 +22,6 @@ import { activitiesRoutes } from '../service/activities/activities.routes.js';
 import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
 import { customer360Routes } from '../service/customers/customer-360.routes.js';
-import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
-import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
 import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
 import { reportsRoutes } from '../service/reports/reports.routes.js';
@@ -33,7 +31,6 @@ import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.rou
 import { customersMigration } from '../service/customers/customers.migration.js';
 import { usersMigration } from '../access/users/users.migration.js';
 import { contactsMigration } from '../service/contacts/contacts.migration.js';
-import { deliveryMigration } from '../service/delivery/delivery.migration.js';
 import { notificationsMigration } from '../service/notifications/notifications.migration.js';
 import { reportsMigration } from '../service/reports/reports.migration.js';
 import { commandsMigration } from '../telemetry/commands/commands.migration.js';
@@ -60,8 +57,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['knowledge', knowledgeRoutes],
   ['custom-fields', customFieldsRoutes],
   ['customer-360', customer360Routes],
-  ['ticket-stream', ticketStreamRoutes],
-  ['webhooks', webhooksRoutes],
   ['opportunities', opportunitiesRoutes],
   ['notifications', notificationsRoutes],
   ['reports', reportsRoutes],
@@ -74,7 +69,6 @@ export const legacyMigrations: readonly Migration[] = [
   customersMigration, // 0001_foundation
   usersMigration, // 0002_users_and_audit
   contactsMigration, // 0004_crm_people
-  deliveryMigration, // 0006_delivery
   notificationsMigration,
   reportsMigration,
   commandsMigration,

@@ -12,6 +12,7 @@ import type { BuiltModule, FeatureModule } from '../kernel/module.js';
 import type { Migration } from '../kernel/db/migration.types.js';
 import type { BackgroundTask } from '../kernel/jobs/background-task.js';
 import type { ZodApp } from '../kernel/http/http.types.js';
+import { SecretBox } from '../kernel/secrets/secret-box.js';
 import type { AppContext } from './context.js';
 import type { BackgroundDeps, BackgroundTaskFactory } from './background.js';
 import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './legacy-modules.js';
@@ -25,6 +26,7 @@ import { preventiveModule } from '../service/preventive/preventive.module.js';
 import { invoicingModule } from '../service/invoicing/invoicing.module.js';
 import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 import { alarmsModule } from '../service/alarms/alarms.module.js';
+import { deliveryModule } from '../service/delivery/delivery.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -38,6 +40,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   invoicingModule,
   baselinesModule,
   alarmsModule,
+  deliveryModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -89,6 +92,9 @@ function buildServices(ctx: AppContext) {
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
+  // The platform always sets the key ring; apps built by tests get the per-process key (as before).
+  const secrets = ctx.secrets ?? SecretBox.ephemeral();
+  add(deliveryModule, { ...core, secrets });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations } };
 }

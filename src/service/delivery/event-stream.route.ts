@@ -6,7 +6,9 @@
  * streams end when the app closes.
  */
 import type { FastifyContextConfig, FastifySchema } from 'fastify';
-import type { AppContext } from '../../app/context.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../kernel/config.js';
+import type { Logger } from '../../kernel/logger.js';
 import { unavailable } from '../../kernel/errors.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { TicketStreamHub } from './ticket-stream.js';
@@ -36,7 +38,14 @@ export interface EventStreamRoute {
   channel?: (prefix: string) => string;
 }
 
-export function registerEventStream(app: ZodApp, ctx: AppContext, route: EventStreamRoute): void {
+/** What a stream needs: the shared Redis client (absent: 503), REDIS_PREFIX and the logger. */
+export interface EventStreamDeps {
+  readonly redis: Redis | undefined;
+  readonly config: Pick<Config, 'REDIS_PREFIX'>;
+  readonly logger: Logger;
+}
+
+export function registerEventStream(app: ZodApp, deps: EventStreamDeps, route: EventStreamRoute): void {
   let hub: TicketStreamHub | undefined;
   const streams = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -44,8 +53,8 @@ export function registerEventStream(app: ZodApp, ctx: AppContext, route: EventSt
     await hub?.close();
   });
   app.get(route.url, { config: route.config, schema: route.schema }, async (request, reply) => {
-    if (!ctx.redis) throw unavailable(route.name);
-    hub ??= new TicketStreamHub(ctx.redis, ctx.config.REDIS_PREFIX, ctx.logger, route.channel?.(ctx.config.REDIS_PREFIX));
+    if (!deps.redis) throw unavailable(route.name);
+    hub ??= new TicketStreamHub(deps.redis, deps.config.REDIS_PREFIX, deps.logger, route.channel?.(deps.config.REDIS_PREFIX));
     const raw = reply.raw;
     const write = (chunk: string) => {
       if (chunk && !raw.writableEnded) raw.write(chunk);
