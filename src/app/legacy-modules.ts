@@ -23,7 +23,6 @@ import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
 import { customer360Routes } from '../service/customers/customer-360.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
-import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
 import { reportsRoutes } from '../service/reports/reports.routes.js';
 import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
 import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
@@ -31,12 +30,10 @@ import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.rou
 import { customersMigration } from '../service/customers/customers.migration.js';
 import { usersMigration } from '../access/users/users.migration.js';
 import { contactsMigration } from '../service/contacts/contacts.migration.js';
-import { notificationsMigration } from '../service/notifications/notifications.migration.js';
 import { reportsMigration } from '../service/reports/reports.migration.js';
 import { commandsMigration } from '../telemetry/commands/commands.migration.js';
 import { authMigration } from '../access/auth/auth.migration.js';
 import { createTelemetryLifecycleTask } from '../telemetry/lifecycle/telemetry-lifecycle.task.js';
-import { notificationSenderTask } from '../service/notifications/notification-sender.js';
 import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
 import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.task.js';
 import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
@@ -58,7 +55,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['custom-fields', customFieldsRoutes],
   ['customer-360', customer360Routes],
   ['opportunities', opportunitiesRoutes],
-  ['notifications', notificationsRoutes],
   ['reports', reportsRoutes],
   ['commands', commandsRoutes],
   ['broker-hooks', brokerHooksRoutes],
@@ -69,7 +65,6 @@ export const legacyMigrations: readonly Migration[] = [
   customersMigration, // 0001_foundation
   usersMigration, // 0002_users_and_audit
   contactsMigration, // 0004_crm_people
-  notificationsMigration,
   reportsMigration,
   commandsMigration,
   authMigration,
@@ -84,12 +79,6 @@ export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
       lateWindow: config.TELEMETRY_DOWNSAMPLE_LATE_WINDOW,
       downsampledRetentionPolicy: config.TELEMETRY_DOWNSAMPLED_RP,
       v1Mode: config.TELEMETRY_V1_MODE,
-    }),
-    notificationSenderTask({
-      smtpUrl: config.SMTP_URL,
-      from: config.NOTIFY_FROM,
-      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
-      ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
     }),
     createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
     reportSchedulerTaskFactory({ smtpUrl: config.SMTP_URL, mailFrom: config.NOTIFY_FROM }),

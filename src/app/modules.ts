@@ -13,6 +13,8 @@ import type { Migration } from '../kernel/db/migration.types.js';
 import type { BackgroundTask } from '../kernel/jobs/background-task.js';
 import type { ZodApp } from '../kernel/http/http.types.js';
 import { SecretBox } from '../kernel/secrets/secret-box.js';
+import { Egress } from '../kernel/egress/egress.js';
+import { egressPolicyOf } from '../kernel/egress/egress-policy.js';
 import type { AppContext } from './context.js';
 import type { BackgroundDeps, BackgroundTaskFactory } from './background.js';
 import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './legacy-modules.js';
@@ -27,6 +29,7 @@ import { invoicingModule } from '../service/invoicing/invoicing.module.js';
 import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 import { alarmsModule } from '../service/alarms/alarms.module.js';
 import { deliveryModule } from '../service/delivery/delivery.module.js';
+import { notificationsModule } from '../service/notifications/notifications.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -41,6 +44,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   baselinesModule,
   alarmsModule,
   deliveryModule,
+  notificationsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -92,9 +96,13 @@ function buildServices(ctx: AppContext) {
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
-  // The platform always sets the key ring; apps built by tests get the per-process key (as before).
+  // The platform always sets both; apps built by tests get the per-process key (as before) and
+  // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();
+  const egress = ctx.egress ?? new Egress(egressPolicyOf(ctx.config));
+  if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
   add(deliveryModule, { ...core, secrets });
+  add(notificationsModule, { ...core, secrets, egress });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations } };
 }
