@@ -23,19 +23,16 @@ import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
 import { customer360Routes } from '../service/customers/customer-360.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
-import { reportsRoutes } from '../service/reports/reports.routes.js';
 import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
 import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
 import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
 import { customersMigration } from '../service/customers/customers.migration.js';
 import { usersMigration } from '../access/users/users.migration.js';
 import { contactsMigration } from '../service/contacts/contacts.migration.js';
-import { reportsMigration } from '../service/reports/reports.migration.js';
 import { commandsMigration } from '../telemetry/commands/commands.migration.js';
 import { authMigration } from '../access/auth/auth.migration.js';
 import { createTelemetryLifecycleTask } from '../telemetry/lifecycle/telemetry-lifecycle.task.js';
 import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
-import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.task.js';
 import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
 
 export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
@@ -55,7 +52,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['custom-fields', customFieldsRoutes],
   ['customer-360', customer360Routes],
   ['opportunities', opportunitiesRoutes],
-  ['reports', reportsRoutes],
   ['commands', commandsRoutes],
   ['broker-hooks', brokerHooksRoutes],
   ['backtest', backtestRoutes],
@@ -65,7 +61,6 @@ export const legacyMigrations: readonly Migration[] = [
   customersMigration, // 0001_foundation
   usersMigration, // 0002_users_and_audit
   contactsMigration, // 0004_crm_people
-  reportsMigration,
   commandsMigration,
   authMigration,
 ];
@@ -81,7 +76,6 @@ export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
       v1Mode: config.TELEMETRY_V1_MODE,
     }),
     createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
-    reportSchedulerTaskFactory({ smtpUrl: config.SMTP_URL, mailFrom: config.NOTIFY_FROM }),
     commandTimeoutTask({ everyMs: 5000 }),
   ];
 }

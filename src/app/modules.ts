@@ -30,6 +30,7 @@ import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 import { alarmsModule } from '../service/alarms/alarms.module.js';
 import { deliveryModule } from '../service/delivery/delivery.module.js';
 import { notificationsModule } from '../service/notifications/notifications.module.js';
+import { reportsModule } from '../service/reports/reports.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -45,6 +46,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   alarmsModule,
   deliveryModule,
   notificationsModule,
+  reportsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -103,6 +105,7 @@ function buildServices(ctx: AppContext) {
   if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
   add(deliveryModule, { ...core, secrets });
   add(notificationsModule, { ...core, secrets, egress });
+  add(reportsModule, { ...core, secrets, egress });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations } };
 }
