@@ -19,22 +19,12 @@ import { activitiesRoutes } from '../service/activities/activities.routes.js';
 import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
 import { customer360Routes } from '../service/customers/customer-360.routes.js';
-import { alarmsRoutes } from '../service/alarms/alarms.routes.js';
-import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
-import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
 import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
-import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
-import { reportsRoutes } from '../service/reports/reports.routes.js';
 import { customersMigration } from '../service/customers/customers.migration.js';
 import { usersMigration } from '../access/users/users.migration.js';
 import { contactsMigration } from '../service/contacts/contacts.migration.js';
-import { deliveryMigration } from '../service/delivery/delivery.migration.js';
-import { notificationsMigration } from '../service/notifications/notifications.migration.js';
-import { reportsMigration } from '../service/reports/reports.migration.js';
 import { authMigration } from '../access/auth/auth.migration.js';
-import { notificationSenderTask } from '../service/notifications/notification-sender.js';
 import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
-import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.task.js';
 
 export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
   ['auth', authRoutes],
@@ -49,33 +39,16 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['knowledge', knowledgeRoutes],
   ['custom-fields', customFieldsRoutes],
   ['customer-360', customer360Routes],
-  ['alarms', alarmsRoutes],
-  ['ticket-stream', ticketStreamRoutes],
-  ['webhooks', webhooksRoutes],
   ['opportunities', opportunitiesRoutes],
-  ['notifications', notificationsRoutes],
-  ['reports', reportsRoutes],
 ];
 
 export const legacyMigrations: readonly Migration[] = [
   customersMigration, // 0001_foundation
   usersMigration, // 0002_users_and_audit
   contactsMigration, // 0004_crm_people
-  deliveryMigration, // 0006_delivery
-  notificationsMigration,
-  reportsMigration,
   authMigration,
 ];
 
 export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
-  return [
-    notificationSenderTask({
-      smtpUrl: config.SMTP_URL,
-      from: config.NOTIFY_FROM,
-      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
-      ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
-    }),
-    createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
-    reportSchedulerTaskFactory({ smtpUrl: config.SMTP_URL, mailFrom: config.NOTIFY_FROM }),
-  ];
+  return [createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS })];
 }

@@ -12,6 +12,9 @@ import type { BuiltModule, FeatureModule } from '../kernel/module.js';
 import type { Migration } from '../kernel/db/migration.types.js';
 import type { BackgroundTask } from '../kernel/jobs/background-task.js';
 import type { ZodApp } from '../kernel/http/http.types.js';
+import { SecretBox } from '../kernel/secrets/secret-box.js';
+import { Egress } from '../kernel/egress/egress.js';
+import { egressPolicyOf } from '../kernel/egress/egress-policy.js';
 import type { AppContext } from './context.js';
 import type { BackgroundDeps, BackgroundTaskFactory } from './background.js';
 import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './legacy-modules.js';
@@ -31,6 +34,10 @@ import { backtestModule } from '../telemetry/backtest/backtest.module.js';
 import { commandsModule } from '../telemetry/commands/commands.module.js';
 import { externalBrokerModule } from '../telemetry/external-broker/external-broker.module.js';
 import { lifecycleModule } from '../telemetry/lifecycle/lifecycle.module.js';
+import { alarmsModule } from '../service/alarms/alarms.module.js';
+import { deliveryModule } from '../service/delivery/delivery.module.js';
+import { notificationsModule } from '../service/notifications/notifications.module.js';
+import { reportsModule } from '../service/reports/reports.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -50,6 +57,10 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   commandsModule,
   externalBrokerModule,
   lifecycleModule,
+  alarmsModule,
+  deliveryModule,
+  notificationsModule,
+  reportsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -104,9 +115,18 @@ function buildServices(ctx: AppContext) {
   const { visits } = add(visitsModule, { ...core, ...ports, tickets, stock, repaired: (tx, repair) => baselines.relearnAfterRepair(tx, repair) });
   const { dispatch } = add(dispatchModule, { ...core, ...ports, tickets, visits });
   const { locations } = add(techniciansModule, { ...core, ...ports, tickets, rejections: ctx.rejections, mqttSessions: ctx.mqttSessions });
-  const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, stock, dispatch });
+  const { alarms } = add(alarmsModule, core);
+  const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
+  // The platform always sets both; apps built by tests get the per-process key (as before) and
+  // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
+  const secrets = ctx.secrets ?? SecretBox.ephemeral();
+  const egress = ctx.egress ?? new Egress(egressPolicyOf(ctx.config));
+  if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
+  add(deliveryModule, { ...core, secrets });
+  add(notificationsModule, { ...core, secrets, egress });
+  add(reportsModule, { ...core, secrets, egress });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands } };
 }

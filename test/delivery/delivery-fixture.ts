@@ -32,7 +32,7 @@ export interface DeliveryWorld {
   db: Database;
   base: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are checked field by field
-  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   token(role: Role): Promise<string>;
   close(): Promise<void>;
 }

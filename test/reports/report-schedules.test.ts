@@ -5,10 +5,9 @@
 import { createServer, type Server } from 'node:http';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BackgroundDeps } from '../../src/app/background.js';
 import { createLogger } from '../../src/kernel/logger.js';
 import { verifySignature } from '../../src/service/delivery/webhook-signature.js';
-import { reportSchedulerTaskFactory, type ReportScheduler, type ReportSchedulerOptions } from '../../src/service/reports/report-scheduler.task.js';
+import { ReportScheduler, type ReportSchedulerOptions } from '../../src/service/reports/report-scheduler.task.js';
 import { freePort, waitFor } from '../harness/servers.js';
 import { testEgress } from '../harness/egress.js';
 import { SecretBox } from '../../src/kernel/secrets/secret-box.js';
@@ -87,8 +86,8 @@ beforeEach(async () => {
 });
 
 function runner(options: ReportSchedulerOptions = {}): ReportScheduler {
-  const deps = { db: api.db, logger: createLogger('silent'), clock: api.clock, egress, secrets: SecretBox.ephemeral() } as unknown as BackgroundDeps;
-  return reportSchedulerTaskFactory({ smtpUrl, mailFrom: 'reports@telemend.test', ...options })(deps) as ReportScheduler;
+  const deps = { db: api.db, logger: createLogger('silent'), clock: api.clock, egress, secrets: SecretBox.ephemeral() };
+  return new ReportScheduler(deps, { smtpUrl, mailFrom: 'reports@telemend.test', ...options });
 }
 
 /** The decoded body of the MIME part whose filename is `name`. */

@@ -1,19 +1,15 @@
 /** /api/v1/alarms — thin handlers: validate (zod), delegate to AlarmsService. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
 import { actorOf } from '../../access/auth/principal.js';
 import { alarmIdParams, alarmPage, alarmSchema, listAlarmsQuery } from './alarms.schemas.js';
-import { AlarmsService } from './alarms.service.js';
+import type { AlarmsService } from './alarms.service.js';
 
 const read = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const manage = { roles: ['admin', 'dispatcher'] } as const;
 const tags = ['alarms'];
 
-export async function alarmsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new AlarmsService(ctx.db, clockOf(ctx));
-
+export async function alarmsRoutes(app: ZodApp, { alarms: service }: { alarms: AlarmsService }): Promise<void> {
   app.get(
     '/alarms',
     { config: read, schema: { tags, summary: 'List alarms (filters: assetId, state, faultCode, open)', querystring: listAlarmsQuery, response: { 200: alarmPage } } },

@@ -7,6 +7,7 @@
 import { jobConnection, type Core } from '../../kernel/core.js';
 import { defineModule } from '../../kernel/module.js';
 import type { ModelRegistry } from '../../telemetry/models/models.registry.js';
+import type { AlarmsService } from '../alarms/alarms.service.js';
 import type { TicketEventsPort } from '../delivery/ticket-events.js';
 import type { DispatchService } from '../dispatch/dispatch.service.js';
 import type { StockService } from '../stock/stock.service.js';
@@ -19,6 +20,7 @@ import { ticketPolicyTask } from './ticket-policy.task.js';
 export interface AutoTicketsDeps extends Core {
   readonly models: ModelRegistry;
   readonly tickets: TicketsService;
+  readonly alarms: AlarmsService;
   readonly stock: StockService;
   readonly dispatch: DispatchService;
   readonly ticketEvents?: TicketEventsPort | undefined;
@@ -29,7 +31,7 @@ export const autoticketsModule = defineModule({
   migrations: [autoticketsMigration],
   build(deps: AutoTicketsDeps) {
     const { db, clock, config, models } = deps;
-    const autotickets = new AutoTicketService(db, clock, { tickets: deps.tickets, stock: deps.stock, dispatch: deps.dispatch, logger: deps.logger.child({ part: 'autotickets' }) }, deps.ticketEvents);
+    const autotickets = new AutoTicketService(db, clock, { tickets: deps.tickets, alarms: deps.alarms, stock: deps.stock, dispatch: deps.dispatch, logger: deps.logger.child({ part: 'autotickets' }) }, deps.ticketEvents);
     const everyMs = config.TICKET_POLICY_SWEEP_INTERVAL_MS;
     return {
       exports: { autotickets },

@@ -36,7 +36,9 @@ type PrefillPart = Diagnosis['prefill']['parts'][number];
 export interface AutoTicketOptions extends PrefillOptions {
   /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
   readonly tickets: TicketsService;
-  /** Evidence entries kept in an alarm's jsonb history. Default 20. */
+  /** The process's AlarmsService (alarms module). Absent: one of its own, keeping `alarmHistoryLimit` entries. */
+  readonly alarms?: AlarmsService;
+  /** Evidence entries kept in an alarm's jsonb history when no `alarms` is given. Default 20. */
   readonly alarmHistoryLimit?: number;
   /** Reserves the catalogue parts of a new auto-ticket at the nearest stock. None = parts stay 'unknown'. */
   readonly stock?: Pick<StockService, 'reserveForTicket'>;
@@ -95,7 +97,7 @@ export class AutoTicketService {
     /** Ticket events (SSE stream, webhooks), published after commit; none = nothing published. */
     private readonly events?: TicketEventsPort,
   ) {
-    this.alarms = new AlarmsService(db, clock, { historyLimit: options.alarmHistoryLimit ?? 20 });
+    this.alarms = options.alarms ?? new AlarmsService(db, clock, { historyLimit: options.alarmHistoryLimit ?? 20 });
     this.ticketService = options.tickets;
   }
 

@@ -5,14 +5,13 @@
  * replay: `Last-Event-ID` is ignored, a client that reconnects re-reads the ticket list for what it
  * missed. The first bytes (`retry:` and `: connected`) are sent once the stream is subscribed.
  */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { registerEventStream } from './event-stream.route.js';
+import { registerEventStream, type EventStreamDeps } from './event-stream.route.js';
 
 export { HEARTBEAT_MS, sseMessage } from './event-stream.route.js';
 
-export async function ticketStreamRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  registerEventStream(app, ctx, {
+export async function ticketStreamRoutes(app: ZodApp, deps: EventStreamDeps): Promise<void> {
+  registerEventStream(app, deps, {
     url: '/stream/tickets',
     name: 'the ticket stream',
     config: { roles: ['admin', 'dispatcher'] },

@@ -1,8 +1,7 @@
 /** /api/v1/webhooks (admin): subscriptions and their delivery log. Thin handlers over WebhooksService. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { assertSendableUrl, egressPolicyOf } from '../../kernel/egress/egress-policy.js';
-import { WebhooksService } from './webhooks.service.js';
+import { assertSendableUrl, type EgressPolicy } from '../../kernel/egress/egress-policy.js';
+import type { WebhooksService } from './webhooks.service.js';
 import {
   createdWebhookSchema,
   createWebhookBody,
@@ -17,10 +16,13 @@ import {
 const admin = { roles: ['admin'] } as const;
 const tags = ['webhooks'];
 
-export async function webhooksRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new WebhooksService(ctx.db, ctx.secrets);
-  const egress = egressPolicyOf(ctx.config);
+export interface WebhooksRoutesDeps {
+  readonly webhooks: WebhooksService;
+  /** EGRESS_ALLOW: a subscription URL the worker could not POST to is refused up front. */
+  readonly egress: EgressPolicy;
+}
 
+export async function webhooksRoutes(app: ZodApp, { webhooks: service, egress }: WebhooksRoutesDeps): Promise<void> {
   app.post(
     '/webhooks',
     {

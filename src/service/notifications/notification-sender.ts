@@ -17,8 +17,9 @@
  * are delivered once it is back; nothing is lost.
  */
 import { randomUUID } from 'node:crypto';
-import type { BackgroundDeps, BackgroundTask, BackgroundTaskFactory } from '../../app/background.js';
+import type { Core } from '../../kernel/core.js';
 import type { Database } from '../../kernel/db/database.js';
+import type { BackgroundTask } from '../../kernel/jobs/background-task.js';
 import type { Logger } from '../../kernel/logger.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { Egress, type EgressPort } from '../../kernel/egress/egress.js';
@@ -197,14 +198,23 @@ export class NotificationSender implements BackgroundTask {
   }
 }
 
-/** Options of the factory: everything but what BackgroundDeps provides. */
-export type NotificationSenderTaskOptions = Omit<NotificationSenderOptions, 'db' | 'logger' | 'clock' | 'egress' | 'secrets'>;
-
-/** Builds the BackgroundTaskFactory of the outbox sender with these options (defaults as documented above). */
-export function notificationSenderTask(options: NotificationSenderTaskOptions = {}): BackgroundTaskFactory {
-  return (deps: BackgroundDeps) =>
-    new NotificationSender({ ...options, db: deps.db, logger: deps.logger, egress: deps.egress, secrets: deps.secrets, ...(deps.clock ? { clock: deps.clock } : {}) });
+export interface NotificationSenderTaskDeps extends Pick<Core, 'db' | 'logger' | 'clock' | 'config'> {
+  readonly egress: EgressPort;
+  readonly secrets: SecretBox;
 }
 
-/** The outbox sender with default options (SMTP on localhost:25). */
-export const notificationSenderFactory: BackgroundTaskFactory = notificationSenderTask();
+/** The worker role's outbox sender: SMTP_URL, NOTIFY_FROM, NOTIFY_MAX_ATTEMPTS, NOTIFY_PUSH_SECRET; other options at their defaults. */
+export function notificationSenderTask(deps: NotificationSenderTaskDeps): NotificationSender {
+  const { config } = deps;
+  return new NotificationSender({
+    db: deps.db,
+    logger: deps.logger,
+    clock: deps.clock,
+    egress: deps.egress,
+    secrets: deps.secrets,
+    smtpUrl: config.SMTP_URL,
+    from: config.NOTIFY_FROM,
+    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
+  });
+}

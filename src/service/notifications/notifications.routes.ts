@@ -1,11 +1,9 @@
 /** /api/v1/notifications and /api/v1/contacts/:id/notification-preferences — thin handlers over NotificationsService. */
-import type { AppContext } from '../../app/context.js';
-import type { RouteModule, ZodApp } from '../../kernel/http/http.types.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
-import { clockOf } from '../../kernel/clock.js';
-import { assertSendableUrl, egressPolicyOf } from '../../kernel/egress/egress-policy.js';
-import { NotificationsService } from './notifications.service.js';
+import { assertSendableUrl, type EgressPolicy } from '../../kernel/egress/egress-policy.js';
+import type { NotificationsService } from './notifications.service.js';
 import {
   contactPreferencesParams,
   listNotificationsQuery,
@@ -24,10 +22,13 @@ const readPreferences = { roles: ['admin', 'dispatcher', 'agent', 'customer'] } 
 const writePreferences = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const tags = ['notifications'];
 
-export const notificationsRoutes: RouteModule<AppContext> = async (app: ZodApp, ctx: AppContext) => {
-  const service = new NotificationsService(ctx.db, clockOf(ctx), ctx.secrets);
-  const egress = egressPolicyOf(ctx.config);
+export interface NotificationsRoutesDeps {
+  readonly notifications: NotificationsService;
+  /** EGRESS_ALLOW: a contact webhook URL the sender could not POST to is refused up front. */
+  readonly egress: EgressPolicy;
+}
 
+export const notificationsRoutes = async (app: ZodApp, { notifications: service, egress }: NotificationsRoutesDeps): Promise<void> => {
   app.get(
     '/notifications',
     {

@@ -5,8 +5,9 @@
  * retried with exponential backoff (the delivered one is not repeated) up to maxAttempts, then the
  * run is `gave_up`. A run whose worker died is taken over when its lease expires.
  */
-import type { BackgroundDeps, BackgroundTask, BackgroundTaskFactory } from '../../app/background.js';
+import type { Core } from '../../kernel/core.js';
 import type { Database } from '../../kernel/db/database.js';
+import type { BackgroundTask } from '../../kernel/jobs/background-task.js';
 import type { Logger } from '../../kernel/logger.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { EgressRefusedError, type EgressPort } from '../../kernel/egress/egress.js';
@@ -213,10 +214,15 @@ export class ReportScheduler implements BackgroundTask {
   }
 }
 
-/**
- * The BackgroundTaskFactory of scheduled reports (wired in src/app/background-tasks.ts with
- * SMTP_URL and NOTIFY_FROM).
- */
-export function reportSchedulerTaskFactory(options: ReportSchedulerOptions = {}): BackgroundTaskFactory {
-  return (deps: BackgroundDeps) => new ReportScheduler({ db: deps.db, logger: deps.logger, clock: deps.clock, egress: deps.egress, secrets: deps.secrets }, options);
+export interface ReportSchedulerTaskDeps extends Pick<Core, 'db' | 'logger' | 'clock' | 'config'> {
+  readonly egress: EgressPort;
+  readonly secrets: SecretBox;
+}
+
+/** The worker role's scheduled reports: e-mailed through SMTP_URL from NOTIFY_FROM; other options at their defaults. */
+export function reportSchedulerTask(deps: ReportSchedulerTaskDeps): ReportScheduler {
+  return new ReportScheduler(
+    { db: deps.db, logger: deps.logger, clock: deps.clock, egress: deps.egress, secrets: deps.secrets },
+    { smtpUrl: deps.config.SMTP_URL, mailFrom: deps.config.NOTIFY_FROM },
+  );
 }

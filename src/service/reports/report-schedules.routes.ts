@@ -1,10 +1,8 @@
 /** /api/v1/reports/schedules (admin): scheduled reports and their run log. Thin handlers. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
-import { assertSendableUrl, egressPolicyOf } from '../../kernel/egress/egress-policy.js';
-import { ReportSchedulesService } from './report-schedules.service.js';
+import { assertSendableUrl, type EgressPolicy } from '../../kernel/egress/egress-policy.js';
+import type { ReportSchedulesService } from './report-schedules.service.js';
 import {
   createdScheduleSchema,
   createScheduleBody,
@@ -20,10 +18,13 @@ import {
 const admin = { roles: ['admin'] } as const;
 const tags = ['reports'];
 
-export async function reportSchedulesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new ReportSchedulesService(ctx.db, clockOf(ctx), ctx.secrets);
-  const egress = egressPolicyOf(ctx.config);
+export interface ReportSchedulesRoutesDeps {
+  readonly schedules: ReportSchedulesService;
+  /** EGRESS_ALLOW: a webhook URL the scheduler could not POST to is refused up front. */
+  readonly egress: EgressPolicy;
+}
 
+export async function reportSchedulesRoutes(app: ZodApp, { schedules: service, egress }: ReportSchedulesRoutesDeps): Promise<void> {
   app.post(
     '/reports/schedules',
     {

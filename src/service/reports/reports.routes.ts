@@ -4,16 +4,13 @@
  * Thin handlers over ReportsService.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app/context.js';
-import { withStatementTimeout } from '../../kernel/db/statement-timeout.js';
-import type { RouteModule, ZodApp } from '../../kernel/http/http.types.js';
-import { clockOf } from '../../kernel/clock.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
 import { columnsOf, REPORTS } from './reports.catalog.js';
 import { reportCatalogSchema, reportEnvelope } from './reports.schemas.js';
-import { reportCsv, reportFileName, ReportsService, type ReportOutput } from './reports.service.js';
+import { reportCsv, reportFileName, type ReportOutput, type ReportsService } from './reports.service.js';
 import { hiddenMoneyKeys } from '../../access/auth/money-redaction.js';
 import { principalOf } from '../../access/auth/principal.js';
-import { reportSchedulesRoutes } from './report-schedules.routes.js';
+import { reportSchedulesRoutes, type ReportSchedulesRoutesDeps } from './report-schedules.routes.js';
 
 const tags = ['reports'];
 
@@ -34,9 +31,14 @@ function withoutColumns(output: ReportOutput, hidden: readonly string[]): Report
   };
 }
 
-export const reportsRoutes: RouteModule<AppContext> = async (app: ZodApp, ctx: AppContext) => {
-  // Reports are the heaviest reads: a statement timeout, and `heavy` concurrency limits per caller.
-  const service = new ReportsService(withStatementTimeout(ctx.db, ctx.config.REPORT_TIMEOUT_MS), clockOf(ctx));
+export interface ReportsRoutesDeps extends ReportSchedulesRoutesDeps {
+  /** Bound to a database handle with REPORT_TIMEOUT_MS as statement timeout. */
+  readonly reports: ReportsService;
+}
+
+export const reportsRoutes = async (app: ZodApp, deps: ReportsRoutesDeps): Promise<void> => {
+  // Reports are the heaviest reads: a statement timeout (the module's), and `heavy` concurrency limits per caller.
+  const service = deps.reports;
 
   app.get(
     '/reports',
@@ -75,5 +77,5 @@ export const reportsRoutes: RouteModule<AppContext> = async (app: ZodApp, ctx: A
     );
   }
 
-  await reportSchedulesRoutes(app, ctx);
+  await reportSchedulesRoutes(app, deps);
 };
