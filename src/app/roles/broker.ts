@@ -4,9 +4,7 @@
  */
 import { brokerOptionsFromConfig, TelemetryBroker } from '../../telemetry/broker/broker.js';
 import { CommandDispatcher, allOf, type CommandPublisher } from '../../telemetry/commands/command-dispatcher.js';
-import { RedisCommandBus } from '../../telemetry/commands/command-channels.js';
 import { CommandResultsIngest } from '../../telemetry/commands/command-results.ingest.js';
-import { CommandsService } from '../../telemetry/commands/commands.service.js';
 import { ExternalIngest, externalIngestOptionsFromConfig } from '../../telemetry/external-broker/external-ingest.js';
 import { IngestService } from '../../telemetry/ingest/ingest.service.js';
 import { TelemetryJournal } from '../../telemetry/journal/telemetry-journal.js';
@@ -19,13 +17,12 @@ export interface RunningBroker {
 }
 
 export async function startBroker(infra: Infrastructure): Promise<RunningBroker> {
-  const { config, logger, connector, redis, db, models, devices, rejections, metrics, shutdown } = infra;
+  const { config, logger, connector, redis, models, devices, rejections, metrics, shutdown } = infra;
   const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, connector });
   const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
   metrics.use({ ingest: () => ingest.stats() });
-  const commands = new CommandsService(db, models, new RedisCommandBus(redis, config.REDIS_PREFIX, logger));
   const commandResults = new CommandResultsIngest(commands, rejections, logger.child({ part: 'commands' }));
-  const { locations } = infra.modules.services;
+  const { locations, commands } = infra.modules.services;
   const publishers: CommandPublisher[] = [];
   let broker: TelemetryBroker | undefined;
   let external: ExternalIngest | undefined;
