@@ -21,8 +21,8 @@ export async function startBroker(infra: Infrastructure): Promise<RunningBroker>
   const journal = new TelemetryJournal({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, connector });
   const ingest = new IngestService({ models, journal, rejections, maxFutureMs: config.TELEMETRY_MAX_FUTURE_MS });
   metrics.use({ ingest: () => ingest.stats() });
-  const commandResults = new CommandResultsIngest(commands, rejections, logger.child({ part: 'commands' }));
   const { locations, commands } = infra.modules.services;
+  const commandResults = new CommandResultsIngest(commands, rejections, logger.child({ part: 'commands' }));
   const publishers: CommandPublisher[] = [];
   let broker: TelemetryBroker | undefined;
   let external: ExternalIngest | undefined;
