@@ -9,7 +9,6 @@ import type { AppContext } from './context.js';
 import type { BackgroundTaskFactory } from './background.js';
 import { authRoutes } from '../access/auth/auth.routes.js';
 import { apiKeysRoutes } from '../access/auth/api-keys.routes.js';
-import { usersRoutes } from '../access/users/users.routes.js';
 import { customersRoutes } from '../service/customers/customers.routes.js';
 import { sitesRoutes } from '../service/sites/sites.routes.js';
 import { assetsRoutes } from '../service/assets/assets.routes.js';
@@ -32,7 +31,6 @@ import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
 import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
 import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
 import { customersMigration } from '../service/customers/customers.migration.js';
-import { usersMigration } from '../access/users/users.migration.js';
 import { contactsMigration } from '../service/contacts/contacts.migration.js';
 import { deliveryMigration } from '../service/delivery/delivery.migration.js';
 import { notificationsMigration } from '../service/notifications/notifications.migration.js';
@@ -47,7 +45,6 @@ import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
 
 export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
   ['auth', authRoutes],
-  ['users', usersRoutes],
   ['api-keys', apiKeysRoutes],
   ['customers', customersRoutes],
   ['sites', sitesRoutes],
@@ -74,7 +71,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
 
 export const legacyMigrations: readonly Migration[] = [
   customersMigration, // 0001_foundation
-  usersMigration, // 0002_users_and_audit
   contactsMigration, // 0004_crm_people
   deliveryMigration, // 0006_delivery
   notificationsMigration,

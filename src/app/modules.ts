@@ -15,6 +15,7 @@ import type { ZodApp } from '../kernel/http/http.types.js';
 import type { AppContext } from './context.js';
 import type { BackgroundDeps, BackgroundTaskFactory } from './background.js';
 import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './legacy-modules.js';
+import { usersModule } from '../access/users/users.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -27,6 +28,7 @@ import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
+  usersModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -76,6 +78,8 @@ function buildServices(ctx: AppContext) {
     return built.exports;
   };
   const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
+
+  add(usersModule, core);
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
