@@ -7,8 +7,6 @@ import type { Migration } from '../kernel/db/migration.types.js';
 import type { RouteModule } from '../kernel/http/http.types.js';
 import type { AppContext } from './context.js';
 import type { BackgroundTaskFactory } from './background.js';
-import { authRoutes } from '../access/auth/auth.routes.js';
-import { apiKeysRoutes } from '../access/auth/api-keys.routes.js';
 import { customersRoutes } from '../service/customers/customers.routes.js';
 import { sitesRoutes } from '../service/sites/sites.routes.js';
 import { assetsRoutes } from '../service/assets/assets.routes.js';
@@ -36,7 +34,6 @@ import { deliveryMigration } from '../service/delivery/delivery.migration.js';
 import { notificationsMigration } from '../service/notifications/notifications.migration.js';
 import { reportsMigration } from '../service/reports/reports.migration.js';
 import { commandsMigration } from '../telemetry/commands/commands.migration.js';
-import { authMigration } from '../access/auth/auth.migration.js';
 import { createTelemetryLifecycleTask } from '../telemetry/lifecycle/telemetry-lifecycle.task.js';
 import { notificationSenderTask } from '../service/notifications/notification-sender.js';
 import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
@@ -44,8 +41,6 @@ import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.
 import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
 
 export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
-  ['auth', authRoutes],
-  ['api-keys', apiKeysRoutes],
   ['customers', customersRoutes],
   ['sites', sitesRoutes],
   ['assets', assetsRoutes],
@@ -76,7 +71,6 @@ export const legacyMigrations: readonly Migration[] = [
   notificationsMigration,
   reportsMigration,
   commandsMigration,
-  authMigration,
 ];
 
 export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {

@@ -16,6 +16,7 @@ import type { AppContext } from './context.js';
 import type { BackgroundDeps, BackgroundTaskFactory } from './background.js';
 import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './legacy-modules.js';
 import { usersModule } from '../access/users/users.module.js';
+import { authModule } from '../access/auth/auth.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -29,6 +30,7 @@ import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
   usersModule,
+  authModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -79,7 +81,8 @@ function buildServices(ctx: AppContext) {
   };
   const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
 
-  add(usersModule, core);
+  const { users } = add(usersModule, core);
+  const { apiKeys } = add(authModule, { ...core, users });
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
@@ -91,7 +94,7 @@ function buildServices(ctx: AppContext) {
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
 
-  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations } };
+  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, apiKeys } };
 }
 
 /** Builds every module once for this process. */
