@@ -7,7 +7,6 @@ import type { Migration } from '../kernel/db/migration.types.js';
 import type { RouteModule } from '../kernel/http/http.types.js';
 import type { AppContext } from './context.js';
 import type { BackgroundTaskFactory } from './background.js';
-import { customersRoutes } from '../service/customers/customers.routes.js';
 import { sitesRoutes } from '../service/sites/sites.routes.js';
 import { assetsRoutes } from '../service/assets/assets.routes.js';
 import { devicesRoutes } from '../telemetry/devices/devices.routes.js';
@@ -18,7 +17,6 @@ import { contactsRoutes } from '../service/contacts/contacts.routes.js';
 import { activitiesRoutes } from '../service/activities/activities.routes.js';
 import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
-import { customer360Routes } from '../service/customers/customer-360.routes.js';
 import { alarmsRoutes } from '../service/alarms/alarms.routes.js';
 import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
 import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
@@ -28,7 +26,6 @@ import { reportsRoutes } from '../service/reports/reports.routes.js';
 import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
 import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
 import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
-import { customersMigration } from '../service/customers/customers.migration.js';
 import { contactsMigration } from '../service/contacts/contacts.migration.js';
 import { deliveryMigration } from '../service/delivery/delivery.migration.js';
 import { notificationsMigration } from '../service/notifications/notifications.migration.js';
@@ -41,7 +38,6 @@ import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.
 import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
 
 export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
-  ['customers', customersRoutes],
   ['sites', sitesRoutes],
   ['assets', assetsRoutes],
   ['devices', devicesRoutes],
@@ -52,7 +48,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['activities', activitiesRoutes],
   ['knowledge', knowledgeRoutes],
   ['custom-fields', customFieldsRoutes],
-  ['customer-360', customer360Routes],
   ['alarms', alarmsRoutes],
   ['ticket-stream', ticketStreamRoutes],
   ['webhooks', webhooksRoutes],
@@ -65,7 +60,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
 ];
 
 export const legacyMigrations: readonly Migration[] = [
-  customersMigration, // 0001_foundation
   contactsMigration, // 0004_crm_people
   deliveryMigration, // 0006_delivery
   notificationsMigration,

@@ -17,6 +17,7 @@ import type { BackgroundDeps, BackgroundTaskFactory } from './background.js';
 import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './legacy-modules.js';
 import { usersModule } from '../access/users/users.module.js';
 import { authModule } from '../access/auth/auth.module.js';
+import { customersModule } from '../service/customers/customers.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -31,6 +32,7 @@ import { baselinesModule } from '../telemetry/baselines/baselines.module.js';
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
   usersModule,
   authModule,
+  customersModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -83,6 +85,7 @@ function buildServices(ctx: AppContext) {
 
   const { users } = add(usersModule, core);
   const { apiKeys } = add(authModule, { ...core, users });
+  add(customersModule, core);
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
