@@ -18,6 +18,7 @@ import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './leg
 import { usersModule } from '../access/users/users.module.js';
 import { authModule } from '../access/auth/auth.module.js';
 import { customersModule } from '../service/customers/customers.module.js';
+import { sitesModule } from '../service/sites/sites.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -33,6 +34,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   usersModule,
   authModule,
   customersModule,
+  sitesModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -86,6 +88,7 @@ function buildServices(ctx: AppContext) {
   const { users } = add(usersModule, core);
   const { apiKeys } = add(authModule, { ...core, users });
   add(customersModule, core);
+  add(sitesModule, core);
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
