@@ -7,7 +7,6 @@ import type { Migration } from '../kernel/db/migration.types.js';
 import type { RouteModule } from '../kernel/http/http.types.js';
 import type { AppContext } from './context.js';
 import type { BackgroundTaskFactory } from './background.js';
-import { assetsRoutes } from '../service/assets/assets.routes.js';
 import { devicesRoutes } from '../telemetry/devices/devices.routes.js';
 import { modelsRoutes } from '../telemetry/models/models.routes.js';
 import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
@@ -37,7 +36,6 @@ import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.
 import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
 
 export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<AppContext>]> = [
-  ['assets', assetsRoutes],
   ['devices', devicesRoutes],
   ['models', modelsRoutes],
   ['telemetry', telemetryRoutes],

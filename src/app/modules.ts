@@ -19,6 +19,7 @@ import { usersModule } from '../access/users/users.module.js';
 import { authModule } from '../access/auth/auth.module.js';
 import { customersModule } from '../service/customers/customers.module.js';
 import { sitesModule } from '../service/sites/sites.module.js';
+import { assetsModule } from '../service/assets/assets.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -35,6 +36,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   authModule,
   customersModule,
   sitesModule,
+  assetsModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -89,6 +91,7 @@ function buildServices(ctx: AppContext) {
   const { apiKeys } = add(authModule, { ...core, users });
   add(customersModule, core);
   add(sitesModule, core);
+  add(assetsModule, { ...core, models: ctx.models });
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
