@@ -11,7 +11,6 @@ import { devicesRoutes } from '../telemetry/devices/devices.routes.js';
 import { modelsRoutes } from '../telemetry/models/models.routes.js';
 import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
 import { contractsRoutes } from '../service/contracts/contracts.routes.js';
-import { contactsRoutes } from '../service/contacts/contacts.routes.js';
 import { activitiesRoutes } from '../service/activities/activities.routes.js';
 import { knowledgeRoutes } from '../service/knowledge/knowledge.routes.js';
 import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
@@ -24,7 +23,6 @@ import { reportsRoutes } from '../service/reports/reports.routes.js';
 import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
 import { commandsRoutes } from '../telemetry/commands/commands.routes.js';
 import { brokerHooksRoutes } from '../telemetry/external-broker/broker-hooks.routes.js';
-import { contactsMigration } from '../service/contacts/contacts.migration.js';
 import { deliveryMigration } from '../service/delivery/delivery.migration.js';
 import { notificationsMigration } from '../service/notifications/notifications.migration.js';
 import { reportsMigration } from '../service/reports/reports.migration.js';
@@ -40,7 +38,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['models', modelsRoutes],
   ['telemetry', telemetryRoutes],
   ['contracts', contractsRoutes],
-  ['contacts', contactsRoutes],
   ['activities', activitiesRoutes],
   ['knowledge', knowledgeRoutes],
   ['custom-fields', customFieldsRoutes],
@@ -56,7 +53,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
 ];
 
 export const legacyMigrations: readonly Migration[] = [
-  contactsMigration, // 0004_crm_people
   deliveryMigration, // 0006_delivery
   notificationsMigration,
   reportsMigration,

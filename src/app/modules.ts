@@ -20,6 +20,7 @@ import { authModule } from '../access/auth/auth.module.js';
 import { customersModule } from '../service/customers/customers.module.js';
 import { sitesModule } from '../service/sites/sites.module.js';
 import { assetsModule } from '../service/assets/assets.module.js';
+import { contactsModule } from '../service/contacts/contacts.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -37,6 +38,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   customersModule,
   sitesModule,
   assetsModule,
+  contactsModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -92,6 +94,7 @@ function buildServices(ctx: AppContext) {
   add(customersModule, core);
   add(sitesModule, core);
   add(assetsModule, { ...core, models: ctx.models });
+  add(contactsModule, core);
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
