@@ -21,6 +21,7 @@ import { customersModule } from '../service/customers/customers.module.js';
 import { sitesModule } from '../service/sites/sites.module.js';
 import { assetsModule } from '../service/assets/assets.module.js';
 import { contactsModule } from '../service/contacts/contacts.module.js';
+import { activitiesModule } from '../service/activities/activities.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -39,6 +40,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   sitesModule,
   assetsModule,
   contactsModule,
+  activitiesModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -95,6 +97,7 @@ function buildServices(ctx: AppContext) {
   add(sitesModule, core);
   add(assetsModule, { ...core, models: ctx.models });
   add(contactsModule, core);
+  add(activitiesModule, core);
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
