@@ -22,6 +22,7 @@ import { sitesModule } from '../service/sites/sites.module.js';
 import { assetsModule } from '../service/assets/assets.module.js';
 import { contactsModule } from '../service/contacts/contacts.module.js';
 import { activitiesModule } from '../service/activities/activities.module.js';
+import { knowledgeModule } from '../service/knowledge/knowledge.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -41,6 +42,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   assetsModule,
   contactsModule,
   activitiesModule,
+  knowledgeModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -98,6 +100,7 @@ function buildServices(ctx: AppContext) {
   add(assetsModule, { ...core, models: ctx.models });
   add(contactsModule, core);
   add(activitiesModule, core);
+  add(knowledgeModule, { ...core, models: ctx.models });
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
