@@ -11,7 +11,6 @@ import { devicesRoutes } from '../telemetry/devices/devices.routes.js';
 import { modelsRoutes } from '../telemetry/models/models.routes.js';
 import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
 import { contractsRoutes } from '../service/contracts/contracts.routes.js';
-import { customFieldsRoutes } from '../service/custom-fields/custom-fields.routes.js';
 import { alarmsRoutes } from '../service/alarms/alarms.routes.js';
 import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
 import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
@@ -36,7 +35,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['models', modelsRoutes],
   ['telemetry', telemetryRoutes],
   ['contracts', contractsRoutes],
-  ['custom-fields', customFieldsRoutes],
   ['alarms', alarmsRoutes],
   ['ticket-stream', ticketStreamRoutes],
   ['webhooks', webhooksRoutes],

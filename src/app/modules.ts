@@ -23,6 +23,7 @@ import { assetsModule } from '../service/assets/assets.module.js';
 import { contactsModule } from '../service/contacts/contacts.module.js';
 import { activitiesModule } from '../service/activities/activities.module.js';
 import { knowledgeModule } from '../service/knowledge/knowledge.module.js';
+import { customFieldsModule } from '../service/custom-fields/custom-fields.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -43,6 +44,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   contactsModule,
   activitiesModule,
   knowledgeModule,
+  customFieldsModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -101,6 +103,7 @@ function buildServices(ctx: AppContext) {
   add(contactsModule, core);
   add(activitiesModule, core);
   add(knowledgeModule, { ...core, models: ctx.models });
+  add(customFieldsModule, core);
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
