@@ -10,7 +10,6 @@ import type { BackgroundTaskFactory } from './background.js';
 import { devicesRoutes } from '../telemetry/devices/devices.routes.js';
 import { modelsRoutes } from '../telemetry/models/models.routes.js';
 import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
-import { contractsRoutes } from '../service/contracts/contracts.routes.js';
 import { alarmsRoutes } from '../service/alarms/alarms.routes.js';
 import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
 import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
@@ -34,7 +33,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['devices', devicesRoutes],
   ['models', modelsRoutes],
   ['telemetry', telemetryRoutes],
-  ['contracts', contractsRoutes],
   ['alarms', alarmsRoutes],
   ['ticket-stream', ticketStreamRoutes],
   ['webhooks', webhooksRoutes],

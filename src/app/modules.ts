@@ -24,6 +24,7 @@ import { contactsModule } from '../service/contacts/contacts.module.js';
 import { activitiesModule } from '../service/activities/activities.module.js';
 import { knowledgeModule } from '../service/knowledge/knowledge.module.js';
 import { customFieldsModule } from '../service/custom-fields/custom-fields.module.js';
+import { contractsModule } from '../service/contracts/contracts.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -45,6 +46,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   activitiesModule,
   knowledgeModule,
   customFieldsModule,
+  contractsModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -104,6 +106,7 @@ function buildServices(ctx: AppContext) {
   add(activitiesModule, core);
   add(knowledgeModule, { ...core, models: ctx.models });
   add(customFieldsModule, core);
+  add(contractsModule, core);
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
