@@ -13,7 +13,6 @@ import { telemetryRoutes } from '../telemetry/readings/telemetry.routes.js';
 import { alarmsRoutes } from '../service/alarms/alarms.routes.js';
 import { ticketStreamRoutes } from '../service/delivery/ticket-stream.routes.js';
 import { webhooksRoutes } from '../service/delivery/webhooks.routes.js';
-import { opportunitiesRoutes } from '../service/opportunities/opportunities.routes.js';
 import { notificationsRoutes } from '../service/notifications/notifications.routes.js';
 import { reportsRoutes } from '../service/reports/reports.routes.js';
 import { backtestRoutes } from '../telemetry/backtest/backtest.routes.js';
@@ -25,7 +24,6 @@ import { reportsMigration } from '../service/reports/reports.migration.js';
 import { commandsMigration } from '../telemetry/commands/commands.migration.js';
 import { createTelemetryLifecycleTask } from '../telemetry/lifecycle/telemetry-lifecycle.task.js';
 import { notificationSenderTask } from '../service/notifications/notification-sender.js';
-import { createOpportunityRulesTask } from '../service/opportunities/opportunities.task.js';
 import { reportSchedulerTaskFactory } from '../service/reports/report-scheduler.task.js';
 import { commandTimeoutTask } from '../telemetry/commands/commands.task.js';
 
@@ -36,7 +34,6 @@ export const legacyRouteModules: ReadonlyArray<readonly [string, RouteModule<App
   ['alarms', alarmsRoutes],
   ['ticket-stream', ticketStreamRoutes],
   ['webhooks', webhooksRoutes],
-  ['opportunities', opportunitiesRoutes],
   ['notifications', notificationsRoutes],
   ['reports', reportsRoutes],
   ['commands', commandsRoutes],
@@ -67,7 +64,6 @@ export function legacyTaskFactories(config: Config): BackgroundTaskFactory[] {
       maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
       ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
     }),
-    createOpportunityRulesTask({ everyMs: config.OPPORTUNITY_RULES_INTERVAL_MS }),
     reportSchedulerTaskFactory({ smtpUrl: config.SMTP_URL, mailFrom: config.NOTIFY_FROM }),
     commandTimeoutTask({ everyMs: 5000 }),
   ];

@@ -25,6 +25,7 @@ import { activitiesModule } from '../service/activities/activities.module.js';
 import { knowledgeModule } from '../service/knowledge/knowledge.module.js';
 import { customFieldsModule } from '../service/custom-fields/custom-fields.module.js';
 import { contractsModule } from '../service/contracts/contracts.module.js';
+import { opportunitiesModule } from '../service/opportunities/opportunities.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -47,6 +48,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   knowledgeModule,
   customFieldsModule,
   contractsModule,
+  opportunitiesModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -107,6 +109,7 @@ function buildServices(ctx: AppContext) {
   add(knowledgeModule, { ...core, models: ctx.models });
   add(customFieldsModule, core);
   add(contractsModule, core);
+  add(opportunitiesModule, core);
 
   const { baselines } = add(baselinesModule, { ...core, models: ctx.models, shards: ctx.config.DETECTION_SHARDS });
   const { tickets } = add(ticketsModule, { ...core, ...ports });
