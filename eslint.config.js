@@ -36,6 +36,16 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [KERNEL_ONLY] }] },
   },
   {
+    // Features get what they need from their module's typed dependencies, never from the composition root.
+    files: ['src/access/**/*.ts', 'src/service/**/*.ts', 'src/telemetry/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'undici', message: 'Send through src/kernel/egress (EgressPort).' }], patterns: [{ regex: '^(\\.\\./)+app/', message: 'Features do not import src/app: take it as a typed dependency of your module.' }] },
+      ],
+    },
+  },
+  {
     files: ['src/kernel/config.ts', 'test/**', 'bench/**', 'scripts/**', 'simulators/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

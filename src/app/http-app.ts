@@ -28,7 +28,6 @@ import { registerMetrics } from '../kernel/metrics/metrics.routes.js';
 import { registerAccessControl, routeTable, type RouteEntry } from '../access/auth/access-control.js';
 import { registerMoneyRedaction } from '../access/auth/money-redaction.js';
 import { Authenticator } from '../access/auth/authenticator.js';
-import { ApiKeysService } from '../access/auth/api-keys.service.js';
 import { principalKey } from '../access/auth/principal.js';
 import { registerTokens } from '../access/auth/tokens.js';
 import { registerConsole } from './console.plugin.js';
@@ -94,7 +93,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   const root = app as unknown as FastifyInstance;
   await registerTokens(root, config);
-  const authenticator = new Authenticator({ app: root, db: ctx.db, apiKeys: new ApiKeysService(ctx.db), adminToken: config.TELEMEND_ADMIN_TOKEN });
+  const authenticator = new Authenticator({ app: root, db: ctx.db, apiKeys: modules.services.apiKeys, adminToken: config.TELEMEND_ADMIN_TOKEN });
   await registerAccessControl(root, {
     authenticator,
     rateLimitMax: config.HTTP_RATE_LIMIT_MAX,

@@ -2,22 +2,27 @@
  * The feature modules and the order they are built in: the one place that wires features to
  * each other. Every service is constructed here once per process; routes (api role) and
  * background tasks (worker role) come out of the modules already bound to them.
- *
- * Modules not yet converted to typed dependencies are `legacy`: their routes get the whole
- * context, their tasks the BackgroundDeps (issue #13 tracks the rest).
  */
-import { jobConnection, type Core } from '../kernel/core.js';
+import type { Core } from '../kernel/core.js';
 import { clockOf } from '../kernel/clock.js';
 import type { BuiltModule, FeatureModule } from '../kernel/module.js';
 import type { Migration } from '../kernel/db/migration.types.js';
 import type { BackgroundTask } from '../kernel/jobs/background-task.js';
-import type { ZodApp } from '../kernel/http/http.types.js';
 import { SecretBox } from '../kernel/secrets/secret-box.js';
 import { Egress } from '../kernel/egress/egress.js';
 import { egressPolicyOf } from '../kernel/egress/egress-policy.js';
 import type { AppContext } from './context.js';
-import type { BackgroundDeps, BackgroundTaskFactory } from './background.js';
-import { legacyRouteModules, legacyMigrations, legacyTaskFactories } from './legacy-modules.js';
+import { usersModule } from '../access/users/users.module.js';
+import { authModule } from '../access/auth/auth.module.js';
+import { customersModule } from '../service/customers/customers.module.js';
+import { sitesModule } from '../service/sites/sites.module.js';
+import { assetsModule } from '../service/assets/assets.module.js';
+import { contactsModule } from '../service/contacts/contacts.module.js';
+import { activitiesModule } from '../service/activities/activities.module.js';
+import { knowledgeModule } from '../service/knowledge/knowledge.module.js';
+import { customFieldsModule } from '../service/custom-fields/custom-fields.module.js';
+import { contractsModule } from '../service/contracts/contracts.module.js';
+import { opportunitiesModule } from '../service/opportunities/opportunities.module.js';
 import { ticketsModule } from '../service/tickets/tickets.module.js';
 import { visitsModule } from '../service/visits/visits.module.js';
 import { stockModule } from '../service/stock/stock.module.js';
@@ -41,6 +46,17 @@ import { reportsModule } from '../service/reports/reports.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
+  usersModule,
+  authModule,
+  customersModule,
+  sitesModule,
+  assetsModule,
+  contactsModule,
+  activitiesModule,
+  knowledgeModule,
+  customFieldsModule,
+  contractsModule,
+  opportunitiesModule,
   ticketsModule,
   visitsModule,
   stockModule,
@@ -65,7 +81,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
 export function allMigrations(): Migration[] {
-  return [...MODULES.flatMap((m) => m.migrations ?? []), ...legacyMigrations];
+  return MODULES.flatMap((m) => m.migrations ?? []);
 }
 
 export interface BuiltFeature extends BuiltModule<unknown> {
@@ -102,6 +118,18 @@ function buildServices(ctx: AppContext) {
   };
   const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
 
+  const { users } = add(usersModule, core);
+  const { apiKeys } = add(authModule, { ...core, users });
+  add(customersModule, core);
+  add(sitesModule, core);
+  add(assetsModule, { ...core, models: ctx.models });
+  add(contactsModule, core);
+  add(activitiesModule, core);
+  add(knowledgeModule, { ...core, models: ctx.models });
+  add(customFieldsModule, core);
+  add(contractsModule, core);
+  add(opportunitiesModule, core);
+
   add(devicesModule, { devices: ctx.devices });
   add(modelsModule, { models: ctx.models });
   add(readingsModule, { db: ctx.db, models: ctx.models, telemetry: ctx.telemetry, rejections: ctx.rejections });
@@ -128,21 +156,17 @@ function buildServices(ctx: AppContext) {
   add(notificationsModule, { ...core, secrets, egress });
   add(reportsModule, { ...core, secrets, egress });
 
-  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands } };
+  return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands, apiKeys } };
 }
 
 /** Builds every module once for this process. */
 export function buildModules(ctx: AppContext): Modules {
-  const { features, services } = buildServices(ctx);
-  const legacy: BuiltFeature[] = legacyRouteModules.map(([name, routes]) => ({ name, exports: {}, routes: (app: ZodApp) => routes(app, ctx) }));
-  return { features: [...legacy, ...features], services };
+  return buildServices(ctx);
 }
 
-/** The worker role's background tasks: the modules' own, then the legacy factories. */
-export function backgroundTasksOf(modules: Modules, ctx: AppContext, deps: BackgroundDeps): BackgroundTask[] {
-  const legacy = legacyTaskFactories(ctx.config).map((factory: BackgroundTaskFactory) => factory(deps));
-  void jobConnection;
-  return [...legacy, ...modules.features.flatMap((f) => f.tasks ?? [])];
+/** The worker role's background tasks, in module order. */
+export function backgroundTasksOf(modules: Modules): BackgroundTask[] {
+  return modules.features.flatMap((f) => f.tasks ?? []);
 }
 
 /** Releases what the modules opened (in reverse build order). */

@@ -1,14 +1,13 @@
 /** /api/v1/api-keys — admin-only integration keys. The key is in the create response only. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { principalOf } from './principal.js';
-import { ApiKeysService } from './api-keys.service.js';
+import type { ApiKeysService } from './api-keys.service.js';
 import { apiKeyCreatedSchema, apiKeyIdParams, apiKeyPage, apiKeySchema, createApiKeyBody, listApiKeysQuery } from './api-keys.schemas.js';
 
 const tags = ['api keys'];
 
-export async function apiKeysRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new ApiKeysService(ctx.db);
+export async function apiKeysRoutes(app: ZodApp, deps: { apiKeys: ApiKeysService }): Promise<void> {
+  const service = deps.apiKeys;
 
   app.post(
     '/api-keys',

@@ -5,12 +5,12 @@
  * the same 401, after the same scrypt work.
  */
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { Database } from '../../kernel/db/database.js';
 import { AppError } from '../../kernel/errors.js';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { toUser, UsersService } from '../users/users.service.js';
-import { LoginLimiter } from './login-limiter.js';
+import { toUser, type UsersService } from '../users/users.service.js';
+import type { LoginLimiter, LoginLimits } from './login-limiter.js';
 import { principalOf } from './principal.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from './password.js';
 import { issueToken } from './tokens.js';
@@ -18,18 +18,21 @@ import { loginBody, loginResponse, meResponse } from './auth.schemas.js';
 
 const tags = ['auth'];
 
-export async function authRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
+export interface AuthRoutesDeps {
+  readonly db: Database;
+  readonly users: UsersService;
+  /** Shared by every request of this process (its hashing bound is per process). */
+  readonly limiter: LoginLimiter;
+  /** The limiter's limits, for the API documentation. */
+  readonly limits: LoginLimits;
+  /** TELEMEND_TOKEN_TTL_SECONDS, for the API documentation. */
+  readonly tokenTtlSeconds: number;
+}
+
+export async function authRoutes(app: ZodApp, deps: AuthRoutesDeps): Promise<void> {
   const users = new UsersRepository();
-  const usersService = new UsersService(ctx.db);
-  const { config } = ctx;
-  const limiter = new LoginLimiter({
-    redis: ctx.redis,
-    prefix: config.REDIS_PREFIX,
-    perIpAndAccountPerMinute: config.TELEMEND_LOGIN_ATTEMPTS_PER_MINUTE,
-    perIpPerMinute: config.TELEMEND_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE,
-    perAccountPerHour: config.TELEMEND_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_HOUR,
-    concurrentHashes: config.TELEMEND_LOGIN_CONCURRENT_HASHES,
-  });
+  const { db, limiter, limits } = deps;
+  const usersService = deps.users;
 
   app.post(
     '/auth/login',
@@ -41,8 +44,8 @@ export async function authRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
         tags,
         summary: 'Sign in with e-mail and password',
         description:
-          `Returns a bearer token valid ${config.TELEMEND_TOKEN_TTL_SECONDS} s. At most ${config.TELEMEND_LOGIN_ATTEMPTS_PER_MINUTE} attempts per minute per client and e-mail, ` +
-          `${config.TELEMEND_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE} per minute per client and ${config.TELEMEND_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_HOUR} per hour per e-mail (then 429 with Retry-After).`,
+          `Returns a bearer token valid ${deps.tokenTtlSeconds} s. At most ${limits.perIpAndAccountPerMinute} attempts per minute per client and e-mail, ` +
+          `${limits.perIpPerMinute} per minute per client and ${limits.perAccountPerHour} per hour per e-mail (then 429 with Retry-After).`,
         security: [],
         body: loginBody,
         response: { 200: loginResponse },
@@ -50,7 +53,7 @@ export async function authRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
     },
     async (request, reply) => {
       await limiter.attempt(request.ip, request.body.email);
-      const user = await users.findByEmail(ctx.db, request.body.email);
+      const user = await users.findByEmail(db, request.body.email);
       const hash = user?.active && user.password_hash ? user.password_hash : DUMMY_PASSWORD_HASH;
       const valid = await limiter.hash(() => verifyPassword(request.body.password, hash));
       if (!valid || hash === DUMMY_PASSWORD_HASH || !user) throw new AppError('UNAUTHENTICATED', 'Invalid e-mail or password');
@@ -84,7 +87,7 @@ export async function authRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
     { config: { roles: ALL_ROLES }, schema: { tags, summary: 'Who am I', response: { 200: meResponse } } },
     async (request) => {
       const principal = principalOf(request);
-      const user = principal.actor.type === 'user' ? await users.find(ctx.db, principal.actor.id) : undefined;
+      const user = principal.actor.type === 'user' ? await users.find(db, principal.actor.id) : undefined;
       return { role: principal.role, actor: { ...principal.actor }, customerId: principal.customerId ?? null, user: user ? toUser(user) : null };
     },
   );

@@ -1,17 +1,16 @@
 /** /api/v1/users — admin-only account management. Thin handlers over UsersService. */
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { principalOf } from '../auth/principal.js';
-import { UsersService } from './users.service.js';
+import type { UsersService } from './users.service.js';
 import { createUserBody, listUsersQuery, updateUserBody, userIdParams, userPage, userSchema } from './users.schemas.js';
 
 const config = { roles: ['admin'] } as const;
 const tags = ['users'];
 
-export async function usersRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new UsersService(ctx.db);
+export async function usersRoutes(app: ZodApp, deps: { users: UsersService }): Promise<void> {
+  const service = deps.users;
 
   app.post(
     '/users',

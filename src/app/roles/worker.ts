@@ -22,7 +22,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(infra: Infrastructure, stopped: () => boolean): Promise<RunningWorker> {
-  const { config, logger, connector, redis, db, models, metrics, shutdown, ctx } = infra;
+  const { config, logger, connector, redis, db, models, metrics, shutdown } = infra;
   const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, connector, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }), egress: infra.egress, secrets: infra.secrets! });
   shutdown.add('consumers', 'webhooks', () => webhooks.stop());
   await webhooks.start();
@@ -53,7 +53,7 @@ export async function startWorker(infra: Infrastructure, stopped: () => boolean)
   logger.info({ shards: config.DETECTION_SHARDS }, 'detection worker started');
 
   // Built before any starts, so that a bad option stops the start-up; stopped in reverse.
-  const tasks = backgroundTasksOf(infra.modules, ctx, { ...ctx, redisUrl: config.REDIS_URL, redis: connector, prefix: config.REDIS_PREFIX, telemetry: ctx.telemetry, influx: infra.influx, egress: infra.egress, secrets: infra.secrets! });
+  const tasks = backgroundTasksOf(infra.modules);
   for (const task of tasks) {
     shutdown.add('consumers', task.name, () => task.stop());
     await task.start();

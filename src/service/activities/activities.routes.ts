@@ -1,10 +1,8 @@
 /** /api/v1/activities — the interaction history; thin handlers over ActivitiesService. */
-import type { AppContext } from '../../app/context.js';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
-import { clockOf } from '../../kernel/clock.js';
-import { ActivitiesService } from './activities.service.js';
+import type { ActivitiesService } from './activities.service.js';
 import { activityIdParams, activityPage, activitySchema, createActivityBody, listActivitiesQuery, updateActivityBody } from './activities.schemas.js';
 
 /** Staff who talk to customers log what happened; technicians read it. */
@@ -13,8 +11,8 @@ const write = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const read = { roles: ALL_ROLES };
 const tags = ['activities'];
 
-export async function activitiesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new ActivitiesService(ctx.db, clockOf(ctx));
+export async function activitiesRoutes(app: ZodApp, deps: { activities: ActivitiesService }): Promise<void> {
+  const service = deps.activities;
 
   app.post(
     '/activities',

@@ -1,10 +1,9 @@
 /** /api/v1/assets — thin handlers: validate (zod), delegate to AssetsService, set ETag. */
-import type { AppContext } from '../../app/context.js';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { requestScope } from '../../access/auth/principal.js';
-import { AssetsService } from './assets.service.js';
-import { AssetHistoryService } from './asset-history.service.js';
+import type { AssetsService } from './assets.service.js';
+import type { AssetHistoryService } from './asset-history.service.js';
 import { assetHistoryQuery, assetHistorySchema } from './assets.schemas.js';
 import {
   createAssetBody,
@@ -22,9 +21,9 @@ const update = { roles: ['admin', 'dispatcher'] } as const;
 const read = { roles: ALL_ROLES };
 const tags = ['assets'];
 
-export async function assetsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new AssetsService(ctx.db, ctx.models);
-  const history = new AssetHistoryService(ctx.db, service);
+export async function assetsRoutes(app: ZodApp, deps: { assets: AssetsService; history: AssetHistoryService }): Promise<void> {
+  const service = deps.assets;
+  const { history } = deps;
 
   app.get(
     '/assets/:id/history',

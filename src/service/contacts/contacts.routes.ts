@@ -1,9 +1,8 @@
 /** /api/v1/contacts — thin handlers: validate (zod), delegate to ContactsService, set ETag. */
-import type { AppContext } from '../../app/context.js';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
-import { ContactsService } from './contacts.service.js';
+import type { ContactsService } from './contacts.service.js';
 import { contactIdParams, contactPage, contactSchema, createContactBody, listContactsQuery, updateContactBody } from './contacts.schemas.js';
 
 /** Staff who keep customer records; agents (front desk) create and correct contacts too. */
@@ -12,8 +11,8 @@ const write = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const read = { roles: ALL_ROLES };
 const tags = ['contacts'];
 
-export async function contactsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new ContactsService(ctx.db);
+export async function contactsRoutes(app: ZodApp, deps: { contacts: ContactsService }): Promise<void> {
+  const service = deps.contacts;
 
   app.post(
     '/contacts',

@@ -1,11 +1,9 @@
 /** /api/v1/contracts — thin handlers: validate (zod), delegate to ContractsService, set ETag. */
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { ContractsService, type ContractView } from './contracts.service.js';
+import type { ContractsService, ContractView } from './contracts.service.js';
 import {
   contractIdParams,
   contractPage,
@@ -27,8 +25,8 @@ function viewOf(request: FastifyRequest): ContractView {
   return { customerId: callerOf(request).customerId };
 }
 
-export async function contractsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new ContractsService(ctx.db, clockOf(ctx));
+export async function contractsRoutes(app: ZodApp, deps: { contracts: ContractsService }): Promise<void> {
+  const service = deps.contracts;
 
   app.post(
     '/contracts',

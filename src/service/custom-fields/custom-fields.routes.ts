@@ -1,10 +1,9 @@
 /** /api/v1/custom-fields — admins define typed fields per entity; everyone signed in reads them. */
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { principalOf } from '../../access/auth/principal.js';
-import { CustomFieldsService } from './custom-fields.service.js';
+import type { CustomFieldsService } from './custom-fields.service.js';
 import {
   createCustomFieldBody,
   customFieldIdParams,
@@ -19,8 +18,8 @@ const admin = { roles: ['admin'] } as const;
 const read = { roles: ALL_ROLES };
 const tags = ['custom-fields'];
 
-export async function customFieldsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new CustomFieldsService(ctx.db);
+export async function customFieldsRoutes(app: ZodApp, deps: { customFields: CustomFieldsService }): Promise<void> {
+  const service = deps.customFields;
 
   app.post(
     '/custom-fields',

@@ -1,9 +1,8 @@
 /** /api/v1/customers — thin handlers: validate (zod), delegate to CustomersService, set ETag. */
-import type { AppContext } from '../../app/context.js';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
-import { CustomersService } from './customers.service.js';
+import type { CustomersService } from './customers.service.js';
 import {
   createCustomerBody,
   customerIdParams,
@@ -19,8 +18,8 @@ const write = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const read = { roles: ALL_ROLES };
 const tags = ['customers'];
 
-export async function customersRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new CustomersService(ctx.db);
+export async function customersRoutes(app: ZodApp, deps: { customers: CustomersService }): Promise<void> {
+  const service = deps.customers;
 
   app.post(
     '/customers',

@@ -1,9 +1,8 @@
 /** /api/v1/knowledge — articles per equipment model and fault code, and their full-text search. */
-import type { AppContext } from '../../app/context.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { principalOf } from '../../access/auth/principal.js';
-import { KnowledgeService } from './knowledge.service.js';
+import type { KnowledgeService } from './knowledge.service.js';
 import {
   articleIdParams,
   articlePage,
@@ -20,8 +19,8 @@ const write = { roles: ['admin', 'dispatcher'] } as const;
 const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['knowledge'];
 
-export async function knowledgeRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new KnowledgeService(ctx.db, ctx.models);
+export async function knowledgeRoutes(app: ZodApp, deps: { knowledge: KnowledgeService }): Promise<void> {
+  const service = deps.knowledge;
 
   app.post(
     '/knowledge/articles',

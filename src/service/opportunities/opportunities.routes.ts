@@ -3,13 +3,11 @@
  * by the front desk too: the value is money of kind `sales`, which agents see (what an offer is
  * worth when the customer calls; src/access/auth/money.ts). POST /api/v1/opportunities/run runs the rules now (admin).
  */
-import type { AppContext } from '../../app/context.js';
-import type { RouteModule } from '../../kernel/http/http.types.js';
+import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
-import { clockOf } from '../../kernel/clock.js';
 import { callerOf } from '../../access/auth/principal.js';
-import { OpportunitiesService } from './opportunities.service.js';
-import { OpportunityRulesService } from './opportunity-rules.service.js';
+import type { OpportunitiesService } from './opportunities.service.js';
+import type { OpportunityRulesService } from './opportunity-rules.service.js';
 import {
   createOpportunityBody,
   listOpportunitiesQuery,
@@ -23,9 +21,9 @@ import {
 const staff = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const tags = ['opportunities'];
 
-export const opportunitiesRoutes: RouteModule<AppContext> = async (app, ctx) => {
-  const service = new OpportunitiesService(ctx.db, clockOf(ctx));
-  const rules = new OpportunityRulesService(ctx.db, clockOf(ctx));
+export async function opportunitiesRoutes(app: ZodApp, deps: { opportunities: OpportunitiesService; rules: OpportunityRulesService }): Promise<void> {
+  const service = deps.opportunities;
+  const { rules } = deps;
 
   app.post(
     '/opportunities',
@@ -75,4 +73,4 @@ export const opportunitiesRoutes: RouteModule<AppContext> = async (app, ctx) => 
     { config: { roles: ['admin'] }, schema: { tags, summary: 'Run the opportunity rules now (idempotent); returns what was created', response: { 200: rulesRunSchema } } },
     async () => rules.run(),
   );
-};
+}

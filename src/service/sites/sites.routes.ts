@@ -1,9 +1,8 @@
 /** /api/v1/sites — thin handlers: validate (zod), delegate to SitesService, set ETag. */
-import type { AppContext } from '../../app/context.js';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
 import { requestScope } from '../../access/auth/principal.js';
-import { SitesService } from './sites.service.js';
+import type { SitesService } from './sites.service.js';
 import {
   createSiteBody,
   siteIdParams,
@@ -19,8 +18,8 @@ const write = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 const read = { roles: ALL_ROLES };
 const tags = ['sites'];
 
-export async function sitesRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
-  const service = new SitesService(ctx.db);
+export async function sitesRoutes(app: ZodApp, deps: { sites: SitesService }): Promise<void> {
+  const service = deps.sites;
 
   app.post(
     '/sites',
