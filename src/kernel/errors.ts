@@ -39,3 +39,8 @@ export class AppError extends Error {
 export const notFound = (what: string, id: string) => new AppError('NOT_FOUND', `${what} ${id} was not found`, { resource: what, id });
 export const conflict = (message: string, details?: Record<string, unknown>) => new AppError('CONFLICT', message, details);
 export const unavailable = (what: string) => new AppError('DEPENDENCY_UNAVAILABLE', `${what} is unavailable, try again later`);
+
+/** A VALIDATION_FAILED error naming one field, shaped like the schema validation errors. */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `Invalid request: ${field}: ${message}`, { fields: [{ field, message }] });
+}

@@ -13,7 +13,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import { AppError } from '../../kernel/errors.js';
-import type { Role } from '../../kernel/http/http.types.js';
+import type { Role } from '../../kernel/caller.js';
 import type { Authenticator } from './authenticator.js';
 import { principalKey } from './principal.js';
 

@@ -1,7 +1,7 @@
 /** SQL for API keys. Methods take the Queryable to run on, so a service can compose a transaction. */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
-import type { Role } from '../../kernel/http/http.types.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
+import type { Role } from '../../kernel/caller.js';
 import type { ListApiKeys } from './api-keys.schemas.js';
 
 export interface ApiKeyRow {

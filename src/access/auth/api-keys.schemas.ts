@@ -1,6 +1,6 @@
 /** API keys contract: integration credentials with a role, shown once, stored as a SHA-256 hash. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { USER_ROLES } from '../../kernel/http/http.types.js';
 
 /** `tmk_` + 12 hex characters of public prefix + `_` + 32 random bytes in base64url. */

@@ -6,8 +6,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../../kernel/db/database.js';
 import { notFound } from '../../kernel/errors.js';
-import { invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
-import type { Principal } from '../../kernel/http/http.types.js';
+import { invalidField } from '../../kernel/errors.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
+import type { Principal } from '../../kernel/caller.js';
 import { recordAudit, type Actor } from '../audit/audit.service.js';
 import { CustomersRepository } from '../../service/customers/customers.repository.js';
 import { ApiKeysRepository, type ApiKeyRow } from './api-keys.repository.js';

@@ -12,7 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../kernel/db/database.js';
-import type { Principal } from '../../kernel/http/http.types.js';
+import type { Principal } from '../../kernel/caller.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ApiKeysService } from './api-keys.service.js';
 import { verifyToken } from './tokens.js';

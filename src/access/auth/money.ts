@@ -11,7 +11,7 @@
  * one `money()` in its schema (test/auth/money-visibility.test.ts fails on an unmarked one).
  */
 import { z } from 'zod';
-import type { Role } from '../../kernel/http/http.types.js';
+import type { Role } from '../../kernel/caller.js';
 
 /** Which roles see each kind of money. Everyone else never receives the field. */
 export const MONEY_AUDIENCES = {

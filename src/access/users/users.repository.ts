@@ -1,7 +1,7 @@
 /** SQL for users. Methods take the Queryable to run on, so a service can compose a transaction. */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
-import type { Role } from '../../kernel/http/http.types.js';
+import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
+import type { Role } from '../../kernel/caller.js';
 import type { ListUsers } from './users.schemas.js';
 
 export interface UserRow {

@@ -1,7 +1,7 @@
 /** /api/v1/users — admin-only account management. Thin handlers over UsersService. */
 import { z } from 'zod';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { principalOf } from '../auth/principal.js';
 import type { UsersService } from './users.service.js';
 import { createUserBody, listUsersQuery, updateUserBody, userIdParams, userPage, userSchema } from './users.schemas.js';

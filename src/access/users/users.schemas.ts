@@ -1,6 +1,6 @@
 /** Users API contract: staff and customer accounts that sign in. Password hashes never leave the server. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { USER_ROLES } from '../../kernel/http/http.types.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/password.js';
 

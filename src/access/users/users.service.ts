@@ -7,8 +7,11 @@
  */
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
-import type { Role } from '../../kernel/http/http.types.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
+import type { Role } from '../../kernel/caller.js';
 import { diff, recordAudit, type Actor } from '../audit/audit.service.js';
 import { CustomersRepository } from '../../service/customers/customers.repository.js';
 import { hashPassword } from '../auth/password.js';

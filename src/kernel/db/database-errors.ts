@@ -81,3 +81,9 @@ export function describeDatabaseError(error: PostgresError): Record<string, unkn
   if (typeof query === 'string') described.query = query.length > 500 ? `${query.slice(0, 500)}…` : query;
   return described;
 }
+
+/** True for a Postgres unique violation (SQLSTATE 23505), optionally on one constraint. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  return !!e && e.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}

@@ -16,7 +16,7 @@
  */
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { invalidField } from '../http/pagination.js';
+import { invalidField } from '../errors.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 

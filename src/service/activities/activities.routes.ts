@@ -1,6 +1,6 @@
 /** /api/v1/activities — the interaction history; thin handlers over ActivitiesService. */
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
 import type { ActivitiesService } from './activities.service.js';
 import { activityIdParams, activityPage, activitySchema, createActivityBody, listActivitiesQuery, updateActivityBody } from './activities.schemas.js';

@@ -1,6 +1,6 @@
 /** Activities API contract: the interaction history — calls, e-mails, meetings and notes. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 
 export const ACTIVITY_KINDS = ['call', 'email', 'meeting', 'note'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];

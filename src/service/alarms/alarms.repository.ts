@@ -5,7 +5,7 @@
  * a replay and changes nothing.
  */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { ListAlarms } from './alarms.schemas.js';
 import { sqlFilter } from '../../kernel/db/sql-filter.js';
 

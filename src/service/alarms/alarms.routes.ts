@@ -1,6 +1,6 @@
 /** /api/v1/alarms — thin handlers: validate (zod), delegate to AlarmsService. */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf } from '../../kernel/http/pagination.js';
+import { etagOf } from '../../kernel/http/etag.js';
 import { actorOf } from '../../access/auth/principal.js';
 import { alarmIdParams, alarmPage, alarmSchema, listAlarmsQuery } from './alarms.schemas.js';
 import type { AlarmsService } from './alarms.service.js';

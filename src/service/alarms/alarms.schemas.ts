@@ -1,6 +1,6 @@
 /** Alarms API contract: what detection raised on an asset, with evidence and lifecycle. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { FINDING_KINDS, FINDING_SEVERITIES } from '../../telemetry/detection/detection.types.js';
 
 export const ALARM_STATES = ['active', 'acknowledged', 'cleared'] as const;

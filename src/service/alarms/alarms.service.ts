@@ -7,7 +7,7 @@
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
-import type { Page } from '../../kernel/http/pagination.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { AlarmsRepository, type AlarmRow } from './alarms.repository.js';
 import type { Alarm, ListAlarms } from './alarms.schemas.js';

@@ -1,7 +1,7 @@
 /** SQL for assets (joined with their site for the customer id). Methods take the Queryable to run on. */
 import { patchSet } from '../../kernel/db/patch-set.js';
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { CustomValues } from '../custom-fields/custom-fields.schemas.js';
 import type { CreateAsset, ListAssets, UpdateAsset } from './assets.schemas.js';
 

@@ -1,6 +1,6 @@
 /** /api/v1/assets — thin handlers: validate (zod), delegate to AssetsService, set ETag. */
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { requestScope } from '../../access/auth/principal.js';
 import type { AssetsService } from './assets.service.js';
 import type { AssetHistoryService } from './asset-history.service.js';

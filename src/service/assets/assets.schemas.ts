@@ -1,6 +1,6 @@
 /** Assets API contract: installed equipment, one equipment model and serial number each. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { customValuesBody, customValuesSchema, withCustomFilters } from '../custom-fields/custom-fields.schemas.js';
 
 export const assetIdParams = z.object({ id: z.uuid() });

@@ -5,7 +5,10 @@
  */
 import type { Database } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import type { ModelRegistry } from '../../telemetry/models/models.registry.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import { UNSCOPED, type Scope } from '../../access/auth/principal.js';

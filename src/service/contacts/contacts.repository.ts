@@ -1,7 +1,7 @@
 /** SQL for contacts. Methods take the Queryable to run on, so a service can compose a transaction. */
 import { patchSet } from '../../kernel/db/patch-set.js';
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { CustomValues } from '../custom-fields/custom-fields.schemas.js';
 import type { Contact, CreateContact, ListContacts, UpdateContact } from './contacts.schemas.js';
 

@@ -1,6 +1,6 @@
 /** /api/v1/contacts — thin handlers: validate (zod), delegate to ContactsService, set ETag. */
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
 import type { ContactsService } from './contacts.service.js';
 import { contactIdParams, contactPage, contactSchema, createContactBody, listContactsQuery, updateContactBody } from './contacts.schemas.js';

@@ -1,6 +1,6 @@
 /** Contacts API contract: people at a customer, their channels, language and preferences. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { customValuesBody, customValuesSchema, withCustomFilters } from '../custom-fields/custom-fields.schemas.js';
 
 export const CONTACT_CHANNELS = ['email', 'phone', 'sms', 'whatsapp', 'post'] as const;

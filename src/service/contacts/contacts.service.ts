@@ -11,7 +11,10 @@ import { customFilterJson, validateCustomFields } from '../custom-fields/custom-
 import { customFiltersOf } from '../custom-fields/custom-fields.schemas.js';
 import type { Database } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import { ContactsRepository, toContact } from './contacts.repository.js';
 import type { Contact, CreateContact, ListContacts, UpdateContact } from './contacts.schemas.js';
 

@@ -1,7 +1,7 @@
 /** SQL for service contracts, their covered assets and the prepaid ledger. Methods take the Queryable to run on. */
 import type { Actor } from '../../access/audit/audit.service.js';
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { BusinessCalendarData } from '../sla/business-calendar.js';
 import type { SlaTargets } from '../sla/sla.policy.js';
 import type { ContractStatus, CreateContract, ListContracts, UpdateContract } from './contracts.schemas.js';

@@ -1,7 +1,7 @@
 /** /api/v1/contracts — thin handlers: validate (zod), delegate to ContractsService, set ETag. */
 import type { FastifyRequest } from 'fastify';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { callerOf } from '../../access/auth/principal.js';
 import type { ContractsService, ContractView } from './contracts.service.js';
 import {

@@ -1,7 +1,7 @@
 /** Service contracts API contract: validity, covered assets, coverage, SLA, calendar, prepaid minutes, value. */
 import { z } from 'zod';
 import { money } from '../../access/auth/money.js';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { businessCalendarSchema } from '../sla/business-calendar.js';
 import { slaTargetsSchema } from '../sla/sla.policy.js';
 

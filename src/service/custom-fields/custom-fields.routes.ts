@@ -1,7 +1,7 @@
 /** /api/v1/custom-fields — admins define typed fields per entity; everyone signed in reads them. */
 import { z } from 'zod';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { principalOf } from '../../access/auth/principal.js';
 import type { CustomFieldsService } from './custom-fields.service.js';
 import {

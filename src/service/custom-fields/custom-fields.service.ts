@@ -6,7 +6,9 @@
 import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import type { Database } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField, isUniqueViolation } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
 import { CUSTOM_FIELD_KEY_CONSTRAINT, CustomFieldsRepository, type CustomFieldRow } from './custom-fields.repository.js';
 import { MAX_FIELDS_PER_ENTITY, type CreateCustomField, type CustomField, type ListCustomFields, type UpdateCustomField } from './custom-fields.schemas.js';
 

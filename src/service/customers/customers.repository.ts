@@ -1,7 +1,7 @@
 /** SQL for customers. Methods take the Queryable to run on, so a service can compose a transaction. */
 import { patchSet } from '../../kernel/db/patch-set.js';
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { CustomValues } from '../custom-fields/custom-fields.schemas.js';
 import { TIER_COLUMNS, TIER_JOIN } from './customer-tier.js';
 import type { CreateCustomer, ListCustomers, UpdateCustomer } from './customers.schemas.js';

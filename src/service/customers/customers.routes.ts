@@ -1,6 +1,6 @@
 /** /api/v1/customers — thin handlers: validate (zod), delegate to CustomersService, set ETag. */
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
 import type { CustomersService } from './customers.service.js';
 import {

@@ -1,6 +1,6 @@
 /** Customers API contract: one zod schema per request part and response (drives OpenAPI too). */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { customValuesBody, customValuesSchema, withCustomFilters } from '../custom-fields/custom-fields.schemas.js';
 import { CUSTOMER_TIERS } from './customer-tier.js';
 

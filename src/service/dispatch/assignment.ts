@@ -8,7 +8,7 @@ import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import type { NotifierPort, TechnicianEvent } from '../notifications/notification.port.js';
 import type { Queryable } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { invalidField } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
 import { TicketsRepository } from '../tickets/tickets.repository.js';
 import type { TicketsService } from '../tickets/tickets.service.js';
 import { DispatchRepository } from './dispatch.repository.js';

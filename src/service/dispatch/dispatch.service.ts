@@ -9,7 +9,7 @@ import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.
 import type { NotifierPort } from '../notifications/notification.port.js';
 import type { Database } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
-import { invalidField } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
 import { isoDate, localDateOf, nextDate } from '../sla/business-calendar.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { TicketsRepository } from '../tickets/tickets.repository.js';

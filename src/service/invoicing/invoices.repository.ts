@@ -1,7 +1,7 @@
 /** SQL for invoices, their lines, the yearly number counter and labour rates. Methods take the Queryable to run on. */
 import type { Actor } from '../../access/audit/audit.service.js';
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { ComputedInvoice, ComputedLine } from './invoice-calculator.js';
 import type { InvoiceStatus, ListInvoices } from './invoicing.schemas.js';
 import { sqlFilter } from '../../kernel/db/sql-filter.js';

@@ -14,8 +14,11 @@ import { ContractsRepository, type ContractRow } from '../contracts/contracts.re
 import { drawDownPrepaid } from '../contracts/contracts.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
-import type { Role } from '../../kernel/http/http.types.js';
-import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
+import type { Role } from '../../kernel/caller.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { computeInvoice, DEFAULT_TRAVEL_POLICY, type ComputedInvoice, type TravelPolicy } from './invoice-calculator.js';
 import { InvoiceWorkRepository, type InvoiceTicket } from './invoice-work.repository.js';

@@ -1,7 +1,7 @@
 /** Invoicing API contract: invoices with their lines, lifecycle actions, ERP export, labour rates. */
 import { z } from 'zod';
 import { money } from '../../access/auth/money.js';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { LINE_KINDS } from './invoice-calculator.js';
 
 export const INVOICE_STATUSES = ['draft', 'issued', 'paid', 'void'] as const;

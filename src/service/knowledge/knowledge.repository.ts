@@ -7,7 +7,7 @@
 import { patchSet } from '../../kernel/db/patch-set.js';
 import type { Actor } from '../../access/audit/audit.service.js';
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { Article, CreateArticle, ListArticles, SearchArticles, UpdateArticle } from './knowledge.schemas.js';
 
 export interface ArticleRow {

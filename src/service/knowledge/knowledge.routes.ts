@@ -1,6 +1,6 @@
 /** /api/v1/knowledge — articles per equipment model and fault code, and their full-text search. */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { principalOf } from '../../access/auth/principal.js';
 import type { KnowledgeService } from './knowledge.service.js';
 import {

@@ -1,6 +1,6 @@
 /** Knowledge base API contract: articles per equipment model and fault code, with full-text search. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 
 export const ARTICLE_STATUSES = ['draft', 'published'] as const;
 /** Most results one search returns (default SEARCH_DEFAULT_LIMIT). */

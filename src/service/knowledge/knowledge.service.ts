@@ -8,8 +8,9 @@ import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import type { ModelRegistry } from '../../telemetry/models/models.registry.js';
 import type { Database } from '../../kernel/db/database.js';
 import { AppError, notFound } from '../../kernel/errors.js';
-import { checkVersion, type Page } from '../../kernel/http/pagination.js';
-import type { Role } from '../../kernel/http/http.types.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import type { Page } from '../../kernel/db/keyset.js';
+import type { Role } from '../../kernel/caller.js';
 import { KnowledgeRepository, MATCH_END, MATCH_START, type ArticleRow, type SearchRow } from './knowledge.repository.js';
 import type { Article, CreateArticle, ListArticles, SearchArticles, SearchResult, UpdateArticle } from './knowledge.schemas.js';
 

@@ -3,7 +3,7 @@
  * Queryable to run on, so the notifier writes inside its caller's transaction.
  */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import { sqlFilter } from '../../kernel/db/sql-filter.js';
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'gave_up';

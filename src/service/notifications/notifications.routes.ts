@@ -1,6 +1,6 @@
 /** /api/v1/notifications and /api/v1/contacts/:id/notification-preferences — thin handlers over NotificationsService. */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
 import { assertSendableUrl, type EgressPolicy } from '../../kernel/egress/egress-policy.js';
 import type { NotificationsService } from './notifications.service.js';

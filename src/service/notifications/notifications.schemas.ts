@@ -1,6 +1,6 @@
 /** Notifications API contract: the outbox (read, retry) and contact notification preferences. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { NOTIFICATION_EVENTS } from './notification.port.js';
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'gave_up'] as const;

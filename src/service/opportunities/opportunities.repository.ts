@@ -1,6 +1,6 @@
 /** SQL for opportunities. Methods take the Queryable to run on. */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { ListOpportunities } from './opportunities.schemas.js';
 import { OPEN_STAGES, type OpportunityKind, type OpportunityStage } from './opportunity-stages.js';
 import { sqlFilter } from '../../kernel/db/sql-filter.js';

@@ -4,7 +4,7 @@
  * worth when the customer calls; src/access/auth/money.ts). POST /api/v1/opportunities/run runs the rules now (admin).
  */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { callerOf } from '../../access/auth/principal.js';
 import type { OpportunitiesService } from './opportunities.service.js';
 import type { OpportunityRulesService } from './opportunity-rules.service.js';

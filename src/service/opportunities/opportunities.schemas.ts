@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { money } from '../../access/auth/money.js';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { OPPORTUNITY_KINDS, OPPORTUNITY_STAGES } from './opportunity-stages.js';
 
 export const opportunityIdParams = z.object({ id: z.uuid() });

@@ -6,7 +6,9 @@
 import { diff, recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField, type Page } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { OpportunitiesRepository, type OpportunityColumns, type OpportunityRow } from './opportunities.repository.js';
 import type { CreateOpportunity, ListOpportunities, Opportunity, UpdateOpportunity } from './opportunities.schemas.js';

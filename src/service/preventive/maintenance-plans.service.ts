@@ -8,7 +8,8 @@ import { diff, recordAudit, type Actor } from '../../access/audit/audit.service.
 import { ContractsRepository } from '../contracts/contracts.repository.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
 import { MaintenancePlansRepository, type OccurrenceRow, type PlanRow } from './maintenance-plans.repository.js';
 import type { CreatePlan, Occurrence, Plan, UpdatePlan } from './maintenance-plans.schemas.js';
 

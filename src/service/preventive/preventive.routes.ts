@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { callerOf } from '../../access/auth/principal.js';
 import type { PreventiveGenerationService } from './preventive-generation.service.js';
 import type { MaintenancePlansService } from './maintenance-plans.service.js';

@@ -4,7 +4,7 @@
  * customer and equipment-model filters and the output format.
  */
 import { z } from 'zod';
-import { invalidField } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
 
 /** Default length of a report period, in days, when `from` is absent. */
 export const DEFAULT_PERIOD_DAYS = 90;

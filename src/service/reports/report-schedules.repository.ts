@@ -4,7 +4,7 @@
  * UPDATE that only one worker can win (status and attempts re-checked under the row lock).
  */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page } from '../../kernel/db/keyset.js';
 
 export interface ScheduleRow {
   id: string;

@@ -1,6 +1,6 @@
 /** /api/v1/reports/schedules (admin): scheduled reports and their run log. Thin handlers. */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { assertSendableUrl, type EgressPolicy } from '../../kernel/egress/egress-policy.js';
 import type { ReportSchedulesService } from './report-schedules.service.js';
 import {

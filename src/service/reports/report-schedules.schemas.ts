@@ -1,7 +1,7 @@
 /** Contracts of /api/v1/reports/schedules: scheduled reports and their runs (admin). */
 import { z } from 'zod';
 import { webhookUrl } from '../delivery/webhooks.schemas.js';
-import { pageQueryShape, pageSchema } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema } from '../../kernel/http/paging.schemas.js';
 import { MAX_PERIOD_DAYS, REPORT_FORMATS } from './report-period.js';
 import { cadenceSchema } from './report-cadence.js';
 import { REPORT_NAMES } from './reports.catalog.js';

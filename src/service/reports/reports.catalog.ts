@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../../kernel/db/database.js';
-import type { Role } from '../../kernel/http/http.types.js';
+import type { Role } from '../../kernel/caller.js';
 import { alarmOutcomes, DISPATCHED_STATUSES, NO_FAULT_FOUND_REASON } from './alarm-outcomes.repository.js';
 import { DEFAULT_WORKING_MINUTES_PER_DAY, partsConsumption, technicianUtilisation } from './operations.repository.js';
 import { DEFAULT_HOURLY_COST, OPEN_ENDED_TERM_DAYS, profitability, PROFITABILITY_GROUPINGS, type ProfitabilityGrouping } from './profitability.repository.js';

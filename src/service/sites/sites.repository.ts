@@ -1,7 +1,7 @@
 /** SQL for sites. Methods take the Queryable to run on, so a service can compose a transaction. */
 import { patchSet } from '../../kernel/db/patch-set.js';
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { CreateSite, ListSites, UpdateSite } from './sites.schemas.js';
 
 export interface SiteRow {

@@ -1,6 +1,6 @@
 /** /api/v1/sites — thin handlers: validate (zod), delegate to SitesService, set ETag. */
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { requestScope } from '../../access/auth/principal.js';
 import type { SitesService } from './sites.service.js';
 import {

@@ -1,6 +1,6 @@
 /** Sites API contract: the places where a customer's equipment is installed. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 
 export const siteIdParams = z.object({ id: z.uuid() });
 

@@ -1,7 +1,9 @@
 /** Site rules: the customer must exist; optimistic concurrency. One transaction per change. */
 import type { Database } from '../../kernel/db/database.js';
 import { notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField, type Page } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import { CustomersRepository } from '../customers/customers.repository.js';
 import { UNSCOPED, type Scope } from '../../access/auth/principal.js';
 import { SitesRepository, type SiteRow } from './sites.repository.js';

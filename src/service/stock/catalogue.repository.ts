@@ -1,6 +1,6 @@
 /** SQL for the parts catalogue and the stock locations. Methods take the Queryable to run on. */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { CreateLocation, CreatePart, ListLocations, ListParts, UpdateLocation, UpdatePart } from './catalogue.schemas.js';
 import { sqlFilter } from '../../kernel/db/sql-filter.js';
 

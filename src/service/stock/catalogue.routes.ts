@@ -1,6 +1,6 @@
 /** /api/v1/parts and /api/v1/stock/locations — thin handlers over CatalogueService. */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { callerOf } from '../../access/auth/principal.js';
 import type { CatalogueService } from './catalogue.service.js';
 import {

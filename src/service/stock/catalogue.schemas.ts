@@ -1,7 +1,7 @@
 /** Parts catalogue and stock locations API contract. */
 import { z } from 'zod';
 import { money } from '../../access/auth/money.js';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 
 export const idParams = z.object({ id: z.uuid() });
 

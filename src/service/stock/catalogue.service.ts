@@ -6,7 +6,10 @@
 import { diff, recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { CatalogueRepository, type LocationRow, type PartRow } from './catalogue.repository.js';
 import type { CreateLocation, CreatePart, ListLocations, ListParts, Location, Part, UpdateLocation, UpdatePart } from './catalogue.schemas.js';

@@ -6,7 +6,8 @@
 import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { invalidField, keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { CatalogueRepository, type LocationRow, type PartRow } from './catalogue.repository.js';
 import { q3, StockLevelsRepository } from './stock-levels.repository.js';

@@ -15,7 +15,7 @@ import type { Caller } from '../../kernel/caller.js';
 import { recordAudit } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
-import { invalidField } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { activeLocation, partsOf } from './stock-desk.service.js';
 import type { LocationRow } from './catalogue.repository.js';

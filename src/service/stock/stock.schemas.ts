@@ -1,7 +1,7 @@
 /** Stock API contract: availability, reservations per ticket, levels, receipts, adjustments, the ledger, backorders. */
 import { z } from 'zod';
 import { money } from '../../access/auth/money.js';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { LOCATION_KINDS, quantity, skuSchema } from './catalogue.schemas.js';
 
 const latitude = z.number().min(-90).max(90);

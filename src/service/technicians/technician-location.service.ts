@@ -17,7 +17,7 @@ import type { LocationResult, TechnicianIdentity, TechnicianMqttPort } from '../
 import type { RejectionInput } from '../../telemetry/ingest/rejection-log.js';
 import type { Database } from '../../kernel/db/database.js';
 import { AppError, notFound } from '../../kernel/errors.js';
-import { invalidField } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { TechniciansRepository } from './technicians.repository.js';
 import { locationPayloadSchema, type LocationPayload, type TechnicianProfile } from './technicians.schemas.js';

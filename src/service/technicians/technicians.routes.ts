@@ -3,7 +3,7 @@ import type { Caller } from '../../kernel/caller.js';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { assertSendableUrl, type EgressPolicy } from '../../kernel/egress/egress-policy.js';
 import { callerOf } from '../../access/auth/principal.js';
 import type { TechnicianLocationService } from './technician-location.service.js';

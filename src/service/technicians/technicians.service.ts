@@ -13,7 +13,8 @@ import { lockTechnicianSchedule, scheduleProblem } from '../dispatch/schedule-ru
 import type { NotifierPort } from '../notifications/notification.port.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { TicketsService } from '../tickets/tickets.service.js';
 import { hoursOf, skillLevelsOf, TechniciansRepository, zoneOf, type AbsenceRow, type TechnicianRow } from './technicians.repository.js';

@@ -1,7 +1,7 @@
 /** SQL for tickets and their status history. Methods take the Queryable to run on. */
 import type { Actor } from '../../access/audit/audit.service.js';
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { Priority } from '../sla/sla.policy.js';
 import type { ListTickets } from './tickets.schemas.js';
 import { OPEN_STATUSES, type TicketStatus } from './ticket-workflow.js';

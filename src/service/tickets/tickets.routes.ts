@@ -1,6 +1,6 @@
 /** /api/v1/tickets — thin handlers: validate (zod), delegate to TicketsService, set ETag. */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { callerOf } from '../../access/auth/principal.js';
 import type { TicketsService } from './tickets.service.js';
 import {

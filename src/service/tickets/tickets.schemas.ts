@@ -1,6 +1,6 @@
 /** Tickets API contract: service requests with their status workflow, SLA due times and breach flags. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 import { PRIORITIES } from '../sla/sla.policy.js';
 import { TICKET_STATUSES } from './ticket-workflow.js';
 

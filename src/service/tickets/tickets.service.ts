@@ -8,7 +8,10 @@ import { diff, recordAudit, type Actor } from '../../access/audit/audit.service.
 import { ContractsRepository } from '../contracts/contracts.repository.js';
 import { afterCommit, type Database, type Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { dueTimes } from '../sla/sla.policy.js';
 import { TicketsRepository, type TicketColumns, type TicketRow } from './tickets.repository.js';

@@ -3,7 +3,7 @@
  * /visits/{id}/knowledge-proposal.
  */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf } from '../../kernel/http/pagination.js';
+import { etagOf } from '../../kernel/http/etag.js';
 import { callerOf } from '../../access/auth/principal.js';
 import { closeVisitBody, closeVisitResponse, closureSchema, knowledgeProposalBody, knowledgeProposalSchema } from './visit-closing.schemas.js';
 import type { VisitClosingService } from './visit-closing.service.js';

@@ -14,7 +14,7 @@ import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import type { NotifierPort } from '../notifications/notification.port.js';
-import { invalidField } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { canTransition, type TicketStatus } from '../tickets/ticket-workflow.js';
 import { TicketsRepository, type TicketRow } from '../tickets/tickets.repository.js';

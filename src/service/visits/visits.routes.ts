@@ -1,6 +1,6 @@
 /** /api/v1/tickets/{id}/visits and /api/v1/visits/{id} — thin handlers over VisitsService. */
 import type { ZodApp } from '../../kernel/http/http.types.js';
-import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/pagination.js';
+import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { callerOf } from '../../access/auth/principal.js';
 import type { VisitsService } from './visits.service.js';
 import {

@@ -13,7 +13,8 @@ import { ContractsRepository } from '../contracts/contracts.repository.js';
 import { drawDownPrepaid } from '../contracts/contracts.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
-import { checkVersion, invalidField } from '../../kernel/http/pagination.js';
+import { checkVersion } from '../../kernel/db/row-version.js';
+import { invalidField } from '../../kernel/errors.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { StockService } from '../stock/stock.service.js';
 import { TicketsRepository } from '../tickets/tickets.repository.js';
@@ -24,7 +25,7 @@ import { assertSchedulable } from '../dispatch/schedule-rules.js';
 import { notifySafely, type NotifierPort } from '../notifications/notification.port.js';
 import { seesMoneyKind } from '../../access/auth/money.js';
 import { CatalogueRepository } from '../stock/catalogue.repository.js';
-import type { Role } from '../../kernel/http/http.types.js';
+import type { Role } from '../../kernel/caller.js';
 import { VisitsRepository, type LabourRow, type PartRow, type VisitColumns, type VisitRow } from './visits.repository.js';
 import type { AcceptanceInput, CreateVisit, LabourInput, PartInput, UpdateVisit, Visit } from './visits.schemas.js';
 

@@ -20,7 +20,7 @@ import type { CommandTarget, DetectionCommandsPort } from '../detection/worker/d
 import type { LoadedState } from '../detection/worker/detection-state.store.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound, unavailable } from '../../kernel/errors.js';
-import { invalidField } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { AlarmAccepted, AssetBaselines, BaselineCommandBody, BaselineOp, CommandAccepted } from './baselines.schemas.js';
 import { learnedRules, modeNames, ruleBaselines } from './baselines.view.js';

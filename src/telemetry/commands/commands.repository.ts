@@ -1,6 +1,6 @@
 /** SQL for device commands. Methods take the Queryable to run on. */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page } from '../../kernel/db/keyset.js';
 import { OPEN_STATES, type Command, type CommandState, type ListCommands } from './commands.schemas.js';
 
 export interface CommandRow {

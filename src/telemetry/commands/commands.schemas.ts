@@ -1,6 +1,6 @@
 /** Contracts of the command routes, and of the messages exchanged with devices. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema } from '../../kernel/http/paging.schemas.js';
 
 export const COMMAND_STATES = ['pending', 'sent', 'acknowledged', 'succeeded', 'failed', 'timed_out'] as const;
 export type CommandState = (typeof COMMAND_STATES)[number];

@@ -7,7 +7,7 @@ import type { Caller } from '../../kernel/caller.js';
 import { auditTrail, recordAudit, SYSTEM_ACTOR } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
-import type { Page } from '../../kernel/http/pagination.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import type { ModelRegistry } from '../models/models.registry.js';
 import { commandResultsTopic } from '../broker/topic-policy.js';
 import { commandParametersSchema } from './command-definition.schema.js';

@@ -1,6 +1,6 @@
 /** SQL for devices and their presence. Methods take the Queryable to run on. */
 import type { Queryable } from '../../kernel/db/database.js';
-import { keyset, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
+import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keyset.js';
 import type { DeviceIdentity } from './devices.types.js';
 import type { DeviceStatus, ListDevices } from './devices.schemas.js';
 

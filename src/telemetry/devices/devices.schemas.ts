@@ -1,6 +1,6 @@
 /** Devices API contract: provisioning, credentials and presence of the device attached to an asset. */
 import { z } from 'zod';
-import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/pagination.js';
+import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.schemas.js';
 
 /** Device ids: `d-` + 16 lowercase alphanumerics. Safe as an MQTT username and topic level (no `/ + #`). */
 export const DEVICE_ID_PATTERN = /^d-[a-z0-9]{16}$/;

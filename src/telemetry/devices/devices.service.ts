@@ -7,7 +7,8 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import type { Database } from '../../kernel/db/database.js';
 import type { Logger } from '../../kernel/logger.js';
 import { conflict, notFound } from '../../kernel/errors.js';
-import { isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
+import { isUniqueViolation } from '../../kernel/db/database-errors.js';
+import type { Page } from '../../kernel/db/keyset.js';
 import { AssetsRepository } from '../../service/assets/assets.repository.js';
 import { DevicesRepository, type DeviceRow } from './devices.repository.js';
 import { DEVICE_ID_PATTERN, DEVICE_TOKEN_PATTERN, type Device, type DeviceCredentials, type ListDevices, type MqttAccess } from './devices.schemas.js';

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { notFound } from '../../kernel/errors.js';
-import { invalidField, pageQueryShape, pageSchema } from '../../kernel/http/pagination.js';
+import { invalidField } from '../../kernel/errors.js';
+import { pageQueryShape, pageSchema } from '../../kernel/http/paging.schemas.js';
 import type { ModelRegistry } from './models.registry.js';
 import { equipmentModelFileSchema, type EquipmentModel } from './models.schema.js';
 

@@ -1,46 +1,17 @@
 /**
- * Shared helpers for the CRM resources: keyset (cursor) pagination with a stable sort, and
- * optimistic concurrency through the `version` column (ETag / If-Match).
- *
- * Lists take `?limit=&cursor=&sort=` and answer `{ items, nextCursor }`. The cursor is opaque to
- * clients: base64url JSON of the sort it was made for, the last row's sort value (as Postgres
- * text, so timestamps keep their microseconds) and the last row's id. Rows are ordered by
- * (sort expression, id), so pages never skip or repeat a row even when sort values tie.
+ * Keyset (cursor) pagination with a stable sort, for repositories: lists answer
+ * `{ items, nextCursor }`. The cursor is opaque to clients: base64url JSON of the sort it was made
+ * for, the last row's sort value (as Postgres text, so timestamps keep their microseconds) and the
+ * last row's id. Rows are ordered by (sort expression, id), so pages never skip or repeat a row
+ * even when sort values tie. The query-string schemas are in src/kernel/http/paging.schemas.ts.
  */
 import { z } from 'zod';
-import { AppError } from '../errors.js';
+import { invalidField } from '../errors.js';
 
 /** Default page size when `limit` is absent. */
 export const DEFAULT_PAGE_SIZE = 50;
 /** Largest page size a client may ask for. */
 export const MAX_PAGE_SIZE = 200;
-
-/** `limit` and `cursor` query parameters, shared by every list route. */
-export const pageQueryShape = {
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(DEFAULT_PAGE_SIZE)
-    .describe(`Page size, 1..${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})`),
-  cursor: z.string().min(1).max(1024).optional().describe('nextCursor from the previous page'),
-};
-
-/** `sort` query parameter: one of `fields`, ascending, or prefixed with `-` for descending. */
-export function sortQuery<const F extends string>(fields: readonly [F, ...F[]], defaultSort: F | `-${F}`) {
-  const values = fields.flatMap((f) => [f, `-${f}`] as const) as [F | `-${F}`, ...(F | `-${F}`)[]];
-  // The cast only helps TypeScript: defaultSort is one of `values` by the signature.
-  return z.enum(values).default(defaultSort as never).describe(`Sort field, \`-\` prefix for descending (default ${defaultSort})`);
-}
-
-/** Response envelope of every list route. */
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({
-    items: z.array(item),
-    nextCursor: z.string().nullable().describe('Pass as `cursor` to get the next page; null on the last page'),
-  });
-}
 
 export interface Page<T> {
   items: T[];
@@ -87,11 +58,6 @@ interface CursorPayload {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/;
-
-/** A VALIDATION_FAILED error naming one field, shaped like the schema validation errors. */
-export function invalidField(field: string, message: string): AppError {
-  return new AppError('VALIDATION_FAILED', `Invalid request: ${field}: ${message}`, { fields: [{ field, message }] });
-}
 
 const invalidCursor = (message: string) => invalidField('query.cursor', message);
 
@@ -154,46 +120,4 @@ export function toPage<R extends { sort_key: string; id: string }, T>(
 /** Escapes `%`, `_` and `\` so a user's text is matched literally by (I)LIKE. */
 export function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-// ---- Optimistic concurrency ------------------------------------------------------------------
-
-/** ETag of a row version. Strong, since the representation is fully determined by the version. */
-export function etagOf(version: number): string {
-  return `"${version}"`;
-}
-
-/**
- * Reads an `If-Match` header: undefined when absent (unconditional change), '*' for any current
- * version, otherwise the versions listed (`"3"`, `W/"3"` and lists `"3", "4"` are accepted).
- * Unparseable entries yield no version, so the precondition fails (412) rather than passing.
- */
-export function parseIfMatch(header: string | string[] | undefined): '*' | number[] | undefined {
-  if (header === undefined) return undefined;
-  const raw = Array.isArray(header) ? header.join(',') : header;
-  if (raw.trim() === '*') return '*';
-  return raw
-    .split(',')
-    .map((tag) => /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(tag)?.[1])
-    .filter((v): v is string => v !== undefined)
-    .map(Number);
-}
-
-/** Documents (and keeps) the `If-Match` request header of a PATCH route; other headers pass through. */
-export const ifMatchHeaders = z.looseObject({
-  'if-match': z.string().optional().describe('ETag of the version you read; a stale one fails with 412'),
-});
-
-/** Throws PRECONDITION_FAILED when `ifMatch` does not name `current`. */
-export function checkVersion(ifMatch: '*' | number[] | undefined, current: number, what: string): void {
-  if (ifMatch === undefined || ifMatch === '*' || ifMatch.includes(current)) return;
-  throw new AppError('PRECONDITION_FAILED', `${what} has changed (current version ${current}); read it again and retry`, {
-    currentVersion: current,
-  });
-}
-
-/** True for a Postgres unique violation (SQLSTATE 23505), optionally on one constraint. */
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const e = error as { code?: unknown; constraint?: unknown } | null;
-  return !!e && e.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }
