@@ -17,9 +17,9 @@ export default tseslint.config(
   {
     // Requests to user-supplied URLs go through the SSRF guard (src/kernel/egress/egress.ts).
     files: ['src/**/*.ts'],
-    ignores: ['src/kernel/egress/**', 'src/telemetry/influx/**', 'src/telemetry/lifecycle/telemetry-retention.admin.ts'],
+    ignores: ['src/kernel/egress/**', 'src/telemetry/influx/**', 'src/telemetry/lifecycle/telemetry-retention.admin.ts', 'src/telemetry/external-broker/broker-admin.ts'],
     rules: {
-      'no-restricted-globals': ['error', { name: 'fetch', message: 'Send through src/kernel/egress (EgressPort); only the operator-configured InfluxDB is fetched directly.' }],
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'Send through src/kernel/egress (EgressPort); only operator-configured services (InfluxDB, a broker admin API) are fetched directly.' }],
       'no-restricted-imports': ['error', { paths: [{ name: 'undici', message: 'Send through src/kernel/egress (EgressPort).' }] }],
     },
   },

@@ -101,6 +101,14 @@ export const configSchema = z.object({
   MQTT_EXTERNAL_SESSION_EXPIRY_SECONDS: positiveInt.default(86400),
   /** Keep device credentials and topic rules in Mosquitto 2's dynamic-security plugin ($CONTROL API) through the MQTT_EXTERNAL_* account. */
   MQTT_EXTERNAL_DYNSEC: bool.default(false),
+  /** Management API of an external EMQX 5 or VerneMQ broker, used to disconnect a revoked or rotated client at once; unset = not used. */
+  MQTT_EXTERNAL_ADMIN: z.enum(['emqx', 'vernemq']).optional(),
+  /** Base URL of that management API (EMQX: http://host:18083; VerneMQ: http://host:8888). */
+  MQTT_EXTERNAL_ADMIN_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** API key of the management API (EMQX: key of an API key pair; VerneMQ: an API key). */
+  MQTT_EXTERNAL_ADMIN_KEY: z.string().min(1).optional(),
+  /** EMQX only: the secret of the API key pair. */
+  MQTT_EXTERNAL_ADMIN_SECRET: z.string().min(1).optional(),
   /** Shared secret the external broker sends (header x-telemend-hook-secret) to the HTTP auth/ACL endpoints; unset = endpoints off (404). */
   MQTT_AUTH_HOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** postgres:// URL of the CRM database; unset = embedded PGlite in DATA_DIR. */
@@ -310,6 +318,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(['MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY']);
   }
   if (config.MQTT_EXTERNAL_DYNSEC && !config.MQTT_EXTERNAL_URL) throw new ConfigError(['MQTT_EXTERNAL_DYNSEC: needs MQTT_EXTERNAL_URL']);
+  if (config.MQTT_EXTERNAL_ADMIN && (!config.MQTT_EXTERNAL_ADMIN_URL || !config.MQTT_EXTERNAL_ADMIN_KEY)) {
+    throw new ConfigError(['MQTT_EXTERNAL_ADMIN: needs MQTT_EXTERNAL_ADMIN_URL and MQTT_EXTERNAL_ADMIN_KEY']);
+  }
+  if (config.MQTT_EXTERNAL_ADMIN === 'emqx' && !config.MQTT_EXTERNAL_ADMIN_SECRET) throw new ConfigError(['MQTT_EXTERNAL_ADMIN=emqx: needs MQTT_EXTERNAL_ADMIN_SECRET']);
   if (!config.MQTT_EMBEDDED && !config.MQTT_EXTERNAL_URL && (config.TELEMEND_ROLE === 'all' || config.TELEMEND_ROLE === 'broker')) {
     throw new ConfigError(['MQTT_EMBEDDED: false needs MQTT_EXTERNAL_URL (devices must reach some broker)']);
   }

@@ -6,12 +6,24 @@
 import { startMetricsServer } from '../../kernel/metrics/metrics.server.js';
 import { externalIngestOptionsFromConfig } from '../../telemetry/external-broker/external-ingest.js';
 import { MosquittoDynsec } from '../../telemetry/external-broker/mosquitto-dynsec.js';
+import { BrokerAdmin } from '../../telemetry/external-broker/broker-admin.js';
 import { buildApp } from '../http-app.js';
 import type { Infrastructure } from './infrastructure.js';
 
 export async function startApi(infra: Infrastructure): Promise<string> {
   const { config, logger, devices, shutdown, ctx } = infra;
   devices.onRevoked((clientId) => ctx.mqttSessions?.revoke(clientId));
+  if (config.MQTT_EXTERNAL_ADMIN) {
+    // EMQX and VerneMQ refuse a revoked client only at its next connect: ask them to close it now.
+    const admin = new BrokerAdmin({
+      kind: config.MQTT_EXTERNAL_ADMIN,
+      url: config.MQTT_EXTERNAL_ADMIN_URL!,
+      key: config.MQTT_EXTERNAL_ADMIN_KEY!,
+      secret: config.MQTT_EXTERNAL_ADMIN_SECRET,
+      logger: logger.child({ part: 'broker-admin' }),
+    });
+    devices.onRevoked((clientId) => void admin.kick(clientId));
+  }
   if (config.MQTT_EXTERNAL_DYNSEC) {
     // Provisioning, rotation and revocation happen here: they are mirrored into Mosquitto.
     const dynsec = new MosquittoDynsec(externalIngestOptionsFromConfig(config), logger.child({ part: 'dynsec' }));
