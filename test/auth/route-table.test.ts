@@ -54,8 +54,10 @@ describe('route table', () => {
       expect(table.some((r) => r.url === url), url).toBe(true);
     }
     const publicRoutes = table.filter((r) => r.public).map((r) => r.url);
-    // Public: health, login, the API docs and the dispatcher console's static files (its data comes from authenticated API calls).
-    const allowed = (url: string) => url === '/health' || url === '/api/v1/auth/login' || url.startsWith('/docs') || url === '/console' || url.startsWith('/console/');
+    // Public: health, login, the API docs and the web interfaces' static files (console, technician
+    // app, desk, portal and their shared chunks; their data comes from authenticated API calls).
+    const webPage = (url: string) => ['/console', '/app', '/desk', '/portal', '/static'].some((p) => url === p || url.startsWith(`${p}/`));
+    const allowed = (url: string) => url === '/health' || url === '/api/v1/auth/login' || url.startsWith('/docs') || webPage(url);
     for (const url of publicRoutes) expect(allowed(url), url).toBe(true);
     expect(publicRoutes).toContain('/api/v1/auth/login');
   });
