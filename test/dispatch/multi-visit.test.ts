@@ -95,6 +95,16 @@ describe('multi-day jobs', () => {
     expect(res.body.visits.map((v: { technicianId: string }) => v.technicianId)).toEqual([lead.id, helper.id]);
     expect(res.body.visits[1]).toMatchObject({ plannedStart: res.body.visits[0].plannedStart, plannedEnd: res.body.visits[0].plannedEnd });
     expect(res.body.ticket.technicianId).toBe(lead.id);
+
+    // Dispatched on a Saturday: nobody works today, the crew is found for Monday all the same.
+    api.clock.set('2025-03-15T06:00:00Z');
+    const weekend = await api.ticket(place, { faultCode: 'HOIST' });
+    const monday = await api.call('POST', `/api/v1/tickets/${weekend.id}/dispatch`, { technicianId: lead.id });
+    expect(monday.status, JSON.stringify(monday.body)).toBe(200);
+    expect(monday.body.visits.map((v: { technicianId: string; plannedStart: string }) => [v.technicianId, v.plannedStart.slice(0, 10)])).toEqual([
+      [lead.id, '2025-03-17'],
+      [helper.id, '2025-03-17'],
+    ]);
   });
 });
 
