@@ -15,7 +15,16 @@ const FILLERS = 205;
 beforeAll(async () => {
   api = await startApi();
   const place = await seedAsset(api, 'Oldtimer-Kaelte');
-  const created = await api.call('POST', '/api/v1/tickets', { channel: 'email', type: 'breakdown', priority: 'high', title: 'Compressor noise', description: 'Loud rattling since Monday', customerId: place.customerId, assetId: place.assetId, faultCode: 'F2' });
+  const created = await api.call('POST', '/api/v1/tickets', {
+    channel: 'email',
+    type: 'breakdown',
+    priority: 'high',
+    title: 'Compressor noise',
+    description: 'Loud rattling since Monday',
+    customerId: place.customerId,
+    assetId: place.assetId,
+    faultCode: 'F2',
+  });
   expect(created.status).toBe(201);
   old = created.body;
   await api.db.query(`UPDATE tickets SET created_at = '2020-01-01T00:00:00Z', updated_at = '2020-01-01T00:00:00Z' WHERE id = $1`, [old.id]);
@@ -29,7 +38,9 @@ beforeAll(async () => {
      FROM generate_series(1, ${FILLERS}) AS i`,
     [filler.customerId, filler.siteId, filler.assetId],
   );
-  const { rows } = await api.db.query<{ id: string }>(`INSERT INTO users (email, name, role) VALUES ('feed-tech@example.test', 'Feed Tech', 'technician') RETURNING id`);
+  const { rows } = await api.db.query<{ id: string }>(
+    `INSERT INTO users (email, name, role) VALUES ('feed-tech@example.test', 'Feed Tech', 'technician') RETURNING id`,
+  );
   technicianId = rows[0]!.id;
 });
 afterAll(async () => {
@@ -39,7 +50,19 @@ afterAll(async () => {
 const list = async (query: string) => {
   const res = await api.call('GET', `/api/v1/tickets?${query}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body as { items: { id: string; number: string; status: string; priority: string; technicianId: string | null; responseDueAt: string; resolutionDueAt: string; respondedAt: string | null }[]; nextCursor: string | null };
+  return res.body as {
+    items: {
+      id: string;
+      number: string;
+      status: string;
+      priority: string;
+      technicianId: string | null;
+      responseDueAt: string;
+      resolutionDueAt: string;
+      respondedAt: string | null;
+    }[];
+    nextCursor: string | null;
+  };
 };
 const ids = (page: { items: { id: string }[] }) => page.items.map((t) => t.id);
 

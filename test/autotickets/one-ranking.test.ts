@@ -13,7 +13,12 @@ const techs = {} as Record<'near' | 'far' | 'stocked', string>;
 const WORKDAY = [['07:00', '17:00']];
 
 const putProfile = async (id: string, profile: Record<string, unknown>) => {
-  const res = await world.app.inject({ method: 'PUT', url: `/api/v1/technicians/${id}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { timezone: 'UTC', workingHours: { mon: WORKDAY, tue: WORKDAY }, ...profile } });
+  const res = await world.app.inject({
+    method: 'PUT',
+    url: `/api/v1/technicians/${id}`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload: { timezone: 'UTC', workingHours: { mon: WORKDAY, tue: WORKDAY }, ...profile },
+  });
   expect(res.statusCode, res.body).toBe(200);
 };
 
@@ -24,10 +29,21 @@ beforeAll(async () => {
   techs.far = (await world.user('technician', { name: 'Fritz Far', skills: ['mechanical'], territories: ['DE'] })).id;
   techs.stocked = (await world.user('technician', { name: 'Stella Stocked', skills: ['mechanical'], territories: ['DE'] })).id;
   await putProfile(techs.near, { skills: [{ name: 'mechanical', level: 3 }], homeBase: { lat: h.latitude + 0.02, lon: h.longitude, label: 'Hamburg north' } });
-  await putProfile(techs.far, { skills: [{ name: 'mechanical', level: 3 }], homeBase: { lat: PLACES.munich.latitude, lon: PLACES.munich.longitude, label: 'Munich' } });
-  await putProfile(techs.stocked, { skills: [{ name: 'mechanical', level: 5 }], homeBase: { lat: h.latitude + 0.05, lon: h.longitude, label: 'Hamburg Norderstedt' } });
-  const van = await world.db.query<{ id: string }>(`INSERT INTO stock_locations (code, name, kind, technician_id) VALUES ('VAN-STELLA', 'Van', 'van', $1) RETURNING id`, [techs.stocked]);
-  await world.db.query(`INSERT INTO parts (sku, description, unit_price, unit_cost) VALUES ('SEAL-MS-45-CSIC', 'Mechanical seal kit', 120, 80) ON CONFLICT (sku) DO NOTHING`);
+  await putProfile(techs.far, {
+    skills: [{ name: 'mechanical', level: 3 }],
+    homeBase: { lat: PLACES.munich.latitude, lon: PLACES.munich.longitude, label: 'Munich' },
+  });
+  await putProfile(techs.stocked, {
+    skills: [{ name: 'mechanical', level: 5 }],
+    homeBase: { lat: h.latitude + 0.05, lon: h.longitude, label: 'Hamburg Norderstedt' },
+  });
+  const van = await world.db.query<{ id: string }>(
+    `INSERT INTO stock_locations (code, name, kind, technician_id) VALUES ('VAN-STELLA', 'Van', 'van', $1) RETURNING id`,
+    [techs.stocked],
+  );
+  await world.db.query(
+    `INSERT INTO parts (sku, description, unit_price, unit_cost) VALUES ('SEAL-MS-45-CSIC', 'Mechanical seal kit', 120, 80) ON CONFLICT (sku) DO NOTHING`,
+  );
   await world.db.query(`INSERT INTO stock_levels (location_id, part_id, on_hand) SELECT $1, id, 2 FROM parts WHERE sku = 'SEAL-MS-45-CSIC'`, [van.rows[0]!.id]);
 });
 afterAll(async () => {

@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 
 // Without a contract: 24×7, critical = response 4 h, resolution 24 h.
-const critical = async (title: string) => (await world.call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', priority: 'critical', title, customerId })).body as { id: string };
+const critical = async (title: string) =>
+  (await world.call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', priority: 'critical', title, customerId })).body as { id: string };
 const slaEvents = (ticketId: string) => stream.events.filter((e) => e.data.ticketId === ticketId && e.event.startsWith('ticket.sla_'));
 
 describe('SLA watch', () => {
@@ -44,7 +45,8 @@ describe('SLA watch', () => {
       const ticket = await critical('Chiller down');
       const tickets = new TicketsService(world.db, clock);
       const workers = [1, 2].map(() => new SlaWatchService(world.db, clock, tickets, world.events, { leadMinutes: 30 }));
-      const runBoth = async () => (await Promise.all(workers.map((w) => w.run()))).reduce((a, b) => ({ atRisk: a.atRisk + b.atRisk, breached: a.breached + b.breached }));
+      const runBoth = async () =>
+        (await Promise.all(workers.map((w) => w.run()))).reduce((a, b) => ({ atRisk: a.atRisk + b.atRisk, breached: a.breached + b.breached }));
 
       clock.set('2025-03-10T11:00:00Z'); // response due 12:00: not yet within 30 min
       expect(await runBoth()).toEqual({ atRisk: 0, breached: 0 });
@@ -52,13 +54,19 @@ describe('SLA watch', () => {
       expect(await runBoth()).toEqual({ atRisk: 1, breached: 0 });
       expect(await runBoth()).toEqual({ atRisk: 0, breached: 0 });
       await waitFor(async () => slaEvents(ticket.id).length === 1, 'ticket.sla_at_risk on the stream', 5000);
-      expect(slaEvents(ticket.id)[0]).toMatchObject({ event: 'ticket.sla_at_risk', data: { type: 'ticket.sla_at_risk', sla: { target: 'response', dueAt: '2025-03-10T12:00:00.000Z', minutesLeft: 25 } } });
+      expect(slaEvents(ticket.id)[0]).toMatchObject({
+        event: 'ticket.sla_at_risk',
+        data: { type: 'ticket.sla_at_risk', sla: { target: 'response', dueAt: '2025-03-10T12:00:00.000Z', minutesLeft: 25 } },
+      });
 
       clock.set('2025-03-10T12:01:00Z');
       expect(await runBoth()).toEqual({ atRisk: 0, breached: 1 });
       expect(await runBoth()).toEqual({ atRisk: 0, breached: 0 });
       await waitFor(async () => slaEvents(ticket.id).length === 2, 'ticket.sla_breached on the stream', 5000);
-      expect(slaEvents(ticket.id)[1]).toMatchObject({ event: 'ticket.sla_breached', data: { sla: { target: 'response', minutesLeft: -1 }, ticket: { responseBreached: true } } });
+      expect(slaEvents(ticket.id)[1]).toMatchObject({
+        event: 'ticket.sla_breached',
+        data: { sla: { target: 'response', minutesLeft: -1 }, ticket: { responseBreached: true } },
+      });
 
       await waitFor(async () => receiver.received.length >= 2, 'both webhook deliveries', 10_000);
       expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual(['ticket.sla_at_risk', 'ticket.sla_breached']);

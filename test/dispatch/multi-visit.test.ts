@@ -35,7 +35,8 @@ const compressorTicket = async () => {
   const place = await api.site(FREISING.lat, FREISING.lon, {}, 'water-chiller-wc200');
   return api.ticket(place, { faultCode: 'COMPRESSOR_FAILURE', priority: 'high' });
 };
-const visitsOf = async (ticketId: string) => (await api.db.query<{ technician_id: string }>(`SELECT technician_id FROM visits WHERE ticket_id = $1 AND status = 'planned'`, [ticketId])).rows;
+const visitsOf = async (ticketId: string) =>
+  (await api.db.query<{ technician_id: string }>(`SELECT technician_id FROM visits WHERE ticket_id = $1 AND status = 'planned'`, [ticketId])).rows;
 
 describe('multi-day jobs', () => {
   test('one-click dispatch plans a 10 h job over two days with 07:00–17:00 shifts, same technician', async () => {
@@ -66,7 +67,12 @@ describe('multi-day jobs', () => {
 
   test('auto-assign uses the split plan too', async () => {
     const tickets = new TicketsService(api.db, api.clock);
-    const service = new DispatchService(api.db, { clock: api.clock, notifier: api.notifier, tickets, visits: new VisitsService(api.db, api.clock, { tickets, stock: new StockService(api.db, { clock: api.clock }) }) });
+    const service = new DispatchService(api.db, {
+      clock: api.clock,
+      notifier: api.notifier,
+      tickets,
+      visits: new VisitsService(api.db, api.clock, { tickets, stock: new StockService(api.db, { clock: api.clock }) }),
+    });
     api.clock.set('2025-03-10T06:00:00Z');
     await api.technician('Walt Auto', { skills: [{ name: 'refrigeration', level: 3 }], homeBase: home, workingHours: shifts });
     const t = await compressorTicket();
@@ -113,12 +119,21 @@ describe('checks before and after a drop', () => {
     const tech = await api.technician('Zoe Checks', { skills: [{ name: 'refrigeration', level: 3 }], homeBase: home, workingHours: shifts });
     const first = await api.ticket(await api.site(MUNICH.lat, MUNICH.lon));
     api.clock.set('2025-03-13T06:00:00Z');
-    const booked = await api.call('POST', `/api/v1/tickets/${first.id}/dispatch`, { technicianId: tech.id, start: '2025-03-13T09:00:00Z', end: '2025-03-13T11:00:00Z' });
+    const booked = await api.call('POST', `/api/v1/tickets/${first.id}/dispatch`, {
+      technicianId: tech.id,
+      start: '2025-03-13T09:00:00Z',
+      end: '2025-03-13T11:00:00Z',
+    });
     expect(booked.status).toBe(200);
     expect(booked.body.visits).toHaveLength(1);
 
     const second = await api.ticket(await api.site(MUNICH.lat, MUNICH.lon));
-    const late = await api.call('POST', '/api/v1/dispatch/check', { ticketId: second.id, technicianId: tech.id, start: '2025-03-13T10:00:00Z', end: '2025-03-13T18:00:00Z' });
+    const late = await api.call('POST', '/api/v1/dispatch/check', {
+      ticketId: second.id,
+      technicianId: tech.id,
+      start: '2025-03-13T10:00:00Z',
+      end: '2025-03-13T18:00:00Z',
+    });
     expect(late.status).toBe(200);
     expect(late.body.ok).toBe(false);
     expect(late.body.problems.map((p: { code: string }) => p.code)).toEqual(['SCHEDULE_CONFLICT', 'OUTSIDE_WORKING_HOURS']);
@@ -127,9 +142,22 @@ describe('checks before and after a drop', () => {
     expect(late.body.problems[1].details.workingHours).toEqual([{ start: '2025-03-13T07:00:00.000Z', end: '2025-03-13T17:00:00.000Z' }]);
 
     const fine = await api.call('POST', '/api/v1/dispatch/check', { ticketId: second.id, technicianId: tech.id, start: '2025-03-13T12:00:00Z' });
-    expect(fine.body).toMatchObject({ ok: true, problems: [], visits: [{ technicianId: tech.id, start: '2025-03-13T12:00:00.000Z', end: '2025-03-13T13:30:00.000Z' }] });
+    expect(fine.body).toMatchObject({
+      ok: true,
+      problems: [],
+      visits: [{ technicianId: tech.id, start: '2025-03-13T12:00:00.000Z', end: '2025-03-13T13:30:00.000Z' }],
+    });
     // Moving the booked visit onto itself is no clash.
-    expect((await api.call('POST', '/api/v1/dispatch/check', { ticketId: first.id, technicianId: tech.id, start: '2025-03-13T10:00:00Z', visitId: booked.body.visit.id })).body.ok).toBe(true);
+    expect(
+      (
+        await api.call('POST', '/api/v1/dispatch/check', {
+          ticketId: first.id,
+          technicianId: tech.id,
+          start: '2025-03-13T10:00:00Z',
+          visitId: booked.body.visit.id,
+        })
+      ).body.ok,
+    ).toBe(true);
 
     const refused = await api.call('POST', `/api/v1/tickets/${second.id}/dispatch`, { technicianId: tech.id, start: '2025-03-13T10:00:00Z' });
     expect(refused.status).toBe(409);
@@ -137,7 +165,10 @@ describe('checks before and after a drop', () => {
     expect(refused.body.clash).toMatchObject({ visitId: booked.body.visit.id });
     const evening = await api.call('POST', `/api/v1/tickets/${second.id}/dispatch`, { technicianId: tech.id, start: '2025-03-13T16:30:00Z' });
     expect(evening.status).toBe(422);
-    expect(evening.body).toMatchObject({ code: 'OUTSIDE_WORKING_HOURS', workingHours: [{ start: '2025-03-13T07:00:00.000Z', end: '2025-03-13T17:00:00.000Z' }] });
+    expect(evening.body).toMatchObject({
+      code: 'OUTSIDE_WORKING_HOURS',
+      workingHours: [{ start: '2025-03-13T07:00:00.000Z', end: '2025-03-13T17:00:00.000Z' }],
+    });
 
     // Moving or resizing a visit on the board goes through the same rules.
     const visitId = booked.body.visit.id;
@@ -150,6 +181,8 @@ describe('checks before and after a drop', () => {
     const handedOver = await api.call('PATCH', `/api/v1/visits/${visitId}`, { technicianId: other.id });
     expect(handedOver.status).toBe(409);
     expect(handedOver.body).toMatchObject({ code: 'SCHEDULE_CONFLICT', clash: { ticketNumber: busy.number } });
-    expect((await api.call('PATCH', `/api/v1/visits/${visitId}`, { plannedStart: '2025-03-13T13:00:00Z', plannedEnd: '2025-03-13T15:00:00Z' })).status).toBe(200);
+    expect((await api.call('PATCH', `/api/v1/visits/${visitId}`, { plannedStart: '2025-03-13T13:00:00Z', plannedEnd: '2025-03-13T15:00:00Z' })).status).toBe(
+      200,
+    );
   });
 });

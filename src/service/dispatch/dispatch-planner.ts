@@ -62,7 +62,13 @@ export async function planOverDays(
  * (in `candidateIds` order, the lead excluded) free for every window; else per window any free one.
  * Throws SCHEDULE_CONFLICT naming the window nobody can join.
  */
-export async function crewFor(q: Queryable, job: JobNeeds, leadId: string, windows: readonly PlannedWindow[], candidateIds: readonly string[]): Promise<HelperVisit[]> {
+export async function crewFor(
+  q: Queryable,
+  job: JobNeeds,
+  leadId: string,
+  windows: readonly PlannedWindow[],
+  candidateIds: readonly string[],
+): Promise<HelperVisit[]> {
   if (job.crew <= 1) return [];
   const skill = job.requiredSkill?.toLowerCase() ?? null;
   const pool: string[] = [];
@@ -72,7 +78,8 @@ export async function crewFor(q: Queryable, job: JobNeeds, leadId: string, windo
     if (tech?.active && (!skill || skillLevelsOf(tech).has(skill))) pool.push(id);
   }
   const free = async (id: string, w: PlannedWindow, taken: readonly HelperVisit[]) =>
-    !taken.some((h) => h.technicianId === id && h.start < w.end && h.end > w.start) && (await scheduleProblems(q, { technicianId: id, start: new Date(w.start), end: new Date(w.end) })).length === 0;
+    !taken.some((h) => h.technicianId === id && h.start < w.end && h.end > w.start) &&
+    (await scheduleProblems(q, { technicianId: id, start: new Date(w.start), end: new Date(w.end) })).length === 0;
   const out: HelperVisit[] = [];
   for (let member = 1; member < job.crew; member++) {
     const used = new Set(out.map((h) => h.technicianId));
@@ -96,11 +103,15 @@ export async function crewFor(q: Queryable, job: JobNeeds, leadId: string, windo
         }
       }
       if (!id) {
-        throw new AppError('SCHEDULE_CONFLICT', `The job needs a crew of ${job.crew}; no other technician${skill ? ` with skill ${job.requiredSkill}` : ''} is free ${new Date(w.start).toISOString()}–${new Date(w.end).toISOString()}`, {
-          crew: job.crew,
-          start: new Date(w.start).toISOString(),
-          end: new Date(w.end).toISOString(),
-        });
+        throw new AppError(
+          'SCHEDULE_CONFLICT',
+          `The job needs a crew of ${job.crew}; no other technician${skill ? ` with skill ${job.requiredSkill}` : ''} is free ${new Date(w.start).toISOString()}–${new Date(w.end).toISOString()}`,
+          {
+            crew: job.crew,
+            start: new Date(w.start).toISOString(),
+            end: new Date(w.end).toISOString(),
+          },
+        );
       }
       out.push({ technicianId: id, start: w.start, end: w.end });
     }
@@ -111,5 +122,9 @@ export async function crewFor(q: Queryable, job: JobNeeds, leadId: string, windo
 /** Every rule the window breaks for the technician (empty = it may be booked). */
 export async function checkWindow(q: Queryable, technicianId: string, start: Date, end: Date, excludeVisitId?: string): Promise<ScheduleProblem[]> {
   const problems = await scheduleProblems(q, { technicianId, start, end, excludeVisitId });
-  return problems.map((p) => ({ code: p.code === 'SCHEDULE_CONFLICT' ? p.code : 'OUTSIDE_WORKING_HOURS', message: p.message, details: (p.details ?? {}) as Record<string, unknown> }));
+  return problems.map((p) => ({
+    code: p.code === 'SCHEDULE_CONFLICT' ? p.code : 'OUTSIDE_WORKING_HOURS',
+    message: p.message,
+    details: (p.details ?? {}) as Record<string, unknown>,
+  }));
 }

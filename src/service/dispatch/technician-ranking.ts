@@ -58,7 +58,11 @@ export async function loadRankingFacts(q: Queryable, date: string, skus: readonl
   const to = new Date(dayUtc + 40 * HOUR);
   const technicians = await techRepo.listActive(q);
   const ids = technicians.map((t) => t.id);
-  const [absences, booked, vans] = await Promise.all([techRepo.absences(q, ids, from, to), dispatchRepo.booked(q, ids, from, to), dispatchRepo.vanStock(q, ids, skus)]);
+  const [absences, booked, vans] = await Promise.all([
+    techRepo.absences(q, ids, from, to),
+    dispatchRepo.booked(q, ids, from, to),
+    dispatchRepo.vanStock(q, ids, skus),
+  ]);
   return { technicians, absences, booked, vans };
 }
 
@@ -66,9 +70,14 @@ export async function loadRankingFacts(q: Queryable, date: string, skus: readonl
 export function startPoint(tech: TechnicianRow, now: Date, freshMinutes: number, dayStart: number): Point | null {
   const fresh = tech.location_at && now.getTime() - tech.location_at.getTime() <= freshMinutes * MINUTE && Math.abs(dayStart - now.getTime()) < 24 * HOUR;
   if (fresh && tech.current_latitude !== null && tech.current_longitude !== null) {
-    return { lat: tech.current_latitude, lon: tech.current_longitude, label: `their current location (reported ${localTime(tech.location_at!.getTime(), zoneOf(tech))})` };
+    return {
+      lat: tech.current_latitude,
+      lon: tech.current_longitude,
+      label: `their current location (reported ${localTime(tech.location_at!.getTime(), zoneOf(tech))})`,
+    };
   }
-  if (tech.home_latitude !== null && tech.home_longitude !== null) return { lat: tech.home_latitude, lon: tech.home_longitude, label: `home base${tech.home_label ? ` (${tech.home_label})` : ''}` };
+  if (tech.home_latitude !== null && tech.home_longitude !== null)
+    return { lat: tech.home_latitude, lon: tech.home_longitude, label: `home base${tech.home_label ? ` (${tech.home_label})` : ''}` };
   return null;
 }
 
@@ -97,40 +106,80 @@ export function rankTechnicians(facts: RankingFacts, job: RankedJob, date: strin
       continue;
     }
     const own = facts.absences.filter((a) => a.technician_id === tech.id);
-    const free = subtract(shifts, own.map((a) => ({ start: a.starts_at.getTime(), end: a.ends_at.getTime() })));
+    const free = subtract(
+      shifts,
+      own.map((a) => ({ start: a.starts_at.getTime(), end: a.ends_at.getTime() })),
+    );
     if (free.length === 0) {
       const a = own[0]!;
       const sub = a.substitute_id ? names.get(a.substitute_id) : undefined;
       const span = `${localDateTime(a.starts_at.getTime(), zone)} to ${localDateTime(a.ends_at.getTime(), zone)}`;
-      excluded.push({ technicianId: tech.id, name: tech.name, reason: `Absent ${span}${a.reason ? ` (${a.reason})` : ''}${sub ? `; ${sub} covers` : '; no substitute named'}` });
-      if (a.substitute_id) covering.set(a.substitute_id, { id: tech.id, text: `Covers for ${tech.name}, absent until ${localDateTime(a.ends_at.getTime(), zone)}` });
+      excluded.push({
+        technicianId: tech.id,
+        name: tech.name,
+        reason: `Absent ${span}${a.reason ? ` (${a.reason})` : ''}${sub ? `; ${sub} covers` : '; no substitute named'}`,
+      });
+      if (a.substitute_id)
+        covering.set(a.substitute_id, { id: tech.id, text: `Covers for ${tech.name}, absent until ${localDateTime(a.ends_at.getTime(), zone)}` });
       continue;
     }
     const mine = facts.booked.filter((b) => b.technician_id === tech.id);
-    const stops = mine.map((b) => ({ start: b.planned_start.getTime(), end: b.planned_end.getTime(), point: b.latitude !== null && b.longitude !== null ? { lat: b.latitude, lon: b.longitude, label: `their previous visit (${b.ticket_number}${b.site_name ? ` at ${b.site_name}` : ''})` } : null }));
+    const stops = mine.map((b) => ({
+      start: b.planned_start.getTime(),
+      end: b.planned_end.getTime(),
+      point:
+        b.latitude !== null && b.longitude !== null
+          ? { lat: b.latitude, lon: b.longitude, label: `their previous visit (${b.ticket_number}${b.site_name ? ` at ${b.site_name}` : ''})` }
+          : null,
+    }));
     const dayStart = shifts[0]!.start;
     const dayEnd = shifts[shifts.length - 1]!.end;
     const loadMinutes = Math.round(stops.reduce((sum, s) => sum + Math.max(0, Math.min(s.end, dayEnd) - Math.max(s.start, dayStart)), 0) / MINUTE);
-    const slot = findSlot({ free, booked: stops, startFrom: startPoint(tech, now, options.locationFreshMinutes ?? 120, dayStart), site: job.site, labourMinutes: job.labourMinutes, notBefore: now.getTime() }, options);
+    const slot = findSlot(
+      {
+        free,
+        booked: stops,
+        startFrom: startPoint(tech, now, options.locationFreshMinutes ?? 120, dayStart),
+        site: job.site,
+        labourMinutes: job.labourMinutes,
+        notBefore: now.getTime(),
+      },
+      options,
+    );
     const van = facts.vans.get(tech.id);
     const partsOnVan = job.parts.map((p) => ({ sku: p.sku, needed: p.quantity, onVan: van?.get(p.sku) ?? 0 }));
     const missing = partsOnVan.filter((p) => p.onVan < p.needed);
     const territoryMatch = place.length === 0 || tech.territories.length === 0 ? null : tech.territories.some((t) => place.includes(t.toLowerCase()));
-    const result = score({ slot, loadMinutes, missingParts: missing.length, responseDueAt: job.responseDueAt, resolutionDueAt: job.resolutionDueAt, territoryMatch, skillLevel: level, substitute: false });
+    const result = score({
+      slot,
+      loadMinutes,
+      missingParts: missing.length,
+      responseDueAt: job.responseDueAt,
+      resolutionDueAt: job.resolutionDueAt,
+      territoryMatch,
+      skillLevel: level,
+      substitute: false,
+    });
 
     const reasons: string[] = [];
     reasons.push(skill ? `Skill ${job.requiredSkill} at level ${level} of 5.` : 'No particular skill required.');
     if (slot) {
       const km = slot.distanceKm === null ? 'distance unknown' : `~${slot.distanceKm} km`;
       reasons.push(`Travels ${km} (${slot.travelMinutes} min at ${options.speedKmh ?? 50} km/h) from ${slot.from?.label ?? 'an unknown position'}.`);
-      reasons.push(`Earliest slot ${localTime(slot.start, zone)}–${localTime(slot.end, zone)} (${zone}) fits ${slot.travelMinutes} min travel and ${job.labourMinutes} min labour.`);
+      reasons.push(
+        `Earliest slot ${localTime(slot.start, zone)}–${localTime(slot.end, zone)} (${zone}) fits ${slot.travelMinutes} min travel and ${job.labourMinutes} min labour.`,
+      );
     } else {
       reasons.push(`No free slot on ${date} fits travel and ${job.labourMinutes} min labour.`);
     }
     reasons.push(loadMinutes ? `Already booked ${loadMinutes} min that day.` : 'Nothing else booked that day.');
     if (job.parts.length) {
       const label = (sku: string) => job.parts.find((p) => p.sku === sku)?.description ?? sku;
-      reasons.push(missing.length ? `Missing on the van: ${missing.map((p) => `${p.sku} (needs ${p.needed}, has ${p.onVan})`).join(', ')}.` : `All ${job.parts.length} needed part${job.parts.length === 1 ? ' is' : 's are'} on the van.`);
+      reasons.push(
+        missing.length
+          ? `Missing on the van: ${missing.map((p) => `${p.sku} (needs ${p.needed}, has ${p.onVan})`).join(', ')}.`
+          : `All ${job.parts.length} needed part${job.parts.length === 1 ? ' is' : 's are'} on the van.`,
+      );
       const carried = partsOnVan.filter((p) => p.onVan >= p.needed);
       if (missing.length && carried.length) reasons.push(`Has ${carried.map((p) => label(p.sku)).join(', ')} on the van.`);
     }
@@ -178,17 +227,27 @@ function compareWithNext(drafts: Draft[]): void {
     return;
   }
   const lead: string[] = [];
-  if (best.arrival !== null && next.arrival !== null && next.arrival > best.arrival) lead.push(`on site ${Math.round((next.arrival - best.arrival) / MINUTE)} min earlier`);
+  if (best.arrival !== null && next.arrival !== null && next.arrival > best.arrival)
+    lead.push(`on site ${Math.round((next.arrival - best.arrival) / MINUTE)} min earlier`);
   if (best.arrival !== null && next.arrival === null) lead.push('has a free slot that day where they have none');
-  if (best.travelMinutes !== null && next.travelMinutes !== null && next.travelMinutes > best.travelMinutes) lead.push(`${next.travelMinutes - best.travelMinutes} min less driving`);
+  if (best.travelMinutes !== null && next.travelMinutes !== null && next.travelMinutes > best.travelMinutes)
+    lead.push(`${next.travelMinutes - best.travelMinutes} min less driving`);
   const carried = (d: Draft) => d.partsOnVan.filter((p) => p.onVan >= p.needed).length;
   if (best.allPartsOnVan && !next.allPartsOnVan) lead.push('has the parts on the van that they lack');
   else if (carried(best) > carried(next)) lead.push(`${carried(best) - carried(next)} more of the needed parts on the van`);
-  if (best.skillLevel !== null && next.skillLevel !== null && best.skillLevel > next.skillLevel) lead.push(`skill level ${best.skillLevel} against ${next.skillLevel}`);
+  if (best.skillLevel !== null && next.skillLevel !== null && best.skillLevel > next.skillLevel)
+    lead.push(`skill level ${best.skillLevel} against ${next.skillLevel}`);
   if (best.loadMinutes < next.loadMinutes) lead.push(`${next.loadMinutes - best.loadMinutes} min less already booked that day`);
   if (best.meetsSla && !next.meetsSla) lead.push('meets the SLA where they do not');
-  const later = best.arrival !== null && next.arrival !== null && best.arrival > next.arrival ? `, though on site ${Math.round((best.arrival - next.arrival) / MINUTE)} min later` : '';
-  best.reasons.unshift(lead.length ? `Best choice over the next best (${next.name}): ${lead.join(', ')}${later}.` : `Best on balance of travel, load, parts and skill; ${next.name} is close behind.`);
+  const later =
+    best.arrival !== null && next.arrival !== null && best.arrival > next.arrival
+      ? `, though on site ${Math.round((best.arrival - next.arrival) / MINUTE)} min later`
+      : '';
+  best.reasons.unshift(
+    lead.length
+      ? `Best choice over the next best (${next.name}): ${lead.join(', ')}${later}.`
+      : `Best on balance of travel, load, parts and skill; ${next.name} is close behind.`,
+  );
   for (const other of drafts.slice(1)) {
     if (best.arrival === null || other.arrival === null || other.arrival === best.arrival) continue;
     const minutes = Math.round(Math.abs(other.arrival - best.arrival) / MINUTE);

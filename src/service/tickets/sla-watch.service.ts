@@ -61,7 +61,11 @@ export class SlaWatchService {
       if (claimed.rows.length === 0) continue;
       const type: TicketEventType = kind === 'breached' ? 'ticket.sla_breached' : 'ticket.sla_at_risk';
       const ticket = await this.tickets.get(row.id);
-      await publishSafely(this.events, { type, ticket, sla: { target: row.target, dueAt: row.due_at.toISOString(), minutesLeft: Math.round((row.due_at.getTime() - now.getTime()) / 60_000) } });
+      await publishSafely(this.events, {
+        type,
+        ticket,
+        sla: { target: row.target, dueAt: row.due_at.toISOString(), minutesLeft: Math.round((row.due_at.getTime() - now.getTime()) / 60_000) },
+      });
       if (kind === 'breached') sent.breached++;
       else sent.atRisk++;
     }
