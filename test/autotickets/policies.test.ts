@@ -1,7 +1,6 @@
 /** The pure parts of the auto-ticket: the priority rule and the technician score. */
 import { describe, expect, test } from 'vitest';
 import { autoTicketPriority } from '../../src/service/autotickets/priority.policy.js';
-import { rankTechnicians } from '../../src/service/autotickets/technician-ranking.js';
 import { haversineKm } from '../../src/kernel/geo.js';
 import { DEFAULT_SLA_CALENDAR, DEFAULT_SLA_TARGETS, slaTerms } from '../../src/service/sla/sla.policy.js';
 
@@ -28,25 +27,9 @@ describe('priority rule', () => {
   });
 });
 
-describe('technician score', () => {
+describe('distances', () => {
   test('haversine: Hamburg–München is about 612 km', () => {
     expect(Math.round(haversineKm(53.5511, 9.9937, 48.1372, 11.5756))).toBeGreaterThan(600);
     expect(Math.round(haversineKm(53.5511, 9.9937, 48.1372, 11.5756))).toBeLessThan(625);
-  });
-
-  test('without site coordinates distance is unknown for all; territory and load decide', () => {
-    const site = { latitude: null, longitude: null, city: 'Lyon', country: 'FR' };
-    const ranked = rankTechnicians('mechanical', site, [
-      { id: 'a', name: 'A', territories: ['DE'], openTickets: 0, territoryCentres: [{ territory: 'DE', latitude: 50, longitude: 10 }] },
-      { id: 'b', name: 'B', territories: ['lyon'], openTickets: 3, territoryCentres: [] },
-      { id: 'c', name: 'C', territories: ['FR'], openTickets: 1, territoryCentres: [] },
-    ]);
-    expect(ranked.map((r) => [r.technicianId, r.score, r.distanceKm])).toEqual([
-      ['c', 350, null],
-      ['b', 450, null],
-      ['a', 600, null],
-    ]);
-    expect(ranked[1]!.reason).toContain('territory lyon covers the site');
-    expect(ranked[2]!.reason).toContain('distance unknown: +300');
   });
 });

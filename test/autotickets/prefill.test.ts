@@ -153,7 +153,7 @@ describe('prefill', () => {
     expect((await world.call('GET', `/api/v1/tickets/${ticket!.id}`)).body.type).toBe('predictive');
   });
 
-  test('technician ranking: skill required (mismatch and inactive excluded), then territory, distance and load, with a reason each', async () => {
+  test('technician ranking: skill required (mismatch and inactive excluded), the dispatch ranking with reasons in words', async () => {
     const { assetId } = await seedAsset(world.db, { place: 'hamburg' });
     const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId)));
     const { technicians } = (await world.service.diagnosis(ticket!.id)).prefill;
@@ -161,13 +161,18 @@ describe('prefill', () => {
     expect(technicians.excludedForSkill).toBe(1); // Carl (electrical); Eve is inactive and not a candidate at all
     expect(technicians.candidates.map((c) => c.technicianId)).toEqual([techs.anna, techs.dora, techs.ben]);
     const [anna, dora, ben] = technicians.candidates;
-    expect(anna).toMatchObject({ rank: 1, territoryMatch: true, openTickets: 0, distanceFrom: 'DE' });
-    expect(dora).toMatchObject({ rank: 2, territoryMatch: true, openTickets: 2, distanceKm: anna!.distanceKm, score: anna!.score + 100 });
-    expect(ben).toMatchObject({ rank: 3, territoryMatch: false, distanceFrom: 'FR' });
-    expect(ben!.distanceKm).toBeGreaterThan(700);
-    expect(anna!.reason).toMatch(/has skill mechanical; territory DE covers the site; ~\d+ km from the centre of territory DE; 0 open tickets/);
-    expect(dora!.reason).toContain('2 open tickets: +100');
-    expect(ben!.reason).toContain('outside their territories (FR): +300');
+    // The one ranking of dispatch (issue #16): ranks and reasons in words, no bare score.
+    expect(anna).toMatchObject({ rank: 1 });
+    expect(dora).toMatchObject({ rank: 2 });
+    expect(ben).toMatchObject({ rank: 3 });
+    for (const c of [anna, dora, ben]) {
+      expect(c).not.toHaveProperty('score');
+      expect((c as { reasons: string[] }).reasons.length).toBeGreaterThan(0);
+    }
+    const reasons = (c: unknown) => (c as { reasons: string[] }).reasons;
+    expect(reasons(anna)[0]).toMatch(/^Best on balance .*Dora is close behind/);
+    expect(reasons(anna)).toContain('Their territories cover the site.');
+    expect(reasons(ben)).toContain('The site is outside their territories (FR).');
   });
 
   test('a fault code missing from the catalogue still opens a ticket, flagged as such', async () => {
