@@ -12,73 +12,24 @@
  */
 import { AlarmsRepository, type AlarmRow } from '../alarms/alarms.repository.js';
 import { AlarmsService, toAlarm } from '../alarms/alarms.service.js';
-import type { Alarm } from '../alarms/alarms.schemas.js';
 import { storedEvidence } from '../alarms/alarm-evidence.js';
 import type { AssetFinding } from '../../telemetry/detection/detection.types.js';
 import { findingKey, parseFinding } from '../../telemetry/detection/finding.schema.js';
 import { recordAudit, SYSTEM_ACTOR } from '../../access/audit/audit.service.js';
 import type { Database, Queryable } from '../../kernel/db/database.js';
-import { notFound } from '../../kernel/errors.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { TicketsRepository, type TicketRow } from '../tickets/tickets.repository.js';
-import type { Ticket } from '../tickets/tickets.schemas.js';
 import { TicketsService, toTicket } from '../tickets/tickets.service.js';
 import { AutoTicketsRepository } from './autotickets.repository.js';
+import { conditionReturned, readDiagnosis } from './diagnosis.js';
 import type { Diagnosis } from './autotickets.schemas.js';
-import { buildTicketDraft, composeDraft, findAssetPlace, loadDraftFacts, type DraftFacts, type PrefillOptions, type TicketDraft } from './prefill.builder.js';
+import { buildTicketDraft, composeDraft, findAssetPlace, loadDraftFacts, type DraftFacts, type TicketDraft } from './prefill.builder.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
-import type { StockService } from '../stock/stock.service.js';
-import type { DispatchService } from '../dispatch/dispatch.service.js';
-import type { Logger } from '../../kernel/logger.js';
+import type { AutoTicketOptions, ApplyOptions, ClearOptions, ClearOutcome, ClearResult, OpenOutcome, OpenResult } from './autotickets.types.js';
 
 type PrefillPart = Diagnosis['prefill']['parts'][number];
 
-export interface AutoTicketOptions extends PrefillOptions {
-  /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
-  readonly tickets: TicketsService;
-  /** The process's AlarmsService (alarms module). Absent: one of its own, keeping `alarmHistoryLimit` entries. */
-  readonly alarms?: AlarmsService;
-  /** Evidence entries kept in an alarm's jsonb history when no `alarms` is given. Default 20. */
-  readonly alarmHistoryLimit?: number;
-  /** Reserves the catalogue parts of a new auto-ticket at the nearest stock. None = parts stay 'unknown'. */
-  readonly stock?: Pick<StockService, 'reserveForTicket'>;
-  /** Dispatches a new auto-ticket when the dispatch settings' auto-assign policy is on. */
-  readonly dispatch?: Pick<DispatchService, 'autoAssign'>;
-  /** Where failures of those after-commit steps are reported (the ticket stands either way). */
-  readonly logger?: Logger;
-}
-
-export type OpenOutcome = 'created' | 'appended' | 'duplicate' | 'alarm_only';
-
-export interface OpenResult {
-  /** created: new ticket; appended: evidence added to the open one; duplicate: replayed finding, nothing written; alarm_only: no fault code. */
-  readonly outcome: OpenOutcome;
-  readonly alarm: Alarm;
-  /** The finding opened a new alarm (metrics: telemend_alarms_opened_total). */
-  readonly alarmCreated: boolean;
-  readonly ticket: Ticket | null;
-}
-
-export interface ClearOptions {
-  /** Cancel the ticket when it was not dispatched yet (the rule's `autoCancelTransient`). Default false. */
-  readonly autoCancelTransient?: boolean;
-  /** Clear only this rule's alarm (default: every open alarm of the asset with the fault code). */
-  readonly ruleId?: string;
-}
-
-export interface ApplyOptions extends Pick<ClearOptions, 'autoCancelTransient'> {
-  /** The rule's ticket policy (default immediate): persist and never only raise the alarm (see raiseAlarm, openForAlarm). */
-  readonly ticket?: 'immediate' | 'persist' | 'never';
-}
-
-/** still_active: another rule still fires for this fault on the asset, the ticket is left as it is. */
-export type ClearOutcome = 'no_ticket' | 'still_active' | 'flagged' | 'cancelled' | 'already_flagged' | 'already_dispatched';
-
-export interface ClearResult {
-  readonly outcome: ClearOutcome;
-  readonly clearedAlarms: number;
-  readonly ticket: Ticket | null;
-}
+export type { AutoTicketOptions, ApplyOptions, ClearOptions, ClearOutcome, ClearResult, OpenOutcome, OpenResult } from './autotickets.types.js';
 
 /** Statuses in which nobody has been sent yet. */
 const NOT_DISPATCHED = ['new', 'assigned'];
@@ -178,7 +129,7 @@ export class AutoTicketService {
       outcome = 'created';
     } else {
       const appended = await this.repo.addEvidence(tx, evidence);
-      if (appended) await this.conditionReturned(tx, ticketId, appended.conditionClearedAt, at, now);
+      if (appended) await conditionReturned(tx, this.repo, ticketId, appended.conditionClearedAt, at, now);
       outcome = appended ? 'appended' : 'duplicate';
     }
     if (alarm.ticket_id !== ticketId) await this.alarms.linkTicket(tx, alarm.id, ticketId);
@@ -357,28 +308,7 @@ export class AutoTicketService {
   }
 
   /** The prefill and appended evidence of an auto-ticket (404 for tickets without one). */
-  async diagnosis(ticketId: string, evidenceLimit = 50): Promise<Diagnosis> {
-    const autofill = await this.repo.findAutofill(this.db, ticketId);
-    if (!autofill) throw notFound('ticket diagnosis', ticketId);
-    const evidence = await this.repo.evidence(this.db, ticketId, evidenceLimit);
-    return {
-      ticketId,
-      alarmId: autofill.alarm_id,
-      ruleId: autofill.rule_id,
-      kind: autofill.kind,
-      predictive: autofill.predictive,
-      prefill: autofill.prefill,
-      evidenceCount: autofill.evidence_count,
-      lastEvidenceAt: autofill.last_evidence_at?.toISOString() ?? null,
-      conditionClearedAt: autofill.condition_cleared_at?.toISOString() ?? null,
-      evidence: evidence.map((e) => ({ at: e.at.toISOString(), ruleId: e.rule_id, kind: e.kind, alarmId: e.alarm_id, evidence: e.evidence })),
-    };
-  }
-
-  /** New evidence after the condition had cleared (`clearedAt`, read by the evidence update): the flag is lifted and a note says so. */
-  private async conditionReturned(tx: Queryable, ticketId: string, clearedAt: Date | null, at: Date, now: Date): Promise<void> {
-    if (!clearedAt || clearedAt.getTime() > at.getTime()) return;
-    await this.repo.setConditionCleared(tx, ticketId, null, now);
-    await this.repo.addNote(tx, { ticketId, subject: 'Condition returned', body: `The condition was seen again at ${at.toISOString()} after it had cleared.`, at: now });
+  diagnosis(ticketId: string, evidenceLimit = 50): Promise<Diagnosis> {
+    return readDiagnosis(this.db, this.repo, ticketId, evidenceLimit);
   }
 }

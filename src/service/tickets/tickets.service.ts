@@ -5,7 +5,8 @@
  */
 import type { Caller } from '../../kernel/caller.js';
 import { diff, recordAudit, type Actor } from '../../access/audit/audit.service.js';
-import { ContractsRepository } from '../contracts/contracts.repository.js';
+import { resolveContract, resolvePlace } from './ticket-references.js';
+import { toTicket } from './ticket-view.js';
 import { afterCommit, type Database, type Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import { checkVersion } from '../../kernel/db/row-version.js';
@@ -16,7 +17,7 @@ import { systemClock, type Clock } from '../../kernel/clock.js';
 import { dueTimes } from '../sla/sla.policy.js';
 import { TicketsRepository, type TicketColumns, type TicketFilters, type TicketRow } from './tickets.repository.js';
 import type { AssignmentRequest, CreateTicket, ListTickets, Ticket, TicketCounts, TicketHistory, TransitionRequest, UpdateTicket } from './tickets.schemas.js';
-import { breachFlags, termsFor, transitionEffects } from './ticket-sla.js';
+import { termsFor, transitionEffects } from './ticket-sla.js';
 import { assertTransition, NEEDS_TECHNICIAN, type TicketStatus } from './ticket-workflow.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 import { notifySafely, type NotifierPort } from '../notifications/notification.port.js';
@@ -36,7 +37,6 @@ function openFaultConflict(error: unknown): never {
 /** Who is asking: customer users see only their customer's tickets; technicians move only their own. */
 export class TicketsService {
   private readonly repo = new TicketsRepository();
-  private readonly contracts = new ContractsRepository();
   /** Tickets moved by transitionIn, per open transaction: announced after its commit. */
   private readonly moved = new WeakMap<Queryable, Map<string, TicketStatus>>();
 
@@ -56,8 +56,8 @@ export class TicketsService {
         throw invalidField('body.customerId', 'customers may only open tickets for themselves');
       }
       const scoped = caller.customerId !== undefined;
-      const place = await this.resolvePlace(tx, caller.customerId ?? input.customerId, input.siteId, input.assetId, scoped);
-      const contractId = await this.resolveContract(tx, place.customerId, place.assetId, input.contractId, now, scoped);
+      const place = await resolvePlace(tx, caller.customerId ?? input.customerId, input.siteId, input.assetId, scoped);
+      const contractId = await resolveContract(tx, place.customerId, place.assetId, input.contractId, now, scoped);
       const terms = await termsFor(tx, contractId);
       const due = dueTimes(now, input.priority, terms);
       const id = await this.repo.insert(tx, {
@@ -121,14 +121,14 @@ export class TicketsService {
       if (patch.siteId !== undefined || patch.assetId !== undefined) {
         const assetId = patch.assetId === undefined ? current.asset_id : patch.assetId;
         const siteId = patch.siteId === undefined ? (patch.assetId === undefined ? current.site_id : undefined) : patch.siteId;
-        const place = await this.resolvePlace(tx, current.customer_id, siteId ?? undefined, assetId ?? undefined);
+        const place = await resolvePlace(tx, current.customer_id, siteId ?? undefined, assetId ?? undefined);
         Object.assign(changes, { site_id: place.siteId, asset_id: place.assetId });
       }
       if (patch.priority !== undefined || patch.assetId !== undefined || patch.contractId !== undefined) {
         const assetId = changes.asset_id === undefined ? current.asset_id : changes.asset_id;
         const contractId =
           patch.contractId !== undefined || patch.assetId !== undefined
-            ? await this.resolveContract(tx, current.customer_id, assetId, patch.contractId ?? undefined, current.created_at)
+            ? await resolveContract(tx, current.customer_id, assetId, patch.contractId ?? undefined, current.created_at)
             : current.contract_id;
         const terms = await termsFor(tx, contractId);
         const due = dueTimes(current.created_at, patch.priority ?? current.priority, terms, current.sla_paused_minutes);
@@ -289,51 +289,10 @@ export class TicketsService {
     return row;
   }
 
-  /**
-   * Customer, site and asset that agree with each other (the asset's site and customer win when
-   * omitted). `scoped`: the caller is a customer user, for whom another customer's asset or site is
-   * NOT_FOUND exactly like one that does not exist (it must not learn that the id exists).
-   */
-  private async resolvePlace(q: Queryable, customerId: string | undefined, siteId: string | undefined, assetId: string | undefined, scoped = false) {
-    let customer = customerId;
-    let site = siteId ?? null;
-    if (assetId) {
-      const { rows } = await q.query<{ site_id: string; customer_id: string }>('SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1', [assetId]);
-      const asset = rows[0];
-      if (scoped && asset?.customer_id !== customer) throw notFound('asset', assetId);
-      if (!asset) throw invalidField('body.assetId', `no asset ${assetId}`);
-      if (customer && asset.customer_id !== customer) throw invalidField('body.assetId', `asset ${assetId} belongs to another customer`);
-      if (site && site !== asset.site_id) throw invalidField('body.siteId', `asset ${assetId} is installed at another site`);
-      customer = asset.customer_id;
-      site = asset.site_id;
-    }
-    if (!customer) throw invalidField('body.customerId', 'customerId or assetId is required');
-    const exists = await q.query('SELECT 1 FROM customers WHERE id = $1', [customer]);
-    if (exists.rows.length === 0) throw invalidField('body.customerId', `no customer ${customer}`);
-    if (site && !assetId) {
-      const owned = await q.query('SELECT 1 FROM sites WHERE id = $1 AND customer_id = $2', [site, customer]);
-      if (owned.rows.length === 0) throw scoped ? notFound('site', site) : invalidField('body.siteId', `site ${site} is not a site of customer ${customer}`);
-    }
-    return { customerId: customer, siteId: site, assetId: assetId ?? null };
-  }
-
-  /** The explicit contract (must be the customer's) or the automatic lookup on the ticket's UTC date. */
-  private async resolveContract(q: Queryable, customerId: string, assetId: string | null, explicit: string | undefined, at: Date, scoped = false): Promise<string | null> {
-    if (explicit) {
-      const contract = await this.contracts.find(q, explicit);
-      if (scoped && contract?.customer_id !== customerId) throw notFound('contract', explicit);
-      if (!contract || contract.customer_id !== customerId) throw invalidField('body.contractId', `${explicit} is not a contract of customer ${customerId}`);
-      return contract.id;
-    }
-    const found = await this.contracts.findApplicable(q, customerId, assetId, at.toISOString().slice(0, 10));
-    return found?.id ?? null;
-  }
-
   private toTicket(row: TicketRow, now: Date): Ticket {
     return toTicket(row, now);
   }
 
-  /** After commit: ticket.status_changed when the status moved, ticket.updated when anything else did, nothing for a no-op. */
   /**
    * One change to an existing ticket: in a transaction, with the row locked (unknown id →
    * NOT_FOUND); a clash on the open-IoT-fault index becomes CONFLICT; the result is published
@@ -364,39 +323,4 @@ export class TicketsService {
   }
 }
 
-export function toTicket(row: TicketRow, now: Date): Ticket {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
-  return {
-    id: row.id,
-    number: row.number,
-    channel: row.channel as Ticket['channel'],
-    type: row.type as Ticket['type'],
-    priority: row.priority,
-    title: row.title,
-    description: row.description,
-    customerId: row.customer_id,
-    siteId: row.site_id,
-    assetId: row.asset_id,
-    contractId: row.contract_id,
-    faultCode: row.fault_code,
-    status: row.status,
-    holdReason: row.hold_reason as Ticket['holdReason'],
-    technicianId: row.technician_id,
-    slaSource: row.sla_source,
-    responseDueAt: row.response_due_at.toISOString(),
-    resolutionDueAt: row.resolution_due_at.toISOString(),
-    respondedAt: iso(row.responded_at),
-    resolvedAt: iso(row.resolved_at),
-    closedAt: iso(row.closed_at),
-    cancelledAt: iso(row.cancelled_at),
-    slaPausedSince: iso(row.sla_paused_at),
-    slaPausedMinutes: row.sla_paused_minutes,
-    ...breachFlags(row, now),
-    firstTimeFix: row.first_time_fix,
-    statusChangedAt: row.status_changed_at.toISOString(),
-    createdBy: { type: row.created_by_type, id: row.created_by_id },
-    version: row.version,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
+export { toTicket } from './ticket-view.js';
