@@ -260,6 +260,18 @@ export const configSchema = z.object({
   /** How long a stored Idempotency-Key response is replayed, in seconds. */
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(86400),
   /**
+   * Map tiles of the dispatcher console (Leaflet URL template: {z}/{x}/{y}, optional {s}). Its
+   * origin is added to the CSP's img-src. Without network the map still shows its markers.
+   */
+  CONSOLE_MAP_TILES: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+\/\S*\{z\}\S*$/, 'an http(s) URL template with {z}, {x} and {y}')
+    .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  /** Attribution shown under the console's map (the tile source's licence). */
+  CONSOLE_MAP_ATTRIBUTION: z.string().default('© OpenStreetMap contributors'),
+  /** Grafana's base URL: the console links each asset to its dashboard (/d/telemend-asset-<model>?var-asset=<id>). Unset: no link. */
+  GRAFANA_URL: z.url().optional(),
+  /**
    * Bearer token Prometheus sends to scrape /metrics (API, and the metrics listener of the broker
    * and worker roles). Unset: the API's /metrics takes only TELEMEND_ADMIN_TOKEN, and the listener
    * answers without a token, which is allowed only on a loopback METRICS_HOST.
