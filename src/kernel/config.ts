@@ -219,6 +219,8 @@ export const configSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: positiveInt.max(50).default(8),
   /** How often preventive maintenance visits are generated, in ms. */
   PREVENTIVE_INTERVAL_MS: positiveInt.min(1000).default(900000),
+  /** Minutes before an SLA due time that the worker announces `ticket.sla_at_risk` (live feed, webhooks). */
+  SLA_AT_RISK_LEAD_MINUTES: positiveInt.max(10080).default(30),
   /** How often the opportunity rules run, in ms. */
   OPPORTUNITY_RULES_INTERVAL_MS: positiveInt.min(1000).default(3600000),
   /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */

@@ -22,6 +22,7 @@ import { TicketEvents, type TicketEvent } from '../../src/service/delivery/ticke
 import { WebhookQueue } from '../../src/service/delivery/webhooks.queue.js';
 import { WebhooksWorker } from '../../src/service/delivery/webhooks.worker.js';
 import type { NotifierPort } from '../../src/service/notifications/notification.port.js';
+import type { Clock } from '../../src/kernel/clock.js';
 import { openTestDatabase } from '../harness/database.js';
 import { TEST_EGRESS_ALLOW, testEgress } from '../harness/egress.js';
 
@@ -34,11 +35,13 @@ export interface DeliveryWorld {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are checked field by field
   call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   token(role: Role): Promise<string>;
+  /** The app's ticket events port (stream + webhook queue). */
+  events: TicketEvents;
   close(): Promise<void>;
 }
 
 /** `notifier`: customer and technician notifications written to the outbox (none by default). */
-export async function startDeliveryWorld(options: { notifier?: NotifierPort } = {}): Promise<DeliveryWorld> {
+export async function startDeliveryWorld(options: { notifier?: NotifierPort; clock?: Clock } = {}): Promise<DeliveryWorld> {
   const db = await openTestDatabase();
   const prefix = `dlv${randomBytes(4).toString('hex')}`;
   const logger = createLogger('silent');
@@ -47,6 +50,7 @@ export async function startDeliveryWorld(options: { notifier?: NotifierPort } = 
   const egress = testEgress();
   const worker = new WebhooksWorker({ db, redisUrl: inject('redisUrl'), prefix, logger, timeoutMs: 2000, egress });
   await worker.start();
+  const events = new TicketEvents({ redis, prefix, sinks: [queue], logger });
   const ctx: AppContext = {
     config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN, HTTP_RATE_LIMIT_MAX: '100000', REDIS_PREFIX: prefix, EGRESS_ALLOW: TEST_EGRESS_ALLOW }),
     logger,
@@ -56,8 +60,9 @@ export async function startDeliveryWorld(options: { notifier?: NotifierPort } = 
     devices: new DevicesService(db),
     telemetry: undefined as never,
     rejections: undefined as never,
-    ticketEvents: new TicketEvents({ redis, prefix, sinks: [queue], logger }),
+    ticketEvents: events,
     ...(options.notifier ? { notifier: options.notifier } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const app = await buildApp(ctx);
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -65,6 +70,7 @@ export async function startDeliveryWorld(options: { notifier?: NotifierPort } = 
     app,
     db,
     base,
+    events,
     async call(method, url, body, token = ADMIN) {
       const response = await fetch(`${base}${url}`, {
         method,

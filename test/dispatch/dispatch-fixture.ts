@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { issueToken } from '../../src/access/auth/tokens.js';
 import { DevicesService } from '../../src/telemetry/devices/devices.service.js';
 import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
+import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
 import type { NotificationRequest, NotifierPort, TechnicianNotificationRequest } from '../../src/service/notifications/notification.port.js';
 import { loadConfig } from '../../src/kernel/config.js';
 import type { AppContext } from '../../src/app/context.js';
@@ -58,14 +59,14 @@ export interface DispatchApi {
   call(method: Method, url: string, body?: unknown, headers?: Record<string, string | undefined>): Promise<Reply>;
   user(role: Role, name?: string): Promise<{ id: string; auth: { authorization: string } }>;
   technician(name: string, profile: Record<string, unknown>): Promise<{ id: string; auth: { authorization: string } }>;
-  site(lat: number, lon: number, extra?: Record<string, unknown>): Promise<{ customerId: string; siteId: string; assetId: string }>;
+  site(lat: number, lon: number, extra?: Record<string, unknown>, modelId?: string): Promise<{ customerId: string; siteId: string; assetId: string }>;
   ticket(place: { customerId: string; assetId: string }, extra?: Record<string, unknown>): Promise<{ id: string; number: string }>;
   close(): Promise<void>;
 }
 
-export async function startDispatchApi(start = '2025-03-10T06:00:00.000Z'): Promise<DispatchApi> {
+export async function startDispatchApi(start = '2025-03-10T06:00:00.000Z', extraModels: readonly EquipmentModel[] = []): Promise<DispatchApi> {
   const db = await openTestDatabase();
-  const models = ModelRegistry.of([inlineModel('chiller-x')]);
+  const models = ModelRegistry.of([inlineModel('chiller-x'), ...extraModels]);
   await models.sync(db);
   const clock = settableClock(start);
   const notifier = new RecordingNotifier();
@@ -118,11 +119,11 @@ export async function startDispatchApi(start = '2025-03-10T06:00:00.000Z'): Prom
       expect2xx(await call('PUT', `/api/v1/technicians/${tech.id}`, { timezone: 'UTC', ...profile }), `profile of ${name}`);
       return tech;
     },
-    async site(lat, lon, extra = {}) {
+    async site(lat, lon, extra = {}, modelId = 'chiller-x') {
       const tag = `${++counter}-${randomUUID().slice(0, 6)}`;
       const customer = expect2xx(await call('POST', '/api/v1/customers', { name: `Customer ${tag}` }), 'customer');
       const site = expect2xx(await call('POST', '/api/v1/sites', { customerId: customer.id, name: `Site ${tag}`, latitude: lat, longitude: lon, ...extra }), 'site');
-      const asset = expect2xx(await call('POST', '/api/v1/assets', { siteId: site.id, modelId: 'chiller-x', serialNumber: `SN-${tag}` }), 'asset');
+      const asset = expect2xx(await call('POST', '/api/v1/assets', { siteId: site.id, modelId, serialNumber: `SN-${tag}` }), 'asset');
       return { customerId: customer.id, siteId: site.id, assetId: asset.id };
     },
     async ticket(place, extra = {}) {

@@ -10,7 +10,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../kernel/logger.js';
 import type { Ticket } from '../tickets/tickets.schemas.js';
 
-export const TICKET_EVENT_TYPES = ['ticket.created', 'ticket.updated', 'ticket.status_changed', 'ticket.evidence_appended'] as const;
+/** `ticket.sla_at_risk` / `ticket.sla_breached`: sent once per ticket and due time by the SLA watch (SLA_AT_RISK_LEAD_MINUTES ahead / once passed). */
+export const TICKET_EVENT_TYPES = ['ticket.created', 'ticket.updated', 'ticket.status_changed', 'ticket.evidence_appended', 'ticket.sla_at_risk', 'ticket.sla_breached'] as const;
 export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number];
 
 /** What a service hands over. */
@@ -19,6 +20,14 @@ export interface TicketEventInput {
   readonly ticket: Ticket;
   /** For ticket.status_changed: the status before. */
   readonly from?: string;
+  /** For the SLA events: which due time, and minutes left (negative: overdue). */
+  readonly sla?: SlaAlert;
+}
+
+export interface SlaAlert {
+  readonly target: 'response' | 'resolution';
+  readonly dueAt: string;
+  readonly minutesLeft: number;
 }
 
 /** What subscribers receive (SSE `data:` and the webhook body). */
@@ -30,6 +39,7 @@ export interface TicketEvent {
   readonly ticketId: string;
   readonly from?: string;
   readonly to?: string;
+  readonly sla?: SlaAlert;
   readonly ticket: Ticket;
 }
 
@@ -87,6 +97,7 @@ export function toEvent(input: TicketEventInput): TicketEvent {
     at: new Date().toISOString(),
     ticketId: input.ticket.id,
     ...(input.type === 'ticket.status_changed' ? { from: input.from, to: input.ticket.status } : {}),
+    ...(input.sla ? { sla: input.sla } : {}),
     ticket: input.ticket,
   };
 }

@@ -22,7 +22,7 @@ export interface TicketNeeds {
   city: string | null;
   country: string | null;
   prefill: { requiredSkill?: string | null; labourHours?: number | null; parts?: { sku: string; quantity: number }[] } | null;
-  fault: { skill?: string; labourHours?: number; parts?: { sku: string; quantity: number }[] } | null;
+  fault: { skill?: string; labourHours?: number; crew?: number; parts?: { sku: string; quantity: number }[] } | null;
 }
 
 /** A booked (planned or in progress) visit with where it takes place. */

@@ -11,6 +11,8 @@ import { DispatchRepository } from './dispatch.repository.js';
 import {
   assignmentHistorySchema,
   dispatchBody,
+  dispatchCheckBody,
+  dispatchCheckSchema,
   dispatchResultSchema,
   enRouteBody,
   etaBody,
@@ -59,6 +61,15 @@ export const dispatchRoutes = async (app: ZodApp, { db, dispatch, schedule, eta 
     '/tickets/:id/dispatch',
     { config: plan, schema: { tags, summary: 'One-click dispatch: plan (or move) the visit and assign the ticket', params: ticketParams, body: dispatchBody, response: { 200: dispatchResultSchema } } },
     async (request) => dispatch.dispatch(request.params.id, request.body, caller(request)),
+  );
+
+  app.post(
+    '/dispatch/check',
+    {
+      config: plan,
+      schema: { tags, summary: 'Conflicts and working-hours violations of a window (or the plan one-click dispatch would book), without booking', body: dispatchCheckBody, response: { 200: dispatchCheckSchema } },
+    },
+    async (request) => dispatch.check(request.body),
   );
 
   app.get(

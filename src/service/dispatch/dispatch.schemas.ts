@@ -58,7 +58,34 @@ export const dispatchBody = z
   .refine((b) => !(b.start && b.end && Date.parse(b.end) <= Date.parse(b.start)), { message: 'end must be after start', path: ['end'] });
 export type DispatchInput = z.infer<typeof dispatchBody>;
 
-export const dispatchResultSchema = z.object({ ticket: ticketSchema, visit: visitSchema });
+export const dispatchResultSchema = z.object({
+  ticket: ticketSchema,
+  visit: visitSchema.describe('The first planned visit'),
+  visits: z.array(visitSchema).describe("Every visit planned, in order: the lead technician's consecutive visits (a job longer than a day's free time), then the crew's"),
+});
+
+export const dispatchCheckBody = z
+  .strictObject({
+    ticketId: z.uuid(),
+    technicianId: z.uuid(),
+    start: instant.optional().describe('The window to check; without it, the plan one-click dispatch would book is answered'),
+    end: instant.optional().describe('Default: start + the labour estimate'),
+    visitId: z.uuid().optional().describe('The visit being moved (it does not clash with itself)'),
+  })
+  .refine((b) => !(b.end && !b.start), { message: 'end needs a start', path: ['end'] })
+  .refine((b) => !(b.start && b.end && Date.parse(b.end) <= Date.parse(b.start)), { message: 'end must be after start', path: ['end'] });
+export type DispatchCheckInput = z.infer<typeof dispatchCheckBody>;
+
+export const dispatchCheckSchema = z.object({
+  ok: z.boolean().describe('The window (or the plan) may be booked'),
+  problems: z
+    .array(z.object({ code: z.enum(['SCHEDULE_CONFLICT', 'OUTSIDE_WORKING_HOURS']), message: z.string(), details: z.record(z.string(), z.unknown()) }))
+    .describe('Every rule broken: double booking (details.clash), absence (details.absence), outside working hours (details.workingHours)'),
+  visits: z
+    .array(z.object({ technicianId: z.uuid(), start: isoOut, end: isoOut, travelMinutes: z.number().int().nullable(), helper: z.boolean().describe('A crew member joining the lead') }))
+    .describe('What would be booked'),
+});
+export type DispatchCheck = z.infer<typeof dispatchCheckSchema>;
 
 export const scheduleQuery = z.strictObject({
   date: z.iso.date().describe('YYYY-MM-DD, local date of each technician'),

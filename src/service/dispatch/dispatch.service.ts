@@ -7,7 +7,7 @@ import type { Caller } from '../../kernel/caller.js';
 import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 import type { NotifierPort } from '../notifications/notification.port.js';
-import type { Database } from '../../kernel/db/database.js';
+import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import { invalidField } from '../../kernel/http/pagination.js';
 import { isoDate, localDateOf, nextDate } from '../sla/business-calendar.js';
@@ -20,8 +20,10 @@ import { VisitsService } from '../visits/visits.service.js';
 import type { Visit } from '../visits/visits.schemas.js';
 import { assignTicketIn, notifyTechnician, reassignVisitIn, type ChangeContext } from './assignment.js';
 import { DispatchRepository } from './dispatch.repository.js';
-import type { DispatchInput, Suggestions, SuggestionsQuery } from './dispatch.schemas.js';
+import type { DispatchCheck, DispatchCheckInput, DispatchInput, Suggestions, SuggestionsQuery } from './dispatch.schemas.js';
 import { assertSchedulable } from './schedule-rules.js';
+import { checkWindow, crewFor, planOverDays, type DispatchPlan, type ScheduleProblem } from './dispatch-planner.js';
+import type { PlannedWindow } from './visit-plan.js';
 import { jobNeeds, suggest, type SuggestionOptions } from './suggestions.js';
 
 export interface DispatchOptions extends SuggestionOptions {
@@ -40,7 +42,7 @@ export interface DispatchOptions extends SuggestionOptions {
 }
 
 export type AutoAssignResult =
-  | { readonly assigned: true; readonly technicianId: string; readonly visitId: string; readonly start: string; readonly end: string; readonly score: number }
+  | { readonly assigned: true; readonly technicianId: string; readonly visitId: string; readonly visitIds: readonly string[]; readonly start: string; readonly end: string }
   | { readonly assigned: false; readonly reason: string };
 
 export class DispatchService {
@@ -80,84 +82,154 @@ export class DispatchService {
     return undefined;
   }
 
-  /** One-click dispatch: returns the ticket (assigned, scheduled) and its planned visit. */
-  async dispatch(ticketId: string, input: DispatchInput, caller: Caller): Promise<{ ticket: Ticket; visit: Visit }> {
+  /**
+   * What to book: the given window, else the first single slot (the given technician's, or the
+   * best candidate's), else the job split into consecutive visits over the days searched; plus
+   * the helpers of a crew job. Undefined when nothing fits.
+   */
+  async plan(ticketId: string, technicianId: string | undefined, policy: { requireSla?: boolean; window?: { start: string; end: string } } = {}): Promise<DispatchPlan | undefined> {
     const job = await jobNeeds(this.db, ticketId, undefined, this.options);
-    let start: string;
-    let end: string;
-    let travelMinutes: number | null = null;
-    if (input.start) {
-      start = input.start;
-      end = input.end ?? new Date(Date.parse(input.start) + job.labourMinutes * 60_000).toISOString();
+    const ranked = async () => (await this.suggest(ticketId, { limit: 50 })).candidates.map((c) => c.technicianId);
+    let lead: { technicianId: string; windows: PlannedWindow[] } | undefined;
+    if (policy.window) {
+      lead = { technicianId: technicianId!, windows: [{ start: Date.parse(policy.window.start), end: Date.parse(policy.window.end), travelMinutes: Number.NaN }] };
     } else {
-      if (!(await this.ticketsRepo.isTechnician(this.db, input.technicianId))) throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
-      const found = await this.firstSlot(ticketId, input.technicianId);
-      if (!found) {
-        throw new AppError('SCHEDULE_CONFLICT', `No free slot for this technician in the next ${this.options.searchDays ?? 14} days; give start and end`, { technicianId: input.technicianId });
+      const found = await this.firstSlot(ticketId, technicianId, (c) => !policy.requireSla || c.meetsSla);
+      if (found) {
+        lead = { technicianId: found.candidate.technicianId, windows: [{ start: Date.parse(found.slot.start), end: Date.parse(found.slot.end), travelMinutes: found.candidate.travelMinutes ?? Number.NaN }] };
+      } else {
+        const { ticket } = job;
+        const meetsSla = (w: readonly PlannedWindow[]) =>
+          !policy.requireSla || ((ticket.responded_at !== null || w[0]!.start <= ticket.response_due_at.getTime()) && w.at(-1)!.end <= ticket.resolution_due_at.getTime());
+        lead = await planOverDays(this.db, job, technicianId ? [technicianId] : await ranked(), this.clock.now(), this.options, meetsSla);
       }
-      ({ start, end } = found.slot);
-      travelMinutes = found.candidate.travelMinutes;
     }
+    if (!lead) return undefined;
+    const helpers = job.crew > 1 ? await crewFor(this.db, job, lead.technicianId, lead.windows, await ranked()) : [];
+    return { ...lead, helpers };
+  }
+
+  /** Every rule a planned window breaks for the technician, without booking anything (the board asks before a drop). */
+  async check(input: DispatchCheckInput): Promise<DispatchCheck> {
+    const problems: ScheduleProblem[] = [];
+    if (!(await this.ticketsRepo.isTechnician(this.db, input.technicianId))) throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
+    if (input.start) {
+      const job = await jobNeeds(this.db, input.ticketId, undefined, this.options);
+      const end = input.end ?? new Date(Date.parse(input.start) + job.labourMinutes * 60_000).toISOString();
+      problems.push(...(await checkWindow(this.db, input.technicianId, new Date(input.start), new Date(end), input.visitId)));
+      return { ok: problems.length === 0, problems, visits: [{ technicianId: input.technicianId, start: new Date(input.start).toISOString(), end: new Date(end).toISOString(), travelMinutes: null, helper: false }] };
+    }
+    try {
+      const plan = await this.plan(input.ticketId, input.technicianId);
+      if (!plan) return { ok: false, problems: [{ code: 'SCHEDULE_CONFLICT', message: this.noSlotMessage(), details: { technicianId: input.technicianId } }], visits: [] };
+      return { ok: true, problems, visits: visitsOf(plan) };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'SCHEDULE_CONFLICT') return { ok: false, problems: [{ code: error.code, message: error.message, details: error.details ?? {} }], visits: [] };
+      throw error;
+    }
+  }
+
+  private noSlotMessage(): string {
+    return `No free time for this technician in the next ${this.options.searchDays ?? 14} days; give start and end`;
+  }
+
+  /** One-click dispatch: returns the ticket (assigned, scheduled), its first planned visit and all the visits planned. */
+  async dispatch(ticketId: string, input: DispatchInput, caller: Caller): Promise<{ ticket: Ticket; visit: Visit; visits: Visit[] }> {
+    let window: { start: string; end: string } | undefined;
+    if (input.start) {
+      const job = await jobNeeds(this.db, ticketId, undefined, this.options);
+      window = { start: input.start, end: input.end ?? new Date(Date.parse(input.start) + job.labourMinutes * 60_000).toISOString() };
+    } else if (!(await this.ticketsRepo.isTechnician(this.db, input.technicianId))) {
+      throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
+    }
+    const plan = await this.plan(ticketId, input.technicianId, { window });
+    if (!plan) throw new AppError('SCHEDULE_CONFLICT', this.noSlotMessage(), { technicianId: input.technicianId });
+    return this.book(ticketId, plan, input.reason ?? 'dispatched', caller);
+  }
+
+  /** Books the plan in one transaction: the ticket's planned visit moved to the first window (or created), further visits created, the ticket assigned and scheduled. */
+  private async book(ticketId: string, plan: DispatchPlan, reason: string, caller: Caller): Promise<{ ticket: Ticket; visit: Visit; visits: Visit[] }> {
     const before = await this.ticketsRepo.find(this.db, ticketId);
     const now = this.clock.now();
-    const visitId = await this.db.transaction(async (tx) => {
+    const lead = plan.technicianId;
+    const ids = await this.db.transaction(async (tx) => {
       const ticket = await this.ticketsRepo.find(tx, ticketId, { lock: true });
       if (!ticket) throw notFound('ticket', ticketId);
       if (['resolved', 'closed', 'cancelled'].includes(ticket.status)) throw conflict(`A ${ticket.status} ticket cannot be dispatched`, { ticketStatus: ticket.status });
-      if (!(await this.ticketsRepo.isTechnician(tx, input.technicianId))) throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
-      const ctx: ChangeContext = { actor: caller.actor, now, reason: input.reason ?? 'dispatched', notifier: this.options.notifier, ticketsService: this.tickets };
+      if (!(await this.ticketsRepo.isTechnician(tx, lead))) throw invalidField('body.technicianId', `${lead} is not an active technician`);
+      const ctx: ChangeContext = { actor: caller.actor, now, reason, notifier: this.options.notifier, ticketsService: this.tickets };
       const { rows } = await tx.query<{ id: string; ticket_id: string; technician_id: string; planned_start: Date; planned_end: Date }>(
         `SELECT id, ticket_id, technician_id, planned_start, planned_end FROM visits WHERE ticket_id = $1 AND status = 'planned' ORDER BY planned_start DESC, id LIMIT 1 FOR UPDATE`,
         [ticketId],
       );
       const existing = rows[0];
-      await assertSchedulable(tx, { technicianId: input.technicianId, start: new Date(start), end: new Date(end), excludeVisitId: existing?.id });
-      let id: string;
-      if (existing) {
-        id = existing.id;
-        const windowChanged = existing.planned_start.getTime() !== Date.parse(start) || existing.planned_end.getTime() !== Date.parse(end);
-        await tx.query('UPDATE visits SET planned_start = $2, planned_end = $3, travel_minutes = COALESCE($4, travel_minutes), updated_at = $5, version = version + 1 WHERE id = $1', [id, start, end, travelMinutes, now]);
-        if (existing.technician_id !== input.technicianId) {
-          await reassignVisitIn(tx, { ...existing, planned_start: new Date(start), planned_end: new Date(end) }, input.technicianId, ctx);
-        } else if (windowChanged) {
-          await notifyTechnician(tx, this.options.notifier, 'assignment.changed', input.technicianId, existing, { start: new Date(start), end: new Date(end) }, ctx.reason);
+      const out: string[] = [];
+      for (const [i, w] of plan.windows.entries()) {
+        const start = new Date(w.start).toISOString();
+        const end = new Date(w.end).toISOString();
+        const travelMinutes = Number.isNaN(w.travelMinutes) ? null : w.travelMinutes;
+        await assertSchedulable(tx, { technicianId: lead, start: new Date(start), end: new Date(end), excludeVisitId: existing?.id });
+        if (i === 0 && existing) {
+          const windowChanged = existing.planned_start.getTime() !== w.start || existing.planned_end.getTime() !== w.end;
+          await tx.query('UPDATE visits SET planned_start = $2, planned_end = $3, travel_minutes = COALESCE($4, travel_minutes), updated_at = $5, version = version + 1 WHERE id = $1', [existing.id, start, end, travelMinutes, now]);
+          if (existing.technician_id !== lead) {
+            await reassignVisitIn(tx, { ...existing, planned_start: new Date(start), planned_end: new Date(end) }, lead, ctx);
+          } else if (windowChanged) {
+            await notifyTechnician(tx, this.options.notifier, 'assignment.changed', lead, existing, { start: new Date(start), end: new Date(end) }, ctx.reason);
+          }
+          await recordAudit(tx, caller.actor, { entity: 'visit', entityId: existing.id, action: 'dispatch', changes: { technicianId: lead, plannedStart: start, plannedEnd: end } });
+          out.push(existing.id);
+        } else {
+          out.push(await this.createVisit(tx, ticketId, lead, { start, end, travelMinutes }, ctx, caller));
         }
-        await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'dispatch', changes: { technicianId: input.technicianId, plannedStart: start, plannedEnd: end } });
-      } else {
-        const inserted = await tx.query<{ id: string }>(
-          `INSERT INTO visits (ticket_id, technician_id, status, planned_start, planned_end, travel_minutes, created_at, updated_at) VALUES ($1, $2, 'planned', $3, $4, $5, $6, $6) RETURNING id`,
-          [ticketId, input.technicianId, start, end, travelMinutes, now],
-        );
-        id = inserted.rows[0]!.id;
-        await this.repo.addHistory(tx, { visitId: id, from: null, to: input.technicianId, at: now, actor: caller.actor, reason: ctx.reason });
-        await notifyTechnician(tx, this.options.notifier, 'assignment.created', input.technicianId, { id, ticket_id: ticketId }, { start: new Date(start), end: new Date(end) }, ctx.reason);
-        await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'create', changes: { ticketId, technicianId: input.technicianId, plannedStart: start, plannedEnd: end, dispatched: true } });
       }
-      await assignTicketIn(tx, ticketId, input.technicianId, ctx);
+      for (const h of plan.helpers) {
+        const start = new Date(h.start).toISOString();
+        const end = new Date(h.end).toISOString();
+        await assertSchedulable(tx, { technicianId: h.technicianId, start: new Date(start), end: new Date(end) });
+        out.push(await this.createVisit(tx, ticketId, h.technicianId, { start, end, travelMinutes: null }, { ...ctx, reason: `${reason} (crew)` }, caller));
+      }
+      await assignTicketIn(tx, ticketId, lead, ctx);
       const after = (await this.ticketsRepo.find(tx, ticketId))!;
       if (after.status !== 'scheduled' && ['assigned', 'on_hold'].includes(after.status) && canTransition(after.status, 'scheduled')) {
         await this.tickets.transitionIn(tx, ticketId, 'scheduled', ctx.reason, caller.actor);
       }
-      const name = await this.repo.technicianName(tx, input.technicianId);
-      await this.options.notifier?.enqueue(tx, {
-        event: 'visit.scheduled',
-        ticketId,
-        visitId: id,
-        dedupeKey: `visit.scheduled:${id}:${new Date(start).toISOString()}`,
-        data: { windowStart: new Date(start).toISOString(), windowEnd: new Date(end).toISOString(), technicianName: name ?? null },
-      });
-      return id;
+      const name = await this.repo.technicianName(tx, lead);
+      for (const [i, w] of plan.windows.entries()) {
+        await this.options.notifier?.enqueue(tx, {
+          event: 'visit.scheduled',
+          ticketId,
+          visitId: out[i]!,
+          dedupeKey: `visit.scheduled:${out[i]!}:${new Date(w.start).toISOString()}`,
+          data: { windowStart: new Date(w.start).toISOString(), windowEnd: new Date(w.end).toISOString(), technicianName: name ?? null },
+        });
+      }
+      return out;
     });
     const ticket = await this.tickets.get(ticketId);
     // A status change was announced by TicketsService after the commit; otherwise say it changed.
     if (!before || before.status === ticket.status) await publishSafely(this.options.events, { type: 'ticket.updated', ticket });
-    return { ticket, visit: await this.visits.get(visitId, { actor: caller.actor }) };
+    const visits = await Promise.all(ids.map((id) => this.visits.get(id, { actor: caller.actor })));
+    return { ticket, visit: visits[0]!, visits };
+  }
+
+  private async createVisit(tx: Queryable, ticketId: string, technicianId: string, w: { start: string; end: string; travelMinutes: number | null }, ctx: ChangeContext, caller: Caller): Promise<string> {
+    const inserted = await tx.query<{ id: string }>(
+      `INSERT INTO visits (ticket_id, technician_id, status, planned_start, planned_end, travel_minutes, created_at, updated_at) VALUES ($1, $2, 'planned', $3, $4, $5, $6, $6) RETURNING id`,
+      [ticketId, technicianId, w.start, w.end, w.travelMinutes, ctx.now],
+    );
+    const id = inserted.rows[0]!.id;
+    await this.repo.addHistory(tx, { visitId: id, from: null, to: technicianId, at: ctx.now, actor: caller.actor, reason: ctx.reason });
+    await notifyTechnician(tx, this.options.notifier, 'assignment.created', technicianId, { id, ticket_id: ticketId }, { start: new Date(w.start), end: new Date(w.end) }, ctx.reason);
+    await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'create', changes: { ticketId, technicianId, plannedStart: w.start, plannedEnd: w.end, dispatched: true } });
+    return id;
   }
 
   /**
    * The auto-assign policy: when dispatch_settings.auto_assign is on, dispatches an unassigned
    * open ticket to the top candidate with a slot (meeting the SLA when auto_assign_requires_sla),
-   * searching from today up to `searchDays` ahead. Never throws for "nothing to do".
+   * searching from today up to `searchDays` ahead; a job longer than a day's free time is split
+   * into consecutive visits. Never throws for "nothing to do".
    */
   async autoAssign(ticketId: string, actor: Actor): Promise<AutoAssignResult> {
     const settings = await this.repo.settings(this.db);
@@ -166,11 +238,13 @@ export class DispatchService {
     if (!ticket) throw notFound('ticket', ticketId);
     if (ticket.technician_id) return { assigned: false, reason: 'The ticket already has a technician' };
     if (ticket.status !== 'new') return { assigned: false, reason: `The ticket is ${ticket.status}` };
-    const found = await this.firstSlot(ticketId, undefined, (c) => !settings.auto_assign_requires_sla || c.meetsSla);
-    if (!found) return { assigned: false, reason: `No candidate with a free slot${settings.auto_assign_requires_sla ? ' meeting the SLA' : ''} in the next ${this.options.searchDays ?? 14} days` };
     try {
-      const result = await this.dispatch(ticketId, { technicianId: found.candidate.technicianId, start: found.slot.start, end: found.slot.end, reason: `auto-assigned: rank 1, score ${found.candidate.score}` }, { actor });
-      return { assigned: true, technicianId: found.candidate.technicianId, visitId: result.visit.id, start: found.slot.start, end: found.slot.end, score: found.candidate.score };
+      const plan = await this.plan(ticketId, undefined, { requireSla: settings.auto_assign_requires_sla });
+      if (!plan) return { assigned: false, reason: `No candidate with a free slot${settings.auto_assign_requires_sla ? ' meeting the SLA' : ''} in the next ${this.options.searchDays ?? 14} days` };
+      const visits = plan.windows.length === 1 ? 'one visit' : `${plan.windows.length} consecutive visits`;
+      const result = await this.book(ticketId, plan, `auto-assigned: best ranked technician with free time, ${visits}`, { actor });
+      const first = plan.windows[0]!;
+      return { assigned: true, technicianId: plan.technicianId, visitId: result.visit.id, visitIds: result.visits.map((v) => v.id), start: new Date(first.start).toISOString(), end: new Date(first.end).toISOString() };
     } catch (error) {
       if (error instanceof AppError && ['SCHEDULE_CONFLICT', 'OUTSIDE_WORKING_HOURS', 'CONFLICT'].includes(error.code)) return { assigned: false, reason: error.message };
       throw error;
@@ -197,4 +271,13 @@ export class DispatchService {
     });
     return this.settings();
   }
+}
+
+/** The plan as the visits it would book (lead first, then the crew). */
+function visitsOf(plan: DispatchPlan): DispatchCheck['visits'] {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return [
+    ...plan.windows.map((w) => ({ technicianId: plan.technicianId, start: iso(w.start), end: iso(w.end), travelMinutes: Number.isNaN(w.travelMinutes) ? null : w.travelMinutes, helper: false })),
+    ...plan.helpers.map((h) => ({ technicianId: h.technicianId, start: iso(h.start), end: iso(h.end), travelMinutes: null, helper: true })),
+  ];
 }

@@ -36,6 +36,8 @@ export interface JobNeeds {
   readonly labourMinutes: number;
   readonly parts: { sku: string; quantity: number }[];
   readonly site: Point | null;
+  /** Technicians needed on site together (the fault catalogue's `crew`; default 1). */
+  readonly crew: number;
 }
 
 export async function jobNeeds(q: Queryable, ticketId: string, skillOverride: string | undefined, options: SuggestionOptions): Promise<JobNeeds> {
@@ -51,7 +53,7 @@ export async function jobNeeds(q: Queryable, ticketId: string, skillOverride: st
   const labourMinutes = hours ? Math.max(15, Math.round(hours * 60)) : (options.defaultLabourMinutes ?? 60);
   const parts = (prefill?.parts ?? fault?.parts ?? []).map((p) => ({ sku: p.sku, quantity: Number(p.quantity) }));
   const site = ticket.latitude !== null && ticket.longitude !== null ? { lat: ticket.latitude, lon: ticket.longitude, label: ticket.site_name ?? 'the site' } : null;
-  return { ticket, requiredSkill, skillSource, labourMinutes, parts, site };
+  return { ticket, requiredSkill, skillSource, labourMinutes, parts, site, crew: Math.max(1, Number(fault?.crew ?? 1)) };
 }
 
 /** Where the technician sets out from before their first visit: fresh current location, else home base. */

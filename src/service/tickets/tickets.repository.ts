@@ -2,9 +2,9 @@
 import type { Actor } from '../../access/audit/audit.service.js';
 import type { Queryable } from '../../kernel/db/database.js';
 import { keyset, likePattern, toPage, type Page, type SortColumn } from '../../kernel/http/pagination.js';
-import type { Priority } from '../sla/sla.policy.js';
-import type { ListTickets } from './tickets.schemas.js';
-import { OPEN_STATUSES, type TicketStatus } from './ticket-workflow.js';
+import { PRIORITIES, type Priority } from '../sla/sla.policy.js';
+import type { ListTickets, TicketCounts } from './tickets.schemas.js';
+import { OPEN_STATUSES, TICKET_STATUSES, type TicketStatus } from './ticket-workflow.js';
 import { sqlFilter } from '../../kernel/db/sql-filter.js';
 
 export interface TicketRow {
@@ -68,6 +68,8 @@ const SORT_COLUMNS: Record<string, SortColumn> = {
   responseDueAt: { expr: 't.response_due_at', type: 'timestamptz' },
   resolutionDueAt: { expr: 't.resolution_due_at', type: 'timestamptz' },
   number: { expr: 't.number', type: 'text' },
+  // The next due time that can still be missed: response (until responded), else resolution.
+  slaDue: { expr: `(CASE WHEN t.responded_at IS NULL AND t.response_due_at < t.resolution_due_at THEN t.response_due_at ELSE t.resolution_due_at END)`, type: 'timestamptz' },
   priority: { expr: `(CASE t.priority WHEN 'low' THEN '1' WHEN 'medium' THEN '2' WHEN 'high' THEN '3' ELSE '4' END)`, type: 'text' },
 };
 
@@ -75,6 +77,39 @@ const SORT_COLUMNS: Record<string, SortColumn> = {
 const responseBreached = (n: number) => `(t.status <> 'cancelled' AND COALESCE(t.responded_at, $${n}::timestamptz) > t.response_due_at)`;
 const resolutionBreached = (n: number) =>
   `(t.status <> 'cancelled' AND COALESCE(t.resolved_at, t.sla_paused_at, $${n}::timestamptz) > t.resolution_due_at)`;
+
+/** The list filters without paging and sort (shared by the list and the counts). */
+export type TicketFilters = Omit<ListTickets, 'sort' | 'cursor' | 'limit'>;
+
+/**
+ * `q` matches the ticket number, title, description and fault code, and the names of its
+ * customer and site and its asset's serial number (case-insensitive substring).
+ */
+function filterTickets(query: TicketFilters, now: Date) {
+  const filter = sqlFilter();
+  const { add } = filter;
+  add(query.status, (n) => `t.status = $${n}`);
+  add(query.open === undefined ? undefined : OPEN_STATUSES, (n) => `${query.open ? '' : 'NOT '}(t.status = ANY($${n}::text[]))`);
+  add(query.priority, (n) => `t.priority = $${n}`);
+  add(query.channel, (n) => `t.channel = $${n}`);
+  add(query.type, (n) => `t.type = $${n}`);
+  add(query.customerId, (n) => `t.customer_id = $${n}`);
+  add(query.assetId, (n) => `t.asset_id = $${n}`);
+  add(query.contractId, (n) => `t.contract_id = $${n}`);
+  add(query.technicianId, (n) => `t.technician_id = $${n}`);
+  add(query.unassigned, (n) => `((t.technician_id IS NULL) = $${n}::boolean)`);
+  add(query.breached === undefined ? undefined : now, (n) =>
+    query.breached ? `(${responseBreached(n)} OR ${resolutionBreached(n)})` : `NOT (${responseBreached(n)} OR ${resolutionBreached(n)})`,
+  );
+  add(
+    query.q === undefined ? undefined : likePattern(query.q),
+    (n) => `(t.number ILIKE $${n} OR t.title ILIKE $${n} OR t.description ILIKE $${n} OR t.fault_code ILIKE $${n}
+      OR EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.name ILIKE $${n})
+      OR EXISTS (SELECT 1 FROM sites s WHERE s.id = t.site_id AND s.name ILIKE $${n})
+      OR EXISTS (SELECT 1 FROM assets a WHERE a.id = t.asset_id AND a.serial_number ILIKE $${n}))`,
+  );
+  return filter;
+}
 
 export class TicketsRepository {
   async insert(q: Queryable, values: TicketColumns & { created_by_type: string; created_by_id: string }): Promise<string> {
@@ -105,20 +140,7 @@ export class TicketsRepository {
   }
 
   async list(q: Queryable, query: ListTickets, now: Date): Promise<Page<TicketRow>> {
-    const { params, where, add } = sqlFilter();
-    add(query.status, (n) => `t.status = $${n}`);
-    add(query.open === undefined ? undefined : OPEN_STATUSES, (n) => `${query.open ? '' : 'NOT '}(t.status = ANY($${n}::text[]))`);
-    add(query.priority, (n) => `t.priority = $${n}`);
-    add(query.channel, (n) => `t.channel = $${n}`);
-    add(query.type, (n) => `t.type = $${n}`);
-    add(query.customerId, (n) => `t.customer_id = $${n}`);
-    add(query.assetId, (n) => `t.asset_id = $${n}`);
-    add(query.contractId, (n) => `t.contract_id = $${n}`);
-    add(query.technicianId, (n) => `t.technician_id = $${n}`);
-    add(query.breached === undefined ? undefined : now, (n) =>
-      query.breached ? `(${responseBreached(n)} OR ${resolutionBreached(n)})` : `NOT (${responseBreached(n)} OR ${resolutionBreached(n)})`,
-    );
-    add(query.q === undefined ? undefined : likePattern(query.q), (n) => `(t.number ILIKE $${n} OR t.title ILIKE $${n} OR t.description ILIKE $${n})`);
+    const { params, where } = filterTickets(query, now);
     const spec = { sort: query.sort, cursor: query.cursor, limit: query.limit, columns: SORT_COLUMNS, idExpr: 't.id', idType: 'uuid' } as const;
     const page = keyset(spec, params);
     if (page.where) where.push(page.where);
@@ -128,6 +150,26 @@ export class TicketsRepository {
       params,
     );
     return toPage(rows, spec, ({ sort_key: _, ...row }) => row);
+  }
+
+  /** How many tickets match the list filters, by status and by priority. */
+  async counts(q: Queryable, query: TicketFilters, now: Date): Promise<TicketCounts> {
+    const { params, where } = filterTickets(query, now);
+    const { rows } = await q.query<{ status: TicketStatus; priority: Priority; n: number }>(
+      `SELECT t.status, t.priority, count(*)::int AS n FROM tickets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY t.status, t.priority`,
+      params,
+    );
+    const out: TicketCounts = {
+      total: 0,
+      byStatus: Object.fromEntries(TICKET_STATUSES.map((k) => [k, 0])) as TicketCounts['byStatus'],
+      byPriority: Object.fromEntries(PRIORITIES.map((k) => [k, 0])) as TicketCounts['byPriority'],
+    };
+    for (const r of rows) {
+      out.total += r.n;
+      out.byStatus[r.status] += r.n;
+      out.byPriority[r.priority] += r.n;
+    }
+    return out;
   }
 
   async addHistory(

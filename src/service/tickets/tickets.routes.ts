@@ -10,6 +10,8 @@ import {
   listTicketsQuery,
   ticketIdParams,
   ticketPage,
+  ticketCountsQuery,
+  ticketCountsSchema,
   ticketSchema,
   transitionBody,
   updateTicketBody,
@@ -36,6 +38,12 @@ export async function ticketsRoutes(app: ZodApp, { tickets: service }: { tickets
     '/tickets',
     { config: read, schema: { tags, summary: 'List tickets', querystring: listTicketsQuery, response: { 200: ticketPage } } },
     async (request) => service.list(request.query, callerOf(request)),
+  );
+
+  app.get(
+    '/tickets/counts',
+    { config: read, schema: { tags, summary: 'How many tickets match the list filters, by status and priority', querystring: ticketCountsQuery, response: { 200: ticketCountsSchema } } },
+    async (request) => service.counts(request.query, callerOf(request)),
   );
 
   app.get(

@@ -99,13 +99,15 @@ export const assignmentBody = z.strictObject({
 });
 export type AssignmentRequest = z.infer<typeof assignmentBody>;
 
-export const TICKET_SORTS = ['createdAt', 'updatedAt', 'priority', 'responseDueAt', 'resolutionDueAt', 'number'] as const;
+/** `slaDue`: the next due time that can still be missed (response until responded, else resolution), i.e. time to breach. */
+export const TICKET_SORTS = ['createdAt', 'updatedAt', 'priority', 'responseDueAt', 'resolutionDueAt', 'number', 'slaDue'] as const;
 
 export const listTicketsQuery = z.strictObject({
   ...pageQueryShape,
   sort: sortQuery(TICKET_SORTS, '-createdAt'),
   status: z.enum(TICKET_STATUSES).optional(),
-  open: z.stringbool().optional().describe('true: only open statuses (new..on_hold)'),
+  open: z.stringbool().optional().describe('true: only open statuses (every status but resolved, closed, cancelled)'),
+  unassigned: z.stringbool().optional().describe('true: no technician; false: a technician'),
   priority: z.enum(PRIORITIES).optional(),
   channel: z.enum(TICKET_CHANNELS).optional(),
   type: z.enum(TICKET_TYPES).optional(),
@@ -114,9 +116,24 @@ export const listTicketsQuery = z.strictObject({
   contractId: z.uuid().optional(),
   technicianId: z.uuid().optional(),
   breached: z.stringbool().optional().describe('true: response or resolution breached now; false: neither'),
-  q: z.string().trim().min(1).max(200).optional().describe('Text in number, title or description'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Text (case-insensitive) in the number, title, description, fault code, customer name, site name or asset serial number'),
 });
 export type ListTickets = z.infer<typeof listTicketsQuery>;
+
+export const ticketCountsQuery = listTicketsQuery.omit({ sort: true, cursor: true, limit: true });
+
+export const ticketCountsSchema = z.object({
+  total: z.number().int(),
+  byStatus: z.record(z.enum(TICKET_STATUSES), z.number().int()).describe('Every status (0 when none)'),
+  byPriority: z.record(z.enum(PRIORITIES), z.number().int()).describe('Every priority (0 when none)'),
+});
+export type TicketCounts = z.infer<typeof ticketCountsSchema>;
 
 export const ticketPage = pageSchema(ticketSchema);
 

@@ -11,8 +11,8 @@ import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import { checkVersion, invalidField, isUniqueViolation, type Page } from '../../kernel/http/pagination.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { dueTimes } from '../sla/sla.policy.js';
-import { TicketsRepository, type TicketColumns, type TicketRow } from './tickets.repository.js';
-import type { AssignmentRequest, CreateTicket, ListTickets, Ticket, TicketHistory, TransitionRequest, UpdateTicket } from './tickets.schemas.js';
+import { TicketsRepository, type TicketColumns, type TicketFilters, type TicketRow } from './tickets.repository.js';
+import type { AssignmentRequest, CreateTicket, ListTickets, Ticket, TicketCounts, TicketHistory, TransitionRequest, UpdateTicket } from './tickets.schemas.js';
 import { breachFlags, termsFor, transitionEffects } from './ticket-sla.js';
 import { assertTransition, NEEDS_TECHNICIAN, type TicketStatus } from './ticket-workflow.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
@@ -98,6 +98,12 @@ export class TicketsService {
     const now = this.clock.now();
     const page = await this.repo.list(this.db, caller?.customerId ? { ...query, customerId: caller.customerId } : query, now);
     return { items: page.items.map((r) => this.toTicket(r, now)), nextCursor: page.nextCursor };
+  }
+
+  /** How many tickets the list filters match, by status and priority (customers: their own). */
+  async counts(query: TicketFilters, caller?: Pick<Caller, 'customerId'>): Promise<TicketCounts> {
+    const own = caller?.customerId && query.customerId && query.customerId !== caller.customerId;
+    return this.repo.counts(this.db, caller?.customerId ? { ...query, customerId: own ? '00000000-0000-0000-0000-000000000000' : caller.customerId } : query, this.clock.now());
   }
 
   async update(id: string, patch: UpdateTicket, caller: Caller, ifMatch?: '*' | number[]): Promise<Ticket> {

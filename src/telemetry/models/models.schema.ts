@@ -90,6 +90,8 @@ export const faultSchema = z
     parts: z.array(partSchema).default([]),
     labourHours: z.number().positive(),
     skill: z.string().min(1),
+    /** Technicians the job needs on site together (labourHours is the elapsed time); absent = one. */
+    crew: z.number().int().min(1).max(4).optional(),
     priority: z.enum(PRIORITIES),
     simulation: faultSimulationSchema.optional(),
   })
