@@ -221,6 +221,8 @@ export const configSchema = z.object({
   PREVENTIVE_INTERVAL_MS: positiveInt.min(1000).default(900000),
   /** Minutes before an SLA due time that the worker announces `ticket.sla_at_risk` (live feed, webhooks). */
   SLA_AT_RISK_LEAD_MINUTES: positiveInt.max(10080).default(30),
+  /** How often the worker's SLA watch looks for tickets at risk and breached, in ms. */
+  SLA_WATCH_INTERVAL_MS: positiveInt.min(1000).default(60000),
   /** How often the opportunity rules run, in ms. */
   OPPORTUNITY_RULES_INTERVAL_MS: positiveInt.min(1000).default(3600000),
   /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */

@@ -92,7 +92,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const feedNumbers = (): Promise<string[]> => page.locator('.feed-item').evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.number ?? ''));
+const feedNumbers = (): Promise<string[]> => page.locator('.feed-item').evaluateAll((els) => els.map((el) => (el as unknown as { dataset: Record<string, string | undefined> }).dataset.number ?? ''));
 /** Picks an option of a feed filter (a Web Awesome select) as the component does: value, then its change event. */
 async function chooseFilter(name: string, value: string): Promise<void> {
   await page.locator(`wa-select[data-filter="${name}"]`).evaluate((el, v) => {

@@ -76,12 +76,14 @@ export function createDropTarget(options: { root: HTMLElement; statusEl: HTMLEle
   const describe = (p: Proposal): string =>
     `${technicianName(p.technicianId)} · ${fmtDateTime(new Date(p.start).toISOString())}${p.end ? `–${fmtTime(new Date(p.end).toISOString())}` : ' (labour estimate)'}`;
 
-  function show(p: Proposal, problems: string[] | null, pending: boolean): void {
+  /** The proposal in the board's head: the server's plan (a long job: one visit a day) or what is wrong. */
+  function show(p: Proposal, problems: string[] | null, pending: boolean, plan: readonly { start: string; end: string }[] = []): void {
     statusEl.className = `drop-status${problems?.length ? ' drop-bad' : pending ? '' : ' drop-ok'}`;
+    const visits = plan.map((v) => `${fmtDateTime(v.start)}–${fmtTime(v.end)}`).join(' + ');
     mount(
       statusEl,
       h('b', describe(p)),
-      problems?.length ? h('span.drop-problems', ` — ${problems.join('; ')}`) : pending ? h('span.muted', ' — checking…') : h('span', ' — free'),
+      problems?.length ? h('span.drop-problems', ` — ${problems.join('; ')}`) : pending ? h('span.muted', ' — checking…') : h('span', ` — free${plan.length > 1 ? `: ${visits}` : ''}`),
     );
     preview?.classList.toggle('bad', Boolean(problems?.length));
   }
@@ -89,10 +91,14 @@ export function createDropTarget(options: { root: HTMLElement; statusEl: HTMLEle
   async function serverCheck(p: Proposal, seq: number): Promise<void> {
     try {
       const body = { technicianId: p.technicianId, ticketId: p.ticketId, start: new Date(p.start).toISOString(), ...(p.end ? { end: new Date(p.end).toISOString() } : {}), ...(p.visitId ? { visitId: p.visitId } : {}) };
-      const result = await ok(client.POST('/api/v1/dispatch/check' as never, { body } as never));
+      const result = await ok(client.POST('/api/v1/dispatch/check', { body }));
       if (seq !== checkSeq) return;
-      const problems = ((result as { problems?: { message: string }[] }).problems ?? []).map((x) => x.message);
-      show(p, problems, false);
+      show(
+        p,
+        result.problems.map((x) => x.message),
+        false,
+        result.visits.filter((v) => !v.helper),
+      );
     } catch (error) {
       if (seq !== checkSeq) return;
       // No check route (older server): the board's own check stands.
@@ -118,7 +124,7 @@ export function createDropTarget(options: { root: HTMLElement; statusEl: HTMLEle
         toast('success', 'Visit moved', describe(p));
       } else {
         const result = await ok(client.POST('/api/v1/tickets/{id}/dispatch', { params: { path: { id: p.ticketId } }, body: { technicianId: p.technicianId, start: iso(p.start) } }));
-        const visits = (result as { visits?: { plannedStart: string; plannedEnd: string }[] }).visits ?? (result.visit ? [result.visit] : []);
+        const visits = result.visits.length ? result.visits : result.visit ? [result.visit] : [];
         toast('success', `${result.ticket.number} planned`, visits.map((v) => `${fmtDateTime(v.plannedStart)}–${fmtTime(v.plannedEnd)}`).join(', '));
       }
       statusEl.className = 'drop-status drop-ok';

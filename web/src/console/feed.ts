@@ -53,9 +53,8 @@ export type FilterName = keyof FeedFilters;
 /** Counts of the whole filtered set, from the server. */
 export interface FeedCounts {
   total: number;
-  unassigned?: number;
-  breached?: number;
-  atRisk?: number;
+  unassigned: number;
+  breached: number;
 }
 
 /** The due time that matters next: response until someone is on the way, then resolution. */
@@ -63,17 +62,31 @@ export const dueOf = (t: Ticket): string => (t.respondedAt ? t.resolutionDueAt :
 
 type ListQuery = paths['/api/v1/tickets']['get']['parameters']['query'];
 
-/** The list request for the filters (exported for the tests of the query mapping). */
-export function feedQuery(f: FeedFilters, cursor?: string): Record<string, string | number> {
-  const query: Record<string, string | number> = { limit: PAGE, sort: f.sort === 'sla' ? 'slaDue' : '-createdAt' };
+type CountsQuery = paths['/api/v1/tickets/counts']['get']['parameters']['query'];
+
+/** The filters as query parameters, shared by the list and its counts. */
+function filterQuery(f: FeedFilters): Record<string, string> {
+  const query: Record<string, string> = {};
   if (f.status === 'open') query.open = 'true';
   else if (f.status !== 'all') query.status = f.status;
   if (f.priority !== 'all') query.priority = f.priority;
   if (f.technicianId) query.technicianId = f.technicianId;
   if (f.unassigned) query.unassigned = 'true';
   if (f.q) query.q = f.q;
-  if (cursor) query.cursor = cursor;
   return query;
+}
+
+/** The list request for the filters: fifty at a time, newest or nearest breach first. */
+export function feedQuery(f: FeedFilters, cursor?: string): Record<string, string | number> {
+  return { ...filterQuery(f), limit: PAGE, sort: f.sort === 'sla' ? 'slaDue' : '-createdAt', ...(cursor ? { cursor } : {}) };
+}
+
+/** The counts of the whole filtered set (GET /tickets/counts): all, unassigned, breached. */
+async function loadCounts(f: FeedFilters): Promise<FeedCounts> {
+  const count = async (extra: Record<string, string>): Promise<number> =>
+    (await ok(client.GET('/api/v1/tickets/counts', { params: { query: { ...filterQuery(f), ...extra } as CountsQuery } }))).total;
+  const [total, unassigned, breached] = await Promise.all([count({}), f.unassigned ? null : count({ unassigned: 'true' }), count({ breached: 'true' })]);
+  return { total, unassigned: unassigned ?? total, breached };
 }
 
 export type Feed = ReturnType<typeof createFeed>;
@@ -112,7 +125,10 @@ export function createFeed(options: { listEl: HTMLElement; summaryEl: HTMLElemen
     error = null;
     render();
     try {
-      const page = await ok(client.GET('/api/v1/tickets', { params: { query: feedQuery(filters, more ? (cursor ?? undefined) : undefined) as ListQuery } }));
+      const [page, fresh] = await Promise.all([
+        ok(client.GET('/api/v1/tickets', { params: { query: feedQuery(filters, more ? (cursor ?? undefined) : undefined) as ListQuery } })),
+        more ? counts : loadCounts(filters).catch(() => null),
+      ]);
       if (mine !== seq) return;
       if (!more) {
         tickets.clear();
@@ -123,7 +139,7 @@ export function createFeed(options: { listEl: HTMLElement; summaryEl: HTMLElemen
         tickets.set(t.id, t);
       }
       cursor = page.nextCursor ?? null;
-      counts = (page as { counts?: FeedCounts }).counts ?? null;
+      counts = fresh;
     } catch (e) {
       if (mine !== seq) return;
       error = errorText(e);
@@ -176,8 +192,8 @@ export function createFeed(options: { listEl: HTMLElement; summaryEl: HTMLElemen
       mount(
         summaryEl,
         h('span.sum', { dataset: { count: 'total' } }, h('b', counts.total), ' tickets'),
-        counts.unassigned != null ? h('span.sum', { dataset: { count: 'unassigned' } }, h('b', counts.unassigned), ' unassigned') : null,
-        counts.breached != null ? h(`span.sum${counts.breached ? '.sum-bad' : ''}`, { dataset: { count: 'breached' } }, h('b', counts.breached), ' breached') : null,
+        h('span.sum', { dataset: { count: 'unassigned' } }, h('b', counts.unassigned), ' unassigned'),
+        h(`span.sum${counts.breached ? '.sum-bad' : ''}`, { dataset: { count: 'breached' } }, h('b', counts.breached), ' breached'),
         unread.size ? h('span.sum.sum-unread', h('b', unread.size), ' unread') : null,
       );
       return;

@@ -76,7 +76,7 @@ export function createMap(options: { el: HTMLElement; noteEl: HTMLElement; onOpe
     const mine = ++seq;
     const m = await init();
     try {
-      const open = (await ok(client.GET('/api/v1/tickets', { params: { query: { open: 'true', limit: 200, sort: 'responseDueAt' } } }))).items;
+      const open = (await ok(client.GET('/api/v1/tickets', { params: { query: { open: 'true', limit: 200, sort: 'slaDue' } } }))).items;
       const bySite = new Map<string, Ticket[]>();
       for (const t of open) if (t.siteId) bySite.set(t.siteId, [...(bySite.get(t.siteId) ?? []), t]);
       const [sites, techs] = await Promise.all([

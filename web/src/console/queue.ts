@@ -21,7 +21,7 @@ export function createQueue(options: { el: HTMLElement; onOpen(id: string): void
     const mine = ++seq;
     try {
       const pages = await Promise.all(
-        (['new', 'assigned'] as const).map((status) => ok(client.GET('/api/v1/tickets', { params: { query: { status, limit: 50, sort: 'responseDueAt' } } }))),
+        (['new', 'assigned'] as const).map((status) => ok(client.GET('/api/v1/tickets', { params: { query: { status, limit: 50, sort: 'slaDue' } } }))),
       );
       if (mine !== seq) return;
       items = pages.flatMap((p) => p.items).sort((a, b) => (dueOf(a) < dueOf(b) ? -1 : 1));

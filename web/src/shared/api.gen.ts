@@ -5249,6 +5249,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dispatch/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Conflicts and working-hours violations of a window (or the plan one-click dispatch would book), without booking */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        ticketId: string;
+                        /** Format: uuid */
+                        technicianId: string;
+                        /**
+                         * Format: date-time
+                         * @description The window to check; without it, the plan one-click dispatch would book is answered; without end, the visits a dispatch from start would book
+                         */
+                        start?: string;
+                        /**
+                         * Format: date-time
+                         * @description Default: start + the labour estimate
+                         */
+                        end?: string;
+                        /**
+                         * Format: uuid
+                         * @description The visit being moved (it does not clash with itself)
+                         */
+                        visitId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The window (or the plan) may be booked */
+                            ok: boolean;
+                            /** @description Every rule broken: double booking (details.clash), absence (details.absence), outside working hours (details.workingHours) */
+                            problems: {
+                                /** @enum {string} */
+                                code: "SCHEDULE_CONFLICT" | "OUTSIDE_WORKING_HOURS";
+                                message: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description What would be booked */
+                            visits: {
+                                /** Format: uuid */
+                                technicianId: string;
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                                travelMinutes: number | null;
+                                /** @description A crew member joining the lead */
+                                helper: boolean;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dispatch/settings": {
         parameters: {
             query?: never;
@@ -6749,6 +6833,7 @@ export interface paths {
                                 }[];
                                 labourHours: number;
                                 skill: string;
+                                crew?: number;
                                 /** @enum {string} */
                                 priority: "low" | "medium" | "high" | "critical";
                                 simulation?: {
@@ -11268,7 +11353,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended (no replay) */
+        /** Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended, ticket.sla_at_risk, ticket.sla_breached (no replay) */
         get: {
             parameters: {
                 query?: never;
@@ -12105,10 +12190,12 @@ export interface paths {
                     /** @description nextCursor from the previous page */
                     cursor?: string;
                     /** @description Sort field, `-` prefix for descending (default -createdAt) */
-                    sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "priority" | "-priority" | "responseDueAt" | "-responseDueAt" | "resolutionDueAt" | "-resolutionDueAt" | "number" | "-number";
+                    sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "priority" | "-priority" | "responseDueAt" | "-responseDueAt" | "resolutionDueAt" | "-resolutionDueAt" | "number" | "-number" | "slaDue" | "-slaDue";
                     status?: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
-                    /** @description true: only open statuses (new..on_hold) */
+                    /** @description true: only open statuses (every status but resolved, closed, cancelled) */
                     open?: string;
+                    /** @description true: no technician; false: a technician */
+                    unassigned?: string;
                     priority?: "low" | "medium" | "high" | "critical";
                     channel?: "phone" | "email" | "web" | "iot" | "agent";
                     type?: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
@@ -12118,7 +12205,7 @@ export interface paths {
                     technicianId?: string;
                     /** @description true: response or resolution breached now; false: neither */
                     breached?: string;
-                    /** @description Text in number, title or description */
+                    /** @description Text (case-insensitive) in the number, title, description, fault code, customer name, site name or asset serial number */
                     q?: string;
                 };
                 header?: never;
@@ -12320,6 +12407,69 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many tickets match the list filters, by status and priority */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
+                    /** @description true: only open statuses (every status but resolved, closed, cancelled) */
+                    open?: string;
+                    /** @description true: no technician; false: a technician */
+                    unassigned?: string;
+                    priority?: "low" | "medium" | "high" | "critical";
+                    channel?: "phone" | "email" | "web" | "iot" | "agent";
+                    type?: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
+                    customerId?: string;
+                    assetId?: string;
+                    contractId?: string;
+                    technicianId?: string;
+                    /** @description true: response or resolution breached now; false: neither */
+                    breached?: string;
+                    /** @description Text (case-insensitive) in the number, title, description, fault code, customer name, site name or asset serial number */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            total: number;
+                            /** @description Every status (0 when none) */
+                            byStatus: {
+                                [key: string]: number;
+                            };
+                            /** @description Every priority (0 when none) */
+                            byPriority: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -12918,7 +13068,7 @@ export interface paths {
                         technicianId: string;
                         /**
                          * Format: date-time
-                         * @description Default: the suggested slot (searching up to 14 days ahead)
+                         * @description Default: the suggested slot (searching up to 14 days ahead). Without end, a job that runs past the working hours is split into consecutive visits from start
                          */
                         start?: string;
                         /**
@@ -12999,6 +13149,7 @@ export interface paths {
                                 /** Format: date-time */
                                 updatedAt: string;
                             };
+                            /** @description The first planned visit */
                             visit: {
                                 /** Format: uuid */
                                 id: string;
@@ -13063,6 +13214,71 @@ export interface paths {
                                 /** Format: date-time */
                                 updatedAt: string;
                             };
+                            /** @description Every visit planned, in order: the lead technician's consecutive visits (a job longer than a day's free time), then the crew's */
+                            visits: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                ticketId: string;
+                                /** Format: uuid */
+                                technicianId: string;
+                                /**
+                                 * @description planned → in_progress (actualStart) → completed (outcome); or cancelled
+                                 * @enum {string}
+                                 */
+                                status: "planned" | "in_progress" | "completed" | "cancelled";
+                                /** Format: date-time */
+                                plannedStart: string;
+                                /** Format: date-time */
+                                plannedEnd: string;
+                                actualStart: string | null;
+                                actualEnd: string | null;
+                                outcome: ("fixed" | "another_visit_needed" | "not_fixed") | null;
+                                /** @description Fixed on the first (non-cancelled) visit of the ticket; null without outcome */
+                                firstTimeFix: boolean | null;
+                                notes: string | null;
+                                labour: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    minutes: number;
+                                    skill: string | null;
+                                    overtime: boolean;
+                                    description: string | null;
+                                    /** @description Minutes drawn from the contract prepaid balance */
+                                    prepaidMinutes: number;
+                                    /** Format: date-time */
+                                    recordedAt: string;
+                                }[];
+                                parts: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    sku: string;
+                                    description: string | null;
+                                    quantity: number;
+                                    /** @description Price per unit set by the back office; null = the catalogue price at invoicing. Money (price): present only for admin, dispatcher, customer. */
+                                    unitPrice?: number | null;
+                                    /** Format: date-time */
+                                    recordedAt: string;
+                                }[];
+                                labourMinutes: number;
+                                acceptance: {
+                                    name: string;
+                                    confirmation: string | null;
+                                    signature: string | null;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                                /** @description Current ETA at the site once the technician set out (POST /visits/{id}/en-route) */
+                                etaAt?: string | null;
+                                /** @description Planned travel before the visit, at the speed assumption */
+                                travelMinutes?: number | null;
+                                /** @description Increments on every change; also sent as the ETag */
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
                         };
                     };
                 };
@@ -15280,7 +15496,7 @@ export interface paths {
                     "application/json": {
                         url: string;
                         secret?: string;
-                        events?: ("ticket.created" | "ticket.updated" | "ticket.status_changed" | "ticket.evidence_appended")[];
+                        events?: ("ticket.created" | "ticket.updated" | "ticket.status_changed" | "ticket.evidence_appended" | "ticket.sla_at_risk" | "ticket.sla_breached")[];
                         active?: boolean;
                         description?: string;
                     };
@@ -15393,7 +15609,7 @@ export interface paths {
                     "application/json": {
                         url?: string;
                         secret?: string;
-                        events?: ("ticket.created" | "ticket.updated" | "ticket.status_changed" | "ticket.evidence_appended")[];
+                        events?: ("ticket.created" | "ticket.updated" | "ticket.status_changed" | "ticket.evidence_appended" | "ticket.sla_at_risk" | "ticket.sla_breached")[];
                         active?: boolean;
                         description?: string | null;
                     };
