@@ -90,7 +90,6 @@ function track(tech: Tech, date: string, [h0, h1]: [number, number], handlers: V
             type: 'button',
             dataset: { ticketId: v.ticketId, visitId: v.visitId },
             title: `${label}${movable ? '\nDrag to move, drag the right edge to resize; ← → move 15 min, Shift+← → resize' : ''}`,
-            'aria-label': label,
             style: { left: pct(s), width: width(s, e) },
             onclick: () => handlers.onOpenTicket(v.ticketId),
             onpointerdown: movable ? (event: PointerEvent) => startDrag(event, payload('move', event)) : undefined,
