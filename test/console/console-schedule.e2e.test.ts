@@ -113,6 +113,10 @@ describe('planning on the board', () => {
     expect((await ok<{ status: string; technicianId: string }>(t, 'GET', `/api/v1/tickets/${ids.job}`, undefined, 200)).status).toBe('scheduled');
     await page.waitForSelector(`#board .lane[data-technician-id="${ids.lena}"] .visit[data-visit-id="${visits[0]!.id}"]`);
     await page.waitForSelector(`.queue-item[data-id="${ids.job}"]`, { state: 'detached' });
+    // A click on the visit opens its ticket in the panel above the board.
+    await page.click(`#board .visit[data-visit-id="${visits[0]!.id}"]`);
+    await page.waitForSelector(`.ph-number:text("${ids.jobNumber}")`);
+    await page.waitForSelector('.tech');
     await page.mouse.move(0, 0);
     await page.screenshot({ path: screenshotPath('console-day-board') });
     await expectAccessible(page, 'day board');

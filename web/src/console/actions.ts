@@ -31,7 +31,16 @@ const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Activity = Awaited<ReturnType<typeof loadNotes>>[number];
 export const loadNotes = async (ticketId: string) => (await ok(client.GET('/api/v1/activities', { params: { query: { ticketId, limit: 20 } } }))).items;
 
-const label = (to: string, from: string): string => (from === 'on_hold' && to !== 'resolved' && to !== 'cancelled' ? `Resume (${titleCase(to).toLowerCase()})` : to === 'on_hold' ? 'Put on hold' : to === 'cancelled' ? 'Cancel ticket' : titleCase(to));
+const label = (to: string, from: string): string =>
+  from === 'on_hold' && to !== 'resolved' && to !== 'cancelled'
+    ? `Resume (${titleCase(to).toLowerCase()})`
+    : to === 'on_hold'
+      ? 'Put on hold'
+      : to === 'cancelled'
+        ? 'Cancel ticket'
+        : to === 'new'
+          ? 'Unassign'
+          : `Set ${titleCase(to).toLowerCase()}`;
 
 const field = (text: string, control: HTMLElement): HTMLElement => h('label.field', h('span.field-label', text), control);
 

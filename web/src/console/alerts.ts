@@ -67,7 +67,7 @@ export function renderAlertControls(el: HTMLElement = $('#alerts')): void {
           renderAlertControls(el);
         },
       },
-      muted ? '🔇 Muted' : '🔔 Sound on',
+      muted ? 'Sound off' : 'Sound on',
     ),
     ask
       ? h(

@@ -157,7 +157,11 @@ export function weekView(days: readonly Day[], handlers: ViewHandlers): HTMLElem
   const label = (date: string): string => new Date(`${date}T12:00:00`).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
   return h(
     'div.timeline.week',
-    h('div.week-row.axis-row', h('div.lane-who'), days.map((d) => h('div.week-day', { dataset: { date: d.date } }, label(d.date), h('span.muted', ` ${range[0]}–${range[1]} h`)))),
+    h(
+      'div.week-row.axis-row',
+      h('div.lane-who.muted.small', `Each day ${String(range[0]).padStart(2, '0')}:00–${String(range[1]).padStart(2, '0')}:00`),
+      days.map((d) => h('div.week-day', { dataset: { date: d.date } }, label(d.date))),
+    ),
     h(
       'div.lanes',
       techs.map((tech) => {
