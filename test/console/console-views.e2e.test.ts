@@ -34,7 +34,7 @@ async function seed(): Promise<void> {
     const lena = await ok<{ id: string }>(first, 'POST', '/api/v1/users', { email: 'lena@views.test', name: 'Lena Vogt', role: 'technician', password: PASSWORD, skills: ['refrigeration'] });
     ids.lena = lena.id;
     await ok(first, 'PUT', `/api/v1/technicians/${lena.id}`, { skills: [{ name: 'refrigeration', level: 3 }], homeBase: { lat: 53.57, lon: 10.03, label: 'Wandsbek' }, timezone: 'UTC' }, 200);
-    const located = await first.call('POST', `/api/v1/technicians/${lena.id}/location`, { lat: 53.56, lon: 9.98, at: new Date(Date.now() - 25 * 60_000).toISOString() });
+    const located = await first.call('POST', `/api/v1/technicians/${lena.id}/location`, { lat: 53.63, lon: 9.88, at: new Date(Date.now() - 25 * 60_000).toISOString() });
     expect([200, 201, 202, 204]).toContain(located.status);
     const customer = await ok(first, 'POST', '/api/v1/customers', { name: 'Nordkühl Logistik GmbH' });
     ids.customer = customer.id;
@@ -160,13 +160,15 @@ describe('dispatcher console views', () => {
     await page.waitForSelector('.note:has-text("after 14:00")');
     const notes = await ok<{ items: { kind: string; ticketId: string; body: string }[] }>(t, 'GET', `/api/v1/activities?ticketId=${ids.legacy}`, undefined, 200);
     expect(notes.items).toEqual([expect.objectContaining({ kind: 'note', ticketId: ids.legacy, body: 'Customer asks for a visit after 14:00.' })]);
+    await page.locator('#panel').evaluate((el) => void ((el as unknown as { scrollTop: number }).scrollTop = 0));
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: screenshotPath('console-panel') });
 
     await page.click('.ph-meta button[title="Customer 360"]');
     await page.waitForSelector('#details-body .c360');
     expect(await page.textContent('#details-body')).toContain('Cold store DC-2');
     await page.keyboard.press('Escape');
     await page.waitForSelector('#details[open]', { state: 'detached', timeout: 5_000 }).catch(() => undefined);
-    await page.screenshot({ path: screenshotPath('console-panel') });
     await expectAccessible(page, 'ticket panel');
 
     await page.click('button[data-to="cancelled"]');

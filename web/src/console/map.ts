@@ -51,7 +51,7 @@ export function createMap(options: { el: HTMLElement; noteEl: HTMLElement; onOpe
     mount(
       noteEl,
       error ? h('span.pill.pill-bad', `Could not load: ${errorText(error)}`) : null,
-      h('span', h('b', counts.sites), ' sites with open tickets · ', h('b', counts.technicians), ' technicians'),
+      h('span', h('b', counts.sites), ' sites with open tickets (the 200 nearest a breach) · ', h('b', counts.technicians), ' technicians (last position, else home base)'),
       tilesFailed ? h('span.pill.pill-warn.tiles-missing', 'Map tiles unavailable — markers only') : null,
     );
   }
@@ -109,7 +109,7 @@ export function createMap(options: { el: HTMLElement; noteEl: HTMLElement; onOpe
           .toUpperCase();
         // The visible initials are part of the name (WCAG 2.5.3, label in name).
         const label = `${initials} ${p.name}, ${age}`;
-        const marker = L.marker([p.lat, p.lon], { icon: icon(`tech${p.home ? ' home' : ''}`, initials), title: label, alt: label, keyboard: true });
+        const marker = L.marker([p.lat, p.lon], { icon: icon(`tech${p.home ? ' home' : ''}`, initials), title: label, alt: label, keyboard: true, zIndexOffset: 1000 });
         marker.bindPopup(h('div.map-popup', h('b', p.name), h('div', age)));
         marker.bindTooltip(p.home ? 'home' : relative(p.at), { permanent: true, direction: 'right', offset: [12, 0], className: 'age-tip' });
         marker.addTo(layer!);

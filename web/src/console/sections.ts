@@ -226,7 +226,6 @@ const techLine = (c: Candidate): string =>
   [
     c.skillLevel != null ? `Level ${c.skillLevel}` : null,
     c.distanceKm != null ? `${c.distanceKm.toFixed(c.distanceKm < 10 ? 1 : 0)} km away` : null,
-    c.score != null ? `score ${Number(c.score).toFixed(c.score < 10 ? 2 : 0)}` : null,
   ]
     .filter(Boolean)
     .join(' · ');
