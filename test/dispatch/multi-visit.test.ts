@@ -95,6 +95,16 @@ describe('multi-day jobs', () => {
     expect(res.body.visits.map((v: { technicianId: string }) => v.technicianId)).toEqual([lead.id, helper.id]);
     expect(res.body.visits[1]).toMatchObject({ plannedStart: res.body.visits[0].plannedStart, plannedEnd: res.body.visits[0].plannedEnd });
     expect(res.body.ticket.technicianId).toBe(lead.id);
+
+    // Dispatched on a Saturday: nobody works today, the crew is found for Monday all the same.
+    api.clock.set('2025-03-15T06:00:00Z');
+    const weekend = await api.ticket(place, { faultCode: 'HOIST' });
+    const monday = await api.call('POST', `/api/v1/tickets/${weekend.id}/dispatch`, { technicianId: lead.id });
+    expect(monday.status, JSON.stringify(monday.body)).toBe(200);
+    expect(monday.body.visits.map((v: { technicianId: string; plannedStart: string }) => [v.technicianId, v.plannedStart.slice(0, 10)])).toEqual([
+      [lead.id, '2025-03-17'],
+      [helper.id, '2025-03-17'],
+    ]);
   });
 });
 
@@ -125,5 +135,21 @@ describe('checks before and after a drop', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('SCHEDULE_CONFLICT');
     expect(refused.body.clash).toMatchObject({ visitId: booked.body.visit.id });
+    const evening = await api.call('POST', `/api/v1/tickets/${second.id}/dispatch`, { technicianId: tech.id, start: '2025-03-13T16:30:00Z' });
+    expect(evening.status).toBe(422);
+    expect(evening.body).toMatchObject({ code: 'OUTSIDE_WORKING_HOURS', workingHours: [{ start: '2025-03-13T07:00:00.000Z', end: '2025-03-13T17:00:00.000Z' }] });
+
+    // Moving or resizing a visit on the board goes through the same rules.
+    const visitId = booked.body.visit.id;
+    const resized = await api.call('PATCH', `/api/v1/visits/${visitId}`, { plannedStart: '2025-03-13T15:00:00Z', plannedEnd: '2025-03-13T18:00:00Z' });
+    expect(resized.status).toBe(422);
+    expect(resized.body.code).toBe('OUTSIDE_WORKING_HOURS');
+    const other = await api.technician('Zack Busy', { skills: [{ name: 'refrigeration', level: 3 }], homeBase: home, workingHours: shifts });
+    const busy = await api.ticket(await api.site(MUNICH.lat, MUNICH.lon));
+    expect((await api.call('POST', `/api/v1/tickets/${busy.id}/dispatch`, { technicianId: other.id, start: '2025-03-13T09:30:00Z' })).status).toBe(200);
+    const handedOver = await api.call('PATCH', `/api/v1/visits/${visitId}`, { technicianId: other.id });
+    expect(handedOver.status).toBe(409);
+    expect(handedOver.body).toMatchObject({ code: 'SCHEDULE_CONFLICT', clash: { ticketNumber: busy.number } });
+    expect((await api.call('PATCH', `/api/v1/visits/${visitId}`, { plannedStart: '2025-03-13T13:00:00Z', plannedEnd: '2025-03-13T15:00:00Z' })).status).toBe(200);
   });
 });

@@ -2,8 +2,22 @@
 import { z } from 'zod';
 import { PRIORITIES } from '../sla/sla.policy.js';
 import { CUSTOMER_TIERS } from '../customers/customer-tier.js';
+import { candidateSchema } from '../dispatch/dispatch.schemas.js';
 
 const instant = z.iso.datetime();
+
+/** A candidate stored by the former territory-distance ranking (tickets opened before the rankings were unified). */
+const legacyCandidateSchema = z.object({
+  technicianId: z.uuid(),
+  name: z.string(),
+  rank: z.number().int(),
+  score: z.number(),
+  territoryMatch: z.boolean(),
+  distanceKm: z.number().nullable(),
+  distanceFrom: z.string().nullable(),
+  openTickets: z.number().int(),
+  reason: z.string(),
+});
 
 export const prefillSchema = z.object({
   generatedAt: instant,
@@ -64,19 +78,9 @@ export const prefillSchema = z.object({
     requiredSkill: z.string().nullable(),
     excludedForSkill: z.number().int().describe('Active technicians left out because they lack the skill'),
     basis: z.string(),
-    candidates: z.array(
-      z.object({
-        technicianId: z.uuid(),
-        name: z.string(),
-        rank: z.number().int(),
-        score: z.number(),
-        territoryMatch: z.boolean(),
-        distanceKm: z.number().nullable(),
-        distanceFrom: z.string().nullable(),
-        openTickets: z.number().int(),
-        reason: z.string(),
-      }),
-    ),
+    candidates: z
+      .array(z.union([candidateSchema, legacyCandidateSchema]))
+      .describe('Best first, ranked as GET /tickets/{id}/technician-suggestions ranks them (tickets opened before that: the former territory ranking)'),
   }),
 });
 export type Prefill = z.infer<typeof prefillSchema>;

@@ -20,7 +20,8 @@ import { dueTimes, slaTerms, type SlaTerms } from '../sla/sla.policy.js';
 import { OPEN_IOT } from './autotickets.repository.js';
 import type { Prefill } from './autotickets.schemas.js';
 import { autoTicketPriority } from './priority.policy.js';
-import { rankTechnicians, technicianFacts, type RankingOptions, type SiteLocation, type TechnicianFacts } from './technician-ranking.js';
+import { loadRankingFacts, rankTechnicians, type RankingFacts, type RankingOptions } from '../dispatch/technician-ranking.js';
+import { isoDate, localDateOf } from '../sla/business-calendar.js';
 
 export interface PrefillOptions {
   /** Knowledge-base articles listed. Default 5. */
@@ -29,7 +30,15 @@ export interface PrefillOptions {
   readonly pastLimit?: number;
   /** Predictive faults: latest visit = projected failure minus this many hours (never before now). Default 24. */
   readonly visitMarginHours?: number;
-  readonly ranking?: RankingOptions;
+  /** The dispatch ranking's options, and how many candidates are stored (default 5). */
+  readonly ranking?: RankingOptions & { readonly limit?: number };
+}
+
+export interface SiteLocation {
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+  readonly city: string | null;
+  readonly country: string | null;
 }
 
 export interface TicketDraft {
@@ -62,7 +71,8 @@ export interface DraftFacts {
   readonly contract: ContractRow | undefined;
   readonly terms: SlaTerms;
   readonly tier: CustomerTier;
-  readonly technicians: { readonly technicians: TechnicianFacts[]; readonly excludedForSkill: number };
+  /** What the technician ranking reads, for the day the finding arrives (UTC date). */
+  readonly technicians: RankingFacts & { readonly date: string };
   readonly knowledge: Prefill['knowledge'];
   readonly pastResolutions: Prefill['pastResolutions'];
 }
@@ -72,7 +82,7 @@ const HOUR = 3_600_000;
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
 
 export const RANKING_BASIS =
-  'Technicians with the required skill, by distance from the site to the nearest centre of their territories (mean position of known sites there: no home locations yet), +300 km outside their territories, +50 km per open ticket assigned.';
+  'The dispatch ranking (as GET /tickets/{id}/technician-suggestions) on the day the ticket was opened: technicians with the required skill, by travel from their current location or home base, earliest free slot that fits the labour, load that day, parts on their van, SLA, territory and skill level; each with its reasons.';
 
 /** Builds the draft on one handle (inside a transaction: when no early look prepared its facts). */
 export async function buildTicketDraft(q: Queryable, finding: AssetFinding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): Promise<TicketDraft> {
@@ -115,7 +125,7 @@ export async function loadDraftFacts(q: Queryable, place: AssetPlace, faultCode:
   const [contract, tier, technicians, knowledge, past] = await Promise.all([
     contracts.findApplicable(q, place.customerId, place.assetId, now.toISOString().slice(0, 10)),
     customerTier(q, place.customerId),
-    technicianFacts(q, place.fault?.skill ?? null),
+    rankingFacts(q, place, now),
     knowledgeFor(q, place.modelId, faultCode, options.knowledgeLimit ?? 5),
     pastResolutions(q, place.modelId, faultCode, options.pastLimit ?? 5),
   ]);
@@ -130,7 +140,24 @@ export function composeDraft(facts: DraftFacts, finding: AssetFinding & { faultC
   const due = dueTimes(now, decision.priority, terms);
 
   const skill = fault?.skill ?? null;
-  const candidates = rankTechnicians(skill, place, facts.technicians.technicians, options.ranking);
+  const ranking = rankTechnicians(
+    facts.technicians,
+    {
+      requiredSkill: skill,
+      labourMinutes: fault ? Math.max(15, Math.round(fault.labourHours * 60)) : 60,
+      parts: (fault?.parts ?? []).map((p) => ({ sku: p.sku, quantity: p.quantity, description: p.description })),
+      site: place.latitude !== null && place.longitude !== null ? { lat: place.latitude, lon: place.longitude, label: 'the site' } : null,
+      city: place.city,
+      country: place.country,
+      responseDueAt: due.responseDueAt.getTime(),
+      resolutionDueAt: due.resolutionDueAt.getTime(),
+    },
+    facts.technicians.date,
+    now,
+    options.ranking,
+  );
+  const candidates = ranking.candidates.slice(0, options.ranking?.limit ?? 5);
+  const excludedForSkill = ranking.excluded.filter((e) => e.reason.startsWith('Lacks skill')).length;
 
   const projected = finding.evidence.projectedFailureAt;
   const predictive = finding.kind === 'trend' && projected !== undefined;
@@ -161,7 +188,7 @@ export function composeDraft(facts: DraftFacts, finding: AssetFinding & { faultC
       : null,
     knowledge: facts.knowledge,
     pastResolutions: facts.pastResolutions,
-    technicians: { requiredSkill: skill, excludedForSkill: facts.technicians.excludedForSkill, basis: RANKING_BASIS, candidates },
+    technicians: { requiredSkill: skill, excludedForSkill, basis: RANKING_BASIS, candidates },
   };
   return {
     prefill,
@@ -173,6 +200,12 @@ export function composeDraft(facts: DraftFacts, finding: AssetFinding & { faultC
     contractId: contract?.id ?? null,
     slaSource: terms.source,
   };
+}
+
+/** The ranking's facts for today (UTC), for the parts of the fault. */
+async function rankingFacts(q: Queryable, place: AssetPlace, now: Date): Promise<DraftFacts['technicians']> {
+  const date = isoDate(localDateOf(now.getTime(), 'UTC'));
+  return { ...(await loadRankingFacts(q, date, (place.fault?.parts ?? []).map((p) => p.sku))), date };
 }
 
 /** The customer's tier from its active contracts today. */

@@ -1,4 +1,8 @@
 /**
+ * SUPERSEDED: auto-tickets now store the dispatch ranking (src/service/dispatch/technician-ranking.ts).
+ * Nothing in src/ uses this file; it stays only while test/autotickets/policies.test.ts still
+ * tests it (remove both together).
+ *
  * Suggested technician for an auto-ticket: active users with role technician who have the
  * required skill (the others are excluded, and counted), ranked by a score in "kilometre
  * equivalents" (lower is better):

@@ -21,8 +21,8 @@ export interface TicketNeeds {
   longitude: number | null;
   city: string | null;
   country: string | null;
-  prefill: { requiredSkill?: string | null; labourHours?: number | null; parts?: { sku: string; quantity: number }[] } | null;
-  fault: { skill?: string; labourHours?: number; crew?: number; parts?: { sku: string; quantity: number }[] } | null;
+  prefill: { requiredSkill?: string | null; labourHours?: number | null; parts?: { sku: string; quantity: number; description?: string }[] } | null;
+  fault: { skill?: string; labourHours?: number; crew?: number; parts?: { sku: string; quantity: number; description?: string }[] } | null;
 }
 
 /** A booked (planned or in progress) visit with where it takes place. */

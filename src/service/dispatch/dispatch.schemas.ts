@@ -19,8 +19,7 @@ export type SuggestionsQuery = z.infer<typeof suggestionsQuery>;
 export const candidateSchema = z.object({
   technicianId: z.uuid(),
   name: z.string(),
-  rank: z.number().int(),
-  score: z.number().describe('Minutes-equivalent cost; lower is better (see reasons)'),
+  rank: z.number().int().describe('1 = best; the order comes from travel, waiting, load, parts on the van, SLA, territory and skill level (see reasons)'),
   slot: z.object({ start: isoOut, end: isoOut }).nullable(),
   distanceKm: z.number().nullable(),
   travelMinutes: z.number().int().nullable(),
@@ -31,7 +30,7 @@ export const candidateSchema = z.object({
   skillLevel: z.number().int().nullable(),
   meetsSla: z.boolean().describe('The slot starts before the response due time (if not yet responded) and ends before the resolution due time'),
   substituteFor: z.uuid().optional().describe('The absent technician this one covers for'),
-  reasons: z.array(z.string()),
+  reasons: z.array(z.string()).describe('Why, in words: the lead over the next best first, then skill, travel, slot, load, parts, SLA, territory'),
 });
 export type Candidate = z.infer<typeof candidateSchema>;
 

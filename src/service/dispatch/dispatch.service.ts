@@ -89,7 +89,11 @@ export class DispatchService {
    */
   async plan(ticketId: string, technicianId: string | undefined, policy: { requireSla?: boolean; window?: { start: string; end: string; split?: boolean } } = {}): Promise<DispatchPlan | undefined> {
     const job = await jobNeeds(this.db, ticketId, undefined, this.options);
-    const ranked = async () => (await this.suggest(ticketId, { limit: 50 })).candidates.map((c) => c.technicianId);
+    // Today's ranking first, then the skilled technicians who do not work or are away today (they may on later days).
+    const ranked = async () => {
+      const today = await this.suggest(ticketId, { limit: 50 });
+      return [...today.candidates.map((c) => c.technicianId), ...today.excluded.filter((e) => !e.reason.startsWith('Lacks skill')).map((e) => e.technicianId)];
+    };
     let lead: { technicianId: string; windows: PlannedWindow[] } | undefined;
     if (policy.window) {
       lead = { technicianId: technicianId!, windows: [{ start: Date.parse(policy.window.start), end: Date.parse(policy.window.end), travelMinutes: Number.NaN }] };

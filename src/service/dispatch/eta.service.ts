@@ -20,7 +20,7 @@ import { TicketsService } from '../tickets/tickets.service.js';
 import { travel, type Point } from './dispatch-scoring.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import type { Eta, EtaInput } from './dispatch.schemas.js';
-import { startPoint } from './suggestions.js';
+import { startPoint } from './technician-ranking.js';
 
 export interface EtaOptions {
   readonly clock?: Clock;

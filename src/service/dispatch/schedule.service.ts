@@ -13,7 +13,7 @@ import { zonedTimeToInstant } from '../sla/business-calendar.js';
 import { travel, type Point, type ScoringOptions } from './dispatch-scoring.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import type { Schedule } from './dispatch.schemas.js';
-import { startPoint } from './suggestions.js';
+import { startPoint } from './technician-ranking.js';
 
 export interface ScheduleOptions extends ScoringOptions {
   readonly clock?: Clock;

@@ -14,7 +14,7 @@ import { hoursOf, TechniciansRepository, zoneOf, type TechnicianRow } from '../t
 import { subtract, workingIntervals, type Interval } from '../technicians/working-hours.js';
 import { travel, type BookedStop, type Point, type ScoringOptions } from './dispatch-scoring.js';
 import { DispatchRepository } from './dispatch.repository.js';
-import { startPoint } from './suggestions.js';
+import { startPoint } from './technician-ranking.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

@@ -12998,7 +12998,42 @@ export interface paths {
                                     /** @description Active technicians left out because they lack the skill */
                                     excludedForSkill: number;
                                     basis: string;
-                                    candidates: {
+                                    /** @description Best first, ranked as GET /tickets/{id}/technician-suggestions ranks them (tickets opened before that: the former territory ranking) */
+                                    candidates: ({
+                                        /** Format: uuid */
+                                        technicianId: string;
+                                        name: string;
+                                        /** @description 1 = best; the order comes from travel, waiting, load, parts on the van, SLA, territory and skill level (see reasons) */
+                                        rank: number;
+                                        slot: {
+                                            /** Format: date-time */
+                                            start: string;
+                                            /** Format: date-time */
+                                            end: string;
+                                        } | null;
+                                        distanceKm: number | null;
+                                        travelMinutes: number | null;
+                                        /** @description Where travel starts: current location, previous visit, home base */
+                                        travelFrom: string | null;
+                                        /** @description Minutes already booked that day */
+                                        loadMinutes: number;
+                                        partsOnVan: {
+                                            sku: string;
+                                            needed: number;
+                                            onVan: number;
+                                        }[];
+                                        allPartsOnVan: boolean;
+                                        skillLevel: number | null;
+                                        /** @description The slot starts before the response due time (if not yet responded) and ends before the resolution due time */
+                                        meetsSla: boolean;
+                                        /**
+                                         * Format: uuid
+                                         * @description The absent technician this one covers for
+                                         */
+                                        substituteFor?: string;
+                                        /** @description Why, in words: the lead over the next best first, then skill, travel, slot, load, parts, SLA, territory */
+                                        reasons: string[];
+                                    } | {
                                         /** Format: uuid */
                                         technicianId: string;
                                         name: string;
@@ -13009,7 +13044,7 @@ export interface paths {
                                         distanceFrom: string | null;
                                         openTickets: number;
                                         reason: string;
-                                    }[];
+                                    })[];
                                 };
                             };
                             /** @description Distinct findings appended to the ticket (the first included) */
@@ -13706,9 +13741,8 @@ export interface paths {
                                 /** Format: uuid */
                                 technicianId: string;
                                 name: string;
+                                /** @description 1 = best; the order comes from travel, waiting, load, parts on the van, SLA, territory and skill level (see reasons) */
                                 rank: number;
-                                /** @description Minutes-equivalent cost; lower is better (see reasons) */
-                                score: number;
                                 slot: {
                                     /** Format: date-time */
                                     start: string;
@@ -13735,6 +13769,7 @@ export interface paths {
                                  * @description The absent technician this one covers for
                                  */
                                 substituteFor?: string;
+                                /** @description Why, in words: the lead over the next best first, then skill, travel, slot, load, parts, SLA, territory */
                                 reasons: string[];
                             }[];
                             excluded: {
