@@ -129,7 +129,8 @@ export function createPanel(options: {
       Object.assign(cur, { candidates: suggestions.candidates, excluded: suggestions.excluded, source: 'dispatch', requiredSkill: suggestions.requiredSkill });
     } else {
       const ranking = cur.diag?.prefill.technicians;
-      cur.candidates = (ranking?.candidates ?? []).map((c) => ({ ...c, reasons: [c.reason], slot: null, travelMinutes: null, loadMinutes: null }));
+      // Diagnoses stored before the one ranking have a single `reason`; newer ones the ranking's own fields.
+      cur.candidates = (ranking?.candidates ?? []).map((c) => ('reasons' in c ? c : { ...c, reasons: [c.reason], slot: null, travelMinutes: null, loadMinutes: null }));
       Object.assign(cur, { excluded: [], source: 'ranking', requiredSkill: ranking?.requiredSkill ?? null });
     }
     rememberTechnicians(cur.candidates ?? []);
