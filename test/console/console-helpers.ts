@@ -11,11 +11,21 @@ import { expect } from 'vitest';
 import type { TestPlatform } from '../harness/platform.js';
 
 export const PASSWORD = 'console-e2e-password-1';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** docs/<name>.png with UPDATE_SCREENSHOT=1, else the temp folder. */
-export const screenshotPath = (name: string): string => (process.env.UPDATE_SCREENSHOT === '1' ? path.resolve(`docs/${name}.png`) : path.join(os.tmpdir(), `telemend-${name}.png`));
+export const screenshotPath = (name: string): string =>
+  process.env.UPDATE_SCREENSHOT === '1' ? path.resolve(`docs/${name}.png`) : path.join(os.tmpdir(), `telemend-${name}.png`);
 
 export async function ok<T = Record<string, string>>(t: TestPlatform, method: string, url: string, body?: unknown, status = 201): Promise<T> {
   const res = await t.call<T>(method, url, body);
@@ -50,9 +60,25 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.addScriptTag({ path: AXE });
   const found = await page.evaluate(async () => {
     // In the page: axe-core's global (the test's tsconfig has no DOM types).
-    const page = globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[]; html: string }[] }[] }> }; document: unknown };
-    const result = await page.axe.run(page.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.html.slice(0, 160)}`) }));
+    const page = globalThis as unknown as {
+      axe: {
+        run(
+          context: unknown,
+          options: unknown,
+        ): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[]; html: string }[] }[] }>;
+      };
+      document: unknown;
+    };
+    const result = await page.axe.run(page.document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.html.slice(0, 160)}`),
+    }));
   });
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

@@ -36,7 +36,13 @@ const nextDay = (date: string): string => new Date(Date.parse(`${date}T12:00:00Z
 
 async function technician(name: string, email: string, lat: number, lon: number): Promise<string> {
   const user = await ok<{ id: string }>(t, 'POST', '/api/v1/users', { email, name, role: 'technician', password: PASSWORD, skills: ['refrigeration'] });
-  await ok(t, 'PUT', `/api/v1/technicians/${user.id}`, { skills: [{ name: 'refrigeration', level: 4 }], homeBase: { lat, lon, label: name }, timezone: 'UTC', workingHours: WEEK }, 200);
+  await ok(
+    t,
+    'PUT',
+    `/api/v1/technicians/${user.id}`,
+    { skills: [{ name: 'refrigeration', level: 4 }], homeBase: { lat, lon, label: name }, timezone: 'UTC', workingHours: WEEK },
+    200,
+  );
   return user.id;
 }
 
@@ -47,10 +53,25 @@ beforeAll(async () => {
   ids.jonas = await technician('Jonas Berg', 'jonas@board.test', 53.08, 8.8);
   const customer = await ok(t, 'POST', '/api/v1/customers', { name: 'Nordkühl Logistik GmbH' });
   ids.customer = customer.id;
-  const site = await ok(t, 'POST', '/api/v1/sites', { customerId: customer.id, name: 'Cold store DC-2', city: 'Hamburg', country: 'DE', latitude: 53.55, longitude: 10.0 });
+  const site = await ok(t, 'POST', '/api/v1/sites', {
+    customerId: customer.id,
+    name: 'Cold store DC-2',
+    city: 'Hamburg',
+    country: 'DE',
+    latitude: 53.55,
+    longitude: 10.0,
+  });
   const asset = await ok(t, 'POST', '/api/v1/assets', { siteId: site.id, modelId: 'water-chiller-wc200', serialNumber: 'WC200-HH-0417' });
   ids.asset = asset.id;
-  const job = await ok(t, 'POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', priority: 'high', title: 'Compressor failed', customerId: customer.id, assetId: asset.id, faultCode: 'COMPRESSOR_FAILURE' });
+  const job = await ok(t, 'POST', '/api/v1/tickets', {
+    channel: 'phone',
+    type: 'breakdown',
+    priority: 'high',
+    title: 'Compressor failed',
+    customerId: customer.id,
+    assetId: asset.id,
+    faultCode: 'COMPRESSOR_FAILURE',
+  });
   ids.job = job.id;
   ids.jobNumber = job.number;
   ({ browser, page } = await openBrowser());
@@ -62,7 +83,9 @@ afterAll(async () => {
 });
 
 const visitsOf = async (ticketId: string): Promise<Visit[]> =>
-  (await ok<{ items: Visit[] }>(t, 'GET', `/api/v1/tickets/${ticketId}/visits`, undefined, 200)).items.filter((v) => v.status === 'planned').sort((a, b) => a.plannedStart.localeCompare(b.plannedStart));
+  (await ok<{ items: Visit[] }>(t, 'GET', `/api/v1/tickets/${ticketId}/visits`, undefined, 200)).items
+    .filter((v) => v.status === 'planned')
+    .sort((a, b) => a.plannedStart.localeCompare(b.plannedStart));
 const track = (technicianId: string): Locator => page.locator(`#board .lane[data-technician-id="${technicianId}"] .lane-track`).first();
 
 /** Presses on `source` (`grabX` px from its left edge) and moves to `time` on the track, without letting go. */
@@ -158,7 +181,14 @@ describe('planning on the board', () => {
   }, 40_000);
 
   test('a new critical ticket raises an alert and its SLA-at-risk event arrives live', async () => {
-    const res = await ok(t, 'POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', priority: 'critical', title: 'Freezer room at +4 °C', customerId: ids.customer, assetId: ids.asset });
+    const res = await ok(t, 'POST', '/api/v1/tickets', {
+      channel: 'phone',
+      type: 'breakdown',
+      priority: 'critical',
+      title: 'Freezer room at +4 °C',
+      customerId: ids.customer,
+      assetId: ids.asset,
+    });
     await page.waitForSelector(`#alert-log li[data-kind="critical"][data-tag="${res.id}"]`, { state: 'attached', timeout: 10_000 });
     await page.waitForSelector(`.feed-item.risk-at_risk[data-id="${res.id}"] .chip-at_risk`, { timeout: 10_000 });
     // One per due time within the lead: the response, and the resolution.

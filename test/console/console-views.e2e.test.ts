@@ -31,20 +31,57 @@ async function seed(): Promise<void> {
   const first = await startTestPlatform({ ...ENV, DATA_DIR: dataDir });
   try {
     await ok(first, 'POST', '/api/v1/users', { email: 'dispatch@views.test', name: 'Sam Weber', role: 'dispatcher', password: PASSWORD });
-    const lena = await ok<{ id: string }>(first, 'POST', '/api/v1/users', { email: 'lena@views.test', name: 'Lena Vogt', role: 'technician', password: PASSWORD, skills: ['refrigeration'] });
+    const lena = await ok<{ id: string }>(first, 'POST', '/api/v1/users', {
+      email: 'lena@views.test',
+      name: 'Lena Vogt',
+      role: 'technician',
+      password: PASSWORD,
+      skills: ['refrigeration'],
+    });
     ids.lena = lena.id;
-    await ok(first, 'PUT', `/api/v1/technicians/${lena.id}`, { skills: [{ name: 'refrigeration', level: 3 }], homeBase: { lat: 53.57, lon: 10.03, label: 'Wandsbek' }, timezone: 'UTC' }, 200);
-    const located = await first.call('POST', `/api/v1/technicians/${lena.id}/location`, { lat: 53.63, lon: 9.88, at: new Date(Date.now() - 25 * 60_000).toISOString() });
+    await ok(
+      first,
+      'PUT',
+      `/api/v1/technicians/${lena.id}`,
+      { skills: [{ name: 'refrigeration', level: 3 }], homeBase: { lat: 53.57, lon: 10.03, label: 'Wandsbek' }, timezone: 'UTC' },
+      200,
+    );
+    const located = await first.call('POST', `/api/v1/technicians/${lena.id}/location`, {
+      lat: 53.63,
+      lon: 9.88,
+      at: new Date(Date.now() - 25 * 60_000).toISOString(),
+    });
     expect([200, 201, 202, 204]).toContain(located.status);
     const customer = await ok(first, 'POST', '/api/v1/customers', { name: 'Nordkühl Logistik GmbH' });
     ids.customer = customer.id;
-    const site = await ok(first, 'POST', '/api/v1/sites', { customerId: customer.id, name: 'Cold store DC-2', city: 'Hamburg', country: 'DE', latitude: 53.53, longitude: 10.0 });
+    const site = await ok(first, 'POST', '/api/v1/sites', {
+      customerId: customer.id,
+      name: 'Cold store DC-2',
+      city: 'Hamburg',
+      country: 'DE',
+      latitude: 53.53,
+      longitude: 10.0,
+    });
     ids.site = site.id;
-    const other = await ok(first, 'POST', '/api/v1/sites', { customerId: customer.id, name: 'Depot Bremen', city: 'Bremen', country: 'DE', latitude: 53.08, longitude: 8.8 });
+    const other = await ok(first, 'POST', '/api/v1/sites', {
+      customerId: customer.id,
+      name: 'Depot Bremen',
+      city: 'Bremen',
+      country: 'DE',
+      latitude: 53.08,
+      longitude: 8.8,
+    });
     const asset = await ok(first, 'POST', '/api/v1/assets', { siteId: site.id, modelId: MODEL, serialNumber: 'WC200-HH-0417' });
     ids.asset = asset.id;
     ids.device = (await ok<{ deviceId: string }>(first, 'POST', `/api/v1/assets/${asset.id}/device`)).deviceId;
-    await ok(first, 'POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', priority: 'high', title: 'Depot door heater dead', customerId: customer.id, siteId: other.id });
+    await ok(first, 'POST', '/api/v1/tickets', {
+      channel: 'phone',
+      type: 'breakdown',
+      priority: 'high',
+      title: 'Depot door heater dead',
+      customerId: customer.id,
+      siteId: other.id,
+    });
   } finally {
     await first.stop();
   }
@@ -92,13 +129,16 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const feedNumbers = (): Promise<string[]> => page.locator('.feed-item').evaluateAll((els) => els.map((el) => (el as unknown as { dataset: Record<string, string | undefined> }).dataset.number ?? ''));
+const feedNumbers = (): Promise<string[]> =>
+  page.locator('.feed-item').evaluateAll((els) => els.map((el) => (el as unknown as { dataset: Record<string, string | undefined> }).dataset.number ?? ''));
 /** Picks an option of a feed filter (a Web Awesome select) as the component does: value, then its change event. */
 async function chooseFilter(name: string, value: string): Promise<void> {
   await page.locator(`wa-select[data-filter="${name}"]`).evaluate((el, v) => {
     const select = el as unknown as { value: string; dispatchEvent(event: unknown): boolean };
     select.value = v;
-    select.dispatchEvent(new (globalThis as unknown as { Event: new (type: string, init: object) => unknown }).Event('change', { bubbles: true, composed: true }));
+    select.dispatchEvent(
+      new (globalThis as unknown as { Event: new (type: string, init: object) => unknown }).Event('change', { bubbles: true, composed: true }),
+    );
   }, value);
 }
 
@@ -120,7 +160,11 @@ describe('dispatcher console views', () => {
     expect(await count('total')).toBe('1');
     // The search covers the site too.
     await page.fill('#search', 'Depot Bremen');
-    await waitFor(async () => (await page.locator('.feed-item').count()) === 1 && (await page.textContent('.feed-item .fi-title')) === 'Depot door heater dead', 'the site search', 10_000);
+    await waitFor(
+      async () => (await page.locator('.feed-item').count()) === 1 && (await page.textContent('.feed-item .fi-title')) === 'Depot door heater dead',
+      'the site search',
+      10_000,
+    );
     await page.fill('#search', '');
     await waitFor(async () => (await page.locator('.feed-item').count()) === 50, 'the search cleared', 10_000);
 
@@ -141,7 +185,8 @@ describe('dispatcher console views', () => {
     await page.fill('#search', 'rattles');
     await page.locator(`.feed-item[data-number="${ids.legacyNumber}"]`).click();
     await page.waitForSelector('.card:has(h3:text("Actions")) button[data-to="in_progress"]');
-    const status = async (): Promise<string> => (await ok<{ status: string; priority: string }>(t, 'GET', `/api/v1/tickets/${ids.legacy}`, undefined, 200)).status;
+    const status = async (): Promise<string> =>
+      (await ok<{ status: string; priority: string }>(t, 'GET', `/api/v1/tickets/${ids.legacy}`, undefined, 200)).status;
 
     await page.click('button[data-to="in_progress"]');
     await waitFor(async () => (await status()) === 'in_progress', 'resume', 10_000);
@@ -153,12 +198,22 @@ describe('dispatcher console views', () => {
 
     await page.waitForSelector('button[data-to="in_progress"]');
     await page.selectOption('select[name="priority"]', 'critical');
-    await waitFor(async () => (await ok<{ priority: string }>(t, 'GET', `/api/v1/tickets/${ids.legacy}`, undefined, 200)).priority === 'critical', 'priority', 10_000);
+    await waitFor(
+      async () => (await ok<{ priority: string }>(t, 'GET', `/api/v1/tickets/${ids.legacy}`, undefined, 200)).priority === 'critical',
+      'priority',
+      10_000,
+    );
 
     await page.fill('textarea[name="note"]', 'Customer asks for a visit after 14:00.');
     await page.click('.note-form button[type=submit]');
     await page.waitForSelector('.note:has-text("after 14:00")');
-    const notes = await ok<{ items: { kind: string; ticketId: string; body: string }[] }>(t, 'GET', `/api/v1/activities?ticketId=${ids.legacy}`, undefined, 200);
+    const notes = await ok<{ items: { kind: string; ticketId: string; body: string }[] }>(
+      t,
+      'GET',
+      `/api/v1/activities?ticketId=${ids.legacy}`,
+      undefined,
+      200,
+    );
     expect(notes.items).toEqual([expect.objectContaining({ kind: 'note', ticketId: ids.legacy, body: 'Customer asks for a visit after 14:00.' })]);
     await page.locator('#panel').evaluate((el) => void ((el as unknown as { scrollTop: number }).scrollTop = 0));
     await page.mouse.move(0, 0);

@@ -74,8 +74,15 @@ export function actionsCard(input: {
   const { ticket, technicians, onChanged } = input;
   const id = ticket.id;
   const moves = TRANSITIONS[ticket.status] ?? [];
-  const reason = drafted(h('input.input', { type: 'text', name: 'reason', maxlength: '1000', placeholder: 'Why (required to cancel)' }) as HTMLInputElement, id);
-  const hold = h('select.input', { name: 'holdReason' }, HOLD_REASONS.map(([v, t]) => h('option', { value: v }, t))) as HTMLSelectElement;
+  const reason = drafted(
+    h('input.input', { type: 'text', name: 'reason', maxlength: '1000', placeholder: 'Why (required to cancel)' }) as HTMLInputElement,
+    id,
+  );
+  const hold = h(
+    'select.input',
+    { name: 'holdReason' },
+    HOLD_REASONS.map(([v, t]) => h('option', { value: v }, t)),
+  ) as HTMLSelectElement;
   const transition = (to: string): void => {
     const why = reason.value.trim();
     if (to === 'cancelled' && !why) {
@@ -84,7 +91,11 @@ export function actionsCard(input: {
       return;
     }
     const body = { to: to as 'new', ...(why ? { reason: why } : {}), ...(to === 'on_hold' ? { holdReason: hold.value as 'customer' } : {}) };
-    void act(label(to, ticket.status), () => ok(client.POST('/api/v1/tickets/{id}/transitions', { params: { path: { id } }, body })), (t) => (clearDraft(id, 'reason'), onChanged(t)));
+    void act(
+      label(to, ticket.status),
+      () => ok(client.POST('/api/v1/tickets/{id}/transitions', { params: { path: { id } }, body })),
+      (t) => (clearDraft(id, 'reason'), onChanged(t)),
+    );
   };
 
   const priority = h(
@@ -116,7 +127,11 @@ export function actionsCard(input: {
   );
 
   // Plan at a chosen technician and time: the board's drag and drop, by keyboard.
-  const planTech = h('select.input', { name: 'planTechnician' }, technicians.map((t) => h('option', { value: t.technicianId, selected: t.technicianId === ticket.technicianId }, t.name))) as HTMLSelectElement;
+  const planTech = h(
+    'select.input',
+    { name: 'planTechnician' },
+    technicians.map((t) => h('option', { value: t.technicianId, selected: t.technicianId === ticket.technicianId }, t.name)),
+  ) as HTMLSelectElement;
   const tomorrow = new Date(Date.now() + 86_400_000);
   tomorrow.setHours(8, 0, 0, 0);
   const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
@@ -125,7 +140,19 @@ export function actionsCard(input: {
   return card(
     'Actions',
     null,
-    h('div.actions-row', { role: 'group', 'aria-label': 'Status' }, moves.length ? moves.map((to) => h(`button.btn.btn-sm${to === 'cancelled' ? '.btn-danger' : ''}`, { type: 'button', dataset: { to }, onclick: () => transition(to) }, label(to, ticket.status))) : h('span.muted.small', `${titleCase(ticket.status)}: no further moves.`)),
+    h(
+      'div.actions-row',
+      { role: 'group', 'aria-label': 'Status' },
+      moves.length
+        ? moves.map((to) =>
+            h(
+              `button.btn.btn-sm${to === 'cancelled' ? '.btn-danger' : ''}`,
+              { type: 'button', dataset: { to }, onclick: () => transition(to) },
+              label(to, ticket.status),
+            ),
+          )
+        : h('span.muted.small', `${titleCase(ticket.status)}: no further moves.`),
+    ),
     moves.length ? h('div.field-row', field('Reason', reason), moves.includes('on_hold') ? field('Hold because', hold) : null) : null,
     h('div.field-row', field('Priority', priority), field('Technician', reassign)),
     open && technicians.length
@@ -148,7 +175,10 @@ export function actionsCard(input: {
 
 export function notesCard(input: { ticket: Ticket; notes: readonly Activity[] | null; onAdded(): void }): HTMLElement {
   const { ticket, notes, onAdded } = input;
-  const text = drafted(h('textarea.input', { name: 'note', rows: '2', maxlength: '5000', placeholder: 'Add a note for the team…' }) as HTMLTextAreaElement, ticket.id);
+  const text = drafted(
+    h('textarea.input', { name: 'note', rows: '2', maxlength: '5000', placeholder: 'Add a note for the team…' }) as HTMLTextAreaElement,
+    ticket.id,
+  );
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     const body = text.value.trim();
@@ -165,11 +195,22 @@ export function notesCard(input: { ticket: Ticket; notes: readonly Activity[] | 
   return card(
     'Notes & activities',
     notes ? h('span.muted.small', `${notes.length}`) : null,
-    h('form.note-form', { onsubmit: (e: Event) => void submit(e) }, h('label.field', h('span.field-label', 'Note'), text), h('button.btn.btn-sm', { type: 'submit' }, 'Add note')),
+    h(
+      'form.note-form',
+      { onsubmit: (e: Event) => void submit(e) },
+      h('label.field', h('span.field-label', 'Note'), text),
+      h('button.btn.btn-sm', { type: 'submit' }, 'Add note'),
+    ),
     notes?.length
       ? h(
           'ul.notes',
-          notes.map((a) => h('li.note', h('div.muted.small', `${titleCase(a.kind)} · ${a.author?.name ?? 'someone'} · ${fmtDateTime(a.occurredAt)}`), h('div', a.body ?? a.subject))),
+          notes.map((a) =>
+            h(
+              'li.note',
+              h('div.muted.small', `${titleCase(a.kind)} · ${a.author?.name ?? 'someone'} · ${fmtDateTime(a.occurredAt)}`),
+              h('div', a.body ?? a.subject),
+            ),
+          ),
         )
       : h('p.muted.small', notes ? 'No notes yet.' : 'Loading…'),
   );

@@ -72,7 +72,11 @@ export function renderAlertControls(el: HTMLElement = $('#alerts')): void {
     ask
       ? h(
           'button.btn.btn-ghost.btn-sm',
-          { type: 'button', title: 'Show a desktop notification for critical tickets and SLA breaches', onclick: () => void Notification.requestPermission().then(() => renderAlertControls(el)) },
+          {
+            type: 'button',
+            title: 'Show a desktop notification for critical tickets and SLA breaches',
+            onclick: () => void Notification.requestPermission().then(() => renderAlertControls(el)),
+          },
           'Enable notifications',
         )
       : null,

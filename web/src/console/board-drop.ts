@@ -41,7 +41,13 @@ export function localProblems(days: readonly Day[], p: Proposal): string[] {
   return problems;
 }
 
-export function createDropTarget(options: { root: HTMLElement; statusEl: HTMLElement; days(): readonly Day[]; technicianName(id: string): string; onPlanned(ticketId: string): void }): DropTarget & {
+export function createDropTarget(options: {
+  root: HTMLElement;
+  statusEl: HTMLElement;
+  days(): readonly Day[];
+  technicianName(id: string): string;
+  onPlanned(ticketId: string): void;
+}): DropTarget & {
   commit(p: Proposal): Promise<boolean>;
 } {
   const { root, statusEl, days, technicianName, onPlanned } = options;
@@ -68,7 +74,17 @@ export function createDropTarget(options: { root: HTMLElement; statusEl: HTMLEle
     const snap = (t: number): number => Math.round(t / SNAP) * SNAP;
     const technicianId = track.dataset.technicianId!;
     if (payload.kind === 'ticket') return { track, p: { technicianId, start: snap(at), end: null, ticketId: payload.ticketId } };
-    if (payload.mode === 'resize') return { track, p: { technicianId: payload.technicianId, start: payload.start, end: Math.max(payload.start + SNAP, snap(at)), ticketId: payload.ticketId, visitId: payload.visitId } };
+    if (payload.mode === 'resize')
+      return {
+        track,
+        p: {
+          technicianId: payload.technicianId,
+          start: payload.start,
+          end: Math.max(payload.start + SNAP, snap(at)),
+          ticketId: payload.ticketId,
+          visitId: payload.visitId,
+        },
+      };
     const moved = snap(at - payload.grabOffset);
     return { track, p: { technicianId, start: moved, end: moved + (payload.end - payload.start), ticketId: payload.ticketId, visitId: payload.visitId } };
   }
@@ -83,14 +99,24 @@ export function createDropTarget(options: { root: HTMLElement; statusEl: HTMLEle
     mount(
       statusEl,
       h('b', describe(p)),
-      problems?.length ? h('span.drop-problems', ` — ${problems.join('; ')}`) : pending ? h('span.muted', ' — checking…') : h('span', ` — free${plan.length > 1 ? `: ${visits}` : ''}`),
+      problems?.length
+        ? h('span.drop-problems', ` — ${problems.join('; ')}`)
+        : pending
+          ? h('span.muted', ' — checking…')
+          : h('span', ` — free${plan.length > 1 ? `: ${visits}` : ''}`),
     );
     preview?.classList.toggle('bad', Boolean(problems?.length));
   }
 
   async function serverCheck(p: Proposal, seq: number): Promise<void> {
     try {
-      const body = { technicianId: p.technicianId, ticketId: p.ticketId, start: new Date(p.start).toISOString(), ...(p.end ? { end: new Date(p.end).toISOString() } : {}), ...(p.visitId ? { visitId: p.visitId } : {}) };
+      const body = {
+        technicianId: p.technicianId,
+        ticketId: p.ticketId,
+        start: new Date(p.start).toISOString(),
+        ...(p.end ? { end: new Date(p.end).toISOString() } : {}),
+        ...(p.visitId ? { visitId: p.visitId } : {}),
+      };
       const result = await ok(client.POST('/api/v1/dispatch/check', { body }));
       if (seq !== checkSeq) return;
       show(
@@ -120,10 +146,17 @@ export function createDropTarget(options: { root: HTMLElement; statusEl: HTMLEle
     mount(statusEl, h('b', describe(p)), h('span.muted', ' — planning…'));
     try {
       if (p.visitId) {
-        await ok(client.PATCH('/api/v1/visits/{id}', { params: { path: { id: p.visitId } }, body: { technicianId: p.technicianId, plannedStart: iso(p.start), plannedEnd: iso(p.end!) } }));
+        await ok(
+          client.PATCH('/api/v1/visits/{id}', {
+            params: { path: { id: p.visitId } },
+            body: { technicianId: p.technicianId, plannedStart: iso(p.start), plannedEnd: iso(p.end!) },
+          }),
+        );
         toast('success', 'Visit moved', describe(p));
       } else {
-        const result = await ok(client.POST('/api/v1/tickets/{id}/dispatch', { params: { path: { id: p.ticketId } }, body: { technicianId: p.technicianId, start: iso(p.start) } }));
+        const result = await ok(
+          client.POST('/api/v1/tickets/{id}/dispatch', { params: { path: { id: p.ticketId } }, body: { technicianId: p.technicianId, start: iso(p.start) } }),
+        );
         const visits = result.visits.length ? result.visits : result.visit ? [result.visit] : [];
         toast('success', `${result.ticket.number} planned`, visits.map((v) => `${fmtDateTime(v.plannedStart)}–${fmtTime(v.plannedEnd)}`).join(', '));
       }

@@ -60,7 +60,10 @@ function track(tech: Tech, date: string, [h0, h1]: [number, number], handlers: V
           .map((g) =>
             h(
               'div.gap',
-              { title: `Free ${duration(g.minutes * 60_000)} (${fmtTime(g.start)}–${fmtTime(g.end)})`, style: { left: pct(ms(g.start)), width: width(ms(g.start), ms(g.end)) } },
+              {
+                title: `Free ${duration(g.minutes * 60_000)} (${fmtTime(g.start)}–${fmtTime(g.end)})`,
+                style: { left: pct(ms(g.start)), width: width(ms(g.start), ms(g.end)) },
+              },
               g.minutes >= 60 ? `${duration(g.minutes * 60_000)} free` : '',
             ),
           ),
@@ -83,7 +86,9 @@ function track(tech: Tech, date: string, [h0, h1]: [number, number], handlers: V
       });
       const movable = v.status === 'planned';
       return [
-        travel > 0 && !compact ? h('div.travel', { title: `Travel ${Math.round(travel / 60_000)} min`, style: { left: pct(s - travel), width: width(s - travel, s) } }) : null,
+        travel > 0 && !compact
+          ? h('div.travel', { title: `Travel ${Math.round(travel / 60_000)} min`, style: { left: pct(s - travel), width: width(s - travel, s) } })
+          : null,
         h(
           `button.visit.vs-${v.status}${v.ticketId === handlers.highlightTicketId ? '.highlight' : ''}`,
           {
@@ -130,7 +135,9 @@ export function dayView(day: Day, handlers: ViewHandlers): HTMLElement {
   if (day.technicians.length === 0) return empty('No technicians', 'Technicians with a profile appear here with their day.', '☺');
   const range = hourRange([day]);
   const hours: number[] = [];
-  for (let i = range[0]; i <= range[1]; i++) hours.push(i);
+  // Every hour on a working day; every third on a 24-hour one, so the labels do not collide.
+  const step = range[1] - range[0] > 14 ? 3 : 1;
+  for (let i = range[0]; i <= range[1]; i += step) hours.push(i);
   const left = (i: number): string => `${(((i - range[0]) / (range[1] - range[0])) * 100).toFixed(3)}%`;
   const lanes = day.technicians.map((tech) => {
     const busy = tech.visits.filter((v) => v.status !== 'cancelled').reduce((s, v) => s + (ms(v.end) - ms(v.start)), 0);
@@ -145,7 +152,15 @@ export function dayView(day: Day, handlers: ViewHandlers): HTMLElement {
   });
   return h(
     'div.timeline',
-    h('div.axis-row', h('div.lane-who'), h('div.axis', { 'aria-hidden': 'true' }, hours.map((i) => h('span.tick', { style: { left: left(i) } }, `${String(i).padStart(2, '0')}:00`)))),
+    h(
+      'div.axis-row',
+      h('div.lane-who'),
+      h(
+        'div.axis',
+        { 'aria-hidden': 'true' },
+        hours.map((i) => h('span.tick', { style: { left: left(i) } }, `${String(i).padStart(2, '0')}:00`)),
+      ),
+    ),
     h('div.lanes', lanes),
   );
 }

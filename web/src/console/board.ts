@@ -117,14 +117,27 @@ export function createBoard(options: {
   function renderHeader(): void {
     const fmt = (d: string, opts: Intl.DateTimeFormatOptions): string => new Date(`${d}T12:00:00`).toLocaleDateString(undefined, opts);
     const days = dates();
-    const label = view === 'day' ? (date === today() ? `Today · ${fmt(date, { weekday: 'short', day: 'numeric', month: 'short' })}` : fmt(date, { weekday: 'short', day: 'numeric', month: 'short' })) : `${fmt(days[0]!, { day: 'numeric', month: 'short' })} – ${fmt(days[6]!, { day: 'numeric', month: 'short' })}`;
+    const label =
+      view === 'day'
+        ? date === today()
+          ? `Today · ${fmt(date, { weekday: 'short', day: 'numeric', month: 'short' })}`
+          : fmt(date, { weekday: 'short', day: 'numeric', month: 'short' })
+        : `${fmt(days[0]!, { day: 'numeric', month: 'short' })} – ${fmt(days[6]!, { day: 'numeric', month: 'short' })}`;
     const step = view === 'day' ? 1 : 7;
     const unit = view === 'day' ? 'day' : 'week';
     mount(
       dateEl,
-      h('button.btn.btn-ghost.btn-sm', { type: 'button', title: `Previous ${unit}`, 'aria-label': `Previous ${unit}`, onclick: () => setDate(shiftDate(date, -step)) }, '‹'),
+      h(
+        'button.btn.btn-ghost.btn-sm',
+        { type: 'button', title: `Previous ${unit}`, 'aria-label': `Previous ${unit}`, onclick: () => setDate(shiftDate(date, -step)) },
+        '‹',
+      ),
       h('span.board-date', { title: date }, label),
-      h('button.btn.btn-ghost.btn-sm', { type: 'button', title: `Next ${unit}`, 'aria-label': `Next ${unit}`, onclick: () => setDate(shiftDate(date, step)) }, '›'),
+      h(
+        'button.btn.btn-ghost.btn-sm',
+        { type: 'button', title: `Next ${unit}`, 'aria-label': `Next ${unit}`, onclick: () => setDate(shiftDate(date, step)) },
+        '›',
+      ),
       !days.includes(today()) ? h('button.btn.btn-ghost.btn-sm', { type: 'button', onclick: () => setDate(today()) }, 'Today') : null,
     );
   }

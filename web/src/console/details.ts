@@ -38,15 +38,34 @@ export function showCustomer360(customerId: string, name: string): Promise<void>
         row('Mean time to resolve', k.meanTimeToResolveHours == null ? '—' : `${k.meanTimeToResolveHours.toFixed(1)} h`),
       ),
       h('h4', 'Sites'),
-      h('ul.links', c.sites.map((s) => h('li', s.name, s.city ? h('span.muted', ` · ${s.city}`) : null))),
+      h(
+        'ul.links',
+        c.sites.map((s) => h('li', s.name, s.city ? h('span.muted', ` · ${s.city}`) : null)),
+      ),
       h('h4', 'Assets'),
-      h('ul.links', c.assets.map((a) => h('li', h('span.mono', a.serialNumber), ` ${a.modelId}`, a.openTickets ? h('span.tag', `${a.openTickets} open`) : null))),
+      h(
+        'ul.links',
+        c.assets.map((a) => h('li', h('span.mono', a.serialNumber), ` ${a.modelId}`, a.openTickets ? h('span.tag', `${a.openTickets} open`) : null)),
+      ),
       h('h4', 'Open tickets'),
-      h('ul.links', c.openTickets.map((t) => h('li', h('span.mono', t.number), ` ${t.title}`, h('span.muted', ` · ${titleCase(t.status)}`)))),
+      h(
+        'ul.links',
+        c.openTickets.map((t) => h('li', h('span.mono', t.number), ` ${t.title}`, h('span.muted', ` · ${titleCase(t.status)}`))),
+      ),
       h('h4', 'Contracts'),
-      c.contracts.length ? h('ul.links', c.contracts.map((x) => h('li', `${x.number} ${x.name}`, h('span.muted', ` · ${x.status}, until ${x.endsOn ?? 'open end'}`)))) : h('p.muted.small', 'No contract.'),
+      c.contracts.length
+        ? h(
+            'ul.links',
+            c.contracts.map((x) => h('li', `${x.number} ${x.name}`, h('span.muted', ` · ${x.status}, until ${x.endsOn ?? 'open end'}`))),
+          )
+        : h('p.muted.small', 'No contract.'),
       h('h4', 'Recent activities'),
-      c.recentActivities.length ? h('ul.links', c.recentActivities.map((a) => h('li', h('span.muted', fmtDateTime(a.occurredAt)), ` ${a.subject}`))) : h('p.muted.small', 'None yet.'),
+      c.recentActivities.length
+        ? h(
+            'ul.links',
+            c.recentActivities.map((a) => h('li', h('span.muted', fmtDateTime(a.occurredAt)), ` ${a.subject}`)),
+          )
+        : h('p.muted.small', 'None yet.'),
     );
   });
 }
@@ -55,13 +74,20 @@ export function showAssetHistory(assetId: string, serial: string): Promise<void>
   return show(`Asset history · ${serial}`, async () => {
     const history = await ok(client.GET('/api/v1/assets/{id}/history', { params: { path: { id: assetId } } }));
     if (history.items.length === 0) return empty('No history yet', 'Alarms, tickets and visits of this asset appear here.', '◷');
-    return h('ol.history', history.items.map((e) => h('li', h('span.muted.small', fmtDateTime(e.at)), h('span.tag', titleCase(e.kind)), h('span', e.title))));
+    return h(
+      'ol.history',
+      history.items.map((e) => h('li', h('span.muted.small', fmtDateTime(e.at)), h('span.tag', titleCase(e.kind)), h('span', e.title))),
+    );
   });
 }
 
 export function showArticle(articleId: string, title: string): Promise<void> {
   return show(title, async () => {
     const a = await ok(client.GET('/api/v1/knowledge/articles/{id}', { params: { path: { id: articleId } } }));
-    return h('article.details.kb-article', h('p.muted.small', `Published ${fmtDateTime(a.publishedAt)} · ${a.faultCodes.join(', ')}`), a.body.split(/\n{2,}/).map((p) => h('p', p)));
+    return h(
+      'article.details.kb-article',
+      h('p.muted.small', `Published ${fmtDateTime(a.publishedAt)} · ${a.faultCodes.join(', ')}`),
+      a.body.split(/\n{2,}/).map((p) => h('p', p)),
+    );
   });
 }

@@ -8,7 +8,17 @@ import { h } from '../shared/dom';
 
 export type DragPayload =
   | { kind: 'ticket'; ticketId: string; label: string }
-  | { kind: 'visit'; mode: 'move' | 'resize'; visitId: string; ticketId: string; technicianId: string; label: string; start: number; end: number; grabOffset: number };
+  | {
+      kind: 'visit';
+      mode: 'move' | 'resize';
+      visitId: string;
+      ticketId: string;
+      technicianId: string;
+      label: string;
+      start: number;
+      end: number;
+      grabOffset: number;
+    };
 
 export interface DropTarget {
   hover(x: number, y: number, payload: DragPayload): void;

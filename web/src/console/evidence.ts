@@ -30,8 +30,10 @@ export function limitFor(metric: string, diag: Diagnosis, model: Model): ChartLi
   const ev = diag.evidence.find((e) => (e.evidence as { metric?: string } | null)?.metric === metric)?.evidence as { threshold?: number | null } | undefined;
   const rules = rulesOf(model).filter((r) => r.metric === metric && (r.above != null || r.below != null));
   const rule = rules.find((r) => r.fault === diag.prefill.fault.code) ?? rules[0];
-  if (ev?.threshold != null && rule && ['threshold', 'trend'].includes(rule.kind)) return { value: ev.threshold, direction: rule.below != null ? 'below' : 'above', label: 'Limit', source: `Limit (rule ${rule.id})` };
-  if (rule && ['threshold', 'trend'].includes(rule.kind)) return { value: (rule.above ?? rule.below)!, direction: rule.above != null ? 'above' : 'below', label: 'Limit', source: `Limit (rule ${rule.id})` };
+  if (ev?.threshold != null && rule && ['threshold', 'trend'].includes(rule.kind))
+    return { value: ev.threshold, direction: rule.below != null ? 'below' : 'above', label: 'Limit', source: `Limit (rule ${rule.id})` };
+  if (rule && ['threshold', 'trend'].includes(rule.kind))
+    return { value: (rule.above ?? rule.below)!, direction: rule.above != null ? 'above' : 'below', label: 'Limit', source: `Limit (rule ${rule.id})` };
   const normal = model.metrics[metric]?.normal;
   if (normal?.max != null) return { value: normal.max, direction: 'above', label: 'Normal max', source: 'Normal band (model)' };
   return null;

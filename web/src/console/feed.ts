@@ -91,7 +91,13 @@ async function loadCounts(f: FeedFilters): Promise<FeedCounts> {
 
 export type Feed = ReturnType<typeof createFeed>;
 
-export function createFeed(options: { listEl: HTMLElement; summaryEl: HTMLElement; moreEl: HTMLElement; onOpen(id: string): void; technicianName(id: string): string | undefined }) {
+export function createFeed(options: {
+  listEl: HTMLElement;
+  summaryEl: HTMLElement;
+  moreEl: HTMLElement;
+  onOpen(id: string): void;
+  technicianName(id: string): string | undefined;
+}) {
   const { listEl, summaryEl, moreEl, onOpen, technicianName } = options;
   const tickets = new Map<string, Ticket>();
   let order: string[] = [];
@@ -212,7 +218,11 @@ export function createFeed(options: { listEl: HTMLElement; summaryEl: HTMLElemen
     mount(
       moreEl,
       cursor && !loading
-        ? h('wa-button.load-more', { size: 'small', appearance: 'outlined', loading: loadingMore, onclick: () => void load(true) }, counts ? `Load more (${counts.total - order.length} left)` : 'Load more')
+        ? h(
+            'wa-button.load-more',
+            { size: 'small', appearance: 'outlined', loading: loadingMore, onclick: () => void load(true) },
+            counts ? `Load more (${counts.total - order.length} left)` : 'Load more',
+          )
         : null,
     );
     if (loading && order.length === 0) {
@@ -227,7 +237,9 @@ export function createFeed(options: { listEl: HTMLElement; summaryEl: HTMLElemen
       const filtered = filters.status !== 'open' || filters.priority !== 'all' || filters.technicianId || filters.unassigned || filters.q;
       mount(
         listEl,
-        filtered ? empty('Nothing matches these filters', 'Clear the filters or the search to see every open ticket.', '⌕') : empty('No open tickets', 'New auto-tickets appear here the moment equipment reports a fault.', '◎'),
+        filtered
+          ? empty('Nothing matches these filters', 'Clear the filters or the search to see every open ticket.', '⌕')
+          : empty('No open tickets', 'New auto-tickets appear here the moment equipment reports a fault.', '◎'),
       );
       return;
     }

@@ -69,7 +69,11 @@ export function renderFilters(el: HTMLElement, feed: Feed, technicians: readonly
   mount(
     el,
     h('div.filter-row', select('status', 'Status', FILTERS.status), select('priority', 'Priority', FILTERS.priority)),
-    h('div.filter-row', select('technicianId', 'Technician', [['any', 'Any technician'], ...technicians.map((t) => [t.technicianId, t.name] as const)]), toggle('unassigned', 'Unassigned', 'Only tickets nobody is assigned to')),
+    h(
+      'div.filter-row',
+      select('technicianId', 'Technician', [['any', 'Any technician'], ...technicians.map((t) => [t.technicianId, t.name] as const)]),
+      toggle('unassigned', 'Unassigned', 'Only tickets nobody is assigned to'),
+    ),
     h('div.filter-row', sort),
   );
 }

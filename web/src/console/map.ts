@@ -51,20 +51,36 @@ export function createMap(options: { el: HTMLElement; noteEl: HTMLElement; onOpe
     mount(
       noteEl,
       error ? h('span.pill.pill-bad', `Could not load: ${errorText(error)}`) : null,
-      h('span', h('b', counts.sites), ' sites with open tickets (the 200 nearest a breach) · ', h('b', counts.technicians), ' technicians (last position, else home base)'),
+      h(
+        'span',
+        h('b', counts.sites),
+        ' sites with open tickets (the 200 nearest a breach) · ',
+        h('b', counts.technicians),
+        ' technicians (last position, else home base)',
+      ),
       tilesFailed ? h('span.pill.pill-warn.tiles-missing', 'Map tiles unavailable — markers only') : null,
     );
   }
 
   const icon = (kind: string, text: string): L.DivIcon =>
-    L.divIcon({ className: `map-marker ${kind}`, html: `<span>${text.replace(/[<>&"]/g, '')}</span>`, iconSize: undefined, iconAnchor: [14, 14], popupAnchor: [0, -14] });
+    L.divIcon({
+      className: `map-marker ${kind}`,
+      html: `<span>${text.replace(/[<>&"]/g, '')}</span>`,
+      iconSize: undefined,
+      iconAnchor: [14, 14],
+      popupAnchor: [0, -14],
+    });
 
   async function technicianPositions(): Promise<Position[]> {
     const list = (await ok(client.GET('/api/v1/technicians'))).items.filter((t) => t.active);
     return (
       await Promise.all(
         list.map(async (t): Promise<Position | null> => {
-          const last = (await ok(client.GET('/api/v1/technicians/{id}/locations', { params: { path: { id: t.technicianId }, query: { limit: 1 } } })).catch(() => ({ items: [] }))).items[0];
+          const last = (
+            await ok(client.GET('/api/v1/technicians/{id}/locations', { params: { path: { id: t.technicianId }, query: { limit: 1 } } })).catch(() => ({
+              items: [],
+            }))
+          ).items[0];
           if (last) return { technicianId: t.technicianId, name: t.name, lat: last.lat, lon: last.lon, at: last.at, home: false };
           return t.homeBase ? { technicianId: t.technicianId, name: t.name, lat: t.homeBase.lat, lon: t.homeBase.lon, at: null, home: true } : null;
         }),
@@ -80,7 +96,9 @@ export function createMap(options: { el: HTMLElement; noteEl: HTMLElement; onOpe
       const bySite = new Map<string, Ticket[]>();
       for (const t of open) if (t.siteId) bySite.set(t.siteId, [...(bySite.get(t.siteId) ?? []), t]);
       const [sites, techs] = await Promise.all([
-        Promise.all([...bySite.keys()].map((id) => cached(`site:${id}`, () => ok(client.GET('/api/v1/sites/{id}', { params: { path: { id } } }))).catch(() => null))),
+        Promise.all(
+          [...bySite.keys()].map((id) => cached(`site:${id}`, () => ok(client.GET('/api/v1/sites/{id}', { params: { path: { id } } }))).catch(() => null)),
+        ),
         technicianPositions().catch(() => []),
       ]);
       if (mine !== seq) return;
@@ -91,8 +109,22 @@ export function createMap(options: { el: HTMLElement; noteEl: HTMLElement; onOpe
         const tickets = bySite.get(site.id)!.sort((a, b) => priorityRank(b.priority) - priorityRank(a.priority));
         const top = tickets[0]!;
         const label = `${site.name}: ${tickets.length} open ticket${tickets.length === 1 ? '' : 's'}, ${tickets.map((t) => t.number).join(', ')}`;
-        const marker = L.marker([site.latitude!, site.longitude!], { icon: icon(`site prio-${top.priority}`, String(tickets.length)), title: label, alt: label, keyboard: true });
-        const popup = h('div.map-popup', h('b', site.name), h('ul', tickets.map((t) => h('li', h('button.link', { type: 'button', onclick: () => onOpenTicket(t.id) }, t.number), ` ${t.title} · ${titleCase(t.priority)}`))));
+        const marker = L.marker([site.latitude!, site.longitude!], {
+          icon: icon(`site prio-${top.priority}`, String(tickets.length)),
+          title: label,
+          alt: label,
+          keyboard: true,
+        });
+        const popup = h(
+          'div.map-popup',
+          h('b', site.name),
+          h(
+            'ul',
+            tickets.map((t) =>
+              h('li', h('button.link', { type: 'button', onclick: () => onOpenTicket(t.id) }, t.number), ` ${t.title} · ${titleCase(t.priority)}`),
+            ),
+          ),
+        );
         marker.bindPopup(popup);
         marker.addTo(layer!);
         marker.getElement()?.setAttribute('aria-label', label);
@@ -109,7 +141,13 @@ export function createMap(options: { el: HTMLElement; noteEl: HTMLElement; onOpe
           .toUpperCase();
         // The visible initials are part of the name (WCAG 2.5.3, label in name).
         const label = `${initials} ${p.name}, ${age}`;
-        const marker = L.marker([p.lat, p.lon], { icon: icon(`tech${p.home ? ' home' : ''}`, initials), title: label, alt: label, keyboard: true, zIndexOffset: 1000 });
+        const marker = L.marker([p.lat, p.lon], {
+          icon: icon(`tech${p.home ? ' home' : ''}`, initials),
+          title: label,
+          alt: label,
+          keyboard: true,
+          zIndexOffset: 1000,
+        });
         marker.bindPopup(h('div.map-popup', h('b', p.name), h('div', age)));
         marker.bindTooltip(p.home ? 'home' : relative(p.at), { permanent: true, direction: 'right', offset: [12, 0], className: 'age-tip' });
         marker.addTo(layer!);

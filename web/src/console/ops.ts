@@ -24,7 +24,11 @@ export function createOps(options: { el: HTMLElement; onOpenTicket(id: string): 
 
   async function assetsOf(ids: string[]): Promise<void> {
     await Promise.all(
-      [...new Set(ids)].filter((id) => !assets.has(id)).map(async (id) => assets.set(id, await cached(`asset:${id}`, () => ok(client.GET('/api/v1/assets/{id}', { params: { path: { id } } }))).catch(() => null))),
+      [...new Set(ids)]
+        .filter((id) => !assets.has(id))
+        .map(async (id) =>
+          assets.set(id, await cached(`asset:${id}`, () => ok(client.GET('/api/v1/assets/{id}', { params: { path: { id } } }))).catch(() => null)),
+        ),
     );
   }
 
@@ -66,7 +70,10 @@ export function createOps(options: { el: HTMLElement; onOpenTicket(id: string): 
             ? empty('No active alarms', 'Every alarm is acknowledged or cleared.', '✓')
             : h(
                 'table.table.ops-table',
-                h('thead', h('tr', h('th', 'Severity'), h('th', 'Fault'), h('th', 'Asset'), h('th', 'Since'), h('th', 'Ticket'), h('th', h('span.sr-only', 'Action')))),
+                h(
+                  'thead',
+                  h('tr', h('th', 'Severity'), h('th', 'Fault'), h('th', 'Asset'), h('th', 'Since'), h('th', 'Ticket'), h('th', h('span.sr-only', 'Action'))),
+                ),
                 h(
                   'tbody',
                   alarms.map((a) =>
@@ -77,12 +84,20 @@ export function createOps(options: { el: HTMLElement; onOpenTicket(id: string): 
                       h('td', h('span.mono', a.faultCode ?? a.ruleId), h('div.muted.small', `${titleCase(a.kind)} · ${a.occurrences}×`)),
                       h('td', assetName(a.assetId)),
                       h('td', { title: fmtDateTime(a.firstSeenAt) }, relative(a.firstSeenAt)),
-                      h('td', a.ticketId ? h('button.link', { type: 'button', onclick: () => onOpenTicket(a.ticketId!) }, 'Open ticket') : h('span.muted', '—')),
+                      h(
+                        'td',
+                        a.ticketId ? h('button.link', { type: 'button', onclick: () => onOpenTicket(a.ticketId!) }, 'Open ticket') : h('span.muted', '—'),
+                      ),
                       h(
                         'td',
                         h(
                           'button.btn.btn-sm.ack',
-                          { type: 'button', disabled: busy.has(a.id), 'aria-label': `Acknowledge ${a.faultCode ?? a.ruleId} on ${assetName(a.assetId)}`, onclick: () => void acknowledge(a) },
+                          {
+                            type: 'button',
+                            disabled: busy.has(a.id),
+                            'aria-label': `Acknowledge ${a.faultCode ?? a.ruleId} on ${assetName(a.assetId)}`,
+                            onclick: () => void acknowledge(a),
+                          },
                           busy.has(a.id) ? 'Acknowledging…' : 'Acknowledge',
                         ),
                       ),
@@ -90,7 +105,11 @@ export function createOps(options: { el: HTMLElement; onOpenTicket(id: string): 
                   ),
                 ),
               );
-    return h('section.card.ops-card', h('header.card-head', h('h3', 'Active alarms'), Array.isArray(alarms) ? h('span.muted.small', alarms.length) : null), h('div.card-body', body));
+    return h(
+      'section.card.ops-card',
+      h('header.card-head', h('h3', 'Active alarms'), Array.isArray(alarms) ? h('span.muted.small', alarms.length) : null),
+      h('div.card-body', body),
+    );
   }
 
   function devicesSection(): HTMLElement {
@@ -112,12 +131,21 @@ export function createOps(options: { el: HTMLElement; onOpenTicket(id: string): 
                       { dataset: { deviceId: d.deviceId } },
                       h('td.mono', d.deviceId),
                       h('td', assetName(d.assetId)),
-                      h('td', d.lastSeenAt ? h('span', { title: fmtDateTime(d.lastSeenAt) }, `${fmtDateTime(d.lastSeenAt)} (${relative(d.lastSeenAt)})`) : h('span.muted', 'never connected')),
+                      h(
+                        'td',
+                        d.lastSeenAt
+                          ? h('span', { title: fmtDateTime(d.lastSeenAt) }, `${fmtDateTime(d.lastSeenAt)} (${relative(d.lastSeenAt)})`)
+                          : h('span.muted', 'never connected'),
+                      ),
                     ),
                   ),
                 ),
               );
-    return h('section.card.ops-card', h('header.card-head', h('h3', 'Devices offline'), Array.isArray(devices) ? h('span.muted.small', devices.length) : null), h('div.card-body', body));
+    return h(
+      'section.card.ops-card',
+      h('header.card-head', h('h3', 'Devices offline'), Array.isArray(devices) ? h('span.muted.small', devices.length) : null),
+      h('div.card-body', body),
+    );
   }
 
   function render(): void {

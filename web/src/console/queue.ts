@@ -55,7 +55,12 @@ export function createQueue(options: { el: HTMLElement; onOpen(id: string): void
                   title: `${t.number} · ${t.title}\nDrag onto a technician and a time to plan it`,
                   onpointerdown: (event: PointerEvent) => startDrag(event, { kind: 'ticket', ticketId: t.id, label: `${t.number} · ${t.title}` }),
                 },
-                h('button.queue-open', { type: 'button', onclick: () => onOpen(t.id), title: `Open ${t.number}` }, h('span.mono', t.number), priorityBadge(t.priority)),
+                h(
+                  'button.queue-open',
+                  { type: 'button', onclick: () => onOpen(t.id), title: `Open ${t.number}` },
+                  h('span.mono', t.number),
+                  priorityBadge(t.priority),
+                ),
                 h('div.queue-title', t.title),
                 slaBadge(t),
               ),

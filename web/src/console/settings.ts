@@ -9,7 +9,11 @@ export interface ConsoleSettings {
   grafanaUrl: string | null;
 }
 
-const DEFAULTS: ConsoleSettings = { mapTiles: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', mapAttribution: '© OpenStreetMap contributors', grafanaUrl: null };
+const DEFAULTS: ConsoleSettings = {
+  mapTiles: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+  mapAttribution: '© OpenStreetMap contributors',
+  grafanaUrl: null,
+};
 let settings: ConsoleSettings = DEFAULTS;
 let pending: Promise<ConsoleSettings> | null = null;
 

@@ -8,10 +8,7 @@ import type { MapView } from './map';
 import type { Ops } from './ops';
 
 export type View = 'day' | 'week' | 'map' | 'ops';
-let current: View | null = null;
-
 export function showView(view: View, parts: { board: Board; map: MapView; ops: Ops }): void {
-  current = view;
   const boardView = view === 'day' || view === 'week';
   $('#board-wrap').dataset.view = view;
   $('#board-wrap').classList.remove('collapsed');
