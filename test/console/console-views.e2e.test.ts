@@ -90,16 +90,16 @@ async function seed(): Promise<void> {
     await migrate(db);
     // 240 open tickets, one an hour back from now, and an older one on hold, 30 days back.
     await db.query(
-      `INSERT INTO tickets (channel, type, priority, title, description, customer_id, site_id, status, technician_id, hold_reason, sla_source, response_due_at, resolution_due_at,
+      `INSERT INTO tickets (channel, type, priority, title, description, customer_id, site_id, asset_id, status, technician_id, hold_reason, sla_source, response_due_at, resolution_due_at,
          status_changed_at, created_by_type, created_by_id, created_at, updated_at)
-       SELECT 'phone', 'maintenance', 'low', x.title, x.description, $1, $2, x.status, x.technician_id, x.hold_reason, 'default', now() + interval '2 days', now() + interval '5 days',
+       SELECT 'phone', 'maintenance', 'low', x.title, x.description, $1, $2, x.asset_id, x.status, x.technician_id, x.hold_reason, 'default', now() + interval '2 days', now() + interval '5 days',
          x.created, 'system', 'seed', x.created, x.created
        FROM (SELECT 'Legacy boiler rattles at night' AS title, 'The old boiler in the plant room rattles after 22:00.' AS description, 'on_hold' AS status,
-               $3::uuid AS technician_id, 'parts' AS hold_reason, now() - interval '30 days' AS created, 0 AS n
+               $3::uuid AS technician_id, 'parts' AS hold_reason, now() - interval '30 days' AS created, $4::uuid AS asset_id
              UNION ALL
-             SELECT 'Routine filter check ' || n, NULL, 'new', NULL, NULL, now() - make_interval(hours => n), n FROM generate_series(1, 240) AS n) x
+             SELECT 'Routine filter check ' || n, NULL, 'new', NULL, NULL, now() - make_interval(hours => n), NULL FROM generate_series(1, 240) AS n) x
        ORDER BY x.created`,
-      [ids.customer, ids.site, ids.lena],
+      [ids.customer, ids.site, ids.lena, ids.asset],
     );
     const legacy = await db.query<{ id: string; number: string }>(`SELECT id, number FROM tickets WHERE title = 'Legacy boiler rattles at night'`);
     ids.legacy = legacy.rows[0]!.id;
@@ -219,6 +219,8 @@ describe('dispatcher console views', () => {
     await page.mouse.move(0, 0);
     await page.screenshot({ path: screenshotPath('console-panel') });
 
+    // The asset's Grafana dashboard, from GRAFANA_URL by the dashboards' naming convention.
+    expect(await page.getAttribute('.ph-meta a.ext', 'href')).toBe(`http://grafana.example.test:3000/d/telemend-asset-${MODEL}?var-asset=${ids.asset}`);
     await page.click('.ph-meta button[title="Customer 360"]');
     await page.waitForSelector('#details-body .c360');
     expect(await page.textContent('#details-body')).toContain('Cold store DC-2');
@@ -243,6 +245,10 @@ describe('dispatcher console views', () => {
     expect(await page.locator('.map-marker.site').count()).toBe(2);
     expect(await page.getAttribute('.map-marker.tech', 'aria-label')).toMatch(/^LV Lena Vogt, seen 2\dm ago$/);
     await page.waitForSelector('.tiles-missing');
+    // The tile source is configuration, allowed by the CSP.
+    const settings = await fetch(`${t.api}/console/config.json`);
+    expect(await settings.json()).toMatchObject({ mapTiles: ENV.CONSOLE_MAP_TILES, grafanaUrl: ENV.GRAFANA_URL });
+    expect(settings.headers.get('content-security-policy')).toMatch(/img-src 'self' data: http:\/\/127\.0\.0\.1:9[ ;]/);
     await page.screenshot({ path: screenshotPath('console-map') });
     await expectAccessible(page, 'map');
   }, 30_000);

@@ -18,6 +18,7 @@ import { renderFilters } from './filters';
 import { createMap } from './map';
 import { createOps } from './ops';
 import { createPanel, type Panel } from './panel';
+import { loadSettings } from './settings';
 import { connectTicketStream, type StreamInfo, type StreamState } from './stream';
 import { showView, type View } from './views';
 
@@ -104,6 +105,8 @@ function startApp(): void {
 
   renderFilters($('#filters'), feed, knownTechnicians());
   renderAlertControls();
+  // The Grafana link needs the settings: the panel redraws once they are in.
+  void loadSettings().then(() => panel.rerender());
   async function loadTechnicians(): Promise<void> {
     const list = await ok(client.GET('/api/v1/technicians')).catch(() => null);
     rememberTechnicians(list?.items.filter((t) => t.active) ?? []);
