@@ -43,6 +43,12 @@ const MISSING_BUILD = `<!doctype html><html lang="en"><head><meta charset="utf-8
 <p>This server has no build of the web workspace (web/dist). Run <code>npm run build:web</code>
 (or <code>npm test</code> / <code>npm run demo</code>, which build it) and reload.</p></body></html>`;
 
+/** The CSP source of a tile URL template: its origin, `{s}` (subdomain) as a wildcard. */
+export function tileOrigin(template: string): string {
+  const origin = /^https?:\/\/[^/]+/.exec(template)?.[0] ?? "'self'";
+  return origin.replace(/\{s\}/g, '*');
+}
+
 export async function registerConsole(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const root = webRoot();
   const built = existsSync(path.join(root, 'console', 'index.html'));
@@ -65,6 +71,9 @@ export async function registerConsole(app: FastifyInstance, ctx: AppContext): Pr
         return send(reply, `${page}/${file}`);
       });
     }
+    // Settings the console needs that are not secret (map tiles, Grafana): public like the files.
+    const settings = { mapTiles: ctx.config.CONSOLE_MAP_TILES, mapAttribution: ctx.config.CONSOLE_MAP_ATTRIBUTION, grafanaUrl: ctx.config.GRAFANA_URL ?? null };
+    scope.get('/console/config.json', { config, schema }, (_request, reply) => reply.header('cache-control', 'no-cache').send(settings));
     // Hashed shared chunks never change under their name: cached for a year.
     scope.get<{ Params: { '*': string } }>(`/${STATIC}/*`, { config, schema }, (request, reply) => {
       const file = request.params['*'];

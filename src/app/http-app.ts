@@ -30,7 +30,7 @@ import { registerMoneyRedaction } from '../access/auth/money-redaction.js';
 import { Authenticator } from '../access/auth/authenticator.js';
 import { principalKey } from '../access/auth/principal.js';
 import { registerTokens } from '../access/auth/tokens.js';
-import { registerConsole } from './console.plugin.js';
+import { registerConsole, tileOrigin } from './console.plugin.js';
 import { buildModules, closeModules, type Modules } from './modules.js';
 
 import type { Principal, Role, RouteModule as FeatureRoutes, ZodApp } from '../kernel/http/http.types.js';
@@ -81,7 +81,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
+        // The console's map tiles (CONSOLE_MAP_TILES) come from their own origin.
+        imgSrc: ["'self'", 'data:', tileOrigin(config.CONSOLE_MAP_TILES)],
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
         // The API is served over plain HTTP on loopback by default: do not force https.

@@ -229,6 +229,8 @@ export const configSchema = z.object({
   PREVENTIVE_INTERVAL_MS: positiveInt.min(1000).default(900000),
   /** Minutes before an SLA due time that the worker announces `ticket.sla_at_risk` (live feed, webhooks). */
   SLA_AT_RISK_LEAD_MINUTES: positiveInt.max(10080).default(30),
+  /** How often the worker's SLA watch looks for tickets at risk and breached, in ms. */
+  SLA_WATCH_INTERVAL_MS: positiveInt.min(1000).default(60000),
   /** How often the opportunity rules run, in ms. */
   OPPORTUNITY_RULES_INTERVAL_MS: positiveInt.min(1000).default(3600000),
   /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */
@@ -269,6 +271,18 @@ export const configSchema = z.object({
   REPORT_CONCURRENCY: positiveInt.max(1000).default(4),
   /** How long a stored Idempotency-Key response is replayed, in seconds. */
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(86400),
+  /**
+   * Map tiles of the dispatcher console (Leaflet URL template: {z}/{x}/{y}, optional {s}). Its
+   * origin is added to the CSP's img-src. Without network the map still shows its markers.
+   */
+  CONSOLE_MAP_TILES: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+\/\S*\{z\}\S*$/, 'an http(s) URL template with {z}, {x} and {y}')
+    .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  /** Attribution shown under the console's map (the tile source's licence). */
+  CONSOLE_MAP_ATTRIBUTION: z.string().default('© OpenStreetMap contributors'),
+  /** Grafana's base URL: the console links each asset to its dashboard (/d/telemend-asset-<model>?var-asset=<id>). Unset: no link. */
+  GRAFANA_URL: z.url().optional(),
   /**
    * Bearer token Prometheus sends to scrape /metrics (API, and the metrics listener of the broker
    * and worker roles). Unset: the API's /metrics takes only TELEMEND_ADMIN_TOKEN, and the listener

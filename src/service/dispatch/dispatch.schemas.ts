@@ -49,7 +49,7 @@ export type Suggestions = z.infer<typeof suggestionsSchema>;
 export const dispatchBody = z
   .strictObject({
     technicianId: z.uuid(),
-    start: instant.optional().describe('Default: the suggested slot (searching up to 14 days ahead)'),
+    start: instant.optional().describe('Default: the suggested slot (searching up to 14 days ahead). Without end, a job that runs past the working hours is split into consecutive visits from start'),
     end: instant.optional().describe('Default: start + the labour estimate'),
     reason: z.string().trim().min(1).max(500).optional(),
   })
@@ -67,7 +67,7 @@ export const dispatchCheckBody = z
   .strictObject({
     ticketId: z.uuid(),
     technicianId: z.uuid(),
-    start: instant.optional().describe('The window to check; without it, the plan one-click dispatch would book is answered'),
+    start: instant.optional().describe('The window to check; without it, the plan one-click dispatch would book is answered; without end, the visits a dispatch from start would book'),
     end: instant.optional().describe('Default: start + the labour estimate'),
     visitId: z.uuid().optional().describe('The visit being moved (it does not clash with itself)'),
   })

@@ -87,7 +87,7 @@ export class DispatchService {
    * best candidate's), else the job split into consecutive visits over the days searched; plus
    * the helpers of a crew job. Undefined when nothing fits.
    */
-  async plan(ticketId: string, technicianId: string | undefined, policy: { requireSla?: boolean; window?: { start: string; end: string } } = {}): Promise<DispatchPlan | undefined> {
+  async plan(ticketId: string, technicianId: string | undefined, policy: { requireSla?: boolean; window?: { start: string; end: string; split?: boolean } } = {}): Promise<DispatchPlan | undefined> {
     const job = await jobNeeds(this.db, ticketId, undefined, this.options);
     // Today's ranking first, then the skilled technicians who do not work or are away today (they may on later days).
     const ranked = async () => {
@@ -97,6 +97,11 @@ export class DispatchService {
     let lead: { technicianId: string; windows: PlannedWindow[] } | undefined;
     if (policy.window) {
       lead = { technicianId: technicianId!, windows: [{ start: Date.parse(policy.window.start), end: Date.parse(policy.window.end), travelMinutes: Number.NaN }] };
+      // A start without an end (a drop on the board) that runs past the working hours: the job
+      // split into consecutive visits from that start, like one-click dispatch does from now.
+      if (policy.window.split && (await checkWindow(this.db, technicianId!, new Date(policy.window.start), new Date(policy.window.end))).some((p) => p.code === 'OUTSIDE_WORKING_HOURS')) {
+        lead = (await planOverDays(this.db, job, [technicianId!], new Date(policy.window.start), this.options)) ?? lead;
+      }
     } else {
       const found = await this.firstSlot(ticketId, technicianId, (c) => !policy.requireSla || c.meetsSla);
       if (found) {
@@ -120,6 +125,10 @@ export class DispatchService {
     if (input.start) {
       const job = await jobNeeds(this.db, input.ticketId, undefined, this.options);
       const end = input.end ?? new Date(Date.parse(input.start) + job.labourMinutes * 60_000).toISOString();
+      if (!input.end) {
+        const plan = await this.plan(input.ticketId, input.technicianId, { window: { start: input.start, end, split: true } });
+        if (plan && plan.windows.length > 1) return { ok: true, problems, visits: visitsOf(plan) };
+      }
       problems.push(...(await checkWindow(this.db, input.technicianId, new Date(input.start), new Date(end), input.visitId)));
       return { ok: problems.length === 0, problems, visits: [{ technicianId: input.technicianId, start: new Date(input.start).toISOString(), end: new Date(end).toISOString(), travelMinutes: null, helper: false }] };
     }
@@ -139,10 +148,10 @@ export class DispatchService {
 
   /** One-click dispatch: returns the ticket (assigned, scheduled), its first planned visit and all the visits planned. */
   async dispatch(ticketId: string, input: DispatchInput, caller: Caller): Promise<{ ticket: Ticket; visit: Visit; visits: Visit[] }> {
-    let window: { start: string; end: string } | undefined;
+    let window: { start: string; end: string; split: boolean } | undefined;
     if (input.start) {
       const job = await jobNeeds(this.db, ticketId, undefined, this.options);
-      window = { start: input.start, end: input.end ?? new Date(Date.parse(input.start) + job.labourMinutes * 60_000).toISOString() };
+      window = { start: input.start, end: input.end ?? new Date(Date.parse(input.start) + job.labourMinutes * 60_000).toISOString(), split: !input.end };
     } else if (!(await this.ticketsRepo.isTechnician(this.db, input.technicianId))) {
       throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
     }

@@ -26,7 +26,7 @@ export const ticketsModule = defineModule({
     return {
       exports: { tickets, slaWatch: watch },
       routes: (app) => ticketsRoutes(app, { tickets }),
-      tasks: [slaWatchTask({ ...jobConnection(deps), watch })],
+      tasks: [slaWatchTask({ ...jobConnection(deps), watch, everyMs: deps.config.SLA_WATCH_INTERVAL_MS })],
     };
   },
 });

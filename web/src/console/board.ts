@@ -1,22 +1,26 @@
 /**
- * The day board: one lane per technician on a time axis — working hours as the lane background,
- * planned visits as blocks, the travel before each visit as a hatched lead-in, free gaps marked,
- * and a "now" line. Data: GET /api/v1/schedule?date= (dispatch module). Without that module the
- * board falls back to each known technician's open assigned tickets, unscheduled.
+ * The board: day and week views of every technician's schedule (GET /api/v1/schedule?date=, one
+ * call per day shown) beside the queue of unscheduled work. Tickets dragged from the queue or the
+ * feed, and visits dragged on the board, are planned by the drop target (board-drop.ts); a
+ * focused visit moves with ← → (15 min) and resizes with Shift+← →. Without the dispatch module
+ * the board falls back to each known technician's open assigned tickets, unscheduled.
  */
 import { ApiError, today } from '../shared/api';
 import { h, mount } from '../shared/dom';
-import { avatar, duration, empty, errorText, fmtTime, skeleton, titleCase, toastError } from '../shared/ui';
-import { client, ok, optional, type Schedule, type Ticket } from './api';
-
-const HOUR = 3_600_000;
+import { empty, errorText, skeleton, toastError } from '../shared/ui';
+import { client, ok, optional, type Ticket } from './api';
+import { createDropTarget } from './board-drop';
+import { dayView, fallbackView, weekView, type Day, type ScheduleVisit, type ViewHandlers } from './board-views';
+import { setDropTarget } from './drag';
+import { createQueue } from './queue';
 
 export interface KnownTechnician {
   technicianId: string;
   name: string;
 }
 type Lane = KnownTechnician & { tickets: Ticket[] };
-type BoardData = { mode: 'schedule'; technicians: Schedule['technicians'] } | { mode: 'fallback'; lanes: Lane[] } | { mode: 'error'; error: unknown };
+type BoardData = { mode: 'schedule'; days: Day[] } | { mode: 'fallback'; lanes: Lane[] } | { mode: 'error'; error: unknown };
+export type BoardView = 'day' | 'week';
 
 /** Shifts a YYYY-MM-DD date by `days`. */
 export function shiftDate(date: string, days: number): string {
@@ -24,33 +28,55 @@ export function shiftDate(date: string, days: number): string {
   d.setDate(d.getDate() + days);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
+/** The Monday of a date's week. */
+export const mondayOf = (date: string): string => shiftDate(date, -((new Date(`${date}T12:00:00`).getDay() + 6) % 7));
 
 export type Board = ReturnType<typeof createBoard>;
 
 export function createBoard(options: {
   el: HTMLElement;
   dateEl: HTMLElement;
+  queueEl: HTMLElement;
+  statusEl: HTMLElement;
   onOpenTicket(id: string): void;
   knownTechnicians(): KnownTechnician[];
   rememberTechnicians(list: readonly KnownTechnician[]): void;
+  technicianName(id: string): string | undefined;
 }) {
-  const { el, dateEl, onOpenTicket, knownTechnicians, rememberTechnicians } = options;
+  const { el, dateEl, queueEl, statusEl, onOpenTicket, knownTechnicians, rememberTechnicians, technicianName } = options;
   let date = today();
+  let view: BoardView = 'day';
   let data: BoardData | null = null;
   let loading = false;
   let seq = 0;
   let highlightTicketId: string | null = null;
 
+  const queue = createQueue({ el: queueEl, onOpen: (id) => onOpenTicket(id) });
+  const target = createDropTarget({
+    root: el,
+    statusEl,
+    days: () => (data?.mode === 'schedule' ? data.days : []),
+    technicianName: (id) => technicianName(id) ?? 'Technician',
+    onPlanned: (ticketId) => {
+      highlightTicketId = ticketId;
+      void board.load();
+    },
+  });
+  setDropTarget(target);
+
+  const dates = (): string[] => (view === 'day' ? [date] : Array.from({ length: 7 }, (_, i) => shiftDate(mondayOf(date), i)));
+
   async function load(): Promise<void> {
     const mine = ++seq;
     loading = true;
     render();
+    void queue.load();
     try {
-      const schedule = await optional(client.GET('/api/v1/schedule', { params: { query: { date } } }), null);
+      const schedules = await Promise.all(dates().map((d) => optional(client.GET('/api/v1/schedule', { params: { query: { date: d } } }), null)));
       if (mine !== seq) return;
-      if (schedule) {
-        data = { mode: 'schedule', technicians: schedule.technicians };
-        rememberTechnicians(schedule.technicians.map((t) => ({ technicianId: t.technicianId, name: t.name })));
+      if (schedules.every((s) => s !== null)) {
+        data = { mode: 'schedule', days: schedules.map((s, i) => ({ date: dates()[i]!, technicians: s!.technicians })) };
+        rememberTechnicians(schedules[0]!.technicians.map((t) => ({ technicianId: t.technicianId, name: t.name })));
       } else {
         const lanes = await Promise.all(
           knownTechnicians().map(async (t) => ({
@@ -64,7 +90,7 @@ export function createBoard(options: {
     } catch (error) {
       if (mine !== seq) return;
       data = { mode: 'error', error };
-      if (!(error instanceof ApiError && error.status === 401)) toastError(error, 'Day board');
+      if (!(error instanceof ApiError && error.status === 401)) toastError(error, 'Board');
     } finally {
       if (mine === seq) {
         loading = false;
@@ -73,122 +99,57 @@ export function createBoard(options: {
     }
   }
 
+  /** Keyboard alternative to dragging a visit: ← → move it by 15 minutes, Shift+← → change its end. */
+  async function onVisitKey(event: KeyboardEvent, v: ScheduleVisit, technicianId: string): Promise<void> {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    event.preventDefault();
+    event.stopPropagation();
+    const step = (event.key === 'ArrowLeft' ? -15 : 15) * 60_000;
+    const start = Date.parse(v.start);
+    const end = Date.parse(v.end);
+    const p = event.shiftKey
+      ? { technicianId, ticketId: v.ticketId, visitId: v.visitId, start, end: Math.max(start + 15 * 60_000, end + step) }
+      : { technicianId, ticketId: v.ticketId, visitId: v.visitId, start: start + step, end: end + step };
+    highlightTicketId = v.ticketId;
+    if (await target.commit(p)) el.querySelector<HTMLElement>(`.visit[data-visit-id="${v.visitId}"]`)?.focus();
+  }
+
   function renderHeader(): void {
-    const label = new Date(`${date}T12:00:00`).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+    const fmt = (d: string, opts: Intl.DateTimeFormatOptions): string => new Date(`${d}T12:00:00`).toLocaleDateString(undefined, opts);
+    const days = dates();
+    const label =
+      view === 'day'
+        ? date === today()
+          ? `Today · ${fmt(date, { weekday: 'short', day: 'numeric', month: 'short' })}`
+          : fmt(date, { weekday: 'short', day: 'numeric', month: 'short' })
+        : `${fmt(days[0]!, { day: 'numeric', month: 'short' })} – ${fmt(days[6]!, { day: 'numeric', month: 'short' })}`;
+    const step = view === 'day' ? 1 : 7;
+    const unit = view === 'day' ? 'day' : 'week';
     mount(
       dateEl,
-      h('button.btn.btn-ghost.btn-sm', { type: 'button', title: 'Previous day', 'aria-label': 'Previous day', onclick: () => setDate(shiftDate(date, -1)) }, '‹'),
-      h('span.board-date', { title: date }, date === today() ? `Today · ${label}` : label),
-      h('button.btn.btn-ghost.btn-sm', { type: 'button', title: 'Next day', 'aria-label': 'Next day', onclick: () => setDate(shiftDate(date, 1)) }, '›'),
-      date !== today() ? h('button.btn.btn-ghost.btn-sm', { type: 'button', onclick: () => setDate(today()) }, 'Today') : null,
+      h(
+        'button.btn.btn-ghost.btn-sm',
+        { type: 'button', title: `Previous ${unit}`, 'aria-label': `Previous ${unit}`, onclick: () => setDate(shiftDate(date, -step)) },
+        '‹',
+      ),
+      h('span.board-date', { title: date }, label),
+      h(
+        'button.btn.btn-ghost.btn-sm',
+        { type: 'button', title: `Next ${unit}`, 'aria-label': `Next ${unit}`, onclick: () => setDate(shiftDate(date, step)) },
+        '›',
+      ),
+      !days.includes(today()) ? h('button.btn.btn-ghost.btn-sm', { type: 'button', onclick: () => setDate(today()) }, 'Today') : null,
     );
   }
 
   function render(): void {
     renderHeader();
+    const handlers: ViewHandlers = { onOpenTicket, onVisitKey: (e, v, t) => void onVisitKey(e, v, t), highlightTicketId };
     if (loading && !data) mount(el, skeleton(3));
     else if (!data) mount(el, empty('No board yet'));
-    else if (data.mode === 'error') mount(el, empty('Day board unavailable', errorText(data.error), '!'));
-    else if (data.mode === 'fallback') mount(el, fallback(data.lanes));
-    else if (data.technicians.length === 0) mount(el, empty('No technicians', 'Technicians with a profile appear here with their day.', '☺'));
-    else mount(el, timeline(data.technicians));
-  }
-
-  function timeline(technicians: Schedule['technicians']): HTMLElement {
-    const ms = (iso: string): number => new Date(iso).getTime();
-    const dayStart = new Date(`${date}T00:00:00`).getTime();
-    const times = technicians.flatMap((t) => [...t.workingHours, ...t.visits].flatMap((w) => [ms(w.start), ms(w.end)]));
-    const first = Math.min(dayStart + 7 * HOUR, ...times);
-    const last = Math.max(dayStart + 18 * HOUR, ...times);
-    const start = Math.floor((first - dayStart) / HOUR) * HOUR + dayStart;
-    const end = Math.ceil((last - dayStart) / HOUR) * HOUR + dayStart;
-    const pct = (t: number): string => `${(((t - start) / (end - start)) * 100).toFixed(3)}%`;
-    const width = (a: number, b: number): string => `${(((b - a) / (end - start)) * 100).toFixed(3)}%`;
-    const hours: number[] = [];
-    for (let t = start; t <= end; t += HOUR) hours.push(t);
-    const now = Date.now();
-
-    const lanes = technicians.map((tech) => {
-      const busy = tech.visits.filter((v) => v.status !== 'cancelled').reduce((s, v) => s + (ms(v.end) - ms(v.start)), 0);
-      const worked = tech.workingHours.reduce((s, w) => s + (ms(w.end) - ms(w.start)), 0);
-      const booked = worked > 0 ? Math.round((busy / worked) * 100) : 0;
-      return h(
-        `div.lane${tech.absent ? '.absent' : ''}`,
-        { dataset: { technicianId: tech.technicianId } },
-        h(
-          'div.lane-who',
-          avatar(tech.name, 'sm'),
-          h('div', h('div.lane-name', tech.name), h('div.muted.small', tech.absent ? 'Absent' : `${tech.visits.length} visit${tech.visits.length === 1 ? '' : 's'} · ${booked}% booked`)),
-        ),
-        h(
-          'div.lane-track',
-          tech.workingHours.map((w) => h('div.work', { style: { left: pct(ms(w.start)), width: width(ms(w.start), ms(w.end)) } })),
-          (tech.gaps ?? [])
-            .filter((g) => g.minutes >= 30)
-            .map((g) =>
-              h(
-                'div.gap',
-                { title: `Free ${duration(g.minutes * 60_000)} (${fmtTime(g.start)}–${fmtTime(g.end)})`, style: { left: pct(ms(g.start)), width: width(ms(g.start), ms(g.end)) } },
-                g.minutes >= 60 ? `${duration(g.minutes * 60_000)} free` : '',
-              ),
-            ),
-          tech.visits.flatMap((v) => {
-            const s = ms(v.start);
-            const e = ms(v.end);
-            const travel = (v.travelMinutesBefore ?? 0) * 60_000;
-            const where = v.siteName ? ` · ${v.siteName}` : '';
-            return [
-              travel > 0 ? h('div.travel', { title: `Travel ${Math.round(travel / 60_000)} min`, style: { left: pct(s - travel), width: width(s - travel, s) } }) : null,
-              h(
-                `button.visit.vs-${v.status}${v.ticketId === highlightTicketId ? '.highlight' : ''}`,
-                {
-                  type: 'button',
-                  dataset: { ticketId: v.ticketId, visitId: v.visitId },
-                  title: `${v.ticketNumber} · ${v.title}\n${fmtTime(v.start)}–${fmtTime(v.end)}${where}`,
-                  style: { left: pct(s), width: width(s, e) },
-                  onclick: () => onOpenTicket(v.ticketId),
-                },
-                h('span.visit-num', v.ticketNumber),
-                h('span.visit-title', v.title),
-                h('span.visit-time', `${fmtTime(v.start)}–${fmtTime(v.end)}${where}`),
-              ),
-            ];
-          }),
-          now > start && now < end && date === today() ? h('div.now', { style: { left: pct(now) } }) : null,
-        ),
-      );
-    });
-    return h(
-      'div.timeline',
-      h('div.axis-row', h('div.lane-who'), h('div.axis', hours.map((t) => h('span.tick', { style: { left: pct(t) } }, fmtTime(new Date(t).toISOString()))))),
-      h('div.lanes', lanes),
-    );
-  }
-
-  function fallback(lanes: Lane[]): HTMLElement {
-    if (lanes.length === 0) return empty('No technicians yet', 'Open a ticket to see its ranked technicians; their work appears here.', '☺');
-    return h(
-      'div.lanes.lanes-fallback',
-      h('div.muted.small.board-note', 'Scheduling is not installed: assigned open tickets, without times.'),
-      lanes.map((l) =>
-        h(
-          'div.lane',
-          { dataset: { technicianId: l.technicianId } },
-          h('div.lane-who', avatar(l.name, 'sm'), h('div', h('div.lane-name', l.name), h('div.muted.small', `${l.tickets.length} open`))),
-          h(
-            'div.lane-track.lane-chips',
-            l.tickets.map((t) =>
-              h(
-                `button.visit.vs-planned.static${t.id === highlightTicketId ? '.highlight' : ''}`,
-                { type: 'button', dataset: { ticketId: t.id }, onclick: () => onOpenTicket(t.id) },
-                h('span.visit-num', t.number),
-                h('span.visit-title', titleCase(t.title)),
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
+    else if (data.mode === 'error') mount(el, empty('Board unavailable', errorText(data.error), '!'));
+    else if (data.mode === 'fallback') mount(el, fallbackView(data.lanes, handlers));
+    else mount(el, view === 'day' || data.days.length === 1 ? dayView(data.days[0]!, handlers) : weekView(data.days, handlers));
   }
 
   function setDate(value: string): void {
@@ -196,15 +157,28 @@ export function createBoard(options: {
     void load();
   }
 
-  return {
+  const board = {
     load,
     setDate,
+    setView(value: BoardView) {
+      if (view === value) return;
+      view = value;
+      data = null;
+      void load();
+    },
     highlight(ticketId: string) {
       highlightTicketId = ticketId;
       render();
     },
+    /** Plans a ticket at a chosen technician and time (the panel's keyboard form). */
+    schedule: (ticketId: string, technicianId: string, start: number) => target.commit({ ticketId, technicianId, start, end: null }),
     get date() {
       return date;
     },
+    get view() {
+      return view;
+    },
+    queue,
   };
+  return board;
 }

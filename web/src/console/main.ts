@@ -1,20 +1,28 @@
 /**
- * Console entry point: sign-in, then the app shell — live feed (initial list + SSE), ticket panel,
- * day board — with a connection indicator and keyboard shortcuts.
+ * Console entry point: sign-in, then the app shell — the feed (server-filtered list + SSE), the
+ * ticket panel, and below it the day and week board with the unscheduled queue, the map, and the
+ * alarms and offline devices — with a connection indicator, alerts and keyboard shortcuts.
  */
 import '../shared/wa';
 import '../shared/base.css';
 import './console.css';
+import './views.css';
 import { $, h, mount } from '../shared/dom';
 import { article, renderSignIn } from '../shared/signin';
-import { avatar, errorText, titleCase, toast, toastError } from '../shared/ui';
+import { avatar, titleCase, toast } from '../shared/ui';
+import { raiseAlert, renderAlertControls } from './alerts';
 import { api, client, ok, type Ticket } from './api';
 import { createBoard, type Board } from './board';
-import { createFeed, FILTERS, type Feed, type FilterName } from './feed';
+import { createFeed, type Feed } from './feed';
+import { renderFilters } from './filters';
+import { createMap } from './map';
+import { createOps } from './ops';
 import { createPanel, type Panel } from './panel';
+import { loadSettings } from './settings';
 import { connectTicketStream, type StreamInfo, type StreamState } from './stream';
+import { showView, type View } from './views';
 
-const TICKET_EVENTS = new Set(['ticket.created', 'ticket.updated', 'ticket.status_changed', 'ticket.evidence_appended']);
+const TICKET_EVENTS = new Set(['ticket.created', 'ticket.updated', 'ticket.status_changed', 'ticket.evidence_appended', 'ticket.sla_at_risk', 'ticket.sla_breached']);
 const technicians = new Map<string, string>();
 /** Roles allowed on the ticket stream and dispatch routes. */
 const CONSOLE_ROLES = ['admin', 'dispatcher'] as const;
@@ -62,7 +70,8 @@ function startApp(): void {
     return;
   }
 
-  const feed: Feed = createFeed({ listEl: $('#feed'), summaryEl: $('#summary'), onOpen: (id) => void panel.open(id, feed.get(id)), technicianName: (id) => technicians.get(id) });
+  const feed: Feed = createFeed({ listEl: $('#feed'), summaryEl: $('#summary'), moreEl: $('#feed-more'), onOpen: (id) => void panel.open(id, feed.get(id)), technicianName: (id) => technicians.get(id) });
+  const knownTechnicians = (): { technicianId: string; name: string }[] => [...technicians].map(([technicianId, name]) => ({ technicianId, name }));
   const panel: Panel = createPanel({
     el: $('#panel'),
     onTicket: (ticket) => feed.upsert(ticket),
@@ -76,31 +85,40 @@ function startApp(): void {
       rememberTechnicians(list);
       feed.render();
     },
+    technicians: knownTechnicians,
+    onSchedule: (ticketId, technicianId, start) => board.schedule(ticketId, technicianId, start),
   });
   const board: Board = createBoard({
     el: $('#board'),
     dateEl: $('#board-date'),
+    queueEl: $('#queue'),
+    statusEl: $('#drop-status'),
     onOpenTicket: (id) => feed.open(id),
-    knownTechnicians: () => [...technicians].map(([technicianId, name]) => ({ technicianId, name })),
+    knownTechnicians,
     rememberTechnicians,
+    technicianName: (id) => technicians.get(id),
   });
+  const map = createMap({ el: $('#map'), noteEl: $('#map-note'), onOpenTicket: (id) => feed.open(id) });
+  const ops = createOps({ el: $('#ops'), onOpenTicket: (id) => feed.open(id) });
+  const views = { board, map, ops };
   window.addEventListener('console:closed', () => feed.select(null));
 
-  renderFilters(feed);
+  renderFilters($('#filters'), feed, knownTechnicians());
+  renderAlertControls();
+  // The Grafana link needs the settings: the panel redraws once they are in.
+  void loadSettings().then(() => panel.rerender());
+  async function loadTechnicians(): Promise<void> {
+    const list = await ok(client.GET('/api/v1/technicians')).catch(() => null);
+    rememberTechnicians(list?.items.filter((t) => t.active) ?? []);
+    renderFilters($('#filters'), feed, knownTechnicians());
+  }
   const updateTitle = (): void => {
     const unread = document.querySelectorAll('.feed-item.unread').length;
     document.title = unread ? `(${unread}) Telemend Dispatch` : 'Telemend Dispatch';
   };
 
   async function loadTickets(): Promise<void> {
-    feed.setLoading(true);
-    try {
-      const page = await ok(client.GET('/api/v1/tickets', { params: { query: { limit: 200, sort: '-createdAt' } } }));
-      feed.setTickets(page.items);
-    } catch (error) {
-      feed.setLoading(false, errorText(error));
-      toastError(error, 'Tickets');
-    }
+    await feed.load();
     updateTitle();
   }
 
@@ -137,6 +155,13 @@ function startApp(): void {
         feed.upsert(ticket, { created });
         panel.update(ticket);
         if (created && ticket.channel === 'iot') toast('info', `New auto-ticket ${ticket.number}`, `${titleCase(ticket.priority)} · ${ticket.title}`);
+        if (created && ticket.priority === 'critical') raiseAlert('critical', `Critical ticket ${ticket.number}`, ticket.title, ticket.id);
+        if (message.event === 'ticket.sla_at_risk' || message.event === 'ticket.sla_breached') {
+          const breached = message.event === 'ticket.sla_breached';
+          feed.markRisk(ticket.id, breached ? 'breached' : 'at_risk');
+          raiseAlert(breached ? 'breach' : 'at_risk', `${ticket.number} ${breached ? 'breached its SLA' : 'is at risk of breaching its SLA'}`, ticket.title, `${message.event}:${ticket.id}`);
+          toast(breached ? 'error' : 'info', `${ticket.number}: SLA ${breached ? 'breached' : 'at risk'}`, ticket.title);
+        }
         if (event?.type === 'ticket.status_changed' || ticket.technicianId) refreshBoardSoon();
         updateTitle();
       },
@@ -148,16 +173,23 @@ function startApp(): void {
     await api.logout();
     showSignIn();
   };
-  $<HTMLInputElement>('#search').addEventListener('input', (event) => feed.setFilter('q', (event.target as HTMLInputElement).value.trim().toLowerCase()));
+  let searchTimer: number | undefined;
+  $<HTMLInputElement>('#search').addEventListener('input', (event) => {
+    window.clearTimeout(searchTimer);
+    const value = (event.target as HTMLInputElement).value.trim();
+    searchTimer = window.setTimeout(() => feed.setFilter('q', value), 250);
+  });
   $('#board-toggle').onclick = () => toggleBoard();
+  for (const button of document.querySelectorAll<HTMLElement>('#views [data-view]')) button.addEventListener('click', () => showView(button.dataset.view as View, views));
   $('#help-close').onclick = () => (help().open = false);
-  installShortcuts({ feed, panel, board });
+  installShortcuts({ feed, panel, board, views });
 
   app = {
     reload() {
       void loadTickets();
       connect();
-      void board.load();
+      void loadTechnicians();
+      showView('day', views);
     },
   };
   app.reload();
@@ -170,42 +202,15 @@ function toggleBoard(): void {
   $('#board-toggle').textContent = wrap.classList.contains('collapsed') ? 'Show' : 'Hide';
 }
 
-/** Status and source as segmented buttons (wa-button-group), priority as a wa-select. */
-function renderFilters(feed: Feed): void {
-  const group = (name: FilterName, options: readonly (readonly [string, string])[], label: string): HTMLElement =>
-    h(
-      'wa-button-group.seg',
-      { label },
-      options.map(([value, text]) =>
-        h(
-          'wa-button.seg-btn',
-          {
-            size: 'small',
-            appearance: feed.filters[name] === value ? 'accent' : 'outlined',
-            variant: feed.filters[name] === value ? 'brand' : 'neutral',
-            'aria-pressed': feed.filters[name] === value ? 'true' : 'false',
-            dataset: { filter: name, value },
-            onclick: () => (feed.setFilter(name, value), renderFilters(feed)),
-          },
-          text,
-        ),
-      ),
-    );
-  const select = h(
-    'wa-select.prio-select',
-    { label: 'Priority', size: 'small', value: feed.filters.priority, dataset: { filter: 'priority' }, onchange: (event: Event) => feed.setFilter('priority', (event.target as HTMLElement & { value: string }).value) },
-    FILTERS.priority.map(([value, text]) => h('wa-option', { value }, text)),
-  );
-  mount($('#filters'), group('status', FILTERS.status, 'Status'), h('div.filter-row', select, group('source', FILTERS.source, 'Source')));
-}
-
-function installShortcuts({ feed, panel, board }: { feed: Feed; panel: Panel; board: Board }): void {
+function installShortcuts({ feed, panel, board, views }: { feed: Feed; panel: Panel; board: Board; views: Parameters<typeof showView>[1] }): void {
   document.addEventListener('keydown', (event) => {
     const target = event.target as HTMLElement;
     const typing = target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement || target.tagName === 'WA-SELECT';
     if (event.key === 'Escape') {
       if (typing) target.blur();
       else if (help().open) help().open = false;
+      // A dialog (the details) closes itself on Escape; the ticket stays open under it.
+      else if (target.closest('wa-dialog') || document.querySelector('wa-dialog[open]')) return;
       else panel.close();
       return;
     }
@@ -219,6 +224,10 @@ function installShortcuts({ feed, panel, board }: { feed: Feed; panel: Panel; bo
       '/': () => $('#search').focus(),
       b: () => toggleBoard(),
       r: () => void board.load(),
+      d: () => showView('day', views),
+      w: () => showView('week', views),
+      m: () => showView('map', views),
+      l: () => showView('ops', views),
       u: () => feed.markAllRead(),
       '?': () => (help().open = !help().open),
     };

@@ -9,21 +9,15 @@ import { h, mount } from '../shared/dom';
 import { empty, errorText, fmtDateTime, skeleton, titleCase, toast, toastError } from '../shared/ui';
 import { cached, client, ok, optional, type Asset, type Availability, type Customer, type Diagnosis, type Model, type Reservation, type Site, type Telemetry, type Ticket, type Visit } from './api';
 import { priorityBadge, slaBadge, statusBadge } from './badges';
-import { lineChart, type ChartLimit } from './chart';
+import { actionsCard, loadNotes, notesCard, type Activity } from './actions';
+import { lineChart } from './chart';
+import { showArticle, showAssetHistory, showCustomer360 } from './details';
+import { chartMetrics, limitFor } from './evidence';
+import { grafanaUrl } from './settings';
 import { card, diagnosisCard, knowledgeCard, partsCard, slaCard, techniciansCard, visitsCard, workCard, type Candidate, type Excluded } from './sections';
 
 const MIN = 60_000;
 
-/** The fields of a detection rule the chart reads (rules of other kinds have no metric or limits). */
-interface ChartRule {
-  id: string;
-  fault: string;
-  kind: string;
-  metric?: string;
-  above?: number | null;
-  below?: number | null;
-}
-const rulesOf = (model: Model): ChartRule[] => (model.detection?.rules ?? []) as ChartRule[];
 
 interface Current {
   id: string;
@@ -46,6 +40,7 @@ interface Current {
   metrics?: string[];
   metric?: string | null;
   telemetry?: Telemetry | 'loading' | { error: unknown };
+  notes?: Activity[] | null;
 }
 
 export type Panel = ReturnType<typeof createPanel>;
@@ -56,6 +51,8 @@ export function createPanel(options: {
   onAssigned(ticket: Ticket): void;
   technicianName(id: string): string | undefined;
   rememberTechnicians(list: readonly Candidate[]): void;
+  technicians(): { technicianId: string; name: string }[];
+  onSchedule(ticketId: string, technicianId: string, start: number): Promise<unknown>;
 }) {
   const { el, onTicket, onAssigned, technicianName, rememberTechnicians } = options;
   let current: Current | null = null;
@@ -82,6 +79,7 @@ export function createPanel(options: {
       ]);
       if (seq !== loadSeq) return;
       Object.assign(cur, { diag, asset, visits, reservations: reservations?.items ?? null });
+      void refreshNotes(cur);
       render();
       const siteId = ticket.siteId;
       const [site, customer, model] = await Promise.all([
@@ -103,6 +101,22 @@ export function createPanel(options: {
     }
   }
 
+  async function refreshNotes(cur: Current): Promise<void> {
+    cur.notes = await loadNotes(cur.id).catch(() => null);
+    if (current === cur) render();
+  }
+
+  /** A ticket changed by an action: shown, handed to the feed, the visits and the board refreshed. */
+  async function changed(cur: Current, ticket: Ticket): Promise<void> {
+    if (current !== cur) return;
+    cur.ticket = ticket;
+    onTicket(ticket);
+    render();
+    cur.visits = await visitsOf(cur.id).catch(() => cur.visits ?? []);
+    onAssigned(ticket);
+    if (current === cur) render();
+  }
+
   async function loadTechnicians(cur: Current, seq: number): Promise<void> {
     let suggestions = null;
     try {
@@ -115,7 +129,8 @@ export function createPanel(options: {
       Object.assign(cur, { candidates: suggestions.candidates, excluded: suggestions.excluded, source: 'dispatch', requiredSkill: suggestions.requiredSkill });
     } else {
       const ranking = cur.diag?.prefill.technicians;
-      cur.candidates = (ranking?.candidates ?? []).map((c) => ({ ...c, reasons: [c.reason], slot: null, travelMinutes: null, loadMinutes: null }));
+      // Diagnoses stored before the one ranking have a single `reason`; newer ones the ranking's own fields.
+      cur.candidates = (ranking?.candidates ?? []).map((c) => ('reasons' in c ? c : { ...c, reasons: [c.reason], slot: null, travelMinutes: null, loadMinutes: null }));
       Object.assign(cur, { excluded: [], source: 'ranking', requiredSkill: ranking?.requiredSkill ?? null });
     }
     rememberTechnicians(cur.candidates ?? []);
@@ -243,7 +258,15 @@ export function createPanel(options: {
     return card('Evidence', summary ? h('span.muted.small', summary) : null, chips.length > 1 ? h('div.chips', chips) : null, body);
   }
 
+  /** Renders, keeping the focus on the form field the dispatcher is in (drafts live in actions.ts). */
   function render(): void {
+    const active = document.activeElement;
+    const name = active && el.contains(active) ? active.getAttribute('name') : null;
+    draw();
+    if (name) el.querySelector<HTMLElement>(`[name="${name}"]`)?.focus();
+  }
+
+  function draw(): void {
     const cur = current;
     if (!cur) {
       mount(el, h('div.panel-empty', empty('Select a ticket', 'Pick a ticket in the feed, or press J / K to move through it. New auto-tickets arrive live.', '⌘')));
@@ -268,9 +291,17 @@ export function createPanel(options: {
       h('h2.ph-title', ticket.title),
       h(
         'div.ph-meta',
-        customer ? h('span', h('span.muted', 'Customer '), customer.name) : null,
+        customer ? h('span', h('span.muted', 'Customer '), h('button.link', { type: 'button', title: 'Customer 360', onclick: () => void showCustomer360(customer.id, customer.name) }, customer.name)) : null,
         site ? h('span', h('span.muted', 'Site '), site.name, site.city ? `, ${site.city}` : '') : null,
-        asset ? h('span', h('span.muted', 'Asset '), h('span.mono', asset.serialNumber), model ? ` · ${model.name}` : '') : null,
+        asset
+          ? h(
+              'span',
+              h('span.muted', 'Asset '),
+              h('button.link.mono', { type: 'button', title: 'Asset history', onclick: () => void showAssetHistory(asset.id, asset.serialNumber) }, asset.serialNumber),
+              model ? ` · ${model.name}` : '',
+              grafanaUrl(asset) ? h('a.link.ext', { href: grafanaUrl(asset), target: '_blank', rel: 'noopener', title: 'The asset\'s Grafana dashboard (new tab)' }, 'Dashboard ↗') : null,
+            )
+          : null,
         h('span', h('span.muted', 'Opened '), fmtDateTime(ticket.createdAt)),
         ticket.technicianId ? h('span.ph-assignee', h('span.muted', 'Assigned '), technicianName(ticket.technicianId) ?? 'technician') : null,
       ),
@@ -299,12 +330,19 @@ export function createPanel(options: {
                 evidenceCard(cur),
                 partsCard({ diag: d, reservations: cur.reservations, availability: cur.availability, candidates: cur.candidates, onReserve: () => void reserveParts(), reserving: Boolean(cur.reserving) }),
                 workCard(d),
-                knowledgeCard(d),
+                knowledgeCard(d, (id, title) => void showArticle(id, title)),
+                notesCard({ ticket, notes: cur.notes ?? null, onAdded: () => void refreshNotes(cur) }),
               ]
             : [skeleton(6), skeleton(4)],
         ),
         h(
           'div.col-side',
+          actionsCard({
+            ticket,
+            technicians: options.technicians(),
+            onChanged: (t) => void changed(cur, t),
+            onSchedule: async (technicianId, start) => (await options.onSchedule(ticket.id, technicianId, start)) && changed(cur, await ok(client.GET('/api/v1/tickets/{id}', { params: { path: { id: ticket.id } } }))),
+          }),
           techniciansCard({
             candidates: cur.candidates,
             excluded: cur.excluded,
@@ -348,28 +386,4 @@ export function createPanel(options: {
     },
     rerender: () => render(),
   };
-}
-
-/** Metrics worth charting for the fault: the evidence's metric, then those of the fault's rules. */
-export function chartMetrics(diag: Diagnosis, model: Model): string[] {
-  const out: string[] = [];
-  const push = (m: string | null | undefined): void => {
-    if (m && model.metrics[m] && !out.includes(m)) out.push(m);
-  };
-  for (const e of diag.evidence) push((e.evidence as { metric?: string } | null)?.metric);
-  for (const r of rulesOf(model)) if (r.fault === diag.prefill.fault.code) push(r.metric);
-  if (out.length === 0) for (const [name, m] of Object.entries(model.metrics)) if (m.normal) push(name);
-  return out.slice(0, 4);
-}
-
-/** The model's limit for a metric: the evidence threshold, else the fault's rule, else the normal band. */
-export function limitFor(metric: string, diag: Diagnosis, model: Model): ChartLimit | null {
-  const ev = diag.evidence.find((e) => (e.evidence as { metric?: string } | null)?.metric === metric)?.evidence as { threshold?: number | null } | undefined;
-  const rules = rulesOf(model).filter((r) => r.metric === metric && (r.above != null || r.below != null));
-  const rule = rules.find((r) => r.fault === diag.prefill.fault.code) ?? rules[0];
-  if (ev?.threshold != null && rule && ['threshold', 'trend'].includes(rule.kind)) return { value: ev.threshold, direction: rule.below != null ? 'below' : 'above', label: 'Limit', source: `Limit (rule ${rule.id})` };
-  if (rule && ['threshold', 'trend'].includes(rule.kind)) return { value: (rule.above ?? rule.below)!, direction: rule.above != null ? 'above' : 'below', label: 'Limit', source: `Limit (rule ${rule.id})` };
-  const normal = model.metrics[metric]?.normal;
-  if (normal?.max != null) return { value: normal.max, direction: 'above', label: 'Normal max', source: 'Normal band (model)' };
-  return null;
 }

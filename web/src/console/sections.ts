@@ -160,7 +160,7 @@ export function partsCard(input: {
   );
 }
 
-export function knowledgeCard(diag: Diagnosis | null): HTMLElement {
+export function knowledgeCard(diag: Diagnosis | null, onOpenArticle?: (id: string, title: string) => void): HTMLElement {
   const kb = diag?.prefill.knowledge ?? [];
   const past = diag?.prefill.pastResolutions ?? [];
   return card(
@@ -168,7 +168,17 @@ export function knowledgeCard(diag: Diagnosis | null): HTMLElement {
     null,
     h('h4', 'Articles'),
     kb.length
-      ? h('ul.links', kb.map((k) => h('li', h('span.kb-icon', { 'aria-hidden': 'true' }, '▤'), h('span', k.title), h('span.tag', k.match === 'model_and_fault' ? 'same model' : 'same fault'))))
+      ? h(
+          'ul.links',
+          kb.map((k) =>
+            h(
+              'li',
+              h('span.kb-icon', { 'aria-hidden': 'true' }, '▤'),
+              onOpenArticle ? h('button.link', { type: 'button', onclick: () => onOpenArticle(k.id, k.title) }, k.title) : h('span', k.title),
+              h('span.tag', k.match === 'model_and_fault' ? 'same model' : 'same fault'),
+            ),
+          ),
+        )
       : h('p.muted.small', 'No published article for this fault yet.'),
     h('h4', 'Past resolutions'),
     past.length
@@ -216,7 +226,6 @@ const techLine = (c: Candidate): string =>
   [
     c.skillLevel != null ? `Level ${c.skillLevel}` : null,
     c.distanceKm != null ? `${c.distanceKm.toFixed(c.distanceKm < 10 ? 1 : 0)} km away` : null,
-    c.score != null ? `score ${Number(c.score).toFixed(c.score < 10 ? 2 : 0)}` : null,
   ]
     .filter(Boolean)
     .join(' · ');

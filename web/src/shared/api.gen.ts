@@ -5275,7 +5275,7 @@ export interface paths {
                         technicianId: string;
                         /**
                          * Format: date-time
-                         * @description The window to check; without it, the plan one-click dispatch would book is answered
+                         * @description The window to check; without it, the plan one-click dispatch would book is answered; without end, the visits a dispatch from start would book
                          */
                         start?: string;
                         /**
@@ -13103,7 +13103,7 @@ export interface paths {
                         technicianId: string;
                         /**
                          * Format: date-time
-                         * @description Default: the suggested slot (searching up to 14 days ahead)
+                         * @description Default: the suggested slot (searching up to 14 days ahead). Without end, a job that runs past the working hours is split into consecutive visits from start
                          */
                         start?: string;
                         /**
