@@ -2,7 +2,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const KERNEL_ONLY = { regex: '^(\\.\\./)+(access|service|telemetry|app)/', message: 'src/kernel imports no feature: move the shared part into the kernel, or pass it in.' };
+const KERNEL_ONLY = {
+  regex: '^(\\.\\./)+(access|service|telemetry|app)/',
+  message: 'src/kernel imports no feature: move the shared part into the kernel, or pass it in.',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'web/dist/**', 'web/src/shared/api.gen.ts', 'scratch/**', 'node_modules/**', 'data/**', '.telemend/**', 'grafana/dashboards/**'] },
@@ -17,9 +20,20 @@ export default tseslint.config(
   {
     // Requests to user-supplied URLs go through the SSRF guard (src/kernel/egress/egress.ts).
     files: ['src/**/*.ts'],
-    ignores: ['src/kernel/egress/**', 'src/telemetry/influx/**', 'src/telemetry/lifecycle/telemetry-retention.admin.ts', 'src/telemetry/external-broker/broker-admin.ts'],
+    ignores: [
+      'src/kernel/egress/**',
+      'src/telemetry/influx/**',
+      'src/telemetry/lifecycle/telemetry-retention.admin.ts',
+      'src/telemetry/external-broker/broker-admin.ts',
+    ],
     rules: {
-      'no-restricted-globals': ['error', { name: 'fetch', message: 'Send through src/kernel/egress (EgressPort); only operator-configured services (InfluxDB, a broker admin API) are fetched directly.' }],
+      'no-restricted-globals': [
+        'error',
+        {
+          name: 'fetch',
+          message: 'Send through src/kernel/egress (EgressPort); only operator-configured services (InfluxDB, a broker admin API) are fetched directly.',
+        },
+      ],
       'no-restricted-imports': ['error', { paths: [{ name: 'undici', message: 'Send through src/kernel/egress (EgressPort).' }] }],
     },
   },
@@ -41,7 +55,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'undici', message: 'Send through src/kernel/egress (EgressPort).' }], patterns: [{ regex: '^(\\.\\./)+app/', message: 'Features do not import src/app: take it as a typed dependency of your module.' }] },
+        {
+          paths: [{ name: 'undici', message: 'Send through src/kernel/egress (EgressPort).' }],
+          patterns: [{ regex: '^(\\.\\./)+app/', message: 'Features do not import src/app: take it as a typed dependency of your module.' }],
+        },
       ],
     },
   },

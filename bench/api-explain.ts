@@ -39,7 +39,13 @@ function explaining(db: Database, sink: ExplainedStatement[]): Database {
   return { ...db, ...wrap(db), transaction: (fn) => db.transaction((tx) => fn(wrap(tx))) };
 }
 
-export async function explainRequests(db: Database, models: ModelRegistry, config: Config, token: string, paths: readonly string[]): Promise<ExplainedRequest[]> {
+export async function explainRequests(
+  db: Database,
+  models: ModelRegistry,
+  config: Config,
+  token: string,
+  paths: readonly string[],
+): Promise<ExplainedRequest[]> {
   const sink: ExplainedStatement[] = [];
   const wrapped = explaining(db, sink);
   const ctx: AppContext = {

@@ -156,7 +156,10 @@ async function main(): Promise<void> {
     ];
     const runLoad = async (phase: string, list: readonly { name: string; paths: string[] }[]): Promise<ScenarioResult[]> => {
       const inputFile = path.join(tmp, `load-${phase}.json`);
-      await writeFile(inputFile, JSON.stringify({ baseUrl, token, seconds: opts.seconds, warmupSeconds: opts.warmup, connections: opts.connections, scenarios: list }));
+      await writeFile(
+        inputFile,
+        JSON.stringify({ baseUrl, token, seconds: opts.seconds, warmupSeconds: opts.warmup, connections: opts.connections, scenarios: list }),
+      );
       const load = spawnNode('bench/api-load.ts', [inputFile], process.env);
       const results: ScenarioResult[] = [];
       createInterface({ input: load.stdout! }).on('line', (line) => {
@@ -175,7 +178,9 @@ async function main(): Promise<void> {
 
     const table = (title: string, judge: boolean) => {
       const out = ['', title];
-      out.push(`${'scenario'.padEnd(24)}${'requests'.padStart(10)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'non-2xx'.padStart(9)}${judge ? '  target p99' : ''}`);
+      out.push(
+        `${'scenario'.padEnd(24)}${'requests'.padStart(10)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'non-2xx'.padStart(9)}${judge ? '  target p99' : ''}`,
+      );
       for (const r of results) {
         const target = TARGET_P99_MS[r.name] ?? 50;
         const met = r.p99 < target && r.non2xx === 0 && r.errors === 0;
@@ -185,7 +190,9 @@ async function main(): Promise<void> {
       }
       return out.join('\n');
     };
-    process.stdout.write(`\nAPI on PostgreSQL ${opts.tickets} tickets, ${opts.assets} assets; load from a second process, ${opts.connections} connections, ${opts.seconds} s per run\n`);
+    process.stdout.write(
+      `\nAPI on PostgreSQL ${opts.tickets} tickets, ${opts.assets} assets; load from a second process, ${opts.connections} connections, ${opts.seconds} s per run\n`,
+    );
     process.stdout.write(`${table('Closed loop (every connection busy all the time: the API runs at its capacity):', true)}\n`);
     const rows = results.map((r) => ({ ...r, met: r.p99 < (TARGET_P99_MS[r.name] ?? 50) && r.non2xx === 0 && r.errors === 0 }));
 
@@ -199,7 +206,8 @@ async function main(): Promise<void> {
       const scenario = e.path.includes('/tickets?') ? rows[1] : e.path.includes('/tickets/') ? rows[0] : rows[2];
       process.stdout.write(`  ${e.status} ${e.path.replace(/[0-9a-f-]{36}/g, '{id}')}: ${e.statements.length} statements, ${total.toFixed(2)} ms\n`);
       if (values.plans || (scenario && !scenario.met)) {
-        for (const s of e.statements.slice(0, 2)) process.stdout.write(`    ${s.executionMs.toFixed(2)} ms  ${s.sql.slice(0, 300)}\n${s.plan.replace(/^/gm, '      ')}\n`);
+        for (const s of e.statements.slice(0, 2))
+          process.stdout.write(`    ${s.executionMs.toFixed(2)} ms  ${s.sql.slice(0, 300)}\n${s.plan.replace(/^/gm, '      ')}\n`);
       }
     }
     await db.close();

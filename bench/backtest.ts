@@ -18,9 +18,13 @@ import type { EquipmentModel } from '../src/telemetry/models/models.schema.js';
 import { mulberry32 } from '../simulators/signal.js';
 import { log, normalValues, printTable } from './bench-utils.js';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, scores: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, scores: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+});
 if (values.help) {
-  process.stdout.write('Usage: npm run bench:backtest -- [--rows 1000000] [--scores]\n  --rows    rows of the synthetic CSV\n  --scores  also collect per-reading scores (the onScore hook)\n');
+  process.stdout.write(
+    'Usage: npm run bench:backtest -- [--rows 1000000] [--scores]\n  --rows    rows of the synthetic CSV\n  --scores  also collect per-reading scores (the onScore hook)\n',
+  );
   process.exit(0);
 }
 const ROWS = Number(values.rows);
@@ -51,7 +55,10 @@ for (let from = 0; from < ROWS; from += CHUNK) {
 }
 const size = (await stat(file)).size;
 
-const only = (model: EquipmentModel, kinds: readonly string[]): EquipmentModel => ({ ...model, detection: { ...model.detection!, rules: model.detection!.rules.filter((r) => kinds.includes(r.kind)) } });
+const only = (model: EquipmentModel, kinds: readonly string[]): EquipmentModel => ({
+  ...model,
+  detection: { ...model.detection!, rules: model.detection!.rules.filter((r) => kinds.includes(r.kind)) },
+});
 const runs: [string, EquipmentModel][] = [
   ['threshold + anomaly rules', only(pump, ['threshold', 'anomaly'])],
   ['all 13 rules (with trend, rate, event)', pump],
@@ -67,7 +74,18 @@ for (const [label, model] of runs) {
   const result = await backtestCsv(model, createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), { source: file }, { onScore });
   const used = process.cpuUsage(cpu);
   const cpuS = (used.user + used.system) / 1e6;
-  table.push([label, String(model.detection!.rules.length), result.readings.toLocaleString('en'), cpuS.toFixed(2), Math.round(result.readings / cpuS).toLocaleString('en'), result.readingsPerSecond.toLocaleString('en'), String(result.alarms.length)]);
+  table.push([
+    label,
+    String(model.detection!.rules.length),
+    result.readings.toLocaleString('en'),
+    cpuS.toFixed(2),
+    Math.round(result.readings / cpuS).toLocaleString('en'),
+    result.readingsPerSecond.toLocaleString('en'),
+    String(result.alarms.length),
+  ]);
 }
-printTable(`Backtest replay — ${ROWS.toLocaleString('en')} rows of ${pump.id} (${(size / 1e6).toFixed(0)} MB CSV, 8 metrics), one core, batches of 1 000${values.scores ? ', per-reading scores on' : ''}`, table);
+printTable(
+  `Backtest replay — ${ROWS.toLocaleString('en')} rows of ${pump.id} (${(size / 1e6).toFixed(0)} MB CSV, 8 metrics), one core, batches of 1 000${values.scores ? ', per-reading scores on' : ''}`,
+  table,
+);
 await rm(dir, { recursive: true, force: true });

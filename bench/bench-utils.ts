@@ -57,7 +57,13 @@ export function apiClient(api: string, token: string) {
 export function printTable(title: string, table: readonly (readonly string[])[]): void {
   const width = Math.max(...table.map((r) => r[0]!.length));
   process.stdout.write(`\n${title}\n`);
-  for (const row of table) process.stdout.write(`  ${row[0]!.padEnd(width)}  ${row.slice(1).map((c, i) => (i === 0 && row.length > 2 ? c.padStart(12) : c)).join('  ')}\n`);
+  for (const row of table)
+    process.stdout.write(
+      `  ${row[0]!.padEnd(width)}  ${row
+        .slice(1)
+        .map((c, i) => (i === 0 && row.length > 2 ? c.padStart(12) : c))
+        .join('  ')}\n`,
+    );
 }
 
 type Call = ReturnType<typeof apiClient>;
@@ -82,7 +88,10 @@ export interface BenchDevice {
 }
 
 /** One customer and site, then `count` assets of the model, each with a provisioned device (through the API). */
-export async function provisionFleet(call: Call, options: { modelId: string; count: number; name: string; serial: (i: number) => string }): Promise<BenchDevice[]> {
+export async function provisionFleet(
+  call: Call,
+  options: { modelId: string; count: number; name: string; serial: (i: number) => string },
+): Promise<BenchDevice[]> {
   const customer = await call<{ id: string }>('POST', '/customers', { name: options.name });
   const site = await call<{ id: string }>('POST', '/sites', { customerId: customer.id, name: 'Bench Site', latitude: 48.1, longitude: 11.6 });
   const devices: BenchDevice[] = [];
@@ -111,7 +120,12 @@ export async function descendantsCpuMs(): Promise<Map<string, number>> {
       const close = stat.lastIndexOf(')');
       const fields = stat.slice(close + 2).split(' ');
       const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
-      const role = cmdline.includes('src/app/main.ts') ? (await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0').find((v) => v.startsWith('TELEMEND_ROLE='))?.slice(14) : undefined;
+      const role = cmdline.includes('src/app/main.ts')
+        ? (await readFile(`/proc/${entry}/environ`, 'utf8'))
+            .split('\0')
+            .find((v) => v.startsWith('TELEMEND_ROLE='))
+            ?.slice(14)
+        : undefined;
       const name = role ? `telemend ${role}` : stat.slice(stat.indexOf('(') + 1, close).split(/[:\s]/)[0]!;
       procs.set(Number(entry), { ppid: Number(fields[1]), name, ms: (Number(fields[11]) + Number(fields[12])) * tick });
     } catch {
@@ -141,7 +155,12 @@ export function cpuPerThousand(before: Map<string, number>, after: Map<string, n
  * The environment of a benchmarked platform: an admin token, free HTTP and MQTT ports, the
  * given Redis / InfluxDB / data folder, quiet logs, no silence sweep and no HTTP rate limit.
  */
-export async function benchPlatformEnv(options: { redisUrl: string; influxUrl: string; dataDir: string; devices: number }): Promise<NodeJS.ProcessEnv & { TELEMEND_ADMIN_TOKEN: string; PORT: string; MQTT_PORT: string }> {
+export async function benchPlatformEnv(options: {
+  redisUrl: string;
+  influxUrl: string;
+  dataDir: string;
+  devices: number;
+}): Promise<NodeJS.ProcessEnv & { TELEMEND_ADMIN_TOKEN: string; PORT: string; MQTT_PORT: string }> {
   return {
     ...process.env,
     TELEMEND_ADMIN_TOKEN: `bench-${randomBytes(12).toString('hex')}`,

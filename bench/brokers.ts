@@ -88,7 +88,9 @@ async function main(): Promise<void> {
     const names = Object.keys(model.metrics).slice(0, 5);
     const metricValues = normalValues(model.metrics, names);
     log(`provisioning ${DEVICES} devices`);
-    const devices: LoadDevice[] = (await provisionFleet(call, { modelId: MODEL, count: DEVICES, name: 'Broker Bench', serial: (i) => `BROKER-${i}` })).map(loadDevice);
+    const devices: LoadDevice[] = (await provisionFleet(call, { modelId: MODEL, count: DEVICES, name: 'Broker Bench', serial: (i) => `BROKER-${i}` })).map(
+      loadDevice,
+    );
 
     let offset = 0;
     const metric = names[0]!;
@@ -105,9 +107,18 @@ async function main(): Promise<void> {
       const ready: Promise<void>[] = [];
       for (let b = 0; b < processes; b++) {
         if (viaMosquitto) {
-          const child = spawnNode(['src/app/main.ts'], { ...base, ...external, LOG_LEVEL: 'info', TELEMEND_ROLE: 'broker', MQTT_EMBEDDED: 'false', MQTT_EXTERNAL_CLIENT_ID: `bench-ingest-${b}` });
+          const child = spawnNode(['src/app/main.ts'], {
+            ...base,
+            ...external,
+            LOG_LEVEL: 'info',
+            TELEMEND_ROLE: 'broker',
+            MQTT_EMBEDDED: 'false',
+            MQTT_EXTERNAL_CLIENT_ID: `bench-ingest-${b}`,
+          });
           let out = '';
-          ready.push(new Promise((resolve) => child.stdout?.on('data', (d: Buffer) => (out = (out + d).slice(-4000)).includes('ingest subscribed') && resolve())));
+          ready.push(
+            new Promise((resolve) => child.stdout?.on('data', (d: Buffer) => (out = (out + d).slice(-4000)).includes('ingest subscribed') && resolve())),
+          );
           procs.push(child);
           continue;
         }
@@ -151,10 +162,10 @@ async function main(): Promise<void> {
       await layout({ name: 'Mosquitto, one ingest process', processes: 1, external: true }),
       await layout({ name: 'Mosquitto, two ingest processes (shared subscription)', processes: 2, external: true }),
     ];
-    printTable(`Broker scale-out — ${DEVICES} devices, QoS 1, ${SECONDS} s per layout, ${os.cpus().length} cores (brokers, worker, API, Redis, InfluxDB, PostgreSQL and the load on one machine)`, [
-      ['layout', 'acked readings/s', 'through to InfluxDB, readings/s', 'broker / ingest peak RSS'],
-      ...rows,
-    ]);
+    printTable(
+      `Broker scale-out — ${DEVICES} devices, QoS 1, ${SECONDS} s per layout, ${os.cpus().length} cores (brokers, worker, API, Redis, InfluxDB, PostgreSQL and the load on one machine)`,
+      [['layout', 'acked readings/s', 'through to InfluxDB, readings/s', 'broker / ingest peak RSS'], ...rows],
+    );
   } finally {
     for (const c of children) await stopChild(c);
     await Promise.all([redis.destroy(), influx.destroy(), postgres.destroy(), mosquitto.destroy()]);

@@ -14,7 +14,20 @@ import { parseArgs } from 'node:util';
 import { startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { runLoad } from './mqtt-load.js';
-import { apiClient, benchPlatformEnv, cpuPerThousand, descendantsCpuMs, loadDevice, log, normalValues, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import {
+  apiClient,
+  benchPlatformEnv,
+  cpuPerThousand,
+  descendantsCpuMs,
+  loadDevice,
+  log,
+  normalValues,
+  printTable,
+  provisionFleet,
+  readingJson,
+  spawnNode,
+  stopChild,
+} from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,10 +39,15 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run bench:cpu -- [--rates 1000,4000,8000] [--seconds 10] [--devices 100] [--split]\n  --split  broker, worker and API processes on a throwaway PostgreSQL (default: one process, role all, PGlite)\n');
+  process.stdout.write(
+    'Usage: npm run bench:cpu -- [--rates 1000,4000,8000] [--seconds 10] [--devices 100] [--split]\n  --split  broker, worker and API processes on a throwaway PostgreSQL (default: one process, role all, PGlite)\n',
+  );
   process.exit(0);
 }
-const RATES = values.rates.split(',').map(Number).filter((r) => r > 0);
+const RATES = values.rates
+  .split(',')
+  .map(Number)
+  .filter((r) => r > 0);
 const SECONDS = Number(values.seconds);
 const DEVICES = Number(values.devices);
 const MODEL = 'centrifugal-pump-cp80';
@@ -42,7 +60,9 @@ async function main(): Promise<void> {
   const postgres = values.split ? await startPostgres() : undefined;
   const roles = values.split ? ['api', 'broker', 'worker'] : ['all'];
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const processes = roles.map((role) => spawnNode(['src/app/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags));
+  const processes = roles.map((role) =>
+    spawnNode(['src/app/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags),
+  );
   const api = `http://127.0.0.1:${env.PORT}`;
   try {
     await waitFor(async () => (await fetch(`${api}/health`).catch(() => undefined))?.ok === true, 'telemend', 60_000);
@@ -64,15 +84,27 @@ async function main(): Promise<void> {
     for (const rate of RATES) {
       log(`${rate} readings/s for ${SECONDS} s`);
       before = await descendantsCpuMs();
-      const result = await runLoad({ port: Number(env.MQTT_PORT), devices: fleet.map(loadDevice), window: 16, durationMs: SECONDS * 1000, rate, payload: (_i, n) => readingJson(names, metricValues, base + (offset + n) * 10_000) });
+      const result = await runLoad({
+        port: Number(env.MQTT_PORT),
+        devices: fleet.map(loadDevice),
+        window: 16,
+        durationMs: SECONDS * 1000,
+        rate,
+        payload: (_i, n) => readingJson(names, metricValues, base + (offset + n) * 10_000),
+      });
       offset += rate * SECONDS;
       after = await descendantsCpuMs();
-      rows.push([`${rate}/s asked`, (result.acked / (result.elapsedMs / 1000)).toFixed(0), cores(before, after, result.elapsedMs), cpuPerThousand(before, after, result.acked)]);
+      rows.push([
+        `${rate}/s asked`,
+        (result.acked / (result.elapsedMs / 1000)).toFixed(0),
+        cores(before, after, result.elapsedMs),
+        cpuPerThousand(before, after, result.acked),
+      ]);
     }
-    printTable(`CPU per reading at steady rates — ${values.split ? 'broker + worker + API processes on PostgreSQL' : 'one process (role all, PGlite)'}, ${DEVICES} devices, ${os.cpus().length} cores`, [
-      ['rate', 'achieved readings/s', 'cores busy', 'CPU ms per 1000 readings (by process)'],
-      ...rows,
-    ]);
+    printTable(
+      `CPU per reading at steady rates — ${values.split ? 'broker + worker + API processes on PostgreSQL' : 'one process (role all, PGlite)'}, ${DEVICES} devices, ${os.cpus().length} cores`,
+      [['rate', 'achieved readings/s', 'cores busy', 'CPU ms per 1000 readings (by process)'], ...rows],
+    );
   } finally {
     for (const p of processes) await stopChild(p);
     await postgres?.destroy();

@@ -67,7 +67,11 @@ export function buildScenarios(models: EquipmentModel[], options: ScenarioOption
   const end = START + options.days * DAY;
   const scenarios: Scenario[] = [];
   models.forEach((model, m) => {
-    const telemetryRuled = new Set(compileModel(model).rules.filter((r) => r.kind !== 'event').map((r) => r.fault));
+    const telemetryRuled = new Set(
+      compileModel(model)
+        .rules.filter((r) => r.kind !== 'event')
+        .map((r) => r.fault),
+    );
     model.faults.forEach((definition, f) => {
       for (let k = 0; k < options.seedsPerFault; k++) {
         const seed = options.seed * 100_003 + m * 10_007 + f * 101 + k;
@@ -96,7 +100,13 @@ export function runScenario(scenario: Scenario, options: ScenarioOptions): Scena
   const signal = createAssetSignal(model, { seed: scenario.seed, startTime: START });
   if (fault) signal.inject(fault.definition.code, fault.onset);
   const batchSize = Math.max(1, Math.round(options.batchMs / options.stepMs));
-  const { findings, readings } = replay(model, signal, { from: scenario.from, to: scenario.to, stepMs: options.stepMs, batchSize, dropEvents: scenario.dropEvents ?? false });
+  const { findings, readings } = replay(model, signal, {
+    from: scenario.from,
+    to: scenario.to,
+    stepMs: options.stepMs,
+    batchSize,
+    dropEvents: scenario.dropEvents ?? false,
+  });
   const result: ScenarioResult = { scenario, truePositives: 0, falsePositives: [], assetDays: (scenario.to - scenario.from) / DAY, readings };
   for (const finding of findings) {
     if (finding.state !== 'firing') continue;

@@ -94,7 +94,9 @@ const models = [...(await loadModels(path.resolve(import.meta.dirname, '../devic
 const setupStart = performance.now();
 const scenarios = buildScenarios(models, options);
 const setupMs = performance.now() - setupStart;
-log(`${scenarios.length} assets (${scenarios.filter((s) => s.fault).length} faulty) over ${models.length} models; limits computed in ${(setupMs / 1000).toFixed(1)} s`);
+log(
+  `${scenarios.length} assets (${scenarios.filter((s) => s.fault).length} faulty) over ${models.length} models; limits computed in ${(setupMs / 1000).toFixed(1)} s`,
+);
 
 const replayStart = performance.now();
 const results: ScenarioResult[] = [];
@@ -105,14 +107,22 @@ for (const [i, scenario] of scenarios.entries()) {
 const replayMs = performance.now() - replayStart;
 
 // Per fault.
-out(`Detection benchmark — step ${args.step / 1000}s, micro-batch ${options.batchMs / MINUTE} min, ${args.days} d period, seed ${args.seed}, ` +
-  `${options.seedsPerFault} assets per fault, ${args.healthy} healthy assets per model`);
+out(
+  `Detection benchmark — step ${args.step / 1000}s, micro-batch ${options.batchMs / MINUTE} min, ${args.days} d period, seed ${args.seed}, ` +
+    `${options.seedsPerFault} assets per fault, ${args.healthy} healthy assets per model`,
+);
 out();
 const faultRows: string[][] = [['model', 'fault', 'kind', 'detected', 'first by', 'delay after onset', 'lead before limit min / median', 'FP']];
 const leads: number[] = [];
 let undetectedDegradations = 0;
 for (const model of models) {
-  for (const [fault, dropEvents] of model.faults.flatMap((f) => [[f, false], [f, true]] as const)) {
+  for (const [fault, dropEvents] of model.faults.flatMap(
+    (f) =>
+      [
+        [f, false],
+        [f, true],
+      ] as const,
+  )) {
     const rs = results.filter((r) => r.scenario.model === model && r.scenario.fault?.definition === fault && (r.scenario.dropEvents ?? false) === dropEvents);
     if (rs.length === 0) continue;
     const hit = rs.filter((r) => r.detectedAt !== undefined);
@@ -153,7 +163,13 @@ const row = (name: string, rs: ScenarioResult[]): string[] => {
     q.falseAlarmsPerAssetDay.toFixed(4),
   ];
 };
-for (const model of models) modelRows.push(row(model.id, results.filter((r) => r.scenario.model === model)));
+for (const model of models)
+  modelRows.push(
+    row(
+      model.id,
+      results.filter((r) => r.scenario.model === model),
+    ),
+  );
 modelRows.push(row('overall', results));
 table(modelRows);
 out();
@@ -176,7 +192,8 @@ const checks = [
   { name: `recall ≥ ${TARGET.recall}`, value: pct(overall.recall), met: overall.recall >= TARGET.recall },
   {
     name: 'lead time ≥ 24 h (every degradation asset)',
-    value: `min ${Number.isNaN(minLead) ? '-' : hours(minLead)}, median ${leads.length ? hours(median(leads)) : '-'}` +
+    value:
+      `min ${Number.isNaN(minLead) ? '-' : hours(minLead)}, median ${leads.length ? hours(median(leads)) : '-'}` +
       (undetectedDegradations ? `, ${undetectedDegradations} undetected` : ''),
     met: leads.length > 0 && minLead >= TARGET.leadMs && undetectedDegradations === 0,
   },
@@ -185,7 +202,9 @@ out('Targets:');
 for (const c of checks) out(`  ${c.met ? 'MET   ' : 'MISSED'}  ${c.name}: ${c.value}`);
 out();
 const readings = results.reduce((n, r) => n + r.readings, 0);
-out(`Replayed ${overall.assetDays.toFixed(0)} simulated asset-days (${results.length} assets, ${readings.toLocaleString('en')} readings) ` +
-  `in ${(replayMs / 1000).toFixed(1)} s wall time: ${(overall.assetDays / (replayMs / 1000)).toFixed(1)} asset-days/s, ` +
-  `${Math.round(readings / (replayMs / 1000)).toLocaleString('en')} readings/s (+ ${(setupMs / 1000).toFixed(1)} s computing limits).`);
+out(
+  `Replayed ${overall.assetDays.toFixed(0)} simulated asset-days (${results.length} assets, ${readings.toLocaleString('en')} readings) ` +
+    `in ${(replayMs / 1000).toFixed(1)} s wall time: ${(overall.assetDays / (replayMs / 1000)).toFixed(1)} asset-days/s, ` +
+    `${Math.round(readings / (replayMs / 1000)).toLocaleString('en')} readings/s (+ ${(setupMs / 1000).toFixed(1)} s computing limits).`,
+);
 if (!checks.every((c) => c.met)) process.exitCode = 1;

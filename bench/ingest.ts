@@ -18,7 +18,20 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { freePort, influxQuery, startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
-import { apiClient, currentRssMb, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import {
+  apiClient,
+  currentRssMb,
+  loadDevice,
+  log,
+  normalValues,
+  peakRssMb,
+  percentile,
+  printTable,
+  provisionFleet,
+  readingJson,
+  spawnNode,
+  stopChild,
+} from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -104,7 +117,11 @@ async function main(): Promise<void> {
 
     // The probe publishes one reading every 50 ms stamped with the wall clock; a poller finds
     // when each one is in InfluxDB.
-    const probeClient = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: probe.deviceId, password: probe.token, clientId: probe.deviceId });
+    const probeClient = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, {
+      username: probe.deviceId,
+      password: probe.token,
+      clientId: probe.deviceId,
+    });
     const startProbe = () => {
       const latencies: number[] = [];
       let probing = true;
@@ -114,7 +131,11 @@ async function main(): Promise<void> {
       }, 50);
       const poll = (async () => {
         while (probing) {
-          const rows = await influxQuery(influx.url, 'bench', `SELECT "${metricNames[0]}" FROM telemetry WHERE device = '${probe.deviceId}' AND time > ${lastSeen}ms`).catch(() => []);
+          const rows = await influxQuery(
+            influx.url,
+            'bench',
+            `SELECT "${metricNames[0]}" FROM telemetry WHERE device = '${probe.deviceId}' AND time > ${lastSeen}ms`,
+          ).catch(() => []);
           const now = Date.now();
           for (const row of rows) {
             const ts = row[0] as number;
@@ -132,7 +153,9 @@ async function main(): Promise<void> {
       };
     };
     const count = async () => {
-      const rows = await influxQuery(influx.url, 'bench', `SELECT count("${metricNames[0]}") FROM telemetry WHERE device != '${probe.deviceId}'`).catch(() => []);
+      const rows = await influxQuery(influx.url, 'bench', `SELECT count("${metricNames[0]}") FROM telemetry WHERE device != '${probe.deviceId}'`).catch(
+        () => [],
+      );
       return (rows[0]?.[1] as number | undefined) ?? 0;
     };
 
@@ -155,7 +178,7 @@ async function main(): Promise<void> {
 
     // At saturation the latency is queueing; at half the measured rate it is the pipeline's own.
     const paced = Math.round((result.acked / (result.elapsedMs / 1000)) * 0.5);
-    log(`run 3/3: Telemend at ${paced} readings/s (50% of the above), ${(DEVICES / paced * 1000).toFixed(1)} ms between publishes of a device`);
+    log(`run 3/3: Telemend at ${paced} readings/s (50% of the above), ${((DEVICES / paced) * 1000).toFixed(1)} ms between publishes of a device`);
     stopProbe = startProbe();
     const paced0 = await count();
     const pacedResult = await runLoad({
@@ -182,9 +205,21 @@ async function main(): Promise<void> {
       ['written to InfluxDB', '-', `${written} of ${result.acked} acknowledged`],
       ['last reading written after load', '-', `${(drainedMs / 1000).toFixed(2)} s`],
       ['sustained readings/s (acked → written)', '-', sustained.toFixed(0)],
-      ['publish→written p50 / p99 at full load (probe, ±10 ms poll)', '-', `${percentile(latencies, 50)} ms / ${percentile(latencies, 99)} ms (n=${latencies.length})`],
-      [`paced run: readings/s (${pacedResult.skipped} skipped, window full)`, '-', `${(pacedResult.acked / (pacedResult.elapsedMs / 1000)).toFixed(0)} of ${paced} asked`],
-      ['publish→written p50 / p99 at the paced rate', '-', `${percentile(pacedLatencies, 50)} ms / ${percentile(pacedLatencies, 99)} ms (n=${pacedLatencies.length})`],
+      [
+        'publish→written p50 / p99 at full load (probe, ±10 ms poll)',
+        '-',
+        `${percentile(latencies, 50)} ms / ${percentile(latencies, 99)} ms (n=${latencies.length})`,
+      ],
+      [
+        `paced run: readings/s (${pacedResult.skipped} skipped, window full)`,
+        '-',
+        `${(pacedResult.acked / (pacedResult.elapsedMs / 1000)).toFixed(0)} of ${paced} asked`,
+      ],
+      [
+        'publish→written p50 / p99 at the paced rate',
+        '-',
+        `${percentile(pacedLatencies, 50)} ms / ${percentile(pacedLatencies, 99)} ms (n=${pacedLatencies.length})`,
+      ],
       ['RSS idle (after provisioning, before load)', '-', `${idleRss} MB`],
       ['peak RSS', `${plainRss} MB`, `${rss} MB`],
       ['ratio to plain Aedes', '1.00', (rate / plainRate).toFixed(2)],

@@ -33,7 +33,22 @@ import { startInflux, startRedis, waitFor } from '../test/harness/servers.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { bullPrefix, DEFAULT_SHARDS, shardQueueName } from '../src/telemetry/detection/worker/detection.jobs.js';
 import { runLoad, type LoadDevice } from './mqtt-load.js';
-import { apiClient, benchPlatformEnv, cpuPerThousand, descendantsCpuMs, loadDevice, log, normalValues, peakRssMb, percentile, printTable, provisionFleet, readingJson, spawnNode, stopChild } from './bench-utils.js';
+import {
+  apiClient,
+  benchPlatformEnv,
+  cpuPerThousand,
+  descendantsCpuMs,
+  loadDevice,
+  log,
+  normalValues,
+  peakRssMb,
+  percentile,
+  printTable,
+  provisionFleet,
+  readingJson,
+  spawnNode,
+  stopChild,
+} from './bench-utils.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +62,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run bench:latency -- [--devices 100] [--seconds 15] [--probes 100] [--gap 100] [--window 16] [--split]\n  --split  the production layout: broker, worker and API processes on a throwaway PostgreSQL (default: one process, role all, PGlite)\n');
+  process.stdout.write(
+    'Usage: npm run bench:latency -- [--devices 100] [--seconds 15] [--probes 100] [--gap 100] [--window 16] [--split]\n  --split  the production layout: broker, worker and API processes on a throwaway PostgreSQL (default: one process, role all, PGlite)\n',
+  );
   process.exit(0);
 }
 const DEVICES = Number(values.devices);
@@ -109,7 +126,9 @@ async function main(): Promise<void> {
   // --split: one process per role (as in docker-compose), so ingest and detection each get a core.
   const postgres = values.split ? await startPostgres() : undefined;
   const roles = values.split ? ['api', 'broker', 'worker'] : ['all'];
-  const processes = roles.map((role) => spawnNode(['src/app/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags));
+  const processes = roles.map((role) =>
+    spawnNode(['src/app/main.ts'], { ...env, TELEMEND_ROLE: role, ...(postgres ? { DATABASE_URL: postgres.url } : {}) }, flags),
+  );
   const queueRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queues = Array.from({ length: DEFAULT_SHARDS }, (_, s) => new Queue(shardQueueName(s), { connection: queueRedis, prefix: bullPrefix('bench') }));
   try {
@@ -123,7 +142,12 @@ async function main(): Promise<void> {
     const code = rule.codes![0]!;
 
     log(`provisioning ${DEVICES + PROBES} devices of ${MODEL}`);
-    const fleet = await provisionFleet(call, { modelId: MODEL, count: DEVICES + PROBES, name: 'Latency Bench', serial: (i) => (i < DEVICES ? `LOAD-${i}` : `PROBE-${i - DEVICES}`) });
+    const fleet = await provisionFleet(call, {
+      modelId: MODEL,
+      count: DEVICES + PROBES,
+      name: 'Latency Bench',
+      serial: (i) => (i < DEVICES ? `LOAD-${i}` : `PROBE-${i - DEVICES}`),
+    });
     const load: LoadDevice[] = fleet.slice(0, DEVICES).map(loadDevice);
     const probes = fleet.slice(DEVICES);
 
@@ -179,9 +203,13 @@ async function main(): Promise<void> {
       // The ticket's creation time is taken in its transaction (same machine, same clock).
       if (Number.isFinite(createdAt)) toCommit.push(createdAt - t0);
     });
-    const clients = await Promise.all(probes.map((p) => mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: p.deviceId, password: p.token, clientId: p.deviceId })));
+    const clients = await Promise.all(
+      probes.map((p) => mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: p.deviceId, password: p.token, clientId: p.deviceId })),
+    );
     // A first healthy reading per probe so that its asset has detection state, before timing.
-    await Promise.all(clients.map((c, i) => c.publishAsync(`devices/${probes[i]!.deviceId}/telemetry`, readingJson(metricNames, metricValues, Date.now() - 5_000), { qos: 1 })));
+    await Promise.all(
+      clients.map((c, i) => c.publishAsync(`devices/${probes[i]!.deviceId}/telemetry`, readingJson(metricNames, metricValues, Date.now() - 5_000), { qos: 1 })),
+    );
     const cpuBeforePaced = await descendantsCpuMs();
     const loadRun = runLoad({
       port: Number(env.MQTT_PORT),
@@ -202,7 +230,9 @@ async function main(): Promise<void> {
     }
     const pacedResult = await loadRun;
     const cpuPaced = cpuPerThousand(cpuBeforePaced, await descendantsCpuMs(), pacedResult.acked);
-    await waitFor(async () => latencies.length >= PROBES, `${PROBES} tickets on the stream`, 120_000).catch(() => log(`only ${latencies.length} of ${PROBES} tickets streamed`));
+    await waitFor(async () => latencies.length >= PROBES, `${PROBES} tickets on the stream`, 120_000).catch(() =>
+      log(`only ${latencies.length} of ${PROBES} tickets streamed`),
+    );
     stream.abort();
     await Promise.all(clients.map((c) => c.endAsync()));
     const rss = (await Promise.all(processes.map((p) => peakRssMb(p.pid!)))).map((mb, i) => `${roles[i]} ${mb} MB`).join(', ');
@@ -220,23 +250,38 @@ async function main(): Promise<void> {
     waits.sort((a, b) => a - b);
     runs.sort((a, b) => a - b);
 
-    printTable(`Alarm-to-ticket latency — ${values.split ? 'broker + worker + API processes on PostgreSQL' : 'one process (role all, PGlite)'}, ${DEVICES} load devices (${metricNames.length} metrics per reading), ${PROBES} probes, ${os.cpus().length} cores`, [
-      ['max ingest with detection on (acknowledged readings/s)', maxRate.toFixed(0)],
-      ['detection backlog drained after the max run', `${(detectionDrainMs / 1000).toFixed(2)} s`],
-      ['paced run (readings/s asked / achieved)', `${paced} / ${(pacedResult.acked / (pacedResult.elapsedMs / 1000)).toFixed(0)} (${pacedResult.skipped} skipped, window full)`],
-      ['decisive publish → ticket on SSE: p50', `${percentile(sorted, 50)} ms`],
-      ['p90', `${percentile(sorted, 90)} ms`],
-      ['p99', `${percentile(sorted, 99)} ms`],
-      ['max', `${sorted.at(-1) ?? NaN} ms`],
-      ['of which publish → ticket transaction started: p50 / p99', `${percentile(toCommit.sort((a, b) => a - b), 50)} / ${percentile(toCommit, 99)} ms`],
-      ['tickets streamed', `${latencies.length} of ${PROBES}`],
-      [`detection jobs (paced run, n=${runs.length}): queue wait p50 / p99`, `${percentile(waits, 50)} / ${percentile(waits, 99)} ms`],
-      ['detection job run time p50 / p99', `${percentile(runs, 50)} / ${percentile(runs, 99)} ms`],
-      ['CPU ms per 1000 readings, max run (incl. detection drain)', cpuMax],
-      ['CPU ms per 1000 readings, paced run', cpuPaced],
-      ['load generator (this process), max run: cores / CPU ms per 1000 readings', `${((generator.user + generator.system) / 1000 / full.elapsedMs).toFixed(2)} / ${((generator.user + generator.system) / full.acked).toFixed(1)}`],
-      ['peak RSS of the platform', rss],
-    ]);
+    printTable(
+      `Alarm-to-ticket latency — ${values.split ? 'broker + worker + API processes on PostgreSQL' : 'one process (role all, PGlite)'}, ${DEVICES} load devices (${metricNames.length} metrics per reading), ${PROBES} probes, ${os.cpus().length} cores`,
+      [
+        ['max ingest with detection on (acknowledged readings/s)', maxRate.toFixed(0)],
+        ['detection backlog drained after the max run', `${(detectionDrainMs / 1000).toFixed(2)} s`],
+        [
+          'paced run (readings/s asked / achieved)',
+          `${paced} / ${(pacedResult.acked / (pacedResult.elapsedMs / 1000)).toFixed(0)} (${pacedResult.skipped} skipped, window full)`,
+        ],
+        ['decisive publish → ticket on SSE: p50', `${percentile(sorted, 50)} ms`],
+        ['p90', `${percentile(sorted, 90)} ms`],
+        ['p99', `${percentile(sorted, 99)} ms`],
+        ['max', `${sorted.at(-1) ?? NaN} ms`],
+        [
+          'of which publish → ticket transaction started: p50 / p99',
+          `${percentile(
+            toCommit.sort((a, b) => a - b),
+            50,
+          )} / ${percentile(toCommit, 99)} ms`,
+        ],
+        ['tickets streamed', `${latencies.length} of ${PROBES}`],
+        [`detection jobs (paced run, n=${runs.length}): queue wait p50 / p99`, `${percentile(waits, 50)} / ${percentile(waits, 99)} ms`],
+        ['detection job run time p50 / p99', `${percentile(runs, 50)} / ${percentile(runs, 99)} ms`],
+        ['CPU ms per 1000 readings, max run (incl. detection drain)', cpuMax],
+        ['CPU ms per 1000 readings, paced run', cpuPaced],
+        [
+          'load generator (this process), max run: cores / CPU ms per 1000 readings',
+          `${((generator.user + generator.system) / 1000 / full.elapsedMs).toFixed(2)} / ${((generator.user + generator.system) / full.acked).toFixed(1)}`,
+        ],
+        ['peak RSS of the platform', rss],
+      ],
+    );
   } finally {
     for (const p of processes) await stopChild(p);
     await postgres?.destroy();

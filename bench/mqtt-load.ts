@@ -77,7 +77,7 @@ export class PacketReader {
   constructor(private readonly onPacket: (type: number, secondByte: number) => void) {}
 
   feed(chunk: Buffer): void {
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       if (this.header < 0) {
         this.header = chunk[i++]!;
         this.length = 0;

@@ -117,7 +117,10 @@ interface Episode {
   from: number;
   to: number;
 }
-function nab(): { windows: { from: string; to: string; detected: boolean; firstAlarm: string | null; hoursFromStart: number | null }[]; falseAlarms: string[] } {
+function nab(): {
+  windows: { from: string; to: string; detected: boolean; firstAlarm: string | null; hoursFromStart: number | null }[];
+  falseAlarms: string[];
+} {
   const model = modelOf(args['nab-model']);
   const dir = path.join(args.datasets, 'nab');
   const windows = JSON.parse(readFileSync(path.join(dir, 'windows.json'), 'utf8'))['machine_temperature_system_failure.csv'] as [string, string][];
@@ -144,7 +147,13 @@ function nab(): { windows: { from: string; to: string; detected: boolean; firstA
     windows: spans.map((w) => {
       const hit = episodes.filter((e) => overlaps(e, w));
       const first = hit.length > 0 ? Math.max(hit[0]!.from, w.from) : null;
-      return { from: iso(w.from), to: iso(w.to), detected: hit.length > 0, firstAlarm: first === null ? null : iso(first), hoursFromStart: first === null ? null : (first - w.from) / 3_600_000 };
+      return {
+        from: iso(w.from),
+        to: iso(w.to),
+        detected: hit.length > 0,
+        firstAlarm: first === null ? null : iso(first),
+        hoursFromStart: first === null ? null : (first - w.from) / 3_600_000,
+      };
     }),
     falseAlarms: episodes.filter((e) => !spans.some((w) => overlaps(e, w))).map((e) => `${iso(e.from)} → ${iso(e.to)}`),
   };
@@ -167,13 +176,19 @@ console.log(`\nSKAB, ${skabResult.files.length} files, first ${SKAB_TRAIN_ROWS} 
 console.log('file          F1     FAR      MAR');
 for (const f of skabResult.files) {
   const s = scores(f.counts);
-  console.log(`${f.file.padEnd(12)} ${Number.isNaN(s.f1) ? ' n/a' : s.f1.toFixed(2)}  ${pct(s.far).padStart(7)}  ${Number.isNaN(s.mar) ? '    n/a' : pct(s.mar).padStart(7)}`);
+  console.log(
+    `${f.file.padEnd(12)} ${Number.isNaN(s.f1) ? ' n/a' : s.f1.toFixed(2)}  ${pct(s.far).padStart(7)}  ${Number.isNaN(s.mar) ? '    n/a' : pct(s.mar).padStart(7)}`,
+  );
 }
-console.log(`pooled       ${pooled.f1.toFixed(3)} ${pct(pooled.far).padStart(7)}  ${pct(pooled.mar).padStart(7)}   (TP ${skabResult.pooled.tp}, FP ${skabResult.pooled.fp}, TN ${skabResult.pooled.tn}, FN ${skabResult.pooled.fn})`);
+console.log(
+  `pooled       ${pooled.f1.toFixed(3)} ${pct(pooled.far).padStart(7)}  ${pct(pooled.mar).padStart(7)}   (TP ${skabResult.pooled.tp}, FP ${skabResult.pooled.fp}, TN ${skabResult.pooled.tn}, FN ${skabResult.pooled.fn})`,
+);
 console.log(`\nNAB machine temperature (devices/${args['nab-model']}.yaml): ${rule(args['nab-model'])}`);
 nabResult.windows.forEach((w, i) => {
   const when = w.detected ? `detected, first alarm ${w.firstAlarm} (${w.hoursFromStart!.toFixed(1)} h after the window opens)` : 'missed';
   console.log(`window ${i + 1} ${w.from} → ${w.to}: ${when}`);
 });
-console.log(`false-alarm episodes outside the windows: ${nabResult.falseAlarms.length}${nabResult.falseAlarms.length ? `\n  ${nabResult.falseAlarms.join('\n  ')}` : ''}`);
+console.log(
+  `false-alarm episodes outside the windows: ${nabResult.falseAlarms.length}${nabResult.falseAlarms.length ? `\n  ${nabResult.falseAlarms.join('\n  ')}` : ''}`,
+);
 console.log(`\n(${seconds.toFixed(1)} s)`);

@@ -55,7 +55,14 @@ const normal = normalValues(model.metrics, names);
 log('starting redis-server');
 const server = await startRedis();
 const admin = new Redis(server.url);
-const worker = new DetectionWorker({ redisUrl: server.url, prefix: 'benchworker', models, autotickets: { apply: async () => undefined }, logger: createLogger('silent'), assetConcurrency: LANES });
+const worker = new DetectionWorker({
+  redisUrl: server.url,
+  prefix: 'benchworker',
+  models,
+  autotickets: { apply: async () => undefined },
+  logger: createLogger('silent'),
+  assetConcurrency: LANES,
+});
 const assets = Array.from({ length: ASSETS }, () => randomUUID());
 let ts = Date.now() - 30 * 86_400_000;
 
@@ -70,8 +77,18 @@ async function redisCpuMs(): Promise<number> {
 function job(k: number) {
   const start = ts;
   ts += k * 10_000;
-  const readings = () => Array.from({ length: k }, (_, i) => encodeReading(Object.fromEntries(names.map((m, j) => [m, normal[j]! * (1 + (Math.random() - 0.5) * 0.02)])), start + i * 10_000)).join('\n');
-  return { id: `k${k}-${start}`, data: { v: 2 as const, shard: 0, assets: assets.map((assetId) => ({ assetId, deviceId: `d-${assetId.slice(0, 8)}`, modelId: MODEL, events: [], readings: readings() })) } };
+  const readings = () =>
+    Array.from({ length: k }, (_, i) =>
+      encodeReading(Object.fromEntries(names.map((m, j) => [m, normal[j]! * (1 + (Math.random() - 0.5) * 0.02)])), start + i * 10_000),
+    ).join('\n');
+  return {
+    id: `k${k}-${start}`,
+    data: {
+      v: 2 as const,
+      shard: 0,
+      assets: assets.map((assetId) => ({ assetId, deviceId: `d-${assetId.slice(0, 8)}`, modelId: MODEL, events: [], readings: readings() })),
+    },
+  };
 }
 
 const rows: string[][] = [];

@@ -154,9 +154,7 @@ async function main(): Promise<void> {
   await ensureInflux();
 
   const tokenFile = path.join(state, 'admin-token');
-  const adminToken = existsSync(tokenFile)
-    ? (await readFile(tokenFile, 'utf8')).trim()
-    : `demo-${randomBytes(16).toString('hex')}`;
+  const adminToken = existsSync(tokenFile) ? (await readFile(tokenFile, 'utf8')).trim() : `demo-${randomBytes(16).toString('hex')}`;
   await writeFile(tokenFile, `${adminToken}\n`, { mode: 0o600 });
 
   const api = `http://127.0.0.1:${PORT}`;
@@ -180,7 +178,13 @@ async function main(): Promise<void> {
     const password = existsSync(passwordFile) ? (await readFile(passwordFile, 'utf8')).trim() : `Demo-${randomBytes(6).toString('hex')}`;
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
     say(`seeding the demo company (${deviceCount} connected assets)`);
-    const seed = run('seed', process.execPath, ['--import', 'tsx', 'src/app/seed/cli.ts', '--assets', String(deviceCount), '--fleet', fleetFile, '--password', password], platformEnv, true);
+    const seed = run(
+      'seed',
+      process.execPath,
+      ['--import', 'tsx', 'src/app/seed/cli.ts', '--assets', String(deviceCount), '--fleet', fleetFile, '--password', password],
+      platformEnv,
+      true,
+    );
     const code = await new Promise<number | null>((resolve) => seed.once('exit', resolve));
     if (code !== 0) throw new Error(`seeding failed (exit ${code}); run 'npm run demo -- --reset' to start over`);
   } else {
@@ -194,7 +198,28 @@ async function main(): Promise<void> {
   await waitUntil(async () => (await fetch(`${api}/health`)).ok, 'the platform');
   say(`simulating ${Math.min(deviceCount, fleet.length)} devices from ${path.relative(root, fleetFile)}`);
 
-  run('simulator', process.execPath, ['--import', 'tsx', 'simulators/fleet.ts', '--fleet', fleetFile, '--count', String(Math.min(deviceCount, fleet.length)), '--speed', opts.speed!, '--mqtt-url', `mqtt://127.0.0.1:${MQTT_PORT}`, '--qos', '1', ...faults.flatMap((f) => ['--fault', f.spec])], process.env, true);
+  run(
+    'simulator',
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'simulators/fleet.ts',
+      '--fleet',
+      fleetFile,
+      '--count',
+      String(Math.min(deviceCount, fleet.length)),
+      '--speed',
+      opts.speed!,
+      '--mqtt-url',
+      `mqtt://127.0.0.1:${MQTT_PORT}`,
+      '--qos',
+      '1',
+      ...faults.flatMap((f) => ['--fault', f.spec]),
+    ],
+    process.env,
+    true,
+  );
 
   process.stdout.write(`
   Telemend demo is running.
@@ -210,15 +235,21 @@ async function main(): Promise<void> {
       curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/tickets?limit=5
       curl -H "Authorization: Bearer ${adminToken}" ${api}/api/v1/rejections/counts
 
-${faults.map((f) => `    In ${f.after}, fault ${f.code} hits ${f.modelId} ${f.deviceId}: watch its auto-ticket appear with
-      curl -H "Authorization: Bearer ${adminToken}" "${api}/api/v1/tickets?channel=iot"`).join('\n')}
+${faults
+  .map(
+    (f) => `    In ${f.after}, fault ${f.code} hits ${f.modelId} ${f.deviceId}: watch its auto-ticket appear with
+      curl -H "Authorization: Bearer ${adminToken}" "${api}/api/v1/tickets?channel=iot"`,
+  )
+  .join('\n')}
 
   Ctrl-C stops everything.
 `);
 }
 
 /** Two sudden faults with a controller event code, injected into the fleet so auto-tickets show up. */
-async function demoFaults(fleet: { deviceId: string; modelId: string }[]): Promise<{ spec: string; code: string; deviceId: string; modelId: string; after: string }[]> {
+async function demoFaults(
+  fleet: { deviceId: string; modelId: string }[],
+): Promise<{ spec: string; code: string; deviceId: string; modelId: string; after: string }[]> {
   const models = await ModelRegistry.fromDirectory(path.join(root, 'devices'));
   const picks: { spec: string; code: string; deviceId: string; modelId: string; after: string }[] = [];
   const used = new Set<string>();
@@ -228,7 +259,13 @@ async function demoFaults(fleet: { deviceId: string; modelId: string }[]): Promi
     if (!fault) continue;
     used.add(device.modelId);
     const after = picks.length === 0 ? '1m' : '3m';
-    picks.push({ spec: `${index}:${fault.code}@${after}`, code: fault.code, deviceId: device.deviceId, modelId: device.modelId, after: after.replace('m', ' min') });
+    picks.push({
+      spec: `${index}:${fault.code}@${after}`,
+      code: fault.code,
+      deviceId: device.deviceId,
+      modelId: device.modelId,
+      after: after.replace('m', ' min'),
+    });
   }
   return picks;
 }

@@ -39,7 +39,14 @@ async function generate(): Promise<{ doc: string; types: string }> {
   await db.close();
   // Paths in a stable order: the document does not change when modules register in another order.
   const paths = (spec as { paths?: Record<string, unknown> }).paths ?? {};
-  const sorted = { ...spec, paths: Object.fromEntries(Object.keys(paths).sort().map((key) => [key, paths[key]])) };
+  const sorted = {
+    ...spec,
+    paths: Object.fromEntries(
+      Object.keys(paths)
+        .sort()
+        .map((key) => [key, paths[key]]),
+    ),
+  };
   const doc = `${JSON.stringify(sorted, null, 2)}\n`;
   const ast = await openapiTS(JSON.parse(doc) as Parameters<typeof openapiTS>[0]);
   return { doc, types: HEADER + astToString(ast) };
@@ -49,7 +56,10 @@ const check = process.argv.includes('--check');
 const { doc, types } = await generate();
 if (check) {
   const stale: string[] = [];
-  for (const [file, text] of [[DOC, doc], [TYPES, types]] as const) {
+  for (const [file, text] of [
+    [DOC, doc],
+    [TYPES, types],
+  ] as const) {
     const current = await readFile(file, 'utf8').catch(() => '');
     if (current !== text) stale.push(path.relative(process.cwd(), file));
   }

@@ -20,7 +20,6 @@ const MAX_BUFFERED_READINGS = 100_000;
 /** How long stop() waits for in-flight messages before cutting connections. */
 const STOP_GRACE_MS = 5000;
 
-
 /** Most readings in one buffered publish: ~200 B each keeps an array well under 64 KiB. */
 const BUFFER_CHUNK = 200;
 export interface TelemetryReading {
@@ -116,10 +115,12 @@ function answerCommand(client: MqttClient, deviceId: string, payload: Buffer): v
   const reply = (body: Record<string, unknown>): void => {
     client.publish(topic(deviceId, 'command-results'), JSON.stringify({ id, ...body }), { qos: 1 });
   };
-  if (typeof command.expiresAt === 'string' && Date.parse(command.expiresAt) < Date.now()) return reply({ status: 'failed', message: 'expired before it arrived' });
+  if (typeof command.expiresAt === 'string' && Date.parse(command.expiresAt) < Date.now())
+    return reply({ status: 'failed', message: 'expired before it arrived' });
   reply({ status: 'acknowledged' });
   setTimeout(() => {
-    const data = command.command === 'diagnostic_dump' ? { data: { firmware: 'sim-1.0', uptimeHours: Math.round(process.uptime() / 3600), eventBuffer: [] } } : {};
+    const data =
+      command.command === 'diagnostic_dump' ? { data: { firmware: 'sim-1.0', uptimeHours: Math.round(process.uptime() / 3600), eventBuffer: [] } } : {};
     reply({ status: 'succeeded', message: `${String(command.command)} done (simulated)`, ...data });
   }, 500).unref();
 }
@@ -173,7 +174,7 @@ export function runFleet(input: FleetRunInput, hooks: FleetHooks = {}): FleetRun
       signal: createAssetSignal(model, { seed, startTime: simStart, utcOffsetHours: options.utcOffsetHours }),
       stepMs,
       // Stagger devices inside one step so they do not all publish in the same instant.
-      nextSimTs: simStart + (seed % 1000) / 1000 * stepMs,
+      nextSimTs: simStart + ((seed % 1000) / 1000) * stepMs,
       lastIncluded: new Map(),
       client: undefined,
       connected: false,

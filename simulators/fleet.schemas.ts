@@ -19,7 +19,11 @@ export const MAX_FUTURE_MS = 4 * 60_000;
 
 export const fleetDeviceSchema = z
   .object({
-    deviceId: z.string().min(1).max(128).regex(/^[^/#+\s]+$/, 'must not contain /, #, + or spaces'),
+    deviceId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[^/#+\s]+$/, 'must not contain /, #, + or spaces'),
     token: z.string().min(1),
     modelId: z.string().min(1),
     assetId: z.string().min(1).optional(),
@@ -39,8 +43,7 @@ export const fleetFileSchema = z
     });
   });
 
-const describeIssues = (error: z.ZodError): string =>
-  error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+const describeIssues = (error: z.ZodError): string => error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
 
 export function parseFleet(data: unknown, source = 'fleet'): FleetDevice[] {
   const parsed = fleetFileSchema.safeParse(data);
@@ -119,7 +122,10 @@ export function parseOfflineSpec(spec: string): OfflinePlan {
 export const fleetOptionsSchema = z
   .object({
     /** Broker URL. Default mqtt://127.0.0.1:1883. */
-    mqttUrl: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL').default('mqtt://127.0.0.1:1883'),
+    mqttUrl: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+      .default('mqtt://127.0.0.1:1883'),
     /** Use only the first N devices of the fleet. Default: all. */
     count: z.number().int().positive().optional(),
     /**

@@ -149,9 +149,13 @@ export function createAssetSignal(model: EquipmentModel, options: AssetSignalOpt
   const utcOffsetMs = (options.utcOffsetHours ?? 0) * HOUR_MS;
   const setup = mulberry32(hash32(seed, 0x5eed));
 
-  const unsimulated = Object.entries(model.metrics).filter(([, def]) => !def.simulation).map(([name]) => name);
+  const unsimulated = Object.entries(model.metrics)
+    .filter(([, def]) => !def.simulation)
+    .map(([name]) => name);
   if (unsimulated.length > 0) {
-    throw new SimulationError(`model ${model.id} cannot be simulated: metric(s) ${unsimulated.join(', ')} have no simulation block (a model for real equipment needs none)`);
+    throw new SimulationError(
+      `model ${model.id} cannot be simulated: metric(s) ${unsimulated.join(', ')} have no simulation block (a model for real equipment needs none)`,
+    );
   }
   const duty = model.simulation.dutyCycle;
   const onMs = duty ? duty.onMinutes * 60_000 : 0;

@@ -167,7 +167,10 @@ export function assetDetail(model: EquipmentModel, options: AssetDashboardOption
     )
     .add(
       stat('Active alarms', [sqlTarget('A', "SELECT count(*) AS \"active alarms\" FROM alarms WHERE asset_id = '$asset' AND state <> 'cleared'")], {
-        steps: [{ value: null, color: 'green' }, { value: 1, color: 'orange' }],
+        steps: [
+          { value: null, color: 'green' },
+          { value: 1, color: 'orange' },
+        ],
       }),
       4,
       4,
@@ -185,10 +188,15 @@ export function assetDetail(model: EquipmentModel, options: AssetDashboardOption
           ),
         ],
         {
-          description: 'From the latest evidence of the open trend alarms: when a degrading metric is projected to reach its limit (empty = no drift detected).',
+          description:
+            'From the latest evidence of the open trend alarms: when a degrading metric is projected to reach its limit (empty = no drift detected).',
           unit: 'd',
           decimals: 1,
-          steps: [{ value: null, color: 'red' }, { value: 3, color: 'orange' }, { value: 7, color: 'green' }],
+          steps: [
+            { value: null, color: 'red' },
+            { value: 3, color: 'orange' },
+            { value: 7, color: 'green' },
+          ],
         },
       ),
       4,
@@ -196,7 +204,10 @@ export function assetDetail(model: EquipmentModel, options: AssetDashboardOption
     )
     .add(
       stat('Open tickets', [sqlTarget('A', `SELECT count(*) AS "open tickets" FROM tickets WHERE asset_id = '$asset' AND status NOT IN ${CLOSED_STATUSES}`)], {
-        steps: [{ value: null, color: 'green' }, { value: 1, color: 'orange' }],
+        steps: [
+          { value: null, color: 'green' },
+          { value: 1, color: 'orange' },
+        ],
       }),
       4,
       4,
@@ -223,7 +234,10 @@ export function assetDetail(model: EquipmentModel, options: AssetDashboardOption
           ORDER BY "projected at"`,
         ),
       ],
-      { description: 'Open trend (predictive) alarms: the metric drifting toward its limit, the projected crossing and the latest visit date of the auto-ticket.' },
+      {
+        description:
+          'Open trend (predictive) alarms: the metric drifting toward its limit, the projected crossing and the latest visit date of the auto-ticket.',
+      },
     ),
     12,
     6,
@@ -252,7 +266,10 @@ export function assetDetail(model: EquipmentModel, options: AssetDashboardOption
   layout.add(
     {
       ...table('Controller events', [
-        { ...influxTarget('A', `SELECT "code", "severity", "message" FROM "events" WHERE "asset" = '$asset' AND $timeFilter ORDER BY time DESC LIMIT 200`), resultFormat: 'table' },
+        {
+          ...influxTarget('A', `SELECT "code", "severity", "message" FROM "events" WHERE "asset" = '$asset' AND $timeFilter ORDER BY time DESC LIMIT 200`),
+          resultFormat: 'table',
+        },
       ]),
       description: 'Codes the controller published on devices/{id}/events.',
     },
@@ -267,7 +284,20 @@ export function assetDetail(model: EquipmentModel, options: AssetDashboardOption
     tags: ['telemend', 'asset', model.id],
     time: { from: 'now-7d', to: 'now' },
     panels: layout.panels,
-    links: [{ title: 'Fleet overview', type: 'link', url: `/d/${fleetUid}`, icon: 'dashboard', keepTime: true, asDropdown: false, includeVars: false, targetBlank: false, tags: [], tooltip: '' }],
+    links: [
+      {
+        title: 'Fleet overview',
+        type: 'link',
+        url: `/d/${fleetUid}`,
+        icon: 'dashboard',
+        keepTime: true,
+        asDropdown: false,
+        includeVars: false,
+        targetBlank: false,
+        tags: [],
+        tooltip: '',
+      },
+    ],
     variables: [
       {
         type: 'query',

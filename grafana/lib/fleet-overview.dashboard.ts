@@ -1,6 +1,19 @@
 /** Fleet overview: devices online, readings per second, active alarms, the assets in the worst health, sites. */
 import type { EquipmentModel } from '../../src/telemetry/models/models.schema.js';
-import { CLOSED_STATUSES, POSTGRES, dashboard, hideColumn, influxTarget, Layout, linkColumn, sqlTarget, stat, table, timeseries, type JsonObject } from './grafana.builders.js';
+import {
+  CLOSED_STATUSES,
+  POSTGRES,
+  dashboard,
+  hideColumn,
+  influxTarget,
+  Layout,
+  linkColumn,
+  sqlTarget,
+  stat,
+  table,
+  timeseries,
+  type JsonObject,
+} from './grafana.builders.js';
 
 export const FLEET_UID = 'telemend-fleet';
 
@@ -21,7 +34,7 @@ export function fleetOverview(models: readonly EquipmentModel[], assetDashboardU
 
   layout
     .add(
-      stat('Devices online', [sqlTarget('A', "SELECT count(*) FILTER (WHERE online) AS \"online\" FROM devices WHERE status = 'active'")], {
+      stat('Devices online', [sqlTarget('A', 'SELECT count(*) FILTER (WHERE online) AS "online" FROM devices WHERE status = \'active\'')], {
         description: 'Active devices connected to the broker now (devices.online).',
         steps: [{ value: null, color: 'green' }],
       }),
@@ -29,32 +42,50 @@ export function fleetOverview(models: readonly EquipmentModel[], assetDashboardU
       4,
     )
     .add(
-      stat('Devices offline', [sqlTarget('A', "SELECT count(*) FILTER (WHERE NOT online) AS \"offline\" FROM devices WHERE status = 'active'")], {
+      stat('Devices offline', [sqlTarget('A', 'SELECT count(*) FILTER (WHERE NOT online) AS "offline" FROM devices WHERE status = \'active\'')], {
         description: 'Active devices not connected now.',
-        steps: [{ value: null, color: 'green' }, { value: 1, color: 'orange' }],
+        steps: [
+          { value: null, color: 'green' },
+          { value: 1, color: 'orange' },
+        ],
       }),
       4,
       4,
     )
     .add(
-      stat('Active alarms', [sqlTarget('A', "SELECT count(*) AS \"active alarms\" FROM alarms WHERE state <> 'cleared'")], {
+      stat('Active alarms', [sqlTarget('A', 'SELECT count(*) AS "active alarms" FROM alarms WHERE state <> \'cleared\'')], {
         description: 'Alarms raised by detection and not cleared (active or acknowledged).',
-        steps: [{ value: null, color: 'green' }, { value: 1, color: 'orange' }],
+        steps: [
+          { value: null, color: 'green' },
+          { value: 1, color: 'orange' },
+        ],
       }),
       4,
       4,
     )
     .add(
       stat('Critical alarms', [sqlTarget('A', "SELECT count(*) AS \"critical\" FROM alarms WHERE state <> 'cleared' AND severity = 'critical'")], {
-        steps: [{ value: null, color: 'green' }, { value: 1, color: 'red' }],
+        steps: [
+          { value: null, color: 'green' },
+          { value: 1, color: 'red' },
+        ],
       }),
       4,
       4,
     )
     .add(
-      stat('Open tickets', [sqlTarget('A', `SELECT count(*) AS "open" , count(*) FILTER (WHERE channel = 'iot') AS "of which IoT" FROM tickets WHERE status NOT IN ${CLOSED_STATUSES}`)], {
-        description: 'Tickets not resolved, closed or cancelled; IoT = opened automatically from telemetry.',
-      }),
+      stat(
+        'Open tickets',
+        [
+          sqlTarget(
+            'A',
+            `SELECT count(*) AS "open" , count(*) FILTER (WHERE channel = 'iot') AS "of which IoT" FROM tickets WHERE status NOT IN ${CLOSED_STATUSES}`,
+          ),
+        ],
+        {
+          description: 'Tickets not resolved, closed or cancelled; IoT = opened automatically from telemetry.',
+        },
+      ),
       8,
       4,
     );
@@ -72,7 +103,8 @@ export function fleetOverview(models: readonly EquipmentModel[], assetDashboardU
       {
         unit: 'reqps',
         stacked: true,
-        description: 'Readings stored in InfluxDB per second, stacked by equipment model (count of the model\'s most frequent metric, which every reading carries).',
+        description:
+          "Readings stored in InfluxDB per second, stacked by equipment model (count of the model's most frequent metric, which every reading carries).",
       },
     ),
     12,
@@ -93,7 +125,11 @@ export function fleetOverview(models: readonly EquipmentModel[], assetDashboardU
           'time_series',
         ),
       ],
-      { stacked: true, description: 'New alarms per hour by severity.', defaults: { custom: { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } } } },
+      {
+        stacked: true,
+        description: 'New alarms per hour by severity.',
+        defaults: { custom: { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } } },
+      },
     ),
     12,
     8,
@@ -148,7 +184,17 @@ export function fleetOverview(models: readonly EquipmentModel[], assetDashboardU
             matcher: { id: 'byName', options: 'health' },
             properties: [
               { id: 'custom.cellOptions', value: { type: 'color-background' } },
-              { id: 'thresholds', value: { mode: 'absolute', steps: [{ value: null, color: 'red' }, { value: 50, color: 'orange' }, { value: 80, color: 'green' }] } },
+              {
+                id: 'thresholds',
+                value: {
+                  mode: 'absolute',
+                  steps: [
+                    { value: null, color: 'red' },
+                    { value: 50, color: 'orange' },
+                    { value: 80, color: 'green' },
+                  ],
+                },
+              },
             ],
           },
         ],
@@ -209,7 +255,17 @@ export function fleetOverview(models: readonly EquipmentModel[], assetDashboardU
       datasource: { ...POSTGRES },
       targets: [sqlTarget('A', sitesSql)],
       fieldConfig: {
-        defaults: { color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 1, color: 'orange' }, { value: 3, color: 'red' }] } },
+        defaults: {
+          color: { mode: 'thresholds' },
+          thresholds: {
+            mode: 'absolute',
+            steps: [
+              { value: null, color: 'green' },
+              { value: 1, color: 'orange' },
+              { value: 3, color: 'red' },
+            ],
+          },
+        },
         overrides: [],
       },
       options: {

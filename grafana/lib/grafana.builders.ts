@@ -69,7 +69,11 @@ export interface ThresholdStep {
   readonly color: string;
 }
 
-export function stat(title: string, targets: JsonObject[], options: { unit?: string; description?: string; steps?: ThresholdStep[]; decimals?: number } = {}): JsonObject {
+export function stat(
+  title: string,
+  targets: JsonObject[],
+  options: { unit?: string; description?: string; steps?: ThresholdStep[]; decimals?: number } = {},
+): JsonObject {
   return {
     type: 'stat',
     title,
@@ -85,11 +89,22 @@ export function stat(title: string, targets: JsonObject[], options: { unit?: str
       },
       overrides: [],
     },
-    options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', graphMode: 'none', textMode: 'value_and_name', justifyMode: 'auto', orientation: 'auto' },
+    options: {
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      colorMode: 'background',
+      graphMode: 'none',
+      textMode: 'value_and_name',
+      justifyMode: 'auto',
+      orientation: 'auto',
+    },
   };
 }
 
-export function timeseries(title: string, targets: JsonObject[], options: { unit?: string; description?: string; stacked?: boolean; defaults?: JsonObject; overrides?: JsonObject[] } = {}): JsonObject {
+export function timeseries(
+  title: string,
+  targets: JsonObject[],
+  options: { unit?: string; description?: string; stacked?: boolean; defaults?: JsonObject; overrides?: JsonObject[] } = {},
+): JsonObject {
   return {
     type: 'timeseries',
     title,
@@ -100,7 +115,14 @@ export function timeseries(title: string, targets: JsonObject[], options: { unit
       defaults: {
         unit: options.unit ?? 'none',
         color: { mode: 'palette-classic' },
-        custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: options.stacked ? 30 : 0, spanNulls: false, showPoints: 'never', stacking: { mode: options.stacked ? 'normal' : 'none', group: 'A' } },
+        custom: {
+          drawStyle: 'line',
+          lineWidth: 1,
+          fillOpacity: options.stacked ? 30 : 0,
+          spanNulls: false,
+          showPoints: 'never',
+          stacking: { mode: options.stacked ? 'normal' : 'none', group: 'A' },
+        },
         ...options.defaults,
       },
       overrides: options.overrides ?? [],
@@ -109,7 +131,11 @@ export function timeseries(title: string, targets: JsonObject[], options: { unit
   };
 }
 
-export function table(title: string, targets: JsonObject[], options: { description?: string; overrides?: JsonObject[]; sortBy?: { displayName: string; desc: boolean }[] } = {}): JsonObject {
+export function table(
+  title: string,
+  targets: JsonObject[],
+  options: { description?: string; overrides?: JsonObject[]; sortBy?: { displayName: string; desc: boolean }[] } = {},
+): JsonObject {
   return {
     type: 'table',
     title,
@@ -117,7 +143,12 @@ export function table(title: string, targets: JsonObject[], options: { descripti
     datasource: targets[0]!.datasource!,
     targets,
     fieldConfig: { defaults: { custom: { align: 'auto', filterable: false } }, overrides: options.overrides ?? [] },
-    options: { showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'], fields: '' }, ...(options.sortBy ? { sortBy: options.sortBy } : {}) },
+    options: {
+      showHeader: true,
+      cellHeight: 'sm',
+      footer: { show: false, reducer: ['sum'], fields: '' },
+      ...(options.sortBy ? { sortBy: options.sortBy } : {}),
+    },
   };
 }
 
@@ -159,7 +190,18 @@ export function dashboard(input: {
     fiscalYearStartMonth: 0,
     liveNow: false,
     links: [
-      { title: 'Telemend', type: 'dashboards', tags: ['telemend'], asDropdown: true, includeVars: false, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' },
+      {
+        title: 'Telemend',
+        type: 'dashboards',
+        tags: ['telemend'],
+        asDropdown: true,
+        includeVars: false,
+        keepTime: true,
+        icon: 'external link',
+        targetBlank: false,
+        tooltip: '',
+        url: '',
+      },
       ...(input.links ?? []),
     ],
     annotations: {

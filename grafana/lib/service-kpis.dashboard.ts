@@ -27,7 +27,11 @@ export const SERVICE_KPIS_UID = 'telemend-service-kpis';
 
 export function serviceKpis(): JsonObject {
   const layout = new Layout();
-  const percentSteps = [{ value: null, color: 'red' }, { value: 80, color: 'orange' }, { value: 90, color: 'green' }];
+  const percentSteps = [
+    { value: null, color: 'red' },
+    { value: 80, color: 'orange' },
+    { value: 90, color: 'green' },
+  ];
   layout
     .add(
       stat('Open tickets', [sqlTarget('A', `SELECT count(*) AS "open tickets" FROM tickets WHERE status NOT IN ${CLOSED_STATUSES}`)], {
@@ -39,7 +43,12 @@ export function serviceKpis(): JsonObject {
     .add(
       stat(
         'MTTR',
-        [sqlTarget('A', `SELECT avg(extract(epoch FROM resolved_at - created_at)) / 3600 AS "MTTR" FROM tickets WHERE resolved_at IS NOT NULL AND $__timeFilter(resolved_at)`)],
+        [
+          sqlTarget(
+            'A',
+            `SELECT avg(extract(epoch FROM resolved_at - created_at)) / 3600 AS "MTTR" FROM tickets WHERE resolved_at IS NOT NULL AND $__timeFilter(resolved_at)`,
+          ),
+        ],
         { unit: 'h', decimals: 1, description: 'Mean time to repair: resolved_at − created_at, over the tickets resolved in the range.' },
       ),
       5,
@@ -55,7 +64,12 @@ export function serviceKpis(): JsonObject {
             SELECT round(100.0 * count(*) FILTER (WHERE outcome = 'fixed') / nullif(count(*), 0), 1) AS "first-time fix" FROM first_visit`,
           ),
         ],
-        { unit: 'percent', decimals: 1, steps: percentSteps, description: 'Of the tickets resolved in the range that had a completed visit: share fixed at the first visit.' },
+        {
+          unit: 'percent',
+          decimals: 1,
+          steps: percentSteps,
+          description: 'Of the tickets resolved in the range that had a completed visit: share fixed at the first visit.',
+        },
       ),
       5,
       4,
@@ -70,7 +84,12 @@ export function serviceKpis(): JsonObject {
             FROM tickets WHERE resolved_at IS NOT NULL AND $__timeFilter(resolved_at)`,
           ),
         ],
-        { unit: 'percent', decimals: 1, steps: percentSteps, description: 'Tickets resolved in the range before their resolution due time (which already includes customer-hold pauses).' },
+        {
+          unit: 'percent',
+          decimals: 1,
+          steps: percentSteps,
+          description: 'Tickets resolved in the range before their resolution due time (which already includes customer-hold pauses).',
+        },
       ),
       5,
       4,
@@ -97,18 +116,29 @@ export function serviceKpis(): JsonObject {
       title: 'Open tickets by source and age',
       description: 'The open backlog now: one bar per source (channel), stacked by age since the ticket was opened.',
       datasource: sqlTarget('A', 'SELECT 1').datasource!,
-      targets: [sqlTarget('A', `SELECT channel AS source, ${AGE_BUCKETS} FROM tickets WHERE status NOT IN ${CLOSED_STATUSES} GROUP BY channel ORDER BY count(*) DESC`)],
+      targets: [
+        sqlTarget('A', `SELECT channel AS source, ${AGE_BUCKETS} FROM tickets WHERE status NOT IN ${CLOSED_STATUSES} GROUP BY channel ORDER BY count(*) DESC`),
+      ],
       fieldConfig: { defaults: { color: { mode: 'palette-classic' }, custom: { fillOpacity: 80, lineWidth: 1 } }, overrides: [] },
-      options: { xField: 'source', orientation: 'horizontal', stacking: 'normal', showValue: 'auto', legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },
+      options: {
+        xField: 'source',
+        orientation: 'horizontal',
+        stacking: 'normal',
+        showValue: 'auto',
+        legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+        tooltip: { mode: 'multi', sort: 'none' },
+      },
     },
     12,
     8,
   );
   layout.add(
-    table(
-      'Open tickets by source and age (table)',
-      [sqlTarget('A', `SELECT channel AS source, count(*)::int AS open, ${AGE_BUCKETS}, round((avg(extract(epoch FROM now() - created_at)) / 86400)::numeric, 1) AS "mean age (days)" FROM tickets WHERE status NOT IN ${CLOSED_STATUSES} GROUP BY channel ORDER BY open DESC`)],
-    ),
+    table('Open tickets by source and age (table)', [
+      sqlTarget(
+        'A',
+        `SELECT channel AS source, count(*)::int AS open, ${AGE_BUCKETS}, round((avg(extract(epoch FROM now() - created_at)) / 86400)::numeric, 1) AS "mean age (days)" FROM tickets WHERE status NOT IN ${CLOSED_STATUSES} GROUP BY channel ORDER BY open DESC`,
+      ),
+    ]),
     12,
     8,
   );
@@ -151,7 +181,14 @@ export function serviceKpis(): JsonObject {
           'time_series',
         ),
       ],
-      { unit: 'percent', defaults: { min: 0, max: 100, custom: { drawStyle: 'line', lineWidth: 2, fillOpacity: 0, showPoints: 'always', spanNulls: true, stacking: { mode: 'none', group: 'A' } } } },
+      {
+        unit: 'percent',
+        defaults: {
+          min: 0,
+          max: 100,
+          custom: { drawStyle: 'line', lineWidth: 2, fillOpacity: 0, showPoints: 'always', spanNulls: true, stacking: { mode: 'none', group: 'A' } },
+        },
+      },
     ),
     12,
     8,
@@ -161,8 +198,16 @@ export function serviceKpis(): JsonObject {
     timeseries(
       'Tickets opened and resolved per day',
       [
-        sqlTarget('A', "SELECT $__timeGroupAlias(created_at, '1d'), count(*) AS opened FROM tickets WHERE $__timeFilter(created_at) GROUP BY 1 ORDER BY 1", 'time_series'),
-        sqlTarget('B', "SELECT $__timeGroupAlias(resolved_at, '1d'), count(*) AS resolved FROM tickets WHERE resolved_at IS NOT NULL AND $__timeFilter(resolved_at) GROUP BY 1 ORDER BY 1", 'time_series'),
+        sqlTarget(
+          'A',
+          "SELECT $__timeGroupAlias(created_at, '1d'), count(*) AS opened FROM tickets WHERE $__timeFilter(created_at) GROUP BY 1 ORDER BY 1",
+          'time_series',
+        ),
+        sqlTarget(
+          'B',
+          "SELECT $__timeGroupAlias(resolved_at, '1d'), count(*) AS resolved FROM tickets WHERE resolved_at IS NOT NULL AND $__timeFilter(resolved_at) GROUP BY 1 ORDER BY 1",
+          'time_series',
+        ),
       ],
       { defaults: { custom: { drawStyle: 'bars', fillOpacity: 60, stacking: { mode: 'none', group: 'A' } } } },
     ),

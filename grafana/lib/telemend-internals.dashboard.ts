@@ -16,7 +16,11 @@ export function telemendInternals(): JsonObject {
     .add(
       stat('Journal backlog', [promTarget('A', 'max(telemend_journal_backlog_publishes)')], {
         description: 'Publishes acknowledged to devices but not yet written to InfluxDB.',
-        steps: [{ value: null, color: 'green' }, { value: 10000, color: 'orange' }, { value: 100000, color: 'red' }],
+        steps: [
+          { value: null, color: 'green' },
+          { value: 10000, color: 'orange' },
+          { value: 100000, color: 'red' },
+        ],
       }),
       4,
       5,
@@ -25,7 +29,11 @@ export function telemendInternals(): JsonObject {
       stat('Oldest unwritten entry', [promTarget('A', 'max(telemend_journal_oldest_entry_age_seconds)')], {
         unit: 's',
         description: 'Age of the oldest journal entry: how far InfluxDB lags behind the devices.',
-        steps: [{ value: null, color: 'green' }, { value: 10, color: 'orange' }, { value: 60, color: 'red' }],
+        steps: [
+          { value: null, color: 'green' },
+          { value: 10, color: 'orange' },
+          { value: 60, color: 'red' },
+        ],
       }),
       4,
       5,
@@ -38,14 +46,20 @@ export function telemendInternals(): JsonObject {
           promTarget('B', 'sum by (reason) (rate(telemend_publishes_rejected_total[$__rate_interval]))', 'rejected: {{reason}}'),
           promTarget('C', 'sum(rate(telemend_journal_append_failures_total[$__rate_interval]))', 'journal failures'),
         ],
-        { unit: 'reqps', description: 'Publishes journalled (and acknowledged), refused as invalid by reason, and not acknowledged because the journal was unavailable.' },
+        {
+          unit: 'reqps',
+          description: 'Publishes journalled (and acknowledged), refused as invalid by reason, and not acknowledged because the journal was unavailable.',
+        },
       ),
       16,
       5,
     )
     .row('InfluxDB writes')
     .add(
-      timeseries('Write latency p99', [promTarget('A', p99('telemend_influx_write_duration_seconds', 'outcome'), '{{outcome}}')], { unit: 's', description: 'Per InfluxDB write request of the telemetry writers.' }),
+      timeseries('Write latency p99', [promTarget('A', p99('telemend_influx_write_duration_seconds', 'outcome'), '{{outcome}}')], {
+        unit: 's',
+        description: 'Per InfluxDB write request of the telemetry writers.',
+      }),
       12,
       7,
     )
@@ -64,12 +78,18 @@ export function telemendInternals(): JsonObject {
     )
     .row('Detection')
     .add(
-      timeseries('Detection queue', [promTarget('A', 'max by (state) (telemend_detection_queue_jobs)', '{{state}}')], { unit: 'short', description: 'Detection jobs in the shard queues by state.' }),
+      timeseries('Detection queue', [promTarget('A', 'max by (state) (telemend_detection_queue_jobs)', '{{state}}')], {
+        unit: 'short',
+        description: 'Detection jobs in the shard queues by state.',
+      }),
       8,
       7,
     )
     .add(
-      timeseries('Detection lag', [promTarget('A', 'max(telemend_detection_queue_lag_seconds)', 'oldest waiting job')], { unit: 's', description: 'Age of the oldest waiting detection job.' }),
+      timeseries('Detection lag', [promTarget('A', 'max(telemend_detection_queue_lag_seconds)', 'oldest waiting job')], {
+        unit: 's',
+        description: 'Age of the oldest waiting detection job.',
+      }),
       8,
       7,
     )
@@ -87,12 +107,19 @@ export function telemendInternals(): JsonObject {
     )
     .row('API and processes')
     .add(
-      timeseries('HTTP latency p99 by route', [promTarget('A', p99('telemend_http_request_duration_seconds', 'method, route'), '{{method}} {{route}}')], { unit: 's', description: 'Route patterns, not URLs.' }),
+      timeseries('HTTP latency p99 by route', [promTarget('A', p99('telemend_http_request_duration_seconds', 'method, route'), '{{method}} {{route}}')], {
+        unit: 's',
+        description: 'Route patterns, not URLs.',
+      }),
       12,
       8,
     )
     .add(
-      timeseries('HTTP requests per second by status', [promTarget('A', 'sum by (status_code) (rate(telemend_http_request_duration_seconds_count[$__rate_interval]))', '{{status_code}}')], { unit: 'reqps' }),
+      timeseries(
+        'HTTP requests per second by status',
+        [promTarget('A', 'sum by (status_code) (rate(telemend_http_request_duration_seconds_count[$__rate_interval]))', '{{status_code}}')],
+        { unit: 'reqps' },
+      ),
       12,
       8,
     )

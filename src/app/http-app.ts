@@ -13,12 +13,7 @@ import Fastify from 'fastify';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.js';
 import { registerProblemHandler } from '../kernel/http/problem.js';
 import { registerInputGuard } from '../kernel/http/input-guard.js';
@@ -39,7 +34,6 @@ import type { Principal, Role, RouteModule as FeatureRoutes, ZodApp } from '../k
 export type RouteModule = FeatureRoutes<AppContext>;
 export type { Principal, Role, RouteEntry, ZodApp };
 export { routeTable };
-
 
 export interface BuildAppOptions {
   /** A pino logger for request logs (off when absent, as in tests). */

@@ -73,7 +73,10 @@ async function main(): Promise<number> {
     logger.fatal({ err: error }, 'start-up failed');
     return 1;
   }
-  logger.info({ role: platform.role, ...platform.addresses, ...(platform.workerId ? { workerId: platform.workerId } : {}) }, 'telemend is running; Ctrl-C to stop');
+  logger.info(
+    { role: platform.role, ...platform.addresses, ...(platform.workerId ? { workerId: platform.workerId } : {}) },
+    'telemend is running; Ctrl-C to stop',
+  );
 
   const running = platform;
   // The platform's own stop keeps to SHUTDOWN_TIMEOUT_MS (a late part is left behind); the
@@ -88,7 +91,10 @@ async function main(): Promise<number> {
     },
     async ({ signal, err }) => {
       if (err) logger.fatal({ err }, 'unexpected error: shutting down');
-      logger.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down: broker stops accepting, journal written to InfluxDB, then queues and database close');
+      logger.info(
+        { signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+        'shutting down: broker stops accepting, journal written to InfluxDB, then queues and database close',
+      );
       const report = await running.stop();
       if (report.unfinished.length > 0) {
         logger.error({ notClosed: report.unfinished, ms: report.durationMs }, 'stopped, but not everything closed in time');

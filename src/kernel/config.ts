@@ -8,9 +8,7 @@ import { z } from 'zod';
 import { EgressAllowListError, parseAllowList } from './egress/egress-policy.js';
 import { isLoopback } from './metrics/metrics-access.js';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
@@ -89,12 +87,18 @@ export const configSchema = z.object({
   /** PEM private key file of that client certificate. */
   MQTT_EXTERNAL_KEY_FILE: z.string().optional(),
   /** Shared-subscription group: every ingest process with the same group shares the flow ($share/<group>/devices/+/...). */
-  MQTT_EXTERNAL_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('telemend'),
+  MQTT_EXTERNAL_SHARE_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -')
+    .default('telemend'),
   /**
    * Client id prefix of this process's connections (`<id>-<n>`); must be stable across restarts and unique per
    * process, so a restarted process resumes its sessions and gets what it had not acknowledged. Unset = telemend-ingest-<hostname>.
    */
-  MQTT_EXTERNAL_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and ._:-').optional(),
+  MQTT_EXTERNAL_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and ._:-')
+    .optional(),
   /** Connections per process (each handles one message at a time: acknowledged after the journal has it). */
   MQTT_EXTERNAL_CONNECTIONS: positiveInt.max(64).default(16),
   /** How long the external broker keeps a disconnected ingest session (and queues its messages), in seconds. */
@@ -121,7 +125,10 @@ export const configSchema = z.object({
   /** Folder of equipment model files. */
   DEVICES_DIR: z.string().min(1).default('./devices'),
   /** Redis for the telemetry journal, queues and detector state. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key this installation uses. */
   REDIS_PREFIX: z.string().min(1).default('telemend'),
   /** InfluxDB base URL (1.x, 2.x or 3.x). */
@@ -162,7 +169,10 @@ export const configSchema = z.object({
    * its predecessor's unwritten entries at once. One per deployment slot (e.g. worker-1,
    * worker-2). Unset: `<hostname>-<role>`.
    */
-  WORKER_ID: z.string().regex(/^[\w.:@-]{1,100}$/, 'letters, digits and . : @ - _ (at most 100)').optional(),
+  WORKER_ID: z
+    .string()
+    .regex(/^[\w.:@-]{1,100}$/, 'letters, digits and . : @ - _ (at most 100)')
+    .optional(),
   /**
    * Longest a graceful stop (SIGTERM, SIGINT) may take, in ms: stop accepting, write the journal
    * to InfluxDB, close the rest. Past it the process exits with status 1, naming what did not close.
@@ -185,7 +195,10 @@ export const configSchema = z.object({
   /** InfluxDB 1.x: let continuous queries downsample ('continuous-query') or the platform's job ('job'). 2.x/3.x always use the job. */
   TELEMETRY_V1_MODE: z.enum(['continuous-query', 'job']).default('continuous-query'),
   /** SMTP server for e-mail notifications and scheduled reports (smtp:// or smtps://, credentials in the URL). */
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').default('smtp://127.0.0.1:25'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL')
+    .default('smtp://127.0.0.1:25'),
   /** Sender of notification and report e-mails. */
   NOTIFY_FROM: z.string().min(3).default('Telemend <notifications@telemend.invalid>'),
   /** HMAC key signing technicians' push notifications (X-Telemend-Signature); unset = unsigned. */
@@ -218,7 +231,10 @@ export const configSchema = z.object({
     .string()
     .optional()
     .superRefine((value, ctx) => {
-      for (const key of (value ?? '').split(',').map((k) => k.trim()).filter(Boolean)) {
+      for (const key of (value ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)) {
         const parsed = secretsKey.safeParse(key);
         if (!parsed.success) ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'invalid key' });
       }
@@ -337,7 +353,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (config.MQTT_EXTERNAL_ADMIN && (!config.MQTT_EXTERNAL_ADMIN_URL || !config.MQTT_EXTERNAL_ADMIN_KEY)) {
     throw new ConfigError(['MQTT_EXTERNAL_ADMIN: needs MQTT_EXTERNAL_ADMIN_URL and MQTT_EXTERNAL_ADMIN_KEY']);
   }
-  if (config.MQTT_EXTERNAL_ADMIN === 'emqx' && !config.MQTT_EXTERNAL_ADMIN_SECRET) throw new ConfigError(['MQTT_EXTERNAL_ADMIN=emqx: needs MQTT_EXTERNAL_ADMIN_SECRET']);
+  if (config.MQTT_EXTERNAL_ADMIN === 'emqx' && !config.MQTT_EXTERNAL_ADMIN_SECRET)
+    throw new ConfigError(['MQTT_EXTERNAL_ADMIN=emqx: needs MQTT_EXTERNAL_ADMIN_SECRET']);
   if (!config.MQTT_EMBEDDED && !config.MQTT_EXTERNAL_URL && (config.TELEMEND_ROLE === 'all' || config.TELEMEND_ROLE === 'broker')) {
     throw new ConfigError(['MQTT_EMBEDDED: false needs MQTT_EXTERNAL_URL (devices must reach some broker)']);
   }

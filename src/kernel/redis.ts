@@ -29,7 +29,8 @@ export interface RedisConnectorOptions {
 }
 
 /** Errors that mean "Redis is not reachable right now" rather than a bad command. */
-const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request|Command timed out|Socket closed unexpectedly|connect ETIMEDOUT/i;
+const CONNECTION_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request|Command timed out|Socket closed unexpectedly|connect ETIMEDOUT/i;
 
 export function isRedisConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -125,7 +126,10 @@ class OutageAwareConnector implements RedisConnector {
     outage.sources.add(source);
     if (now - outage.loggedAt >= this.repeatMs) {
       outage.loggedAt = now;
-      this.options.logger.warn({ err: error?.message, forMs: now - outage.since, errors: outage.errors, clients: [...outage.sources] }, 'redis still unavailable');
+      this.options.logger.warn(
+        { err: error?.message, forMs: now - outage.since, errors: outage.errors, clients: [...outage.sources] },
+        'redis still unavailable',
+      );
     }
   }
 

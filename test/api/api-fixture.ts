@@ -74,7 +74,10 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
   const ctx: AppContext = {
     // High global and per-IP login limits: test files make many requests, and sign many users
     // in, from one address.
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000', TELEMEND_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '100000', ...options.config }),
+    config: loadConfig(
+      {},
+      { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000', TELEMEND_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '100000', ...options.config },
+    ),
     logger: createLogger('silent'),
     db,
     models,

@@ -23,13 +23,17 @@ const sink = new Writable({
 /** Test-only routes that hand request values to the database as they are. */
 const driverRoutes: RouteModule = async (app, ctx) => {
   const body = { body: z.object({ value: z.unknown() }) };
-  app.post('/test/db/smallint', { config: { roles: ['admin'] }, schema: body }, async (request) => ctx.db.query('SELECT $1::smallint AS v', [request.body.value]));
+  app.post('/test/db/smallint', { config: { roles: ['admin'] }, schema: body }, async (request) =>
+    ctx.db.query('SELECT $1::smallint AS v', [request.body.value]),
+  );
   app.post('/test/db/jsonb', { config: { roles: ['admin'] }, schema: body }, async (request) => ctx.db.query('SELECT $1::jsonb AS v', [request.body.value]));
   app.post('/test/db/duplicate', { config: { roles: ['admin'] }, schema: body }, async (request) => {
     for (let i = 0; i < 2; i++) await ctx.db.query(`INSERT INTO users (email, name, role) VALUES ($1, 'Twice', 'agent')`, [request.body.value]);
     return {};
   });
-  app.post('/test/db/bug', { config: { roles: ['admin'] }, schema: body }, async (request) => ctx.db.query('SELECT * FROM no_such_table WHERE token = $1', [request.body.value]));
+  app.post('/test/db/bug', { config: { roles: ['admin'] }, schema: body }, async (request) =>
+    ctx.db.query('SELECT * FROM no_such_table WHERE token = $1', [request.body.value]),
+  );
 };
 
 let api: TestApi;

@@ -259,7 +259,12 @@ describe('assets', () => {
       serialNumber: `U-${tag()}`,
       installDate: '2024-01-10',
     });
-    const moved = await api.call('PATCH', `/api/v1/assets/${created.body.id}`, { siteId: two.siteId, name: 'Booster' }, { 'if-match': created.headers.etag as string });
+    const moved = await api.call(
+      'PATCH',
+      `/api/v1/assets/${created.body.id}`,
+      { siteId: two.siteId, name: 'Booster' },
+      { 'if-match': created.headers.etag as string },
+    );
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ siteId: two.siteId, customerId: two.customerId, name: 'Booster', version: 2 });
     expect(moved.headers.etag).toBe('"2"');

@@ -177,7 +177,12 @@ describe('presence and listing', () => {
     let device = (await api.call('GET', `/api/v1/devices/${deviceId}`)).body;
     expect(device).toMatchObject({ online: true, connectedAt: t0.toISOString(), lastSeenAt: t0.toISOString() });
 
-    await api.devices.seen(new Map([[deviceId, new Date('2030-01-01T10:05:00.000Z')], ['d-unknown000000000', new Date()]]));
+    await api.devices.seen(
+      new Map([
+        [deviceId, new Date('2030-01-01T10:05:00.000Z')],
+        ['d-unknown000000000', new Date()],
+      ]),
+    );
     await api.devices.seen(new Map([[deviceId, new Date('2030-01-01T10:01:00.000Z')]])); // never moves back
     device = (await api.call('GET', `/api/v1/devices/${deviceId}`)).body;
     expect(device.lastSeenAt).toBe('2030-01-01T10:05:00.000Z');

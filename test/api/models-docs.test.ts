@@ -54,7 +54,9 @@ describe('OpenAPI', () => {
   test('/docs/json documents every CRM and device route with its schemas', async () => {
     const reply = await api.app.inject({ method: 'GET', url: '/docs/json' });
     expect(reply.statusCode).toBe(200);
-    const doc = reply.json() as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> }>> };
+    const doc = reply.json() as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
+    };
     const expected: Record<string, string[]> = {
       '/api/v1/customers': ['get', 'post'],
       '/api/v1/customers/{id}': ['get', 'patch'],

@@ -28,7 +28,11 @@ beforeAll(async () => {
   foreign.assets = other.assetIds[0]!;
   foreign.contracts = await made('/api/v1/contracts', { customerId: other.customerId, name: 'Theirs', startsOn: '2025-01-01', assetIds: other.assetIds });
   foreign.tickets = await made('/api/v1/tickets', { channel: 'phone', type: 'breakdown', title: 'Their ticket', assetId: other.assetIds[0] });
-  foreign.visits = await made(`/api/v1/tickets/${foreign.tickets}/visits`, { technicianId: technician.id, plannedStart: '2025-03-11T08:00:00.000Z', plannedEnd: '2025-03-11T10:00:00.000Z' });
+  foreign.visits = await made(`/api/v1/tickets/${foreign.tickets}/visits`, {
+    technicianId: technician.id,
+    plannedStart: '2025-03-11T08:00:00.000Z',
+    plannedEnd: '2025-03-11T10:00:00.000Z',
+  });
   foreign.contacts = await made('/api/v1/contacts', { customerId: other.customerId, name: 'Their contact' });
   foreign.activities = await made('/api/v1/activities', { kind: 'call', direction: 'inbound', subject: 'Their call', customerId: other.customerId });
   const user = await api.user('customer', { customerId: mine.customerId });
@@ -73,21 +77,36 @@ describe("another customer's records answer like missing ones", () => {
     }
   });
 
-  it('opening a ticket on another customer\'s asset is a plain 404, as for an asset that does not exist', async () => {
+  it("opening a ticket on another customer's asset is a plain 404, as for an asset that does not exist", async () => {
     const open = (assetId: string) => ({ channel: 'web', type: 'breakdown', title: 'Mine?', assetId });
     const reply = await sameAsMissing('POST', () => '/api/v1/tickets', open, foreign.assets);
     expect(reply).toEqual({ status: 404, body: expect.objectContaining({ code: 'NOT_FOUND', detail: 'asset <id> was not found' }) });
     // Their own asset still works.
     expect((await api.call('POST', '/api/v1/tickets', open(mine.assetIds[0]!), customer.auth)).status).toBe(201);
     // Sites and contracts of another customer, alone or with their own asset.
-    const site = await sameAsMissing('POST', () => '/api/v1/tickets', (siteId) => ({ channel: 'web', type: 'breakdown', title: 'Site?', siteId }), foreign.sites);
+    const site = await sameAsMissing(
+      'POST',
+      () => '/api/v1/tickets',
+      (siteId) => ({ channel: 'web', type: 'breakdown', title: 'Site?', siteId }),
+      foreign.sites,
+    );
     expect(site.status).toBe(404);
-    await sameAsMissing('POST', () => '/api/v1/tickets', (siteId) => ({ ...open(mine.assetIds[0]!), siteId }), foreign.sites);
-    const contract = await sameAsMissing('POST', () => '/api/v1/tickets', (contractId) => ({ ...open(mine.assetIds[0]!), contractId }), foreign.contracts);
+    await sameAsMissing(
+      'POST',
+      () => '/api/v1/tickets',
+      (siteId) => ({ ...open(mine.assetIds[0]!), siteId }),
+      foreign.sites,
+    );
+    const contract = await sameAsMissing(
+      'POST',
+      () => '/api/v1/tickets',
+      (contractId) => ({ ...open(mine.assetIds[0]!), contractId }),
+      foreign.contracts,
+    );
     expect(contract.status).toBe(404);
   });
 
-  it('list filters naming another customer\'s record give what a missing one gives', async () => {
+  it("list filters naming another customer's record give what a missing one gives", async () => {
     for (const [path, param, kind] of [
       ['/api/v1/tickets', 'assetId', 'assets'],
       ['/api/v1/tickets', 'siteId', 'sites'],

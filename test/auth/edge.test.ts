@@ -29,16 +29,12 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 let gate = deferred();
 let entered = deferred();
 async function gatedRoutes(app: ZodApp): Promise<void> {
-  app.post(
-    '/test/gated-customers',
-    { config: { roles: ALL_ROLES }, schema: { body: z.object({ name: z.string() }) } },
-    async (request, reply) => {
-      entered.resolve();
-      await gate.promise;
-      const { rows } = await api.db.query<{ id: string }>('INSERT INTO customers (name) VALUES ($1) RETURNING id', [request.body.name]);
-      return reply.status(201).send({ id: rows[0]!.id });
-    },
-  );
+  app.post('/test/gated-customers', { config: { roles: ALL_ROLES }, schema: { body: z.object({ name: z.string() }) } }, async (request, reply) => {
+    entered.resolve();
+    await gate.promise;
+    const { rows } = await api.db.query<{ id: string }>('INSERT INTO customers (name) VALUES ($1) RETURNING id', [request.body.name]);
+    return reply.status(201).send({ id: rows[0]!.id });
+  });
 }
 
 let api: TestApi;
@@ -93,9 +89,7 @@ describe('Idempotency-Key', () => {
   test('concurrent duplicates create exactly one row; the others are told to retry or get the replay', async () => {
     const key = randomUUID();
     const name = `Concurrent ${key}`;
-    const replies = await Promise.all(
-      Array.from({ length: 8 }, () => api.call('POST', '/api/v1/customers', { name }, { 'idempotency-key': key })),
-    );
+    const replies = await Promise.all(Array.from({ length: 8 }, () => api.call('POST', '/api/v1/customers', { name }, { 'idempotency-key': key })));
     expect(await countCustomers(name)).toBe(1);
     const created = replies.filter((r) => r.status === 201);
     expect(created.length).toBeGreaterThanOrEqual(1);

@@ -28,10 +28,21 @@ beforeAll(async () => {
   agent = await userWithRole(api, 'agent');
   customer = await userWithRole(api, 'customer', seeded.customerId);
   for (const t of [technician, colleague]) {
-    const profile = await api.app.inject({ method: 'PUT', url: `/api/v1/technicians/${t.id}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { hourlyCost: 45.5 } });
+    const profile = await api.app.inject({
+      method: 'PUT',
+      url: `/api/v1/technicians/${t.id}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { hourlyCost: 45.5 },
+    });
     expect(profile.statusCode, profile.body).toBe(200);
   }
-  const contract = await api.call('POST', '/api/v1/contracts', { customerId: seeded.customerId, name: 'Full service', startsOn: '2025-01-01', value: 12000, currency: 'EUR' });
+  const contract = await api.call('POST', '/api/v1/contracts', {
+    customerId: seeded.customerId,
+    name: 'Full service',
+    startsOn: '2025-01-01',
+    value: 12000,
+    currency: 'EUR',
+  });
   expect(contract.status, JSON.stringify(contract.body)).toBe(201);
   contractId = contract.body.id;
   expect((await api.call('POST', '/api/v1/parts', { sku, description: 'Compressor', unitPrice: 900, unitCost: 610 })).status).toBe(201);
@@ -122,7 +133,9 @@ describe('the money registry and the OpenAPI document', () => {
   const LOOKS_LIKE_MONEY = /price|cost|amount|revenue|margin|rate|total|value|currency|fee|charge/i;
 
   test('every response field that looks like money is a declared money field, described with its audience', async () => {
-    const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>> };
+    const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+    };
     const unmarked: string[] = [];
     const marked = new Set<string>();
     const walk = (schema: unknown, path: string): void => {
@@ -145,7 +158,8 @@ describe('the money registry and the OpenAPI document', () => {
     };
     for (const [url, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
-        for (const [status, response] of Object.entries(operation.responses ?? {})) walk(response.content?.['application/json']?.schema, `${method.toUpperCase()} ${url} ${status}`);
+        for (const [status, response] of Object.entries(operation.responses ?? {}))
+          walk(response.content?.['application/json']?.schema, `${method.toUpperCase()} ${url} ${status}`);
       }
     }
     expect(unmarked).toEqual([]);

@@ -51,7 +51,10 @@ describe('route table', () => {
     const table = routeTable(api.app);
     expect(table.length).toBeGreaterThan(30);
     for (const url of ['/api/v1/users', '/api/v1/api-keys', '/api/v1/customers/:id', '/api/v1/assets/:id/device', '/api/v1/models']) {
-      expect(table.some((r) => r.url === url), url).toBe(true);
+      expect(
+        table.some((r) => r.url === url),
+        url,
+      ).toBe(true);
     }
     const publicRoutes = table.filter((r) => r.public).map((r) => r.url);
     // Public: health, login, the API docs and the web interfaces' static files (console, technician
@@ -92,14 +95,29 @@ describe('route table', () => {
     const rolesOf = (method: string, url: string) => [...(routeTable(api.app).find((r) => r.method === method && r.url === url)?.roles ?? [])].sort();
     const all = [...USER_ROLES].sort();
     // Open to every role (customers are scoped to their own records).
-    for (const url of ['/api/v1/customers', '/api/v1/customers/:id', '/api/v1/sites', '/api/v1/sites/:id', '/api/v1/assets', '/api/v1/assets/:id', '/api/v1/models', '/api/v1/models/:id', '/api/v1/auth/me']) {
+    for (const url of [
+      '/api/v1/customers',
+      '/api/v1/customers/:id',
+      '/api/v1/sites',
+      '/api/v1/sites/:id',
+      '/api/v1/assets',
+      '/api/v1/assets/:id',
+      '/api/v1/models',
+      '/api/v1/models/:id',
+      '/api/v1/auth/me',
+    ]) {
       expect(rolesOf('GET', url), url).toEqual(all);
     }
     expect(rolesOf('POST', '/api/v1/customers')).toEqual(['admin', 'agent', 'dispatcher']);
     expect(rolesOf('PATCH', '/api/v1/assets/:id')).toEqual(['admin', 'dispatcher']);
     expect(rolesOf('POST', '/api/v1/assets/:id/device')).toEqual(['admin', 'dispatcher']);
     expect(rolesOf('GET', '/api/v1/devices')).toEqual(['admin', 'agent', 'dispatcher', 'technician']);
-    for (const [method, url] of [['GET', '/api/v1/users'], ['POST', '/api/v1/users'], ['DELETE', '/api/v1/users/:id'], ['POST', '/api/v1/api-keys']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/v1/users'],
+      ['POST', '/api/v1/users'],
+      ['DELETE', '/api/v1/users/:id'],
+      ['POST', '/api/v1/api-keys'],
+    ] as const) {
       expect(rolesOf(method, url), url).toEqual(['admin']);
     }
   });

@@ -32,7 +32,10 @@ export interface World {
   clock: ReturnType<typeof settableClock>;
   service: AutoTicketService;
   call(method: 'GET' | 'POST', url: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
-  user(role: Role, values?: { name?: string; skills?: string[]; territories?: string[]; active?: boolean; customerId?: string }): Promise<{ id: string; auth: Record<string, string> }>;
+  user(
+    role: Role,
+    values?: { name?: string; skills?: string[]; territories?: string[]; active?: boolean; customerId?: string },
+  ): Promise<{ id: string; auth: Record<string, string> }>;
   close(): Promise<void>;
 }
 
@@ -45,13 +48,26 @@ export async function startWorld(): Promise<World> {
     clock,
     service: new AutoTicketService(db, clock, { tickets: new TicketsService(db, clock) }),
     async call(method, url, body, headers = {}) {
-      const response = await app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers }, ...(body === undefined ? {} : { payload: body as object }) });
+      const response = await app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
       return { status: response.statusCode, body: response.body ? response.json() : undefined };
     },
     async user(role, values = {}) {
       const { rows } = await db.query<{ id: string }>(
         'INSERT INTO users (email, name, role, skills, territories, active, customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
-        [`${role}-${randomUUID().slice(0, 8)}@example.test`, values.name ?? `A ${role}`, role, JSON.stringify(values.skills ?? []), values.territories ?? [], values.active ?? true, values.customerId ?? null],
+        [
+          `${role}-${randomUUID().slice(0, 8)}@example.test`,
+          values.name ?? `A ${role}`,
+          role,
+          JSON.stringify(values.skills ?? []),
+          values.territories ?? [],
+          values.active ?? true,
+          values.customerId ?? null,
+        ],
       );
       const id = rows[0]!.id;
       return { id, auth: { authorization: `Bearer ${issueToken(app as unknown as FastifyInstance, id).token}` } };
@@ -79,7 +95,10 @@ export interface SeedOptions {
 }
 
 /** A customer with one site and one asset of `modelId` (default the pump). */
-export async function seedAsset(db: Database, options: SeedOptions = {}): Promise<{ customerId: string; siteId: string; assetId: string; contractId: string | null }> {
+export async function seedAsset(
+  db: Database,
+  options: SeedOptions = {},
+): Promise<{ customerId: string; siteId: string; assetId: string; contractId: string | null }> {
   const tag = randomUUID().slice(0, 8);
   const place = PLACES[options.place ?? 'hamburg'];
   const customer = await db.query<{ id: string }>('INSERT INTO customers (name) VALUES ($1) RETURNING id', [`Customer ${tag}`]);
@@ -89,11 +108,23 @@ export async function seedAsset(db: Database, options: SeedOptions = {}): Promis
     [customerId, `Site ${tag}`, place.city, place.country, place.latitude, place.longitude],
   );
   const siteId = site.rows[0]!.id;
-  const asset = await db.query<{ id: string }>('INSERT INTO assets (site_id, model_id, serial_number) VALUES ($1, $2, $3) RETURNING id', [siteId, options.modelId ?? PUMP, `SN-${tag}`]);
+  const asset = await db.query<{ id: string }>('INSERT INTO assets (site_id, model_id, serial_number) VALUES ($1, $2, $3) RETURNING id', [
+    siteId,
+    options.modelId ?? PUMP,
+    `SN-${tag}`,
+  ]);
   let contractId: string | null = null;
   if (options.contractValue !== undefined || options.highResponseMinutes !== undefined) {
     const r = options.highResponseMinutes;
-    const sla = r === undefined ? null : { low: { responseMinutes: r * 4, resolutionMinutes: r * 40 }, medium: { responseMinutes: r * 2, resolutionMinutes: r * 20 }, high: { responseMinutes: r, resolutionMinutes: r * 10 }, critical: { responseMinutes: Math.max(1, Math.floor(r / 2)), resolutionMinutes: r * 5 } };
+    const sla =
+      r === undefined
+        ? null
+        : {
+            low: { responseMinutes: r * 4, resolutionMinutes: r * 40 },
+            medium: { responseMinutes: r * 2, resolutionMinutes: r * 20 },
+            high: { responseMinutes: r, resolutionMinutes: r * 10 },
+            critical: { responseMinutes: Math.max(1, Math.floor(r / 2)), resolutionMinutes: r * 5 },
+          };
     const contract = await db.query<{ id: string }>(
       `INSERT INTO service_contracts (customer_id, name, status, starts_on, sla, value) VALUES ($1, 'Full service', 'active', '2024-01-01', $2, $3) RETURNING id`,
       [customerId, sla === null ? null : JSON.stringify(sla), options.contractValue ?? null],
@@ -115,7 +146,12 @@ export function finding(assetId: string, overrides: Record<string, unknown> = {}
     kind: 'threshold',
     severity: 'alarm',
     at: at.toISOString(),
-    evidence: { metric: 'seal_temp', values: [{ ts: at.toISOString(), value: 78 + (seq % 5) }], window: { from: new Date(at.getTime() - 600_000).toISOString(), to: at.toISOString() }, threshold: 75 },
+    evidence: {
+      metric: 'seal_temp',
+      values: [{ ts: at.toISOString(), value: 78 + (seq % 5) }],
+      window: { from: new Date(at.getTime() - 600_000).toISOString(), to: at.toISOString() },
+      threshold: 75,
+    },
     ...overrides,
   };
 }

@@ -23,7 +23,10 @@ afterAll(async () => {
 const clearedAt = new Date('2025-03-10T07:30:00.000Z');
 
 async function notes(ticketId: string): Promise<string[]> {
-  const { rows } = await world.db.query<{ subject: string; author_type: string }>(`SELECT subject, author_type FROM activities WHERE ticket_id = $1 AND kind = 'note' ORDER BY created_at, id`, [ticketId]);
+  const { rows } = await world.db.query<{ subject: string; author_type: string }>(
+    `SELECT subject, author_type FROM activities WHERE ticket_id = $1 AND kind = 'note' ORDER BY created_at, id`,
+    [ticketId],
+  );
   for (const r of rows) expect(r.author_type).toBe('system');
   return rows.map((r) => r.subject);
 }
@@ -71,7 +74,12 @@ describe('condition cleared', () => {
     const result = await world.service.conditionCleared(assetId, SEAL, clearedAt, { autoCancelTransient: true });
     expect(result).toMatchObject({ outcome: 'cancelled', ticket: { id: ticket!.id, status: 'cancelled' } });
     const history = await world.call('GET', `/api/v1/tickets/${ticket!.id}/history`);
-    expect(history.body.entries.at(-1)).toMatchObject({ from: 'new', to: 'cancelled', actor: { type: 'system', id: 'telemend' }, reason: `Transient condition cleared at ${clearedAt.toISOString()} before dispatch` });
+    expect(history.body.entries.at(-1)).toMatchObject({
+      from: 'new',
+      to: 'cancelled',
+      actor: { type: 'system', id: 'telemend' },
+      reason: `Transient condition cleared at ${clearedAt.toISOString()} before dispatch`,
+    });
     expect(await notes(ticket!.id)).toEqual(['Condition cleared before dispatch: cancelled']);
     const next = await world.service.openOrAppend(parseFinding(finding(assetId, {}, 90)));
     expect(next.outcome).toBe('created');
@@ -91,17 +99,38 @@ describe('detector findings (src/telemetry/detection shape)', () => {
       kind: 'anomaly',
       state,
       at: ts,
-      evidence: { metric: 'seal_temp', values: [{ ts, value: 81.5 }], window: { from: ts - 600_000, to: ts }, threshold: 4, z: 6.2, baseline: { median: 44, spread: 0.8 } },
+      evidence: {
+        metric: 'seal_temp',
+        values: [{ ts, value: 81.5 }],
+        window: { from: ts - 600_000, to: ts },
+        threshold: 4,
+        z: 6.2,
+        baseline: { median: 44, spread: 0.8 },
+      },
     });
     const opened = await world.service.apply(detector('seal-anomaly', 'firing', at));
-    expect(opened).toMatchObject({ outcome: 'created', alarm: { kind: 'anomaly', evidence: { latest: { z: 6.2, baseline: { median: 44, spread: 0.8 }, window: { from: '2025-03-10T05:50:00.000Z' } } } } });
+    expect(opened).toMatchObject({
+      outcome: 'created',
+      alarm: { kind: 'anomaly', evidence: { latest: { z: 6.2, baseline: { median: 44, spread: 0.8 }, window: { from: '2025-03-10T05:50:00.000Z' } } } },
+    });
     const ticketId = (opened as { ticket: { id: string } }).ticket.id;
     expect((await world.service.apply({ ...detector('seal-temp', 'firing', at + 60_000), kind: 'threshold' })).outcome).toBe('appended');
     expect(await world.service.apply(detector('seal-anomaly', 'cleared', at + 120_000))).toMatchObject({ outcome: 'still_active', clearedAlarms: 1 });
     expect((await world.service.diagnosis(ticketId)).conditionClearedAt).toBeNull();
-    expect(await world.service.apply({ ...detector('seal-temp', 'cleared', at + 180_000), kind: 'threshold' }, { autoCancelTransient: false })).toMatchObject({ outcome: 'flagged', clearedAlarms: 1 });
+    expect(await world.service.apply({ ...detector('seal-temp', 'cleared', at + 180_000), kind: 'threshold' }, { autoCancelTransient: false })).toMatchObject({
+      outcome: 'flagged',
+      clearedAlarms: 1,
+    });
     expect((await world.service.diagnosis(ticketId)).conditionClearedAt).toBe(new Date(at + 180_000).toISOString());
-    const silent = await world.service.apply({ assetId, ruleId: 'silence', faultCode: 'NO_DATA', kind: 'silence', state: 'firing', at: at + 3_600_000, evidence: { values: [], window: { from: at, to: at + 3_600_000 }, silentForMs: 3_600_000 } });
+    const silent = await world.service.apply({
+      assetId,
+      ruleId: 'silence',
+      faultCode: 'NO_DATA',
+      kind: 'silence',
+      state: 'firing',
+      at: at + 3_600_000,
+      evidence: { values: [], window: { from: at, to: at + 3_600_000 }, silentForMs: 3_600_000 },
+    });
     expect(silent).toMatchObject({ outcome: 'created', ticket: { faultCode: 'NO_DATA' } });
     await expect(world.service.openOrAppend(detector('seal-anomaly', 'cleared', at))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
@@ -111,7 +140,11 @@ describe('alarms', () => {
   test('lifecycle active → acknowledged → cleared; findings merge into the not-cleared alarm; after clearing a new one opens', async () => {
     const { assetId } = await seedAsset(world.db);
     const first = await alarms.report(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'vib' })));
-    expect(first).toMatchObject({ created: true, changed: true, alarm: { state: 'active', occurrences: 1, ruleId: 'vib', kind: 'threshold', severity: 'alarm' } });
+    expect(first).toMatchObject({
+      created: true,
+      changed: true,
+      alarm: { state: 'active', occurrences: 1, ruleId: 'vib', kind: 'threshold', severity: 'alarm' },
+    });
     expect(first.alarm.evidence.latest).toMatchObject({ metric: 'seal_temp', threshold: 75, kind: 'threshold' });
 
     const dispatcher = await world.user('dispatcher');
@@ -138,7 +171,10 @@ describe('alarms', () => {
 
     // The database holds the rule: one not-cleared alarm per asset and rule.
     await expect(
-      world.db.query(`INSERT INTO alarms (asset_id, model_id, rule_id, kind, state, first_seen_at, last_seen_at, evidence) SELECT asset_id, model_id, rule_id, kind, 'active', now(), now(), '{}' FROM alarms WHERE id = $1`, [reopened.alarm.id]),
+      world.db.query(
+        `INSERT INTO alarms (asset_id, model_id, rule_id, kind, state, first_seen_at, last_seen_at, evidence) SELECT asset_id, model_id, rule_id, kind, 'active', now(), now(), '{}' FROM alarms WHERE id = $1`,
+        [reopened.alarm.id],
+      ),
     ).rejects.toMatchObject({ code: '23505' });
   });
 

@@ -63,7 +63,10 @@ describe('exactly one ticket', () => {
     expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(20);
     const c = await counts(world.db, assetId);
     expect(c).toEqual({ tickets: 1, alarms: 5, autofill: 1, evidence: 20, history: 1, audits: 1 });
-    const alarms = await world.db.query<{ rule_id: string; occurrences: number; ticket_id: string }>('SELECT rule_id, occurrences, ticket_id FROM alarms WHERE asset_id = $1 ORDER BY rule_id', [assetId]);
+    const alarms = await world.db.query<{ rule_id: string; occurrences: number; ticket_id: string }>(
+      'SELECT rule_id, occurrences, ticket_id FROM alarms WHERE asset_id = $1 ORDER BY rule_id',
+      [assetId],
+    );
     expect(alarms.rows).toEqual([0, 1, 2, 3, 4].map((i) => ({ rule_id: `seal-rule-${i}`, occurrences: 4, ticket_id: results[0]!.ticket!.id })));
     const diagnosis = await world.service.diagnosis(results[0]!.ticket!.id);
     expect(diagnosis.evidenceCount).toBe(20);
@@ -73,7 +76,9 @@ describe('exactly one ticket', () => {
     const { assetId } = await seedAsset(world.db);
     const f = finding(assetId);
     for (const step of [/INSERT INTO ticket_autofill/, /INSERT INTO ticket_evidence/, /INSERT INTO audit_log/, /UPDATE alarms SET ticket_id/]) {
-      const crashing = new AutoTicketService(crashingOnce(world.db, step), world.clock, { tickets: new TicketsService(crashingOnce(world.db, step), world.clock) });
+      const crashing = new AutoTicketService(crashingOnce(world.db, step), world.clock, {
+        tickets: new TicketsService(crashingOnce(world.db, step), world.clock),
+      });
       await expect(crashing.openOrAppend(parseFinding(f)), String(step)).rejects.toThrow('simulated crash');
       expect(await counts(world.db, assetId), String(step)).toEqual({ tickets: 0, alarms: 0, autofill: 0, evidence: 0, history: 0, audits: 0 });
     }
@@ -82,7 +87,11 @@ describe('exactly one ticket', () => {
     expect(await counts(world.db, assetId)).toEqual({ tickets: 1, alarms: 1, autofill: 1, evidence: 1, history: 1, audits: 1 });
     // A crash while appending later evidence keeps the ticket as it was.
     const later = finding(assetId, {}, 30);
-    await expect(new AutoTicketService(crashingOnce(world.db, /UPDATE ticket_autofill SET evidence_count/), world.clock, { tickets: new TicketsService(world.db, world.clock) }).openOrAppend(parseFinding(later))).rejects.toThrow('simulated crash');
+    await expect(
+      new AutoTicketService(crashingOnce(world.db, /UPDATE ticket_autofill SET evidence_count/), world.clock, {
+        tickets: new TicketsService(world.db, world.clock),
+      }).openOrAppend(parseFinding(later)),
+    ).rejects.toThrow('simulated crash');
     expect((await world.service.diagnosis(retried.ticket!.id)).evidenceCount).toBe(1);
     expect((await world.service.openOrAppend(parseFinding(later))).outcome).toBe('appended');
   });
@@ -91,7 +100,11 @@ describe('exactly one ticket', () => {
     const { assetId } = await seedAsset(world.db);
     const service = new AutoTicketService(world.db, world.clock, { alarmHistoryLimit: 3, tickets: new TicketsService(world.db, world.clock) });
     const first = await service.openOrAppend(parseFinding(finding(assetId, {}, 0)));
-    for (let m = 1; m <= 4; m++) expect((await service.openOrAppend(parseFinding(finding(assetId, { evidence: { metric: 'seal_temp', threshold: 75, message: `reading ${m}` } }, m * 10)))).outcome).toBe('appended');
+    for (let m = 1; m <= 4; m++)
+      expect(
+        (await service.openOrAppend(parseFinding(finding(assetId, { evidence: { metric: 'seal_temp', threshold: 75, message: `reading ${m}` } }, m * 10))))
+          .outcome,
+      ).toBe('appended');
     const last = await service.openOrAppend(parseFinding(finding(assetId, { evidence: { metric: 'seal_temp', message: 'reading 4' } }, 40)));
     expect(last.outcome).toBe('duplicate'); // same asset, rule, fault, kind and time as the 4th: the same finding
     const diagnosis = await service.diagnosis(first.ticket!.id);
@@ -121,17 +134,29 @@ describe('exactly one ticket', () => {
     expect(manual.status).toBe(409);
     expect(manual.body.code).toBe('CONFLICT');
     // A phone ticket for the same fault is not an IoT ticket: allowed.
-    expect((await world.call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', title: 'Customer calls', assetId, faultCode: SEAL })).status).toBe(201);
+    expect(
+      (await world.call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', title: 'Customer calls', assetId, faultCode: SEAL })).status,
+    ).toBe(201);
   });
 
   test('a finding without a fault code raises an alarm only; invalid findings write nothing', async () => {
     const { assetId } = await seedAsset(world.db);
-    const alarmOnly = await world.service.openOrAppend(parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'vib-high', kind: 'event', evidence: { eventCode: 'VIB-HI' } })));
+    const alarmOnly = await world.service.openOrAppend(
+      parseFinding(finding(assetId, { faultCode: undefined, ruleId: 'vib-high', kind: 'event', evidence: { eventCode: 'VIB-HI' } })),
+    );
     expect(alarmOnly.outcome).toBe('alarm_only');
     expect(alarmOnly.ticket).toBeNull();
     expect(alarmOnly.alarm).toMatchObject({ ruleId: 'vib-high', state: 'active', faultCode: null, modelId: PUMP });
-    for (const bad of [{ ...finding(assetId), kind: 'guess' }, { ...finding(assetId), at: 'yesterday' }, { ...finding(assetId), assetId: 'not-a-uuid' }, { ...finding(assetId), modelId: 'gas-boiler-gb120' }, { ...finding(assetId), extra: 1 }]) {
-      const error = await Promise.resolve(bad).then((raw) => world.service.openOrAppend(parseFinding(raw))).catch((e: unknown) => e);
+    for (const bad of [
+      { ...finding(assetId), kind: 'guess' },
+      { ...finding(assetId), at: 'yesterday' },
+      { ...finding(assetId), assetId: 'not-a-uuid' },
+      { ...finding(assetId), modelId: 'gas-boiler-gb120' },
+      { ...finding(assetId), extra: 1 },
+    ]) {
+      const error = await Promise.resolve(bad)
+        .then((raw) => world.service.openOrAppend(parseFinding(raw)))
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).code).toBe('VALIDATION_FAILED');
     }

@@ -5,7 +5,11 @@ import { haversineKm } from '../../src/kernel/geo.js';
 import { DEFAULT_SLA_CALENDAR, DEFAULT_SLA_TARGETS, slaTerms } from '../../src/service/sla/sla.policy.js';
 
 const defaults = slaTerms(null);
-const contract = (highResponse: number) => ({ targets: { ...DEFAULT_SLA_TARGETS, high: { responseMinutes: highResponse, resolutionMinutes: 2000 } }, calendar: DEFAULT_SLA_CALENDAR, source: 'contract' as const });
+const contract = (highResponse: number) => ({
+  targets: { ...DEFAULT_SLA_TARGETS, high: { responseMinutes: highResponse, resolutionMinutes: 2000 } },
+  calendar: DEFAULT_SLA_CALENDAR,
+  source: 'contract' as const,
+});
 
 describe('priority rule', () => {
   test.each([
@@ -23,7 +27,10 @@ describe('priority rule', () => {
   });
 
   test('critical stays critical and says why', () => {
-    expect(autoTicketPriority({ faultPriority: 'critical', tier: 'gold', terms: defaults }).reasons).toEqual(['fault catalogue priority critical', 'gold customer: already critical']);
+    expect(autoTicketPriority({ faultPriority: 'critical', tier: 'gold', terms: defaults }).reasons).toEqual([
+      'fault catalogue priority critical',
+      'gold customer: already critical',
+    ]);
   });
 });
 

@@ -32,13 +32,19 @@ async function closedTicket(modelId: string, faultCode: string, closedAt: string
     [customerId, assetId, faultCode, techs.anna, closedAt],
   );
   const ticketId = rows[0]!.id;
-  await world.db.query(`INSERT INTO ticket_status_history (ticket_id, from_status, to_status, at, actor_type, actor_id, reason) VALUES ($1, 'in_progress', 'resolved', $2, 'system', 'test', $3)`, [ticketId, closedAt, `Resolved: ${notes}`]);
+  await world.db.query(
+    `INSERT INTO ticket_status_history (ticket_id, from_status, to_status, at, actor_type, actor_id, reason) VALUES ($1, 'in_progress', 'resolved', $2, 'system', 'test', $3)`,
+    [ticketId, closedAt, `Resolved: ${notes}`],
+  );
   const visit = await world.db.query<{ id: string }>(
     `INSERT INTO visits (ticket_id, technician_id, status, planned_start, planned_end, actual_start, actual_end, outcome, notes, created_at, updated_at)
      VALUES ($1, $2, 'completed', $3::timestamptz - interval '3 hours', $3, $3::timestamptz - interval '3 hours', $3, 'fixed', $4, $3, $3) RETURNING id`,
     [ticketId, techs.anna, closedAt, notes],
   );
-  await world.db.query(`INSERT INTO visit_parts (visit_id, sku, description, quantity, recorded_at, actor_type, actor_id) VALUES ($1, 'SEAL-MS-45-CSIC', 'Seal', 1, $2, 'system', 'test')`, [visit.rows[0]!.id, closedAt]);
+  await world.db.query(
+    `INSERT INTO visit_parts (visit_id, sku, description, quantity, recorded_at, actor_type, actor_id) VALUES ($1, 'SEAL-MS-45-CSIC', 'Seal', 1, $2, 'system', 'test')`,
+    [visit.rows[0]!.id, closedAt],
+  );
   return ticketId;
 }
 
@@ -71,7 +77,13 @@ describe('prefill', () => {
     expect(d.prefill.fault.probableCauses).toContain('Worn or heat-checked seal faces');
     expect(d.prefill.fault.actions).toHaveLength(3);
     expect(d.prefill.parts).toEqual([
-      { sku: 'SEAL-MS-45-CSIC', description: 'Mechanical seal 45 mm, carbon/SiC faces, EPDM elastomers', quantity: 1, availability: 'unknown', reserved: false },
+      {
+        sku: 'SEAL-MS-45-CSIC',
+        description: 'Mechanical seal 45 mm, carbon/SiC faces, EPDM elastomers',
+        quantity: 1,
+        availability: 'unknown',
+        reserved: false,
+      },
       { sku: 'ORK-CP80', description: 'O-ring kit for CP80 casing and cover', quantity: 1, availability: 'unknown', reserved: false },
       { sku: 'GSK-CP80-CASE', description: 'Casing gasket CP80', quantity: 1, availability: 'unknown', reserved: false },
     ]);
@@ -79,11 +91,19 @@ describe('prefill', () => {
     expect(d.prefill.requiredSkill).toBe('mechanical');
     expect(d.prefill.priority).toEqual({ value: 'high', base: 'high', tier: 'bronze', reasons: ['fault catalogue priority high'] });
     expect(d.prefill.sla).toMatchObject({ contractId: null, source: 'default', responseDueAt: new Date(now() + 8 * HOUR).toISOString() });
-    expect(ticket).toMatchObject({ priority: 'high', title: 'Mechanical seal leaking', responseDueAt: d.prefill.sla.responseDueAt, resolutionDueAt: d.prefill.sla.resolutionDueAt });
+    expect(ticket).toMatchObject({
+      priority: 'high',
+      title: 'Mechanical seal leaking',
+      responseDueAt: d.prefill.sla.responseDueAt,
+      resolutionDueAt: d.prefill.sla.resolutionDueAt,
+    });
     expect(ticket!.description).toMatch(/Probable causes:[\s\S]*SEAL-MS-45-CSIC/);
     expect(d.predictive).toBe(false);
     expect(d.prefill.predictive).toBeNull();
-    const audit = await world.db.query<{ actor_type: string; actor_id: string }>(`SELECT actor_type, actor_id FROM audit_log WHERE entity = 'ticket' AND entity_id = $1 AND action = 'create'`, [ticket!.id]);
+    const audit = await world.db.query<{ actor_type: string; actor_id: string }>(
+      `SELECT actor_type, actor_id FROM audit_log WHERE entity = 'ticket' AND entity_id = $1 AND action = 'create'`,
+      [ticket!.id],
+    );
     expect(audit.rows).toEqual([{ actor_type: SYSTEM_ACTOR.type, actor_id: SYSTEM_ACTOR.id }]);
   });
 
@@ -101,9 +121,19 @@ describe('prefill', () => {
     expect(sd.prefill.priority).toMatchObject({ value: 'critical', tier: 'silver' });
     expect(sd.prefill.priority.reasons[1]).toBe('contract response 120 min ≤ 240: one level up to critical');
     expect(sd.prefill.sla).toMatchObject({ contractId: short.contractId, source: 'contract', responseDueAt: new Date(now() + 60 * 60_000).toISOString() });
-    const manual = await world.call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', priority: 'critical', title: 'Same, by phone', assetId: short.assetId });
+    const manual = await world.call('POST', '/api/v1/tickets', {
+      channel: 'phone',
+      type: 'breakdown',
+      priority: 'critical',
+      title: 'Same, by phone',
+      assetId: short.assetId,
+    });
     expect(manual.status).toBe(201);
-    expect({ r: s.ticket!.responseDueAt, s: s.ticket!.resolutionDueAt, c: s.ticket!.contractId }).toEqual({ r: manual.body.responseDueAt, s: manual.body.resolutionDueAt, c: manual.body.contractId });
+    expect({ r: s.ticket!.responseDueAt, s: s.ticket!.resolutionDueAt, c: s.ticket!.contractId }).toEqual({
+      r: manual.body.responseDueAt,
+      s: manual.body.resolutionDueAt,
+      c: manual.body.contractId,
+    });
 
     const long = await seedAsset(world.db, { highResponseMinutes: 600 });
     const l = await world.service.openOrAppend(parseFinding(finding(long.assetId)));
@@ -111,7 +141,11 @@ describe('prefill', () => {
 
     const critical = await seedAsset(world.db);
     const c = await world.service.openOrAppend(parseFinding(finding(critical.assetId, { faultCode: 'IMPELLER_WEAR', kind: 'event', severity: 'critical' })));
-    expect((await world.service.diagnosis(c.ticket!.id)).prefill.priority).toMatchObject({ value: 'high', base: 'high', reasons: ['fault catalogue priority medium', 'critical controller event: at least high'] });
+    expect((await world.service.diagnosis(c.ticket!.id)).prefill.priority).toMatchObject({
+      value: 'high',
+      base: 'high',
+      reasons: ['fault catalogue priority medium', 'critical controller event: at least high'],
+    });
   });
 
   test('knowledge articles (published, same model and fault first) and past resolutions of the same fault on the same model', async () => {
@@ -141,14 +175,20 @@ describe('prefill', () => {
   test('predictive finding: projected failure and a latest visit 24 h before it, never before now', async () => {
     const { assetId } = await seedAsset(world.db);
     const projected = new Date(now() + 72 * HOUR).toISOString();
-    const trend = finding(assetId, { kind: 'trend', ruleId: 'seal-trend', evidence: { metric: 'seal_temp', projectedFailureAt: projected, stats: { slopePerDay: 1.2 } } });
+    const trend = finding(assetId, {
+      kind: 'trend',
+      ruleId: 'seal-trend',
+      evidence: { metric: 'seal_temp', projectedFailureAt: projected, stats: { slopePerDay: 1.2 } },
+    });
     const { ticket } = await world.service.openOrAppend(parseFinding(trend));
     expect(ticket).toMatchObject({ type: 'predictive', title: 'Predicted: Mechanical seal leaking' });
     const d = await world.service.diagnosis(ticket!.id);
     expect(d.predictive).toBe(true);
     expect(d.prefill.predictive).toEqual({ projectedFailureAt: projected, latestVisitBy: new Date(now() + 48 * HOUR).toISOString(), marginHours: 24 });
     const soon = await seedAsset(world.db);
-    const s = await world.service.openOrAppend(parseFinding(finding(soon.assetId, { kind: 'trend', evidence: { projectedFailureAt: new Date(now() + 10 * HOUR).toISOString() } })));
+    const s = await world.service.openOrAppend(
+      parseFinding(finding(soon.assetId, { kind: 'trend', evidence: { projectedFailureAt: new Date(now() + 10 * HOUR).toISOString() } })),
+    );
     expect((await world.service.diagnosis(s.ticket!.id)).prefill.predictive!.latestVisitBy).toBe(world.clock.now().toISOString());
     expect((await world.call('GET', `/api/v1/tickets/${ticket!.id}`)).body.type).toBe('predictive');
   });
@@ -177,7 +217,9 @@ describe('prefill', () => {
 
   test('a fault code missing from the catalogue still opens a ticket, flagged as such', async () => {
     const { assetId } = await seedAsset(world.db);
-    const { ticket } = await world.service.openOrAppend(parseFinding(finding(assetId, { faultCode: 'NO_DATA', kind: 'no_data', severity: 'warning', title: 'Device silent', evidence: {} })));
+    const { ticket } = await world.service.openOrAppend(
+      parseFinding(finding(assetId, { faultCode: 'NO_DATA', kind: 'no_data', severity: 'warning', title: 'Device silent', evidence: {} })),
+    );
     const d = await world.service.diagnosis(ticket!.id);
     expect(ticket).toMatchObject({ title: 'Device silent', priority: 'medium', faultCode: 'NO_DATA' });
     expect(d.prefill.fault).toMatchObject({ inCatalogue: false, diagnosis: null, probableCauses: [] });
@@ -195,7 +237,12 @@ describe('GET /tickets/{id}/diagnosis', () => {
     const tech = await world.user('technician');
     const read = await world.call('GET', `/api/v1/tickets/${ticket!.id}/diagnosis`, undefined, tech.auth);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ ticketId: ticket!.id, evidenceCount: 1, conditionClearedAt: null, prefill: { fault: { code: SEAL }, parts: [{ availability: 'unknown' }, {}, {}] } });
+    expect(read.body).toMatchObject({
+      ticketId: ticket!.id,
+      evidenceCount: 1,
+      conditionClearedAt: null,
+      prefill: { fault: { code: SEAL }, parts: [{ availability: 'unknown' }, {}, {}] },
+    });
     const customer = await world.user('customer', { customerId: ticket!.customerId });
     expect((await world.call('GET', `/api/v1/tickets/${ticket!.id}`, undefined, customer.auth)).status).toBe(200);
     expect((await world.call('GET', `/api/v1/tickets/${ticket!.id}/diagnosis`, undefined, customer.auth)).status).toBe(403);

@@ -71,7 +71,9 @@ describe('statements inside the auto-ticket transaction', () => {
   test('a new ticket: at most 10 statements (BEGIN and COMMIT included); the prefill lookups run before it', async () => {
     const { assetId } = await seedAsset(world.db, { contractValue: 30_000, highResponseMinutes: 60 });
     const spy = spied(world.db);
-    const result = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(parseFinding(finding(assetId)));
+    const result = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(
+      parseFinding(finding(assetId)),
+    );
     expect(result.outcome).toBe('created');
     expect(spy.transactions).toHaveLength(1);
     const tx = spy.transactions[0]!;
@@ -123,7 +125,9 @@ describe('the world changes between the early look and the transaction', () => {
     const { assetId } = await seedAsset(world.db, { contractValue: 30_000, highResponseMinutes: 60 });
     const first = await world.service.openOrAppend(parseFinding(finding(assetId, {}, 0)));
     const spy = spied(world.db, () => world.db.query(`UPDATE tickets SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, [first.ticket!.id]));
-    const again = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(parseFinding(finding(assetId, {}, 30)));
+    const again = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(
+      parseFinding(finding(assetId, {}, 30)),
+    );
     expect(again.outcome).toBe('created');
     expect(again.ticket!.id).not.toBe(first.ticket!.id);
     // The early look saw the open ticket, so the lookups ran inside the transaction.
@@ -145,7 +149,9 @@ describe('the world changes between the early look and the transaction', () => {
     const spy = spied(world.db, async () => {
       winner = await world.service.openOrAppend(parseFinding(finding(assetId, { ruleId: 'seal-temp-trend' }, 0)));
     });
-    const loser = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(parseFinding(finding(assetId, {}, 5)));
+    const loser = await new AutoTicketService(spy.db, world.clock, { tickets: new TicketsService(spy.db, world.clock) }).openOrAppend(
+      parseFinding(finding(assetId, {}, 5)),
+    );
     expect(winner!.outcome).toBe('created');
     expect(loser.outcome).toBe('appended');
     expect(loser.ticket!.id).toBe(winner!.ticket!.id);

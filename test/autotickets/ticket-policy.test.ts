@@ -44,7 +44,13 @@ beforeAll(async () => {
   const pump = (await ModelRegistry.fromDirectory(new URL('../../devices', import.meta.url).pathname)).get(PUMP)!;
   // The pump's seal rule only ever raises an alarm; its bearing rule opens a ticket after 1 h.
   const policies: Record<string, unknown> = { 'seal-temp-high': { policy: 'never' }, 'bearing-temp-high': { policy: 'persist', after: '1h' } };
-  const model: EquipmentModel = { ...pump, detection: { ...pump.detection!, rules: pump.detection!.rules.map((r) => (policies[r.id] ? { ...r, ticket: policies[r.id] } : r)) as NonNullable<EquipmentModel['detection']>['rules'] } };
+  const model: EquipmentModel = {
+    ...pump,
+    detection: {
+      ...pump.detection!,
+      rules: pump.detection!.rules.map((r) => (policies[r.id] ? { ...r, ticket: policies[r.id] } : r)) as NonNullable<EquipmentModel['detection']>['rules'],
+    },
+  };
   models = ModelRegistry.of([model]);
   // The real stock and dispatch services, watched: which tickets got parts reserved or auto-assign run.
   const stock = new StockService(world.db);
@@ -58,7 +64,15 @@ beforeAll(async () => {
   redis = new Redis(inject('redisUrl'));
   prefix = `tpol${randomBytes(4).toString('hex')}`;
   queue = new DetectionQueue({ connection: redis, prefix, shards: SHARDS });
-  worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10 });
+  worker = new DetectionWorker({
+    redisUrl: inject('redisUrl'),
+    prefix,
+    models,
+    autotickets: service,
+    logger: createLogger('silent'),
+    shards: SHARDS,
+    retryMinMs: 10,
+  });
   await worker.start();
 });
 
@@ -74,9 +88,19 @@ afterAll(async () => {
 /** Runs the pump's readings for minutes [0, minutes) every 10 s through the worker; `seal` and `bearing` give the temperatures. */
 async function run(t0: number, minutes: number, temps: { seal?: (m: number) => number; bearing?: (m: number) => number }): Promise<string> {
   const seeded = await seedAsset(world.db, { modelId: PUMP });
-  const device: DeviceIdentity = { deviceId: `dev-${randomBytes(3).toString('hex')}`, assetId: seeded.assetId, modelId: PUMP, siteId: seeded.siteId, customerId: seeded.customerId };
+  const device: DeviceIdentity = {
+    deviceId: `dev-${randomBytes(3).toString('hex')}`,
+    assetId: seeded.assetId,
+    modelId: PUMP,
+    siteId: seeded.siteId,
+    customerId: seeded.customerId,
+  };
   const readings = [];
-  for (let s = 0; s < minutes * 60; s += 10) readings.push({ ts: t0 + s * 1000, metrics: { motor_current: 20, flow: 100, seal_temp: temps.seal?.(s / 60) ?? 40, bearing_temp: temps.bearing?.(s / 60) ?? 50 } });
+  for (let s = 0; s < minutes * 60; s += 10)
+    readings.push({
+      ts: t0 + s * 1000,
+      metrics: { motor_current: 20, flow: 100, seal_temp: temps.seal?.(s / 60) ?? 40, bearing_temp: temps.bearing?.(s / 60) ?? 50 },
+    });
   const shard = shardOf(device.assetId, SHARDS);
   const before = (await queue.queue(shard).getJobCounts('completed')).completed;
   await queue.enqueue([{ id: `${Date.now()}-${randomBytes(2).toString('hex')}`, publishes: readings.length, lines: telemetryLines(device, readings) }]);
@@ -84,7 +108,8 @@ async function run(t0: number, minutes: number, temps: { seal?: (m: number) => n
   return device.assetId;
 }
 
-const tickets = async (assetId: string) => (await world.db.query<{ id: string; fault_code: string }>('SELECT id, fault_code FROM tickets WHERE asset_id = $1', [assetId])).rows;
+const tickets = async (assetId: string) =>
+  (await world.db.query<{ id: string; fault_code: string }>('SELECT id, fault_code FROM tickets WHERE asset_id = $1', [assetId])).rows;
 const alarmsOf = async (assetId: string) => (await new AlarmsService(world.db).list({ assetId, limit: 10, sort: 'firstSeenAt' })).items;
 const sweepAt = (at: number) => sweepPersistingAlarms({ db: world.db, models, autotickets: service, clock: { now: () => new Date(at) } });
 
@@ -94,7 +119,15 @@ describe('ticket policy', () => {
     // Running settles at 10 min; seal above 70 from 12 min: the rule fires at 22 min.
     const assetId = await run(t0, 30, { seal: (m) => (m < 12 ? 50 : 80) });
     const alarms = await alarmsOf(assetId);
-    expect(alarms).toEqual([expect.objectContaining({ ruleId: 'seal-temp-high', faultCode: 'MECHANICAL_SEAL_LEAK', state: 'active', ticketId: null, firstSeenAt: new Date(t0 + 22 * MIN).toISOString() })]);
+    expect(alarms).toEqual([
+      expect.objectContaining({
+        ruleId: 'seal-temp-high',
+        faultCode: 'MECHANICAL_SEAL_LEAK',
+        state: 'active',
+        ticketId: null,
+        firstSeenAt: new Date(t0 + 22 * MIN).toISOString(),
+      }),
+    ]);
     expect((await world.call('GET', `/api/v1/alarms?assetId=${assetId}`)).body.items).toHaveLength(1);
     expect(await sweepAt(Date.parse(START) + 86_400_000)).toBe(0);
     expect(await tickets(assetId)).toEqual([]);
@@ -107,7 +140,9 @@ describe('ticket policy', () => {
     // Bearing above 80 from 12 min on: fires at 22 min and stays.
     const assetId = await run(t0, 40, { bearing: (m) => (m < 12 ? 50 : 90) });
     const raised = t0 + 22 * MIN;
-    expect(await alarmsOf(assetId)).toEqual([expect.objectContaining({ ruleId: 'bearing-temp-high', state: 'active', ticketId: null, firstSeenAt: new Date(raised).toISOString() })]);
+    expect(await alarmsOf(assetId)).toEqual([
+      expect.objectContaining({ ruleId: 'bearing-temp-high', state: 'active', ticketId: null, firstSeenAt: new Date(raised).toISOString() }),
+    ]);
     expect(await sweepAt(raised + 59 * MIN)).toBe(0);
     expect(await tickets(assetId)).toEqual([]);
 
@@ -130,7 +165,9 @@ describe('ticket policy', () => {
     const t0 = Date.parse(START) - 8 * 3_600_000;
     // Above 80 from 12 to 35 min: fires at 22, clears after 30 min back under 77, at 65 min (43 min < 1 h).
     const assetId = await run(t0, 75, { bearing: (m) => (m >= 12 && m < 35 ? 90 : 50) });
-    expect(await alarmsOf(assetId)).toEqual([expect.objectContaining({ ruleId: 'bearing-temp-high', state: 'cleared', ticketId: null, clearedAt: new Date(t0 + 65 * MIN).toISOString() })]);
+    expect(await alarmsOf(assetId)).toEqual([
+      expect.objectContaining({ ruleId: 'bearing-temp-high', state: 'cleared', ticketId: null, clearedAt: new Date(t0 + 65 * MIN).toISOString() }),
+    ]);
     expect(await sweepAt(Date.parse(START) + 86_400_000)).toBe(0);
     expect(await tickets(assetId)).toEqual([]);
   });

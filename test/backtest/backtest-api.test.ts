@@ -33,7 +33,10 @@ let models: ModelRegistry;
 let assetId: string;
 let prefix: string;
 const t0 = Date.parse('2025-05-01T10:00:00Z');
-const readings = Array.from({ length: 240 }, (_, i) => ({ ts: t0 + i * 10_000, metrics: { motor_current: 20, flow: 100, seal_temp: i >= 72 ? 80 : 40, bearing_temp: 50 } }));
+const readings = Array.from({ length: 240 }, (_, i) => ({
+  ts: t0 + i * 10_000,
+  metrics: { motor_current: 20, flow: 100, seal_temp: i >= 72 ? 80 : 40, bearing_temp: 50 },
+}));
 
 async function post(body: unknown, token = TOKEN) {
   const res = await app.inject({ method: 'POST', url: '/api/v1/backtests', headers: { authorization: `Bearer ${token}` }, payload: body as object });
@@ -64,7 +67,13 @@ beforeAll(async () => {
   // A live detector state for the asset, as the worker keeps it.
   const store = new DetectionStateStore(redis, prefix, models);
   const loaded = await store.load(assetId);
-  expect(await store.save(assetId, loaded, evaluate(models.get(PUMP)!, null, readings.slice(0, 10)).state, { modelId: PUMP, readings: readings.slice(0, 10), events: [] })).toBe(true);
+  expect(
+    await store.save(assetId, loaded, evaluate(models.get(PUMP)!, null, readings.slice(0, 10)).state, {
+      modelId: PUMP,
+      readings: readings.slice(0, 10),
+      events: [],
+    }),
+  ).toBe(true);
 
   const ctx: AppContext = {
     config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: TOKEN, HTTP_RATE_LIMIT_MAX: '100000' }),
@@ -90,19 +99,39 @@ afterAll(async () => {
 });
 
 async function userToken(role: string): Promise<string> {
-  const { rows } = await db.query<{ id: string }>('INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id', [`${role}-${randomUUID().slice(0, 8)}@example.test`, `A ${role}`, role]);
+  const { rows } = await db.query<{ id: string }>('INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id', [
+    `${role}-${randomUUID().slice(0, 8)}@example.test`,
+    `A ${role}`,
+    role,
+  ]);
   return issueToken(app as unknown as FastifyInstance, rows[0]!.id).token;
 }
 
 describe('POST /api/v1/backtests', () => {
   test("an asset's stored telemetry with its deployed model: the alarm, its ticket outcome, per-reading scores; nothing live is touched", async () => {
     const before = await live();
-    const res = await post({ source: { assetId, from: new Date(t0).toISOString(), to: new Date(t0 + 60 * MIN).toISOString() }, options: { scores: true, maxScoreRows: 100 } });
+    const res = await post({
+      source: { assetId, from: new Date(t0).toISOString(), to: new Date(t0 + 60 * MIN).toISOString() },
+      options: { scores: true, maxScoreRows: 100 },
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ model: { id: PUMP, draft: false }, readings: 240, from: new Date(t0).toISOString(), to: new Date(t0 + 2390 * 1000).toISOString(), score: null });
+    expect(res.body).toMatchObject({
+      model: { id: PUMP, draft: false },
+      readings: 240,
+      from: new Date(t0).toISOString(),
+      to: new Date(t0 + 2390 * 1000).toISOString(),
+      score: null,
+    });
     // Running settles at 10 min, the seal is hot from 12 min: seal-temp-high fires at 22 min.
     expect(res.body.alarms).toEqual([
-      expect.objectContaining({ ruleId: 'seal-temp-high', faultCode: 'MECHANICAL_SEAL_LEAK', raisedAt: new Date(t0 + 22 * MIN).toISOString(), clearedAt: null, ticket: 'opened', ticketAt: new Date(t0 + 22 * MIN).toISOString() }),
+      expect.objectContaining({
+        ruleId: 'seal-temp-high',
+        faultCode: 'MECHANICAL_SEAL_LEAK',
+        raisedAt: new Date(t0 + 22 * MIN).toISOString(),
+        clearedAt: null,
+        ticket: 'opened',
+        ticketAt: new Date(t0 + 22 * MIN).toISOString(),
+      }),
     ]);
     expect(res.body.scores.columns).toContain('seal-temp-high');
     expect(res.body.scores.rows).toHaveLength(100);
@@ -113,8 +142,14 @@ describe('POST /api/v1/backtests', () => {
 
     // A draft of the same model where the rule never opens a ticket.
     const draft = (await import('node:fs/promises')).readFile(new URL('../../devices/centrifugal-pump-cp80.yaml', import.meta.url), 'utf8');
-    const text = (await draft).replace('      clearFor: 30m\n      whenRunning: { metric: motor_current, above: 5, settle: 10m }\n    - id: suction-pressure-falling', '      clearFor: 30m\n      ticket: { policy: never }\n      whenRunning: { metric: motor_current, above: 5, settle: 10m }\n    - id: suction-pressure-falling');
-    const drafted = await post({ model: { draft: { text, id: 'pump-draft' } }, source: { assetId, from: new Date(t0).toISOString(), to: new Date(t0 + 60 * MIN).toISOString() } });
+    const text = (await draft).replace(
+      '      clearFor: 30m\n      whenRunning: { metric: motor_current, above: 5, settle: 10m }\n    - id: suction-pressure-falling',
+      '      clearFor: 30m\n      ticket: { policy: never }\n      whenRunning: { metric: motor_current, above: 5, settle: 10m }\n    - id: suction-pressure-falling',
+    );
+    const drafted = await post({
+      model: { draft: { text, id: 'pump-draft' } },
+      source: { assetId, from: new Date(t0).toISOString(), to: new Date(t0 + 60 * MIN).toISOString() },
+    });
     expect(drafted.status).toBe(200);
     expect(drafted.body.model).toEqual({ id: 'pump-draft', draft: true });
     expect(drafted.body.alarms.map((a: { ruleId: string; ticket: string }) => [a.ruleId, a.ticket])).toEqual([['seal-temp-high', 'none']]);
@@ -147,6 +182,8 @@ describe('POST /api/v1/backtests', () => {
     expect((await post({ source: { csv: 'time,flow\n1,1\n' } })).body).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'model' }] });
     expect((await post({ model: { id: 'no-such-model' }, source: { csv: 'time,flow\n1,1\n' } })).status).toBe(404);
     expect((await post({ source: { assetId: randomUUID(), from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z' } })).status).toBe(404);
-    expect((await post({ model: { id: PUMP }, source: { csv: 'time,flow\n1,1\n' }, options: { rules: ['nope'] } })).body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((await post({ model: { id: PUMP }, source: { csv: 'time,flow\n1,1\n' }, options: { rules: ['nope'] } })).body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
   });
 });

@@ -14,8 +14,11 @@ const T0 = Date.UTC(2025, 0, 1);
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/app/main.ts', 'backtest', ...args], { env: { ...process.env, DEVICES_DIR: path.resolve('devices') }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/app/main.ts', 'backtest', ...args],
+      { env: { ...process.env, DEVICES_DIR: path.resolve('devices') }, timeout: 120_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -31,18 +34,52 @@ describe('telemend backtest', () => {
   test('--help explains every option', { timeout: 120_000 }, async () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).toBe(0);
-    for (const option of ['--model', '--model-file', '--asset', '--from', '--to', '--time-column', '--sep', '--map', '--ignore', '--label', '--score-from', '--rules', '--json', '--scores', '--quiet']) {
+    for (const option of [
+      '--model',
+      '--model-file',
+      '--asset',
+      '--from',
+      '--to',
+      '--time-column',
+      '--sep',
+      '--map',
+      '--ignore',
+      '--label',
+      '--score-from',
+      '--rules',
+      '--json',
+      '--scores',
+      '--quiet',
+    ]) {
       expect(stdout, option).toMatch(new RegExp(`^\\s+${option}\\b`, 'm'));
     }
     expect(stdout).toMatch(/^\s+-h, --help\b/m);
   });
 
   test('a labelled CSV: alarms, the score as JSON, and the per-reading scores file', { timeout: 120_000 }, async () => {
-    const rows = Array.from({ length: 240 }, (_, i) => `${new Date(T0 + i * 10_000).toISOString().slice(0, 19).replace('T', ' ')};${i >= 72 ? 80 : 40};20;${i >= 132 ? 1 : 0}`);
+    const rows = Array.from(
+      { length: 240 },
+      (_, i) => `${new Date(T0 + i * 10_000).toISOString().slice(0, 19).replace('T', ' ')};${i >= 72 ? 80 : 40};20;${i >= 132 ? 1 : 0}`,
+    );
     const csv = path.join(dir, 'seal.csv');
     await writeFile(csv, `when;Seal;motor_current;anomaly\n${rows.join('\n')}\n`);
     const scores = path.join(dir, 'scores.csv');
-    const { code, stdout, stderr } = await cli(['--model', 'centrifugal-pump-cp80', '--map', 'Seal=seal_temp', '--label', 'anomaly', '--rules', 'seal-temp-high', '--score-from', '60', '--scores', scores, '--json', csv]);
+    const { code, stdout, stderr } = await cli([
+      '--model',
+      'centrifugal-pump-cp80',
+      '--map',
+      'Seal=seal_temp',
+      '--label',
+      'anomaly',
+      '--rules',
+      'seal-temp-high',
+      '--score-from',
+      '60',
+      '--scores',
+      scores,
+      '--json',
+      csv,
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const [run] = JSON.parse(stdout).runs;
@@ -63,7 +100,10 @@ describe('telemend backtest', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`${csv}, line 3, column "flow": not a number: "one"`);
     const draft = path.join(dir, 'my-pump.yaml');
-    await writeFile(draft, 'name: P\nmanufacturer: M\ncategory: pump\ndescription: d\nmetrics:\n  flow: { unit: l, description: f, min: 0, max: 1, samplePeriodSeconds: -1 }\n');
+    await writeFile(
+      draft,
+      'name: P\nmanufacturer: M\ncategory: pump\ndescription: d\nmetrics:\n  flow: { unit: l, description: f, min: 0, max: 1, samplePeriodSeconds: -1 }\n',
+    );
     const invalid = await cli(['--model-file', draft, csv]);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain(`Invalid equipment model ${draft}`);

@@ -11,7 +11,8 @@ import { ModelRegistry } from '../../src/telemetry/models/models.registry.js';
 import { AppError } from '../../src/kernel/errors.js';
 import { series, testModel, T0 } from '../detection/detection-fixtures.js';
 
-const hot = (ticket?: unknown) => testModel([{ id: 'temp-high', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 50, for: 0, clearFor: 0, ...(ticket ? { ticket } : {}) }]);
+const hot = (ticket?: unknown) =>
+  testModel([{ id: 'temp-high', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 50, for: 0, clearFor: 0, ...(ticket ? { ticket } : {}) }]);
 const iso = (i: number) => new Date(T0 + i * 10_000).toISOString();
 
 async function run(csv: string, layout: Record<string, unknown> = {}, options: Record<string, unknown> = {}, model = hot()): Promise<BacktestResult> {
@@ -31,7 +32,15 @@ async function failure(promise: Promise<unknown>): Promise<AppError> {
 describe('CSV layout', () => {
   test('timestamps: ISO 8601 with or without zone (UTC), date and time with a space, epoch s and ms', () => {
     const t = Date.UTC(2020, 2, 1, 15, 44, 6);
-    for (const raw of ['2020-03-01 15:44:06', '2020-03-01T15:44:06Z', '2020-03-01T15:44:06', '2020-03-01T16:44:06+01:00', '1583077446', '1583077446000', '2020-03-01 15:44:06.000']) {
+    for (const raw of [
+      '2020-03-01 15:44:06',
+      '2020-03-01T15:44:06Z',
+      '2020-03-01T15:44:06',
+      '2020-03-01T16:44:06+01:00',
+      '1583077446',
+      '1583077446000',
+      '2020-03-01 15:44:06.000',
+    ]) {
       expect(parseTimestamp(raw), raw).toBe(t);
     }
     expect(parseTimestamp('2020-03-01 15:44:06.250')).toBe(t + 250);
@@ -50,7 +59,9 @@ describe('CSV layout', () => {
 
   test('unknown columns: the error lists them and the model metrics, and says how to map or ignore', async () => {
     const error = await failure(run(`time,temp,Vibration,extra\n${iso(0)},1,2,3\n`));
-    expect(error.message).toBe(`test.csv: unknown columns "Vibration", "extra"; the model's metrics are temp, current, level (rename with --map 'Column=metric', skip with --ignore)`);
+    expect(error.message).toBe(
+      `test.csv: unknown columns "Vibration", "extra"; the model's metrics are temp, current, level (rename with --map 'Column=metric', skip with --ignore)`,
+    );
     expect(error.details).toMatchObject({ unknownColumns: ['Vibration', 'extra'], metrics: ['temp', 'current', 'level'] });
   });
 
@@ -59,11 +70,19 @@ describe('CSV layout', () => {
     const number = await failure(run(`time,temp\n${iso(0)},1\n${iso(1)},1.2.3\n`));
     expect(number.message).toBe('test.csv, line 3, column "temp": not a number: "1.2.3"');
     expect(number.details).toMatchObject({ source: 'test.csv', line: 3, column: 'temp' });
-    expect((await failure(run(`time,temp\n${iso(0)},1\n03/01/2020 10:00,2\n`))).message).toMatch(/^test\.csv, line 3, column "time": not a timestamp: "03\/01\/2020 10:00"/);
-    expect((await failure(run(`time,temp\n${iso(0)},1\n${iso(2)},1\n${iso(1)},1\n`))).message).toMatch(/^test\.csv, line 4, column "time": time .* is not after the previous row's/);
+    expect((await failure(run(`time,temp\n${iso(0)},1\n03/01/2020 10:00,2\n`))).message).toMatch(
+      /^test\.csv, line 3, column "time": not a timestamp: "03\/01\/2020 10:00"/,
+    );
+    expect((await failure(run(`time,temp\n${iso(0)},1\n${iso(2)},1\n${iso(1)},1\n`))).message).toMatch(
+      /^test\.csv, line 4, column "time": time .* is not after the previous row's/,
+    );
     expect((await failure(run(`time,temp\n${iso(0)},1\n${iso(0)},1\n`))).message).toMatch(/^test\.csv, line 3, column "time"/);
-    expect((await failure(run(`time,temp\n${iso(0)},1\n`, { label: 'anomaly' }))).message).toBe('test.csv, line 1, column "anomaly": no such label column (the header has: time, temp)');
-    expect((await failure(run(`time,temp\n${iso(0)},1\n`, { map: { temp: 'pressure' } }))).message).toMatch(/--map target "pressure" is not a metric of the model/);
+    expect((await failure(run(`time,temp\n${iso(0)},1\n`, { label: 'anomaly' }))).message).toBe(
+      'test.csv, line 1, column "anomaly": no such label column (the header has: time, temp)',
+    );
+    expect((await failure(run(`time,temp\n${iso(0)},1\n`, { map: { temp: 'pressure' } }))).message).toMatch(
+      /--map target "pressure" is not a metric of the model/,
+    );
   });
 
   test('a draft model that fails the model schema: VALIDATION_FAILED naming the file and each field', () => {
@@ -87,14 +106,32 @@ describe('CSV layout', () => {
       ]),
     );
     // The same text, fixed, runs.
-    const fixed = resolveModel(ModelRegistry.of([]), { draft: { name: 'pump-draft.yaml', text: text.replace('faults: []', 'faults: [{ code: HOT, title: t, diagnosis: d, probableCauses: [c], actions: [a], labourHours: 1, skill: s, priority: high }]').replace('{ policy: persist }', '{ policy: persist, after: 5m }') } });
+    const fixed = resolveModel(ModelRegistry.of([]), {
+      draft: {
+        name: 'pump-draft.yaml',
+        text: text
+          .replace('faults: []', 'faults: [{ code: HOT, title: t, diagnosis: d, probableCauses: [c], actions: [a], labourHours: 1, skill: s, priority: high }]')
+          .replace('{ policy: persist }', '{ policy: persist, after: 5m }'),
+      },
+    });
     expect(fixed.id).toBe('pump-draft');
   });
 });
 
 describe('scoring', () => {
   // Rows 10 s apart: value, label. The rule fires at once above 50 and clears at once below.
-  const rows: [number, number][] = [[10, 0], [60, 0], [10, 0], [10, 1], [60, 1], [60, 1], [10, 0], [10, 1], [10, 1], [10, 0]];
+  const rows: [number, number][] = [
+    [10, 0],
+    [60, 0],
+    [10, 0],
+    [10, 1],
+    [60, 1],
+    [60, 1],
+    [10, 0],
+    [10, 1],
+    [10, 1],
+    [10, 0],
+  ];
   const csv = `time,temp,anomaly\n${rows.map(([v, l], i) => `${iso(i)},${v},${l}`).join('\n')}\n`;
 
   test('pointwise precision, recall, F1, FAR, MAR and detection delay equal the hand-computed figures (row 0 not scored)', async () => {
@@ -124,7 +161,10 @@ describe('scoring', () => {
       [10_000, 20_000, 'none', null],
       [40_000, 60_000, 'opened', 55_000],
     ]);
-    expect((await run(csv, { ignore: ['anomaly'] }, {}, hot())).alarms.map((a) => [a.ticket, a.ticketAt! - T0])).toEqual([['opened', 10_000], ['opened', 40_000]]);
+    expect((await run(csv, { ignore: ['anomaly'] }, {}, hot())).alarms.map((a) => [a.ticket, a.ticketAt! - T0])).toEqual([
+      ['opened', 10_000],
+      ['opened', 40_000],
+    ]);
     expect((await run(csv, { ignore: ['anomaly'] }, {}, hot({ policy: 'never' }))).alarms.map((a) => a.ticket)).toEqual(['none', 'none']);
     const pending = await run(`time,temp\n${iso(0)},60\n${iso(1)},60\n`, {}, {}, hot({ policy: 'persist', after: '1m' }));
     expect(pending.alarms.map((a) => [a.clearedAt, a.ticket])).toEqual([[null, 'pending']]);
@@ -140,7 +180,9 @@ describe('per-reading scores (EvaluateOptions.onScore)', () => {
     const readings = series('temp', T0, T0 + 100_000, 10_000, (t) => (t < T0 + 90_000 ? 20 : 80));
     const seen: [string, number, number, boolean][] = [];
     const result = evaluate(model, null, readings, [], { onScore: (rule, ts, score, firing) => seen.push([rule, (ts - T0) / 1000, score, firing]) });
-    expect(seen.filter(([r]) => r === 'hot').map(([, t, s, f]) => [t, s, f])).toEqual(readings.map((r) => [(r.ts - T0) / 1000, r.metrics.temp, r.metrics.temp! > 50]));
+    expect(seen.filter(([r]) => r === 'hot').map(([, t, s, f]) => [t, s, f])).toEqual(
+      readings.map((r) => [(r.ts - T0) / 1000, r.metrics.temp, r.metrics.temp! > 50]),
+    );
     const odd = seen.filter(([r]) => r === 'odd');
     expect(odd.slice(0, 5).every(([, , s]) => Number.isNaN(s))).toBe(true); // warm-up
     expect(odd.at(-1)).toEqual(['odd', 90, 60, true]); // (80 − 20) / minSpread 1

@@ -34,7 +34,15 @@ beforeAll(async () => {
   prefix = `tbl${randomBytes(4).toString('hex')}`;
   queue = new DetectionQueue({ connection: redis, prefix, shards: SHARDS });
   // The sink records what the worker hands to the auto-tickets.
-  worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: { apply: async (f) => void applied.push(f) }, logger: createLogger('silent'), shards: SHARDS, mergeJobs: 0 });
+  worker = new DetectionWorker({
+    redisUrl: inject('redisUrl'),
+    prefix,
+    models,
+    autotickets: { apply: async (f) => void applied.push(f) },
+    logger: createLogger('silent'),
+    shards: SHARDS,
+    mergeJobs: 0,
+  });
   await worker.start();
 });
 
@@ -86,10 +94,21 @@ describe('backtest equals live evaluation', () => {
 
     expect(result.readings).toBe(readings.length);
     // The series exercises a threshold (fires and clears), a rate and an anomaly rule.
-    expect(new Set(backtested.map((f) => `${f.ruleId}:${f.state}`))).toEqual(new Set(['seal-temp-high:firing', 'seal-temp-high:cleared', 'flow-collapse:firing', 'flow-collapse:cleared', 'motor-current-drop:firing', 'motor-current-drop:cleared']));
+    expect(new Set(backtested.map((f) => `${f.ruleId}:${f.state}`))).toEqual(
+      new Set([
+        'seal-temp-high:firing',
+        'seal-temp-high:cleared',
+        'flow-collapse:firing',
+        'flow-collapse:cleared',
+        'motor-current-drop:firing',
+        'motor-current-drop:cleared',
+      ]),
+    );
     expect(live).toEqual(JSON.parse(JSON.stringify(backtested)));
     expect(result.alarms.map((a) => [a.ruleId, a.raisedAt, a.clearedAt])).toEqual(
-      backtested.filter((f) => f.state === 'firing').map((f) => [f.ruleId, f.at, backtested.find((c) => c.ruleId === f.ruleId && c.state === 'cleared' && c.at > f.at)?.at ?? null]),
+      backtested
+        .filter((f) => f.state === 'firing')
+        .map((f) => [f.ruleId, f.at, backtested.find((c) => c.ruleId === f.ruleId && c.state === 'cleared' && c.at > f.at)?.at ?? null]),
     );
   });
 });

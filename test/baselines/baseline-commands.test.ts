@@ -121,15 +121,30 @@ describe('rule commands in the state log', () => {
 
   test('a command job waiting behind readings is not merged ahead of them: it applies after them', async () => {
     const shards = 2;
-    const device = { deviceId: 'dev-order', assetId: `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`, modelId: MODEL, siteId: 's', customerId: 'c' };
+    const device = {
+      deviceId: 'dev-order',
+      assetId: `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`,
+      modelId: MODEL,
+      siteId: 's',
+      customerId: 'c',
+    };
     const queue = new DetectionQueue({ connection: redis, prefix, shards });
     const commands = new DetectionCommands({ connection: redis, prefix, shards });
-    const journal = (readings: ReturnType<typeof pumpReadings>) => [{ id: randomBytes(6).toString('hex'), publishes: readings.length, lines: telemetryLines(device, readings) }];
+    const journal = (readings: ReturnType<typeof pumpReadings>) => [
+      { id: randomBytes(6).toString('hex'), publishes: readings.length, lines: telemetryLines(device, readings) },
+    ];
     // All three wait before the worker starts: a backlog it catches up on by merging.
     await queue.enqueue(journal(pumpReadings(0, 120)));
     await commands.send(device, [{ ruleId: 'behaviour', op: 'relearn', at: AT }]);
     await queue.enqueue(journal(pumpReadings(120, 5)));
-    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: { apply: async () => undefined }, logger: createLogger('silent'), shards });
+    const worker = new DetectionWorker({
+      redisUrl: inject('redisUrl'),
+      prefix,
+      models,
+      autotickets: { apply: async () => undefined },
+      logger: createLogger('silent'),
+      shards,
+    });
     const store = new DetectionStateStore(redis, prefix, models);
     try {
       await worker.start();
@@ -147,7 +162,13 @@ describe('rule commands in the state log', () => {
   });
 
   test('a job with a malformed command fails as unrecoverable', async () => {
-    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: { apply: async () => undefined }, logger: createLogger('silent') });
+    const worker = new DetectionWorker({
+      redisUrl: inject('redisUrl'),
+      prefix,
+      models,
+      autotickets: { apply: async () => undefined },
+      logger: createLogger('silent'),
+    });
     try {
       const asset = { assetId: '00000000-0000-4000-8000-000000000001', deviceId: 'd', modelId: MODEL, readings: '', events: [] };
       for (const commands of [[{ ruleId: 'behaviour', op: 'forget', at: AT }], [{ ruleId: 'behaviour', op: 'relearn' }], []]) {

@@ -80,7 +80,8 @@ export async function startBaselinesWorld(): Promise<BaselinesWorld> {
   await app.ready();
   const queue = new DetectionQueue({ connection: redis, prefix, shards: SHARDS });
   const autotickets = new AutoTicketService(db, clock, { tickets: new TicketsService(db, clock) });
-  const newWorker = () => new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10 });
+  const newWorker = () =>
+    new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10 });
   let worker = newWorker();
   await worker.start();
   let seq = 0;
@@ -98,7 +99,11 @@ export async function startBaselinesWorld(): Promise<BaselinesWorld> {
     clock,
     call,
     async user(role) {
-      const { rows } = await db.query<{ id: string }>('INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id', [`${role}-${randomUUID().slice(0, 8)}@example.test`, `A ${role}`, role]);
+      const { rows } = await db.query<{ id: string }>('INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id', [
+        `${role}-${randomUUID().slice(0, 8)}@example.test`,
+        `A ${role}`,
+        role,
+      ]);
       const id = rows[0]!.id;
       return { id, auth: { authorization: `Bearer ${issueToken(app as unknown as FastifyInstance, id).token}` } };
     },
@@ -139,7 +144,11 @@ const STEP = 10_000;
  * `count` readings every 10 s from reading `from` (index, so batches continue each other): flow
  * tracks current (flow ≈ 5 × current), the temperature drifts by `drift` °C per reading.
  */
-export function pumpReadings(from: number, count: number, options: { current?: number; flow?: number; temperature?: number; drift?: number; seed?: number } = {}): Reading[] {
+export function pumpReadings(
+  from: number,
+  count: number,
+  options: { current?: number; flow?: number; temperature?: number; drift?: number; seed?: number } = {},
+): Reading[] {
   const n = noise(options.seed ?? from + 1, 0.3);
   const out: Reading[] = [];
   for (let i = from; i < from + count; i++) {

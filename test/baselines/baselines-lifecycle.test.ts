@@ -39,7 +39,13 @@ async function baseline(assetId: string): Promise<{ firing: boolean; mode: ModeV
   return { firing: rule.firing, mode: rule.modes[0] };
 }
 
-const openAlarms = async (assetId: string) => (await world.call('GET', `/api/v1/alarms?assetId=${assetId}&open=true`)).body.items as { id: string; ruleId: string; state: string; ticketId: string | null }[];
+const openAlarms = async (assetId: string) =>
+  (await world.call('GET', `/api/v1/alarms?assetId=${assetId}&open=true`)).body.items as {
+    id: string;
+    ruleId: string;
+    state: string;
+    ticketId: string | null;
+  }[];
 
 /** Learns the asset's baseline (100 readings + margin) and waits until it is active. */
 async function learnt(device: DeviceIdentity): Promise<ModeView> {
@@ -70,7 +76,14 @@ describe('baselines', () => {
   test('GET shows learning progress, then an active baseline with centre, spread and limit', async () => {
     const device = await world.asset();
     const before = await baseline(device.assetId);
-    expect(before.mode).toMatchObject({ mode: 'all', state: 'learning', progress: { samples: 0, needed: 100 }, trainingWindow: null, metrics: [], limit: null });
+    expect(before.mode).toMatchObject({
+      mode: 'all',
+      state: 'learning',
+      progress: { samples: 0, needed: 100 },
+      trainingWindow: null,
+      metrics: [],
+      limit: null,
+    });
 
     const first = pumpReadings(0, 40);
     await world.send(device, first);
@@ -102,7 +115,11 @@ describe('baselines', () => {
 
     const technician = await world.user('technician');
     expect((await world.call('POST', `/api/v1/tickets/${alarm.ticketId}/assignment`, { technicianId: technician.id })).status).toBe(200);
-    const visit = await world.call('POST', `/api/v1/tickets/${alarm.ticketId}/visits`, { technicianId: technician.id, plannedStart: '2025-03-10T09:00:00Z', plannedEnd: '2025-03-10T10:00:00Z' });
+    const visit = await world.call('POST', `/api/v1/tickets/${alarm.ticketId}/visits`, {
+      technicianId: technician.id,
+      plannedStart: '2025-03-10T09:00:00Z',
+      plannedEnd: '2025-03-10T10:00:00Z',
+    });
     expect(visit.status).toBe(201);
     const closed = await world.call('POST', `/api/v1/visits/${visit.body.id}/close`, {
       outcome: 'fixed',
@@ -179,7 +196,10 @@ describe('baselines', () => {
     // Flow jumps (current with it: the learned rule fires too; the anomaly alarm is the one accepted).
     await world.send(device, pumpReadings(60, 5, { current: 120, flow: 600 }));
     let alarms: Awaited<ReturnType<typeof openAlarms>> = [];
-    await waitFor(async () => (alarms = await openAlarms(device.assetId)).some((a) => a.ruleId === 'flow-unusual') && alarms.some((a) => a.ruleId === 'current-high'), 'anomaly and threshold alarms');
+    await waitFor(
+      async () => (alarms = await openAlarms(device.assetId)).some((a) => a.ruleId === 'flow-unusual') && alarms.some((a) => a.ruleId === 'current-high'),
+      'anomaly and threshold alarms',
+    );
     const anomaly = alarms.find((a) => a.ruleId === 'flow-unusual')!;
     const threshold = alarms.find((a) => a.ruleId === 'current-high')!;
 

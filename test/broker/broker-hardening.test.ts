@@ -218,9 +218,29 @@ describe('WebSocket and TLS listeners', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'telemend-broker-tls-'));
     cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     fx = await startBroker({ wsPort: await freePort(), tlsPort: await freePort(), tlsCert: cert, tlsKey: key, maxPacketSize: 4096 });
   });
   afterAll(async () => {

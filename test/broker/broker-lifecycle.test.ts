@@ -9,7 +9,10 @@ import { MapAuthenticator, PresenceRecorder, closeOf, RecordingIngest, baseOptio
 
 describe('options', () => {
   it('maps the MQTT_* configuration', () => {
-    const config = loadConfig({}, { TELEMEND_ADMIN_TOKEN: 'x'.repeat(16), MQTT_PORT: '1999', MQTT_WS_PORT: '8083', MQTT_ALLOW_ANONYMOUS: 'true', MQTT_MAX_TOPIC_LEVELS: '12' });
+    const config = loadConfig(
+      {},
+      { TELEMEND_ADMIN_TOKEN: 'x'.repeat(16), MQTT_PORT: '1999', MQTT_WS_PORT: '8083', MQTT_ALLOW_ANONYMOUS: 'true', MQTT_MAX_TOPIC_LEVELS: '12' },
+    );
     expect(brokerOptionsFromConfig(config)).toEqual({
       host: '127.0.0.1',
       port: 1999,

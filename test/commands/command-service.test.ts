@@ -31,9 +31,15 @@ beforeAll(async () => {
   const quick = { ...pump, commands: Object.fromEntries(Object.entries(pump.commands).map(([k, c]) => [k, { ...c, timeoutSeconds: 1 }])) };
   const registry = ModelRegistry.of([quick]);
   await registry.sync(db);
-  const { rows: [customer] } = await db.query<{ id: string }>(`INSERT INTO customers (name) VALUES ('C') RETURNING id`);
-  const { rows: [site] } = await db.query<{ id: string }>(`INSERT INTO sites (customer_id, name) VALUES ($1, 'S') RETURNING id`, [customer!.id]);
-  const { rows: [asset] } = await db.query<{ id: string }>(`INSERT INTO assets (site_id, model_id, serial_number) VALUES ($1, $2, 'SN-1') RETURNING id`, [site!.id, pump.id]);
+  const {
+    rows: [customer],
+  } = await db.query<{ id: string }>(`INSERT INTO customers (name) VALUES ('C') RETURNING id`);
+  const {
+    rows: [site],
+  } = await db.query<{ id: string }>(`INSERT INTO sites (customer_id, name) VALUES ($1, 'S') RETURNING id`, [customer!.id]);
+  const {
+    rows: [asset],
+  } = await db.query<{ id: string }>(`INSERT INTO assets (site_id, model_id, serial_number) VALUES ($1, $2, 'SN-1') RETURNING id`, [site!.id, pump.id]);
   assetId = asset!.id;
   await db.query(`INSERT INTO devices (id, asset_id, token_hash, status) VALUES ($1, $2, 'x', 'active')`, [deviceId, assetId]);
   service = new CommandsService(db, registry, bus);
@@ -55,7 +61,11 @@ describe('command lifecycle', () => {
     const after = await service.get(command.id);
     expect(after.state).toBe('timed_out');
     expect(after.history.map((h) => h.action)).toEqual(['created', 'sent', 'timed_out']);
-    expect(events.map((e) => `${e.type}:${e.command.state}`)).toEqual(['command.created:pending', 'command.state_changed:sent', 'command.state_changed:timed_out']);
+    expect(events.map((e) => `${e.type}:${e.command.state}`)).toEqual([
+      'command.created:pending',
+      'command.state_changed:sent',
+      'command.state_changed:timed_out',
+    ]);
 
     const late = await service.recordResult(deviceId, Buffer.from(JSON.stringify({ id: command.id, status: 'succeeded' })));
     expect(late).toMatchObject({ ok: false, reason: 'not_open' });
@@ -67,8 +77,14 @@ describe('command lifecycle', () => {
     const foreign = await service.recordResult('d-someoneelse00001', Buffer.from(JSON.stringify({ id: command.id, status: 'succeeded' })));
     expect(foreign).toMatchObject({ ok: false, reason: 'unknown_command' });
     // diagnostic_dump is for technicians only (roles: [technician]); dispatchers may not.
-    await expect(service.send(assetId, { command: 'diagnostic_dump', parameters: {} }, { role: 'dispatcher', actor: { type: 'user', id: 'u-2' } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    const byTechnician = await service.send(assetId, { command: 'diagnostic_dump', parameters: {} }, { role: 'technician', actor: { type: 'user', id: 'u-3' } });
+    await expect(
+      service.send(assetId, { command: 'diagnostic_dump', parameters: {} }, { role: 'dispatcher', actor: { type: 'user', id: 'u-2' } }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const byTechnician = await service.send(
+      assetId,
+      { command: 'diagnostic_dump', parameters: {} },
+      { role: 'technician', actor: { type: 'user', id: 'u-3' } },
+    );
     expect(byTechnician.state).toBe('pending');
   });
 

@@ -34,11 +34,14 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const send = (body: unknown, assetId = device.assetId) => t.call<Command & { code?: string; fields?: { field: string }[] }>('POST', `/api/v1/assets/${assetId}/commands`, body);
+const send = (body: unknown, assetId = device.assetId) =>
+  t.call<Command & { code?: string; fields?: { field: string }[] }>('POST', `/api/v1/assets/${assetId}/commands`, body);
 const stateOf = async (id: string) => (await t.call<Command>('GET', `/api/v1/commands/${id}`)).body;
 
 function nextMessage(client: MqttClient): Promise<{ topic: string; payload: Record<string, unknown> }> {
-  return new Promise((resolve) => client.once('message', (topic, payload) => resolve({ topic, payload: JSON.parse(payload.toString()) as Record<string, unknown> })));
+  return new Promise((resolve) =>
+    client.once('message', (topic, payload) => resolve({ topic, payload: JSON.parse(payload.toString()) as Record<string, unknown> })),
+  );
 }
 
 describe('sending a command', () => {
@@ -83,7 +86,12 @@ describe('sending a command', () => {
 
     const message = await received;
     expect(message.topic).toBe(`devices/${device.deviceId}/commands`);
-    expect(message.payload).toMatchObject({ id: sent.body.id, command: 'set_speed', parameters: { percent: 75 }, responseTopic: `devices/${device.deviceId}/command-results` });
+    expect(message.payload).toMatchObject({
+      id: sent.body.id,
+      command: 'set_speed',
+      parameters: { percent: 75 },
+      responseTopic: `devices/${device.deviceId}/command-results`,
+    });
     await waitFor(async () => (await stateOf(sent.body.id)).state === 'sent', 'sent');
 
     const results = `devices/${device.deviceId}/command-results`;
@@ -124,16 +132,24 @@ describe('sending a command', () => {
     await waitFor(async () => (await stateOf(sent.body.id)).state === 'sent', 'sent to the offline session');
 
     const again = await connectDevice(t.mqttPort, device.deviceId, device.token, { clean: false });
-    const message = await new Promise<Record<string, unknown>>((resolve) => again.on('message', (_t, p) => {
-      const body = JSON.parse(p.toString()) as Record<string, unknown>;
-      if (body.id === sent.body.id) resolve(body);
-    }));
+    const message = await new Promise<Record<string, unknown>>((resolve) =>
+      again.on('message', (_t, p) => {
+        const body = JSON.parse(p.toString()) as Record<string, unknown>;
+        if (body.id === sent.body.id) resolve(body);
+      }),
+    );
     expect(message).toMatchObject({ command: 'reset_trip', parameters: { code: 'DRY-RUN' } });
     again.end(true);
   });
 
   test('commands on a ticket are listed with it; a ticket of another asset is a 400', async () => {
-    const ticket = await t.call<{ id: string }>('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', assetId: device.assetId, title: 'Pump tripped', priority: 'high' });
+    const ticket = await t.call<{ id: string }>('POST', '/api/v1/tickets', {
+      channel: 'phone',
+      type: 'breakdown',
+      assetId: device.assetId,
+      title: 'Pump tripped',
+      priority: 'high',
+    });
     expect(ticket.status).toBe(201);
     const sent = await send({ command: 'diagnostic_dump', parameters: { minutes: 30 }, ticketId: ticket.body.id });
     expect(sent.status).toBe(202);

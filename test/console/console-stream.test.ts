@@ -13,7 +13,12 @@ interface SseEvent {
 type State = 'connecting' | 'live' | 'reconnecting' | 'offline';
 interface StreamModule {
   createSseParser(onEvent: (e: SseEvent) => void, onRetry?: (ms: number) => void): { feed(chunk: string): void };
-  connectTicketStream(handlers: { onEvent(e: SseEvent): void; onState(s: State, info?: { delayMs?: number }): void; onOpen?(): void; onAuthError?(status: number): void }): { close(): void; reconnectNow(): void };
+  connectTicketStream(handlers: {
+    onEvent(e: SseEvent): void;
+    onState(s: State, info?: { delayMs?: number }): void;
+    onOpen?(): void;
+    onAuthError?(status: number): void;
+  }): { close(): void; reconnectNow(): void };
 }
 interface ChartModule {
   ticks(min: number, max: number, count?: number): number[];
@@ -26,7 +31,9 @@ const load = <T>(file: string): Promise<T> => import(/* @vite-ignore */ `../../w
 describe('SSE parser', () => {
   test('dispatches events however the text is chunked', async () => {
     const { createSseParser } = await load<StreamModule>('stream.ts');
-    const text = 'retry: 3000\r\n: connected\r\n\r\nid: 1\nevent: ticket.created\ndata: {"a":1}\n\n: heartbeat\n\nid: 2\revent: ticket.updated\rdata: line1\rdata: line2\r\r' + 'data: no-event\n\n';
+    const text =
+      'retry: 3000\r\n: connected\r\n\r\nid: 1\nevent: ticket.created\ndata: {"a":1}\n\n: heartbeat\n\nid: 2\revent: ticket.updated\rdata: line1\rdata: line2\r\r' +
+      'data: no-event\n\n';
     const expected = [
       { id: '1', event: 'ticket.created', data: '{"a":1}' },
       { id: '2', event: 'ticket.updated', data: 'line1\nline2' },
@@ -35,7 +42,10 @@ describe('SSE parser', () => {
     for (const size of [1, 2, 3, 7, text.length]) {
       const events: SseEvent[] = [];
       const retries: number[] = [];
-      const parser = createSseParser((e) => events.push(e), (ms) => retries.push(ms));
+      const parser = createSseParser(
+        (e) => events.push(e),
+        (ms) => retries.push(ms),
+      );
       for (let i = 0; i < text.length; i += size) parser.feed(text.slice(i, i + size));
       expect(events, `chunks of ${size}`).toEqual(expected);
       expect(retries).toEqual([3000]);

@@ -22,7 +22,16 @@ const PASSWORD = 'console-e2e-password-1';
 // The README's screenshot is refreshed with UPDATE_SCREENSHOT=1; otherwise the run's own goes to the temp folder.
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? path.resolve('docs/console.png') : path.join(os.tmpdir(), 'telemend-console.png');
 const PHONE_SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? path.resolve('docs/console-phone.png') : path.join(os.tmpdir(), 'telemend-console-phone.png');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ALL_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
 
 interface Ticket {
@@ -51,10 +60,22 @@ async function ok<T = Record<string, string>>(method: string, url: string, body?
 }
 
 async function technician(name: string, email: string, skill: string, territory: string, home: { lat: number; lon: number; label: string }): Promise<string> {
-  const user = await ok<{ id: string }>('POST', '/api/v1/users', { email, name, role: 'technician', password: PASSWORD, skills: [skill], territories: [territory] });
+  const user = await ok<{ id: string }>('POST', '/api/v1/users', {
+    email,
+    name,
+    role: 'technician',
+    password: PASSWORD,
+    skills: [skill],
+    territories: [territory],
+  });
   // The technician profile (dispatch helper's API): skill level, home base, all-day hours in UTC so
   // the visit is planned at the first free slot, today or tomorrow. Absent module: the user alone is enough.
-  const profile = await t.call('PUT', `/api/v1/technicians/${user.id}`, { skills: [{ name: skill, level: 4 }], homeBase: home, timezone: 'UTC', workingHours: ALL_DAY });
+  const profile = await t.call('PUT', `/api/v1/technicians/${user.id}`, {
+    skills: [{ name: skill, level: 4 }],
+    homeBase: home,
+    timezone: 'UTC',
+    workingHours: ALL_DAY,
+  });
   if (profile.status !== 404) expect(profile.status, JSON.stringify(profile.body)).toBe(200);
   return user.id;
 }
@@ -63,7 +84,13 @@ async function technician(name: string, email: string, skill: string, territory:
 async function seedStock(): Promise<void> {
   const parts = model.faults.find((f) => f.code === FAULT)!.parts;
   for (const p of parts) await ok('POST', '/api/v1/parts', { sku: p.sku, description: p.description, unitPrice: 100, unitCost: 60, compatibleModels: [MODEL] });
-  const central = await ok('POST', '/api/v1/stock/locations', { code: 'HH-CENTRAL', name: 'Hamburg central warehouse', kind: 'central', latitude: 53.63, longitude: 9.99 });
+  const central = await ok('POST', '/api/v1/stock/locations', {
+    code: 'HH-CENTRAL',
+    name: 'Hamburg central warehouse',
+    kind: 'central',
+    latitude: 53.63,
+    longitude: 9.99,
+  });
   await ok('POST', '/api/v1/stock/receipts', { locationId: central.id, lines: parts.map((p) => ({ sku: p.sku, quantity: 4 })) });
   const van = await ok('POST', '/api/v1/stock/locations', { code: 'VAN-LV', name: "Lena Vogt's van", kind: 'van', technicianId: techs.lena });
   await ok('POST', '/api/v1/stock/receipts', { locationId: van.id, lines: parts.slice(1, 4).map((p) => ({ sku: p.sku, quantity: p.quantity })) });
@@ -78,7 +105,14 @@ beforeAll(async () => {
   techs.mia = await technician('Mia Schulz', 'mia@nordkuehl.test', 'electrical', 'Hamburg', { lat: 53.55, lon: 9.99, label: 'Hamburg-Mitte' });
 
   const customer = await ok('POST', '/api/v1/customers', { name: 'Nordkühl Logistik GmbH' });
-  const site = await ok('POST', '/api/v1/sites', { customerId: customer.id, name: 'Cold store DC-2', city: 'Hamburg', country: 'DE', latitude: 53.53, longitude: 10.0 });
+  const site = await ok('POST', '/api/v1/sites', {
+    customerId: customer.id,
+    name: 'Cold store DC-2',
+    city: 'Hamburg',
+    country: 'DE',
+    latitude: 53.53,
+    longitude: 10.0,
+  });
   const asset = await ok('POST', '/api/v1/assets', { siteId: site.id, modelId: MODEL, serialNumber: 'WC200-HH-0417' });
   assetId = asset.id;
   device = await ok('POST', `/api/v1/assets/${asset.id}/device`);
@@ -91,8 +125,20 @@ beforeAll(async () => {
   });
   // Older tickets so the feed is not empty before the fault.
   const other = await ok('POST', '/api/v1/customers', { name: 'Elbe Brauerei AG' });
-  await ok('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', priority: 'high', title: 'Glycol pump tripping on start-up', customerId: other.id });
-  await ok('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', priority: 'medium', title: 'Water dripping from the condensate tray', assetId: asset.id });
+  await ok('POST', '/api/v1/tickets', {
+    channel: 'phone',
+    type: 'breakdown',
+    priority: 'high',
+    title: 'Glycol pump tripping on start-up',
+    customerId: other.id,
+  });
+  await ok('POST', '/api/v1/tickets', {
+    channel: 'phone',
+    type: 'breakdown',
+    priority: 'medium',
+    title: 'Water dripping from the condensate tray',
+    assetId: asset.id,
+  });
   await ok('POST', '/api/v1/tickets', { channel: 'email', type: 'inspection', priority: 'low', title: 'Annual F-gas leak check due', customerId: customer.id });
   await seedStock();
 
@@ -190,7 +236,12 @@ describe('dispatcher console', () => {
     const reserve = page.locator('button:text("Reserve parts")');
     if ((await reserve.count()) > 0) await reserve.click();
     await page.waitForSelector('table.table .pill-ok');
-    const reserved = await ok<{ items: { sku: string; status: string; locationCode: string }[] }>('GET', `/api/v1/tickets/${ticket.id}/reservations`, undefined, 200);
+    const reserved = await ok<{ items: { sku: string; status: string; locationCode: string }[] }>(
+      'GET',
+      `/api/v1/tickets/${ticket.id}/reservations`,
+      undefined,
+      200,
+    );
     expect(new Set(reserved.items.map((r) => r.sku))).toEqual(new Set(fault.parts.map((p) => p.sku)));
     expect(reserved.items.every((r) => r.status === 'active')).toBe(true);
 
@@ -198,14 +249,21 @@ describe('dispatcher console', () => {
     await page.locator('.tech').first().locator('button.btn-assign').click();
     await page.waitForSelector('.tech.is-assigned');
     await waitFor(async () => (await openIotTicket())?.technicianId === techs.lena, 'the ticket to be assigned to Lena', 10_000);
-    const visits = await ok<{ items: { technicianId: string; status: string; plannedStart: string }[] }>('GET', `/api/v1/tickets/${ticket.id}/visits`, undefined, 200);
+    const visits = await ok<{ items: { technicianId: string; status: string; plannedStart: string }[] }>(
+      'GET',
+      `/api/v1/tickets/${ticket.id}/visits`,
+      undefined,
+      200,
+    );
     if (dispatchInstalled) expect(visits.items).toEqual([expect.objectContaining({ technicianId: techs.lena, status: 'planned' })]);
     else expect(visits.items).toEqual([]);
 
     // The day board shows it in Lena's lane on its day; the feed shows her on the ticket. The
     // compressor job takes 10 h and a visit does not run past midnight: from 14:00 UTC on, it is
     // planned for tomorrow, one click on "Next day" away.
-    const days = dispatchInstalled ? Math.round((Date.parse(visits.items[0]!.plannedStart.slice(0, 10)) - Date.parse(new Date().toISOString().slice(0, 10))) / 86_400_000) : 0;
+    const days = dispatchInstalled
+      ? Math.round((Date.parse(visits.items[0]!.plannedStart.slice(0, 10)) - Date.parse(new Date().toISOString().slice(0, 10))) / 86_400_000)
+      : 0;
     expect(days === 0 || days === 1, `visit planned ${days} days ahead`).toBe(true);
     for (let d = 0; d < days; d++) await page.click('button[aria-label="Next day"]');
     const onBoard = page.locator(`#board .lane[data-technician-id="${techs.lena}"] .visit[data-ticket-id="${ticket.id}"]`);
@@ -252,7 +310,11 @@ describe('dispatcher console', () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const phone = await context.newPage();
     try {
-      for (const [ui, refused] of [['app', 'dispatcher'], ['desk', 'technician'], ['portal', 'dispatcher']] as const) {
+      for (const [ui, refused] of [
+        ['app', 'dispatcher'],
+        ['desk', 'technician'],
+        ['portal', 'dispatcher'],
+      ] as const) {
         const res = await phone.goto(`${t.api}/${ui}`);
         expect(res?.status(), ui).toBe(200);
         await phone.fill('#email', refused === 'dispatcher' ? 'dispatch@nordkuehl.test' : 'lena@nordkuehl.test');

@@ -129,12 +129,31 @@ describe('activities', () => {
     const call = await api.call(
       'POST',
       '/api/v1/activities',
-      { kind: 'call', direction: 'inbound', subject: 'Reports noise', contactId: contact.body.id, assetId: assetIds[0], ticketId: ticket.body.id, durationMinutes: 7 },
+      {
+        kind: 'call',
+        direction: 'inbound',
+        subject: 'Reports noise',
+        contactId: contact.body.id,
+        assetId: assetIds[0],
+        ticketId: ticket.body.id,
+        durationMinutes: 7,
+      },
       agent.auth,
     );
     expect(call.status, JSON.stringify(call.body)).toBe(201);
-    expect(call.body).toMatchObject({ customerId, author: { type: 'user', id: agent.id, name: 'A agent' }, occurredAt: '2025-03-10T08:00:00.000Z', durationMinutes: 7 });
-    const note = await api.call('POST', '/api/v1/activities', { kind: 'note', subject: 'Internal', body: 'Difficult customer', assetId: assetIds[0], occurredAt: '2025-03-10T09:00:00Z' });
+    expect(call.body).toMatchObject({
+      customerId,
+      author: { type: 'user', id: agent.id, name: 'A agent' },
+      occurredAt: '2025-03-10T08:00:00.000Z',
+      durationMinutes: 7,
+    });
+    const note = await api.call('POST', '/api/v1/activities', {
+      kind: 'note',
+      subject: 'Internal',
+      body: 'Difficult customer',
+      assetId: assetIds[0],
+      occurredAt: '2025-03-10T09:00:00Z',
+    });
     expect(note.body).toMatchObject({ direction: 'internal', customerId, author: { type: 'admin_token', name: null } });
     for (const [filter, id, expected] of [
       ['contactId', contact.body.id, [call.body.id]],
@@ -143,7 +162,10 @@ describe('activities', () => {
       ['customerId', customerId, [note.body.id, call.body.id]],
     ] as const) {
       const list = await api.call('GET', `/api/v1/activities?${filter}=${id}`);
-      expect(list.body.items.map((a: { id: string }) => a.id), filter).toEqual(expected);
+      expect(
+        list.body.items.map((a: { id: string }) => a.id),
+        filter,
+      ).toEqual(expected);
     }
   });
 
@@ -152,14 +174,23 @@ describe('activities', () => {
     const kinds = ['email', 'note', 'meeting', 'call', 'note'] as const;
     const ids: string[] = [];
     for (const [i, kind] of kinds.entries()) {
-      const reply = await api.call('POST', '/api/v1/activities', { kind, direction: kind === 'call' || kind === 'email' ? 'outbound' : undefined, subject: `#${i}`, customerId, occurredAt: `2025-03-0${i + 1}T09:00:00Z` });
+      const reply = await api.call('POST', '/api/v1/activities', {
+        kind,
+        direction: kind === 'call' || kind === 'email' ? 'outbound' : undefined,
+        subject: `#${i}`,
+        customerId,
+        occurredAt: `2025-03-0${i + 1}T09:00:00Z`,
+      });
       expect(reply.status, JSON.stringify(reply.body)).toBe(201);
       ids.push(reply.body.id);
     }
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.call('GET', `/api/v1/activities?customerId=${customerId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.call(
+        'GET',
+        `/api/v1/activities?customerId=${customerId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seen.push(...page.body.items.map((a) => a.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -180,7 +211,12 @@ describe('activities', () => {
     const created = await api.call('POST', '/api/v1/activities', { kind: 'meeting', subject: 'Kick-off', customerId });
     const stale = await api.call('PATCH', `/api/v1/activities/${created.body.id}`, { subject: 'Kick-off meeting' }, { 'if-match': '"9"' });
     expect(stale.status).toBe(412);
-    const ok = await api.call('PATCH', `/api/v1/activities/${created.body.id}`, { subject: 'Kick-off meeting', durationMinutes: 45 }, { 'if-match': created.headers.etag as string });
+    const ok = await api.call(
+      'PATCH',
+      `/api/v1/activities/${created.body.id}`,
+      { subject: 'Kick-off meeting', durationMinutes: 45 },
+      { 'if-match': created.headers.etag as string },
+    );
     expect(ok.body).toMatchObject({ subject: 'Kick-off meeting', durationMinutes: 45, version: 2 });
     const relink = await api.call('PATCH', `/api/v1/activities/${created.body.id}`, { customerId });
     expect(relink.status).toBe(400);

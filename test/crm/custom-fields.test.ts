@@ -133,7 +133,8 @@ describe('values on assets', () => {
     const customer = await createCustomer({ custom: { segment: 'retail' } });
     const customerId: string = customer.body.id;
     const siteId: string = (await api.call('POST', '/api/v1/sites', { customerId, name: 'Plant' })).body.id;
-    const asset = (serial: string, custom?: unknown) => api.call('POST', '/api/v1/assets', { siteId, modelId: 'chiller-x', serialNumber: serial, ...(custom ? { custom } : {}) });
+    const asset = (serial: string, custom?: unknown) =>
+      api.call('POST', '/api/v1/assets', { siteId, modelId: 'chiller-x', serialNumber: serial, ...(custom ? { custom } : {}) });
     const bad = await asset('CF-1', { floor: 'third' });
     expect(bad.status).toBe(400);
     expect(fieldsOf(bad.body)).toEqual(['body.custom.floor']);
@@ -152,7 +153,11 @@ describe('values on assets', () => {
     expect(third.body.items.map((x: { serialNumber: string }) => x.serialNumber).sort()).toEqual(['CF-1', 'CF-2']);
 
     const definition = (await api.call('GET', '/api/v1/custom-fields?entity=asset')).body.items.find((f: { key: string }) => f.key === 'floor');
-    const removed = await api.app.inject({ method: 'DELETE', url: `/api/v1/custom-fields/${definition.id}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const removed = await api.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/custom-fields/${definition.id}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(removed.statusCode).toBe(204);
     const after = await api.call('GET', `/api/v1/assets/${a.body.id}`);
     expect(after.body.custom).toEqual({});

@@ -77,7 +77,15 @@ describe('GET /customers/{id}/360', () => {
     const old = await ticket({ customerId });
     await resolve(old.id);
     api.clock.set('2025-03-10T08:00:00.000Z');
-    await api.call('POST', '/api/v1/contracts', { customerId, name: 'Full service', startsOn: '2025-01-01', value: 30_000, currency: 'EUR', prepaidMinutes: 600, assetIds: [assetIds[0]] });
+    await api.call('POST', '/api/v1/contracts', {
+      customerId,
+      name: 'Full service',
+      startsOn: '2025-01-01',
+      value: 30_000,
+      currency: 'EUR',
+      prepaidMinutes: 600,
+      assetIds: [assetIds[0]],
+    });
     await api.call('POST', '/api/v1/contacts', { customerId, name: 'Zoe Primary', isPrimary: true, emails: [{ address: 'zoe@example.test' }] });
     await api.call('POST', '/api/v1/contacts', { customerId, name: 'Adam Second' });
     const device = await api.call('POST', `/api/v1/assets/${assetIds[0]}/device`);
@@ -118,7 +126,13 @@ describe('GET /customers/{id}/360', () => {
     expect(v.openTickets[0]).toMatchObject({ responseBreached: true, resolutionBreached: true, priority: 'critical' });
     expect(v.openTickets[1]).toMatchObject({ responseBreached: false, resolutionBreached: false });
     expect(v.contracts).toHaveLength(1);
-    expect(v.contracts[0]).toMatchObject({ activeToday: true, coveredAssets: 1, value: 30_000, currency: 'EUR', prepaid: { purchasedMinutes: 600, balanceMinutes: 600 } });
+    expect(v.contracts[0]).toMatchObject({
+      activeToday: true,
+      coveredAssets: 1,
+      value: 30_000,
+      currency: 'EUR',
+      prepaid: { purchasedMinutes: 600, balanceMinutes: 600 },
+    });
     expect(v.recentActivities.map((a: { kind: string }) => a.kind)).toEqual(['note', 'email', 'call']);
     expect(v.kpis).toEqual({
       openTickets: 2,

@@ -132,7 +132,12 @@ describe('articles', () => {
     expect(draft.body.publishedAt).toBeNull();
     const stale = await api.call('PATCH', `/api/v1/knowledge/articles/${ids.draft}`, { status: 'published' }, { 'if-match': '"42"' });
     expect(stale.status).toBe(412);
-    const published = await api.call('PATCH', `/api/v1/knowledge/articles/${ids.draft}`, { status: 'published', body: 'Viscosity and acidity of the refrigerant oil.' }, { 'if-match': draft.headers.etag as string });
+    const published = await api.call(
+      'PATCH',
+      `/api/v1/knowledge/articles/${ids.draft}`,
+      { status: 'published', body: 'Viscosity and acidity of the refrigerant oil.' },
+      { 'if-match': draft.headers.etag as string },
+    );
     expect(published.status, JSON.stringify(published.body)).toBe(200);
     expect(published.body.publishedAt).not.toBeNull();
     expect(titles(await search('q=viscosity'))).toEqual(['draft']);
@@ -146,7 +151,10 @@ describe('articles', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.call('GET', `/api/v1/knowledge/articles?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.call(
+        'GET',
+        `/api/v1/knowledge/articles?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seen.push(...page.body.items.map((i) => i.id));
       cursor = page.body.nextCursor;
     } while (cursor);

@@ -28,7 +28,10 @@ test('six migrators starting at once on a fresh database all succeed, and each m
     const dbs: Database[] = await Promise.all(Array.from({ length: 6 }, () => openDatabase({ url: databaseUrl(server.url, name), dataDir: 'memory://' })));
     try {
       const results = await Promise.allSettled(dbs.map((db) => migrate(db)));
-      expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), `round ${round}`).toEqual([]);
+      expect(
+        results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+        `round ${round}`,
+      ).toEqual([]);
       const applied = results.flatMap((r) => (r as PromiseFulfilledResult<string[]>).value);
       expect(applied.sort()).toEqual(migrations.map((m) => m.id).sort());
       const { rows } = await dbs[0]!.query<{ id: string }>('SELECT id FROM schema_migrations');

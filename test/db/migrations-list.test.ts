@@ -69,7 +69,9 @@ describe('the kernel migrator', () => {
     const db = await openTestDatabase({ migrate: false });
     try {
       const a = table('0001_a', 'CREATE TABLE a (id int);');
-      await expect(migrate(db, [a, table('0001_a', 'CREATE TABLE b (id int);')])).rejects.toThrow(new MigrationListError('migration id "0001_a" is declared twice'));
+      await expect(migrate(db, [a, table('0001_a', 'CREATE TABLE b (id int);')])).rejects.toThrow(
+        new MigrationListError('migration id "0001_a" is declared twice'),
+      );
       for (const id of ['1_a', '0001-a', '0001_Add_column', '00001_a', '0001_', '0001_a;']) {
         await expect(migrate(db, [a, table(id, 'SELECT 1;')]), id).rejects.toThrow(MigrationListError);
       }

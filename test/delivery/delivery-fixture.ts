@@ -81,7 +81,11 @@ export async function startDeliveryWorld(options: { notifier?: NotifierPort; clo
       return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
     },
     async token(role) {
-      const { rows } = await db.query<{ id: string }>('INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id', [`${role}-${randomUUID().slice(0, 8)}@example.test`, `A ${role}`, role]);
+      const { rows } = await db.query<{ id: string }>('INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id', [
+        `${role}-${randomUUID().slice(0, 8)}@example.test`,
+        `A ${role}`,
+        role,
+      ]);
       return issueToken(app as unknown as FastifyInstance, rows[0]!.id).token;
     },
     async close() {
@@ -126,7 +130,12 @@ export function openStream(base: string, token: string): Promise<SseClient> {
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(block.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+          const fields = Object.fromEntries(
+            block
+              .split('\n')
+              .filter((l) => l && !l.startsWith(':'))
+              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+          );
           if (fields.data) client.events.push({ id: fields.id ?? '', event: fields.event ?? '', data: JSON.parse(fields.data) as TicketEvent });
         }
       });

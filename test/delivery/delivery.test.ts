@@ -27,7 +27,11 @@ describe('ticket stream (SSE)', () => {
 
     const created = await newTicket('Compressor noise');
     expect(created.status).toBe(201);
-    await waitFor(async () => stream.events.some((e) => e.event === 'ticket.created' && e.data.ticketId === created.body.id), 'ticket.created on the stream', 5000);
+    await waitFor(
+      async () => stream.events.some((e) => e.event === 'ticket.created' && e.data.ticketId === created.body.id),
+      'ticket.created on the stream',
+      5000,
+    );
     const event = stream.events.find((e) => e.data.ticketId === created.body.id)!;
     expect(event.id).toBe(event.data.id);
     expect(event.data.ticket.title).toBe('Compressor noise');

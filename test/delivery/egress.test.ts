@@ -126,7 +126,11 @@ describe('senders', () => {
     const subscription = await new WebhooksService(api.db).create({ url: `http://127.0.0.1:${port}/ticket-hook`, events: [] });
     const worker = new WebhooksWorker({ db: api.db, redisUrl: 'redis://unused', prefix: 'unused', logger: createLogger('silent'), egress: strict });
     const deliveryId = randomUUID();
-    const job = { data: { deliveryId, subscriptionId: subscription.id, event: { id: randomUUID(), type: 'ticket.created' } }, attemptsMade: 0, opts: { attempts: 8 } };
+    const job = {
+      data: { deliveryId, subscriptionId: subscription.id, event: { id: randomUUID(), type: 'ticket.created' } },
+      attemptsMade: 0,
+      opts: { attempts: 8 },
+    };
     await expect(worker.process(job as unknown as Job<WebhookJobData>)).rejects.toBeInstanceOf(UnrecoverableError);
     const { rows } = await api.db.query<{ status: string; error: string }>('SELECT status, error FROM webhook_deliveries WHERE delivery_id = $1', [deliveryId]);
     expect(rows).toEqual([{ status: 'gave_up', error: `egress refused: 127.0.0.1:${port}: a loopback address, not named by EGRESS_ALLOW` }]);
@@ -140,7 +144,11 @@ describe('senders', () => {
     for (const target of [port, closedPort]) {
       const contact = await world.contact({ name: `Scanner ${target}` });
       // Registered while the operator allowed loopback (the fixture's EGRESS_ALLOW); the sender's policy does not.
-      const put = await api.call('PUT', `/api/v1/contacts/${contact}/notification-preferences`, { channels: ['webhook'], webhookUrl: `http://127.0.0.1:${target}/scan`, webhookSecret: 'scan-secret-0123456789' });
+      const put = await api.call('PUT', `/api/v1/contacts/${contact}/notification-preferences`, {
+        channels: ['webhook'],
+        webhookUrl: `http://127.0.0.1:${target}/scan`,
+        webhookSecret: 'scan-secret-0123456789',
+      });
       expect(put.status).toBe(200);
       contacts.push(contact);
     }
@@ -151,7 +159,9 @@ describe('senders', () => {
     } finally {
       await sender.stop();
     }
-    const { rows } = await api.db.query<OutboxRow>("SELECT * FROM notification_outbox WHERE ticket_id = $1 AND channel = 'webhook' ORDER BY address", [world.ticketId]);
+    const { rows } = await api.db.query<OutboxRow>("SELECT * FROM notification_outbox WHERE ticket_id = $1 AND channel = 'webhook' ORDER BY address", [
+      world.ticketId,
+    ]);
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([
       ['failed', 1],
       ['failed', 1],
@@ -169,7 +179,9 @@ describe('senders', () => {
       `INSERT INTO technician_profiles (user_id, working_hours, timezone, push_url, created_at, updated_at) VALUES ($1, '{}', 'Europe/Berlin', $2, now(), now())`,
       [world.technicianId, `http://[::ffff:127.0.0.1]:${port}/push`],
     );
-    await api.db.transaction((tx) => new Notifier().enqueueForTechnician(tx, { event: 'assignment.created', technicianId: world.technicianId, ticketId: world.ticketId, visitId, data: {} }));
+    await api.db.transaction((tx) =>
+      new Notifier().enqueueForTechnician(tx, { event: 'assignment.created', technicianId: world.technicianId, ticketId: world.ticketId, visitId, data: {} }),
+    );
     const sender = new NotificationSender({ db: api.db, logger: createLogger('silent'), smtpUrl: 'smtp://127.0.0.1:9' });
     try {
       await sender.runOnce();
@@ -182,7 +194,9 @@ describe('senders', () => {
 
     const delivery = new ReportDelivery();
     try {
-      await expect(delivery.postWebhook({ url: `http://127.1:${port}/report`, secret: 'report-secret-0123456789', body: '{}', deliveryId: 'r-1', attempt: 1 })).rejects.toBeInstanceOf(EgressRefusedError);
+      await expect(
+        delivery.postWebhook({ url: `http://127.1:${port}/report`, secret: 'report-secret-0123456789', body: '{}', deliveryId: 'r-1', attempt: 1 }),
+      ).rejects.toBeInstanceOf(EgressRefusedError);
     } finally {
       await delivery.close();
     }
@@ -191,7 +205,15 @@ describe('senders', () => {
 });
 
 describe('registration', () => {
-  const internal = ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.7/hook', 'http://[::ffff:169.254.169.254]/', 'http://0.0.0.0:8080/', 'http://100.64.1.1/', 'http://[fd12::1]/', 'http://3232235777/'];
+  const internal = [
+    'http://169.254.169.254/latest/meta-data/',
+    'http://10.0.0.7/hook',
+    'http://[::ffff:169.254.169.254]/',
+    'http://0.0.0.0:8080/',
+    'http://100.64.1.1/',
+    'http://[fd12::1]/',
+    'http://3232235777/',
+  ];
 
   it('refuses internal destinations with a 400 naming the field (webhooks, contact and technician push URLs, report schedules)', async () => {
     const world = await scenario(api);
@@ -202,11 +224,21 @@ describe('registration', () => {
       expect(hook.body.code).toBe('VALIDATION_FAILED');
       expect(fieldsOf(hook.body)).toEqual(['body.url']);
       expect(hook.body.detail).toMatch(/egress policy/);
-      const prefs = await api.call('PUT', `/api/v1/contacts/${contact}/notification-preferences`, { channels: ['webhook'], webhookUrl: url, webhookSecret: 'scan-secret-0123456789' });
+      const prefs = await api.call('PUT', `/api/v1/contacts/${contact}/notification-preferences`, {
+        channels: ['webhook'],
+        webhookUrl: url,
+        webhookSecret: 'scan-secret-0123456789',
+      });
       expect(fieldsOf(prefs.body), url).toEqual(['body.webhookUrl']);
       const push = await api.call('PUT', `/api/v1/technicians/${world.technicianId}`, { pushUrl: url });
       expect(fieldsOf(push.body), url).toEqual(['body.pushUrl']);
-      const schedule = await api.call('POST', '/api/v1/reports/schedules', { name: 'x', report: 'mttr', cadence: { kind: 'every_hours', hours: 24 }, emailTo: [], webhookUrl: url });
+      const schedule = await api.call('POST', '/api/v1/reports/schedules', {
+        name: 'x',
+        report: 'mttr',
+        cadence: { kind: 'every_hours', hours: 24 },
+        emailTo: [],
+        webhookUrl: url,
+      });
       expect(fieldsOf(schedule.body), url).toEqual(['body.webhookUrl']);
     }
     // The fixture's EGRESS_ALLOW names loopback: allowed there, as an operator may.

@@ -53,7 +53,9 @@ describe('SecretBox', () => {
     const rotated = new SecretBox(k2, [k1]);
     expect(rotated.open(sealed, WEBHOOK_SECRET)).toBe('hook-secret-0123456789');
     expect(rotated.isCurrent(sealed)).toBe(false);
-    expect(() => new SecretBox(k2).open(sealed, WEBHOOK_SECRET)).toThrow(`secret sealed with key ${keyIdOf(k1)}, which is neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS`);
+    expect(() => new SecretBox(k2).open(sealed, WEBHOOK_SECRET)).toThrow(
+      `secret sealed with key ${keyIdOf(k1)}, which is neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS`,
+    );
     const tampered = sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'AB' : 'AA');
     expect(() => old.open(tampered, WEBHOOK_SECRET)).toThrow(SecretKeyError);
     expect(old.open('legacy-clear-secret-0123', WEBHOOK_SECRET)).toBe('legacy-clear-secret-0123');
@@ -71,13 +73,22 @@ describe('the API stores secrets sealed', () => {
     const patchedSecret = clear('patched');
     await api.call('PATCH', `/api/v1/webhooks/${hook.body.id}`, { secret: patchedSecret });
 
-    const schedule = await api.call('POST', '/api/v1/reports/schedules', { name: 'Sealed', report: 'mttr', cadence: { kind: 'every_hours', hours: 24 }, webhookUrl: 'https://hooks.example.com/r' });
+    const schedule = await api.call('POST', '/api/v1/reports/schedules', {
+      name: 'Sealed',
+      report: 'mttr',
+      cadence: { kind: 'every_hours', hours: 24 },
+      webhookUrl: 'https://hooks.example.com/r',
+    });
     expect(schedule.status).toBe(201);
 
     const world = await scenario(api);
     const contact = await world.contact({ name: 'Sealed Bot' });
     const contactSecret = clear('contact');
-    const put = await api.call('PUT', `/api/v1/contacts/${contact}/notification-preferences`, { channels: ['webhook'], webhookUrl: 'https://hooks.example.com/c', webhookSecret: contactSecret });
+    const put = await api.call('PUT', `/api/v1/contacts/${contact}/notification-preferences`, {
+      channels: ['webhook'],
+      webhookUrl: 'https://hooks.example.com/c',
+      webhookSecret: contactSecret,
+    });
     expect(put.status).toBe(200);
 
     const stored = await api.db.query<{ v: string }>(
@@ -91,8 +102,12 @@ describe('the API stores secrets sealed', () => {
     const box = SecretBox.ephemeral(); // the fixture's context has no key ring of its own
     const row = async (sql: string, id: string) => (await api.db.query<{ v: string }>(sql, [id])).rows[0]!.v;
     expect(box.open(await row('SELECT secret AS v FROM webhook_subscriptions WHERE id = $1', hook.body.id), WEBHOOK_SECRET)).toBe(patchedSecret);
-    expect(box.open(await row('SELECT webhook_secret AS v FROM report_schedules WHERE id = $1', schedule.body.id), REPORT_WEBHOOK_SECRET)).toBe(schedule.body.webhookSecret);
-    expect(box.open(await row('SELECT webhook_secret AS v FROM contact_notification_preferences WHERE contact_id = $1', contact), CONTACT_WEBHOOK_SECRET)).toBe(contactSecret);
+    expect(box.open(await row('SELECT webhook_secret AS v FROM report_schedules WHERE id = $1', schedule.body.id), REPORT_WEBHOOK_SECRET)).toBe(
+      schedule.body.webhookSecret,
+    );
+    expect(box.open(await row('SELECT webhook_secret AS v FROM contact_notification_preferences WHERE contact_id = $1', contact), CONTACT_WEBHOOK_SECRET)).toBe(
+      contactSecret,
+    );
   });
 });
 
@@ -104,13 +119,20 @@ describe('re-encryption at start', () => {
       const [k1, k2] = [key(), key()];
       const first = new SecretBox(k1);
       const customer = await db.query<{ id: string }>(`INSERT INTO customers (name) VALUES ('Legacy') RETURNING id`);
-      const contactId = (await db.query<{ id: string }>(`INSERT INTO contacts (customer_id, name) VALUES ($1, 'Legacy contact') RETURNING id`, [customer.rows[0]!.id])).rows[0]!.id;
-      await db.query(`INSERT INTO webhook_subscriptions (url, secret) VALUES ('https://a.example.com/', 'legacy-clear-0123456789'), ('https://b.example.com/', $1), ('https://c.example.com/', $2)`, [
-        first.seal('sealed-by-k1-0123456789', WEBHOOK_SECRET),
-        new SecretBox(key()).seal('lost-key-0123456789', WEBHOOK_SECRET),
-      ]);
-      await db.query(`INSERT INTO report_schedules (name, report, format, cadence, webhook_url, webhook_secret) VALUES ('r', 'mttr', 'csv', '{"kind":"every_hours","hours":1}', 'https://r.example.com/', 'legacy-report-0123456789')`);
-      await db.query(`INSERT INTO contact_notification_preferences (contact_id, channels, webhook_url, webhook_secret) VALUES ($1, '{webhook}', 'https://c.example.com/', 'legacy-contact-0123456789')`, [contactId]);
+      const contactId = (
+        await db.query<{ id: string }>(`INSERT INTO contacts (customer_id, name) VALUES ($1, 'Legacy contact') RETURNING id`, [customer.rows[0]!.id])
+      ).rows[0]!.id;
+      await db.query(
+        `INSERT INTO webhook_subscriptions (url, secret) VALUES ('https://a.example.com/', 'legacy-clear-0123456789'), ('https://b.example.com/', $1), ('https://c.example.com/', $2)`,
+        [first.seal('sealed-by-k1-0123456789', WEBHOOK_SECRET), new SecretBox(key()).seal('lost-key-0123456789', WEBHOOK_SECRET)],
+      );
+      await db.query(
+        `INSERT INTO report_schedules (name, report, format, cadence, webhook_url, webhook_secret) VALUES ('r', 'mttr', 'csv', '{"kind":"every_hours","hours":1}', 'https://r.example.com/', 'legacy-report-0123456789')`,
+      );
+      await db.query(
+        `INSERT INTO contact_notification_preferences (contact_id, channels, webhook_url, webhook_secret) VALUES ($1, '{webhook}', 'https://c.example.com/', 'legacy-contact-0123456789')`,
+        [contactId],
+      );
 
       const second = new SecretBox(k2, [k1]);
       expect(await rewrapSecrets(db, second)).toEqual({ rewrapped: 4, unreadable: 1 });
@@ -148,7 +170,9 @@ describe('the key', () => {
 
   it('is required with a shared database, and validated', async () => {
     const dir = await tempDir();
-    await expect(loadSecretBox({ DATA_DIR: dir, DATABASE_URL: 'postgres://db/telemend', SECRETS_KEY: undefined, SECRETS_KEY_PREVIOUS: undefined })).rejects.toThrow(/SECRETS_KEY \(unset\): required with DATABASE_URL/);
+    await expect(
+      loadSecretBox({ DATA_DIR: dir, DATABASE_URL: 'postgres://db/telemend', SECRETS_KEY: undefined, SECRETS_KEY_PREVIOUS: undefined }),
+    ).rejects.toThrow(/SECRETS_KEY \(unset\): required with DATABASE_URL/);
     const base = { TELEMEND_ADMIN_TOKEN: 'x'.repeat(24) };
     expect(() => loadConfig({ ...base, SECRETS_KEY: 'too-short' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, SECRETS_KEY: 'too-short' })).toThrow('SECRETS_KEY (set, value hidden): must be 32 bytes in base64');
@@ -171,7 +195,8 @@ describe('on the running platform', () => {
     const platform = await startPlatform(config, createLogger('silent'));
     try {
       const keyFile = Buffer.from(await readFile(path.join(dir, KEY_FILE), 'utf8'), 'base64');
-      const call = <T>(method: string, url: string, body?: unknown) => apiCall<T & { id: string }>(platform.addresses.http!, config.TELEMEND_ADMIN_TOKEN, method, url, body);
+      const call = <T>(method: string, url: string, body?: unknown) =>
+        apiCall<T & { id: string }>(platform.addresses.http!, config.TELEMEND_ADMIN_TOKEN, method, url, body);
       const customer = await call('POST', '/api/v1/customers', { name: 'Upgraded' });
       const ticket = await call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', title: 'After the upgrade', customerId: customer.body.id });
       expect(ticket.status).toBe(201);

@@ -123,12 +123,22 @@ describe('clearShare: clearing on a share of the samples back to normal', () => 
   it('a rule cleared by hand starts a fresh window: the clearing samples do not count as violations', () => {
     const model = testModel([{ ...hot, for: '2m', forShare: 0.8, clearShare: 0.9 }]);
     // Cleared by hand at minute 15 while 85 % of the samples are back (short of clearShare 0.9).
-    const first = evaluate(model, null, readings.filter((r) => r.ts < T0 + 15 * MIN));
+    const first = evaluate(
+      model,
+      null,
+      readings.filter((r) => r.ts < T0 + 15 * MIN),
+    );
     expect(first.findings.map((f) => f.state)).toEqual(['firing']);
     const manual = clearRule(model, first.state, 'hot', T0 + 15 * MIN);
     expect(manual.findings.map((f) => f.state)).toEqual(['cleared']);
     // Still 85 % normal, 15 % hot: far from forShare 0.8 of violations, so no new firing.
-    expect(evaluate(model, manual.state, readings.filter((r) => r.ts >= T0 + 15 * MIN)).findings).toEqual([]);
+    expect(
+      evaluate(
+        model,
+        manual.state,
+        readings.filter((r) => r.ts >= T0 + 15 * MIN),
+      ).findings,
+    ).toEqual([]);
   });
 
   it('anomaly: clears on a share of normal samples instead of latching on a noisy return', () => {
@@ -178,7 +188,12 @@ describe('smooth: the rolling statistic of the trailing window', () => {
     expect(p90[9]).toBeCloseTo(90 + 0.6 * 10, 9);
     const even = compileSmooth({ window: 4, stat: 'median' })!;
     const evenState = initialSmoothState(T0);
-    expect(values.slice(0, 5).map((v, i) => smoothStep(even, evenState, T0 + i * SEC, v)).at(-1)).toBe(35); // 20, 30, 40, 1000
+    expect(
+      values
+        .slice(0, 5)
+        .map((v, i) => smoothStep(even, evenState, T0 + i * SEC, v))
+        .at(-1),
+    ).toBe(35); // 20, 30, 40, 1000
   });
 
   it('a threshold judges the statistic: a one-sample spike fires raw, mean and p90, not the median; evidence carries it', () => {
@@ -225,7 +240,17 @@ describe('smooth: the rolling statistic of the trailing window', () => {
     const rising = evaluate(testModel([{ ...jump, smooth: { window: '1m' } }]), null, ramp).findings;
     expect(rising[0]).toMatchObject({ state: 'firing', evidence: { smooth: { stat: 'mean', windowMs: MIN } } });
     valid(rising[0]!);
-    const odd = { id: 'odd', kind: 'anomaly', fault: 'ODD', metric: 'level', window: '30m', z: 6, clearZ: 3, warmup: '10m', smooth: { window: '30s', stat: 'median' } };
+    const odd = {
+      id: 'odd',
+      kind: 'anomaly',
+      fault: 'ODD',
+      metric: 'level',
+      window: '30m',
+      z: 6,
+      clearZ: 3,
+      warmup: '10m',
+      smooth: { window: '30s', stat: 'median' },
+    };
     const step = series('level', T0, T0 + HOUR, SEC, (t) => 50 + n() + (t - T0 >= 40 * MIN ? 20 : 0));
     const anomalies = evaluate(testModel([odd]), null, step).findings;
     expect(anomalies.map((f) => f.state)).toEqual(['firing']);
@@ -245,7 +270,17 @@ describe('bounded and deterministic state at high sample rates', () => {
   const fast = series('temp', T0, T0 + 25 * MIN, 10, (t) => (t - T0 < 12 * MIN ? 50 : 70) + n());
   const rules = [
     { id: 'hot-p90', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 60, for: '10m', forShare: 0.8, smooth: { window: '10m', stat: 'p90' } },
-    { id: 'hot-mean', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 60, for: '1m', forShare: 0.9, clearShare: 0.9, smooth: { window: '10m', stat: 'mean' } },
+    {
+      id: 'hot-mean',
+      kind: 'threshold',
+      fault: 'HOT',
+      metric: 'temp',
+      above: 60,
+      for: '1m',
+      forShare: 0.9,
+      clearShare: 0.9,
+      smooth: { window: '10m', stat: 'mean' },
+    },
   ];
   const model = testModel(rules);
 
@@ -271,7 +306,10 @@ describe('bounded and deterministic state at high sample rates', () => {
     // The mean counts every reading of its 10 min (60 000 of them), in 1 024 slots.
     expect(mean.smooth!.count).toBe(mean.smooth!.slots.reduce((a, [, , c]) => a + c, 0));
     expect(mean.smooth!.count).toBeGreaterThan(59_900);
-    expect(mean.smooth!.sum).toBeCloseTo(mean.smooth!.slots.reduce((a, [, v]) => a + v, 0), 6);
+    expect(mean.smooth!.sum).toBeCloseTo(
+      mean.smooth!.slots.reduce((a, [, v]) => a + v, 0),
+      6,
+    );
     // The clearShare window (1 min at 100 Hz) counts its 6 000 samples in at most 1 025 slots.
     expect(mean.share!.slots.length).toBeLessThanOrEqual(MAX_WINDOW_SAMPLES + 1);
     expect(mean.share!.count).toBeGreaterThan(5_900);
@@ -303,7 +341,14 @@ describe('defaults', () => {
   });
 
   it('a rule without the options keeps no hygiene state', () => {
-    const readings = series('temp', T0, T0 + HOUR, SEC, (t) => (t - T0 > 30 * MIN ? 70 : 50), () => ({ level: 1, current: 5 }));
+    const readings = series(
+      'temp',
+      T0,
+      T0 + HOUR,
+      SEC,
+      (t) => (t - T0 > 30 * MIN ? 70 : 50),
+      () => ({ level: 1, current: 5 }),
+    );
     const { state } = evaluate(testModel([{ id: 'hot', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 60 }]), null, readings);
     expect(Object.keys(state.rules['hot']!).sort()).toEqual(['clearSince', 'firing', 'kind', 'lastTs', 'pendingSince', 'recent', 'runSince', 'sig']);
   });

@@ -43,11 +43,21 @@ export function noise(seed: number, sd: number): () => number {
 }
 
 /** Readings of one metric every `stepMs` from `from` (inclusive) to `to` (exclusive). */
-export function series(metricName: string, from: number, to: number, stepMs: number, value: (t: number) => number, extra?: (t: number) => Record<string, number>): Reading[] {
+export function series(
+  metricName: string,
+  from: number,
+  to: number,
+  stepMs: number,
+  value: (t: number) => number,
+  extra?: (t: number) => Record<string, number>,
+): Reading[] {
   const out: Reading[] = [];
   for (let t = from; t < to; t += stepMs) out.push({ ts: t, metrics: { [metricName]: value(t), ...(extra?.(t) ?? {}) } });
   return out;
 }
 
 /** A daily cycle of amplitude `a` peaking at 15:00 UTC, like the simulator's. */
-export const daily = (a: number) => (t: number): number => a * Math.cos((2 * Math.PI * ((t % DAY) / HOUR - 15)) / 24);
+export const daily =
+  (a: number) =>
+  (t: number): number =>
+    a * Math.cos((2 * Math.PI * ((t % DAY) / HOUR - 15)) / 24);

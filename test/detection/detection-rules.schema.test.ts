@@ -24,10 +24,16 @@ describe('detection rules in the model schema', () => {
     expect(problems([{ id: 'a', kind: 'trend', fault: 'WEAR', metric: 'temp', above: 1, whenRunning: { metric: 'amps', above: 1 } }])).toContain(
       'detection.rules.0.whenRunning.metric: unknown metric amps',
     );
-    expect(problems([{ id: 'a', kind: 'event', fault: 'HOT', codes: ['E-TRIP'] }])).toContain('detection.rules.0.codes.0: event E-TRIP points to fault TRIP, not HOT');
+    expect(problems([{ id: 'a', kind: 'event', fault: 'HOT', codes: ['E-TRIP'] }])).toContain(
+      'detection.rules.0.codes.0: event E-TRIP points to fault TRIP, not HOT',
+    );
     expect(problems([{ id: 'a', kind: 'event', fault: 'HOT', codes: ['E-NOPE'] }])).toContain('detection.rules.0.codes.0: unknown event code E-NOPE');
-    expect(problems([{ id: 'a', kind: 'event', fault: 'HOT' }])).toContain('detection.rules.0.codes: no event of the model points to fault HOT; list the codes');
-    expect(problems([{ id: 'a', kind: 'rate', fault: 'JUMP', metric: 'temp', limit: 1, suppressedBy: ['NOPE'] }])).toContain('detection.rules.0.suppressedBy.0: unknown fault NOPE');
+    expect(problems([{ id: 'a', kind: 'event', fault: 'HOT' }])).toContain(
+      'detection.rules.0.codes: no event of the model points to fault HOT; list the codes',
+    );
+    expect(problems([{ id: 'a', kind: 'rate', fault: 'JUMP', metric: 'temp', limit: 1, suppressedBy: ['NOPE'] }])).toContain(
+      'detection.rules.0.suppressedBy.0: unknown fault NOPE',
+    );
     const twice = { id: 'same', kind: 'event', fault: 'TRIP' };
     expect(problems([twice, twice])).toContain('detection.rules.1.id: duplicate rule id same');
     expect(problems([], { silence: { fault: 'NOPE' } })).toContain('detection.silence.fault: unknown fault NOPE');
@@ -35,8 +41,12 @@ describe('detection rules in the model schema', () => {
 
   it('rejects malformed rules with the field named', () => {
     expect(problems([{ id: 'a', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 1, below: 0 }]).join('\n')).toMatch(/exactly one of above \/ below/);
-    expect(problems([{ id: 'a', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 1, for: '5 minutes' }]).join('\n')).toMatch(/^detection\.rules\.0\.for: /m);
-    expect(problems([{ id: 'a', kind: 'anomaly', fault: 'ODD', metric: 'temp', z: 3, clearZ: 4 }])).toContain('detection.rules.0.clearZ: clearZ must be below z');
+    expect(problems([{ id: 'a', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 1, for: '5 minutes' }]).join('\n')).toMatch(
+      /^detection\.rules\.0\.for: /m,
+    );
+    expect(problems([{ id: 'a', kind: 'anomaly', fault: 'ODD', metric: 'temp', z: 3, clearZ: 4 }])).toContain(
+      'detection.rules.0.clearZ: clearZ must be below z',
+    );
     expect(problems([{ id: 'a', kind: 'sorcery', fault: 'ODD' }]).join('\n')).toMatch(/detection\.rules\.0\.kind/);
     expect(problems([{ id: 'a', kind: 'rate', fault: 'JUMP', metric: 'temp', limit: 1, extra: true }]).join('\n')).toMatch(/extra/);
   });
@@ -57,9 +67,15 @@ describe('detection rules in the model schema', () => {
       const kinds = new Set(compiled.rules.map((r) => r.kind));
       expect([...kinds].sort(), model.id).toEqual(expect.arrayContaining(['event', 'threshold', 'trend']));
       for (const fault of model.faults) {
-        expect(compiled.rules.some((r) => r.fault === fault.code), `${model.id} ${fault.code}`).toBe(true);
+        expect(
+          compiled.rules.some((r) => r.fault === fault.code),
+          `${model.id} ${fault.code}`,
+        ).toBe(true);
         if (fault.simulation?.kind === 'degradation') {
-          expect(compiled.rules.some((r) => r.fault === fault.code && r.kind === 'trend'), `${model.id} ${fault.code} has a trend rule`).toBe(true);
+          expect(
+            compiled.rules.some((r) => r.fault === fault.code && r.kind === 'trend'),
+            `${model.id} ${fault.code} has a trend rule`,
+          ).toBe(true);
         }
       }
       expect(compiled.silence.afterMs).toBeGreaterThan(0);

@@ -84,7 +84,10 @@ describe('detection on simulated assets', () => {
           expect(hit!.at, where).toBeGreaterThanOrEqual(ONSET);
           // From the event: at the event's time; from telemetry: within the hour.
           expect(hit!.at - ONSET, where).toBeLessThanOrEqual(dropEvents ? HOUR : 0);
-          expect(fired.filter((f) => f.faultCode !== fault.code), where).toEqual([]);
+          expect(
+            fired.filter((f) => f.faultCode !== fault.code),
+            where,
+          ).toEqual([]);
           tally.truePositive += fired.length;
           if (dropEvents) {
             tally.telemetryOnly.faults += 1;
@@ -114,7 +117,10 @@ describe('detection on simulated assets', () => {
         const hit = fired.find((f) => f.faultCode === fault.code && f.kind === 'trend');
         const where = `${model.id} ${fault.code}`;
         expect(hit, `${where} not detected before its limit`).toBeDefined();
-        expect(fired.filter((f) => f.faultCode !== fault.code), where).toEqual([]);
+        expect(
+          fired.filter((f) => f.faultCode !== fault.code),
+          where,
+        ).toEqual([]);
         const leadHours = (limitAt - hit!.at) / HOUR;
         expect(leadHours, where).toBeGreaterThanOrEqual(24);
         expect(hit!.kind, where).toBe('trend');

@@ -22,9 +22,7 @@ function inBatches(model: ReturnType<typeof testModel>, readings: Reading[], siz
 }
 
 describe('threshold detector', () => {
-  const model = testModel([
-    { id: 'hot', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 60, for: '5m', hysteresis: 4, clearFor: '10m' },
-  ]);
+  const model = testModel([{ id: 'hot', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 60, for: '5m', hysteresis: 4, clearFor: '10m' }]);
 
   it('fires after the minimum duration by reading timestamps, and clears only past the hysteresis for clearFor', () => {
     const value = (t: number): number => {
@@ -40,7 +38,12 @@ describe('threshold detector', () => {
       ['cleared', 100],
     ]);
     const fire = findings[0]!;
-    expect(fire).toMatchObject({ ruleId: 'hot', faultCode: 'HOT', kind: 'threshold', evidence: { metric: 'temp', threshold: 60, window: { from: T0 + 30 * MIN, to: T0 + 35 * MIN } } });
+    expect(fire).toMatchObject({
+      ruleId: 'hot',
+      faultCode: 'HOT',
+      kind: 'threshold',
+      evidence: { metric: 'temp', threshold: 60, window: { from: T0 + 30 * MIN, to: T0 + 35 * MIN } },
+    });
     expect(fire.evidence.values.length).toBeGreaterThan(0);
     expect(fire.evidence.values.length).toBeLessThanOrEqual(24);
     expect(fire.evidence.values.every((v) => v.value === 65)).toBe(true);
@@ -60,10 +63,24 @@ describe('threshold detector', () => {
       { id: 'hot', kind: 'threshold', fault: 'HOT', metric: 'temp', above: 60, for: '5m', whenRunning: { metric: 'current', above: 10, settle: '3m' } },
     ]);
     // Hot only while stopped (current 0): nothing.
-    const stopped = series('temp', T0, T0 + HOUR, 10 * SEC, () => 80, () => ({ current: 0 }));
+    const stopped = series(
+      'temp',
+      T0,
+      T0 + HOUR,
+      10 * SEC,
+      () => 80,
+      () => ({ current: 0 }),
+    );
     expect(evaluate(gated, null, stopped).findings).toEqual([]);
     // Starts at minute 10, hot all along: settled at 13, fires 5 minutes later.
-    const running = series('temp', T0, T0 + HOUR, 10 * SEC, () => 80, (t) => ({ current: t - T0 >= 10 * MIN ? 50 : 0 }));
+    const running = series(
+      'temp',
+      T0,
+      T0 + HOUR,
+      10 * SEC,
+      () => 80,
+      (t) => ({ current: t - T0 >= 10 * MIN ? 50 : 0 }),
+    );
     expect(firing(evaluate(gated, null, running).findings).map((f) => (f.at - T0) / MIN)).toEqual([18]);
     // Readings 30 min apart (gap > max(3 × 10 s, 5 min)): never "continuously" 5 minutes.
     const sparse = series('temp', T0, T0 + 5 * HOUR, 30 * MIN, () => 80);
@@ -72,7 +89,9 @@ describe('threshold detector', () => {
 });
 
 describe('rate-of-change detector', () => {
-  const model = testModel([{ id: 'jump', kind: 'rate', fault: 'JUMP', metric: 'level', direction: 'rise', limit: 2, per: 'minute', window: '2m', clearFor: '5m' }]);
+  const model = testModel([
+    { id: 'jump', kind: 'rate', fault: 'JUMP', metric: 'level', direction: 'rise', limit: 2, per: 'minute', window: '2m', clearFor: '5m' },
+  ]);
 
   it('fires on a fast rise at the right time and clears once the rate has stayed low', () => {
     const n = noise(2, 0.2);
@@ -91,7 +110,13 @@ describe('rate-of-change detector', () => {
 
   it('stays quiet on noise, on a slow daily cycle, and on a fall when watching rises', () => {
     const n = noise(3, 0.5);
-    expect(evaluate(model, null, series('level', T0, T0 + 2 * DAY, 10 * SEC, (t) => 100 + daily(40)(t) + n())).findings).toEqual([]);
+    expect(
+      evaluate(
+        model,
+        null,
+        series('level', T0, T0 + 2 * DAY, 10 * SEC, (t) => 100 + daily(40)(t) + n()),
+      ).findings,
+    ).toEqual([]);
     const fall = series('level', T0, T0 + HOUR, 10 * SEC, (t) => 100 - 10 * ((t - T0) / MIN));
     expect(evaluate(model, null, fall).findings).toEqual([]);
   });
@@ -101,7 +126,10 @@ describe('controller event detector', () => {
   it('fires at the event time, clears after clearAfter of reading time without the code, or never without clearAfter', () => {
     const timed = testModel([{ id: 'trip', kind: 'event', fault: 'TRIP', clearAfter: '30m' }]);
     const readings = series('temp', T0, T0 + 2 * HOUR, MIN, () => 20);
-    const r = evaluate(timed, null, readings, [{ ts: T0 + 10 * MIN + 5 * SEC, code: 'E-TRIP' }, { ts: T0 + 20 * MIN, code: 'W-INFO' }]);
+    const r = evaluate(timed, null, readings, [
+      { ts: T0 + 10 * MIN + 5 * SEC, code: 'E-TRIP' },
+      { ts: T0 + 20 * MIN, code: 'W-INFO' },
+    ]);
     expect(r.findings.map((f) => [f.state, f.at - T0])).toEqual([
       ['firing', 10 * MIN + 5 * SEC],
       ['cleared', 41 * MIN],
@@ -116,7 +144,11 @@ describe('controller event detector', () => {
 
   it('hears mapped controller codes even without an explicit event rule, and events arriving after later telemetry', () => {
     const model = testModel([]);
-    const first = evaluate(model, null, series('temp', T0, T0 + HOUR, MIN, () => 20));
+    const first = evaluate(
+      model,
+      null,
+      series('temp', T0, T0 + HOUR, MIN, () => 20),
+    );
     // The event is older than the telemetry already evaluated: it has its own watermark.
     const r = evaluate(model, first.state, [], [{ ts: T0 + 30 * MIN, code: 'E-TRIP' }]);
     expect(r.findings).toMatchObject([{ ruleId: 'event-e-trip', faultCode: 'TRIP', state: 'firing', at: T0 + 30 * MIN }]);
@@ -125,7 +157,21 @@ describe('controller event detector', () => {
 });
 
 describe('anomaly detector (rolling robust z-score)', () => {
-  const model = testModel([{ id: 'odd', kind: 'anomaly', fault: 'ODD', metric: 'level', direction: 'rise', window: '1h', z: 6, clearZ: 3, warmupSamples: 30, warmup: '30m', clearFor: '10m' }]);
+  const model = testModel([
+    {
+      id: 'odd',
+      kind: 'anomaly',
+      fault: 'ODD',
+      metric: 'level',
+      direction: 'rise',
+      window: '1h',
+      z: 6,
+      clearZ: 3,
+      warmupSamples: 30,
+      warmup: '30m',
+      clearFor: '10m',
+    },
+  ]);
   const n = noise(4, 1);
 
   it('respects the warm-up: a step before the baseline is warm is not judged', () => {
@@ -209,11 +255,20 @@ describe('silence (no data)', () => {
     const rule = { ruleId: 'silence', faultCode: 'NO_DATA', afterMs: 10 * MIN, autoCancel: false };
     expect(checkSilence(null, T0, rule)).toBeNull();
     expect(checkSilence(T0, T0 + 10 * MIN, rule)).toBeNull();
-    expect(checkSilence(T0, T0 + 11 * MIN, rule)).toMatchObject({ kind: 'silence', state: 'firing', faultCode: 'NO_DATA', evidence: { silentForMs: 11 * MIN } });
+    expect(checkSilence(T0, T0 + 11 * MIN, rule)).toMatchObject({
+      kind: 'silence',
+      state: 'firing',
+      faultCode: 'NO_DATA',
+      evidence: { silentForMs: 11 * MIN },
+    });
   });
 
   it('fires once on the supplied clock and clears on the next reading; default limit is 3 × the largest sample period', () => {
-    const r = evaluate(model, null, series('temp', T0, T0 + 5 * MIN, 10 * SEC, () => 20));
+    const r = evaluate(
+      model,
+      null,
+      series('temp', T0, T0 + 5 * MIN, 10 * SEC, () => 20),
+    );
     const lastSeen = T0 + 5 * MIN - 10 * SEC;
     expect(evaluateSilence(model, r.state, lastSeen + 10 * MIN).findings).toEqual([]);
     const silent = evaluateSilence(model, r.state, lastSeen + 11 * MIN);

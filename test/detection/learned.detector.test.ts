@@ -12,7 +12,17 @@ import { fitBaseline, quantisationStep } from '../../src/telemetry/detection/bas
 import type { AssetDetectionState, CompiledLearned, Finding, LearnedState, Reading } from '../../src/telemetry/detection/detection.types.js';
 import { MIN, noise, SEC, T0, testModel } from './detection-fixtures.js';
 
-const rule = (extra: Record<string, unknown> = {}) => ({ id: 'joint', kind: 'learned', fault: 'ODD', metrics: ['temp', 'current'], trainSamples: 400, smooth: 30, factor: 1.2, shrinkage: 0.01, ...extra });
+const rule = (extra: Record<string, unknown> = {}) => ({
+  id: 'joint',
+  kind: 'learned',
+  fault: 'ODD',
+  metrics: ['temp', 'current'],
+  trainSamples: 400,
+  smooth: 30,
+  factor: 1.2,
+  shrinkage: 0.01,
+  ...extra,
+});
 
 /** temp follows the operating point; current = 2 × temp (+ noise) — until `breakAt`, after which current is offset by `offset`. */
 function pair(from: number, n: number, opts: { seed?: number; breakAt?: number; offset?: number; level?: (i: number) => number } = {}): Reading[] {
@@ -86,7 +96,10 @@ describe('learned baseline', () => {
     expect(modes['1']!.phase).toBe('active');
     expect(modes['1']!.fit!.learnedCentre[0]).toBeGreaterThan(modes['0']!.fit!.learnedCentre[0]! + 20);
     // Without modes the same series alarms (the shift is far outside the single baseline).
-    const plain = run(testModel([rule()]), readings.map((r) => ({ ts: r.ts, metrics: { temp: r.metrics.temp!, current: r.metrics.current! } })));
+    const plain = run(
+      testModel([rule()]),
+      readings.map((r) => ({ ts: r.ts, metrics: { temp: r.metrics.temp!, current: r.metrics.current! } })),
+    );
     expect(plain.findings.some((f) => f.state === 'firing')).toBe(true);
   });
 
@@ -150,7 +163,10 @@ describe('learned baseline', () => {
     const warm = (follow: boolean) =>
       run(
         testModel([rule({ smooth: 60, minSpread: { temp: 1 }, ...(follow ? { follow: { temp: '2m' } } : {}) })]),
-        Array.from({ length: 1500 }, (_, i) => ({ ts: T0 + i * 10 * SEC, metrics: { temp: 50 + (i > 300 ? (i - 300) * 0.017 : 0) + e() * 0.3, current: 100 + e() } })),
+        Array.from({ length: 1500 }, (_, i) => ({
+          ts: T0 + i * 10 * SEC,
+          metrics: { temp: 50 + (i > 300 ? (i - 300) * 0.017 : 0) + e() * 0.3, current: 100 + e() },
+        })),
       ).findings.filter((f) => f.state === 'firing').length;
     expect(warm(true)).toBe(0);
     expect(warm(false)).toBeGreaterThan(0);

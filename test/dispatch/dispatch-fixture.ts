@@ -122,12 +122,24 @@ export async function startDispatchApi(start = '2025-03-10T06:00:00.000Z', extra
     async site(lat, lon, extra = {}, modelId = 'chiller-x') {
       const tag = `${++counter}-${randomUUID().slice(0, 6)}`;
       const customer = expect2xx(await call('POST', '/api/v1/customers', { name: `Customer ${tag}` }), 'customer');
-      const site = expect2xx(await call('POST', '/api/v1/sites', { customerId: customer.id, name: `Site ${tag}`, latitude: lat, longitude: lon, ...extra }), 'site');
+      const site = expect2xx(
+        await call('POST', '/api/v1/sites', { customerId: customer.id, name: `Site ${tag}`, latitude: lat, longitude: lon, ...extra }),
+        'site',
+      );
       const asset = expect2xx(await call('POST', '/api/v1/assets', { siteId: site.id, modelId, serialNumber: `SN-${tag}` }), 'asset');
       return { customerId: customer.id, siteId: site.id, assetId: asset.id };
     },
     async ticket(place, extra = {}) {
-      const body = { channel: 'phone', type: 'breakdown', priority: 'low', title: 'Chiller alarm', customerId: place.customerId, assetId: place.assetId, faultCode: 'F1', ...extra };
+      const body = {
+        channel: 'phone',
+        type: 'breakdown',
+        priority: 'low',
+        title: 'Chiller alarm',
+        customerId: place.customerId,
+        assetId: place.assetId,
+        faultCode: 'F1',
+        ...extra,
+      };
       const t = expect2xx(await call('POST', '/api/v1/tickets', body), 'ticket');
       return { id: t.id, number: t.number };
     },

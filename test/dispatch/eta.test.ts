@@ -16,7 +16,13 @@ describe('ETA', () => {
     const place = await api.site(MUNICH.lat, MUNICH.lon);
     const ticket = await api.ticket(place);
     await api.call('POST', `/api/v1/tickets/${ticket.id}/assignment`, { technicianId: tech.id });
-    const visit = (await api.call('POST', `/api/v1/tickets/${ticket.id}/visits`, { technicianId: tech.id, plannedStart: '2025-03-11T10:00:00Z', plannedEnd: '2025-03-11T11:00:00Z' })).body;
+    const visit = (
+      await api.call('POST', `/api/v1/tickets/${ticket.id}/visits`, {
+        technicianId: tech.id,
+        plannedStart: '2025-03-11T10:00:00Z',
+        plannedEnd: '2025-03-11T11:00:00Z',
+      })
+    ).body;
     const other = await api.technician('Sam Other', {});
     expect((await api.call('POST', `/api/v1/visits/${visit.id}/en-route`, {}, other.auth)).status).toBe(403);
 
@@ -41,7 +47,12 @@ describe('ETA', () => {
     const big = await api.call('PUT', `/api/v1/visits/${visit.id}/eta`, { etaAt: late, reason: 'traffic jam' }, tech.auth);
     expect(big.body).toMatchObject({ delayed: true, delayMinutes: 40, etaAt: late, etaAnnouncedAt: late });
     const delays = api.notifier.customer.filter((r) => r.visitId === visit.id && r.event === 'visit.delayed');
-    expect(delays).toEqual([expect.objectContaining({ dedupeKey: `visit.delayed:${visit.id}:${late}`, data: expect.objectContaining({ eta: late, previousEta: eta, delayMinutes: 40, reason: 'traffic jam' }) })]);
+    expect(delays).toEqual([
+      expect.objectContaining({
+        dedupeKey: `visit.delayed:${visit.id}:${late}`,
+        data: expect.objectContaining({ eta: late, previousEta: eta, delayMinutes: 40, reason: 'traffic jam' }),
+      }),
+    ]);
     // The same ETA again is no new delay.
     expect((await api.call('PUT', `/api/v1/visits/${visit.id}/eta`, { etaAt: late }, tech.auth)).body.delayed).toBe(false);
     expect(api.notifier.customer.filter((r) => r.visitId === visit.id && r.event === 'visit.delayed')).toHaveLength(1);
@@ -55,9 +66,18 @@ describe('ETA', () => {
   test('without an announced ETA the window end is the reference', async () => {
     const tech = await api.technician('Tom Window', {});
     const ticket = await api.ticket(await api.site(MUNICH.lat, MUNICH.lon));
-    const visit = (await api.call('POST', `/api/v1/tickets/${ticket.id}/visits`, { technicianId: tech.id, plannedStart: '2025-03-12T10:00:00Z', plannedEnd: '2025-03-12T11:00:00Z' })).body;
+    const visit = (
+      await api.call('POST', `/api/v1/tickets/${ticket.id}/visits`, {
+        technicianId: tech.id,
+        plannedStart: '2025-03-12T10:00:00Z',
+        plannedEnd: '2025-03-12T11:00:00Z',
+      })
+    ).body;
     expect((await api.call('PUT', `/api/v1/visits/${visit.id}/eta`, { etaAt: '2025-03-12T11:10:00Z' })).body.delayed).toBe(false);
-    expect((await api.call('PUT', `/api/v1/visits/${visit.id}/eta`, { etaAt: '2025-03-12T11:20:00Z' })).body).toMatchObject({ delayed: true, delayMinutes: 20 });
+    expect((await api.call('PUT', `/api/v1/visits/${visit.id}/eta`, { etaAt: '2025-03-12T11:20:00Z' })).body).toMatchObject({
+      delayed: true,
+      delayMinutes: 20,
+    });
   });
 });
 
@@ -76,7 +96,16 @@ describe('technician profile and REST location', () => {
       pushUrl: 'https://push.example.test/uwe',
     });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ hasProfile: true, skills: [{ name: 'refrigeration', level: 5 }, { name: 'electrical', level: 3 }], territories: ['DE-BY'], hourlyCost: 42.5, homeBase: { lat: 48.1, lon: 11.5, label: 'Depot' } });
+    expect(put.body).toMatchObject({
+      hasProfile: true,
+      skills: [
+        { name: 'refrigeration', level: 5 },
+        { name: 'electrical', level: 3 },
+      ],
+      territories: ['DE-BY'],
+      hourlyCost: 42.5,
+      homeBase: { lat: 48.1, lon: 11.5, label: 'Depot' },
+    });
     const user = await api.call('GET', `/api/v1/users/${tech.id}`);
     expect(user.body.skills).toEqual(['refrigeration', 'electrical']);
 
@@ -84,7 +113,11 @@ describe('technician profile and REST location', () => {
     expect((await api.call('PUT', `/api/v1/technicians/${tech.id}`, { skills: [{ name: 'x', level: 5 }] }, tech.auth)).status).toBe(403);
     const stale = await api.call('PUT', `/api/v1/technicians/${tech.id}`, { timezone: 'UTC' }, { 'if-match': put.headers.etag as string });
     expect(stale.status).toBe(412);
-    const bad = await api.call('PUT', `/api/v1/technicians/${tech.id}`, { timezone: 'Mars/Base', workingHours: { mon: [['17:00', '08:00']] }, skills: [{ name: 'a', level: 9 }] });
+    const bad = await api.call('PUT', `/api/v1/technicians/${tech.id}`, {
+      timezone: 'Mars/Base',
+      workingHours: { mon: [['17:00', '08:00']] },
+      skills: [{ name: 'a', level: 9 }],
+    });
     expect(bad.status).toBe(400);
     const agent = await api.user('agent');
     const seen = await api.call('GET', `/api/v1/technicians/${tech.id}`, undefined, agent.auth);

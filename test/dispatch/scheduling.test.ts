@@ -20,12 +20,24 @@ afterAll(async () => {
 });
 
 const home = { lat: MUNICH.lat, lon: MUNICH.lon, label: 'Munich' };
-const plan = (ticketId: string, technicianId: string, start: string, end: string) => api.call('POST', `/api/v1/tickets/${ticketId}/visits`, { technicianId, plannedStart: start, plannedEnd: end });
+const plan = (ticketId: string, technicianId: string, start: string, end: string) =>
+  api.call('POST', `/api/v1/tickets/${ticketId}/visits`, { technicianId, plannedStart: start, plannedEnd: end });
 const newTicket = async () => api.ticket(await api.site(MUNICH.lat, MUNICH.lon));
 
 describe('scheduling rules', () => {
   test('double booking, outside working hours and absences are refused with a message naming the clash', async () => {
-    const tech = await api.technician('Jana Rules', { skills: [{ name: 'refrigeration', level: 3 }], homeBase: home, timezone: 'Europe/Berlin', workingHours: { tue: [['08:00', '12:00'], ['13:00', '17:00']], wed: [['08:00', '17:00']] } });
+    const tech = await api.technician('Jana Rules', {
+      skills: [{ name: 'refrigeration', level: 3 }],
+      homeBase: home,
+      timezone: 'Europe/Berlin',
+      workingHours: {
+        tue: [
+          ['08:00', '12:00'],
+          ['13:00', '17:00'],
+        ],
+        wed: [['08:00', '17:00']],
+      },
+    });
     const first = await newTicket();
     const ok = await plan(first.id, tech.id, '2025-03-11T08:00:00Z', '2025-03-11T09:00:00Z'); // 09:00–10:00 Berlin
     expect(ok.status).toBe(201);
@@ -44,7 +56,11 @@ describe('scheduling rules', () => {
     expect(lunch.body.detail).toMatch(/outside Jana Rules's working hours \(working hours around then: 08:00–12:00, 13:00–17:00\)/);
     expect((await plan(second.id, tech.id, '2025-03-13T08:00:00Z', '2025-03-13T09:00:00Z')).body.detail).toMatch(/no working hours that day/); // Thursday off
 
-    const absence = await api.call('POST', `/api/v1/technicians/${tech.id}/absences`, { startsAt: '2025-03-12T00:00:00Z', endsAt: '2025-03-12T23:00:00Z', reason: 'doctor' });
+    const absence = await api.call('POST', `/api/v1/technicians/${tech.id}/absences`, {
+      startsAt: '2025-03-12T00:00:00Z',
+      endsAt: '2025-03-12T23:00:00Z',
+      reason: 'doctor',
+    });
     expect(absence.status).toBe(201);
     const away = await plan(second.id, tech.id, '2025-03-12T09:00:00Z', '2025-03-12T10:00:00Z');
     expect(away.status).toBe(422);
@@ -55,7 +71,9 @@ describe('scheduling rules', () => {
     // Moving a visit onto another is refused too; moving it to a free time is fine.
     const moved = await api.call('PATCH', `/api/v1/visits/${fine.body.id}`, { plannedStart: '2025-03-11T08:15:00Z', plannedEnd: '2025-03-11T08:45:00Z' });
     expect(moved.status).toBe(409);
-    expect((await api.call('PATCH', `/api/v1/visits/${fine.body.id}`, { plannedStart: '2025-03-11T13:00:00Z', plannedEnd: '2025-03-11T14:00:00Z' })).status).toBe(200);
+    expect(
+      (await api.call('PATCH', `/api/v1/visits/${fine.body.id}`, { plannedStart: '2025-03-11T13:00:00Z', plannedEnd: '2025-03-11T14:00:00Z' })).status,
+    ).toBe(200);
     // A cancelled visit frees its time.
     expect((await api.call('PATCH', `/api/v1/visits/${ok.body.id}`, { status: 'cancelled' })).status).toBe(200);
     expect((await plan(second.id, tech.id, '2025-03-11T08:30:00Z', '2025-03-11T09:30:00Z')).status).toBe(201);
@@ -70,7 +88,10 @@ describe('scheduling rules', () => {
     // The customer is told the window when the visit is planned, and the new one when it moves;
     // not when it is cancelled (the technician is).
     expect(api.notifier.forVisit(fine.body.id).customer).toEqual(['visit.scheduled', 'visit.scheduled']);
-    expect(api.notifier.customer.filter((r) => r.visitId === fine.body.id).map((r) => r.data?.windowStart)).toEqual(['2025-03-11T12:00:00.000Z', '2025-03-11T13:00:00.000Z']);
+    expect(api.notifier.customer.filter((r) => r.visitId === fine.body.id).map((r) => r.data?.windowStart)).toEqual([
+      '2025-03-11T12:00:00.000Z',
+      '2025-03-11T13:00:00.000Z',
+    ]);
     expect(api.notifier.forVisit(ok.body.id).customer).toEqual(['visit.scheduled']);
   });
 
@@ -119,10 +140,17 @@ describe('absences', () => {
     const outside = await newTicket();
     const v3 = (await plan(outside.id, away.id, '2025-03-13T09:00:00Z', '2025-03-13T10:00:00Z')).body;
 
-    const res = await api.call('POST', `/api/v1/technicians/${away.id}/absences`, { startsAt: '2025-03-12T00:00:00Z', endsAt: '2025-03-13T00:00:00Z', substituteId: sub.id, reason: 'sick' });
+    const res = await api.call('POST', `/api/v1/technicians/${away.id}/absences`, {
+      startsAt: '2025-03-12T00:00:00Z',
+      endsAt: '2025-03-13T00:00:00Z',
+      substituteId: sub.id,
+      reason: 'sick',
+    });
     expect(res.status).toBe(201);
     expect(res.body.moved).toEqual([expect.objectContaining({ visitId: v1.id, ticketNumber: inside.number, to: sub.id })]);
-    expect(res.body.needsAttention).toEqual([expect.objectContaining({ visitId: v2.id, reason: expect.stringMatching(/^The substitute cannot take it: Nico Sub is already booked/) })]);
+    expect(res.body.needsAttention).toEqual([
+      expect.objectContaining({ visitId: v2.id, reason: expect.stringMatching(/^The substitute cannot take it: Nico Sub is already booked/) }),
+    ]);
 
     expect((await api.call('GET', `/api/v1/visits/${v1.id}`)).body.technicianId).toBe(sub.id);
     expect((await api.call('GET', `/api/v1/visits/${v2.id}`)).body.technicianId).toBe(away.id);
@@ -137,7 +165,15 @@ describe('absences', () => {
     ]);
     const list = await api.call('GET', `/api/v1/technicians/${away.id}/absences`);
     expect(list.body.items).toEqual([expect.objectContaining({ substituteId: sub.id, reason: 'sick', cancelledAt: null })]);
-    expect((await api.call('POST', `/api/v1/technicians/${away.id}/absences`, { startsAt: '2025-03-12T00:00:00Z', endsAt: '2025-03-13T00:00:00Z', substituteId: away.id })).status).toBe(400);
+    expect(
+      (
+        await api.call('POST', `/api/v1/technicians/${away.id}/absences`, {
+          startsAt: '2025-03-12T00:00:00Z',
+          endsAt: '2025-03-13T00:00:00Z',
+          substituteId: away.id,
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -153,15 +189,29 @@ describe('dispatch', () => {
     const first = await api.call('POST', `/api/v1/tickets/${t.id}/dispatch`, { technicianId: a.id });
     expect(first.status).toBe(200);
     expect(first.body.ticket).toMatchObject({ id: t.id, status: 'scheduled', technicianId: a.id });
-    expect(first.body.visit).toMatchObject({ status: 'planned', technicianId: a.id, plannedStart: '2025-03-11T08:00:00.000Z', plannedEnd: '2025-03-11T09:30:00.000Z', travelMinutes: 0 });
+    expect(first.body.visit).toMatchObject({
+      status: 'planned',
+      technicianId: a.id,
+      plannedStart: '2025-03-11T08:00:00.000Z',
+      plannedEnd: '2025-03-11T09:30:00.000Z',
+      travelMinutes: 0,
+    });
     const visitId = first.body.visit.id;
     expect(api.notifier.customer.filter((r) => r.visitId === visitId)).toEqual([
-      expect.objectContaining({ event: 'visit.scheduled', data: expect.objectContaining({ windowStart: '2025-03-11T08:00:00.000Z', technicianName: 'Olga Click' }) }),
+      expect.objectContaining({
+        event: 'visit.scheduled',
+        data: expect.objectContaining({ windowStart: '2025-03-11T08:00:00.000Z', technicianName: 'Olga Click' }),
+      }),
     ]);
 
     const again = await api.call('POST', `/api/v1/tickets/${t.id}/dispatch`, { technicianId: b.id, start: '2025-03-11T14:00:00Z' });
     expect(again.status).toBe(200);
-    expect(again.body.visit).toMatchObject({ id: visitId, technicianId: b.id, plannedStart: '2025-03-11T14:00:00.000Z', plannedEnd: '2025-03-11T15:30:00.000Z' });
+    expect(again.body.visit).toMatchObject({
+      id: visitId,
+      technicianId: b.id,
+      plannedStart: '2025-03-11T14:00:00.000Z',
+      plannedEnd: '2025-03-11T15:30:00.000Z',
+    });
     expect(again.body.ticket).toMatchObject({ technicianId: b.id, status: 'scheduled' });
     expect(api.notifier.forVisit(visitId).technician).toEqual([
       ['assignment.created', a.id],
@@ -176,7 +226,12 @@ describe('dispatch', () => {
     const board = await api.call('GET', `/api/v1/schedule?date=2025-03-11&technicianId=${b.id}`);
     expect(board.status).toBe(200);
     const row = board.body.technicians[0];
-    expect(row).toMatchObject({ technicianId: b.id, absent: false, workingHours: [{ start: '2025-03-11T08:00:00.000Z', end: '2025-03-11T17:00:00.000Z' }], bookedMinutes: 90 });
+    expect(row).toMatchObject({
+      technicianId: b.id,
+      absent: false,
+      workingHours: [{ start: '2025-03-11T08:00:00.000Z', end: '2025-03-11T17:00:00.000Z' }],
+      bookedMinutes: 90,
+    });
     expect(row.visits).toEqual([expect.objectContaining({ visitId, ticketNumber: t.number, start: '2025-03-11T14:00:00.000Z' })]);
     expect(row.visits[0].travelMinutesBefore).toBeGreaterThan(30);
     expect(row.gaps).toEqual([
@@ -188,12 +243,20 @@ describe('dispatch', () => {
 
   test('auto-assign: off by default; when on, a new ticket goes to the top candidate', async () => {
     const tickets = new TicketsService(api.db, api.clock);
-    const service = new DispatchService(api.db, { clock: api.clock, notifier: api.notifier, tickets, visits: new VisitsService(api.db, api.clock, { tickets, stock: new StockService(api.db, { clock: api.clock }) }) });
+    const service = new DispatchService(api.db, {
+      clock: api.clock,
+      notifier: api.notifier,
+      tickets,
+      visits: new VisitsService(api.db, api.clock, { tickets, stock: new StockService(api.db, { clock: api.clock }) }),
+    });
     api.clock.set('2025-03-10T06:00:00Z');
     const quinn = await api.technician('Quinn Auto', { skills: [{ name: 'refrigeration', level: 4 }], homeBase: home });
     const t = await newTicket();
     expect(await service.autoAssign(t.id, SYSTEM_ACTOR)).toEqual({ assigned: false, reason: 'Auto-assign is off' });
-    expect((await api.call('PUT', '/api/v1/dispatch/settings', { autoAssign: true, autoAssignRequiresSla: false })).body).toMatchObject({ autoAssign: true, speedKmh: 50 });
+    expect((await api.call('PUT', '/api/v1/dispatch/settings', { autoAssign: true, autoAssignRequiresSla: false })).body).toMatchObject({
+      autoAssign: true,
+      speedKmh: 50,
+    });
     try {
       const top = (await api.call('GET', `/api/v1/tickets/${t.id}/technician-suggestions?date=2025-03-10`)).body.candidates[0];
       const result = await service.autoAssign(t.id, SYSTEM_ACTOR);

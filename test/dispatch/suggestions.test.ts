@@ -21,7 +21,11 @@ const uniqueSkill = () => `refr-${randomUUID().slice(0, 8)}`;
 const home = (p: { lat: number; lon: number }, label: string) => ({ lat: p.lat, lon: p.lon, label });
 
 async function putOnVan(technicianId: string, sku: string, quantity: number) {
-  const { rows } = await api.db.query<{ id: string }>(`INSERT INTO stock_locations (code, name, kind, technician_id) VALUES ($1, $2, 'van', $3) RETURNING id`, [`VAN-${technicianId.slice(0, 8)}`, 'Van', technicianId]);
+  const { rows } = await api.db.query<{ id: string }>(`INSERT INTO stock_locations (code, name, kind, technician_id) VALUES ($1, $2, 'van', $3) RETURNING id`, [
+    `VAN-${technicianId.slice(0, 8)}`,
+    'Van',
+    technicianId,
+  ]);
   await api.db.query(`INSERT INTO stock_levels (location_id, part_id, on_hand) SELECT $1, id, $3 FROM parts WHERE sku = $2`, [rows[0]!.id, sku, quantity]);
 }
 
@@ -47,7 +51,14 @@ describe('technician suggestions', () => {
     expect(s.excluded.find((e: { technicianId: string }) => e.technicianId === unskilled.id).reason).toMatch(`Lacks skill ${skill}`);
 
     const [first, second] = s.candidates;
-    expect(first).toMatchObject({ rank: 1, name: 'Anna Near', skillLevel: 3, loadMinutes: 0, travelMinutes: 2, slot: { start: '2025-03-11T08:05:00.000Z', end: '2025-03-11T09:35:00.000Z' } });
+    expect(first).toMatchObject({
+      rank: 1,
+      name: 'Anna Near',
+      skillLevel: 3,
+      loadMinutes: 0,
+      travelMinutes: 2,
+      slot: { start: '2025-03-11T08:05:00.000Z', end: '2025-03-11T09:35:00.000Z' },
+    });
     expect(first.distanceKm).toBeCloseTo(1.1, 0);
     expect(second).toMatchObject({ rank: 2, name: 'Bruno Far' });
     expect(second.distanceKm).toBeGreaterThan(50);
@@ -77,7 +88,11 @@ describe('technician suggestions', () => {
     const skill = uniqueSkill();
     const busy = await api.technician('Fritz Busy', { skills: [{ name: skill, level: 4 }], homeBase: home(MUNICH, 'Munich') });
     const earlier = await api.ticket(await api.site(FREISING.lat, FREISING.lon));
-    const booked = await api.call('POST', `/api/v1/tickets/${earlier.id}/visits`, { technicianId: busy.id, plannedStart: '2025-03-11T08:00:00Z', plannedEnd: '2025-03-11T12:00:00Z' });
+    const booked = await api.call('POST', `/api/v1/tickets/${earlier.id}/visits`, {
+      technicianId: busy.id,
+      plannedStart: '2025-03-11T08:00:00Z',
+      plannedEnd: '2025-03-11T12:00:00Z',
+    });
     expect(booked.status).toBe(201);
     const ticket = await api.ticket(await api.site(MUNICH.lat, MUNICH.lon));
     const c = (await suggest(ticket.id, `date=2025-03-11&skill=${skill}`)).body.candidates.find((x: { technicianId: string }) => x.technicianId === busy.id);
@@ -92,7 +107,12 @@ describe('technician suggestions', () => {
     const skill = uniqueSkill();
     const absent = await api.technician('Greta Away', { skills: [{ name: skill, level: 5 }], homeBase: home(MUNICH, 'Munich') });
     const substitute = await api.technician('Hans Cover', { skills: [{ name: skill, level: 2 }], homeBase: home(FREISING, 'Freising') });
-    const created = await api.call('POST', `/api/v1/technicians/${absent.id}/absences`, { startsAt: '2025-03-11T00:00:00Z', endsAt: '2025-03-12T00:00:00Z', substituteId: substitute.id, reason: 'training' });
+    const created = await api.call('POST', `/api/v1/technicians/${absent.id}/absences`, {
+      startsAt: '2025-03-11T00:00:00Z',
+      endsAt: '2025-03-12T00:00:00Z',
+      substituteId: substitute.id,
+      reason: 'training',
+    });
     expect(created.status).toBe(201);
     const ticket = await api.ticket(await api.site(MUNICH.lat, MUNICH.lon));
     const s = (await suggest(ticket.id, `date=2025-03-11&skill=${skill}`)).body;
@@ -111,7 +131,10 @@ describe('technician suggestions', () => {
     const tech = await api.technician('Ida Prefill', { skills: [{ name: skill, level: 3 }], homeBase: home(MUNICH, 'Munich') });
     const ticket = await api.ticket(await api.site(MUNICH.lat, MUNICH.lon));
     const prefill = { requiredSkill: skill, labourHours: 2, parts: [{ sku: 'SKU-1', quantity: 3, description: 'valve' }] };
-    await api.db.query(`INSERT INTO ticket_autofill (ticket_id, rule_id, kind, predictive, prefill, created_at, updated_at) VALUES ($1, 'r1', 'threshold', false, $2, now(), now())`, [ticket.id, JSON.stringify(prefill)]);
+    await api.db.query(
+      `INSERT INTO ticket_autofill (ticket_id, rule_id, kind, predictive, prefill, created_at, updated_at) VALUES ($1, 'r1', 'threshold', false, $2, now(), now())`,
+      [ticket.id, JSON.stringify(prefill)],
+    );
     const s = (await suggest(ticket.id, 'date=2025-03-11')).body;
     expect(s).toMatchObject({ requiredSkill: skill, skillSource: 'prefill', labourMinutes: 120, parts: [{ sku: 'SKU-1', quantity: 3 }] });
     expect(s.candidates.map((c: { technicianId: string }) => c.technicianId)).toEqual([tech.id]);

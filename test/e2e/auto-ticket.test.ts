@@ -49,7 +49,10 @@ const openTickets = async () => {
 };
 
 const diagnosis = (ticketId: string) =>
-  t.call<{ ruleId: string; evidenceCount: number; prefill: { fault: { code: string; diagnosis: string | null; title: string } } }>('GET', `/api/v1/tickets/${ticketId}/diagnosis`);
+  t.call<{ ruleId: string; evidenceCount: number; prefill: { fault: { code: string; diagnosis: string | null; title: string } } }>(
+    'GET',
+    `/api/v1/tickets/${ticketId}/diagnosis`,
+  );
 
 describe('MQTT event → auto-ticket', () => {
   test('a controller event mapped to a fault opens exactly one prefilled IoT ticket; repeats do not add one', async () => {

@@ -43,7 +43,7 @@ test('SIGKILL during QoS 1 publishing loses no acknowledged reading', { timeout:
 
   const first = startChild(env);
   await waitFor(health, 'platform up', 60_000);
-  const modelId = ((await call('GET', '/api/v1/models')).body as { id: string }[] | { items: { id: string }[] });
+  const modelId = (await call('GET', '/api/v1/models')).body as { id: string }[] | { items: { id: string }[] };
   const list = Array.isArray(modelId) ? modelId : modelId.items;
   const model = (await call('GET', `/api/v1/models/${list[0]!.id}`)).body as EquipmentModel;
   const devices = await Promise.all([1, 2, 3, 4].map(() => provisionDevice(call, model.id)));

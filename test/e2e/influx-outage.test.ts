@@ -31,8 +31,14 @@ test('a 60 s InfluxDB outage loses no accepted reading', { timeout: 180_000 }, a
     for (let i = 0; !stop; i++) {
       const ts = start + i * 10;
       await new Promise<void>((resolve, reject) =>
-        client.publish(`devices/${device.deviceId}/telemetry`, JSON.stringify([{ ts, metrics: validMetrics(model) }, { ts: ts + 1, metrics: validMetrics(model) }]), { qos: 1 }, (e) =>
-          e ? reject(e) : resolve(),
+        client.publish(
+          `devices/${device.deviceId}/telemetry`,
+          JSON.stringify([
+            { ts, metrics: validMetrics(model) },
+            { ts: ts + 1, metrics: validMetrics(model) },
+          ]),
+          { qos: 1 },
+          (e) => (e ? reject(e) : resolve()),
         ),
       );
       acked.push(ts, ts + 1);
@@ -41,7 +47,9 @@ test('a 60 s InfluxDB outage loses no accepted reading', { timeout: 180_000 }, a
   })();
 
   const countAll = async () => {
-    const rows = await influxQuery(influx!.url, t!.config.INFLUX_DATABASE, `SELECT count(*) FROM telemetry WHERE device = '${device.deviceId}'`).catch(() => []);
+    const rows = await influxQuery(influx!.url, t!.config.INFLUX_DATABASE, `SELECT count(*) FROM telemetry WHERE device = '${device.deviceId}'`).catch(
+      () => [],
+    );
     return rows.length ? Math.max(...(rows[0]!.slice(1) as number[])) : 0;
   };
   await waitFor(async () => (await countAll()) > 0, 'first readings written');
@@ -70,7 +78,9 @@ test('the platform starts while InfluxDB is down, journals, and writes once it i
     const client = await connectDevice(platform.mqttPort, device.deviceId, device.token);
     const ts = Date.now() - 60_000;
     await new Promise<void>((resolve, reject) =>
-      client.publish(`devices/${device.deviceId}/telemetry`, JSON.stringify({ ts, metrics: validMetrics(model) }), { qos: 1 }, (e) => (e ? reject(e) : resolve())),
+      client.publish(`devices/${device.deviceId}/telemetry`, JSON.stringify({ ts, metrics: validMetrics(model) }), { qos: 1 }, (e) =>
+        e ? reject(e) : resolve(),
+      ),
     );
     client.end(true);
     const read = await platform.call<{ code: string }>('GET', `/api/v1/assets/${device.assetId}/telemetry`);
@@ -79,7 +89,8 @@ test('the platform starts while InfluxDB is down, journals, and writes once it i
 
     await down.start();
     const count = async () =>
-      (await influxQuery(down.url, platform.config.INFLUX_DATABASE, `SELECT count(*) FROM telemetry WHERE device = '${device.deviceId}'`).catch(() => [])).length;
+      (await influxQuery(down.url, platform.config.INFLUX_DATABASE, `SELECT count(*) FROM telemetry WHERE device = '${device.deviceId}'`).catch(() => []))
+        .length;
     await waitFor(async () => (await count()) > 0, 'the journalled reading written once InfluxDB is up', 60_000);
     expect((await platform.call('GET', `/api/v1/assets/${device.assetId}/telemetry`)).status).toBe(200);
   } finally {

@@ -72,5 +72,8 @@ test('a 4 s Redis outage is logged once at its start and once at its end, with i
   expect(ended).toHaveLength(1);
   expect(ended[0]!.downMs).toBeGreaterThanOrEqual(3000);
   expect(during.filter((l) => String(l.msg).includes('Unhandled error event'))).toHaveLength(0);
-  expect({ lines: during.length, messages: [...new Set(during.map((l) => l.msg))] }).toEqual({ lines: expect.toSatisfy((n: number) => n < 20), messages: expect.any(Array) });
+  expect({ lines: during.length, messages: [...new Set(during.map((l) => l.msg))] }).toEqual({
+    lines: expect.toSatisfy((n: number) => n < 20),
+    messages: expect.any(Array),
+  });
 });

@@ -121,7 +121,9 @@ test('SIGTERM while Redis is down: broker closed first, exit within SHUTDOWN_TIM
   const client = await connectDevice(Number(env.MQTT_PORT), device.deviceId, device.token, { reconnectPeriod: 0 });
   client.on('error', () => undefined);
   await new Promise<void>((resolve, reject) =>
-    client.publish(`devices/${device.deviceId}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: validMetrics(model) }), { qos: 1 }, (e) => (e ? reject(e) : resolve())),
+    client.publish(`devices/${device.deviceId}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: validMetrics(model) }), { qos: 1 }, (e) =>
+      e ? reject(e) : resolve(),
+    ),
   );
 
   await redis.stop();

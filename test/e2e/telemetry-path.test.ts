@@ -135,7 +135,12 @@ describe('credentials and topics', () => {
 
   test("rotating a technician app's MQTT token closes the session opened with the old one", async () => {
     const email = `tech-${randomBytes(4).toString('hex')}@example.test`;
-    const user = await t.call<{ id: string }>('POST', '/api/v1/users', { email, name: 'Rotating Tech', role: 'technician', password: 'correct horse battery staple' });
+    const user = await t.call<{ id: string }>('POST', '/api/v1/users', {
+      email,
+      name: 'Rotating Tech',
+      role: 'technician',
+      password: 'correct horse battery staple',
+    });
     expect(user.status).toBe(201);
     const issue = async () => {
       const res = await t.call<{ clientId: string; token: string }>('POST', `/api/v1/technicians/${user.body.id}/mqtt-token`);
@@ -155,7 +160,8 @@ describe('credentials and topics', () => {
 
   test('presence: online while connected, last seen after publishing, offline after leaving', async () => {
     const d = await provisionDevice(t.call, model.id);
-    const get = async () => (await t.call<{ online: boolean; lastSeenAt: string | null; connectedAt: string | null }>('GET', `/api/v1/devices/${d.deviceId}`)).body;
+    const get = async () =>
+      (await t.call<{ online: boolean; lastSeenAt: string | null; connectedAt: string | null }>('GET', `/api/v1/devices/${d.deviceId}`)).body;
     const client = await connectDevice(t.mqttPort, d.deviceId, d.token);
     await waitFor(async () => (await get()).online, 'device online');
     expect((await get()).connectedAt).not.toBeNull();

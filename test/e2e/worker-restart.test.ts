@@ -70,7 +70,11 @@ test('a restarted worker writes its predecessor’s unwritten journal entries at
   const second = startChildPlatform(env);
   children.push(second);
   await second.ready(100_000);
-  await waitFor(async () => (await writtenTimestamps(env.INFLUX_URL!, env.INFLUX_DATABASE!, deviceId)).size === stamps.length, 'the entries written', takeoverMs - (Date.now() - readAt) - 5000);
+  await waitFor(
+    async () => (await writtenTimestamps(env.INFLUX_URL!, env.INFLUX_DATABASE!, deviceId)).size === stamps.length,
+    'the entries written',
+    takeoverMs - (Date.now() - readAt) - 5000,
+  );
   expect(Date.now() - readAt).toBeLessThan(takeoverMs);
   // The same consumer, not one more per restart.
   expect((await consumers(redis, key)).map((c) => c.name)).toEqual([predecessor!.name]);

@@ -72,11 +72,20 @@ describe('on the platform', () => {
 
   test('revoking a device asks the external broker to disconnect it', { timeout: 120_000 }, async () => {
     answer = 204;
-    t = await startTestPlatform({ MQTT_EXTERNAL_ADMIN: 'emqx', MQTT_EXTERNAL_ADMIN_URL: base, MQTT_EXTERNAL_ADMIN_KEY: 'platform-key', MQTT_EXTERNAL_ADMIN_SECRET: 'platform-secret' });
+    t = await startTestPlatform({
+      MQTT_EXTERNAL_ADMIN: 'emqx',
+      MQTT_EXTERNAL_ADMIN_URL: base,
+      MQTT_EXTERNAL_ADMIN_KEY: 'platform-key',
+      MQTT_EXTERNAL_ADMIN_SECRET: 'platform-secret',
+    });
     const device = await provisionDevice(t.call, 'water-chiller-wc200');
     seen.length = 0;
     expect((await t.call('POST', `/api/v1/devices/${device.deviceId}/revoke`)).status).toBe(200);
     await waitFor(async () => seen.length > 0, 'the kick request', 5000);
-    expect(seen[0]).toEqual({ method: 'DELETE', url: `/api/v5/clients/${encodeURIComponent(device.deviceId)}`, authorization: basic('platform-key', 'platform-secret') });
+    expect(seen[0]).toEqual({
+      method: 'DELETE',
+      url: `/api/v5/clients/${encodeURIComponent(device.deviceId)}`,
+      authorization: basic('platform-key', 'platform-secret'),
+    });
   });
 });

@@ -20,11 +20,17 @@ afterAll(async () => {
 });
 
 async function hook(path: string, body: unknown, secret = SECRET): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${t.api}/api/v1/mqtt/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telemend-hook-secret': secret }, body: JSON.stringify(body) });
+  const res = await fetch(`${t.api}/api/v1/mqtt/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telemend-hook-secret': secret },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
-const emqxConnect = async (clientid: string, username: string, password: string) => (await hook('emqx/authenticate', { clientid, username, password, peerhost: '10.0.0.7' })).body.result;
-const emqxAcl = async (username: string, action: 'publish' | 'subscribe', topic: string, clientid = username) => (await hook('emqx/authorize', { clientid, username, topic, action })).body.result;
+const emqxConnect = async (clientid: string, username: string, password: string) =>
+  (await hook('emqx/authenticate', { clientid, username, password, peerhost: '10.0.0.7' })).body.result;
+const emqxAcl = async (username: string, action: 'publish' | 'subscribe', topic: string, clientid = username) =>
+  (await hook('emqx/authorize', { clientid, username, topic, action })).body.result;
 
 describe('EMQX HTTP authentication and authorization', () => {
   test('a device connects with its token and its client id only', async () => {
@@ -74,11 +80,70 @@ describe('EMQX HTTP authentication and authorization', () => {
 describe('VerneMQ webhooks', () => {
   test('auth_on_register, auth_on_publish and auth_on_subscribe', async () => {
     const own = `devices/${device.deviceId}`;
-    expect((await hook('vernemq/auth_on_register', { peer_addr: '10.0.0.7', peer_port: 40000, client_id: device.deviceId, username: device.deviceId, password: device.token, mountpoint: '', clean_session: false })).body).toEqual({ result: 'ok' });
-    expect((await hook('vernemq/auth_on_register', { client_id: device.deviceId, username: device.deviceId, password: 'nope', mountpoint: '' })).body).toEqual({ result: { error: 'not_allowed' } });
-    expect((await hook('vernemq/auth_on_publish', { client_id: device.deviceId, username: device.deviceId, topic: `${own}/telemetry`, qos: 1, payload: 'e30=', retain: false, mountpoint: '' })).body).toEqual({ result: 'ok' });
-    expect((await hook('vernemq/auth_on_publish', { client_id: device.deviceId, username: device.deviceId, topic: 'devices/x/telemetry', qos: 1, payload: 'e30=', retain: false, mountpoint: '' })).body).toEqual({ result: { error: 'not_allowed' } });
-    expect((await hook('vernemq/auth_on_subscribe', { client_id: device.deviceId, username: device.deviceId, mountpoint: '', topics: [{ topic: `${own}/commands`, qos: 1 }] })).body).toEqual({ result: 'ok' });
-    expect((await hook('vernemq/auth_on_subscribe', { client_id: device.deviceId, username: device.deviceId, mountpoint: '', topics: [{ topic: `${own}/commands`, qos: 1 }, { topic: '#', qos: 0 }] })).body).toEqual({ result: { error: 'not_allowed' } });
+    expect(
+      (
+        await hook('vernemq/auth_on_register', {
+          peer_addr: '10.0.0.7',
+          peer_port: 40000,
+          client_id: device.deviceId,
+          username: device.deviceId,
+          password: device.token,
+          mountpoint: '',
+          clean_session: false,
+        })
+      ).body,
+    ).toEqual({ result: 'ok' });
+    expect((await hook('vernemq/auth_on_register', { client_id: device.deviceId, username: device.deviceId, password: 'nope', mountpoint: '' })).body).toEqual({
+      result: { error: 'not_allowed' },
+    });
+    expect(
+      (
+        await hook('vernemq/auth_on_publish', {
+          client_id: device.deviceId,
+          username: device.deviceId,
+          topic: `${own}/telemetry`,
+          qos: 1,
+          payload: 'e30=',
+          retain: false,
+          mountpoint: '',
+        })
+      ).body,
+    ).toEqual({ result: 'ok' });
+    expect(
+      (
+        await hook('vernemq/auth_on_publish', {
+          client_id: device.deviceId,
+          username: device.deviceId,
+          topic: 'devices/x/telemetry',
+          qos: 1,
+          payload: 'e30=',
+          retain: false,
+          mountpoint: '',
+        })
+      ).body,
+    ).toEqual({ result: { error: 'not_allowed' } });
+    expect(
+      (
+        await hook('vernemq/auth_on_subscribe', {
+          client_id: device.deviceId,
+          username: device.deviceId,
+          mountpoint: '',
+          topics: [{ topic: `${own}/commands`, qos: 1 }],
+        })
+      ).body,
+    ).toEqual({ result: 'ok' });
+    expect(
+      (
+        await hook('vernemq/auth_on_subscribe', {
+          client_id: device.deviceId,
+          username: device.deviceId,
+          mountpoint: '',
+          topics: [
+            { topic: `${own}/commands`, qos: 1 },
+            { topic: '#', qos: 0 },
+          ],
+        })
+      ).body,
+    ).toEqual({ result: { error: 'not_allowed' } });
   });
 });

@@ -48,17 +48,32 @@ describe('ingest from Mosquitto', () => {
 
     const base = Date.now() - 60_000;
     await publish(client, `devices/${device.deviceId}/telemetry`, { ts: base, metrics: validMetrics(model) });
-    await waitFor(async () => (await influxQuery(t.config.INFLUX_URL, t.config.INFLUX_DATABASE, `SELECT count(*) FROM telemetry WHERE device = '${device.deviceId}'`).catch(() => [])).length > 0, 'the reading in InfluxDB');
+    await waitFor(
+      async () =>
+        (await influxQuery(t.config.INFLUX_URL, t.config.INFLUX_DATABASE, `SELECT count(*) FROM telemetry WHERE device = '${device.deviceId}'`).catch(() => []))
+          .length > 0,
+      'the reading in InfluxDB',
+    );
 
     const rule = model.detection!.rules.find((r) => r.kind === 'event' && (r.codes?.length ?? 0) > 0) as { fault: string; codes: string[] };
     await publish(client, `devices/${device.deviceId}/events`, { ts: base + 1000, code: rule.codes[0], severity: 'critical' });
     let tickets: { faultCode: string | null; channel: string }[] = [];
-    await waitFor(async () => (tickets = (await t.call<{ items: typeof tickets }>('GET', `/api/v1/tickets?assetId=${device.assetId}&open=true`)).body.items).length > 0, 'the auto-ticket', 20_000);
+    await waitFor(
+      async () => (tickets = (await t.call<{ items: typeof tickets }>('GET', `/api/v1/tickets?assetId=${device.assetId}&open=true`)).body.items).length > 0,
+      'the auto-ticket',
+      20_000,
+    );
     expect(tickets).toEqual([expect.objectContaining({ channel: 'iot', faultCode: rule.fault })]);
 
     // A bad payload is acknowledged by Telemend's ingest and lands in the rejection log.
     await publish(client, `devices/${device.deviceId}/telemetry`, 'not json');
-    await waitFor(async () => (await t.call<{ items: { reason: string }[] }>('GET', `/api/v1/rejections?deviceId=${device.deviceId}`)).body.items.some((r) => r.reason === 'not_json'), 'the rejection');
+    await waitFor(
+      async () =>
+        (await t.call<{ items: { reason: string }[] }>('GET', `/api/v1/rejections?deviceId=${device.deviceId}`)).body.items.some(
+          (r) => r.reason === 'not_json',
+        ),
+      'the rejection',
+    );
     expect(t.platform.external!.stats()).toMatchObject({ journalErrors: 0 });
   });
 

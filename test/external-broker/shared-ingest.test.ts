@@ -55,7 +55,10 @@ async function holdableProxy(redisUrl: string): Promise<{ url: string; hold(): v
     sockets.add(client).add(upstream);
     client.on('data', (chunk) => void (held || upstream.write(chunk)));
     upstream.on('data', (chunk) => client.write(chunk));
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       a.on('error', () => undefined);
       a.on('close', () => b.destroy());
     }
@@ -91,7 +94,14 @@ function startIngest(env: Record<string, string>, clientId: string): Promise<Chi
 }
 
 test('two ingest processes share the flow; one killed mid-stream loses nothing Mosquitto acknowledged', { timeout: 180_000 }, async () => {
-  const env = testEnv({ DATABASE_URL: postgres.url, SECRETS_KEY: randomBytes(32).toString('base64'), PORT: String(await freePort()), WORKER_TAKEOVER_MS: '2000', SILENCE_SWEEP_INTERVAL_MS: '0', ...externalEnv(mosquitto.url) });
+  const env = testEnv({
+    DATABASE_URL: postgres.url,
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    PORT: String(await freePort()),
+    WORKER_TAKEOVER_MS: '2000',
+    SILENCE_SWEEP_INTERVAL_MS: '0',
+    ...externalEnv(mosquitto.url),
+  });
   // This process: the API (which writes devices into Mosquitto's dynamic security) and the worker.
   for (const role of ['api', 'worker']) {
     const config = loadConfig({ ...env, TELEMEND_ROLE: role, ...(role === 'worker' ? { PORT: '0' } : {}) });
@@ -123,7 +133,9 @@ test('two ingest processes share the flow; one killed mid-stream loses nothing M
   });
   const metric = Object.keys(model.metrics)[0]!;
   const stored = async (deviceId: string) => {
-    const rows = await influxQuery(env.INFLUX_URL!, env.INFLUX_DATABASE!, `SELECT count("${metric}") FROM telemetry WHERE device = '${deviceId}'`).catch(() => []);
+    const rows = await influxQuery(env.INFLUX_URL!, env.INFLUX_DATABASE!, `SELECT count("${metric}") FROM telemetry WHERE device = '${deviceId}'`).catch(
+      () => [],
+    );
     return rows.length ? Number(rows[0]![1]) : 0;
   };
   const total = async () => (await Promise.all(devices.map((d) => stored(d.deviceId)))).reduce((a, n) => a + n, 0);
@@ -142,11 +154,15 @@ test('two ingest processes share the flow; one killed mid-stream loses nothing M
   const sent = ackedTotal();
 
   // The surviving process drains what it was given; what sat in the killed session stays there.
-  await waitFor(async () => {
-    const before = await total();
-    await new Promise((r) => setTimeout(r, 1500));
-    return (await total()) === before;
-  }, 'ingest to settle', 60_000);
+  await waitFor(
+    async () => {
+      const before = await total();
+      await new Promise((r) => setTimeout(r, 1500));
+      return (await total()) === before;
+    },
+    'ingest to settle',
+    60_000,
+  );
   const whileAway = await total();
   expect(whileAway).toBeLessThan(sent);
 

@@ -28,7 +28,13 @@ interface Query {
   text: string;
 }
 
-type Panel = { title?: string; type: string; datasource?: { uid: string }; targets?: { refId: string; datasource?: { uid: string }; query?: string; rawSql?: string }[]; panels?: Panel[] };
+type Panel = {
+  title?: string;
+  type: string;
+  datasource?: { uid: string };
+  targets?: { refId: string; datasource?: { uid: string }; query?: string; rawSql?: string }[];
+  panels?: Panel[];
+};
 interface Dashboard {
   uid: string;
   panels: Panel[];
@@ -45,8 +51,10 @@ function queriesOf(file: string, d: Dashboard): Query[] {
       out.push({ dashboard: file, where: `panel "${p.title}" ${t.refId}`, uid, text: t.query ?? t.rawSql ?? '' });
     }
   }
-  for (const a of d.annotations.list) if (a.target?.rawSql) out.push({ dashboard: file, where: `annotation "${a.name}"`, uid: a.datasource.uid, text: a.target.rawSql });
-  for (const v of d.templating.list) if (v.type === 'query') out.push({ dashboard: file, where: `variable $${v.name}`, uid: v.datasource?.uid ?? '', text: v.query });
+  for (const a of d.annotations.list)
+    if (a.target?.rawSql) out.push({ dashboard: file, where: `annotation "${a.name}"`, uid: a.datasource.uid, text: a.target.rawSql });
+  for (const v of d.templating.list)
+    if (v.type === 'query') out.push({ dashboard: file, where: `variable $${v.name}`, uid: v.datasource?.uid ?? '', text: v.query });
   return out;
 }
 
@@ -81,14 +89,16 @@ function assetFor(file: string): string {
 
 function influxText(q: Query): string {
   const from = now.getTime() - HOURS * 3_600_000;
-  return q.text
-    .replaceAll('$timeFilter', `time >= ${from}ms and time <= ${now.getTime()}ms`)
-    .replaceAll('$__interval_ms', '60000')
-    .replaceAll('$__interval', '1m')
-    .replaceAll('$asset', assetFor(q.dashboard))
-    .replaceAll('$downsampled_rp', 'downsampled')
-    // The aggregates of the last hours stand for the "older than the raw retention" part of a long range.
-    .replaceAll('$raw_retention', '1m');
+  return (
+    q.text
+      .replaceAll('$timeFilter', `time >= ${from}ms and time <= ${now.getTime()}ms`)
+      .replaceAll('$__interval_ms', '60000')
+      .replaceAll('$__interval', '1m')
+      .replaceAll('$asset', assetFor(q.dashboard))
+      .replaceAll('$downsampled_rp', 'downsampled')
+      // The aggregates of the last hours stand for the "older than the raw retention" part of a long range.
+      .replaceAll('$raw_retention', '1m')
+  );
 }
 
 function sqlText(q: Query): string {
@@ -127,7 +137,10 @@ describe('dashboard files', () => {
   it('draw every metric of every model with the model limits', () => {
     for (const model of fixture.models.list()) {
       const d = dashboards.get(`asset-${model.id}.json`)!;
-      const panels = d.panels.filter((p) => p.type === 'timeseries') as unknown as { targets: { query: string }[]; fieldConfig: { defaults: { thresholds: { steps: unknown } } } }[];
+      const panels = d.panels.filter((p) => p.type === 'timeseries') as unknown as {
+        targets: { query: string }[];
+        fieldConfig: { defaults: { thresholds: { steps: unknown } } };
+      }[];
       expect(panels).toHaveLength(Object.keys(model.metrics).length);
       Object.keys(model.metrics).forEach((metric, i) => {
         expect(panels[i]!.targets[0]!.query).toContain(`mean("${metric}")`);
@@ -144,11 +157,15 @@ describe('dashboard files', () => {
   });
 
   it('use only provisioned data sources, and the dashboard provider points at the mounted folder', async () => {
-    const provisioned = parseYaml(await readFile(path.join(GRAFANA_DIR, 'provisioning/datasources/telemend.yaml'), 'utf8')) as { datasources: { uid: string; type: string }[] };
+    const provisioned = parseYaml(await readFile(path.join(GRAFANA_DIR, 'provisioning/datasources/telemend.yaml'), 'utf8')) as {
+      datasources: { uid: string; type: string }[];
+    };
     const uids = new Set(provisioned.datasources.map((d) => d.uid));
     const used = new Set(allQueries().map((q) => q.uid));
     expect([...used].sort()).toEqual([...uids].sort());
-    const provider = parseYaml(await readFile(path.join(GRAFANA_DIR, 'provisioning/dashboards/telemend.yaml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    const provider = parseYaml(await readFile(path.join(GRAFANA_DIR, 'provisioning/dashboards/telemend.yaml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
     expect(provider.providers[0]!.options.path).toBe('/var/lib/grafana/dashboards/telemend');
   });
 });
@@ -178,7 +195,10 @@ describe('SQL queries against the seeded database', () => {
         throw new Error(`${q.dashboard} ${q.where}: ${String(error)}\n${text}`);
       });
       expect(rows.length, `${q.dashboard} ${q.where}`).toBeGreaterThan(0);
-      expect(Object.values(rows[0]!).some((v) => v !== null), `${q.dashboard} ${q.where}: ${JSON.stringify(rows[0])}`).toBe(true);
+      expect(
+        Object.values(rows[0]!).some((v) => v !== null),
+        `${q.dashboard} ${q.where}: ${JSON.stringify(rows[0])}`,
+      ).toBe(true);
     }
   });
 

@@ -41,7 +41,12 @@ export async function seedCrm(db: Database, now: Date): Promise<GrafanaFixture> 
   for (const d of fleet) if (!assetOf.has(d.modelId)) assetOf.set(d.modelId, d.assetId);
   const projectedDays = 4;
   for (const [modelId, assetId] of assetOf) {
-    const place = (await db.query<{ site_id: string; customer_id: string }>('SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1', [assetId])).rows[0]!;
+    const place = (
+      await db.query<{ site_id: string; customer_id: string }>(
+        'SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1',
+        [assetId],
+      )
+    ).rows[0]!;
     const ticketId = randomUUID();
     await db.query(
       `INSERT INTO tickets (id, channel, type, priority, title, customer_id, site_id, asset_id, fault_code, status, sla_source,
@@ -55,12 +60,25 @@ export async function seedCrm(db: Database, now: Date): Promise<GrafanaFixture> 
     await db.query(
       `INSERT INTO alarms (id, asset_id, model_id, rule_id, fault_code, kind, severity, state, first_seen_at, last_seen_at, evidence, ticket_id)
        VALUES ($1, $2, $3, 'drift-rule', 'PREDICTED_FAULT', 'trend', 'warning', 'active', $4, $5, $6, $7)`,
-      [alarmId, assetId, modelId, at(-120), at(-5), JSON.stringify({ latest: { metric: 'm', threshold: 10, projectedFailureAt: projected }, history: [] }), ticketId],
+      [
+        alarmId,
+        assetId,
+        modelId,
+        at(-120),
+        at(-5),
+        JSON.stringify({ latest: { metric: 'm', threshold: 10, projectedFailureAt: projected }, history: [] }),
+        ticketId,
+      ],
     );
     await db.query(
       `INSERT INTO ticket_autofill (ticket_id, alarm_id, rule_id, kind, predictive, prefill, created_at, updated_at)
        VALUES ($1, $2, 'drift-rule', 'trend', true, $3, $4, $4)`,
-      [ticketId, alarmId, JSON.stringify({ predictive: { projectedFailureAt: projected, latestVisitBy: at((projectedDays - 1) * 24 * 60).toISOString(), marginHours: 24 } }), at(-120)],
+      [
+        ticketId,
+        alarmId,
+        JSON.stringify({ predictive: { projectedFailureAt: projected, latestVisitBy: at((projectedDays - 1) * 24 * 60).toISOString(), marginHours: 24 } }),
+        at(-120),
+      ],
     );
     await db.query(
       `INSERT INTO visits (ticket_id, technician_id, status, planned_start, planned_end, created_at, updated_at)
@@ -90,8 +108,19 @@ export async function fillInflux(url: string, database: string, db: Database, fi
   const from = now.getTime() - hours * 60 * MINUTE;
   for (const [i, device] of fixture.fleet.entries()) {
     const model = fixture.models.get(device.modelId)!;
-    const place = (await db.query<{ site_id: string; customer_id: string }>('SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1', [device.assetId])).rows[0]!;
-    const identity: DeviceIdentity = { deviceId: device.deviceId, assetId: device.assetId, modelId: device.modelId, siteId: place.site_id, customerId: place.customer_id };
+    const place = (
+      await db.query<{ site_id: string; customer_id: string }>(
+        'SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1',
+        [device.assetId],
+      )
+    ).rows[0]!;
+    const identity: DeviceIdentity = {
+      deviceId: device.deviceId,
+      assetId: device.assetId,
+      modelId: device.modelId,
+      siteId: place.site_id,
+      customerId: place.customer_id,
+    };
     const signal = createAssetSignal(model, { seed: i + 1, startTime: from });
     const sudden = model.faults.find((f) => f.simulation?.kind === 'sudden' && f.simulation.eventCode);
     if (sudden) signal.inject(sudden.code, from + 60 * MINUTE);

@@ -22,11 +22,7 @@ let servers: TestServer[] = [];
 const postgresEnabled = (): boolean => ['1', 'true', 'yes'].includes(process.env.TELEMEND_TEST_POSTGRES ?? '');
 
 export async function setup(project: TestProject): Promise<void> {
-  const [redis, influx, postgres] = await Promise.all([
-    startRedis(),
-    startInflux(),
-    postgresEnabled() ? startPostgres() : Promise.resolve(undefined),
-  ]);
+  const [redis, influx, postgres] = await Promise.all([startRedis(), startInflux(), postgresEnabled() ? startPostgres() : Promise.resolve(undefined)]);
   servers = [redis, influx, ...(postgres ? [postgres] : [])];
   project.provide('redisUrl', redis.url);
   project.provide('influxUrl', influx.url);

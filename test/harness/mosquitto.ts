@@ -20,7 +20,12 @@ const run = promisify(execFile);
 
 export const MOSQUITTO_ADMIN = { username: 'telemend-admin', password: 'admin-password-0123456789' } as const;
 
-const PLUGIN_CANDIDATES = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so', '/usr/local/lib/mosquitto_dynamic_security.so'];
+const PLUGIN_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/mosquitto_dynamic_security.so',
+  '/usr/local/lib/mosquitto_dynamic_security.so',
+];
 
 export function dynsecPlugin(): string {
   const found = PLUGIN_CANDIDATES.find((p) => existsSync(p));
@@ -93,7 +98,16 @@ export function externalEnv(url: string, clientId = `ingest-${randomBytes(3).toS
 /** A device connecting to Mosquitto (MQTT 5, persistent session); rejects on a refused CONNECT. */
 export function connectMosquittoDevice(url: string, deviceId: string, token: string, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { protocolVersion: 5, clientId: deviceId, username: deviceId, password: token, clean: false, reconnectPeriod: 0, connectTimeout: 5000, ...extra });
+    const client = mqtt.connect(url, {
+      protocolVersion: 5,
+      clientId: deviceId,
+      username: deviceId,
+      password: token,
+      clean: false,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...extra,
+    });
     client.once('connect', () => resolve(client));
     client.once('error', (error) => {
       client.end(true);
@@ -101,4 +115,3 @@ export function connectMosquittoDevice(url: string, deviceId: string, token: str
     });
   });
 }
-

@@ -75,9 +75,7 @@ export abstract class ManagedServer implements TestServer {
     child.stderr?.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
     });
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}: ${this.stderr}`))),
-    );
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}: ${this.stderr}`))));
     exited.catch(() => undefined);
     await Promise.race([waitFor(() => this.ready(), `${path.basename(bin)} on port ${this.port}`, this.readyTimeoutMs), exited]);
   }
@@ -106,7 +104,22 @@ class RedisServer extends ManagedServer {
   protected async command() {
     return {
       bin: 'redis-server',
-      args: ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+      args: [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
     };
   }
   protected ready() {
@@ -165,11 +178,7 @@ export async function startRedis(): Promise<TestServer> {
 }
 
 export async function startInflux(): Promise<TestServer> {
-  const server = new InfluxServer(
-    await freePort(),
-    await mkdtemp(path.join(os.tmpdir(), 'telemend-influx-')),
-    await freePort(),
-  );
+  const server = new InfluxServer(await freePort(), await mkdtemp(path.join(os.tmpdir(), 'telemend-influx-')), await freePort());
   await server.start();
   return server;
 }

@@ -22,6 +22,9 @@ export default class SlowFirstSequencer extends BaseSequencer {
       const i = SLOW.findIndex((s) => f.moduleId.endsWith(s));
       return i < 0 ? SLOW.length : i;
     };
-    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+    return sorted
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+      .map(({ f }) => f);
   }
 }

@@ -191,13 +191,16 @@ describe('ensureDatabase and query per version', () => {
     reply = () => ({ status: 200, body: { results: [{ statement_id: 0 }] } });
     const influx = await connectInflux({ ...base, url, username: 'a', password: 'b' });
     await influx.ensureDatabase();
-    expect(recorded).toMatchObject([{ method: 'POST', path: '/query', body: 'q=CREATE+DATABASE+%22tele%22', auth: `Basic ${Buffer.from('a:b').toString('base64')}` }]);
+    expect(recorded).toMatchObject([
+      { method: 'POST', path: '/query', body: 'q=CREATE+DATABASE+%22tele%22', auth: `Basic ${Buffer.from('a:b').toString('base64')}` },
+    ]);
   });
 });
 
 describe('gzip of writes', () => {
   it('auto compresses only for a server that is not on a loopback address', () => {
-    for (const local of ['http://127.0.0.1:8086', 'http://localhost:8086', 'http://127.3.2.1', 'http://[::1]:8086']) expect(gzipWrites(local), local).toBe(false);
+    for (const local of ['http://127.0.0.1:8086', 'http://localhost:8086', 'http://127.3.2.1', 'http://[::1]:8086'])
+      expect(gzipWrites(local), local).toBe(false);
     for (const remote of ['https://influx.example.com', 'http://10.0.0.5:8086', 'http://[fd00::1]:8086']) expect(gzipWrites(remote), remote).toBe(true);
     expect(gzipWrites('http://127.0.0.1:8086', 'always')).toBe(true);
     expect(gzipWrites('https://influx.example.com', 'never')).toBe(false);

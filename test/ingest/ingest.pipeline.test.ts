@@ -52,7 +52,14 @@ describe('refused publishes', () => {
     ['invalid_shape', json({ metrics: { temperature: 1 } }), 'telemetry'],
     ['unknown_metric', json({ ts: hour, metrics: { humidity: 50 } }), 'telemetry'],
     ['wrong_type', json({ ts: hour, metrics: { temperature: 'hot' } }), 'telemetry'],
-    ['out_of_range', json([{ ts: hour, metrics: { temperature: 20 } }, { ts: hour + 1, metrics: { temperature: 999 } }]), 'telemetry'],
+    [
+      'out_of_range',
+      json([
+        { ts: hour, metrics: { temperature: 20 } },
+        { ts: hour + 1, metrics: { temperature: 999 } },
+      ]),
+      'telemetry',
+    ],
     ['future_timestamp', json({ ts: Date.now() + 3_600_000, metrics: { temperature: 1 } }), 'telemetry'],
     ['bad_timestamp', json({ ts: 1_700_000_000, metrics: { temperature: 1 } }), 'telemetry'],
     ['unknown_event', json({ ts: hour, code: 'NOPE' }), 'events'],
@@ -103,7 +110,14 @@ describe('refused publishes', () => {
     // to its own publish inside a shared journal entry.
     await Promise.all([
       p.ingest.accept(good[0]!, 'telemetry', json({ ts: hour + 10, metrics: { temperature: 1 } })),
-      p.ingest.accept(conflicting, 'telemetry', json([{ ts: hour + 11, metrics: { x: 1.5 } }, { ts: hour + 12, metrics: { temperature: 2 } }])),
+      p.ingest.accept(
+        conflicting,
+        'telemetry',
+        json([
+          { ts: hour + 11, metrics: { x: 1.5 } },
+          { ts: hour + 12, metrics: { temperature: 2 } },
+        ]),
+      ),
       p.ingest.accept(good[1]!, 'telemetry', json({ ts: hour + 13, metrics: { temperature: 3 } })),
       p.ingest.accept(good[2]!, 'telemetry', json({ ts: hour + 14, metrics: { pressure: 4 } })),
     ]);

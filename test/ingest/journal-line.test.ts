@@ -32,7 +32,18 @@ test('the fast path for plain lines parses exactly like the escaped path', () =>
   const plain = 'telemetry,asset=a1,device=d-1,model=m telemetry_a=1.5,b=-2,c=3e-7 1700000000000';
   // The same line with an escaped space in a tag value forces the general parser.
   const escaped = 'telemetry,asset=a1,device=d-1,model=m\\ x telemetry_a=1.5,b=-2,c=3e-7 1700000000000';
-  expect(parseLine(plain)).toEqual({ measurement: 'telemetry', tags: { asset: 'a1', device: 'd-1', model: 'm' }, fields: { telemetry_a: 1.5, b: -2, c: 3e-7 }, ts: 1700000000000 });
-  expect(parseLine(escaped)).toEqual({ measurement: 'telemetry', tags: { asset: 'a1', device: 'd-1', model: 'm x' }, fields: { telemetry_a: 1.5, b: -2, c: 3e-7 }, ts: 1700000000000 });
-  for (const bad of ['telemetry a=1', 'telemetry,asset a=1 1', 'telemetry a 1', 'telemetry a=1 1 2', ' a=1 1', 'telemetry a=1 x']) expect(parseLine(bad), bad).toBeUndefined();
+  expect(parseLine(plain)).toEqual({
+    measurement: 'telemetry',
+    tags: { asset: 'a1', device: 'd-1', model: 'm' },
+    fields: { telemetry_a: 1.5, b: -2, c: 3e-7 },
+    ts: 1700000000000,
+  });
+  expect(parseLine(escaped)).toEqual({
+    measurement: 'telemetry',
+    tags: { asset: 'a1', device: 'd-1', model: 'm x' },
+    fields: { telemetry_a: 1.5, b: -2, c: 3e-7 },
+    ts: 1700000000000,
+  });
+  for (const bad of ['telemetry a=1', 'telemetry,asset a=1 1', 'telemetry a 1', 'telemetry a=1 1 2', ' a=1 1', 'telemetry a=1 x'])
+    expect(parseLine(bad), bad).toBeUndefined();
 });

@@ -40,7 +40,9 @@ async function freshJournal() {
 async function appendEntry(journal: TelemetryJournal, publishes: number, tag: string): Promise<string> {
   const device = testDevice();
   const ids = await Promise.all(
-    Array.from({ length: publishes }, (_, i) => journal.append({ device, channel: 'telemetry', lines: [`telemetry,k=${tag} v=${i} ${1750000000000 + i}`], items: [] })),
+    Array.from({ length: publishes }, (_, i) =>
+      journal.append({ device, channel: 'telemetry', lines: [`telemetry,k=${tag} v=${i} ${1750000000000 + i}`], items: [] }),
+    ),
   );
   expect(new Set(ids).size).toBe(1);
   return ids[0]!;

@@ -51,7 +51,12 @@ beforeAll(async () => {
   // Two minutes of readings, one every 10 s: temperature = 0..11, pressure = 1 constant.
   const device = testDevice({ assetId });
   const api = influx.writeApi();
-  api.writeRecords(telemetryLines(device, Array.from({ length: 12 }, (_, i) => ({ ts: t0 + i * 10_000, metrics: { temperature: i, pressure: 1 } }))));
+  api.writeRecords(
+    telemetryLines(
+      device,
+      Array.from({ length: 12 }, (_, i) => ({ ts: t0 + i * 10_000, metrics: { temperature: i, pressure: 1 } })),
+    ),
+  );
   await api.flush();
 
   const ctx: AppContext = {

@@ -54,7 +54,11 @@ describe('validateTelemetry', () => {
 
   it('rejects the whole array when one reading is bad, naming it', () => {
     const result = validateTelemetry(
-      json([{ ts: now, metrics: { temperature: 1 } }, { ts: now, metrics: { temperature: 1 } }, { ts: now, metrics: { pressure: 99 } }]),
+      json([
+        { ts: now, metrics: { temperature: 1 } },
+        { ts: now, metrics: { temperature: 1 } },
+        { ts: now, metrics: { pressure: 99 } },
+      ]),
       testModel,
       opts,
     );

@@ -28,7 +28,15 @@ const work = (over: Partial<InvoiceWork> = {}): InvoiceWork => ({
   travel: DEFAULT_TRAVEL_POLICY,
   ...over,
 });
-const contract = (over: Partial<NonNullable<InvoiceWork['contract']>> = {}) => ({ id: 'c', number: 'CTR-1', labourPercent: 0, partsPercent: 0, travelIncluded: false, prepaidAvailable: 0, ...over });
+const contract = (over: Partial<NonNullable<InvoiceWork['contract']>> = {}) => ({
+  id: 'c',
+  number: 'CTR-1',
+  labourPercent: 0,
+  partsPercent: 0,
+  travelIncluded: false,
+  prepaidAvailable: 0,
+  ...over,
+});
 const kinds = (r: ReturnType<typeof computeInvoice>) => r.lines.map((l) => [l.kind, l.minutes, l.amount]);
 
 describe('computeInvoice', () => {
@@ -40,7 +48,9 @@ describe('computeInvoice', () => {
 
   test('prepaid pays regular minutes before overtime; drawn now only up to the balance', () => {
     // 120 min, half out of hours; 30 drawn at recording, 40 more available now.
-    const result = computeInvoice(work({ labour: [labour({ minutes: 120, prepaidMinutes: 30, outOfHoursShare: 0.5 })], contract: contract({ prepaidAvailable: 40 }) }));
+    const result = computeInvoice(
+      work({ labour: [labour({ minutes: 120, prepaidMinutes: 30, outOfHoursShare: 0.5 })], contract: contract({ prepaidAvailable: 40 }) }),
+    );
     expect(result.draws).toEqual([{ labourEntryId: 'l1', visitId: 'v1', minutes: 40 }]);
     expect(kinds(result)).toEqual([
       ['travel', null, 45],
@@ -51,7 +61,9 @@ describe('computeInvoice', () => {
   });
 
   test('the balance is shared across entries in order until it runs out', () => {
-    const result = computeInvoice(work({ labour: [labour({ entryId: 'a', minutes: 30 }), labour({ entryId: 'b', minutes: 30 })], contract: contract({ prepaidAvailable: 45 }) }));
+    const result = computeInvoice(
+      work({ labour: [labour({ entryId: 'a', minutes: 30 }), labour({ entryId: 'b', minutes: 30 })], contract: contract({ prepaidAvailable: 45 }) }),
+    );
     expect(result.draws.map((d) => [d.labourEntryId, d.minutes])).toEqual([
       ['a', 30],
       ['b', 15],
@@ -121,7 +133,16 @@ describe('computeInvoice', () => {
 });
 
 describe('working hours and overtime share', () => {
-  const weekdays = workingHoursCalendar({ mon: [['08:00', '17:00']], tue: [['08:00', '12:00'], ['13:00', '17:00']] }, 'Europe/Berlin');
+  const weekdays = workingHoursCalendar(
+    {
+      mon: [['08:00', '17:00']],
+      tue: [
+        ['08:00', '12:00'],
+        ['13:00', '17:00'],
+      ],
+    },
+    'Europe/Berlin',
+  );
 
   test('share of the actual window outside the hours, in the technician zone', () => {
     // Tue 2025-03-11, Berlin = UTC+1. 11:00–14:00 local: 12:00–13:00 is the lunch break.
@@ -137,7 +158,11 @@ describe('working hours and overtime share', () => {
     expect(workingHoursCalendar('not json', 'UTC')).toBeNull();
     expect(workingHoursCalendar({ mon: [['9', '5']] }, 'UTC')).toBeNull();
     expect(outOfHoursShare(new Date('2025-03-12T22:00:00Z'), new Date('2025-03-12T23:00:00Z'), null)).toBe(0);
-    expect(workingHoursCalendar({ Monday: [{ start: '08:00', end: '17:00' }] }, 'Mars/Olympus')).toEqual({ timeZone: 'UTC', weekly: { mon: [{ start: '08:00', end: '17:00' }] }, holidays: [] });
+    expect(workingHoursCalendar({ Monday: [{ start: '08:00', end: '17:00' }] }, 'Mars/Olympus')).toEqual({
+      timeZone: 'UTC',
+      weekly: { mon: [{ start: '08:00', end: '17:00' }] },
+      holidays: [],
+    });
   });
 });
 

@@ -31,12 +31,24 @@ describe('invoice arithmetic', () => {
       customerId,
       technicianId: technician.id,
       labour: [{ minutes: 90, skill: 'refrigeration', description: 'replaced switch' }, { minutes: 30 }],
-      parts: [{ sku: 'VALVE-12', quantity: 2, unitPrice: 19.9 }, { sku: 'FILTER-7', quantity: 1 }, { sku: 'GASKET-X', quantity: 1 }],
+      parts: [
+        { sku: 'VALVE-12', quantity: 2, unitPrice: 19.9 },
+        { sku: 'FILTER-7', quantity: 1 },
+        { sku: 'GASKET-X', quantity: 1 },
+      ],
     });
     const invoice = await draft(ticketId);
     expect(invoice.status).toBe(201);
     expect(invoice.body).toMatchObject({ status: 'draft', number: null, ticketNumber, currency: 'EUR', contractId: null, prepaidMinutes: 0 });
-    expect(invoice.body.lines.map((l: { kind: string; description: string; quantity: number; unitPrice: number; amount: number; cost: number }) => [l.kind, l.quantity, l.unitPrice, l.amount, l.cost])).toEqual([
+    expect(
+      invoice.body.lines.map((l: { kind: string; description: string; quantity: number; unitPrice: number; amount: number; cost: number }) => [
+        l.kind,
+        l.quantity,
+        l.unitPrice,
+        l.amount,
+        l.cost,
+      ]),
+    ).toEqual([
       ['travel', 1, 45, 45, 0],
       ['labour', 1.5, 90, 135, 75],
       ['labour', 0.5, 85, 42.5, 25],
@@ -44,7 +56,12 @@ describe('invoice arithmetic', () => {
       ['parts', 1, 12.5, 12.5, 6],
       ['parts', 1, 0, 0, 0],
     ]);
-    expect(invoice.body.lines[1]).toMatchObject({ skill: 'refrigeration', minutes: 90, visitId, description: 'Labour (refrigeration: replaced switch), 90 min' });
+    expect(invoice.body.lines[1]).toMatchObject({
+      skill: 'refrigeration',
+      minutes: 90,
+      visitId,
+      description: 'Labour (refrigeration: replaced switch), 90 min',
+    });
     expect(invoice.body.lines[4]).toMatchObject({ sku: 'FILTER-7', description: 'FILTER-7 Oil filter' });
     expect(invoice.body).toMatchObject({ subtotal: 274.8, coveredAmount: 0, total: 274.8, costTotal: 122 });
     expect(invoice.body.warnings).toEqual(expect.arrayContaining([expect.stringContaining('GASKET-X has no price')]));
@@ -59,7 +76,9 @@ describe('invoice arithmetic', () => {
     expect(amounts(invoice, 'labour')).toEqual([85]);
     expect(amounts(invoice, 'parts')).toEqual([39.8]);
     expect(amounts(invoice, 'travel')).toEqual([45]);
-    expect(invoice.lines.filter((l: { kind: string }) => l.kind === 'coverage').map((l: { description: string; amount: number }) => [l.description, l.amount])).toEqual([
+    expect(
+      invoice.lines.filter((l: { kind: string }) => l.kind === 'coverage').map((l: { description: string; amount: number }) => [l.description, l.amount]),
+    ).toEqual([
       [`Contract ${contract.number}: 50 % of labour`, -42.5],
       [`Contract ${contract.number}: 100 % of parts`, -39.8],
     ]);
@@ -103,7 +122,11 @@ describe('invoice arithmetic', () => {
     const { customerId } = await seedCustomer(api);
     const flagged = await workedTicket(api, { customerId, technicianId: technician.id, labour: [{ minutes: 60, overtime: true }] });
     const one = (await draft(flagged.ticketId)).body;
-    expect(one.lines.filter((l: { kind: string }) => l.kind === 'overtime').map((l: { unitPrice: number; amount: number; quantity: number }) => [l.quantity, l.unitPrice, l.amount])).toEqual([[1, 127.5, 127.5]]);
+    expect(
+      one.lines
+        .filter((l: { kind: string }) => l.kind === 'overtime')
+        .map((l: { unitPrice: number; amount: number; quantity: number }) => [l.quantity, l.unitPrice, l.amount]),
+    ).toEqual([[1, 127.5, 127.5]]);
     expect(amounts(one, 'labour')).toEqual([]);
 
     // Planned 13:00–15:00 in Berlin, the work ran 16:00–18:00 (15:00–17:00 UTC) on Tue 2025-03-11;
@@ -121,7 +144,11 @@ describe('invoice arithmetic', () => {
       labour: [{ minutes: 120, skill: 'refrigeration' }],
     });
     const two = (await draft(late.ticketId)).body;
-    expect(two.lines.filter((l: { kind: string }) => l.kind !== 'travel').map((l: { kind: string; minutes: number; unitPrice: number; amount: number; cost: number }) => [l.kind, l.minutes, l.unitPrice, l.amount, l.cost])).toEqual([
+    expect(
+      two.lines
+        .filter((l: { kind: string }) => l.kind !== 'travel')
+        .map((l: { kind: string; minutes: number; unitPrice: number; amount: number; cost: number }) => [l.kind, l.minutes, l.unitPrice, l.amount, l.cost]),
+    ).toEqual([
       ['labour', 60, 90, 90, 40],
       ['overtime', 60, 180, 180, 40],
     ]);

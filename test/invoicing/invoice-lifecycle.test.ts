@@ -21,8 +21,8 @@ afterAll(async () => {
 });
 
 const draft = (ticketId: string, headers?: Record<string, string>) => api.call('POST', `/api/v1/tickets/${ticketId}/invoice`, undefined, headers);
-const act = (id: string, action: string, body?: unknown, headers?: Record<string, string>) => api.call('POST', `/api/v1/invoices/${id}/${action}`, body, headers);
-
+const act = (id: string, action: string, body?: unknown, headers?: Record<string, string>) =>
+  api.call('POST', `/api/v1/invoices/${id}/${action}`, body, headers);
 
 describe('invoice lifecycle', () => {
   test('a ticket that is not resolved is not invoiced', async () => {
@@ -49,7 +49,12 @@ describe('invoice lifecycle', () => {
     // The database holds one non-void invoice for the ticket, whatever the route.
     const { rows } = await api.db.query<{ n: number }>("SELECT count(*)::int AS n FROM invoices WHERE ticket_id = $1 AND status <> 'void'", [ticketId]);
     expect(rows[0]!.n).toBe(1);
-    await expect(api.db.query("INSERT INTO invoices (ticket_id, customer_id, status, currency, created_by_type, created_by_id, created_at, updated_at) VALUES ($1, $2, 'draft', 'EUR', 'system', 't', now(), now())", [ticketId, customerId])).rejects.toThrow(/invoices_open_ticket_idx/);
+    await expect(
+      api.db.query(
+        "INSERT INTO invoices (ticket_id, customer_id, status, currency, created_by_type, created_by_id, created_at, updated_at) VALUES ($1, $2, 'draft', 'EUR', 'system', 't', now(), now())",
+        [ticketId, customerId],
+      ),
+    ).rejects.toThrow(/invoices_open_ticket_idx/);
 
     // Two more issued invoices: consecutive numbers, no gap from the refused attempts.
     const numbers = [issued.number as string];
@@ -104,7 +109,11 @@ describe('invoice lifecycle', () => {
     const first = (await draft(ticketId)).body;
     expect(first.total).toBe(45 + 85);
     await api.call('POST', `/api/v1/visits/${visitId}/parts`, { sku: 'SEAL-3', quantity: 4, unitPrice: 2.5 });
-    expect((await put(api, '/api/v1/labour-rates/hydraulics', { hourlyRate: 100 })).body).toMatchObject({ skill: 'hydraulics', hourlyRate: 100, overtimeMultiplier: 1.5 });
+    expect((await put(api, '/api/v1/labour-rates/hydraulics', { hourlyRate: 100 })).body).toMatchObject({
+      skill: 'hydraulics',
+      hourlyRate: 100,
+      overtimeMultiplier: 1.5,
+    });
     expect((await put(api, '/api/v1/labour-rates/hydraulics', { hourlyRate: 100 }, technician.auth.authorization)).status).toBe(403);
     const recomputed = await act(first.id, 'recompute');
     expect(recomputed.status).toBe(200);

@@ -126,7 +126,14 @@ export async function technicianProfile(
      VALUES ($1, $2, $3, $4, $5, $6, now(), now())
      ON CONFLICT (user_id) DO UPDATE SET working_hours = EXCLUDED.working_hours, timezone = EXCLUDED.timezone, hourly_cost = EXCLUDED.hourly_cost,
        home_latitude = EXCLUDED.home_latitude, home_longitude = EXCLUDED.home_longitude`,
-    [userId, JSON.stringify(profile.workingHours ?? {}), profile.timezone ?? 'UTC', profile.hourlyCost ?? null, profile.home?.latitude ?? null, profile.home?.longitude ?? null],
+    [
+      userId,
+      JSON.stringify(profile.workingHours ?? {}),
+      profile.timezone ?? 'UTC',
+      profile.hourlyCost ?? null,
+      profile.home?.latitude ?? null,
+      profile.home?.longitude ?? null,
+    ],
   );
 }
 

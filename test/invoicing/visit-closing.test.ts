@@ -52,13 +52,22 @@ async function openVisit(options: { faultCode?: string; assetId?: string; custom
 
 async function planVisit(ticketId: string): Promise<string> {
   api.clock.advance(1000);
-  const visit = await api.call('POST', `/api/v1/tickets/${ticketId}/visits`, { technicianId: technician.id, plannedStart: '2025-03-13T08:00:00Z', plannedEnd: '2025-03-13T10:00:00Z' });
+  const visit = await api.call('POST', `/api/v1/tickets/${ticketId}/visits`, {
+    technicianId: technician.id,
+    plannedStart: '2025-03-13T08:00:00Z',
+    plannedEnd: '2025-03-13T10:00:00Z',
+  });
   expect(visit.status).toBe(201);
   return visit.body.id;
 }
 
 const close = (visitId: string, body: Record<string, unknown>, auth = technician.auth) =>
-  api.call('POST', `/api/v1/visits/${visitId}/close`, { resolutionNotes: 'Cleaned the condenser', actualStart: '2025-03-13T08:05:00Z', actualEnd: '2025-03-13T09:40:00Z', ...body }, auth);
+  api.call(
+    'POST',
+    `/api/v1/visits/${visitId}/close`,
+    { resolutionNotes: 'Cleaned the condenser', actualStart: '2025-03-13T08:05:00Z', actualEnd: '2025-03-13T09:40:00Z', ...body },
+    auth,
+  );
 const confirmation = { name: 'Mr Berg', confirmation: 'Unit cooling again' };
 
 describe('visit closing', () => {
@@ -72,7 +81,10 @@ describe('visit closing', () => {
     const jpeg = await close(visit, { outcome: 'fixed', acceptance: { name: 'Mr Berg', signature: 'data:image/jpeg;base64,/9j/4AAQSkZJRg==' } });
     expect(jpeg.status).toBe(400);
     expect(JSON.stringify(jpeg.body)).toContain('data:image/png;base64');
-    const notPng = await close(visit, { outcome: 'fixed', acceptance: { name: 'Mr Berg', signature: `data:image/png;base64,${Buffer.from('GIF89a not a png at all, really not').toString('base64')}` } });
+    const notPng = await close(visit, {
+      outcome: 'fixed',
+      acceptance: { name: 'Mr Berg', signature: `data:image/png;base64,${Buffer.from('GIF89a not a png at all, really not').toString('base64')}` },
+    });
     expect(notPng.body.detail).toContain('not a PNG');
     const broken = await close(visit, { outcome: 'fixed', acceptance: { name: 'Mr Berg', signature: 'data:image/png;base64,abc$' } });
     expect(broken.status).toBe(400);
@@ -107,8 +119,20 @@ describe('visit closing', () => {
     api.clock.set('2025-03-13T09:45:00Z');
     const closed = await close(visit, { outcome: 'fixed', acceptance: confirmation });
     expect(closed.status).toBe(200);
-    expect(closed.body.visit).toMatchObject({ status: 'completed', outcome: 'fixed', actualStart: '2025-03-13T08:05:00.000Z', actualEnd: '2025-03-13T09:40:00.000Z' });
-    expect(closed.body.closure).toMatchObject({ outcome: 'fixed', firstTimeFix: true, firstTimeFixComputed: true, firstTimeFixReason: null, resolutionNotes: 'Cleaned the condenser', closedBy: { type: 'user', id: technician.id } });
+    expect(closed.body.visit).toMatchObject({
+      status: 'completed',
+      outcome: 'fixed',
+      actualStart: '2025-03-13T08:05:00.000Z',
+      actualEnd: '2025-03-13T09:40:00.000Z',
+    });
+    expect(closed.body.closure).toMatchObject({
+      outcome: 'fixed',
+      firstTimeFix: true,
+      firstTimeFixComputed: true,
+      firstTimeFixReason: null,
+      resolutionNotes: 'Cleaned the condenser',
+      closedBy: { type: 'user', id: technician.id },
+    });
     expect(closed.body.ticket).toEqual({ id: ticket.id, number: ticket.number, status: 'resolved' });
     const read = (await api.call('GET', `/api/v1/tickets/${ticket.id}`)).body;
     expect(read).toMatchObject({ status: 'resolved', resolvedAt: '2025-03-13T09:45:00.000Z', respondedAt: '2025-03-13T08:05:00.000Z' });
@@ -127,7 +151,11 @@ describe('visit closing', () => {
     const first = await close(visit, { outcome: 'another_visit_needed', acceptance: confirmation });
     expect(first.body.closure).toMatchObject({ firstTimeFix: false, firstTimeFixComputed: false });
     expect(first.body.ticket.status).toBe('assigned');
-    const invalid = await close(await planVisit(ticket.id), { outcome: 'not_fixed', acceptance: confirmation, firstTimeFix: { value: true, reason: 'because' } });
+    const invalid = await close(await planVisit(ticket.id), {
+      outcome: 'not_fixed',
+      acceptance: confirmation,
+      firstTimeFix: { value: true, reason: 'because' },
+    });
     expect(invalid.status).toBe(400);
     expect(fieldsOf(invalid.body)).toContain('body.firstTimeFix.value');
     const noReason = await close(visit, { outcome: 'fixed', acceptance: confirmation, firstTimeFix: { value: true } });
@@ -141,7 +169,11 @@ describe('visit closing', () => {
     const other = await openVisit();
     await close(other.visit, { outcome: 'another_visit_needed', acceptance: confirmation });
     const fix = await planVisit(other.ticket.id);
-    const overridden = await close(fix, { outcome: 'fixed', acceptance: confirmation, firstTimeFix: { value: true, reason: 'first visit was a site survey' } }, { authorization: `Bearer service-admin-token-0123456789` });
+    const overridden = await close(
+      fix,
+      { outcome: 'fixed', acceptance: confirmation, firstTimeFix: { value: true, reason: 'first visit was a site survey' } },
+      { authorization: `Bearer service-admin-token-0123456789` },
+    );
     expect(overridden.body.closure).toMatchObject({ firstTimeFix: true, firstTimeFixComputed: false, firstTimeFixReason: 'first visit was a site survey' });
   });
 
@@ -151,7 +183,12 @@ describe('visit closing', () => {
     expect((await close(visit, { outcome: 'fixed', acceptance: confirmation }, stranger.auth)).status).toBe(403);
     const agent = await api.user('agent');
     expect((await close(visit, { outcome: 'fixed', acceptance: confirmation }, agent.auth)).status).toBe(403);
-    const noStart = await api.call('POST', `/api/v1/visits/${visit}/close`, { outcome: 'fixed', resolutionNotes: 'x', acceptance: confirmation }, technician.auth);
+    const noStart = await api.call(
+      'POST',
+      `/api/v1/visits/${visit}/close`,
+      { outcome: 'fixed', resolutionNotes: 'x', acceptance: confirmation },
+      technician.auth,
+    );
     expect(fieldsOf(noStart.body)).toContain('body.actualStart');
     const cancelled = await planVisit(ticket.id);
     await api.call('PATCH', `/api/v1/visits/${cancelled}`, { status: 'cancelled' });
@@ -165,11 +202,22 @@ describe('visit closing', () => {
     await api.call('POST', `/api/v1/visits/${visit}/parts`, { sku: 'FAN-2', quantity: 1, description: 'condenser fan' }, technician.auth);
     expect((await api.call('POST', `/api/v1/visits/${visit}/knowledge-proposal`, {}, technician.auth)).status).toBe(409);
 
-    const closed = await close(visit, { outcome: 'fixed', acceptance: confirmation, proposeKnowledge: true, resolutionNotes: 'Condenser fan seized; replaced it' });
+    const closed = await close(visit, {
+      outcome: 'fixed',
+      acceptance: confirmation,
+      proposeKnowledge: true,
+      resolutionNotes: 'Condenser fan seized; replaced it',
+    });
     const articleId = closed.body.closure.knowledgeArticleId as string;
     expect(articleId).toEqual(expect.any(String));
     const article = (await api.call('GET', `/api/v1/knowledge/articles/${articleId}`)).body;
-    expect(article).toMatchObject({ status: 'draft', title: 'F1: Chiller does not cool', faultCodes: ['F1'], modelIds: ['chiller-x'], tags: ['field-resolution'] });
+    expect(article).toMatchObject({
+      status: 'draft',
+      title: 'F1: Chiller does not cool',
+      faultCodes: ['F1'],
+      modelIds: ['chiller-x'],
+      tags: ['field-resolution'],
+    });
     expect(article.body).toContain('Condenser fan seized; replaced it');
     expect(article.body).toContain('FAN-2 × 1 (condenser fan)');
     expect(article.body).toContain(ticket.number);
@@ -181,7 +229,12 @@ describe('visit closing', () => {
 
     const plain = await openVisit();
     await close(plain.visit, { outcome: 'fixed', acceptance: confirmation });
-    const proposed = await api.call('POST', `/api/v1/visits/${plain.visit}/knowledge-proposal`, { title: 'Low supply temperature: check the condenser', tags: ['Chillers'] }, technician.auth);
+    const proposed = await api.call(
+      'POST',
+      `/api/v1/visits/${plain.visit}/knowledge-proposal`,
+      { title: 'Low supply temperature: check the condenser', tags: ['Chillers'] },
+      technician.auth,
+    );
     expect(proposed.status).toBe(201);
     expect(proposed.body).toMatchObject({ visitId: plain.visit, title: 'Low supply temperature: check the condenser', status: 'draft' });
     const second = (await api.call('GET', `/api/v1/knowledge/articles/${proposed.body.articleId}`)).body;
@@ -204,7 +257,12 @@ describe('visit closing', () => {
     const visits = new VisitsService(api.db, api.clock, { tickets, stock: new StockService(api.db, { clock: api.clock }) });
     const service = new VisitClosingService(api.db, api.clock, { notifier, tickets, visits });
     const caller = { actor: { type: 'user' as const, id: technician.id }, role: 'technician' as const, userId: technician.id };
-    const input = closeVisitBody.parse({ outcome: 'fixed', resolutionNotes: 'Reset the controller', actualStart: '2025-03-13T08:00:00Z', acceptance: confirmation });
+    const input = closeVisitBody.parse({
+      outcome: 'fixed',
+      resolutionNotes: 'Reset the controller',
+      actualStart: '2025-03-13T08:00:00Z',
+      acceptance: confirmation,
+    });
     const { ticket, visit } = await openVisit();
     await service.close(visit, input, caller);
     expect(queued).toEqual([{ event: 'visit.completed', ticketId: ticket.id, visitId: visit, data: { outcome: 'fixed' } }]);

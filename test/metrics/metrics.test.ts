@@ -54,14 +54,20 @@ describe('/metrics of the API', () => {
     const client = await connectDevice(t.mqttPort, device.deviceId, device.token);
     try {
       const now = Date.now();
-      for (let i = 0; i < 3; i++) await publish(client, `devices/${device.deviceId}/telemetry`, { ts: now - 3000 + i * 1000, metrics: validMetrics(models.get(MODEL)!) });
+      for (let i = 0; i < 3; i++)
+        await publish(client, `devices/${device.deviceId}/telemetry`, { ts: now - 3000 + i * 1000, metrics: validMetrics(models.get(MODEL)!) });
       await publish(client, `devices/${device.deviceId}/telemetry`, { ts: now, metrics: { humidity: 50 } });
       // A drive trip: detection opens an alarm (and its auto-ticket).
       await publish(client, `devices/${device.deviceId}/events`, { ts: now, code: 'VFD-OC' });
     } finally {
       client.end(true);
     }
-    const ticket = await t.call<{ id: string }>('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', title: 'Pump noisy', assetId: device.assetId });
+    const ticket = await t.call<{ id: string }>('POST', '/api/v1/tickets', {
+      channel: 'phone',
+      type: 'breakdown',
+      title: 'Pump noisy',
+      assetId: device.assetId,
+    });
     expect(ticket.status).toBe(201);
     expect((await t.call('GET', `/api/v1/tickets/${ticket.body.id}`)).status).toBe(200);
 

@@ -101,7 +101,11 @@ describe('contact notification preferences', () => {
     const disabled = await api.call('PUT', url, { enabled: false }, { 'if-match': '"1"' });
     expect(disabled.body).toMatchObject({ enabled: false, version: 2 });
     // Disabled: the primary contact is no longer notified.
-    expect(await api.db.transaction((tx) => notifier.enqueue(tx, { event: 'visit.delayed', ticketId: world.ticketId, dedupeKey: 'off', data: { eta: '2025-03-10T10:00:00Z', delayMinutes: 5 } }))).toBe(0);
+    expect(
+      await api.db.transaction((tx) =>
+        notifier.enqueue(tx, { event: 'visit.delayed', ticketId: world.ticketId, dedupeKey: 'off', data: { eta: '2025-03-10T10:00:00Z', delayMinutes: 5 } }),
+      ),
+    ).toBe(0);
   });
 
   it("lets a customer read its own contacts' preferences only, and not change them", async () => {

@@ -115,7 +115,9 @@ describe('technician assignment notifications', () => {
       [world.technicianId, hookUrl],
     );
     const assign = (event: 'assignment.created' | 'assignment.changed', start: string) =>
-      api.db.transaction((tx) => notifier.enqueueForTechnician(tx, { event, technicianId: world.technicianId, ticketId: world.ticketId, visitId, data: { start } }));
+      api.db.transaction((tx) =>
+        notifier.enqueueForTechnician(tx, { event, technicianId: world.technicianId, ticketId: world.ticketId, visitId, data: { start } }),
+      );
     expect(await assign('assignment.created', '2025-03-11T07:00:00.000Z')).toBe(1);
     expect(await assign('assignment.created', '2025-03-11T07:00:00.000Z')).toBe(0);
 
@@ -157,14 +159,17 @@ describe('technician assignment notifications', () => {
       code: 'VALIDATION_FAILED',
       details: { missing: ['eta'] },
     });
-    await expect(
-      api.db.transaction((tx) => notifier.enqueue(tx, { event: 'ticket.exploded' as never, ticketId: world.ticketId })),
-    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(api.db.transaction((tx) => notifier.enqueue(tx, { event: 'ticket.exploded' as never, ticketId: world.ticketId }))).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     await expect(
       api.db.transaction((tx) => notifier.enqueue(tx, { event: 'ticket.received', ticketId: '00000000-0000-4000-8000-000000000000' })),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // The visit's outcome is read from the visit when the request does not carry it.
-    await api.db.query(`UPDATE visits SET status = 'completed', outcome = 'another_visit_needed', actual_start = planned_start, actual_end = planned_end WHERE id = $1`, [visitId]);
+    await api.db.query(
+      `UPDATE visits SET status = 'completed', outcome = 'another_visit_needed', actual_start = planned_start, actual_end = planned_end WHERE id = $1`,
+      [visitId],
+    );
     expect(await api.db.transaction((tx) => notifier.enqueue(tx, { event: 'visit.completed', ticketId: world.ticketId, visitId }))).toBe(1);
     const [stored] = await rowsOf(world.ticketId);
     expect(stored!.body).toContain('Result: another visit is needed.');

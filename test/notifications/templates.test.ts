@@ -66,7 +66,11 @@ describe('notification templates', () => {
   });
 
   it('escapes values (and the template text) in the HTML variant, keeps the text variant literal, and keeps the subject on one line', () => {
-    const message = renderTemplate(TEMPLATES.en['ticket.received'], { ...SAMPLE, ticketTitle: '<script>alert("x")</script> & co', ticketNumber: 'A\r\nBcc: x@evil' });
+    const message = renderTemplate(TEMPLATES.en['ticket.received'], {
+      ...SAMPLE,
+      ticketTitle: '<script>alert("x")</script> & co',
+      ticketNumber: 'A\r\nBcc: x@evil',
+    });
     expect(message.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co');
     expect(message.html).not.toContain('<script>');
     expect(message.text).toContain('<script>alert("x")</script> & co');

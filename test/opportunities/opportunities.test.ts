@@ -70,7 +70,13 @@ beforeAll(async () => {
       currency: 'USD',
       coverage: { labourPercent: 0, partsPercent: coverage, travelIncluded: false },
     });
-    const reply = await api.call('POST', `/api/v1/contracts/${contractId}/maintenance-plans`, { name: `Filters ${key}`, intervalMonths: 1, leadDays: 40, parts, ...plan });
+    const reply = await api.call('POST', `/api/v1/contracts/${contractId}/maintenance-plans`, {
+      name: `Filters ${key}`,
+      intervalMonths: 1,
+      leadDays: 40,
+      parts,
+      ...plan,
+    });
     expect(reply.status).toBe(201);
   };
   await consumables('K1', 50, {});
@@ -91,7 +97,9 @@ afterAll(async () => {
 
 describe('opportunity rules', () => {
   it('offers a contract when the warranty ends within 60 days without a covering contract', () => {
-    expect(byAsset(ids.A!)).toMatchObject([{ kind: 'contract_offer', ruleKey: `contract_offer:${ids.A}:2025-04-09`, value: 1500, currency: 'EUR', stage: 'new' }]);
+    expect(byAsset(ids.A!)).toMatchObject([
+      { kind: 'contract_offer', ruleKey: `contract_offer:${ids.A}:2025-04-09`, value: 1500, currency: 'EUR', stage: 'new' },
+    ]);
     expect(byAsset(ids.D!)).toMatchObject([{ kind: 'contract_offer', value: 1200 }]); // no typical pump contract: the default
     for (const nearMiss of [ids.B, ids.C, ids.E]) expect(byAsset(nearMiss!)).toEqual([]);
   });
@@ -123,7 +131,12 @@ describe('customer 360', () => {
     expect(view.status).toBe(200);
     const open = view.body.opportunities.open;
     expect(open.map((o: { assetId: string }) => o.assetId).sort()).toEqual([ids.A, ids.D].sort());
-    expect(open.find((o: { assetId: string }) => o.assetId === ids.A)).toMatchObject({ kind: 'contract_offer', stage: 'new', offerValue: 1500, offerCurrency: 'EUR' });
+    expect(open.find((o: { assetId: string }) => o.assetId === ids.A)).toMatchObject({
+      kind: 'contract_offer',
+      stage: 'new',
+      offerValue: 1500,
+      offerCurrency: 'EUR',
+    });
     expect(view.body.contracts[0]).not.toHaveProperty('value'); // contract money stays hidden from agents
 
     const customer = await api.user('customer', { customerId: ids.c1 });
@@ -164,9 +177,22 @@ describe('opportunity stages and CRUD', () => {
 
   it('records manual opportunities and filters by customer and stage', async () => {
     const dispatcher = await api.user('dispatcher');
-    const created = await api.call('POST', '/api/v1/opportunities', { customerId: ids.c1, assetId: ids.B, title: 'Upgrade controls', value: 300 }, dispatcher.auth);
+    const created = await api.call(
+      'POST',
+      '/api/v1/opportunities',
+      { customerId: ids.c1, assetId: ids.B, title: 'Upgrade controls', value: 300 },
+      dispatcher.auth,
+    );
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ kind: 'other', source: 'manual', ruleKey: null, stage: 'new', value: 300, currency: 'EUR', createdBy: { type: 'user', id: dispatcher.id } });
+    expect(created.body).toMatchObject({
+      kind: 'other',
+      source: 'manual',
+      ruleKey: null,
+      stage: 'new',
+      value: 300,
+      currency: 'EUR',
+      createdBy: { type: 'user', id: dispatcher.id },
+    });
     const foreign = await api.call('POST', '/api/v1/opportunities', { customerId: ids.c1, assetId: ids.R1, title: 'Wrong asset' });
     expect(foreign.status).toBe(400);
 

@@ -7,7 +7,15 @@ import { expect, test } from 'vitest';
 import { eventLines, telemetryLines } from '../../src/telemetry/ingest/line-protocol.js';
 import type { JournalRecord } from '../../src/telemetry/journal/telemetry-journal.js';
 import { mergeJobs } from '../../src/telemetry/detection/worker/detection.worker.js';
-import { decimal, decodeJob, decodeReadings, detectionJobSchema, encodeReading, groupByShard, shardOf } from '../../src/telemetry/detection/worker/detection.jobs.js';
+import {
+  decimal,
+  decodeJob,
+  decodeReadings,
+  detectionJobSchema,
+  encodeReading,
+  groupByShard,
+  shardOf,
+} from '../../src/telemetry/detection/worker/detection.jobs.js';
 
 const plain = { deviceId: 'd-1', assetId: '0b9f3a52-8f0e-4c38-9d51-1f6f1d4b7a10', modelId: 'centrifugal-pump-cp80', siteId: 's1', customerId: 'c1' };
 // Escaped tag values (a space in the model, a comma in the site) take the parsing path.
@@ -31,7 +39,14 @@ test('a batch decodes to every reading and event of each asset, in journal order
   const assets = [...jobs.values()].flatMap((data) => decodeJob(data).assets);
   expect(assets).toHaveLength(2);
   const a = assets.find((x) => x.assetId === plain.assetId)!;
-  expect(a).toEqual({ assetId: plain.assetId, deviceId: 'd-1', modelId: 'centrifugal-pump-cp80', readings: [r1, r2, r3], events: [event], text: expect.any(String) });
+  expect(a).toEqual({
+    assetId: plain.assetId,
+    deviceId: 'd-1',
+    modelId: 'centrifugal-pump-cp80',
+    readings: [r1, r2, r3],
+    events: [event],
+    text: expect.any(String),
+  });
   const b = assets.find((x) => x.assetId === escaped.assetId)!;
   expect(b).toEqual({ assetId: escaped.assetId, deviceId: 'd-2', modelId: 'pump x', readings: [r1, r2], events: [], text: expect.any(String) });
   // The wire text is kept (the state log stores it): the journal's `fields ts` of each reading.
@@ -48,7 +63,11 @@ test('-0 is journalled as 0 and decodes as 0', () => {
 
 test('encodeReading is what decodeJob reads back', () => {
   const metrics = { a: 1, b_2: -0.000123, c: 98765.4321 };
-  const data = { v: 2 as const, shard: 0, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: `${encodeReading(metrics, 5)}\n${encodeReading({ a: 2 }, 6)}`, events: [] }] };
+  const data = {
+    v: 2 as const,
+    shard: 0,
+    assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: `${encodeReading(metrics, 5)}\n${encodeReading({ a: 2 }, 6)}`, events: [] }],
+  };
   expect(decodeJob(data).assets[0]!.readings).toEqual([
     { ts: 5, metrics },
     { ts: 6, metrics: { a: 2 } },
@@ -65,25 +84,63 @@ test('readings that do not decode are refused with the asset and the reading', (
 
 test('an asset with no readings (a silence check) decodes to an empty list', () => {
   const data = { v: 2 as const, shard: 3, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: '', events: [], silenceCheckAt: 9 }] };
-  expect(decodeJob(data)).toEqual({ shard: 3, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: [], events: [], silenceCheckAt: 9, text: '' }] });
+  expect(decodeJob(data)).toEqual({
+    shard: 3,
+    assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: [], events: [], silenceCheckAt: 9, text: '' }],
+  });
 });
 
 test("merged jobs keep each asset's wire text, joined in job order, only while every part has one", () => {
-  const job = (readings: string, silenceCheckAt?: number) => decodeJob({ v: 2, shard: 1, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings, events: [], ...(silenceCheckAt ? { silenceCheckAt } : {}) }] });
+  const job = (readings: string, silenceCheckAt?: number) =>
+    decodeJob({
+      v: 2,
+      shard: 1,
+      assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings, events: [], ...(silenceCheckAt ? { silenceCheckAt } : {}) }],
+    });
   const merged = mergeJobs([job('a=1 1'), job('', 5), job('a=2 2\na=3 3')]).assets[0]!;
   expect(merged.text).toBe('a=1 1\na=2 2\na=3 3');
   expect(decodeReadings(merged.text!)).toEqual({ readings: merged.readings });
   expect(merged.silenceCheckAt).toBe(5);
-  const v1 = decodeJob({ v: 1, shard: 1, assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: [{ ts: 4, metrics: { a: 4 } }], events: [] }] });
+  const v1 = decodeJob({
+    v: 1,
+    shard: 1,
+    assets: [{ assetId: plain.assetId, deviceId: 'd', modelId: 'm', readings: [{ ts: 4, metrics: { a: 4 } }], events: [] }],
+  });
   const mixed = mergeJobs([job('a=1 1'), v1]).assets[0]!;
   expect(mixed.text).toBeUndefined();
   expect(mixed.readings.map((r) => r.ts)).toEqual([1, 4]);
 });
 
 test('decimal() reads every number exactly as Number() does', () => {
-  const samples = ['0', '-0', '1', '-1', '.5', '-.5', '1.', '00012', '+5', '1e5', '-2.5E-3', '123456789012345', '1234567890123456', '0.1', '0.30000000000000004', '9007199254740993', 'Infinity', 'NaN', '-', '', '.', '1.2.3', '0x10', '5e-324', '1.7976931348623157e308'];
+  const samples = [
+    '0',
+    '-0',
+    '1',
+    '-1',
+    '.5',
+    '-.5',
+    '1.',
+    '00012',
+    '+5',
+    '1e5',
+    '-2.5E-3',
+    '123456789012345',
+    '1234567890123456',
+    '0.1',
+    '0.30000000000000004',
+    '9007199254740993',
+    'Infinity',
+    'NaN',
+    '-',
+    '',
+    '.',
+    '1.2.3',
+    '0x10',
+    '5e-324',
+    '1.7976931348623157e308',
+  ];
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 20_000; i++) {
     const x = (random() - 0.5) * 10 ** Math.floor(random() * 16 - 6);
     samples.push(String(x), x.toFixed(Math.floor(random() * 10)), String(Math.round(x * 1000) / 1000));

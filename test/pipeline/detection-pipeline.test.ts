@@ -31,7 +31,16 @@ let queue: DetectionQueue;
 const workers: DetectionWorker[] = [];
 
 function newWorker(mergeJobs = 0): DetectionWorker {
-  const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: world.service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10, mergeJobs });
+  const worker = new DetectionWorker({
+    redisUrl: inject('redisUrl'),
+    prefix,
+    models,
+    autotickets: world.service,
+    logger: createLogger('silent'),
+    shards: SHARDS,
+    retryMinMs: 10,
+    mergeJobs,
+  });
   workers.push(worker);
   return worker;
 }
@@ -71,7 +80,12 @@ async function completed(shard: number, n: number): Promise<void> {
 }
 
 const openTickets = async (assetId: string) =>
-  (await world.db.query<{ id: string; fault_code: string; channel: string }>(`SELECT id, fault_code, channel FROM tickets WHERE asset_id = $1 AND status NOT IN ('closed', 'cancelled')`, [assetId])).rows;
+  (
+    await world.db.query<{ id: string; fault_code: string; channel: string }>(
+      `SELECT id, fault_code, channel FROM tickets WHERE asset_id = $1 AND status NOT IN ('closed', 'cancelled')`,
+      [assetId],
+    )
+  ).rows;
 
 describe('detection pipeline', () => {
   test('a batch becomes one job per shard, grouped per asset', async () => {
@@ -96,7 +110,12 @@ describe('detection pipeline', () => {
     const seal = (m: number) => (m < 12 ? 50 : 80);
     // Running settles at 10 min, seal above 70 from 12 min, fires at 22 min: only if the three
     // jobs are evaluated in order with the state carried between them.
-    for (const [from, to] of [[0, 10], [10, 20], [20, 30]] as const) expect(await queue.enqueue(records(device, t0, from, to, seal))).toBe(1);
+    for (const [from, to] of [
+      [0, 10],
+      [10, 20],
+      [20, 30],
+    ] as const)
+      expect(await queue.enqueue(records(device, t0, from, to, seal))).toBe(1);
     const w1 = newWorker();
     const w2 = newWorker();
     await Promise.all([w1.start(), w2.start()]);
@@ -124,9 +143,22 @@ describe('detection pipeline', () => {
     // A separate prefix: these jobs wait until this test's worker starts.
     const own = `${prefix}m`;
     const backlog = new DetectionQueue({ connection: redis, prefix: own, shards: SHARDS });
-    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix: own, models, autotickets: world.service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10 });
+    const worker = new DetectionWorker({
+      redisUrl: inject('redisUrl'),
+      prefix: own,
+      models,
+      autotickets: world.service,
+      logger: createLogger('silent'),
+      shards: SHARDS,
+      retryMinMs: 10,
+    });
     try {
-      for (const [from, to] of [[0, 10], [10, 20], [20, 30]] as const) expect(await backlog.enqueue(records(device, t0, from, to, seal))).toBe(1);
+      for (const [from, to] of [
+        [0, 10],
+        [10, 20],
+        [20, 30],
+      ] as const)
+        expect(await backlog.enqueue(records(device, t0, from, to, seal))).toBe(1);
       await worker.start();
       await waitFor(async () => {
         const c = await backlog.queue(shard).getJobCounts('waiting', 'active', 'completed');
@@ -155,7 +187,16 @@ describe('detection pipeline', () => {
     const retired = SHARDS + 2;
     const former = new Queue(shardQueueName(retired), { connection: redis, prefix: bullPrefix(own) });
     const empty = new Queue(shardQueueName(SHARDS + 1), { connection: redis, prefix: bullPrefix(own) });
-    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix: own, models, autotickets: world.service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10, retiredCheckMs: 50 });
+    const worker = new DetectionWorker({
+      redisUrl: inject('redisUrl'),
+      prefix: own,
+      models,
+      autotickets: world.service,
+      logger: createLogger('silent'),
+      shards: SHARDS,
+      retryMinMs: 10,
+      retiredCheckMs: 50,
+    });
     try {
       const data = [...groupByShard(records(device, t0, 0, 30, seal), SHARDS).values()][0]!;
       await former.add('detect', { ...data, shard: retired });
@@ -185,7 +226,13 @@ describe('detection pipeline', () => {
     const rule = models.get(PUMP)!.detection!.rules.find((r) => r.kind === 'event') as { codes: string[] };
     const uuid = () => `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`;
     const t0 = Date.parse(START) - 3_600_000;
-    const plain = Array.from({ length: 12 }, () => ({ assetId: uuid(), deviceId: 'd', modelId: PUMP, events: [], readings: `flow=100,seal_temp=40,motor_current=20 ${t0}` }));
+    const plain = Array.from({ length: 12 }, () => ({
+      assetId: uuid(),
+      deviceId: 'd',
+      modelId: PUMP,
+      events: [],
+      readings: `flow=100,seal_temp=40,motor_current=20 ${t0}`,
+    }));
     const urgent = { assetId: uuid(), deviceId: 'd', modelId: PUMP, events: [{ ts: t0, code: rule.codes[0]! }], readings: '' };
     const log: string[] = [];
     const sink = {
@@ -195,7 +242,14 @@ describe('detection pipeline', () => {
         log.push('applied');
       },
     };
-    const worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix: own, models, autotickets: sink, logger: createLogger('silent'), shards: SHARDS });
+    const worker = new DetectionWorker({
+      redisUrl: inject('redisUrl'),
+      prefix: own,
+      models,
+      autotickets: sink,
+      logger: createLogger('silent'),
+      shards: SHARDS,
+    });
     const store = worker['store'] as DetectionStateStore;
     const load = store.load.bind(store);
     store.load = (assetId: string) => {
@@ -218,7 +272,10 @@ describe('detection pipeline', () => {
     const device = await identity();
     const shard = shardOf(device.assetId, SHARDS);
     const t0 = Date.parse(START) - 90 * 60_000;
-    const data = groupByShard(records(device, t0, 0, 30, (m) => (m < 12 ? 50 : 80)), SHARDS).get(shard)!;
+    const data = groupByShard(
+      records(device, t0, 0, 30, (m) => (m < 12 ? 50 : 80)),
+      SHARDS,
+    ).get(shard)!;
     const q = queue.queue(shard);
     const before = (await q.getJobCounts('completed')).completed;
     if (workers.length === 0) await newWorker().start();
@@ -253,7 +310,11 @@ describe('detection pipeline', () => {
   test('a version 2 job whose readings do not decode fails once, naming the asset and the reading', async () => {
     if (workers.length === 0) await newWorker().start();
     const device = await identity();
-    const data = { v: 2, shard: 0, assets: [{ assetId: device.assetId, deviceId: device.deviceId, modelId: PUMP, readings: 'flow=1 1700000000000\nflow=oops 1700000010000', events: [] }] };
+    const data = {
+      v: 2,
+      shard: 0,
+      assets: [{ assetId: device.assetId, deviceId: device.deviceId, modelId: PUMP, readings: 'flow=1 1700000000000\nflow=oops 1700000010000', events: [] }],
+    };
     const job = await queue.queue(0).add('detect', data as never, { attempts: 5 });
     await waitFor(async () => (await job.getState()) === 'failed', 'the undecodable job to fail');
     const failed = (await queue.queue(0).getJob(job.id!))!;
@@ -269,7 +330,10 @@ describe('detection pipeline', () => {
     const q = queue.queue(shard);
     const before = (await q.getJobCounts('completed')).completed;
     if (workers.length === 0) await newWorker().start();
-    const v2 = groupByShard(records(device, t0, 0, 30, (m) => (m < 12 ? 50 : 80)), SHARDS).get(shard)!;
+    const v2 = groupByShard(
+      records(device, t0, 0, 30, (m) => (m < 12 ? 50 : 80)),
+      SHARDS,
+    ).get(shard)!;
     // Version 1 carried the readings as objects, and nothing else.
     await q.add('detect', { v: 1, shard, assets: decodeJob(v2).assets.map(({ text: _text, ...v1 }) => v1) } as never);
     await completed(shard, before + 1);
@@ -278,7 +342,13 @@ describe('detection pipeline', () => {
 
   test('a learned baseline through the worker: 400 readings learn, a broken relation opens one ticket that names the metrics', async () => {
     const seeded = await seedAsset(world.db, { modelId: 'skab-testbed-pump' });
-    const device: DeviceIdentity = { deviceId: `dev-${randomBytes(3).toString('hex')}`, assetId: seeded.assetId, modelId: 'skab-testbed-pump', siteId: seeded.siteId, customerId: seeded.customerId };
+    const device: DeviceIdentity = {
+      deviceId: `dev-${randomBytes(3).toString('hex')}`,
+      assetId: seeded.assetId,
+      modelId: 'skab-testbed-pump',
+      siteId: seeded.siteId,
+      customerId: seeded.customerId,
+    };
     const shard = shardOf(device.assetId, SHARDS);
     const before = (await queue.queue(shard).getJobCounts('completed')).completed;
     const t0 = Date.parse(START) - 3 * 3_600_000;
@@ -288,10 +358,25 @@ describe('detection pipeline', () => {
     const reading = (i: number) => {
       const flow = 120 + 4 * Math.sin(i / 50) + 0.3 * e();
       const vib = 0.2 + (flow - 120) * 0.02 + 0.003 * e() + (i >= 600 ? 0.1 : 0);
-      return { ts: t0 + i * 1000, metrics: { accelerometer_1_rms: vib, accelerometer_2_rms: vib + 0.05, current: 2.5 + 0.2 * e(), pressure: 0.054711, motor_temperature: 88 + 0.2 * e(), fluid_temperature: 29.3 + 0.05 * e(), voltage: 230 + 5 * e(), flow } };
+      return {
+        ts: t0 + i * 1000,
+        metrics: {
+          accelerometer_1_rms: vib,
+          accelerometer_2_rms: vib + 0.05,
+          current: 2.5 + 0.2 * e(),
+          pressure: 0.054711,
+          motor_temperature: 88 + 0.2 * e(),
+          fluid_temperature: 29.3 + 0.05 * e(),
+          voltage: 230 + 5 * e(),
+          flow,
+        },
+      };
     };
     for (let from = 0; from < 800; from += 200) {
-      const lines = telemetryLines(device, Array.from({ length: 200 }, (_, k) => reading(from + k)));
+      const lines = telemetryLines(
+        device,
+        Array.from({ length: 200 }, (_, k) => reading(from + k)),
+      );
       expect(await queue.enqueue([{ id: `${Date.now()}-${seq++}`, publishes: 200, lines }])).toBe(1);
     }
     await newWorker().start();
@@ -301,7 +386,9 @@ describe('detection pipeline', () => {
     expect(rule.modes.all!.phase).toBe('active');
     expect(rule.modes.all!.fit!.samples).toBe(400);
     expect(rule.firing).toBe(true);
-    const tickets = await world.db.query<{ fault_code: string; description: string }>('SELECT fault_code, description FROM tickets WHERE asset_id = $1', [device.assetId]);
+    const tickets = await world.db.query<{ fault_code: string; description: string }>('SELECT fault_code, description FROM tickets WHERE asset_id = $1', [
+      device.assetId,
+    ]);
     expect(tickets.rows).toHaveLength(1);
     expect(tickets.rows[0]!.fault_code).toBe('PUMP_ABNORMAL_BEHAVIOUR');
     expect(tickets.rows[0]!.description).toMatch(/Unusual: .*accelerometer/);

@@ -99,7 +99,7 @@ describe('DetectionStateStore', () => {
     expect(longestLog).toBeGreaterThan(1);
     expect(Number(base) + logLength).toBe(40);
     const entries = (await redis.lrange(logKey, 0, -1)).map((e) => JSON.parse(e) as Record<string, unknown>);
-    expect(entries.every((e, i) => ('t' in e) === batches[Number(base) + i]!.wire && ('r' in e) !== batches[Number(base) + i]!.wire)).toBe(true);
+    expect(entries.every((e, i) => 't' in e === batches[Number(base) + i]!.wire && 'r' in e !== batches[Number(base) + i]!.wire)).toBe(true);
 
     const fresh = await new DetectionStateStore(redis, prefix, models).load(asset);
     expect(fresh.rev).toBe(40);
@@ -169,7 +169,11 @@ describe('DetectionStateStore', () => {
       const asset = assetId();
       const [hashKey, logKey] = store.keys(asset);
       const wire = damage === 'bad wire text';
-      await run(store, asset, [{ readings: readings(T0, 10, 1) }, { readings: readings(T0 + 100_000, 10, 2), wire }, { readings: readings(T0 + 200_000, 10, 3), wire }]);
+      await run(store, asset, [
+        { readings: readings(T0, 10, 1) },
+        { readings: readings(T0 + 100_000, 10, 2), wire },
+        { readings: readings(T0 + 200_000, 10, 3), wire },
+      ]);
       expect(await redis.llen(logKey)).toBe(2);
       if (damage === 'garbage') await redis.lset(logKey, 0, '{"v":2,"m":');
       else if (damage === 'gap') await redis.lpop(logKey);

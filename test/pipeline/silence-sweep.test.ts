@@ -34,9 +34,25 @@ beforeAll(async () => {
   redis = new Redis(inject('redisUrl'));
   prefix = `ts${randomBytes(4).toString('hex')}`;
   queue = new DetectionQueue({ connection: redis, prefix, shards: SHARDS });
-  worker = new DetectionWorker({ redisUrl: inject('redisUrl'), prefix, models, autotickets: world.service, logger: createLogger('silent'), shards: SHARDS, retryMinMs: 10 });
+  worker = new DetectionWorker({
+    redisUrl: inject('redisUrl'),
+    prefix,
+    models,
+    autotickets: world.service,
+    logger: createLogger('silent'),
+    shards: SHARDS,
+    retryMinMs: 10,
+  });
   await worker.start();
-  sweep = new SilenceSweep({ redisUrl: inject('redisUrl'), prefix, db: world.db, logger: createLogger('silent'), shards: SHARDS, now: () => now, intervalMs: 3_600_000 });
+  sweep = new SilenceSweep({
+    redisUrl: inject('redisUrl'),
+    prefix,
+    db: world.db,
+    logger: createLogger('silent'),
+    shards: SHARDS,
+    now: () => now,
+    intervalMs: 3_600_000,
+  });
 });
 
 afterAll(async () => {
@@ -54,7 +70,10 @@ const CHILLER = 'water-chiller-wc200';
 async function device(modelId = PUMP): Promise<DeviceIdentity> {
   const seeded = await seedAsset(world.db, { modelId });
   const deviceId = `dev-${randomBytes(3).toString('hex')}`;
-  await world.db.query(`INSERT INTO devices (id, asset_id, token_hash, status, last_seen_at) VALUES ($1, $2, 'x', 'active', now())`, [deviceId, seeded.assetId]);
+  await world.db.query(`INSERT INTO devices (id, asset_id, token_hash, status, last_seen_at) VALUES ($1, $2, 'x', 'active', now())`, [
+    deviceId,
+    seeded.assetId,
+  ]);
   return { deviceId, assetId: seeded.assetId, modelId, siteId: seeded.siteId, customerId: seeded.customerId };
 }
 
@@ -110,7 +129,9 @@ describe('silence sweep', () => {
     await publish(silent, now, 1);
     await waitFor(async () => (await processed()) >= before + 1, 'silent device evaluated');
     const [ticket] = await noDataTickets(silent.assetId);
-    const { rows } = await world.db.query<{ condition_cleared_at: Date | null }>('SELECT condition_cleared_at FROM ticket_autofill WHERE ticket_id = $1', [ticket!.id]);
+    const { rows } = await world.db.query<{ condition_cleared_at: Date | null }>('SELECT condition_cleared_at FROM ticket_autofill WHERE ticket_id = $1', [
+      ticket!.id,
+    ]);
     expect(rows[0]!.condition_cleared_at).not.toBeNull();
   });
 
@@ -131,7 +152,14 @@ describe('silence sweep', () => {
   });
 
   test('the job scheduler runs sweeps by itself', async () => {
-    const quick = new SilenceSweep({ redisUrl: inject('redisUrl'), prefix: `${prefix}q`, db: world.db, logger: createLogger('silent'), shards: SHARDS, intervalMs: 200 });
+    const quick = new SilenceSweep({
+      redisUrl: inject('redisUrl'),
+      prefix: `${prefix}q`,
+      db: world.db,
+      logger: createLogger('silent'),
+      shards: SHARDS,
+      intervalMs: 200,
+    });
     try {
       await quick.start();
       const sweepQueue = new (await import('bullmq')).Queue('detection-sweep', { connection: redis, prefix: `${prefix}q:bull` });

@@ -129,7 +129,12 @@ export async function startPreventiveApi(start: string, options: { influx?: bool
       const t0 = Date.parse(from);
       const device = { deviceId: 'dev-1', assetId, modelId: MODELS[0], siteId: randomUUID(), customerId: randomUUID() };
       const write = influx.writeApi();
-      write.writeRecords(telemetryLines(device, values.map((v, i) => ({ ts: t0 + i * 3_600_000, metrics: { running_hours: v } }))));
+      write.writeRecords(
+        telemetryLines(
+          device,
+          values.map((v, i) => ({ ts: t0 + i * 3_600_000, metrics: { running_hours: v } })),
+        ),
+      );
       await write.flush();
     },
     async close() {

@@ -61,7 +61,10 @@ describe('preventive schedule', () => {
   it('generates within the lead days and plans an overdue visit on the next possible day', () => {
     expect(withinLead(at('2025-04-15T00:00:00Z'), 14, at('2025-04-01T00:00:00Z'))).toBe(true);
     expect(withinLead(at('2025-04-15T00:00:00Z'), 14, at('2025-03-31T23:59:59Z'))).toBe(false);
-    expect(visitSlot(at('2025-04-15T00:00:00Z'), at('2025-04-01T09:00:00Z'), 8, 90)).toEqual({ start: at('2025-04-15T08:00:00Z'), end: at('2025-04-15T09:30:00Z') });
+    expect(visitSlot(at('2025-04-15T00:00:00Z'), at('2025-04-01T09:00:00Z'), 8, 90)).toEqual({
+      start: at('2025-04-15T08:00:00Z'),
+      end: at('2025-04-15T09:30:00Z'),
+    });
     expect(visitSlot(at('2025-03-01T00:00:00Z'), at('2025-03-10T09:00:00Z'), 8, 60).start).toEqual(at('2025-03-11T08:00:00Z'));
   });
 });

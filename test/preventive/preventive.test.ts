@@ -118,7 +118,9 @@ describe('calendar plan', () => {
     expect(ticket.body).toMatchObject({ type: 'maintenance', status: 'scheduled', technicianId, contractId, assetId, priority: 'low' });
     expect(ticket.body.responseBreached).toBe(false);
     const visits = await api.call('GET', `/api/v1/tickets/${occurrence.ticketId}/visits`);
-    expect(visits.body.items).toMatchObject([{ status: 'planned', technicianId, plannedStart: '2025-04-15T08:00:00.000Z', plannedEnd: '2025-04-15T09:30:00.000Z' }]);
+    expect(visits.body.items).toMatchObject([
+      { status: 'planned', technicianId, plannedStart: '2025-04-15T08:00:00.000Z', plannedEnd: '2025-04-15T09:30:00.000Z' },
+    ]);
   });
 
   it('is idempotent: re-runs and two concurrent runs add nothing while the occurrence is open', async () => {
@@ -156,7 +158,9 @@ describe('generation races', () => {
       enqueue: async (_q, request) => queued.push(`${request.event}:${request.visitId}`),
       enqueueForTechnician: async (_q, request) => queued.push(`${request.event}:${request.visitId}:${request.technicianId}`),
     };
-    const services = [1, 2].map(() => new PreventiveGenerationService(api.db, undefined, api.clock, { notifier, tickets: new TicketsService(api.db, api.clock) }));
+    const services = [1, 2].map(
+      () => new PreventiveGenerationService(api.db, undefined, api.clock, { notifier, tickets: new TicketsService(api.db, api.clock) }),
+    );
     const results = await Promise.all(services.map((s) => s.run({ planIds: [plan.body.id] })));
     const created = results.flatMap((r) => r.created);
     expect(created).toHaveLength(3);
@@ -199,7 +203,9 @@ describe('running-hours plan (real InfluxDB)', () => {
     const seeded = await api.customer([{}]);
     const contractId = await api.contract({ customerId: seeded.customerId, startsOn: '2025-06-01', assetIds: seeded.assetIds });
     const plan = await api.call('POST', `/api/v1/contracts/${contractId}/maintenance-plans`, { name: 'Idle', intervalRunningHours: 10, leadDays: 365 });
-    const service = new PreventiveGenerationService(api.db, new TelemetryRunningHours(api.telemetry!), api.clock, { tickets: new TicketsService(api.db, api.clock) });
+    const service = new PreventiveGenerationService(api.db, new TelemetryRunningHours(api.telemetry!), api.clock, {
+      tickets: new TicketsService(api.db, api.clock),
+    });
     expect(await service.run({ planIds: [plan.body.id] })).toMatchObject({ checked: 1, created: [], notDue: 1, skipped: [] });
   });
 });
@@ -211,7 +217,9 @@ describe('background task', () => {
     const contractId = await api.contract({ customerId: seeded.customerId, startsOn: '2025-01-01', assetIds: seeded.assetIds });
     await api.call('POST', `/api/v1/contracts/${contractId}/maintenance-plans`, { name: 'Task plan', intervalMonths: 2, leadDays: 30 });
     const task = preventiveGenerationTask({
-      generation: new PreventiveGenerationService(api.db, new TelemetryRunningHours(api.telemetry!), api.clock, { tickets: new TicketsService(api.db, api.clock) }),
+      generation: new PreventiveGenerationService(api.db, new TelemetryRunningHours(api.telemetry!), api.clock, {
+        tickets: new TicketsService(api.db, api.clock),
+      }),
       everyMs: 300,
       logger: silentLogger,
       redisUrl: inject('redisUrl'),

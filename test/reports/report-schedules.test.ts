@@ -38,7 +38,17 @@ beforeAll(async () => {
   const customer = await insertCustomer(api.db, 'Omega');
   const asset = await insertAsset(api.db, await insertSite(api.db, customer), 'chiller-x', '2025-01-01');
   // One repair resolved on 30 June after 5 h: the MTTR report of the day before 1 July has one row.
-  await insertTicket(api.db, { customerId: customer, assetId: asset, priority: 'high', status: 'resolved', createdAt: '2025-06-30T07:00:00Z', respondedAt: '2025-06-30T08:00:00Z', resolvedAt: '2025-06-30T12:00:00Z', responseDueAt: '2025-06-30T15:00:00Z', resolutionDueAt: '2025-07-02T07:00:00Z' });
+  await insertTicket(api.db, {
+    customerId: customer,
+    assetId: asset,
+    priority: 'high',
+    status: 'resolved',
+    createdAt: '2025-06-30T07:00:00Z',
+    respondedAt: '2025-06-30T08:00:00Z',
+    resolvedAt: '2025-06-30T12:00:00Z',
+    responseDueAt: '2025-06-30T15:00:00Z',
+    resolutionDueAt: '2025-07-02T07:00:00Z',
+  });
 
   const smtpPort = await freePort();
   smtp = new SMTPServer({
@@ -122,7 +132,12 @@ describe('schedules API', () => {
     expect(read.headers.etag).toBe('"1"');
     const stale = await api.call('PATCH', `/api/v1/reports/schedules/${id}`, { name: 'x' }, { 'if-match': '"7"' });
     expect(stale.status).toBe(412);
-    const renamed = await api.call('PATCH', `/api/v1/reports/schedules/${id}`, { name: 'Renamed', params: { lookbackDays: 7, modelId: 'chiller-x' } }, { 'if-match': '"1"' });
+    const renamed = await api.call(
+      'PATCH',
+      `/api/v1/reports/schedules/${id}`,
+      { name: 'Renamed', params: { lookbackDays: 7, modelId: 'chiller-x' } },
+      { 'if-match': '"1"' },
+    );
     expect(renamed.body).toMatchObject({ name: 'Renamed', params: { lookbackDays: 7, modelId: 'chiller-x' }, version: 2 });
     expect((await api.get('/api/v1/reports/schedules')).body.items.map((s: { id: string }) => s.id)).toEqual([id]);
     const dispatcher = await api.user('dispatcher');
@@ -178,7 +193,11 @@ describe('scheduled delivery', () => {
     expect(verifySignature(secret, hook.body, hook.headers['x-telemend-signature'] as string)).toBe(true);
     expect(hook.headers['x-telemend-event']).toBe('report.delivered');
     const payload = JSON.parse(hook.body);
-    expect(payload).toMatchObject({ schedule: { id: created.body.id }, run: { periodKey: 'd:2025-07-01', scheduledFor: '2025-07-01T04:00:00.000Z' }, report: { report: 'mttr', rows: [{ modelId: 'chiller-x', mttrHours: 5 }] } });
+    expect(payload).toMatchObject({
+      schedule: { id: created.body.id },
+      run: { periodKey: 'd:2025-07-01', scheduledFor: '2025-07-01T04:00:00.000Z' },
+      report: { report: 'mttr', rows: [{ modelId: 'chiller-x', mttrHours: 5 }] },
+    });
     expect(payload.csv).toContain('chiller-x,Model chiller-x,1,5');
 
     const runs = await api.get(`/api/v1/reports/schedules/${created.body.id}/runs`);
@@ -217,7 +236,12 @@ describe('scheduled delivery', () => {
     api.clock.set('2025-07-01T06:06:30Z');
     expect(await task.tick()).toMatchObject({ claimed: 1, delivered: 1 });
     [run] = (await api.get(`/api/v1/reports/schedules/${created.body.id}/runs`)).body.items;
-    expect(run).toMatchObject({ periodKey: `h6:${Math.floor(Date.parse('2025-07-01T06:00:00Z') / 21_600_000)}`, status: 'delivered', attempts: 2, lastError: null });
+    expect(run).toMatchObject({
+      periodKey: `h6:${Math.floor(Date.parse('2025-07-01T06:00:00Z') / 21_600_000)}`,
+      status: 'delivered',
+      attempts: 2,
+      lastError: null,
+    });
     expect(mails).toHaveLength(1); // the e-mail was not sent again
     expect(hooks.map((h) => h.headers['x-telemend-attempt'])).toEqual(['1', '2']);
     expect(new Set(hooks.map((h) => h.headers['x-telemend-delivery'])).size).toBe(1);

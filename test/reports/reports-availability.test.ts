@@ -97,7 +97,12 @@ describe('reports and exports are bounded, not queued', () => {
 
   const get = async (url = HEAVY) => {
     const res = await fetch(`${t.api}${url}`, { headers: { authorization: `Bearer ${t.adminToken}` } });
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), type: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> };
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as Record<string, unknown>,
+    };
   };
   /** Until the embedded database has finished what timed-out requests left running in it. */
   const settled = async () => {

@@ -43,30 +43,219 @@ export async function seedDataset(db: Database, technicians: { u1: string; u2: s
   await insertContract(db, { customerId: gamma, status: 'draft', startsOn: '2025-01-01', endsOn: null, value: 1000 });
 
   const { u1, u2 } = technicians;
-  const t1 = await insertTicket(db, { customerId: alpha, assetId: a1, contractId: k1, priority: 'high', status: 'closed', createdAt: '2025-06-02T08:00:00Z', respondedAt: '2025-06-02T10:00:00Z', resolvedAt: '2025-06-02T12:00:00Z', responseDueAt: '2025-06-02T16:00:00Z', resolutionDueAt: '2025-06-04T08:00:00Z' });
-  const t2 = await insertTicket(db, { customerId: alpha, assetId: a1, contractId: k1, priority: 'critical', status: 'resolved', createdAt: '2025-06-05T00:00:00Z', respondedAt: '2025-06-05T06:00:00Z', resolvedAt: '2025-06-06T00:00:00Z', responseDueAt: '2025-06-05T04:00:00Z', resolutionDueAt: '2025-06-06T00:00:00Z' });
-  const t3 = await insertTicket(db, { customerId: alpha, assetId: a2, type: 'predictive', priority: 'medium', status: 'resolved', createdAt: '2025-06-15T00:00:00Z', respondedAt: '2025-06-15T01:00:00Z', resolvedAt: '2025-06-15T10:00:00Z', responseDueAt: '2025-06-16T00:00:00Z', resolutionDueAt: '2025-06-18T00:00:00Z' });
-  const t4 = await insertTicket(db, { customerId: beta, assetId: a3, contractId: k2, priority: 'high', status: 'closed', createdAt: '2025-06-20T00:00:00Z', respondedAt: '2025-06-20T12:00:00Z', resolvedAt: '2025-06-22T00:00:00Z', responseDueAt: '2025-06-20T08:00:00Z', resolutionDueAt: '2025-06-21T00:00:00Z' });
-  const t5 = await insertTicket(db, { customerId: beta, assetId: p1, priority: 'low', status: 'resolved', createdAt: '2025-06-10T00:00:00Z', respondedAt: '2025-06-10T01:00:00Z', resolvedAt: '2025-06-10T02:00:00Z', responseDueAt: '2025-06-12T00:00:00Z', resolutionDueAt: '2025-06-17T00:00:00Z' });
-  const t6 = await insertTicket(db, { customerId: alpha, assetId: a1, type: 'maintenance', priority: 'medium', status: 'resolved', createdAt: '2025-06-08T00:00:00Z', respondedAt: '2025-06-08T01:00:00Z', resolvedAt: '2025-06-08T01:00:00Z', responseDueAt: '2025-06-09T00:00:00Z', resolutionDueAt: '2025-06-11T00:00:00Z' });
-  const t7 = await insertTicket(db, { customerId: alpha, assetId: a1, priority: 'high', status: 'cancelled', createdAt: '2025-06-25T00:00:00Z', responseDueAt: '2025-06-25T08:00:00Z', resolutionDueAt: '2025-06-27T00:00:00Z' });
-  const t8 = await insertTicket(db, { customerId: beta, assetId: a3, priority: 'high', status: 'in_progress', createdAt: '2025-06-28T00:00:00Z', respondedAt: '2025-06-28T02:00:00Z', responseDueAt: '2025-06-28T08:00:00Z', resolutionDueAt: '2025-06-30T00:00:00Z' });
-  await insertTicket(db, { customerId: alpha, assetId: a2, priority: 'medium', status: 'new', createdAt: '2025-06-30T12:00:00Z', responseDueAt: '2025-07-01T12:00:00Z', resolutionDueAt: '2025-07-03T00:00:00Z' });
-  await insertTicket(db, { customerId: alpha, assetId: a1, priority: 'high', status: 'closed', createdAt: '2025-05-20T00:00:00Z', respondedAt: '2025-05-20T01:00:00Z', resolvedAt: '2025-05-21T00:00:00Z', responseDueAt: '2025-05-20T08:00:00Z', resolutionDueAt: '2025-05-22T00:00:00Z' });
-  await insertTicket(db, { customerId: gamma, type: 'question', priority: 'high', status: 'new', createdAt: '2025-05-15T00:00:00Z', responseDueAt: '2025-05-15T08:00:00Z', resolutionDueAt: '2025-05-17T00:00:00Z' });
-  await insertTicket(db, { customerId: gamma, type: 'question', priority: 'high', status: 'new', createdAt: '2025-06-29T00:00:00Z', responseDueAt: '2025-06-29T04:00:00Z', resolutionDueAt: '2025-07-02T00:00:00Z' });
-  await insertTicket(db, { customerId: gamma, type: 'question', priority: 'low', status: 'on_hold', createdAt: '2025-06-20T00:00:00Z', respondedAt: '2025-06-20T10:00:00Z', slaPausedAt: '2025-06-21T00:00:00Z', responseDueAt: '2025-06-22T00:00:00Z', resolutionDueAt: '2025-06-27T00:00:00Z' });
+  const t1 = await insertTicket(db, {
+    customerId: alpha,
+    assetId: a1,
+    contractId: k1,
+    priority: 'high',
+    status: 'closed',
+    createdAt: '2025-06-02T08:00:00Z',
+    respondedAt: '2025-06-02T10:00:00Z',
+    resolvedAt: '2025-06-02T12:00:00Z',
+    responseDueAt: '2025-06-02T16:00:00Z',
+    resolutionDueAt: '2025-06-04T08:00:00Z',
+  });
+  const t2 = await insertTicket(db, {
+    customerId: alpha,
+    assetId: a1,
+    contractId: k1,
+    priority: 'critical',
+    status: 'resolved',
+    createdAt: '2025-06-05T00:00:00Z',
+    respondedAt: '2025-06-05T06:00:00Z',
+    resolvedAt: '2025-06-06T00:00:00Z',
+    responseDueAt: '2025-06-05T04:00:00Z',
+    resolutionDueAt: '2025-06-06T00:00:00Z',
+  });
+  const t3 = await insertTicket(db, {
+    customerId: alpha,
+    assetId: a2,
+    type: 'predictive',
+    priority: 'medium',
+    status: 'resolved',
+    createdAt: '2025-06-15T00:00:00Z',
+    respondedAt: '2025-06-15T01:00:00Z',
+    resolvedAt: '2025-06-15T10:00:00Z',
+    responseDueAt: '2025-06-16T00:00:00Z',
+    resolutionDueAt: '2025-06-18T00:00:00Z',
+  });
+  const t4 = await insertTicket(db, {
+    customerId: beta,
+    assetId: a3,
+    contractId: k2,
+    priority: 'high',
+    status: 'closed',
+    createdAt: '2025-06-20T00:00:00Z',
+    respondedAt: '2025-06-20T12:00:00Z',
+    resolvedAt: '2025-06-22T00:00:00Z',
+    responseDueAt: '2025-06-20T08:00:00Z',
+    resolutionDueAt: '2025-06-21T00:00:00Z',
+  });
+  const t5 = await insertTicket(db, {
+    customerId: beta,
+    assetId: p1,
+    priority: 'low',
+    status: 'resolved',
+    createdAt: '2025-06-10T00:00:00Z',
+    respondedAt: '2025-06-10T01:00:00Z',
+    resolvedAt: '2025-06-10T02:00:00Z',
+    responseDueAt: '2025-06-12T00:00:00Z',
+    resolutionDueAt: '2025-06-17T00:00:00Z',
+  });
+  const t6 = await insertTicket(db, {
+    customerId: alpha,
+    assetId: a1,
+    type: 'maintenance',
+    priority: 'medium',
+    status: 'resolved',
+    createdAt: '2025-06-08T00:00:00Z',
+    respondedAt: '2025-06-08T01:00:00Z',
+    resolvedAt: '2025-06-08T01:00:00Z',
+    responseDueAt: '2025-06-09T00:00:00Z',
+    resolutionDueAt: '2025-06-11T00:00:00Z',
+  });
+  const t7 = await insertTicket(db, {
+    customerId: alpha,
+    assetId: a1,
+    priority: 'high',
+    status: 'cancelled',
+    createdAt: '2025-06-25T00:00:00Z',
+    responseDueAt: '2025-06-25T08:00:00Z',
+    resolutionDueAt: '2025-06-27T00:00:00Z',
+  });
+  const t8 = await insertTicket(db, {
+    customerId: beta,
+    assetId: a3,
+    priority: 'high',
+    status: 'in_progress',
+    createdAt: '2025-06-28T00:00:00Z',
+    respondedAt: '2025-06-28T02:00:00Z',
+    responseDueAt: '2025-06-28T08:00:00Z',
+    resolutionDueAt: '2025-06-30T00:00:00Z',
+  });
+  await insertTicket(db, {
+    customerId: alpha,
+    assetId: a2,
+    priority: 'medium',
+    status: 'new',
+    createdAt: '2025-06-30T12:00:00Z',
+    responseDueAt: '2025-07-01T12:00:00Z',
+    resolutionDueAt: '2025-07-03T00:00:00Z',
+  });
+  await insertTicket(db, {
+    customerId: alpha,
+    assetId: a1,
+    priority: 'high',
+    status: 'closed',
+    createdAt: '2025-05-20T00:00:00Z',
+    respondedAt: '2025-05-20T01:00:00Z',
+    resolvedAt: '2025-05-21T00:00:00Z',
+    responseDueAt: '2025-05-20T08:00:00Z',
+    resolutionDueAt: '2025-05-22T00:00:00Z',
+  });
+  await insertTicket(db, {
+    customerId: gamma,
+    type: 'question',
+    priority: 'high',
+    status: 'new',
+    createdAt: '2025-05-15T00:00:00Z',
+    responseDueAt: '2025-05-15T08:00:00Z',
+    resolutionDueAt: '2025-05-17T00:00:00Z',
+  });
+  await insertTicket(db, {
+    customerId: gamma,
+    type: 'question',
+    priority: 'high',
+    status: 'new',
+    createdAt: '2025-06-29T00:00:00Z',
+    responseDueAt: '2025-06-29T04:00:00Z',
+    resolutionDueAt: '2025-07-02T00:00:00Z',
+  });
+  await insertTicket(db, {
+    customerId: gamma,
+    type: 'question',
+    priority: 'low',
+    status: 'on_hold',
+    createdAt: '2025-06-20T00:00:00Z',
+    respondedAt: '2025-06-20T10:00:00Z',
+    slaPausedAt: '2025-06-21T00:00:00Z',
+    responseDueAt: '2025-06-22T00:00:00Z',
+    resolutionDueAt: '2025-06-27T00:00:00Z',
+  });
 
   // Visits: u1 on T1, T2 (two), T6; u2 on T3 (+ a cancelled one), T4, T5, T8 (crosses the period end).
-  const v1 = await insertVisit(db, { ticketId: t1, technicianId: u1, plannedStart: '2025-06-02T09:00:00Z', plannedEnd: '2025-06-02T11:00:00Z', actualStart: '2025-06-02T09:30:00Z', actualEnd: '2025-06-02T11:30:00Z', outcome: 'fixed' });
-  const v2a = await insertVisit(db, { ticketId: t2, technicianId: u1, plannedStart: '2025-06-05T01:00:00Z', plannedEnd: '2025-06-05T03:00:00Z', actualStart: '2025-06-05T01:00:00Z', actualEnd: '2025-06-05T02:00:00Z', outcome: 'another_visit_needed' });
-  const v2b = await insertVisit(db, { ticketId: t2, technicianId: u1, plannedStart: '2025-06-05T20:00:00Z', plannedEnd: '2025-06-05T22:00:00Z', actualStart: '2025-06-05T20:00:00Z', actualEnd: '2025-06-05T23:00:00Z', outcome: 'fixed' });
-  const v3 = await insertVisit(db, { ticketId: t3, technicianId: u2, plannedStart: '2025-06-15T02:00:00Z', plannedEnd: '2025-06-15T04:00:00Z', actualStart: '2025-06-15T02:00:00Z', actualEnd: '2025-06-15T03:30:00Z', outcome: 'fixed' });
+  const v1 = await insertVisit(db, {
+    ticketId: t1,
+    technicianId: u1,
+    plannedStart: '2025-06-02T09:00:00Z',
+    plannedEnd: '2025-06-02T11:00:00Z',
+    actualStart: '2025-06-02T09:30:00Z',
+    actualEnd: '2025-06-02T11:30:00Z',
+    outcome: 'fixed',
+  });
+  const v2a = await insertVisit(db, {
+    ticketId: t2,
+    technicianId: u1,
+    plannedStart: '2025-06-05T01:00:00Z',
+    plannedEnd: '2025-06-05T03:00:00Z',
+    actualStart: '2025-06-05T01:00:00Z',
+    actualEnd: '2025-06-05T02:00:00Z',
+    outcome: 'another_visit_needed',
+  });
+  const v2b = await insertVisit(db, {
+    ticketId: t2,
+    technicianId: u1,
+    plannedStart: '2025-06-05T20:00:00Z',
+    plannedEnd: '2025-06-05T22:00:00Z',
+    actualStart: '2025-06-05T20:00:00Z',
+    actualEnd: '2025-06-05T23:00:00Z',
+    outcome: 'fixed',
+  });
+  const v3 = await insertVisit(db, {
+    ticketId: t3,
+    technicianId: u2,
+    plannedStart: '2025-06-15T02:00:00Z',
+    plannedEnd: '2025-06-15T04:00:00Z',
+    actualStart: '2025-06-15T02:00:00Z',
+    actualEnd: '2025-06-15T03:30:00Z',
+    outcome: 'fixed',
+  });
   await insertVisit(db, { ticketId: t3, technicianId: u2, status: 'cancelled', plannedStart: '2025-06-14T10:00:00Z', plannedEnd: '2025-06-14T12:00:00Z' });
-  const v4 = await insertVisit(db, { ticketId: t4, technicianId: u2, plannedStart: '2025-06-21T08:00:00Z', plannedEnd: '2025-06-21T10:00:00Z', actualStart: '2025-06-21T08:00:00Z', actualEnd: '2025-06-21T10:00:00Z', outcome: 'not_fixed' });
-  const v5 = await insertVisit(db, { ticketId: t5, technicianId: u2, plannedStart: '2025-06-10T00:15:00Z', plannedEnd: '2025-06-10T01:15:00Z', actualStart: '2025-06-10T00:15:00Z', actualEnd: '2025-06-10T00:45:00Z', outcome: 'fixed' });
-  const v6 = await insertVisit(db, { ticketId: t6, technicianId: u1, plannedStart: '2025-06-08T00:00:00Z', plannedEnd: '2025-06-08T01:00:00Z', actualStart: '2025-06-08T00:10:00Z', actualEnd: '2025-06-08T00:50:00Z', outcome: 'fixed' });
-  const v8 = await insertVisit(db, { ticketId: t8, technicianId: u2, status: 'in_progress', plannedStart: '2025-06-30T23:00:00Z', plannedEnd: '2025-07-01T01:00:00Z', actualStart: '2025-06-30T23:30:00Z' });
+  const v4 = await insertVisit(db, {
+    ticketId: t4,
+    technicianId: u2,
+    plannedStart: '2025-06-21T08:00:00Z',
+    plannedEnd: '2025-06-21T10:00:00Z',
+    actualStart: '2025-06-21T08:00:00Z',
+    actualEnd: '2025-06-21T10:00:00Z',
+    outcome: 'not_fixed',
+  });
+  const v5 = await insertVisit(db, {
+    ticketId: t5,
+    technicianId: u2,
+    plannedStart: '2025-06-10T00:15:00Z',
+    plannedEnd: '2025-06-10T01:15:00Z',
+    actualStart: '2025-06-10T00:15:00Z',
+    actualEnd: '2025-06-10T00:45:00Z',
+    outcome: 'fixed',
+  });
+  const v6 = await insertVisit(db, {
+    ticketId: t6,
+    technicianId: u1,
+    plannedStart: '2025-06-08T00:00:00Z',
+    plannedEnd: '2025-06-08T01:00:00Z',
+    actualStart: '2025-06-08T00:10:00Z',
+    actualEnd: '2025-06-08T00:50:00Z',
+    outcome: 'fixed',
+  });
+  const v8 = await insertVisit(db, {
+    ticketId: t8,
+    technicianId: u2,
+    status: 'in_progress',
+    plannedStart: '2025-06-30T23:00:00Z',
+    plannedEnd: '2025-07-01T01:00:00Z',
+    actualStart: '2025-06-30T23:30:00Z',
+  });
 
   await insertLabour(db, v1, 90, '2025-06-02T11:30:00Z');
   await insertLabour(db, v2a, 60, '2025-06-05T02:00:00Z');

@@ -31,9 +31,19 @@ export async function startReportsApi(now: string) {
       return this.call('GET', url, undefined, headers);
     },
     async call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-      const response = await app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers }, ...(body === undefined ? {} : { payload: body as object }) });
+      const response = await app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
       const type = String(response.headers['content-type'] ?? '');
-      return { status: response.statusCode, headers: response.headers, body: type.includes('json') && response.body ? response.json() : response.body, text: response.body };
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: type.includes('json') && response.body ? response.json() : response.body,
+        text: response.body,
+      };
     },
     /** A signed-in user of `role` (technicians get a name for the utilisation rows). */
     async user(role: Role, name = `A ${role}`, active = true): Promise<{ id: string; auth: { authorization: string } }> {
@@ -59,7 +69,13 @@ const one = async (db: Database, sql: string, params: unknown[]): Promise<string
 export const insertCustomer = (db: Database, name: string) => one(db, 'INSERT INTO customers (name) VALUES ($1) RETURNING id', [name]);
 export const insertSite = (db: Database, customerId: string) => one(db, `INSERT INTO sites (customer_id, name) VALUES ($1, 'Site') RETURNING id`, [customerId]);
 export const insertAsset = (db: Database, siteId: string, modelId: string, installDate: string | null, createdAt = '2025-01-01T00:00:00Z') =>
-  one(db, 'INSERT INTO assets (site_id, model_id, serial_number, install_date, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id', [siteId, modelId, randomUUID(), installDate, createdAt]);
+  one(db, 'INSERT INTO assets (site_id, model_id, serial_number, install_date, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
+    siteId,
+    modelId,
+    randomUUID(),
+    installDate,
+    createdAt,
+  ]);
 
 export interface TicketSpec {
   customerId: string;
@@ -127,18 +143,26 @@ export function insertVisit(db: Database, v: VisitSpec): Promise<string> {
 }
 
 export const insertLabour = (db: Database, visitId: string, minutes: number, recordedAt: string) =>
-  one(db, `INSERT INTO visit_labour (visit_id, minutes, recorded_at, actor_type, actor_id) VALUES ($1, $2, $3, 'system', 'test') RETURNING id`, [visitId, minutes, recordedAt]);
-
-export const insertPart = (db: Database, visitId: string, sku: string, quantity: number, recordedAt: string) =>
-  one(db, `INSERT INTO visit_parts (visit_id, sku, quantity, unit_price, recorded_at, actor_type, actor_id) VALUES ($1, $2, $3, 10, $4, 'system', 'test') RETURNING id`, [
+  one(db, `INSERT INTO visit_labour (visit_id, minutes, recorded_at, actor_type, actor_id) VALUES ($1, $2, $3, 'system', 'test') RETURNING id`, [
     visitId,
-    sku,
-    quantity,
+    minutes,
     recordedAt,
   ]);
 
+export const insertPart = (db: Database, visitId: string, sku: string, quantity: number, recordedAt: string) =>
+  one(
+    db,
+    `INSERT INTO visit_parts (visit_id, sku, quantity, unit_price, recorded_at, actor_type, actor_id) VALUES ($1, $2, $3, 10, $4, 'system', 'test') RETURNING id`,
+    [visitId, sku, quantity, recordedAt],
+  );
+
 export const insertHistory = (db: Database, ticketId: string, to: string, at: string, reason: string | null = null) =>
-  db.query(`INSERT INTO ticket_status_history (ticket_id, to_status, at, actor_type, actor_id, reason) VALUES ($1, $2, $3, 'system', 'test', $4)`, [ticketId, to, at, reason]);
+  db.query(`INSERT INTO ticket_status_history (ticket_id, to_status, at, actor_type, actor_id, reason) VALUES ($1, $2, $3, 'system', 'test', $4)`, [
+    ticketId,
+    to,
+    at,
+    reason,
+  ]);
 
 export interface AlarmSpec {
   assetId: string;

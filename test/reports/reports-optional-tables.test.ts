@@ -4,23 +4,54 @@
  * costs (0010). Hand-computed figures on a small crafted dataset.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertAsset, insertCustomer, insertLabour, insertPart, insertSite, insertTicket, insertVisit, startReportsApi, type ReportsApi } from './reports-fixture.js';
+import {
+  insertAsset,
+  insertCustomer,
+  insertLabour,
+  insertPart,
+  insertSite,
+  insertTicket,
+  insertVisit,
+  startReportsApi,
+  type ReportsApi,
+} from './reports-fixture.js';
 
 let api: ReportsApi;
 let tech: string;
 let delta: string;
 
 const ticket = (customerId: string, assetId: string) =>
-  insertTicket(api.db, { customerId, assetId, priority: 'high', status: 'resolved', createdAt: '2025-06-09T00:00:00Z', respondedAt: '2025-06-09T01:00:00Z', resolvedAt: '2025-06-10T12:00:00Z', responseDueAt: '2025-06-09T08:00:00Z', resolutionDueAt: '2025-06-11T00:00:00Z' });
+  insertTicket(api.db, {
+    customerId,
+    assetId,
+    priority: 'high',
+    status: 'resolved',
+    createdAt: '2025-06-09T00:00:00Z',
+    respondedAt: '2025-06-09T01:00:00Z',
+    resolvedAt: '2025-06-10T12:00:00Z',
+    responseDueAt: '2025-06-09T08:00:00Z',
+    resolutionDueAt: '2025-06-11T00:00:00Z',
+  });
 
 async function invoice(ticketId: string, status: 'issued' | 'draft' | 'void', total: number, lineCosts: number[]) {
   const { rows } = await api.db.query<{ id: string }>(
     `INSERT INTO invoices (number, ticket_id, customer_id, status, currency, total, issued_at, voided_at, created_by_type, created_by_id, created_at, updated_at)
      VALUES ($1, $2, $3, $4, 'EUR', $5, $6, $7, 'system', 'test', '2025-06-20T00:00:00Z', '2025-06-20T00:00:00Z') RETURNING id`,
-    [status === 'draft' ? null : `INV-${Math.random().toString(36).slice(2, 8)}`, ticketId, delta, status, total, status === 'draft' ? null : '2025-06-20T00:00:00Z', status === 'void' ? '2025-06-21T00:00:00Z' : null],
+    [
+      status === 'draft' ? null : `INV-${Math.random().toString(36).slice(2, 8)}`,
+      ticketId,
+      delta,
+      status,
+      total,
+      status === 'draft' ? null : '2025-06-20T00:00:00Z',
+      status === 'void' ? '2025-06-21T00:00:00Z' : null,
+    ],
   );
   for (const [i, cost] of lineCosts.entries()) {
-    await api.db.query(`INSERT INTO invoice_lines (invoice_id, position, kind, description, quantity, unit_price, amount, cost) VALUES ($1, $2, 'labour', 'Work', 1, 0, 0, $3)`, [rows[0]!.id, i + 1, cost]);
+    await api.db.query(
+      `INSERT INTO invoice_lines (invoice_id, position, kind, description, quantity, unit_price, amount, cost) VALUES ($1, $2, 'labour', 'Work', 1, 0, 0, $3)`,
+      [rows[0]!.id, i + 1, cost],
+    );
   }
 }
 
@@ -31,18 +62,34 @@ beforeAll(async () => {
   // Mondays 08–12 and 13–17, Wednesdays 09–13, Berlin time (UTC+2 in June); 30/h.
   await db.query(
     `INSERT INTO technician_profiles (user_id, timezone, working_hours, hourly_cost, created_at, updated_at) VALUES ($1, 'Europe/Berlin', $2, 30, now(), now())`,
-    [tech, JSON.stringify({ mon: [['08:00', '12:00'], ['13:00', '17:00']], wed: [['09:00', '13:00']] })],
+    [
+      tech,
+      JSON.stringify({
+        mon: [
+          ['08:00', '12:00'],
+          ['13:00', '17:00'],
+        ],
+        wed: [['09:00', '13:00']],
+      }),
+    ],
   );
   // Absent Monday 2 June 10:00–12:00 Berlin (08:00–10:00Z); a cancelled absence does not count.
-  await db.query(`INSERT INTO technician_absences (technician_id, starts_at, ends_at, created_at, actor_type, actor_id) VALUES ($1, '2025-06-02T08:00:00Z', '2025-06-02T10:00:00Z', now(), 'system', 'test')`, [tech]);
-  await db.query(`INSERT INTO technician_absences (technician_id, starts_at, ends_at, cancelled_at, created_at, actor_type, actor_id) VALUES ($1, '2025-06-04T07:00:00Z', '2025-06-04T11:00:00Z', now(), now(), 'system', 'test')`, [tech]);
+  await db.query(
+    `INSERT INTO technician_absences (technician_id, starts_at, ends_at, created_at, actor_type, actor_id) VALUES ($1, '2025-06-02T08:00:00Z', '2025-06-02T10:00:00Z', now(), 'system', 'test')`,
+    [tech],
+  );
+  await db.query(
+    `INSERT INTO technician_absences (technician_id, starts_at, ends_at, cancelled_at, created_at, actor_type, actor_id) VALUES ($1, '2025-06-04T07:00:00Z', '2025-06-04T11:00:00Z', now(), now(), 'system', 'test')`,
+    [tech],
+  );
 
   delta = await insertCustomer(db, 'Delta');
   const asset = await insertAsset(db, await insertSite(db, delta), 'pump-y', '2025-01-01');
   const td1 = await ticket(delta, asset);
   const td2 = await ticket(delta, asset);
   const td3 = await ticket(delta, asset);
-  const visit = (ticketId: string, start: string, end: string) => insertVisit(db, { ticketId, technicianId: tech, plannedStart: start, plannedEnd: end, actualStart: start, actualEnd: end, outcome: 'fixed' });
+  const visit = (ticketId: string, start: string, end: string) =>
+    insertVisit(db, { ticketId, technicianId: tech, plannedStart: start, plannedEnd: end, actualStart: start, actualEnd: end, outcome: 'fixed' });
   const va = await visit(td1, '2025-06-02T11:00:00Z', '2025-06-02T12:00:00Z');
   const vb = await visit(td2, '2025-06-16T07:00:00Z', '2025-06-16T08:00:00Z');
   const vc = await visit(td3, '2025-06-18T07:00:00Z', '2025-06-18T08:00:00Z');
@@ -58,17 +105,15 @@ beforeAll(async () => {
 
   // Stock: SKU-S costs 12.50. Visit A recorded 2 and consumed 2; visit B recorded 3 but only 1 came out of
   // stock (a backorder settled on 2 July books the other 2); visit C consumed 5 without recording a part.
-  const part = (await db.query<{ id: string }>(`INSERT INTO parts (sku, description, unit_price, unit_cost) VALUES ('SKU-S', 'Seal', 20, 12.50) RETURNING id`)).rows[0]!.id;
-  const location = (await db.query<{ id: string }>(`INSERT INTO stock_locations (code, name, kind) VALUES ('WH1', 'Warehouse', 'central') RETURNING id`)).rows[0]!.id;
+  const part = (await db.query<{ id: string }>(`INSERT INTO parts (sku, description, unit_price, unit_cost) VALUES ('SKU-S', 'Seal', 20, 12.50) RETURNING id`))
+    .rows[0]!.id;
+  const location = (await db.query<{ id: string }>(`INSERT INTO stock_locations (code, name, kind) VALUES ('WH1', 'Warehouse', 'central') RETURNING id`))
+    .rows[0]!.id;
   const consume = (ticketId: string, visitId: string, quantity: number, at: string) =>
-    db.query(`INSERT INTO stock_movements (part_id, location_id, kind, bucket, quantity, ticket_id, visit_id, at, actor_type, actor_id) VALUES ($1, $2, 'consumption', 'on_hand', $3, $4, $5, $6, 'system', 'test')`, [
-      part,
-      location,
-      -quantity,
-      ticketId,
-      visitId,
-      at,
-    ]);
+    db.query(
+      `INSERT INTO stock_movements (part_id, location_id, kind, bucket, quantity, ticket_id, visit_id, at, actor_type, actor_id) VALUES ($1, $2, 'consumption', 'on_hand', $3, $4, $5, $6, 'system', 'test')`,
+      [part, location, -quantity, ticketId, visitId, at],
+    );
   await insertPart(db, va, 'SKU-S', 2, '2025-06-02T11:30:00Z');
   await consume(td1, va, 2, '2025-06-02T11:30:00Z');
   await insertPart(db, vb, 'SKU-S', 3, '2025-06-16T07:30:00Z');
@@ -91,7 +136,15 @@ describe('reports over the optional tables', () => {
     // 5 Mondays × 480 + 4 Wednesdays × 240 = 3360, minus the 120-minute absence = 3240 (the cancelled one is ignored).
     // Planned: three 60-minute visits = 180 → 5.56 %; labour 240 → 7.41 %.
     expect(june.body.rows).toEqual([
-      expect.objectContaining({ technicianId: tech, hoursSource: 'profile', availableMinutes: 3240, plannedMinutes: 180, labourMinutes: 240, plannedUtilisationPct: 5.56, labourUtilisationPct: 7.41 }),
+      expect.objectContaining({
+        technicianId: tech,
+        hoursSource: 'profile',
+        availableMinutes: 3240,
+        plannedMinutes: 180,
+        labourMinutes: 240,
+        plannedUtilisationPct: 5.56,
+        labourUtilisationPct: 7.41,
+      }),
     ]);
     // 2 June 07:00–12:00Z: shift 06:00–10:00Z clipped to 07:00–10:00 (180) minus the absence 08:00–10:00 (120) = 60,
     // plus 11:00–15:00Z clipped to 11:00–12:00 = 60 → 120 available; visit A 11:00–12:00 → 50 %.
@@ -120,7 +173,18 @@ describe('reports over the optional tables', () => {
     // Revenue: TD2's issued invoice 500. Cost: its lines 120 + TD1 (void invoice = not invoiced): 60 min at 30/h = 30
     // and 2 × SKU-S at 12.50 = 25 → 175. TD3 (draft) counts nothing yet. Margin 325 = 65 %.
     expect(res.body.rows).toEqual([
-      { customerId: delta, customerName: 'Delta', invoicedRevenue: 500, contractRevenue: 0, revenue: 500, invoicedCost: 120, uninvoicedCost: 55, cost: 175, margin: 325, marginPct: 65 },
+      {
+        customerId: delta,
+        customerName: 'Delta',
+        invoicedRevenue: 500,
+        contractRevenue: 0,
+        revenue: 500,
+        invoicedCost: 120,
+        uninvoicedCost: 55,
+        cost: 175,
+        margin: 325,
+        marginPct: 65,
+      },
     ]);
     const csv = await api.get(`/api/v1/reports/profitability?from=2025-06-01&to=2025-06-30&customerId=${delta}&groupBy=customer&format=csv`);
     expect(csv.text.split('\r\n')[0]).toBe('customerId,customerName,invoicedRevenue,contractRevenue,revenue,invoicedCost,uninvoicedCost,cost,margin,marginPct');

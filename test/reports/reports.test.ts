@@ -87,25 +87,61 @@ describe('first-time fix, SLA, backlog', () => {
     const byPriority = rowsBy(res.body.rows, 'priority');
     expect(res.body.rows.map((r: { priority: string }) => r.priority)).toEqual(['critical', 'high', 'medium', 'low']);
     // critical: T2 responded 06:00 > due 04:00 → breached; resolved exactly at its due time → met.
-    expect(byPriority.critical).toMatchObject({ tickets: 1, responseMet: 0, responseBreached: 1, responseCompliancePct: 0, resolutionMet: 1, resolutionCompliancePct: 100 });
+    expect(byPriority.critical).toMatchObject({
+      tickets: 1,
+      responseMet: 0,
+      responseBreached: 1,
+      responseCompliancePct: 0,
+      resolutionMet: 1,
+      resolutionCompliancePct: 100,
+    });
     // high: T1 met/met, T4 breached/breached, T8 met/breached (open past due), T12 breached (no response)/pending.
     expect(byPriority.high).toEqual({
-      priority: 'high', tickets: 4, responseMet: 2, responseBreached: 2, responsePending: 0, responseCompliancePct: 50,
-      resolutionMet: 1, resolutionBreached: 2, resolutionPending: 1, resolutionCompliancePct: 33.33,
+      priority: 'high',
+      tickets: 4,
+      responseMet: 2,
+      responseBreached: 2,
+      responsePending: 0,
+      responseCompliancePct: 50,
+      resolutionMet: 1,
+      resolutionBreached: 2,
+      resolutionPending: 1,
+      resolutionCompliancePct: 33.33,
     });
     // medium: T3 and T6 met; T9 pending both ways (not yet due).
-    expect(byPriority.medium).toMatchObject({ tickets: 3, responseMet: 2, responsePending: 1, responseCompliancePct: 100, resolutionPending: 1, resolutionCompliancePct: 100 });
+    expect(byPriority.medium).toMatchObject({
+      tickets: 3,
+      responseMet: 2,
+      responsePending: 1,
+      responseCompliancePct: 100,
+      resolutionPending: 1,
+      resolutionCompliancePct: 100,
+    });
     // low: T5 met; T13 on customer hold, paused before its due time → resolution pending, not breached.
     expect(byPriority.low).toMatchObject({ tickets: 2, responseMet: 2, resolutionMet: 1, resolutionBreached: 0, resolutionPending: 1 });
     // Overall: response 6 met / 3 breached / 1 pending → 66.67 %; resolution 5 / 2 / 3 → 71.43 %.
-    expect(res.body.summary).toMatchObject({ tickets: 10, responseMet: 6, responseBreached: 3, responseCompliancePct: 66.67, resolutionMet: 5, resolutionBreached: 2, resolutionCompliancePct: 71.43 });
+    expect(res.body.summary).toMatchObject({
+      tickets: 10,
+      responseMet: 6,
+      responseBreached: 3,
+      responseCompliancePct: 66.67,
+      resolutionMet: 5,
+      resolutionBreached: 2,
+      resolutionCompliancePct: 71.43,
+    });
   });
 
   it('SLA compliance per customer', async () => {
     const res = await api.get(`/api/v1/reports/sla-compliance?${JUNE}&groupBy=customer`);
     const byCustomer = rowsBy(res.body.rows, 'customerName');
     // Alpha: T1, T2, T3, T6, T9 → response 3 met, 1 breached (T2) → 75 %; resolution 4 met, 1 pending → 100 %.
-    expect(byCustomer['Alpha, "Inc"']).toMatchObject({ customerId: ids.alpha, tickets: 5, responseCompliancePct: 75, resolutionCompliancePct: 100, resolutionPending: 1 });
+    expect(byCustomer['Alpha, "Inc"']).toMatchObject({
+      customerId: ids.alpha,
+      tickets: 5,
+      responseCompliancePct: 75,
+      resolutionCompliancePct: 100,
+      resolutionPending: 1,
+    });
     // Beta: T4, T5, T8 → response 2/3 = 66.67 %; resolution 1 met (T5), 2 breached → 33.33 %.
     expect(byCustomer.Beta).toMatchObject({ tickets: 3, responseCompliancePct: 66.67, resolutionCompliancePct: 33.33 });
     // Gamma: T12 breached response, T13 met; both resolutions pending → no rate.
@@ -124,13 +160,66 @@ describe('first-time fix, SLA, backlog', () => {
     expect(res.body.period).toBeNull();
     // Now 07-01: T11 47 d and T12 2 d (high/new), T8 3 d (high/in_progress), T9 0.5 d (medium/new), T13 11 d (low/on_hold).
     expect(res.body.rows).toEqual([
-      { priority: 'high', status: 'new', age0To1d: 0, age1To3d: 1, age3To7d: 0, age7To30d: 0, ageOver30d: 1, openTickets: 2, meanAgeDays: 24.5, oldestAgeDays: 47 },
-      { priority: 'high', status: 'in_progress', age0To1d: 0, age1To3d: 0, age3To7d: 1, age7To30d: 0, ageOver30d: 0, openTickets: 1, meanAgeDays: 3, oldestAgeDays: 3 },
-      { priority: 'medium', status: 'new', age0To1d: 1, age1To3d: 0, age3To7d: 0, age7To30d: 0, ageOver30d: 0, openTickets: 1, meanAgeDays: 0.5, oldestAgeDays: 0.5 },
-      { priority: 'low', status: 'on_hold', age0To1d: 0, age1To3d: 0, age3To7d: 0, age7To30d: 1, ageOver30d: 0, openTickets: 1, meanAgeDays: 11, oldestAgeDays: 11 },
+      {
+        priority: 'high',
+        status: 'new',
+        age0To1d: 0,
+        age1To3d: 1,
+        age3To7d: 0,
+        age7To30d: 0,
+        ageOver30d: 1,
+        openTickets: 2,
+        meanAgeDays: 24.5,
+        oldestAgeDays: 47,
+      },
+      {
+        priority: 'high',
+        status: 'in_progress',
+        age0To1d: 0,
+        age1To3d: 0,
+        age3To7d: 1,
+        age7To30d: 0,
+        ageOver30d: 0,
+        openTickets: 1,
+        meanAgeDays: 3,
+        oldestAgeDays: 3,
+      },
+      {
+        priority: 'medium',
+        status: 'new',
+        age0To1d: 1,
+        age1To3d: 0,
+        age3To7d: 0,
+        age7To30d: 0,
+        ageOver30d: 0,
+        openTickets: 1,
+        meanAgeDays: 0.5,
+        oldestAgeDays: 0.5,
+      },
+      {
+        priority: 'low',
+        status: 'on_hold',
+        age0To1d: 0,
+        age1To3d: 0,
+        age3To7d: 0,
+        age7To30d: 1,
+        ageOver30d: 0,
+        openTickets: 1,
+        meanAgeDays: 11,
+        oldestAgeDays: 11,
+      },
     ]);
     // (47 + 2 + 3 + 0.5 + 11) / 5 = 12.7
-    expect(res.body.summary).toMatchObject({ openTickets: 5, age0To1d: 1, age1To3d: 1, age3To7d: 1, age7To30d: 1, ageOver30d: 1, meanAgeDays: 12.7, oldestAgeDays: 47 });
+    expect(res.body.summary).toMatchObject({
+      openTickets: 5,
+      age0To1d: 1,
+      age1To3d: 1,
+      age3To7d: 1,
+      age7To30d: 1,
+      ageOver30d: 1,
+      meanAgeDays: 12.7,
+      oldestAgeDays: 47,
+    });
   });
 });
 
@@ -143,8 +232,30 @@ describe('utilisation, parts, profitability', () => {
     // Bob: planned 120 (T3; the cancelled visit is not) + 120 + 60 + 60 (T8 clipped at the period end) = 360,
     //      actual 90 + 120 + 30 (T8 not finished) = 240, labour 90 + 100 = 190 (the July entry is outside).
     expect(res.body.rows).toEqual([
-      { technicianId: u1, technicianName: 'Ann Tech', hoursSource: 'default', availableMinutes: 10080, plannedMinutes: 420, actualVisitMinutes: 400, labourMinutes: 330, plannedUtilisationPct: 4.17, actualUtilisationPct: 3.97, labourUtilisationPct: 3.27 },
-      { technicianId: u2, technicianName: 'Bob Tech', hoursSource: 'default', availableMinutes: 10080, plannedMinutes: 360, actualVisitMinutes: 240, labourMinutes: 190, plannedUtilisationPct: 3.57, actualUtilisationPct: 2.38, labourUtilisationPct: 1.88 },
+      {
+        technicianId: u1,
+        technicianName: 'Ann Tech',
+        hoursSource: 'default',
+        availableMinutes: 10080,
+        plannedMinutes: 420,
+        actualVisitMinutes: 400,
+        labourMinutes: 330,
+        plannedUtilisationPct: 4.17,
+        actualUtilisationPct: 3.97,
+        labourUtilisationPct: 3.27,
+      },
+      {
+        technicianId: u2,
+        technicianName: 'Bob Tech',
+        hoursSource: 'default',
+        availableMinutes: 10080,
+        plannedMinutes: 360,
+        actualVisitMinutes: 240,
+        labourMinutes: 190,
+        plannedUtilisationPct: 3.57,
+        actualUtilisationPct: 2.38,
+        labourUtilisationPct: 1.88,
+      },
     ]);
     // 780 / 20160 = 3.87 %, 640 / 20160 = 3.17 %, 520 / 20160 = 2.58 %.
     expect(res.body.summary).toMatchObject({ availableMinutes: 20160, plannedUtilisationPct: 3.87, actualUtilisationPct: 3.17, labourUtilisationPct: 2.58 });
@@ -169,7 +280,16 @@ describe('utilisation, parts, profitability', () => {
     // Alpha outside contracts: T3 90 + T6 30 min = 80. K2: 3650 × 15/365 (from 06-16) = 150; T4 100 min = 66.67.
     // K3 is a draft: no revenue. Beta outside contracts: nothing (T5 had no labour) → no row.
     expect(res.body.rows).toEqual([
-      expect.objectContaining({ contractId: ids.k1, customerId: ids.alpha, contractRevenue: 986.3, revenue: 986.3, uninvoicedCost: 200, cost: 200, margin: 786.3, marginPct: 79.72 }),
+      expect.objectContaining({
+        contractId: ids.k1,
+        customerId: ids.alpha,
+        contractRevenue: 986.3,
+        revenue: 986.3,
+        uninvoicedCost: 200,
+        cost: 200,
+        margin: 786.3,
+        marginPct: 79.72,
+      }),
       expect.objectContaining({ contractId: null, customerId: ids.alpha, revenue: 0, cost: 80, margin: -80, marginPct: null }),
       expect.objectContaining({ contractId: ids.k2, customerId: ids.beta, revenue: 150, cost: 66.67, margin: 83.33, marginPct: 55.56 }),
     ]);
@@ -194,8 +314,34 @@ describe('alarm outcomes', () => {
     // AL1 cleared after its en_route.
     // R2: AL6 and AL7 → T5 fixed: 4 h and 3 h; AL7 cleared after T5 went en_route.
     expect(res.body.rows).toEqual([
-      { ruleId: 'R1', modelId: 'chiller-x', faultCode: 'F1', alarms: 6, ticketed: 5, falseAlarms: 3, clearedBeforeDispatch: 3, fixed: 2, ticketedPct: 83.33, falseAlarmPct: 60, medianAlarmToFixHours: 15, meanAlarmToFixHours: 15 },
-      { ruleId: 'R2', modelId: 'pump-y', faultCode: 'F1', alarms: 2, ticketed: 2, falseAlarms: 0, clearedBeforeDispatch: 0, fixed: 2, ticketedPct: 100, falseAlarmPct: 0, medianAlarmToFixHours: 3.5, meanAlarmToFixHours: 3.5 },
+      {
+        ruleId: 'R1',
+        modelId: 'chiller-x',
+        faultCode: 'F1',
+        alarms: 6,
+        ticketed: 5,
+        falseAlarms: 3,
+        clearedBeforeDispatch: 3,
+        fixed: 2,
+        ticketedPct: 83.33,
+        falseAlarmPct: 60,
+        medianAlarmToFixHours: 15,
+        meanAlarmToFixHours: 15,
+      },
+      {
+        ruleId: 'R2',
+        modelId: 'pump-y',
+        faultCode: 'F1',
+        alarms: 2,
+        ticketed: 2,
+        falseAlarms: 0,
+        clearedBeforeDispatch: 0,
+        fixed: 2,
+        ticketedPct: 100,
+        falseAlarmPct: 0,
+        medianAlarmToFixHours: 3.5,
+        meanAlarmToFixHours: 3.5,
+      },
     ]);
     // Fixed alarm-to-fix times 6, 24, 4, 3 → median 5, mean 9.25.
     expect(res.body.summary).toMatchObject({ alarms: 8, ticketed: 7, falseAlarms: 3, fixed: 4, medianAlarmToFixHours: 5, meanAlarmToFixHours: 9.25 });
@@ -213,7 +359,19 @@ describe('formats and inputs', () => {
     expect(res.headers['content-disposition']).toBe('attachment; filename="sla-compliance_2025-06-01_2025-07-01.csv"');
     expect(res.text).toContain(',"Alpha, ""Inc""",5,');
     const lines = parseCsv(res.text);
-    expect(lines[0]).toEqual(['customerId', 'customerName', 'tickets', 'responseMet', 'responseBreached', 'responsePending', 'responseCompliancePct', 'resolutionMet', 'resolutionBreached', 'resolutionPending', 'resolutionCompliancePct']);
+    expect(lines[0]).toEqual([
+      'customerId',
+      'customerName',
+      'tickets',
+      'responseMet',
+      'responseBreached',
+      'responsePending',
+      'responseCompliancePct',
+      'resolutionMet',
+      'resolutionBreached',
+      'resolutionPending',
+      'resolutionCompliancePct',
+    ]);
     expect(lines[1]!.slice(1, 3)).toEqual(['Alpha, "Inc"', '5']);
     expect(lines.at(-1)!.slice(1, 3)).toEqual(['Gamma', '2']);
     expect(lines.at(-1)!.at(-1)).toBe(''); // null rate → empty field

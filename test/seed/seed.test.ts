@@ -35,12 +35,20 @@ afterAll(async () => {
 const one = async <T>(sql: string, params: unknown[] = []) => (await db.query<T>(sql, params)).rows[0]!;
 const all = async <T>(sql: string, params: unknown[] = []) => (await db.query<T>(sql, params)).rows;
 /** HH:MM of an instant in a time zone. */
-const localTime = (iso: string, timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+const localTime = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 
 describe('seedDemo', () => {
   it('installs assets of every model the simulator can run (not of real-equipment models), each with a device whose token authenticates', async () => {
     expect(result.fleet).toHaveLength(8);
-    expect(new Set(result.fleet.map((d) => d.modelId))).toEqual(new Set(models.list().filter(isSimulatable).map((m) => m.id)));
+    expect(new Set(result.fleet.map((d) => d.modelId))).toEqual(
+      new Set(
+        models
+          .list()
+          .filter(isSimulatable)
+          .map((m) => m.id),
+      ),
+    );
     const devices = new DevicesService(db);
     for (const d of result.fleet) {
       const identity = await devices.authenticate(d.deviceId, d.token);
@@ -82,7 +90,9 @@ describe('seedDemo', () => {
     expect(open.n).toBe(result.counts.openTickets);
     const history = await one<{ n: number }>('SELECT count(*)::int AS n FROM ticket_status_history');
     expect(history.n).toBeGreaterThan(6 * 7);
-    const people = await one<{ contacts: number; articles: number }>('SELECT (SELECT count(*)::int FROM contacts) AS contacts, (SELECT count(*)::int FROM knowledge_articles) AS articles');
+    const people = await one<{ contacts: number; articles: number }>(
+      'SELECT (SELECT count(*)::int FROM contacts) AS contacts, (SELECT count(*)::int FROM knowledge_articles) AS articles',
+    );
     expect(people.contacts).toBe(result.counts.contacts);
     expect(people.contacts).toBeGreaterThanOrEqual(3);
     expect(people.articles).toBe(models.list().reduce((n, m) => n + m.faults.length, 0));
@@ -105,7 +115,9 @@ describe('seedDemo', () => {
       const nearest = Math.min(...sites.map((s) => haversineKm(p.homeBase!.lat, p.homeBase!.lon, s.latitude, s.longitude)));
       expect(nearest).toBeLessThan(50);
     }
-    const vans = await all<{ technician_id: string; latitude: number | null }>("SELECT technician_id, latitude FROM stock_locations WHERE kind = 'van' AND active");
+    const vans = await all<{ technician_id: string; latitude: number | null }>(
+      "SELECT technician_id, latitude FROM stock_locations WHERE kind = 'van' AND active",
+    );
     expect(new Set(vans.map((v) => v.technician_id))).toEqual(new Set(profiles.map((p) => p.technicianId)));
     expect(vans.every((v) => v.latitude !== null)).toBe(true);
   });
@@ -113,7 +125,14 @@ describe('seedDemo', () => {
   it('catalogues every fault-catalogue SKU, stocks warehouses and vans, and the history consumed that stock', async () => {
     const listed = new Map<string, Set<string>>();
     for (const m of models.list()) for (const f of m.faults) for (const p of f.parts) listed.set(p.sku, (listed.get(p.sku) ?? new Set()).add(m.id));
-    const parts = await all<{ sku: string; unit_price: number; unit_cost: number; compatible_models: string[]; reorder_point: number | null; supplier: string | null }>(
+    const parts = await all<{
+      sku: string;
+      unit_price: number;
+      unit_cost: number;
+      compatible_models: string[];
+      reorder_point: number | null;
+      supplier: string | null;
+    }>(
       'SELECT sku, unit_price::float8 AS unit_price, unit_cost::float8 AS unit_cost, compatible_models, reorder_point::float8 AS reorder_point, supplier FROM parts',
     );
     expect(new Set(parts.map((p) => p.sku))).toEqual(new Set(listed.keys()));
@@ -125,7 +144,9 @@ describe('seedDemo', () => {
       expect(p.reorder_point).not.toBeNull();
       expect(p.supplier).toBeTruthy();
     }
-    const kinds = await all<{ kind: string; n: number; located: number }>('SELECT kind, count(*)::int AS n, count(latitude)::int AS located FROM stock_locations GROUP BY kind');
+    const kinds = await all<{ kind: string; n: number; located: number }>(
+      'SELECT kind, count(*)::int AS n, count(latitude)::int AS located FROM stock_locations GROUP BY kind',
+    );
     expect(kinds.find((k) => k.kind === 'central')).toEqual({ kind: 'central', n: 1, located: 1 });
     expect(kinds.find((k) => k.kind === 'local')?.located).toBeGreaterThanOrEqual(1);
 
@@ -150,7 +171,9 @@ describe('seedDemo', () => {
     expect(ledger.consumed).toBeGreaterThan(0);
     expect(ledger.consumed + ledger.backordered).toBeCloseTo(ledger.used, 3);
     expect(ledger.receipts_before).toBe(true);
-    const prices = await one<{ mismatched: number }>('SELECT count(*)::int AS mismatched FROM visit_parts vp JOIN parts p ON p.sku = vp.sku WHERE vp.unit_price <> p.unit_price');
+    const prices = await one<{ mismatched: number }>(
+      'SELECT count(*)::int AS mismatched FROM visit_parts vp JOIN parts p ON p.sku = vp.sku WHERE vp.unit_price <> p.unit_price',
+    );
     expect(prices.mismatched).toBe(0);
   });
 
@@ -181,7 +204,11 @@ describe('seedDemo', () => {
 
   it('ranks technicians with the skill for the open telemetry ticket, with a slot inside working hours', async () => {
     const ticket = await one<{ id: string }>("SELECT id FROM tickets WHERE status = 'new' AND channel = 'iot' ORDER BY created_at LIMIT 1");
-    const s = await new DispatchService(db, { clock: settableClock(now), tickets: new TicketsService(db), visits: new VisitsService(db, undefined, { tickets: new TicketsService(db), stock: new StockService(db) }) }).suggest(ticket.id, { date: '2025-06-17', limit: 10 });
+    const s = await new DispatchService(db, {
+      clock: settableClock(now),
+      tickets: new TicketsService(db),
+      visits: new VisitsService(db, undefined, { tickets: new TicketsService(db), stock: new StockService(db) }),
+    }).suggest(ticket.id, { date: '2025-06-17', limit: 10 });
     expect(s.requiredSkill).toBeTruthy();
     expect(s.candidates.length).toBeGreaterThan(0);
     expect(s.candidates.map((c) => c.rank)).toEqual(s.candidates.map((_, i) => i + 1));

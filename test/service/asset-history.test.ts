@@ -14,15 +14,41 @@ test('the timeline holds installation, device, ticket, visit and activity events
   const { customerId, assetIds } = await seedCustomer(api);
   const assetId = assetIds[0]!;
   const asset = await api.call('GET', `/api/v1/assets/${assetId}`);
-  expect((await api.call('PATCH', `/api/v1/assets/${assetId}`, { installDate: '2021-04-01', warrantyEnd: '2023-04-01' }, { 'if-match': asset.headers.etag as string })).status).toBe(200);
+  expect(
+    (
+      await api.call(
+        'PATCH',
+        `/api/v1/assets/${assetId}`,
+        { installDate: '2021-04-01', warrantyEnd: '2023-04-01' },
+        { 'if-match': asset.headers.etag as string },
+      )
+    ).status,
+  ).toBe(200);
   expect((await api.call('POST', `/api/v1/assets/${assetId}/device`)).status).toBe(201);
   const technician = await api.user('technician');
   const ticket = await api.call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', title: 'No cooling', customerId, assetId, priority: 'high' });
   expect(ticket.status).toBe(201);
   await api.call('POST', `/api/v1/tickets/${ticket.body.id}/assignment`, { technicianId: technician.id });
-  const visit = await api.call('POST', `/api/v1/tickets/${ticket.body.id}/visits`, { technicianId: technician.id, plannedStart: '2025-03-11T08:00:00Z', plannedEnd: '2025-03-11T10:00:00Z' });
-  expect((await api.call('PATCH', `/api/v1/visits/${visit.body.id}`, { actualStart: '2025-03-11T08:05:00Z', actualEnd: '2025-03-11T09:00:00Z', outcome: 'fixed' })).status).toBe(200);
-  expect((await api.call('POST', '/api/v1/activities', { kind: 'call', direction: 'inbound', subject: 'Customer reports noise', assetId, occurredAt: '2025-03-10T07:00:00Z' })).status).toBe(201);
+  const visit = await api.call('POST', `/api/v1/tickets/${ticket.body.id}/visits`, {
+    technicianId: technician.id,
+    plannedStart: '2025-03-11T08:00:00Z',
+    plannedEnd: '2025-03-11T10:00:00Z',
+  });
+  expect(
+    (await api.call('PATCH', `/api/v1/visits/${visit.body.id}`, { actualStart: '2025-03-11T08:05:00Z', actualEnd: '2025-03-11T09:00:00Z', outcome: 'fixed' }))
+      .status,
+  ).toBe(200);
+  expect(
+    (
+      await api.call('POST', '/api/v1/activities', {
+        kind: 'call',
+        direction: 'inbound',
+        subject: 'Customer reports noise',
+        assetId,
+        occurredAt: '2025-03-10T07:00:00Z',
+      })
+    ).status,
+  ).toBe(201);
 
   const res = await api.call('GET', `/api/v1/assets/${assetId}/history`);
   expect(res.status).toBe(200);

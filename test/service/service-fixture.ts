@@ -75,10 +75,12 @@ export async function startServiceApi(start = '2025-03-10T08:00:00.000Z'): Promi
       return { status: response.statusCode, headers: response.headers, body: type.includes('json') ? response.json() : response.body };
     },
     async user(role, options = {}) {
-      const { rows } = await db.query<{ id: string }>(
-        'INSERT INTO users (email, name, role, customer_id) VALUES ($1, $2, $3, $4) RETURNING id',
-        [`${role}-${randomUUID().slice(0, 8)}@example.test`, `A ${role}`, role, options.customerId ?? null],
-      );
+      const { rows } = await db.query<{ id: string }>('INSERT INTO users (email, name, role, customer_id) VALUES ($1, $2, $3, $4) RETURNING id', [
+        `${role}-${randomUUID().slice(0, 8)}@example.test`,
+        `A ${role}`,
+        role,
+        options.customerId ?? null,
+      ]);
       const id = rows[0]!.id;
       const { token } = issueToken(app as unknown as FastifyInstance, id);
       return { id, token, auth: { authorization: `Bearer ${token}` } };

@@ -47,7 +47,12 @@ describe('addBusinessMinutes in Europe/Berlin, Mon–Fri 08–17', () => {
   test('lunch breaks: several intervals a day', () => {
     const lunch = businessCalendarSchema.parse({
       timeZone: 'Europe/Berlin',
-      weekly: { mon: [{ start: '13:00', end: '17:00' }, { start: '08:00', end: '12:00' }] },
+      weekly: {
+        mon: [
+          { start: '13:00', end: '17:00' },
+          { start: '08:00', end: '12:00' },
+        ],
+      },
     });
     expect(add('2025-03-10T10:00:00Z', 120, lunch)).toBe('2025-03-10T13:00:00.000Z'); // 11:00 → 12:00, 13:00 → 14:00 CET
     expect(add('2025-03-10T15:30:00Z', 60, lunch)).toBe('2025-03-17T07:30:00.000Z'); // only Mondays
@@ -83,7 +88,7 @@ describe('businessMinutesBetween', () => {
   });
   test('inverse of addBusinessMinutes for many starts and lengths', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 300; i++) {
       const start = new Date(Date.UTC(2025, 0, 1) + Math.floor(random() * 365 * 86_400_000));
       const minutes = Math.floor(random() * 5000);
@@ -127,7 +132,17 @@ describe('calendar validation', () => {
     expect(bad({ timeZone: 'Mars/Olympus', weekly: { mon: [{ start: '08:00', end: '17:00' }] } })).toEqual(['timeZone']);
     expect(bad({ timeZone: 'UTC', weekly: { mon: [{ start: '17:00', end: '08:00' }] } })).toEqual(['weekly.mon.0.end']);
     expect(bad({ timeZone: 'UTC', weekly: { mon: [{ start: '8:00', end: '24:01' }] } })).toEqual(['weekly.mon.0.start', 'weekly.mon.0.end']);
-    expect(bad({ timeZone: 'UTC', weekly: { mon: [{ start: '08:00', end: '12:00' }, { start: '11:00', end: '13:00' }] } })).toEqual(['weekly.mon']);
+    expect(
+      bad({
+        timeZone: 'UTC',
+        weekly: {
+          mon: [
+            { start: '08:00', end: '12:00' },
+            { start: '11:00', end: '13:00' },
+          ],
+        },
+      }),
+    ).toEqual(['weekly.mon']);
     expect(bad({ timeZone: 'UTC', weekly: {} })).toEqual(['weekly']);
   });
 });
@@ -150,10 +165,20 @@ describe('SLA policy', () => {
     expect(dueTimes(at('2025-03-14T14:00:00Z'), 'high', terms).resolutionDueAt.toISOString()).toBe('2025-03-17T14:00:00.000Z');
   });
   test('breach flags', () => {
-    const base = { cancelled: false, responseDueAt: at('2025-03-10T10:00:00Z'), respondedAt: null, resolutionDueAt: at('2025-03-10T12:00:00Z'), resolvedAt: null, pausedAt: null };
+    const base = {
+      cancelled: false,
+      responseDueAt: at('2025-03-10T10:00:00Z'),
+      respondedAt: null,
+      resolutionDueAt: at('2025-03-10T12:00:00Z'),
+      resolvedAt: null,
+      pausedAt: null,
+    };
     expect(breaches({ ...base, now: at('2025-03-10T09:00:00Z') })).toEqual({ responseBreached: false, resolutionBreached: false });
     expect(breaches({ ...base, now: at('2025-03-10T11:00:00Z') })).toEqual({ responseBreached: true, resolutionBreached: false });
-    expect(breaches({ ...base, respondedAt: at('2025-03-10T09:59:00Z'), now: at('2025-03-10T13:00:00Z') })).toEqual({ responseBreached: false, resolutionBreached: true });
+    expect(breaches({ ...base, respondedAt: at('2025-03-10T09:59:00Z'), now: at('2025-03-10T13:00:00Z') })).toEqual({
+      responseBreached: false,
+      resolutionBreached: true,
+    });
     expect(breaches({ ...base, pausedAt: at('2025-03-10T11:00:00Z'), now: at('2025-03-11T00:00:00Z') }).resolutionBreached).toBe(false);
     expect(breaches({ ...base, resolvedAt: at('2025-03-10T11:59:00Z'), now: at('2025-03-12T00:00:00Z') }).resolutionBreached).toBe(false);
     expect(breaches({ ...base, cancelled: true, now: at('2025-03-12T00:00:00Z') })).toEqual({ responseBreached: false, resolutionBreached: false });

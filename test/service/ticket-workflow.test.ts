@@ -15,7 +15,12 @@ describe('transition table', () => {
     expect(canTransition('resolved', 'closed')).toBe(true);
   });
   test('a move not in the table is CONFLICT naming from, to and what is allowed', () => {
-    for (const [from, to] of [['new', 'closed'], ['closed', 'new'], ['cancelled', 'assigned'], ['in_progress', 'cancelled']] as const) {
+    for (const [from, to] of [
+      ['new', 'closed'],
+      ['closed', 'new'],
+      ['cancelled', 'assigned'],
+      ['in_progress', 'cancelled'],
+    ] as const) {
       let error: unknown;
       try {
         assertTransition(from, to);

@@ -35,7 +35,14 @@ describe('contract lookup and SLA due times at creation', () => {
   test('asset contract, else customer-level contract, else the defaults', async () => {
     const { customerId, assetIds } = await seedCustomer(api, 2);
     const general = await api.call('POST', '/api/v1/contracts', { customerId, name: 'General', startsOn: '2025-01-01', sla: SLA });
-    const onAsset = await api.call('POST', '/api/v1/contracts', { customerId, name: 'Asset', startsOn: '2025-01-01', assetIds: [assetIds[0]], sla: SLA, calendar: BERLIN_OFFICE });
+    const onAsset = await api.call('POST', '/api/v1/contracts', {
+      customerId,
+      name: 'Asset',
+      startsOn: '2025-01-01',
+      assetIds: [assetIds[0]],
+      sla: SLA,
+      calendar: BERLIN_OFFICE,
+    });
     await api.call('POST', '/api/v1/contracts', { customerId, name: 'Expired', startsOn: '2024-01-01', endsOn: '2024-12-31', assetIds: [assetIds[1]] });
     expect((await ticket({ assetId: assetIds[0] })).contractId).toBe(onAsset.body.id);
     const second = await ticket({ assetId: assetIds[1] });
@@ -52,7 +59,13 @@ describe('contract lookup and SLA due times at creation', () => {
     expect(none).toMatchObject({ contractId: null, slaSource: 'default' });
     expect(Date.parse(none.responseDueAt) - Date.parse(none.createdAt)).toBe(240 * MIN);
     expect(Date.parse(none.resolutionDueAt) - Date.parse(none.createdAt)).toBe(1440 * MIN);
-    const wrong = await api.call('POST', '/api/v1/tickets', { channel: 'web', type: 'question', title: 'x', customerId: bare.customerId, contractId: general.body.id });
+    const wrong = await api.call('POST', '/api/v1/tickets', {
+      channel: 'web',
+      type: 'question',
+      title: 'x',
+      customerId: bare.customerId,
+      contractId: general.body.id,
+    });
     expect(wrong.status).toBe(400);
     expect(fieldsOf(wrong.body)).toEqual(['body.contractId']);
   });
@@ -146,7 +159,12 @@ describe('workflow', () => {
       ['en_route', 'in_progress'],
     ]);
     expect(entries.map((e: { actor: { id: string } }) => e.actor.id)).toEqual(['bootstrap', dispatcher.id, technician.id, technician.id]);
-    expect(entries.map((e: { at: string }) => e.at)).toEqual(['2025-04-01T08:00:00.000Z', '2025-04-01T08:10:00.000Z', '2025-04-01T08:40:00.000Z', '2025-04-01T09:25:00.000Z']);
+    expect(entries.map((e: { at: string }) => e.at)).toEqual([
+      '2025-04-01T08:00:00.000Z',
+      '2025-04-01T08:10:00.000Z',
+      '2025-04-01T08:40:00.000Z',
+      '2025-04-01T09:25:00.000Z',
+    ]);
     expect(entries.map((e: { durationSeconds: number }) => e.durationSeconds)).toEqual([600, 1800, 2700, 1200]);
     expect(entries[3]).toMatchObject({ reason: 'on site', current: true, technicianId: technician.id });
     expect(history.body.timeInStatus).toEqual({ new: 600, assigned: 1800, en_route: 2700, in_progress: 1200 });
@@ -161,7 +179,9 @@ describe('workflow', () => {
     const { customerId } = await seedCustomer(api);
     const t = await ticket({ customerId });
     await api.call('POST', `/api/v1/tickets/${t.id}/assignment`, { technicianId: technician.id }, dispatcher.auth);
-    await api.db.query(`SELECT setval('ticket_status_history_id_seq', (SELECT GREATEST(max(id), 1) FROM ticket_status_history) + 97 - ((SELECT GREATEST(max(id), 1) FROM ticket_status_history) % 100))`);
+    await api.db.query(
+      `SELECT setval('ticket_status_history_id_seq', (SELECT GREATEST(max(id), 1) FROM ticket_status_history) + 97 - ((SELECT GREATEST(max(id), 1) FROM ticket_status_history) % 100))`,
+    );
     const path = ['en_route', 'in_progress', 'on_hold', 'in_progress', 'on_hold', 'in_progress'] as const;
     for (const to of path) expect((await move(t.id, to)).status).toBe(200);
     const entries = (await api.call('GET', `/api/v1/tickets/${t.id}/history`)).body.entries as { to: string; id: string }[];
@@ -219,7 +239,10 @@ describe('breach flags with a fixed clock', () => {
     const { customerId } = await seedCustomer(api);
     const quick = await ticket({ customerId, type: 'question', priority: 'high' });
     api.clock.advance(30 * MIN);
-    expect((await move(quick.id, 'resolved', { reason: 'answered on the phone' })).body).toMatchObject({ respondedAt: '2025-06-02T08:30:00.000Z', resolvedAt: '2025-06-02T08:30:00.000Z' });
+    expect((await move(quick.id, 'resolved', { reason: 'answered on the phone' })).body).toMatchObject({
+      respondedAt: '2025-06-02T08:30:00.000Z',
+      resolvedAt: '2025-06-02T08:30:00.000Z',
+    });
     const dropped = await ticket({ customerId, priority: 'critical' });
     await move(dropped.id, 'cancelled');
     api.clock.advance(30 * 24 * 60 * MIN);
@@ -238,7 +261,8 @@ describe('list, roles and bad input', () => {
       made.push(await ticket({ customerId, assetId: assetIds[i % 2], priority, channel: i === 4 ? 'email' : 'phone', title: `Unit ${i} leaking_${i}` }));
     }
     await move(made[1].id, 'assigned', { technicianId: technician.id });
-    const ids = async (query: string) => (await api.call('GET', `/api/v1/tickets?customerId=${customerId}&${query}`)).body.items.map((x: { id: string }) => x.id);
+    const ids = async (query: string) =>
+      (await api.call('GET', `/api/v1/tickets?customerId=${customerId}&${query}`)).body.items.map((x: { id: string }) => x.id);
     expect(await ids('status=assigned')).toEqual([made[1].id]);
     expect(await ids(`technicianId=${technician.id}`)).toEqual([made[1].id]);
     expect(await ids('priority=low&sort=createdAt')).toEqual([made[0].id, made[4].id]);
@@ -277,7 +301,9 @@ describe('list, roles and bad input', () => {
     const forOther = await api.call('POST', '/api/v1/tickets', { channel: 'web', type: 'question', title: 'x', customerId: theirs.customerId }, customer.auth);
     expect(forOther.status).toBe(400);
     const agent = await api.user('agent');
-    expect((await api.call('POST', '/api/v1/tickets', { channel: 'agent', type: 'question', title: 'x', customerId: mine.customerId }, agent.auth)).status).toBe(201);
+    expect(
+      (await api.call('POST', '/api/v1/tickets', { channel: 'agent', type: 'question', title: 'x', customerId: mine.customerId }, agent.auth)).status,
+    ).toBe(201);
     expect((await api.call('GET', `/api/v1/tickets/${foreign.id}`, undefined, agent.auth)).status).toBe(200);
     expect((await move(foreign.id, 'cancelled', {}, agent.auth)).status).toBe(403);
     expect((await api.call('GET', '/api/v1/tickets', undefined, { authorization: undefined })).status).toBe(401);
@@ -301,9 +327,13 @@ describe('list, roles and bad input', () => {
     expect(assignment.status).toBe(400);
     expect(fieldsOf(assignment.body)).toEqual(['body.technicianId']);
     expect(fieldsOf((await api.call('POST', `/api/v1/tickets/${t.id}/assignment`, { technicianId: 'bob' })).body)).toEqual(['body.technicianId']);
-    expect(fieldsOf((await api.call('GET', '/api/v1/tickets?status=open&breached=maybe')).body)).toEqual(expect.arrayContaining(['querystring.status', 'querystring.breached']));
+    expect(fieldsOf((await api.call('GET', '/api/v1/tickets?status=open&breached=maybe')).body)).toEqual(
+      expect.arrayContaining(['querystring.status', 'querystring.breached']),
+    );
     expect(fieldsOf((await api.call('GET', '/api/v1/tickets/123/history')).body)).toEqual(['params.id']);
     expect((await api.call('GET', `/api/v1/tickets/${crypto.randomUUID()}`)).status).toBe(404);
-    expect(fieldsOf((await api.call('POST', '/api/v1/tickets', { channel: 'web', type: 'question', title: 'x', assetId: crypto.randomUUID() })).body)).toEqual(['body.assetId']);
+    expect(fieldsOf((await api.call('POST', '/api/v1/tickets', { channel: 'web', type: 'question', title: 'x', assetId: crypto.randomUUID() })).body)).toEqual([
+      'body.assetId',
+    ]);
   });
 });

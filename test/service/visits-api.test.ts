@@ -20,7 +20,12 @@ async function openTicket(customerId: string) {
   return t.body as { id: string; number: string };
 }
 const plan = (ticketId: string, extra: Record<string, unknown> = {}) =>
-  api.call('POST', `/api/v1/tickets/${ticketId}/visits`, { technicianId: technician.id, plannedStart: '2025-03-11T08:00:00Z', plannedEnd: '2025-03-11T10:00:00Z', ...extra });
+  api.call('POST', `/api/v1/tickets/${ticketId}/visits`, {
+    technicianId: technician.id,
+    plannedStart: '2025-03-11T08:00:00Z',
+    plannedEnd: '2025-03-11T10:00:00Z',
+    ...extra,
+  });
 
 describe('visits', () => {
   test('plan, start, labour, parts, outcome, acceptance; first-time fix; response marked by the start', async () => {
@@ -32,7 +37,12 @@ describe('visits', () => {
     const id = visit.body.id;
 
     api.clock.set('2025-03-11T08:05:00Z');
-    const started = await api.call('PATCH', `/api/v1/visits/${id}`, { actualStart: '2025-03-11T08:05:00Z' }, { ...technician.auth, 'if-match': visit.headers.etag as string });
+    const started = await api.call(
+      'PATCH',
+      `/api/v1/visits/${id}`,
+      { actualStart: '2025-03-11T08:05:00Z' },
+      { ...technician.auth, 'if-match': visit.headers.etag as string },
+    );
     expect(started.status).toBe(200);
     expect(started.body.status).toBe('in_progress');
     expect((await api.call('GET', `/api/v1/tickets/${ticket.id}`)).body.respondedAt).toBe('2025-03-11T08:05:00.000Z');
@@ -62,7 +72,11 @@ describe('visits', () => {
     // A second visit on the ticket: no longer a first-time fix.
     api.clock.advance(60_000); // created after the first visit
     const again = await plan(ticket.id);
-    const againDone = await api.call('PATCH', `/api/v1/visits/${again.body.id}`, { actualStart: '2025-03-12T08:00:00Z', actualEnd: '2025-03-12T09:00:00Z', outcome: 'fixed' });
+    const againDone = await api.call('PATCH', `/api/v1/visits/${again.body.id}`, {
+      actualStart: '2025-03-12T08:00:00Z',
+      actualEnd: '2025-03-12T09:00:00Z',
+      outcome: 'fixed',
+    });
     expect(againDone.body).toMatchObject({ status: 'completed', firstTimeFix: false });
     expect((await api.call('GET', `/api/v1/tickets/${ticket.id}`)).body.firstTimeFix).toBe(false);
     const list = await api.call('GET', `/api/v1/tickets/${ticket.id}/visits`);
@@ -84,7 +98,16 @@ describe('visits', () => {
     expect((await api.call('PATCH', `/api/v1/visits/${visit.body.id}`, { notes: 'x' }, stranger.auth)).status).toBe(403);
     expect((await api.call('POST', `/api/v1/visits/${visit.body.id}/labour`, { minutes: 5 }, stranger.auth)).status).toBe(403);
     expect((await api.call('PATCH', `/api/v1/visits/${visit.body.id}`, { technicianId: stranger.id }, technician.auth)).status).toBe(403);
-    expect((await api.call('POST', `/api/v1/tickets/${ticket.id}/visits`, { technicianId: technician.id, plannedStart: '2025-03-11T08:00:00Z', plannedEnd: '2025-03-11T09:00:00Z' }, technician.auth)).status).toBe(403);
+    expect(
+      (
+        await api.call(
+          'POST',
+          `/api/v1/tickets/${ticket.id}/visits`,
+          { technicianId: technician.id, plannedStart: '2025-03-11T08:00:00Z', plannedEnd: '2025-03-11T09:00:00Z' },
+          technician.auth,
+        )
+      ).status,
+    ).toBe(403);
     const agent = await api.user('agent');
     const seen = await api.call('GET', `/api/v1/visits/${visit.body.id}`, undefined, agent.auth);
     expect(seen.status).toBe(200);
@@ -118,14 +141,22 @@ describe('visits', () => {
     expect(override.body.parts.map((p: { unitPrice: number | null }) => p.unitPrice).sort()).toEqual([25, null]);
     const audit = await auditTrail(api.db, 'visit', visit.body.id);
     expect(audit.map((a) => a.action).filter((action) => !action.startsWith('stock.'))).toEqual(['create', 'part', 'part', 'price_override']);
-    expect(audit.find((a) => a.action === 'price_override')).toMatchObject({ actorType: 'user', actorId: dispatcher.id, changes: { sku, unitPrice: 25, catalogueUnitPrice: 30 } });
+    expect(audit.find((a) => a.action === 'price_override')).toMatchObject({
+      actorType: 'user',
+      actorId: dispatcher.id,
+      changes: { sku, unitPrice: 25, catalogueUnitPrice: 30 },
+    });
   });
 
   test('400 naming the fields on every visit route; 409 on closed tickets and cancelled visits', async () => {
     const { customerId } = await seedCustomer(api);
     const ticket = await openTicket(customerId);
     const dispatcher = await api.user('dispatcher');
-    const bad = await api.call('POST', `/api/v1/tickets/${ticket.id}/visits`, { technicianId: technician.id, plannedStart: '2025-03-11T10:00:00Z', plannedEnd: '2025-03-11T09:00:00Z' });
+    const bad = await api.call('POST', `/api/v1/tickets/${ticket.id}/visits`, {
+      technicianId: technician.id,
+      plannedStart: '2025-03-11T10:00:00Z',
+      plannedEnd: '2025-03-11T09:00:00Z',
+    });
     expect(fieldsOf(bad.body)).toEqual(['body.plannedEnd']);
     expect(fieldsOf((await plan(ticket.id, { technicianId: dispatcher.id })).body)).toEqual(['body.technicianId']);
     expect(fieldsOf((await plan(ticket.id, { plannedStart: 'tomorrow' })).body)).toEqual(['body.plannedStart']);
@@ -133,11 +164,15 @@ describe('visits', () => {
     const id = visit.body.id;
     expect(fieldsOf((await api.call('PATCH', `/api/v1/visits/${id}`, { outcome: 'fixed' })).body)).toEqual(['body.actualStart']);
     expect(fieldsOf((await api.call('PATCH', `/api/v1/visits/${id}`, { outcome: 'great' })).body)).toEqual(['body.outcome']);
-    expect(fieldsOf((await api.call('POST', `/api/v1/visits/${id}/labour`, { minutes: -5, overtime: 'yes' })).body)).toEqual(expect.arrayContaining(['body.minutes', 'body.overtime']));
+    expect(fieldsOf((await api.call('POST', `/api/v1/visits/${id}/labour`, { minutes: -5, overtime: 'yes' })).body)).toEqual(
+      expect.arrayContaining(['body.minutes', 'body.overtime']),
+    );
     expect(fieldsOf((await api.call('POST', `/api/v1/visits/${id}/parts`, { sku: '', quantity: 0, unitPrice: -1 })).body)).toEqual(
       expect.arrayContaining(['body.sku', 'body.quantity', 'body.unitPrice']),
     );
-    expect(fieldsOf((await api.call('POST', `/api/v1/visits/${id}/acceptance`, { name: 'X', signature: 'javascript:alert(1)' })).body)).toEqual(['body.signature']);
+    expect(fieldsOf((await api.call('POST', `/api/v1/visits/${id}/acceptance`, { name: 'X', signature: 'javascript:alert(1)' })).body)).toEqual([
+      'body.signature',
+    ]);
     expect(fieldsOf((await api.call('POST', `/api/v1/visits/${id}/acceptance`, { name: 'X' })).body)).toEqual(['body.confirmation']);
     expect((await api.call('POST', `/api/v1/visits/${id}/acceptance`, { name: 'X', confirmation: 'OK' })).status).toBe(409); // not started
     expect(fieldsOf((await api.call('GET', '/api/v1/visits/nope')).body)).toEqual(['params.id']);
@@ -178,10 +213,7 @@ describe('prepaid minutes drawn down by labour', () => {
     expect(race.map((r) => r.status).sort()).toEqual([201, 409]);
     const after = await api.call('GET', `/api/v1/contracts/${contract.body.id}`);
     expect(after.body.prepaid.balanceMinutes).toBe(0);
-    const { rows } = await api.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM visit_labour WHERE visit_id = ANY($1::uuid[])`,
-      [visits],
-    );
+    const { rows } = await api.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM visit_labour WHERE visit_id = ANY($1::uuid[])`, [visits]);
     expect(rows[0]!.n).toBe(3);
     const drawAudit = await auditTrail(api.db, 'contract', contract.body.id);
     expect(drawAudit.filter((a) => a.action === 'prepaid.draw_down')).toHaveLength(3);

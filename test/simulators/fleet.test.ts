@@ -125,9 +125,7 @@ describe('runFleet against a real Aedes broker', () => {
 
     // The sudden fault produced exactly one controller event, at its simulated onset.
     const events = on(FLEET[0]!.deviceId, 'events').map((r) => JSON.parse(r.payload));
-    expect(events).toEqual([
-      { ts: startTime + HOUR, code: 'C1-FAIL', severity: 'critical', message: expect.stringContaining('Compressor 1') },
-    ]);
+    expect(events).toEqual([{ ts: startTime + HOUR, code: 'C1-FAIL', severity: 'critical', message: expect.stringContaining('Compressor 1') }]);
 
     // The pump was cut off from +2 h to +3 h: the broker published its last will, then ONE array
     // holding every reading of the outage arrived after the reconnection.
@@ -158,7 +156,22 @@ describe('runFleet against a real Aedes broker', () => {
     await new Promise((r) => setTimeout(r, 200));
     const id = '6f1c2d3e-4a5b-4c6d-8e7f-000000000001';
     broker.publish(
-      { cmd: 'publish', topic: `devices/${device.deviceId}/commands`, payload: Buffer.from(JSON.stringify({ id, command: 'diagnostic_dump', parameters: {}, expiresAt: new Date(Date.now() + 60_000).toISOString(), responseTopic: `devices/${device.deviceId}/command-results` })), qos: 1, retain: false, dup: false },
+      {
+        cmd: 'publish',
+        topic: `devices/${device.deviceId}/commands`,
+        payload: Buffer.from(
+          JSON.stringify({
+            id,
+            command: 'diagnostic_dump',
+            parameters: {},
+            expiresAt: new Date(Date.now() + 60_000).toISOString(),
+            responseTopic: `devices/${device.deviceId}/command-results`,
+          }),
+        ),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
       () => undefined,
     );
     await waitFor(async () => on(device.deviceId, 'command-results').length >= 2, 'both answers');
@@ -172,7 +185,17 @@ describe('runFleet against a real Aedes broker', () => {
     const intruder: FleetDevice = { deviceId: `intruder-${suffix}`, token: 'wrong', modelId: 'gas-boiler-gb120' };
     const progress: number[] = [];
     const run = runFleet(
-      { devices: [FLEET[2]!, intruder], models, mqttUrl, speed: 600, rate: 50, batch: 5, startTime: Date.now() - 24 * HOUR, reconnectPeriodMs: 100, progressIntervalMs: 100 },
+      {
+        devices: [FLEET[2]!, intruder],
+        models,
+        mqttUrl,
+        speed: 600,
+        rate: 50,
+        batch: 5,
+        startTime: Date.now() - 24 * HOUR,
+        reconnectPeriodMs: 100,
+        progressIntervalMs: 100,
+      },
       { onProgress: (p) => progress.push(p.readingsSent) },
     );
     await waitFor(async () => on(FLEET[2]!.deviceId, 'telemetry').length >= 3 && run.progress().errors > 0, 'batches and an auth error');
@@ -199,7 +222,22 @@ describe('runFleet against a real Aedes broker', () => {
 
 describe('fleet CLI', () => {
   it('parses fault, offline and numeric options', () => {
-    const cmd = parseCliArgs(['--fleet', 'f.json', '--speed', '3600', '--qos', '1', '--fault', '0:LOW_REFRIGERANT_CHARGE@2h', '--fault', '1:BEARING_WEAR@1h30m', '--offline', '2@30m+2h', '--batch', '10']);
+    const cmd = parseCliArgs([
+      '--fleet',
+      'f.json',
+      '--speed',
+      '3600',
+      '--qos',
+      '1',
+      '--fault',
+      '0:LOW_REFRIGERANT_CHARGE@2h',
+      '--fault',
+      '1:BEARING_WEAR@1h30m',
+      '--offline',
+      '2@30m+2h',
+      '--batch',
+      '10',
+    ]);
     expect(cmd.options).toMatchObject({
       speed: 3600,
       qos: 1,

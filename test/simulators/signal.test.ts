@@ -31,7 +31,10 @@ describe('createAssetSignal', () => {
     const b = createAssetSignal(model('water-chiller-wc200'), { seed: 42, startTime: START });
     const c = createAssetSignal(model('water-chiller-wc200'), { seed: 43, startTime: START });
     const seqA = times.map((t) => a.sample(t));
-    const seqB = [...times].reverse().map((t) => b.sample(t)).reverse();
+    const seqB = [...times]
+      .reverse()
+      .map((t) => b.sample(t))
+      .reverse();
     expect(seqB).toEqual(seqA);
     expect(times.map((t) => c.sample(t))).not.toEqual(seqA);
   });
@@ -158,9 +161,7 @@ describe('createAssetSignal', () => {
     expect(before.compressor_current).toBeGreaterThan(50);
     expect(after.compressor_current).toBe(0);
     expect(after.chw_supply_temp! - before.chw_supply_temp!).toBeCloseTo(5.5, 1);
-    expect(faulty.drainEvents()).toEqual([
-      { ts: onset, code: 'C1-FAIL', severity: 'critical', message: m.events['C1-FAIL']!.description },
-    ]);
+    expect(faulty.drainEvents()).toEqual([{ ts: onset, code: 'C1-FAIL', severity: 'critical', message: m.events['C1-FAIL']!.description }]);
     faulty.sample(onset + 10_000);
     faulty.sample(onset + DAY);
     expect(faulty.drainEvents()).toEqual([]);

@@ -7,7 +7,21 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/access/audit/audit.service.js';
 import { StockPlanningService } from '../../src/service/stock/stock-planning.service.js';
 import { StockService } from '../../src/service/stock/stock.service.js';
-import { AUGSBURG, BERLIN, createLocation, createPart, createTicket, createVisit, expectLedgerReconciles, expectLevel, ledger, MUNICH, receive, startServiceApi, type ServiceApi } from './stock-fixture.js';
+import {
+  AUGSBURG,
+  BERLIN,
+  createLocation,
+  createPart,
+  createTicket,
+  createVisit,
+  expectLedgerReconciles,
+  expectLevel,
+  ledger,
+  MUNICH,
+  receive,
+  startServiceApi,
+  type ServiceApi,
+} from './stock-fixture.js';
 
 let api: ServiceApi;
 let stock: StockService;
@@ -38,7 +52,14 @@ describe('transfers', () => {
     const b = await createPart(api);
     await receive(api, munich.id, a.sku, 10);
     await receive(api, munich.id, b.sku, 3);
-    const created = await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: munich.id, toLocationId: augsburg.id, lines: [{ sku: a.sku, quantity: 4 }, { sku: b.sku, quantity: 3 }] });
+    const created = await api.call('POST', '/api/v1/stock/transfers', {
+      fromLocationId: munich.id,
+      toLocationId: augsburg.id,
+      lines: [
+        { sku: a.sku, quantity: 4 },
+        { sku: b.sku, quantity: 3 },
+      ],
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'requested', number: expect.stringMatching(/^TRF-\d{6}$/) });
     const id = created.body.id;
@@ -70,14 +91,22 @@ describe('transfers', () => {
     await receive(api, munich.id, part.sku, 6);
     const ticket = await createTicket(api, MUNICH);
     await stock.reserveForTicket(ticket.id, [{ sku: part.sku, quantity: 5 }], null, SYSTEM_ACTOR);
-    const t = await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: munich.id, toLocationId: augsburg.id, lines: [{ sku: part.sku, quantity: 2 }] });
+    const t = await api.call('POST', '/api/v1/stock/transfers', {
+      fromLocationId: munich.id,
+      toLocationId: augsburg.id,
+      lines: [{ sku: part.sku, quantity: 2 }],
+    });
     const ship = await api.call('POST', `/api/v1/stock/transfers/${t.body.id}/ship`);
     expect(ship.status).toBe(409);
     expect(ship.body).toMatchObject({ code: 'INSUFFICIENT_STOCK', available: 1 });
     await expectLevel(api.db, munich.id, part.id, { onHand: 6, reserved: 5 });
     expect((await api.call('POST', `/api/v1/stock/transfers/${t.body.id}/cancel`)).body.status).toBe('cancelled');
     expect((await api.call('POST', `/api/v1/stock/transfers/${t.body.id}/ship`)).body.code).toBe('CONFLICT');
-    const bad = await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: munich.id, toLocationId: munich.id, lines: [{ sku: part.sku, quantity: 1 }] });
+    const bad = await api.call('POST', '/api/v1/stock/transfers', {
+      fromLocationId: munich.id,
+      toLocationId: munich.id,
+      lines: [{ sku: part.sku, quantity: 1 }],
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -87,7 +116,8 @@ describe('transfers', () => {
     const [myVan, theirVan] = [await createLocation(api, 'van', MUNICH, me.id), await createLocation(api, 'van', AUGSBURG, colleague.id)];
     await receive(api, theirVan.id, part.sku, 5);
     await receive(api, myVan.id, part.sku, 5);
-    const request = (from: string, to: string) => api.call('POST', '/api/v1/stock/transfers', { fromLocationId: from, toLocationId: to, lines: [{ sku: part.sku, quantity: 1 }] }, me.auth);
+    const request = (from: string, to: string) =>
+      api.call('POST', '/api/v1/stock/transfers', { fromLocationId: from, toLocationId: to, lines: [{ sku: part.sku, quantity: 1 }] }, me.auth);
     for (const [from, to, label] of [
       [theirVan.id, myVan.id, "out of a colleague's van into mine"],
       [myVan.id, theirVan.id, "from mine into a colleague's van"],
@@ -101,7 +131,10 @@ describe('transfers', () => {
     expect((await request(munich.id, myVan.id)).status).toBe(201);
     expect((await request(myVan.id, munich.id)).status).toBe(201);
     // A dispatcher may move stock between any vans.
-    expect((await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: theirVan.id, toLocationId: myVan.id, lines: [{ sku: part.sku, quantity: 1 }] })).status).toBe(201);
+    expect(
+      (await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: theirVan.id, toLocationId: myVan.id, lines: [{ sku: part.sku, quantity: 1 }] }))
+        .status,
+    ).toBe(201);
     await expectLevel(api.db, theirVan.id, part.id, { onHand: 5 });
   });
 });
@@ -112,7 +145,12 @@ describe('returns of defective parts', () => {
     const tech = await api.user('technician');
     const van = await createLocation(api, 'van', MUNICH, tech.id);
     await receive(api, van.id, part.sku, 3);
-    const ret = await api.call('POST', '/api/v1/stock/returns', { sku: part.sku, quantity: 1, fromLocationId: van.id, toLocationId: munich.id, reason: 'Seized on arrival' }, tech.auth);
+    const ret = await api.call(
+      'POST',
+      '/api/v1/stock/returns',
+      { sku: part.sku, quantity: 1, fromLocationId: van.id, toLocationId: munich.id, reason: 'Seized on arrival' },
+      tech.auth,
+    );
     expect(ret.status).toBe(201);
     expect(ret.body).toMatchObject({ status: 'received', fromLocationId: van.id, quantity: 1 });
     await expectLevel(api.db, van.id, part.id, { onHand: 2 });
@@ -123,7 +161,13 @@ describe('returns of defective parts', () => {
     const [r] = await stock.reserveForTicket(ticket.id, [{ sku: part.sku, quantity: 1 }], null, SYSTEM_ACTOR);
     expect(r!.status).toBe('unavailable'); // the van is not the ticket's technician's; Munich holds only a defective one
 
-    const fromSite = await api.call('POST', '/api/v1/stock/returns', { sku: part.sku, quantity: 2, toLocationId: munich.id, reason: 'Removed from the chiller', ticketId: ticket.id });
+    const fromSite = await api.call('POST', '/api/v1/stock/returns', {
+      sku: part.sku,
+      quantity: 2,
+      toLocationId: munich.id,
+      reason: 'Removed from the chiller',
+      ticketId: ticket.id,
+    });
     await expectLevel(api.db, munich.id, part.id, { onHand: 0, defective: 3 });
     expect((await api.call('POST', `/api/v1/stock/returns/${ret.body.id}/disposition`, { outcome: 'repaired' })).body.status).toBe('repaired');
     expect((await api.call('POST', `/api/v1/stock/returns/${fromSite.body.id}/disposition`, { outcome: 'scrapped' })).body.status).toBe('scrapped');
@@ -135,7 +179,16 @@ describe('returns of defective parts', () => {
     const toVan = await api.call('POST', '/api/v1/stock/returns', { sku: part.sku, quantity: 1, toLocationId: van.id, reason: 'x' });
     expect(toVan.status).toBe(400);
     const other = await api.user('technician');
-    expect((await api.call('POST', '/api/v1/stock/returns', { sku: part.sku, quantity: 1, fromLocationId: van.id, toLocationId: munich.id, reason: 'x' }, other.auth)).status).toBe(403);
+    expect(
+      (
+        await api.call(
+          'POST',
+          '/api/v1/stock/returns',
+          { sku: part.sku, quantity: 1, fromLocationId: van.id, toLocationId: munich.id, reason: 'x' },
+          other.auth,
+        )
+      ).status,
+    ).toBe(403);
   });
 });
 
@@ -148,7 +201,11 @@ describe('planning', () => {
     await receive(api, munich.id, plenty.sku, 50);
     const ticket = await createTicket(api, MUNICH);
     await stock.reserveForTicket(ticket.id, [{ sku: low.sku, quantity: 1 }], null, SYSTEM_ACTOR);
-    const t = await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: munich.id, toLocationId: augsburg.id, lines: [{ sku: low.sku, quantity: 2 }] });
+    const t = await api.call('POST', '/api/v1/stock/transfers', {
+      fromLocationId: munich.id,
+      toLocationId: augsburg.id,
+      lines: [{ sku: low.sku, quantity: 2 }],
+    });
     await api.call('POST', `/api/v1/stock/transfers/${t.body.id}/ship`);
     // A technician without a van uses 3 of `low` (1 reserved earlier by this ticket → consumed; 1 from Munich's last available) and 2 of `unplanned` (none anywhere).
     const tech = await api.user('technician');
@@ -160,7 +217,18 @@ describe('planning', () => {
     expect(res.status).toBe(200);
     const beta = res.body.suppliers.find((s: { supplier: string | null }) => s.supplier === 'Beta GmbH');
     expect(beta.lines).toEqual([
-      expect.objectContaining({ sku: low.sku, onHand: 0, reserved: 0, available: 0, inTransit: 2, openBackorders: 1, position: 1, suggestedQuantity: 12, unitCost: 20, lineCost: 240 }),
+      expect.objectContaining({
+        sku: low.sku,
+        onHand: 0,
+        reserved: 0,
+        available: 0,
+        inTransit: 2,
+        openBackorders: 1,
+        position: 1,
+        suggestedQuantity: 12,
+        unitCost: 20,
+        lineCost: 240,
+      }),
     ]);
     expect(beta.totalCost).toBe(240);
     const none = res.body.suppliers.at(-1);
@@ -189,10 +257,25 @@ describe('planning', () => {
     const predictive = await createTicket(api, AUGSBURG);
     await api.db.query(
       `INSERT INTO ticket_autofill (ticket_id, rule_id, kind, predictive, prefill, created_at, updated_at) VALUES ($1, 'trend', 'trend', true, $2, $3, $3)`,
-      [predictive.id, JSON.stringify({ parts: [{ sku: part.sku, description: 'x', quantity: 8, availability: 'unknown', reserved: false }], predictive: { latestVisitBy: new Date(now.getTime() + 10 * DAY).toISOString(), projectedFailureAt: new Date(now.getTime() + 11 * DAY).toISOString(), marginHours: 24 } }), now],
+      [
+        predictive.id,
+        JSON.stringify({
+          parts: [{ sku: part.sku, description: 'x', quantity: 8, availability: 'unknown', reserved: false }],
+          predictive: {
+            latestVisitBy: new Date(now.getTime() + 10 * DAY).toISOString(),
+            projectedFailureAt: new Date(now.getTime() + 11 * DAY).toISOString(),
+            marginHours: 24,
+          },
+        }),
+        now,
+      ],
     );
     await stock.reserveForTicket(predictive.id, [{ sku: part.sku, quantity: 1 }], null, SYSTEM_ACTOR);
-    const t = await api.call('POST', '/api/v1/stock/transfers', { fromLocationId: munich.id, toLocationId: augsburg.id, lines: [{ sku: part.sku, quantity: 5 }] });
+    const t = await api.call('POST', '/api/v1/stock/transfers', {
+      fromLocationId: munich.id,
+      toLocationId: augsburg.id,
+      lines: [{ sku: part.sku, quantity: 5 }],
+    });
     await api.call('POST', `/api/v1/stock/transfers/${t.body.id}/ship`);
 
     const forecast = await new StockPlanningService(api.db, api.clock).forecast({ days: 30, lookbackDays: 90, sku: part.sku });

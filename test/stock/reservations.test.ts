@@ -97,7 +97,16 @@ describe('reserveForTicket', () => {
     expect(results[0]!.lines[0]!.locationId).toBe(berlin.id);
 
     const other = await createTicket(api, MUNICH);
-    const attempt = stock.reserveForTicket(other.id, [{ sku: part.sku, quantity: 2 }, { sku: none.sku, quantity: 1 }], null, SYSTEM_ACTOR, { allOrNothing: true });
+    const attempt = stock.reserveForTicket(
+      other.id,
+      [
+        { sku: part.sku, quantity: 2 },
+        { sku: none.sku, quantity: 1 },
+      ],
+      null,
+      SYSTEM_ACTOR,
+      { allOrNothing: true },
+    );
     await expect(attempt).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { sku: none.sku } });
     await expectLevel(api.db, munich.id, part.id, { onHand: 5, reserved: 0 });
     expect(await stock.listReservations(other.id)).toEqual([]);
@@ -149,7 +158,9 @@ describe('reserveForTicket', () => {
     await receive(api, munich.id, scarce.sku, 2);
     await receive(api, augsburg.id, scarce.sku, 1);
     const tickets = await Promise.all(Array.from({ length: 8 }, () => createTicket(api)));
-    const outcomes = await Promise.allSettled(tickets.map((t) => stock.reserveForTicket(t.id, [{ sku: scarce.sku, quantity: 1 }], null, SYSTEM_ACTOR, { allOrNothing: true })));
+    const outcomes = await Promise.allSettled(
+      tickets.map((t) => stock.reserveForTicket(t.id, [{ sku: scarce.sku, quantity: 1 }], null, SYSTEM_ACTOR, { allOrNothing: true })),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
     expect(outcomes.filter((o) => o.status === 'rejected').map((o) => code((o as PromiseRejectedResult).reason))).toEqual(Array(5).fill('INSUFFICIENT_STOCK'));
     await expectLevel(api.db, munich.id, scarce.id, { onHand: 2, reserved: 2 });
@@ -224,7 +235,10 @@ describe('consumption by visits', () => {
     const visit = await createVisit(api, ticket.id, tech.id);
     const input = { visitId: visit, ticketId: ticket.id, technicianId: tech.id, sku: part.sku, quantity: 2, actor: SYSTEM_ACTOR };
     // Munich, Augsburg and Berlin hold none of this part: 1 is uncovered.
-    await expect(api.db.transaction((tx) => strict.consumeForVisitPart(tx, input))).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { shortfall: 1 } });
+    await expect(api.db.transaction((tx) => strict.consumeForVisitPart(tx, input))).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      details: { shortfall: 1 },
+    });
     await expectLevel(api.db, van.id, part.id, { onHand: 1 });
     const ok = await api.db.transaction((tx) => strict.consumeForVisitPart(tx, { ...input, quantity: 1 }));
     expect(ok).toMatchObject({ tracked: true, shortfall: 0, backorderId: null, lines: [{ locationId: van.id, quantity: 1, source: 'van' }] });
@@ -241,14 +255,20 @@ describe('consumption by visits', () => {
     const tickets = await Promise.all([createTicket(api, null), createTicket(api, null)]);
     const visits = await Promise.all(tickets.map((t) => createVisit(api, t.id, tech.id)));
     const outcomes = await Promise.allSettled(
-      visits.map((visitId, i) => api.db.transaction((tx) => strict.consumeForVisitPart(tx, { visitId, ticketId: tickets[i]!.id, technicianId: tech.id, sku: part.sku, quantity: 1, actor: SYSTEM_ACTOR }))),
+      visits.map((visitId, i) =>
+        api.db.transaction((tx) =>
+          strict.consumeForVisitPart(tx, { visitId, ticketId: tickets[i]!.id, technicianId: tech.id, sku: part.sku, quantity: 1, actor: SYSTEM_ACTOR }),
+        ),
+      ),
     );
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(code((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason)).toBe('INSUFFICIENT_STOCK');
     await expectLevel(api.db, van.id, part.id, { onHand: 0, reserved: 0 });
 
     const levels = new StockLevelsRepository();
-    const over = api.db.transaction((tx) => levels.move(tx, van.id, part.id, [{ bucket: 'on_hand', kind: 'consumption', quantity: -1 }], { at: new Date(), actor: SYSTEM_ACTOR }));
+    const over = api.db.transaction((tx) =>
+      levels.move(tx, van.id, part.id, [{ bucket: 'on_hand', kind: 'consumption', quantity: -1 }], { at: new Date(), actor: SYSTEM_ACTOR }),
+    );
     await expect(over).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
     await expect(api.db.query('UPDATE stock_levels SET on_hand = -1 WHERE location_id = $1 AND part_id = $2', [van.id, part.id])).rejects.toThrow(/check/i);
     await receive(api, van.id, part.sku, 1);

@@ -28,12 +28,27 @@ afterAll(async () => {
 describe('catalogue', () => {
   test('create, unique SKU, known models only, filters, If-Match, SKU immutable', async () => {
     const sku = uniq('VALVE');
-    const created = await api.call('POST', '/api/v1/parts', { sku, description: 'Expansion valve', unitPrice: 120.5, unitCost: 61.25, compatibleModels: ['chiller-x'], reorderPoint: 4, reorderQuantity: 10, supplier: 'Acme' });
+    const created = await api.call('POST', '/api/v1/parts', {
+      sku,
+      description: 'Expansion valve',
+      unitPrice: 120.5,
+      unitCost: 61.25,
+      compatibleModels: ['chiller-x'],
+      reorderPoint: 4,
+      reorderQuantity: 10,
+      supplier: 'Acme',
+    });
     expect(created.status).toBe(201);
     expect(created.headers.etag).toBe('"1"');
     expect(created.body).toMatchObject({ sku, unit: 'pcs', unitPrice: 120.5, unitCost: 61.25, compatibleModels: ['chiller-x'], reorderPoint: 4, active: true });
     expect((await api.call('POST', '/api/v1/parts', { sku, description: 'again', unitPrice: 1, unitCost: 1 })).status).toBe(409);
-    const badModel = await api.call('POST', '/api/v1/parts', { sku: uniq('X'), description: 'x', unitPrice: 1, unitCost: 1, compatibleModels: ['no-such-model'] });
+    const badModel = await api.call('POST', '/api/v1/parts', {
+      sku: uniq('X'),
+      description: 'x',
+      unitPrice: 1,
+      unitCost: 1,
+      compatibleModels: ['no-such-model'],
+    });
     expect(badModel.status).toBe(400);
     expect((await api.call('POST', '/api/v1/parts', { sku: 'bad sku!', description: 'x', unitPrice: -1, unitCost: 1.001 })).status).toBe(400);
 
@@ -67,7 +82,9 @@ describe('catalogue', () => {
       expect((await api.call('GET', url, undefined, as.technician)).status, url).toBe(403);
       expect((await api.call('GET', url, undefined, as.dispatcher)).status, url).toBe(200);
     }
-    expect((await api.call('POST', '/api/v1/stock/adjustments', { locationId: part.id, sku: part.sku, delta: 1, reason: 'x' }, as.dispatcher)).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/stock/adjustments', { locationId: part.id, sku: part.sku, delta: 1, reason: 'x' }, as.dispatcher)).status).toBe(
+      403,
+    );
   });
 });
 
@@ -88,7 +105,12 @@ describe('locations, receipts, counts and the ledger', () => {
   test('receipts, counts (never below what is reserved), the ledger page by page, availability', async () => {
     const part = await createPart(api);
     const wh = await createLocation(api, 'local', MUNICH);
-    const receipt = await api.call('POST', '/api/v1/stock/receipts', { locationId: wh.id, reference: 'PO-1', lines: [{ sku: part.sku, quantity: 5, unitCost: 19 }] }, as.dispatcher);
+    const receipt = await api.call(
+      'POST',
+      '/api/v1/stock/receipts',
+      { locationId: wh.id, reference: 'PO-1', lines: [{ sku: part.sku, quantity: 5, unitCost: 19 }] },
+      as.dispatcher,
+    );
     expect(receipt.body.items).toEqual([expect.objectContaining({ kind: 'receipt', bucket: 'on_hand', quantity: 5, unitCost: 19, reference: 'PO-1' })]);
     expect((await api.call('POST', '/api/v1/stock/receipts', { locationId: wh.id, lines: [{ sku: 'NOPE-1', quantity: 1 }] })).status).toBe(400);
     const counted = await api.call('POST', '/api/v1/stock/adjustments', { locationId: wh.id, sku: part.sku, counted: 3, reason: 'cycle count' });
@@ -105,7 +127,10 @@ describe('locations, receipts, counts and the ledger', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.call('GET', `/api/v1/stock/movements?sku=${part.sku}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.call(
+        'GET',
+        `/api/v1/stock/movements?sku=${part.sku}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seen.push(...page.body.items.map((m) => m.id));
       cursor = page.body.nextCursor;
     } while (cursor);

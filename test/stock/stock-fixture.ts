@@ -29,7 +29,13 @@ export async function createLocation(
   place: { latitude: number; longitude: number } | null,
   technicianId?: string,
 ): Promise<{ id: string; code: string }> {
-  const res = await api.call('POST', '/api/v1/stock/locations', { code: uniq(kind), name: `${kind} location`, kind, ...(place ?? {}), ...(technicianId ? { technicianId } : {}) });
+  const res = await api.call('POST', '/api/v1/stock/locations', {
+    code: uniq(kind),
+    name: `${kind} location`,
+    kind,
+    ...(place ?? {}),
+    ...(technicianId ? { technicianId } : {}),
+  });
   if (res.status !== 201) throw new Error(`location: ${JSON.stringify(res.body)}`);
   return res.body;
 }
@@ -40,10 +46,19 @@ export async function receive(api: ServiceApi, locationId: string, sku: string, 
 }
 
 /** A customer with a site at `place` and an open ticket there. */
-export async function createTicket(api: ServiceApi, place: { latitude: number; longitude: number } | null = MUNICH): Promise<{ id: string; siteId: string; customerId: string }> {
+export async function createTicket(
+  api: ServiceApi,
+  place: { latitude: number; longitude: number } | null = MUNICH,
+): Promise<{ id: string; siteId: string; customerId: string }> {
   const customer = await api.call('POST', '/api/v1/customers', { name: uniq('Customer') });
   const site = await api.call('POST', '/api/v1/sites', { customerId: customer.body.id, name: 'Plant', ...(place ?? {}) });
-  const ticket = await api.call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', title: 'Broken', customerId: customer.body.id, siteId: site.body.id });
+  const ticket = await api.call('POST', '/api/v1/tickets', {
+    channel: 'phone',
+    type: 'breakdown',
+    title: 'Broken',
+    customerId: customer.body.id,
+    siteId: site.body.id,
+  });
   if (ticket.status !== 201) throw new Error(`ticket: ${JSON.stringify(ticket.body)}`);
   return { id: ticket.body.id, siteId: site.body.id, customerId: customer.body.id };
 }
@@ -52,7 +67,11 @@ let slot = 0;
 /** A visit of `technicianId` on the ticket, each in a window of its own (no double booking). */
 export async function createVisit(api: ServiceApi, ticketId: string, technicianId: string): Promise<string> {
   const start = Date.parse('2025-03-10T00:00:00Z') + slot++ * 7_200_000;
-  const res = await api.call('POST', `/api/v1/tickets/${ticketId}/visits`, { technicianId, plannedStart: new Date(start).toISOString(), plannedEnd: new Date(start + 3_600_000).toISOString() });
+  const res = await api.call('POST', `/api/v1/tickets/${ticketId}/visits`, {
+    technicianId,
+    plannedStart: new Date(start).toISOString(),
+    plannedEnd: new Date(start + 3_600_000).toISOString(),
+  });
   if (res.status !== 201) throw new Error(`visit: ${JSON.stringify(res.body)}`);
   return res.body.id;
 }
@@ -76,7 +95,10 @@ export async function expectLevel(db: Queryable, locationId: string, partId: str
 }
 
 /** The ledger of one part: [kind, bucket, quantity, location] in order. */
-export async function ledger(db: Queryable, partId: string): Promise<{ kind: string; bucket: string; quantity: number; location_id: string; visit_id: string | null; ticket_id: string | null }[]> {
+export async function ledger(
+  db: Queryable,
+  partId: string,
+): Promise<{ kind: string; bucket: string; quantity: number; location_id: string; visit_id: string | null; ticket_id: string | null }[]> {
   const { rows } = await db.query<{ kind: string; bucket: string; quantity: number; location_id: string; visit_id: string | null; ticket_id: string | null }>(
     'SELECT kind, bucket, quantity::float8 AS quantity, location_id, visit_id, ticket_id FROM stock_movements WHERE part_id = $1 ORDER BY id',
     [partId],
@@ -94,5 +116,6 @@ export async function expectLedgerReconciles(db: Queryable, partId: string): Pro
      FROM stock_movements WHERE part_id = $1 GROUP BY location_id`,
     [partId],
   );
-  for (const r of rows) await expectLevel(db, r.location_id, partId, { onHand: r.on_hand, reserved: r.reserved, defective: r.defective }, `ledger of ${r.location_id}`);
+  for (const r of rows)
+    await expectLevel(db, r.location_id, partId, { onHand: r.on_hand, reserved: r.reserved, defective: r.defective }, `ledger of ${r.location_id}`);
 }

@@ -14,9 +14,15 @@ describe('reorderSuggestion', () => {
     [-3, 0, 0, 4, null, -3, 8], // no lot size: lots of max(s, 1) = 4 → 2 lots lift -3 above 4
     [0, 0, 2, null, null, -2, 2], // no reorder point: only the backorders
     [3, 0, 0, null, null, 3, 0],
-  ])('available %d, in transit %d, backorders %d, s=%s, Q=%s → position %d, order %d', (available, inTransit, openBackorders, reorderPoint, reorderQuantity, position, suggested) => {
-    expect(reorderSuggestion({ available, inTransit, openBackorders, reorderPoint, reorderQuantity })).toMatchObject({ position, suggestedQuantity: suggested });
-  });
+  ])(
+    'available %d, in transit %d, backorders %d, s=%s, Q=%s → position %d, order %d',
+    (available, inTransit, openBackorders, reorderPoint, reorderQuantity, position, suggested) => {
+      expect(reorderSuggestion({ available, inTransit, openBackorders, reorderPoint, reorderQuantity })).toMatchObject({
+        position,
+        suggestedQuantity: suggested,
+      });
+    },
+  );
 });
 
 describe('stockoutDate', () => {
@@ -31,7 +37,18 @@ describe('stockoutDate', () => {
   });
 
   test('forecast figures: only needs within the horizon count; recommended covers demand plus safety', () => {
-    const f = forecast({ now: NOW, horizonDays: 30, lookbackDays: 60, consumed: 12, stock: 5, needs: [{ at: day(10), quantity: 2 }, { at: day(40), quantity: 100 }], safety: 3 });
+    const f = forecast({
+      now: NOW,
+      horizonDays: 30,
+      lookbackDays: 60,
+      consumed: 12,
+      stock: 5,
+      needs: [
+        { at: day(10), quantity: 2 },
+        { at: day(40), quantity: 100 },
+      ],
+      safety: 3,
+    });
     expect(f).toEqual({
       dailyRate: 0.2,
       historicalDemand: 6,

@@ -119,7 +119,11 @@ describe('technician location over MQTT', () => {
 
   test('wrong or rotated tokens and unpaired technicians are refused at CONNECT', async () => {
     const me = await pair('Berta Rotate');
-    const refusal = (p: Promise<unknown>) => p.then(() => 'connected', (err: { code?: number }) => err.code);
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => 'connected',
+        (err: { code?: number }) => err.code,
+      );
     expect(await refusal(connectAs(me.clientId, `tmt_${'A'.repeat(43)}`))).toBe(4);
     const rotated = await api.call('POST', `/api/v1/technicians/${me.id}/mqtt-token`);
     expect(await refusal(connectAs(me.clientId, me.token))).toBe(4);

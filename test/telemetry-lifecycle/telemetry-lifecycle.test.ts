@@ -35,7 +35,10 @@ async function rows(influx: InfluxConnection, q: string): Promise<Record<string,
 
 const cqsOf = async (influx: InfluxConnection) => {
   const [result] = await influx.query('SHOW CONTINUOUS QUERIES', { database: null });
-  return (result?.series ?? []).filter((s) => s.name === influx.database).flatMap(seriesRows).map((r) => ({ name: String(r.name), query: String(r.query) }));
+  return (result?.series ?? [])
+    .filter((s) => s.name === influx.database)
+    .flatMap(seriesRows)
+    .map((r) => ({ name: String(r.name), query: String(r.query) }));
 };
 
 afterAll(async () => {
@@ -47,7 +50,13 @@ afterAll(async () => {
 
 describe('options', () => {
   it('has documented defaults and refuses nonsense with a clear message', () => {
-    expect(parseTelemetryLifecycleOptions()).toMatchObject({ rawRetention: '30d', downsampledRetention: '104w', downsampleInterval: '5m', lateWindow: '1h', downsampledRetentionPolicy: 'downsampled' });
+    expect(parseTelemetryLifecycleOptions()).toMatchObject({
+      rawRetention: '30d',
+      downsampledRetention: '104w',
+      downsampleInterval: '5m',
+      lateWindow: '1h',
+      downsampledRetentionPolicy: 'downsampled',
+    });
     expect(parseTelemetryLifecycleOptions({ rawRetention: 'inf' }).rawRetention).toBe('INF');
     expect(() => parseTelemetryLifecycleOptions({ rawRetention: 'soon' })).toThrow(/rawRetention: a duration/);
     expect(() => parseTelemetryLifecycleOptions({ downsampleInterval: '10m', lateWindow: '5m' })).toThrow(/lateWindow must be at least/);
@@ -102,13 +111,21 @@ describe('applyTelemetryLifecycle on InfluxDB 1.x', () => {
     await applyTelemetryLifecycle(influx, { downsampleInterval: '1s', lateWindow: '30s', rawRetention: '1h', downsampledRetention: '1d' }, context);
     const base = Math.floor(Date.now() / 1000) * 1000 - 5000; // a whole second, already past
     const api = influx.writeApi();
-    api.writeRecords([`telemetry,asset=a1,model=m v=1 ${base + 100}`, `telemetry,asset=a1,model=m v=3 ${base + 600}`, `telemetry,asset=a1,model=m v=8 ${base + 900}`]);
+    api.writeRecords([
+      `telemetry,asset=a1,model=m v=1 ${base + 100}`,
+      `telemetry,asset=a1,model=m v=3 ${base + 600}`,
+      `telemetry,asset=a1,model=m v=8 ${base + 900}`,
+    ]);
     await api.flush();
     let found: Record<string, unknown> | undefined;
-    await waitFor(async () => {
-      found = (await rows(influx, `SELECT * FROM "downsampled"."telemetry" WHERE time = ${base}ms`))[0];
-      return found !== undefined;
-    }, 'the continuous query to write the aggregate', 20_000);
+    await waitFor(
+      async () => {
+        found = (await rows(influx, `SELECT * FROM "downsampled"."telemetry" WHERE time = ${base}ms`))[0];
+        return found !== undefined;
+      },
+      'the continuous query to write the aggregate',
+      20_000,
+    );
     expect(found).toMatchObject({ asset: 'a1', model: 'm', mean_v: 4, min_v: 1, max_v: 8 });
   });
 });
@@ -146,7 +163,18 @@ describe('downsampling job', () => {
     const out = await rows(influx, 'SELECT * FROM "downsampled"."telemetry" GROUP BY * ORDER BY time');
     const pick = (asset: string, time: number) => out.find((r) => r.asset === asset && r.time === time);
     expect(out).toHaveLength(3);
-    expect(pick('a1', t0)).toMatchObject({ mean_temp: 2, min_temp: 1, max_temp: 3, mean_pressure: 5, min_pressure: 5, max_pressure: 5, device: 'd1', site: 's', customer: 'c', model: 'm' });
+    expect(pick('a1', t0)).toMatchObject({
+      mean_temp: 2,
+      min_temp: 1,
+      max_temp: 3,
+      mean_pressure: 5,
+      min_pressure: 5,
+      max_pressure: 5,
+      device: 'd1',
+      site: 's',
+      customer: 'c',
+      model: 'm',
+    });
     expect(pick('a1', t0 + 300_000)).toMatchObject({ mean_temp: 3, min_temp: -4, max_temp: 10, mean_pressure: null });
     expect(pick('a 2', t0)).toMatchObject({ mean_temp: 7, min_temp: 7, max_temp: 7 });
     // the raw policy is untouched
@@ -162,9 +190,20 @@ describe('downsampling job', () => {
     api.writeRecords(crafted);
     await api.flush();
     const runs: { points: number; from: Date; to: Date }[] = [];
-    const deps: TelemetryLifecycleTaskDeps = { config, logger: silentLogger, redisUrl: inject('redisUrl'), prefix: uniqueName('life'), influx: () => influx, clock };
+    const deps: TelemetryLifecycleTaskDeps = {
+      config,
+      logger: silentLogger,
+      redisUrl: inject('redisUrl'),
+      prefix: uniqueName('life'),
+      influx: () => influx,
+      clock,
+    };
     const factory = () =>
-      createTelemetryLifecycleTask(deps, { v1Mode: 'job', downsampleInterval: '5m', lateWindow: '15m', settleDelay: '30s' }, { retryMs: 50, onRun: (r) => runs.push(r) });
+      createTelemetryLifecycleTask(
+        deps,
+        { v1Mode: 'job', downsampleInterval: '5m', lateWindow: '15m', settleDelay: '30s' },
+        { retryMs: 50, onRun: (r) => runs.push(r) },
+      );
     const task = factory();
     const other = factory(); // a second worker: the Redis key lets one of them run the tick
     await Promise.all([task.start(), other.start()]);

@@ -9,7 +9,9 @@ describe('external broker configuration', () => {
   test('the embedded broker off needs an external one for the roles that ingest', () => {
     expect(() => loadConfig({ ...base, MQTT_EMBEDDED: 'false' })).toThrow(/MQTT_EMBEDDED/);
     expect(() => loadConfig({ ...base, MQTT_EMBEDDED: 'false', TELEMEND_ROLE: 'api' })).not.toThrow();
-    expect(loadConfig({ ...base, MQTT_EMBEDDED: 'false', MQTT_EXTERNAL_URL: 'mqtts://broker.example:8883' }).MQTT_EXTERNAL_URL).toBe('mqtts://broker.example:8883');
+    expect(loadConfig({ ...base, MQTT_EMBEDDED: 'false', MQTT_EXTERNAL_URL: 'mqtts://broker.example:8883' }).MQTT_EXTERNAL_URL).toBe(
+      'mqtts://broker.example:8883',
+    );
   });
 
   test('dynamic security needs the external broker; bad URLs and groups are refused', () => {

@@ -40,9 +40,7 @@ describe('equipment model files in devices/', () => {
     const all = await loadModels(DEVICES_DIR);
     // Models of real equipment (no simulation blocks) are checked by bench:real, not by these rules of thumb.
     const models = new Map([...all].filter(([, m]) => isSimulatable(m)));
-    expect([...models.keys()]).toEqual(
-      expect.arrayContaining(['water-chiller-wc200', 'screw-compressor-sc55', 'centrifugal-pump-cp80', 'gas-boiler-gb120']),
-    );
+    expect([...models.keys()]).toEqual(expect.arrayContaining(['water-chiller-wc200', 'screw-compressor-sc55', 'centrifugal-pump-cp80', 'gas-boiler-gb120']));
     for (const model of models.values()) {
       const metrics = Object.entries(model.metrics);
       expect(metrics.length, model.id).toBeGreaterThanOrEqual(5);
@@ -65,7 +63,10 @@ describe('equipment model files in devices/', () => {
           expect(code && model.events[code]?.fault, where).toBe(fault.code);
         }
       }
-      expect(Object.values(model.events).some((e) => e.severity === 'critical'), model.id).toBe(true);
+      expect(
+        Object.values(model.events).some((e) => e.severity === 'critical'),
+        model.id,
+      ).toBe(true);
     }
   });
 

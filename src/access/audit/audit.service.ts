@@ -17,10 +17,14 @@ export interface AuditEntry {
 }
 
 export async function recordAudit(tx: Queryable, actor: Actor, entry: AuditEntry): Promise<void> {
-  await tx.query(
-    `INSERT INTO audit_log (actor_type, actor_id, entity, entity_id, action, changes) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [actor.type, actor.id, entry.entity, entry.entityId, entry.action, JSON.stringify(entry.changes ?? {})],
-  );
+  await tx.query(`INSERT INTO audit_log (actor_type, actor_id, entity, entity_id, action, changes) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    actor.type,
+    actor.id,
+    entry.entity,
+    entry.entityId,
+    entry.action,
+    JSON.stringify(entry.changes ?? {}),
+  ]);
 }
 
 /** Field-by-field difference of two records, limited to the keys of `after`. */
@@ -44,9 +48,24 @@ export interface AuditRow {
 }
 
 export async function auditTrail(db: Queryable, entity: string, entityId: string): Promise<AuditRow[]> {
-  const { rows } = await db.query<{ id: string; at: Date; actor_type: string; actor_id: string; entity: string; entity_id: string; action: string; changes: Record<string, unknown> }>(
-    'SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id',
-    [entity, entityId],
-  );
-  return rows.map((r) => ({ id: String(r.id), at: r.at, actorType: r.actor_type, actorId: r.actor_id, entity: r.entity, entityId: r.entity_id, action: r.action, changes: r.changes }));
+  const { rows } = await db.query<{
+    id: string;
+    at: Date;
+    actor_type: string;
+    actor_id: string;
+    entity: string;
+    entity_id: string;
+    action: string;
+    changes: Record<string, unknown>;
+  }>('SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id', [entity, entityId]);
+  return rows.map((r) => ({
+    id: String(r.id),
+    at: r.at,
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    entity: r.entity,
+    entityId: r.entity_id,
+    action: r.action,
+    changes: r.changes,
+  }));
 }

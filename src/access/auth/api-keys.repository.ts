@@ -44,10 +44,7 @@ export class ApiKeysRepository {
 
   /** Records a use, at most once a minute per key (no write per request). */
   async touch(q: Queryable, id: string): Promise<void> {
-    await q.query(
-      `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [id],
-    );
+    await q.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
   }
 
   /** Sets revoked_at once; returns the row (unchanged when already revoked). */

@@ -17,7 +17,8 @@ export async function apiKeysRoutes(app: ZodApp, deps: { apiKeys: ApiKeysService
       schema: {
         tags,
         summary: 'Create an API key',
-        description: 'Returns the key (`tmk_<prefix>_<secret>`) once; only its SHA-256 is stored. Use it as `Authorization: Bearer <key>` or `X-Api-Key: <key>`.',
+        description:
+          'Returns the key (`tmk_<prefix>_<secret>`) once; only its SHA-256 is stored. Use it as `Authorization: Bearer <key>` or `X-Api-Key: <key>`.',
         body: createApiKeyBody,
         response: { 201: apiKeyCreatedSchema },
       },
@@ -44,7 +45,13 @@ export async function apiKeysRoutes(app: ZodApp, deps: { apiKeys: ApiKeysService
     '/api-keys/:id/revoke',
     {
       config: { roles: ['admin'] },
-      schema: { tags, summary: 'Revoke an API key', description: 'The key stops working at once. Idempotent.', params: apiKeyIdParams, response: { 200: apiKeySchema } },
+      schema: {
+        tags,
+        summary: 'Revoke an API key',
+        description: 'The key stops working at once. Idempotent.',
+        params: apiKeyIdParams,
+        response: { 200: apiKeySchema },
+      },
     },
     async (request) => service.revoke(request.params.id, principalOf(request).actor),
   );

@@ -43,7 +43,12 @@ export class ApiKeysService {
             customerId,
             createdBy: actor.type === 'user' ? actor.id : null,
           });
-          await recordAudit(tx, actor, { entity: 'api_key', entityId: created.id, action: 'create', changes: { name: input.name, role: input.role, customerId, prefix } });
+          await recordAudit(tx, actor, {
+            entity: 'api_key',
+            entityId: created.id,
+            action: 'create',
+            changes: { name: input.name, role: input.role, customerId, prefix },
+          });
           return created;
         });
         return { ...toApiKey(row), key };

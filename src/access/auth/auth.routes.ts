@@ -76,19 +76,16 @@ export async function authRoutes(app: ZodApp, deps: AuthRoutesDeps): Promise<voi
     },
     async (request, reply) => {
       const { actor } = principalOf(request);
-      if (actor.type !== 'user') throw new AppError('VALIDATION_FAILED', 'Only a login token can be signed out; revoke an API key with POST /api/v1/api-keys/{id}/revoke');
+      if (actor.type !== 'user')
+        throw new AppError('VALIDATION_FAILED', 'Only a login token can be signed out; revoke an API key with POST /api/v1/api-keys/{id}/revoke');
       await usersService.revokeTokens(actor.id, actor);
       return reply.status(204).send(null);
     },
   );
 
-  app.get(
-    '/auth/me',
-    { config: { roles: ALL_ROLES }, schema: { tags, summary: 'Who am I', response: { 200: meResponse } } },
-    async (request) => {
-      const principal = principalOf(request);
-      const user = principal.actor.type === 'user' ? await users.find(db, principal.actor.id) : undefined;
-      return { role: principal.role, actor: { ...principal.actor }, customerId: principal.customerId ?? null, user: user ? toUser(user) : null };
-    },
-  );
+  app.get('/auth/me', { config: { roles: ALL_ROLES }, schema: { tags, summary: 'Who am I', response: { 200: meResponse } } }, async (request) => {
+    const principal = principalOf(request);
+    const user = principal.actor.type === 'user' ? await users.find(db, principal.actor.id) : undefined;
+    return { role: principal.role, actor: { ...principal.actor }, customerId: principal.customerId ?? null, user: user ? toUser(user) : null };
+  });
 }

@@ -12,29 +12,19 @@ const tags = ['users'];
 export async function usersRoutes(app: ZodApp, deps: { users: UsersService }): Promise<void> {
   const service = deps.users;
 
-  app.post(
-    '/users',
-    { config, schema: { tags, summary: 'Create a user', body: createUserBody, response: { 201: userSchema } } },
-    async (request, reply) => {
-      const user = await service.create(request.body, principalOf(request).actor);
-      return reply.status(201).header('etag', etagOf(user.version)).header('location', `/api/v1/users/${user.id}`).send(user);
-    },
+  app.post('/users', { config, schema: { tags, summary: 'Create a user', body: createUserBody, response: { 201: userSchema } } }, async (request, reply) => {
+    const user = await service.create(request.body, principalOf(request).actor);
+    return reply.status(201).header('etag', etagOf(user.version)).header('location', `/api/v1/users/${user.id}`).send(user);
+  });
+
+  app.get('/users', { config, schema: { tags, summary: 'List users', querystring: listUsersQuery, response: { 200: userPage } } }, async (request) =>
+    service.list(request.query),
   );
 
-  app.get(
-    '/users',
-    { config, schema: { tags, summary: 'List users', querystring: listUsersQuery, response: { 200: userPage } } },
-    async (request) => service.list(request.query),
-  );
-
-  app.get(
-    '/users/:id',
-    { config, schema: { tags, summary: 'Read a user', params: userIdParams, response: { 200: userSchema } } },
-    async (request, reply) => {
-      const user = await service.get(request.params.id);
-      return reply.header('etag', etagOf(user.version)).send(user);
-    },
-  );
+  app.get('/users/:id', { config, schema: { tags, summary: 'Read a user', params: userIdParams, response: { 200: userSchema } } }, async (request, reply) => {
+    const user = await service.get(request.params.id);
+    return reply.header('etag', etagOf(user.version)).send(user);
+  });
 
   app.patch(
     '/users/:id',

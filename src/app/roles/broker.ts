@@ -65,7 +65,14 @@ export async function startBroker(infra: Infrastructure): Promise<RunningBroker>
     logger.info({ port: started.port, host: config.MQTT_HOST, wsPort: started.wsPort, tlsPort: started.tlsPort }, 'mqtt broker listening');
   }
   if (external) await external.start();
-  const dispatcher = new CommandDispatcher({ redis, connector, prefix: config.REDIS_PREFIX, publisher: allOf(publishers), commands, logger: logger.child({ part: 'commands' }) });
+  const dispatcher = new CommandDispatcher({
+    redis,
+    connector,
+    prefix: config.REDIS_PREFIX,
+    publisher: allOf(publishers),
+    commands,
+    logger: logger.child({ part: 'commands' }),
+  });
   await dispatcher.start();
   shutdown.add('consumers', 'command-dispatch', () => dispatcher.stop());
   // Revocations may come from an API process elsewhere: they travel over Redis pub/sub.

@@ -85,7 +85,11 @@ export async function openInfrastructure(config: Config, logger: Logger, shutdow
     // Values written before encryption, or sealed with a previous key, are re-encrypted.
     const { rewrapped, unreadable } = await rewrapSecrets(db, secrets);
     if (rewrapped) logger.info({ rewrapped, keyId: secrets.keyId }, 'stored secrets re-encrypted with the current key');
-    if (unreadable) logger.error({ unreadable }, 'stored secrets sealed with a key that is neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS; their deliveries fail until it is configured');
+    if (unreadable)
+      logger.error(
+        { unreadable },
+        'stored secrets sealed with a key that is neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS; their deliveries fail until it is configured',
+      );
   }
 
   // InfluxDB may be down at start: the broker still journals, the writer starts once it answers,
@@ -106,12 +110,19 @@ export async function openInfrastructure(config: Config, logger: Logger, shutdow
   shutdown.add('connections', 'egress', () => egress.close());
   // Ticket events go out on Redis pub/sub (SSE in every API process) and as webhook deliveries
   // (POSTed by the worker role); notifications are written to the outbox in the callers' transactions.
-  const webhookQueue = new WebhookQueue({ db, connection: redis, prefix: config.REDIS_PREFIX, onError: (error) => connector.reportError('webhook-queue', error) });
+  const webhookQueue = new WebhookQueue({
+    db,
+    connection: redis,
+    prefix: config.REDIS_PREFIX,
+    onError: (error) => connector.reportError('webhook-queue', error),
+  });
   shutdown.add('queues', 'webhook-queue', () => webhookQueue.close());
   const ticketEvents = new TicketEvents({ redis, prefix: config.REDIS_PREFIX, sinks: [webhookQueue, metrics.ticketSink], logger });
   const revokedChannel = `${config.REDIS_PREFIX}:device-revoked`;
   const revoke = (clientId: string): void =>
-    void redis.publish(revokedChannel, clientId).catch((error: unknown) => logger.warn({ err: error, clientId }, 'could not announce revoked MQTT credentials'));
+    void redis
+      .publish(revokedChannel, clientId)
+      .catch((error: unknown) => logger.warn({ err: error, clientId }, 'could not announce revoked MQTT credentials'));
 
   const ctx: AppContext = {
     config,
@@ -134,8 +145,23 @@ export async function openInfrastructure(config: Config, logger: Logger, shutdow
   const modules = buildModules(ctx);
   shutdown.add('queues', 'modules', () => closeModules(modules));
   return {
-    config, logger, shutdown, connector, redis, db, models, devices, rejections, metrics, secrets, egress,
-    influx: () => influx, influxReady, revokedChannel, ctx, modules,
+    config,
+    logger,
+    shutdown,
+    connector,
+    redis,
+    db,
+    models,
+    devices,
+    rejections,
+    metrics,
+    secrets,
+    egress,
+    influx: () => influx,
+    influxReady,
+    revokedChannel,
+    ctx,
+    modules,
     workerId: config.WORKER_ID ?? `${hostname()}-${role}`,
   };
 }

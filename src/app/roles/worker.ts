@@ -23,12 +23,25 @@ export interface RunningWorker {
 
 export async function startWorker(infra: Infrastructure, stopped: () => boolean): Promise<RunningWorker> {
   const { config, logger, connector, redis, db, models, metrics, shutdown } = infra;
-  const webhooks = new WebhooksWorker({ db, redisUrl: config.REDIS_URL, connector, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'webhooks' }), egress: infra.egress, secrets: infra.secrets! });
+  const webhooks = new WebhooksWorker({
+    db,
+    redisUrl: config.REDIS_URL,
+    connector,
+    prefix: config.REDIS_PREFIX,
+    logger: logger.child({ part: 'webhooks' }),
+    egress: infra.egress,
+    secrets: infra.secrets!,
+  });
   shutdown.add('consumers', 'webhooks', () => webhooks.stop());
   await webhooks.start();
 
   // The writer hands each written batch to the shard queues; the detection worker consumes them.
-  const detectionQueue = new DetectionQueue({ connection: redis, prefix: config.REDIS_PREFIX, shards: config.DETECTION_SHARDS, onError: (error) => connector.reportError('detection-queue', error) });
+  const detectionQueue = new DetectionQueue({
+    connection: redis,
+    prefix: config.REDIS_PREFIX,
+    shards: config.DETECTION_SHARDS,
+    onError: (error) => connector.reportError('detection-queue', error),
+  });
   shutdown.add('queues', 'detection-queue', () => detectionQueue.close());
   let writer: InfluxWriter | undefined;
   metrics.use({ detection: () => detectionQueue.backlog(), writer: async () => writer?.stats() });
@@ -46,7 +59,15 @@ export async function startWorker(infra: Infrastructure, stopped: () => boolean)
   shutdown.add('consumers', 'detection', () => detection.stop());
   await detection.start();
   if (config.SILENCE_SWEEP_INTERVAL_MS > 0) {
-    const sweep = new SilenceSweep({ redisUrl: config.REDIS_URL, connector, prefix: config.REDIS_PREFIX, db, logger: logger.child({ part: 'silence-sweep' }), intervalMs: config.SILENCE_SWEEP_INTERVAL_MS, shards: config.DETECTION_SHARDS });
+    const sweep = new SilenceSweep({
+      redisUrl: config.REDIS_URL,
+      connector,
+      prefix: config.REDIS_PREFIX,
+      db,
+      logger: logger.child({ part: 'silence-sweep' }),
+      intervalMs: config.SILENCE_SWEEP_INTERVAL_MS,
+      shards: config.DETECTION_SHARDS,
+    });
     shutdown.add('consumers', 'silence-sweep', () => sweep.stop());
     await sweep.start();
   }

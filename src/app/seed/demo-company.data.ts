@@ -48,7 +48,15 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
     timeZone: 'Europe/Berlin',
     plan: 'premium',
     sites: [
-      { name: 'Kühlhaus Sandtorkai', address: 'Am Sandtorkai 50', city: 'Hamburg', country: 'DE', latitude: 53.5437, longitude: 9.9885, accessNotes: 'Gate 3, report to the dock office; safety shoes required.' },
+      {
+        name: 'Kühlhaus Sandtorkai',
+        address: 'Am Sandtorkai 50',
+        city: 'Hamburg',
+        country: 'DE',
+        latitude: 53.5437,
+        longitude: 9.9885,
+        accessNotes: 'Gate 3, report to the dock office; safety shoes required.',
+      },
       { name: 'Lager Billbrook', address: 'Billbrookdeich 100', city: 'Hamburg', country: 'DE', latitude: 53.53, longitude: 10.092 },
     ],
     contacts: [
@@ -75,7 +83,15 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
     timeZone: 'Europe/Rome',
     plan: 'premium',
     sites: [
-      { name: 'Padiglione Centrale', address: 'Via Francesco Sforza 35', city: 'Milano', country: 'IT', latitude: 45.4603, longitude: 9.1947, accessNotes: 'Technical entrance on Via Lamarmora; badge at the porter.' },
+      {
+        name: 'Padiglione Centrale',
+        address: 'Via Francesco Sforza 35',
+        city: 'Milano',
+        country: 'IT',
+        latitude: 45.4603,
+        longitude: 9.1947,
+        accessNotes: 'Technical entrance on Via Lamarmora; badge at the porter.',
+      },
       { name: 'Centrale Termica', address: 'Via della Commenda 10', city: 'Milano', country: 'IT', latitude: 45.4575, longitude: 9.1989 },
     ],
     contacts: [
@@ -111,7 +127,15 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
     timeZone: 'Europe/Zurich',
     plan: 'premium',
     sites: [
-      { name: 'ZRH-1 Oerlikon', address: 'Hagenholzstrasse 81', city: 'Zürich', country: 'CH', latitude: 47.414, longitude: 8.556, accessNotes: 'Escort required; announce 30 min ahead to the NOC.' },
+      {
+        name: 'ZRH-1 Oerlikon',
+        address: 'Hagenholzstrasse 81',
+        city: 'Zürich',
+        country: 'CH',
+        latitude: 47.414,
+        longitude: 8.556,
+        accessNotes: 'Escort required; announce 30 min ahead to the NOC.',
+      },
       { name: 'ZRH-2 Glattbrugg', address: 'Thurgauerstrasse 130', city: 'Glattbrugg', country: 'CH', latitude: 47.4275, longitude: 8.5633 },
     ],
     contacts: [{ name: 'Reto Baumann', title: 'Critical facilities', email: 'r.baumann@alpine-dc.example', phone: '+41 44 305 50 21' }],
@@ -153,7 +177,17 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
     notes: 'GMP clean rooms; every intervention needs a signed work order.',
     timeZone: 'Europe/Budapest',
     plan: 'standard',
-    sites: [{ name: 'Váci úti üzem', address: 'Váci út 99', city: 'Budapest', country: 'HU', latitude: 47.533, longitude: 19.068, accessNotes: 'Gowning required in zones B and C.' }],
+    sites: [
+      {
+        name: 'Váci úti üzem',
+        address: 'Váci út 99',
+        city: 'Budapest',
+        country: 'HU',
+        latitude: 47.533,
+        longitude: 19.068,
+        accessNotes: 'Gowning required in zones B and C.',
+      },
+    ],
     contacts: [{ name: 'Eszter Kovács', title: 'Engineering', email: 'e.kovacs@danube-pharma.example', phone: '+36 1 450 30 25' }],
   },
   {
@@ -197,13 +231,69 @@ export interface DemoTechnician {
 }
 
 export const DEMO_TECHNICIANS: readonly DemoTechnician[] = [
-  { name: 'Jonas Becker', skills: { refrigeration: 5, electrical: 3, mechanical: 2 }, territories: ['DE', 'DK'], phone: '+49 151 2000 1001', home: { label: 'Hamburg-Altona', lat: 53.5503, lon: 9.935 }, timeZone: 'Europe/Berlin', hourlyCost: 48 },
-  { name: 'Lena Hoffmann', skills: { combustion: 5, mechanical: 4 }, territories: ['DE', 'AT'], phone: '+49 151 2000 1002', home: { label: 'München-Pasing', lat: 48.1497, lon: 11.4616 }, timeZone: 'Europe/Berlin', hourlyCost: 50 },
-  { name: 'Marco Bianchi', skills: { refrigeration: 4, mechanical: 3 }, territories: ['IT', 'CH'], phone: '+39 347 200 1003', home: { label: 'Sesto San Giovanni', lat: 45.534, lon: 9.23 }, timeZone: 'Europe/Rome', hourlyCost: 44 },
-  { name: 'Sophie Laurent', skills: { electrical: 4, combustion: 3 }, territories: ['FR', 'CH'], phone: '+33 6 20 00 10 04', home: { label: 'Villeurbanne', lat: 45.7719, lon: 4.8902 }, timeZone: 'Europe/Paris', hourlyCost: 46 },
-  { name: 'Pieter de Vries', skills: { mechanical: 5, electrical: 4 }, territories: ['NL', 'DE'], phone: '+31 6 2000 1005', home: { label: 'Nieuwegein', lat: 52.029, lon: 5.083 }, timeZone: 'Europe/Amsterdam', hourlyCost: 47 },
-  { name: 'Ana García', skills: { refrigeration: 3, combustion: 4 }, territories: ['ES', 'FR'], phone: '+34 620 001 006', home: { label: 'Paterna', lat: 39.503, lon: -0.44 }, timeZone: 'Europe/Madrid', hourlyCost: 41 },
-  { name: 'Tomasz Nowak', skills: { mechanical: 4, electrical: 3, refrigeration: 2 }, territories: ['PL', 'HU', 'AT'], phone: '+48 602 001 007', home: { label: 'Wrocław-Krzyki', lat: 51.08, lon: 17.02 }, timeZone: 'Europe/Warsaw', hourlyCost: 38 },
+  {
+    name: 'Jonas Becker',
+    skills: { refrigeration: 5, electrical: 3, mechanical: 2 },
+    territories: ['DE', 'DK'],
+    phone: '+49 151 2000 1001',
+    home: { label: 'Hamburg-Altona', lat: 53.5503, lon: 9.935 },
+    timeZone: 'Europe/Berlin',
+    hourlyCost: 48,
+  },
+  {
+    name: 'Lena Hoffmann',
+    skills: { combustion: 5, mechanical: 4 },
+    territories: ['DE', 'AT'],
+    phone: '+49 151 2000 1002',
+    home: { label: 'München-Pasing', lat: 48.1497, lon: 11.4616 },
+    timeZone: 'Europe/Berlin',
+    hourlyCost: 50,
+  },
+  {
+    name: 'Marco Bianchi',
+    skills: { refrigeration: 4, mechanical: 3 },
+    territories: ['IT', 'CH'],
+    phone: '+39 347 200 1003',
+    home: { label: 'Sesto San Giovanni', lat: 45.534, lon: 9.23 },
+    timeZone: 'Europe/Rome',
+    hourlyCost: 44,
+  },
+  {
+    name: 'Sophie Laurent',
+    skills: { electrical: 4, combustion: 3 },
+    territories: ['FR', 'CH'],
+    phone: '+33 6 20 00 10 04',
+    home: { label: 'Villeurbanne', lat: 45.7719, lon: 4.8902 },
+    timeZone: 'Europe/Paris',
+    hourlyCost: 46,
+  },
+  {
+    name: 'Pieter de Vries',
+    skills: { mechanical: 5, electrical: 4 },
+    territories: ['NL', 'DE'],
+    phone: '+31 6 2000 1005',
+    home: { label: 'Nieuwegein', lat: 52.029, lon: 5.083 },
+    timeZone: 'Europe/Amsterdam',
+    hourlyCost: 47,
+  },
+  {
+    name: 'Ana García',
+    skills: { refrigeration: 3, combustion: 4 },
+    territories: ['ES', 'FR'],
+    phone: '+34 620 001 006',
+    home: { label: 'Paterna', lat: 39.503, lon: -0.44 },
+    timeZone: 'Europe/Madrid',
+    hourlyCost: 41,
+  },
+  {
+    name: 'Tomasz Nowak',
+    skills: { mechanical: 4, electrical: 3, refrigeration: 2 },
+    territories: ['PL', 'HU', 'AT'],
+    phone: '+48 602 001 007',
+    home: { label: 'Wrocław-Krzyki', lat: 51.08, lon: 17.02 },
+    timeZone: 'Europe/Warsaw',
+    hourlyCost: 38,
+  },
 ];
 
 /** One account for each other role; the customer user belongs to the first customer. */
@@ -247,9 +337,39 @@ export interface ContractTemplate {
 }
 
 export const CONTRACT_TEMPLATES: Readonly<Record<Exclude<ContractPlan, 'none'>, ContractTemplate>> = {
-  premium: { name: 'Premium 24/7 full service', sla: PREMIUM_SLA, businessHours: false, labourPercent: 100, partsPercent: 100, travelIncluded: true, prepaidMinutes: 0, value: 48_000, listsAssets: true },
-  standard: { name: 'Standard business hours', sla: STANDARD_SLA, businessHours: true, labourPercent: 50, partsPercent: 0, travelIncluded: true, prepaidMinutes: 0, value: 18_000, listsAssets: false },
-  prepaid: { name: 'Prepaid service hours', sla: STANDARD_SLA, businessHours: true, labourPercent: 0, partsPercent: 0, travelIncluded: false, prepaidMinutes: h(60), value: 9_600, listsAssets: false },
+  premium: {
+    name: 'Premium 24/7 full service',
+    sla: PREMIUM_SLA,
+    businessHours: false,
+    labourPercent: 100,
+    partsPercent: 100,
+    travelIncluded: true,
+    prepaidMinutes: 0,
+    value: 48_000,
+    listsAssets: true,
+  },
+  standard: {
+    name: 'Standard business hours',
+    sla: STANDARD_SLA,
+    businessHours: true,
+    labourPercent: 50,
+    partsPercent: 0,
+    travelIncluded: true,
+    prepaidMinutes: 0,
+    value: 18_000,
+    listsAssets: false,
+  },
+  prepaid: {
+    name: 'Prepaid service hours',
+    sla: STANDARD_SLA,
+    businessHours: true,
+    labourPercent: 0,
+    partsPercent: 0,
+    travelIncluded: false,
+    prepaidMinutes: h(60),
+    value: 9_600,
+    listsAssets: false,
+  },
 };
 
 /** Public holidays common to most of the demo countries, as closed local dates. */

@@ -16,7 +16,14 @@ export interface DemoWarehouse {
 
 /** One central warehouse in the middle of the territory and two local ones near the southern customers. */
 export const DEMO_WAREHOUSES: readonly DemoWarehouse[] = [
-  { code: 'WH-CENTRAL', name: 'Zentrallager Frankfurt', kind: 'central', address: 'Hanauer Landstraße 300, 60314 Frankfurt am Main, DE', latitude: 50.1143, longitude: 8.7311 },
+  {
+    code: 'WH-CENTRAL',
+    name: 'Zentrallager Frankfurt',
+    kind: 'central',
+    address: 'Hanauer Landstraße 300, 60314 Frankfurt am Main, DE',
+    latitude: 50.1143,
+    longitude: 8.7311,
+  },
   { code: 'WH-MILANO', name: 'Magazzino Milano Nord', kind: 'local', address: 'Viale Monza 265, 20126 Milano, IT', latitude: 45.5155, longitude: 9.2244 },
   { code: 'WH-WIEN', name: 'Lager Wien Floridsdorf', kind: 'local', address: 'Shuttleworthstraße 8, 1210 Wien, AT', latitude: 48.2826, longitude: 16.4208 },
 ];
@@ -121,7 +128,13 @@ export const MAINTENANCE_TEMPLATES: Readonly<Record<string, MaintenanceTemplate>
     intervalMonths: 3,
     estimatedMinutes: 180,
     requiredSkill: 'refrigeration',
-    checklist: ['Check suction and discharge pressures against the log', 'Leak test the refrigerant circuit', 'Clean the condenser coils', 'Check the condenser fans and their mountings', 'Record the evaporator approach temperature'],
+    checklist: [
+      'Check suction and discharge pressures against the log',
+      'Leak test the refrigerant circuit',
+      'Clean the condenser coils',
+      'Check the condenser fans and their mountings',
+      'Record the evaporator approach temperature',
+    ],
     parts: [
       { sku: 'CHM-COIL-ALK-5L', quantity: 1 },
       { sku: 'LEAK-SPRAY-400', quantity: 1 },
@@ -132,7 +145,13 @@ export const MAINTENANCE_TEMPLATES: Readonly<Record<string, MaintenanceTemplate>
     intervalMonths: 12,
     estimatedMinutes: 150,
     requiredSkill: 'combustion',
-    checklist: ['Flue gas analysis (CO, CO₂, O₂) at minimum and maximum load', 'Clean the heat exchanger and the condensate trap', 'Replace the ignition and ionisation electrodes', 'Check the gas pressure and the safety valve', 'Record the readings in the boiler log'],
+    checklist: [
+      'Flue gas analysis (CO, CO₂, O₂) at minimum and maximum load',
+      'Clean the heat exchanger and the condensate trap',
+      'Replace the ignition and ionisation electrodes',
+      'Check the gas pressure and the safety valve',
+      'Record the readings in the boiler log',
+    ],
     parts: [
       { sku: 'ELC-IGN-GB120', quantity: 1 },
       { sku: 'GSK-GB120-BDOOR', quantity: 1 },
@@ -144,7 +163,12 @@ export const MAINTENANCE_TEMPLATES: Readonly<Record<string, MaintenanceTemplate>
     intervalRunningHours: 4000,
     estimatedMinutes: 120,
     requiredSkill: 'mechanical',
-    checklist: ['Change the oil and the oil filter', 'Replace the cabinet intake filter mats', 'Check the coupling element', 'Leak test the air network connections'],
+    checklist: [
+      'Change the oil and the oil filter',
+      'Replace the cabinet intake filter mats',
+      'Check the coupling element',
+      'Leak test the air network connections',
+    ],
     parts: [
       { sku: 'OFE-SC55-10U', quantity: 1 },
       { sku: 'OIL-SCR-SYN-20L', quantity: 1 },

@@ -27,7 +27,12 @@ const DAY = 86_400_000;
 const WORKDAY = [['07:00', '17:00']] as const;
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
-export async function seedTechnicianProfiles(db: Database, actor: Actor, technicians: readonly { id: string; data: DemoTechnician }[], at: Date): Promise<number> {
+export async function seedTechnicianProfiles(
+  db: Database,
+  actor: Actor,
+  technicians: readonly { id: string; data: DemoTechnician }[],
+  at: Date,
+): Promise<number> {
   const clock = settableClock(at);
   const service = new TechniciansService(db, { clock, tickets: new TicketsService(db, clock) });
   for (const { id, data } of technicians) {
@@ -45,7 +50,8 @@ export async function seedTechnicianProfiles(db: Database, actor: Actor, technic
 
 export async function seedLabourRates(db: Database, actor: Actor, at: Date): Promise<number> {
   const service = new InvoicesService(db, settableClock(at));
-  for (const r of DEMO_LABOUR_RATES) await service.putLabourRate(r.skill, putLabourRateBody.parse({ hourlyRate: r.hourlyRate, overtimeMultiplier: r.overtimeMultiplier }), actor);
+  for (const r of DEMO_LABOUR_RATES)
+    await service.putLabourRate(r.skill, putLabourRateBody.parse({ hourlyRate: r.hourlyRate, overtimeMultiplier: r.overtimeMultiplier }), actor);
   return DEMO_LABOUR_RATES.length;
 }
 
@@ -62,7 +68,13 @@ export interface PlanContract {
  * ahead in 11-day steps (the first falls inside the 14 lead days: the worker generates its
  * visits on its first run).
  */
-export async function seedMaintenancePlans(db: Database, actor: Actor, contracts: readonly PlanContract[], catalogue: ReadonlySet<string>, now: Date): Promise<number> {
+export async function seedMaintenancePlans(
+  db: Database,
+  actor: Actor,
+  contracts: readonly PlanContract[],
+  catalogue: ReadonlySet<string>,
+  now: Date,
+): Promise<number> {
   const service = new MaintenancePlansService(db);
   let count = 0;
   const anchor = (intervalMonths: number) => addMonths(isoDate(new Date(now.getTime() + (5 + ((11 * count) % 88)) * DAY)), -intervalMonths);
@@ -87,7 +99,17 @@ export async function seedMaintenancePlans(db: Database, actor: Actor, contracts
       }
     } else if (contract.plan === 'standard') {
       const t = SITE_INSPECTION_TEMPLATE;
-      await service.create(contract.id, createPlanBody.parse({ name: t.name, checklist: [...t.checklist], intervalMonths: t.intervalMonths, estimatedMinutes: t.estimatedMinutes, startsOn: anchor(t.intervalMonths) }), actor);
+      await service.create(
+        contract.id,
+        createPlanBody.parse({
+          name: t.name,
+          checklist: [...t.checklist],
+          intervalMonths: t.intervalMonths,
+          estimatedMinutes: t.estimatedMinutes,
+          startsOn: anchor(t.intervalMonths),
+        }),
+        actor,
+      );
       count++;
     }
   }
@@ -98,7 +120,12 @@ export async function seedMaintenancePlans(db: Database, actor: Actor, contracts
  * Explicit e-mail preferences for the primary contact of every other customer, dates in the
  * customer's zone; every fourth asks for fewer events. The messages' language is the contact's.
  */
-export async function seedNotificationPreferences(db: Database, actor: Actor, customers: readonly { id: string; timeZone: string }[], at: Date): Promise<number> {
+export async function seedNotificationPreferences(
+  db: Database,
+  actor: Actor,
+  customers: readonly { id: string; timeZone: string }[],
+  at: Date,
+): Promise<number> {
   const service = new NotificationsService(db, settableClock(at));
   const { rows } = await db.query<{ id: string; customer_id: string }>('SELECT id, customer_id FROM contacts WHERE is_primary ORDER BY created_at, id');
   const primary = new Map(rows.map((r) => [r.customer_id, r.id]));

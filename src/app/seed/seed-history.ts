@@ -110,11 +110,23 @@ export async function seedHistory(options: HistoryOptions): Promise<HistoryCount
   };
 
   /** One visit from planning to outcome; returns when it ended. */
-  const doVisit = async (ticketId: string, contractId: string | null, tech: Tech, fault: Fault, start: Date, outcome: 'fixed' | 'another_visit_needed', customerIndex: number): Promise<Date> => {
+  const doVisit = async (
+    ticketId: string,
+    contractId: string | null,
+    tech: Tech,
+    fault: Fault,
+    start: Date,
+    outcome: 'fixed' | 'another_visit_needed',
+    customerIndex: number,
+  ): Promise<Date> => {
     const caller = asTech(tech);
     const minutes = Math.min(12 * 60, Math.max(30, Math.round((fault.labourHours * 60 * random.between(0.7, 1.4)) / 15) * 15));
     const end = new Date(start.getTime() + minutes * MINUTE);
-    const visit = await visits.create(ticketId, { technicianId: tech.id, plannedStart: start.toISOString(), plannedEnd: new Date(start.getTime() + Math.max(minutes, 120) * MINUTE).toISOString() }, dispatcher);
+    const visit = await visits.create(
+      ticketId,
+      { technicianId: tech.id, plannedStart: start.toISOString(), plannedEnd: new Date(start.getTime() + Math.max(minutes, 120) * MINUTE).toISOString() },
+      dispatcher,
+    );
     counts.visits++;
     clock.set(new Date(start.getTime() - 45 * MINUTE));
     await tickets.transition(ticketId, { to: 'en_route' }, caller);
@@ -127,10 +139,17 @@ export async function seedHistory(options: HistoryOptions): Promise<HistoryCount
       for (const part of fault.parts) {
         const drawn = Math.round(random.between(15, 900));
         // The back office records the history's parts with their prices (a technician may not set one).
-        await visits.addPart(visit.id, { sku: part.sku, quantity: part.quantity, description: part.description, unitPrice: options.partPrices?.get(part.sku) ?? drawn }, dispatcher);
+        await visits.addPart(
+          visit.id,
+          { sku: part.sku, quantity: part.quantity, description: part.description, unitPrice: options.partPrices?.get(part.sku) ?? drawn },
+          dispatcher,
+        );
       }
     }
-    const notes = outcome === 'fixed' ? `${fault.actions[0] ?? 'Repaired'}. Equipment back in normal operation.` : `Diagnosed: ${fault.title}. Parts ordered, second visit needed.`;
+    const notes =
+      outcome === 'fixed'
+        ? `${fault.actions[0] ?? 'Repaired'}. Equipment back in normal operation.`
+        : `Diagnosed: ${fault.title}. Parts ordered, second visit needed.`;
     await visits.update(visit.id, { outcome, actualEnd: end.toISOString(), notes }, caller);
     await visits.accept(visit.id, { name: options.acceptedBy(customerIndex), confirmation: 'Work carried out as described.' }, caller);
     return end;
@@ -208,19 +227,31 @@ export async function seedHistory(options: HistoryOptions): Promise<HistoryCount
     await tickets.transition(ticket.id, { to: 'scheduled' }, dispatcher);
     if (state === 'scheduled') {
       const start = nextSlot(options.now, 1);
-      await visits.create(ticket.id, { technicianId: tech.id, plannedStart: start.toISOString(), plannedEnd: new Date(start.getTime() + 2 * HOUR).toISOString() }, dispatcher);
+      await visits.create(
+        ticket.id,
+        { technicianId: tech.id, plannedStart: start.toISOString(), plannedEnd: new Date(start.getTime() + 2 * HOUR).toISOString() },
+        dispatcher,
+      );
       counts.visits++;
       continue;
     }
     const start = new Date(created.getTime() + 2 * HOUR);
-    const visit = await visits.create(ticket.id, { technicianId: tech.id, plannedStart: start.toISOString(), plannedEnd: new Date(start.getTime() + 3 * HOUR).toISOString() }, dispatcher);
+    const visit = await visits.create(
+      ticket.id,
+      { technicianId: tech.id, plannedStart: start.toISOString(), plannedEnd: new Date(start.getTime() + 3 * HOUR).toISOString() },
+      dispatcher,
+    );
     counts.visits++;
     clock.set(start);
     await tickets.transition(ticket.id, { to: 'in_progress' }, asTech(tech));
     await visits.update(visit.id, { actualStart: start.toISOString() }, asTech(tech));
     if (state === 'on_hold') {
       clock.set(new Date(start.getTime() + HOUR));
-      await tickets.transition(ticket.id, { to: 'on_hold', holdReason: 'parts', reason: `Waiting for ${fault.parts[0]?.description ?? 'parts'}` }, asTech(tech));
+      await tickets.transition(
+        ticket.id,
+        { to: 'on_hold', holdReason: 'parts', reason: `Waiting for ${fault.parts[0]?.description ?? 'parts'}` },
+        asTech(tech),
+      );
     }
   }
   clock.set(options.now);

@@ -64,7 +64,13 @@ export function faultCatalogueParts(models: ModelRegistry): FaultPart[] {
   for (const model of [...models.list()].sort((a, b) => a.id.localeCompare(b.id))) {
     for (const fault of model.faults) {
       for (const part of fault.parts) {
-        const entry = bySku.get(part.sku) ?? { sku: part.sku, description: part.description, models: new Set<string>(), skills: new Set<string>(), quantity: 0 };
+        const entry = bySku.get(part.sku) ?? {
+          sku: part.sku,
+          description: part.description,
+          models: new Set<string>(),
+          skills: new Set<string>(),
+          quantity: 0,
+        };
         entry.models.add(model.id);
         entry.skills.add(fault.skill);
         entry.quantity = Math.max(entry.quantity, part.quantity);
@@ -156,13 +162,24 @@ export async function seedStock(options: StockSeedOptions): Promise<StockSeedRes
   // ---- locations ------------------------------------------------------------------------------
   const warehouses = new Map<string, string>();
   for (const w of DEMO_WAREHOUSES) {
-    const location = await catalogue.createLocation(createLocationBody.parse({ code: w.code, name: w.name, kind: w.kind, address: w.address, latitude: w.latitude, longitude: w.longitude }), actor);
+    const location = await catalogue.createLocation(
+      createLocationBody.parse({ code: w.code, name: w.name, kind: w.kind, address: w.address, latitude: w.latitude, longitude: w.longitude }),
+      actor,
+    );
     warehouses.set(w.code, location.id);
   }
   const vans: { id: string; tech: StockTechnician }[] = [];
   for (const [i, tech] of options.technicians.entries()) {
     const location = await catalogue.createLocation(
-      createLocationBody.parse({ code: `VAN-${String(i + 1).padStart(2, '0')}`, name: `Van ${tech.name}`, kind: 'van', technicianId: tech.id, address: tech.home.label, latitude: tech.home.lat, longitude: tech.home.lon }),
+      createLocationBody.parse({
+        code: `VAN-${String(i + 1).padStart(2, '0')}`,
+        name: `Van ${tech.name}`,
+        kind: 'van',
+        technicianId: tech.id,
+        address: tech.home.label,
+        latitude: tech.home.lat,
+        longitude: tech.home.lon,
+      }),
       actor,
     );
     vans.push({ id: location.id, tech });

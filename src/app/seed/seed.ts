@@ -163,7 +163,10 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const now = options.now ?? new Date();
   const random = new Random(options.randomSeed ?? 20250310);
   // The demo fleet is simulated: models of real equipment (no simulation blocks) get no demo assets.
-  const modelList = models.list().filter(isSimulatable).sort((a, b) => a.id.localeCompare(b.id));
+  const modelList = models
+    .list()
+    .filter(isSimulatable)
+    .sort((a, b) => a.id.localeCompare(b.id));
   if (modelList.length === 0) throw new Error('no equipment model that can be simulated is loaded (DEVICES_DIR)');
 
   await models.sync(db);
@@ -185,12 +188,22 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   log(`users: ${DEMO_TECHNICIANS.length} technicians and one per other role`);
   const users: DemoUser[] = [];
   const passwordFor = () => options.password ?? randomBytes(9).toString('base64url');
-  const technicians: { id: string; name: string; skills: readonly string[]; territories: readonly string[]; home: DemoTechnician['home']; data: DemoTechnician }[] = [];
+  const technicians: {
+    id: string;
+    name: string;
+    skills: readonly string[];
+    territories: readonly string[];
+    home: DemoTechnician['home'];
+    data: DemoTechnician;
+  }[] = [];
   for (const t of DEMO_TECHNICIANS) {
     const password = passwordFor();
     const email = `${emailPart(t.name)}@${DEMO_EMAIL_DOMAIN}`;
     const skills = Object.keys(t.skills);
-    const user = await usersService.create({ email, name: t.name, role: 'technician', password, phone: t.phone, skills, territories: [...t.territories] }, SEED_ACTOR);
+    const user = await usersService.create(
+      { email, name: t.name, role: 'technician', password, phone: t.phone, skills, territories: [...t.territories] },
+      SEED_ACTOR,
+    );
     technicians.push({ id: user.id, name: t.name, skills, territories: t.territories, home: t.home, data: t });
     users.push({ email, name: t.name, role: 'technician', password });
   }
@@ -323,7 +336,9 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     customerIds.map((id, i) => ({ id, timeZone: customerAt(i).timeZone })),
     now,
   );
-  log(`field operations: ${technicianProfiles} technician profiles, ${labourRates} labour rates, ${maintenancePlans} maintenance plans, ${notificationPreferences} notification preferences`);
+  log(
+    `field operations: ${technicianProfiles} technician profiles, ${labourRates} labour rates, ${maintenancePlans} maintenance plans, ${notificationPreferences} notification preferences`,
+  );
 
   return {
     fleet,

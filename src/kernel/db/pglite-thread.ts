@@ -23,7 +23,11 @@ function spawn(): Worker {
   const entry = new URL(`./pglite.worker.${source ? 'ts' : 'js'}`, self);
   if (!source) return new Worker(entry);
   // Source run (tsx, vitest): the thread registers tsx's loader before importing the .ts entry.
-  const tsxApi = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(self)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { eval: true });
 }

@@ -88,7 +88,10 @@ const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0
 export function parseAllowList(raw: string): AllowEntry[] {
   const entries: AllowEntry[] = [];
   const invalid: string[] = [];
-  for (const text of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const text of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const entry = parseEntry(text);
     if (typeof entry === 'string') invalid.push(`"${text}": ${entry}`);
     else entries.push(entry);
@@ -152,7 +155,9 @@ export class EgressPolicy {
     }
     const kind = classOf(parsed);
     if (kind === 'unicast') return ALLOWED;
-    const listed = this.allow.some((e) => e.kind === 'range' && (e.port === undefined || e.port === port) && e.range[0].kind() === parsed.kind() && parsed.match(e.range));
+    const listed = this.allow.some(
+      (e) => e.kind === 'range' && (e.port === undefined || e.port === port) && e.range[0].kind() === parsed.kind() && parsed.match(e.range),
+    );
     if (listed) return ALLOWED;
     return { allowed: false, reason: `${CLASS_NAMES[kind] ?? `a special-purpose address (${kind})`}, not named by EGRESS_ALLOW` };
   }

@@ -25,7 +25,10 @@ export function registerHeavyWork(app: FastifyInstance, options: HeavyWorkOption
     const caller = callerOf(request);
     const mine = running.get(caller) ?? 0;
     if (mine >= options.perCaller) {
-      throw new AppError('RATE_LIMITED', `you already run ${mine} reports or exports; wait for one to finish`, { limit: options.perCaller, retryAfterSeconds: 1 });
+      throw new AppError('RATE_LIMITED', `you already run ${mine} reports or exports; wait for one to finish`, {
+        limit: options.perCaller,
+        retryAfterSeconds: 1,
+      });
     }
     if (total >= options.total) {
       throw new AppError('SERVER_BUSY', `${total} reports or exports are running; try again shortly`, { limit: options.total, retryAfterSeconds: 2 });

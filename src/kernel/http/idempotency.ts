@@ -120,7 +120,11 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     const claim = claims.get(request);
     if (!claim) return;
     claims.delete(request);
-    await db.query(`DELETE FROM idempotency_keys WHERE principal = $1 AND route = $2 AND key = $3 AND status = ${PENDING}`, [claim.principal, claim.route, claim.key]);
+    await db.query(`DELETE FROM idempotency_keys WHERE principal = $1 AND route = $2 AND key = $3 AND status = ${PENDING}`, [
+      claim.principal,
+      claim.route,
+      claim.key,
+    ]);
   });
 }
 
@@ -136,7 +140,9 @@ function replay(reply: FastifyReply, status: number, stored: StoredResponse): Fa
 
 /** SHA-256 of the body as canonical JSON (keys sorted), so key order does not matter. */
 export function requestHash(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(body ?? null))
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

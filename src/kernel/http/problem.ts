@@ -99,7 +99,10 @@ function make(code: ErrorCode, detail: string, details?: Record<string, unknown>
   return {
     ...details,
     type: `https://telemend.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
-    title: code.replaceAll('_', ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()),
+    title: code
+      .replaceAll('_', ' ')
+      .toLowerCase()
+      .replace(/^./, (c) => c.toUpperCase()),
     status,
     code,
     detail,

@@ -105,7 +105,9 @@ export class PlatformMetrics {
       help: 'Publishes in the journal not yet written to InfluxDB (installation-wide: every process reports the same value).',
       registers,
       async collect() {
-        const journal = await sources().journal?.().catch(() => undefined);
+        const journal = await sources()
+          .journal?.()
+          .catch(() => undefined);
         if (journal) this.set(journal.pending);
       },
     });
@@ -114,7 +116,9 @@ export class PlatformMetrics {
       help: 'Age of the oldest unwritten journal entry (0 when the journal is empty).',
       registers,
       async collect() {
-        const journal = await sources().journal?.().catch(() => undefined);
+        const journal = await sources()
+          .journal?.()
+          .catch(() => undefined);
         if (journal) this.set(journal.oldestAgeMs / 1000);
       },
     });
@@ -123,7 +127,14 @@ export class PlatformMetrics {
       help: 'Lines (readings, events) InfluxDB accepted from this writer.',
       registers,
       async collect() {
-        mirror(this, (await sources().writer?.().catch(() => undefined))?.written);
+        mirror(
+          this,
+          (
+            await sources()
+              .writer?.()
+              .catch(() => undefined)
+          )?.written,
+        );
       },
     });
     new Counter({
@@ -131,7 +142,14 @@ export class PlatformMetrics {
       help: 'Lines InfluxDB refused (moved to the rejection log as influx_refused).',
       registers,
       async collect() {
-        mirror(this, (await sources().writer?.().catch(() => undefined))?.refused);
+        mirror(
+          this,
+          (
+            await sources()
+              .writer?.()
+              .catch(() => undefined)
+          )?.refused,
+        );
       },
     });
     new Counter({
@@ -139,7 +157,14 @@ export class PlatformMetrics {
       help: 'Failed InfluxDB write attempts of a journal batch (retried with backoff; the batch stays in the journal).',
       registers,
       async collect() {
-        mirror(this, (await sources().writer?.().catch(() => undefined))?.retries);
+        mirror(
+          this,
+          (
+            await sources()
+              .writer?.()
+              .catch(() => undefined)
+          )?.retries,
+        );
       },
     });
     new Gauge({
@@ -148,7 +173,9 @@ export class PlatformMetrics {
       labelNames: ['state'] as const,
       registers,
       async collect() {
-        const queue = await sources().detection?.().catch(() => undefined);
+        const queue = await sources()
+          .detection?.()
+          .catch(() => undefined);
         if (!queue) return;
         this.set({ state: 'waiting' }, queue.waiting);
         this.set({ state: 'active' }, queue.active);
@@ -160,7 +187,9 @@ export class PlatformMetrics {
       help: 'Age of the oldest waiting detection job (0 when none waits): how far detection is behind ingest.',
       registers,
       async collect() {
-        const queue = await sources().detection?.().catch(() => undefined);
+        const queue = await sources()
+          .detection?.()
+          .catch(() => undefined);
         if (queue) this.set(queue.oldestWaitingAgeMs / 1000);
       },
     });

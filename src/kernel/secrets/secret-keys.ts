@@ -21,7 +21,11 @@ export const KEY_FILE = 'secrets.key';
 type KeyConfig = Pick<Config, 'SECRETS_KEY' | 'SECRETS_KEY_PREVIOUS' | 'DATABASE_URL' | 'DATA_DIR'>;
 
 export async function loadSecretBox(config: KeyConfig, logger?: Logger): Promise<SecretBox> {
-  const previous = (config.SECRETS_KEY_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter(Boolean).map(decodeKey);
+  const previous = (config.SECRETS_KEY_PREVIOUS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map(decodeKey);
   const file = path.resolve(config.DATA_DIR, KEY_FILE);
   if (config.SECRETS_KEY) {
     const fileKey = config.DATABASE_URL ? undefined : await readKeyFile(file);

@@ -87,7 +87,10 @@ export class ActivitiesRepository {
   }
 
   /** One query: the customer owning each given link. */
-  async linkOwners(q: Queryable, links: { customerId?: string | undefined; contactId?: string | undefined; assetId?: string | undefined; ticketId?: string | undefined }): Promise<LinkOwners> {
+  async linkOwners(
+    q: Queryable,
+    links: { customerId?: string | undefined; contactId?: string | undefined; assetId?: string | undefined; ticketId?: string | undefined },
+  ): Promise<LinkOwners> {
     const { rows } = await q.query<LinkOwners>(
       `SELECT (SELECT id FROM customers WHERE id = $1::uuid) AS customer,
               (SELECT customer_id FROM contacts WHERE id = $2::uuid) AS contact,

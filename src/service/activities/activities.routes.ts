@@ -51,7 +51,14 @@ export async function activitiesRoutes(app: ZodApp, deps: { activities: Activiti
     '/activities/:id',
     {
       config: write,
-      schema: { tags, summary: 'Correct an activity', params: activityIdParams, headers: ifMatchHeaders, body: updateActivityBody, response: { 200: activitySchema } },
+      schema: {
+        tags,
+        summary: 'Correct an activity',
+        params: activityIdParams,
+        headers: ifMatchHeaders,
+        body: updateActivityBody,
+        response: { 200: activitySchema },
+      },
     },
     async (request, reply) => {
       const activity = await service.update(request.params.id, request.body, parseIfMatch(request.headers['if-match']));

@@ -31,7 +31,11 @@ export type Activity = z.infer<typeof activitySchema>;
 
 const subject = z.string().trim().min(1).max(300);
 const body = z.string().max(50_000);
-const durationMinutes = z.number().int().min(0).max(24 * 60);
+const durationMinutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(24 * 60);
 
 export const createActivityBody = z
   .strictObject({

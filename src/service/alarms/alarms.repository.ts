@@ -129,7 +129,12 @@ export class AlarmsRepository {
   }
 
   /** Clears the not-cleared alarms matching `where` (asset plus rule or fault code); returns them. */
-  async clear(q: Queryable, match: { assetId: string; ruleId?: string | undefined; faultCode?: string | undefined; alarmId?: string | undefined }, at: Date, now: Date): Promise<AlarmRow[]> {
+  async clear(
+    q: Queryable,
+    match: { assetId: string; ruleId?: string | undefined; faultCode?: string | undefined; alarmId?: string | undefined },
+    at: Date,
+    now: Date,
+  ): Promise<AlarmRow[]> {
     const { rows } = await q.query<AlarmRow>(
       `UPDATE alarms SET state = 'cleared', cleared_at = GREATEST($5::timestamptz, last_seen_at), updated_at = $6, version = version + 1
        WHERE asset_id = $1 AND state <> 'cleared' AND ($2::text IS NULL OR rule_id = $2) AND ($3::text IS NULL OR fault_code = $3)

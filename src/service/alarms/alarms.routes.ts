@@ -12,7 +12,10 @@ const tags = ['alarms'];
 export async function alarmsRoutes(app: ZodApp, { alarms: service }: { alarms: AlarmsService }): Promise<void> {
   app.get(
     '/alarms',
-    { config: read, schema: { tags, summary: 'List alarms (filters: assetId, state, faultCode, open)', querystring: listAlarmsQuery, response: { 200: alarmPage } } },
+    {
+      config: read,
+      schema: { tags, summary: 'List alarms (filters: assetId, state, faultCode, open)', querystring: listAlarmsQuery, response: { 200: alarmPage } },
+    },
     async (request) => service.list(request.query),
   );
 

@@ -51,9 +51,13 @@ export class AlarmsService {
   /** The upsert inside the caller's transaction; the asset must exist (and match modelId when given). */
   async reportIn(tx: Queryable, finding: AssetFinding): Promise<{ row: AlarmRow; created: boolean; changed: boolean }> {
     if (finding.state === 'cleared') {
-      throw new AppError('VALIDATION_FAILED', 'Invalid finding: a cleared finding clears its alarm (clear / AutoTicketService.conditionCleared), it is not reported', {
-        fields: [{ field: 'finding.state', message: 'must be firing' }],
-      });
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'Invalid finding: a cleared finding clears its alarm (clear / AutoTicketService.conditionCleared), it is not reported',
+        {
+          fields: [{ field: 'finding.state', message: 'must be firing' }],
+        },
+      );
     }
     const key = findingKey(finding);
     const at = new Date(finding.at);
@@ -75,12 +79,20 @@ export class AlarmsService {
     });
     if (written) {
       if (written.created) {
-        await recordAudit(tx, SYSTEM_ACTOR, { entity: 'alarm', entityId: written.row.id, action: 'create', changes: { ruleId: finding.ruleId, faultCode: finding.faultCode ?? null, assetId: finding.assetId } });
+        await recordAudit(tx, SYSTEM_ACTOR, {
+          entity: 'alarm',
+          entityId: written.row.id,
+          action: 'create',
+          changes: { ruleId: finding.ruleId, faultCode: finding.faultCode ?? null, assetId: finding.assetId },
+        });
       }
       return { ...written, changed: true };
     }
     const current = await this.repo.assetAndOpenAlarm(tx, finding.assetId, finding.ruleId);
-    if (!current) throw new AppError('VALIDATION_FAILED', `Invalid finding: no asset ${finding.assetId}`, { fields: [{ field: 'finding.assetId', message: 'unknown asset' }] });
+    if (!current)
+      throw new AppError('VALIDATION_FAILED', `Invalid finding: no asset ${finding.assetId}`, {
+        fields: [{ field: 'finding.assetId', message: 'unknown asset' }],
+      });
     if (finding.modelId && finding.modelId !== current.modelId) {
       throw new AppError('VALIDATION_FAILED', `Invalid finding: asset ${finding.assetId} is a ${current.modelId}, not a ${finding.modelId}`, {
         fields: [{ field: 'finding.modelId', message: 'does not match the asset' }],

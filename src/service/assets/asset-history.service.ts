@@ -63,7 +63,11 @@ export class AssetHistoryService {
   ) {}
 
   /** Newest first; `before` pages back in time. A customer scope hides other customers' assets (404). */
-  async history(assetId: string, options: { before?: string | undefined; limit: number }, scope: Scope): Promise<{ items: AssetHistoryEvent[]; nextBefore: string | null }> {
+  async history(
+    assetId: string,
+    options: { before?: string | undefined; limit: number },
+    scope: Scope,
+  ): Promise<{ items: AssetHistoryEvent[]; nextBefore: string | null }> {
     await this.assets.get(assetId, scope);
     const { rows } = await this.db.query<Row>(HISTORY_SQL, [assetId, options.before ?? null, options.limit]);
     const items = rows.map((r) => ({

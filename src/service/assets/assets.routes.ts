@@ -5,14 +5,7 @@ import { requestScope } from '../../access/auth/principal.js';
 import type { AssetsService } from './assets.service.js';
 import type { AssetHistoryService } from './asset-history.service.js';
 import { assetHistoryQuery, assetHistorySchema } from './assets.schemas.js';
-import {
-  createAssetBody,
-  assetIdParams,
-  assetPage,
-  assetSchema,
-  listAssetsQuery,
-  updateAssetBody,
-} from './assets.schemas.js';
+import { createAssetBody, assetIdParams, assetPage, assetSchema, listAssetsQuery, updateAssetBody } from './assets.schemas.js';
 
 /** Agents (front desk) register equipment a customer reports; changing it is for the back office. */
 const create = { roles: ['admin', 'dispatcher', 'agent'] } as const;
@@ -32,7 +25,8 @@ export async function assetsRoutes(app: ZodApp, deps: { assets: AssetsService; h
       schema: {
         tags,
         summary: "The asset's history, newest first",
-        description: 'Installation, warranty, devices, tickets and their status changes, visits, activities and audited changes. Page back with `before=<nextBefore>`.',
+        description:
+          'Installation, warranty, devices, tickets and their status changes, visits, activities and audited changes. Page back with `before=<nextBefore>`.',
         params: assetIdParams,
         querystring: assetHistoryQuery,
         response: { 200: assetHistorySchema },
@@ -52,7 +46,16 @@ export async function assetsRoutes(app: ZodApp, deps: { assets: AssetsService; h
 
   app.get(
     '/assets',
-    { config: read, schema: { tags, summary: 'List assets', description: 'Also filters by `custom.<key>=value` for filterable custom fields of assets.', querystring: listAssetsQuery, response: { 200: assetPage } } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'List assets',
+        description: 'Also filters by `custom.<key>=value` for filterable custom fields of assets.',
+        querystring: listAssetsQuery,
+        response: { 200: assetPage },
+      },
+    },
     async (request) => service.list(request.query, requestScope(request)),
   );
 

@@ -31,7 +31,12 @@ export const autoticketsModule = defineModule({
   migrations: [autoticketsMigration],
   build(deps: AutoTicketsDeps) {
     const { db, clock, config, models } = deps;
-    const autotickets = new AutoTicketService(db, clock, { tickets: deps.tickets, alarms: deps.alarms, stock: deps.stock, dispatch: deps.dispatch, logger: deps.logger.child({ part: 'autotickets' }) }, deps.ticketEvents);
+    const autotickets = new AutoTicketService(
+      db,
+      clock,
+      { tickets: deps.tickets, alarms: deps.alarms, stock: deps.stock, dispatch: deps.dispatch, logger: deps.logger.child({ part: 'autotickets' }) },
+      deps.ticketEvents,
+    );
     const everyMs = config.TICKET_POLICY_SWEEP_INTERVAL_MS;
     return {
       exports: { autotickets },

@@ -68,7 +68,10 @@ export class AutoTicketsRepository {
   }
 
   /** The prefill of a new ticket, with the finding that opened it counted as its first evidence (see `insertEvidence`). */
-  async insertAutofill(q: Queryable, row: { ticketId: string; alarmId: string; ruleId: string; kind: string; predictive: boolean; prefill: Prefill; firstEvidenceAt: Date; now: Date }): Promise<void> {
+  async insertAutofill(
+    q: Queryable,
+    row: { ticketId: string; alarmId: string; ruleId: string; kind: string; predictive: boolean; prefill: Prefill; firstEvidenceAt: Date; now: Date },
+  ): Promise<void> {
     await q.query(
       `INSERT INTO ticket_autofill (ticket_id, alarm_id, rule_id, kind, predictive, prefill, evidence_count, last_evidence_at, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8)`,
@@ -83,7 +86,11 @@ export class AutoTicketsRepository {
 
   /** Replaces the prefill's parts (availability and reservations filled in after the commit). */
   async setPrefillParts(q: Queryable, ticketId: string, parts: readonly unknown[], now: Date): Promise<void> {
-    await q.query(`UPDATE ticket_autofill SET prefill = jsonb_set(prefill, '{parts}', $2::jsonb), updated_at = $3 WHERE ticket_id = $1`, [ticketId, JSON.stringify(parts), now]);
+    await q.query(`UPDATE ticket_autofill SET prefill = jsonb_set(prefill, '{parts}', $2::jsonb), updated_at = $3 WHERE ticket_id = $1`, [
+      ticketId,
+      JSON.stringify(parts),
+      now,
+    ]);
   }
 
   /** Stores one finding's evidence; false when this finding was already stored for the ticket (a replay). */
@@ -124,7 +131,10 @@ export class AutoTicketsRepository {
 
   /** Not-cleared alarms of the asset for the fault code that feed a ticket (alarm-only ones do not hold it open). */
   async firingAlarms(q: Queryable, assetId: string, faultCode: string): Promise<number> {
-    const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM alarms WHERE asset_id = $1 AND fault_code = $2 AND state <> 'cleared' AND ticket_id IS NOT NULL`, [assetId, faultCode]);
+    const { rows } = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM alarms WHERE asset_id = $1 AND fault_code = $2 AND state <> 'cleared' AND ticket_id IS NOT NULL`,
+      [assetId, faultCode],
+    );
     return rows[0]!.n;
   }
 

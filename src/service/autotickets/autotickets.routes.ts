@@ -8,14 +8,14 @@ import type { AutoTicketService } from './autotickets.service.js';
 const read = { roles: ['admin', 'dispatcher', 'agent', 'technician'] } as const;
 
 export async function autoTicketsRoutes(app: ZodApp, { autotickets: service }: { autotickets: AutoTicketService }): Promise<void> {
-
   app.get(
     '/tickets/:id/diagnosis',
     {
       config: read,
       schema: {
         tags: ['tickets'],
-        summary: 'Prefill of an auto-ticket: diagnosis, parts, labour, priority rule, SLA, knowledge, past resolutions, suggested technicians, evidence (404 for manual tickets)',
+        summary:
+          'Prefill of an auto-ticket: diagnosis, parts, labour, priority rule, SLA, knowledge, past resolutions, suggested technicians, evidence (404 for manual tickets)',
         params: ticketIdParams,
         response: { 200: diagnosisSchema },
       },

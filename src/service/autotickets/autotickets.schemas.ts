@@ -45,10 +45,15 @@ export const prefillSchema = z.object({
       quantity: z.number(),
       availability: z
         .enum(['unknown', 'reserved', 'partial', 'unavailable', 'unknown_part'])
-        .describe('unknown: not looked up yet; reserved: the whole quantity is held for this ticket; partial / unavailable: stock fell short; unknown_part: the SKU is not in the parts catalogue'),
+        .describe(
+          'unknown: not looked up yet; reserved: the whole quantity is held for this ticket; partial / unavailable: stock fell short; unknown_part: the SKU is not in the parts catalogue',
+        ),
       reserved: z.boolean().describe('The whole quantity is reserved for this ticket'),
       reservedQuantity: z.number().optional(),
-      locations: z.array(z.object({ code: z.string(), quantity: z.number() })).optional().describe('Where the reserved units are held (nearest stock first)'),
+      locations: z
+        .array(z.object({ code: z.string(), quantity: z.number() }))
+        .optional()
+        .describe('Where the reserved units are held (nearest stock first)'),
     }),
   ),
   labourHours: z.number().nullable(),
@@ -95,6 +100,8 @@ export const diagnosisSchema = z.object({
   evidenceCount: z.number().int().describe('Distinct findings appended to the ticket (the first included)'),
   lastEvidenceAt: instant.nullable(),
   conditionClearedAt: instant.nullable().describe('Set when the condition cleared before anyone was dispatched'),
-  evidence: z.array(z.object({ at: instant, ruleId: z.string(), kind: z.string(), alarmId: z.uuid().nullable(), evidence: z.record(z.string(), z.unknown()) })).describe('Newest first, at most 50'),
+  evidence: z
+    .array(z.object({ at: instant, ruleId: z.string(), kind: z.string(), alarmId: z.uuid().nullable(), evidence: z.record(z.string(), z.unknown()) }))
+    .describe('Newest first, at most 50'),
 });
 export type Diagnosis = z.infer<typeof diagnosisSchema>;

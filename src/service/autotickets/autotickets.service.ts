@@ -117,11 +117,27 @@ export class AutoTicketService {
   }
 
   /** The ticket part of a firing finding, inside the alarm's transaction: open or append, link the alarm. */
-  private async ticketIn(tx: Queryable, finding: AssetFinding & { faultCode: string }, alarm: AlarmRow, alarmCreated: boolean, facts: DraftFacts | undefined, now: Date): Promise<OpenResult> {
+  private async ticketIn(
+    tx: Queryable,
+    finding: AssetFinding & { faultCode: string },
+    alarm: AlarmRow,
+    alarmCreated: boolean,
+    facts: DraftFacts | undefined,
+    now: Date,
+  ): Promise<OpenResult> {
     const target = await this.openOrFind(tx, finding, alarm, facts, now);
     const ticketId = 'created' in target ? target.created.id : target.openId;
     const at = new Date(finding.at);
-    const evidence = { ticketId, alarmId: alarm.id, key: findingKey(finding), ruleId: finding.ruleId, kind: finding.kind, at, evidence: storedEvidence(finding.evidence), now };
+    const evidence = {
+      ticketId,
+      alarmId: alarm.id,
+      key: findingKey(finding),
+      ruleId: finding.ruleId,
+      kind: finding.kind,
+      at,
+      evidence: storedEvidence(finding.evidence),
+      now,
+    };
     let outcome: OpenOutcome;
     if ('created' in target) {
       // The new ticket's prefill already counts this finding as its first evidence.
@@ -147,9 +163,14 @@ export class AutoTicketService {
   private async afterCommit(result: OpenResult): Promise<void> {
     if (result.ticket && result.outcome === 'created') await publishSafely(this.events, { type: 'ticket.created', ticket: result.ticket });
     if (result.ticket && result.outcome === 'appended') await publishSafely(this.events, { type: 'ticket.evidence_appended', ticket: result.ticket });
-    if (result.ticket && (result.outcome === 'created' || result.outcome === 'appended')) await this.reserveParts(result.ticket.id, result.outcome === 'created');
+    if (result.ticket && (result.outcome === 'created' || result.outcome === 'appended'))
+      await this.reserveParts(result.ticket.id, result.outcome === 'created');
     if (result.ticket && result.outcome === 'created' && this.options.dispatch) {
-      await this.options.dispatch.autoAssign(result.ticket.id, SYSTEM_ACTOR).catch((error: unknown) => this.options.logger?.warn({ err: error, ticketId: result.ticket!.id }, 'auto-assign failed; the ticket waits for a dispatcher'));
+      await this.options.dispatch
+        .autoAssign(result.ticket.id, SYSTEM_ACTOR)
+        .catch((error: unknown) =>
+          this.options.logger?.warn({ err: error, ticketId: result.ticket!.id }, 'auto-assign failed; the ticket waits for a dispatcher'),
+        );
     }
   }
 
@@ -170,7 +191,13 @@ export class AutoTicketService {
    * the draft here only when there is none; with them it inserts straight away. Either way the
    * insert stands down when another transaction's ticket holds the unique index entry.
    */
-  private async openOrFind(tx: Queryable, finding: AssetFinding & { faultCode: string }, alarm: AlarmRow, facts: DraftFacts | undefined, now: Date): Promise<{ created: TicketRow } | { openId: string }> {
+  private async openOrFind(
+    tx: Queryable,
+    finding: AssetFinding & { faultCode: string },
+    alarm: AlarmRow,
+    facts: DraftFacts | undefined,
+    now: Date,
+  ): Promise<{ created: TicketRow } | { openId: string }> {
     if (!facts) {
       const open = await this.repo.findOpen(tx, finding.assetId, finding.faultCode);
       if (open) return { openId: open.id };
@@ -183,7 +210,13 @@ export class AutoTicketService {
   }
 
   /** Inserts the ticket unless one is open, with its status history, prefill and audit row; undefined when one was open. */
-  private async insertTicket(tx: Queryable, finding: AssetFinding & { faultCode: string }, alarm: AlarmRow, draft: TicketDraft, now: Date): Promise<TicketRow | undefined> {
+  private async insertTicket(
+    tx: Queryable,
+    finding: AssetFinding & { faultCode: string },
+    alarm: AlarmRow,
+    draft: TicketDraft,
+    now: Date,
+  ): Promise<TicketRow | undefined> {
     const row = await this.repo.insertIfNoneOpen(tx, {
       channel: 'iot',
       type: draft.type,
@@ -206,9 +239,30 @@ export class AutoTicketService {
       updated_at: now,
     });
     if (!row) return undefined;
-    await this.tickets.addHistory(tx, row.id, { from: null, to: 'new', at: now, actor: SYSTEM_ACTOR, reason: `Opened from alarm ${alarm.id} (rule ${finding.ruleId})`, technicianId: null });
-    await this.repo.insertAutofill(tx, { ticketId: row.id, alarmId: alarm.id, ruleId: finding.ruleId, kind: finding.kind, predictive: draft.prefill.predictive !== null, prefill: draft.prefill, firstEvidenceAt: new Date(finding.at), now });
-    await recordAudit(tx, SYSTEM_ACTOR, { entity: 'ticket', entityId: row.id, action: 'create', changes: { ...toTicket(row, now), alarmId: alarm.id, findingKey: findingKey(finding) } });
+    await this.tickets.addHistory(tx, row.id, {
+      from: null,
+      to: 'new',
+      at: now,
+      actor: SYSTEM_ACTOR,
+      reason: `Opened from alarm ${alarm.id} (rule ${finding.ruleId})`,
+      technicianId: null,
+    });
+    await this.repo.insertAutofill(tx, {
+      ticketId: row.id,
+      alarmId: alarm.id,
+      ruleId: finding.ruleId,
+      kind: finding.kind,
+      predictive: draft.prefill.predictive !== null,
+      prefill: draft.prefill,
+      firstEvidenceAt: new Date(finding.at),
+      now,
+    });
+    await recordAudit(tx, SYSTEM_ACTOR, {
+      entity: 'ticket',
+      entityId: row.id,
+      action: 'create',
+      changes: { ...toTicket(row, now), alarmId: alarm.id, findingKey: findingKey(finding) },
+    });
     return row;
   }
 
@@ -221,7 +275,12 @@ export class AutoTicketService {
       const prefill = autofill?.prefill as { parts?: PrefillPart[] } | undefined;
       const parts = prefill?.parts ?? [];
       if (!parts.length || (!created && parts.every((p) => p.reserved || p.availability === 'unknown_part'))) return;
-      const results = await stock.reserveForTicket(ticketId, parts.map((p) => ({ sku: p.sku, quantity: p.quantity })), null, SYSTEM_ACTOR);
+      const results = await stock.reserveForTicket(
+        ticketId,
+        parts.map((p) => ({ sku: p.sku, quantity: p.quantity })),
+        null,
+        SYSTEM_ACTOR,
+      );
       const bySku = new Map(results.map((r) => [r.sku, r]));
       const updated = parts.map((p) => {
         const r = bySku.get(p.sku);
@@ -236,7 +295,10 @@ export class AutoTicketService {
       });
       await this.repo.setPrefillParts(this.db, ticketId, updated, this.clock.now());
     } catch (error) {
-      this.options.logger?.warn({ err: error, ticketId }, 'parts reservation for an auto-ticket failed; retried on the next evidence, or reserve from the console');
+      this.options.logger?.warn(
+        { err: error, ticketId },
+        'parts reservation for an auto-ticket failed; retried on the next evidence, or reserve from the console',
+      );
     }
   }
 
@@ -257,10 +319,20 @@ export class AutoTicketService {
       const when = at.toISOString();
       let outcome: ClearOutcome;
       if (!NOT_DISPATCHED.includes(open.status)) {
-        await this.repo.addNote(tx, { ticketId: open.id, subject: 'Condition cleared (technician already dispatched)', body: `The ${faultCode} condition cleared at ${when}; the ticket stays open.`, at: now });
+        await this.repo.addNote(tx, {
+          ticketId: open.id,
+          subject: 'Condition cleared (technician already dispatched)',
+          body: `The ${faultCode} condition cleared at ${when}; the ticket stays open.`,
+          at: now,
+        });
         outcome = 'already_dispatched';
       } else if (options.autoCancelTransient) {
-        await this.repo.addNote(tx, { ticketId: open.id, subject: 'Condition cleared before dispatch: cancelled', body: `The ${faultCode} condition cleared at ${when} before anyone was dispatched; the rule is transient (autoCancelTransient), so the ticket was cancelled.`, at: now });
+        await this.repo.addNote(tx, {
+          ticketId: open.id,
+          subject: 'Condition cleared before dispatch: cancelled',
+          body: `The ${faultCode} condition cleared at ${when} before anyone was dispatched; the rule is transient (autoCancelTransient), so the ticket was cancelled.`,
+          at: now,
+        });
         await this.repo.setConditionCleared(tx, open.id, at, now);
         await this.ticketService.transitionIn(tx, open.id, 'cancelled', `Transient condition cleared at ${when} before dispatch`, SYSTEM_ACTOR);
         outcome = 'cancelled';
@@ -269,7 +341,12 @@ export class AutoTicketService {
         if (autofill?.condition_cleared_at) {
           outcome = 'already_flagged';
         } else {
-          await this.repo.addNote(tx, { ticketId: open.id, subject: 'Condition cleared before dispatch', body: `The ${faultCode} condition cleared at ${when} before anyone was dispatched. Check whether a visit is still needed.`, at: now });
+          await this.repo.addNote(tx, {
+            ticketId: open.id,
+            subject: 'Condition cleared before dispatch',
+            body: `The ${faultCode} condition cleared at ${when} before anyone was dispatched. Check whether a visit is still needed.`,
+            at: now,
+          });
           await this.repo.setConditionCleared(tx, open.id, at, now);
           await recordAudit(tx, SYSTEM_ACTOR, { entity: 'ticket', entityId: open.id, action: 'condition_cleared', changes: { faultCode, at: when } });
           outcome = 'flagged';
@@ -278,7 +355,8 @@ export class AutoTicketService {
       const ticket = (await this.tickets.find(tx, open.id))!;
       return { outcome, clearedAlarms: cleared.length, ticket: toTicket(ticket, now) };
     });
-    if (result.ticket && (result.outcome === 'flagged' || result.outcome === 'already_dispatched')) await publishSafely(this.events, { type: 'ticket.updated', ticket: result.ticket });
+    if (result.ticket && (result.outcome === 'flagged' || result.outcome === 'already_dispatched'))
+      await publishSafely(this.events, { type: 'ticket.updated', ticket: result.ticket });
     return result;
   }
 

@@ -24,8 +24,20 @@ export async function readDiagnosis(db: Queryable, repo: AutoTicketsRepository, 
 }
 
 /** New evidence after the condition had cleared (`clearedAt`, read by the evidence update): the flag is lifted and a note says so. */
-export async function conditionReturned(tx: Queryable, repo: AutoTicketsRepository, ticketId: string, clearedAt: Date | null, at: Date, now: Date): Promise<void> {
+export async function conditionReturned(
+  tx: Queryable,
+  repo: AutoTicketsRepository,
+  ticketId: string,
+  clearedAt: Date | null,
+  at: Date,
+  now: Date,
+): Promise<void> {
   if (!clearedAt || clearedAt.getTime() > at.getTime()) return;
   await repo.setConditionCleared(tx, ticketId, null, now);
-  await repo.addNote(tx, { ticketId, subject: 'Condition returned', body: `The condition was seen again at ${at.toISOString()} after it had cleared.`, at: now });
+  await repo.addNote(tx, {
+    ticketId,
+    subject: 'Condition returned',
+    body: `The condition was seen again at ${at.toISOString()} after it had cleared.`,
+    at: now,
+  });
 }

@@ -85,7 +85,13 @@ export const RANKING_BASIS =
   'The dispatch ranking (as GET /tickets/{id}/technician-suggestions) on the day the ticket was opened: technicians with the required skill, by travel from their current location or home base, earliest free slot that fits the labour, load that day, parts on their van, SLA, territory and skill level; each with its reasons.';
 
 /** Builds the draft on one handle (inside a transaction: when no early look prepared its facts). */
-export async function buildTicketDraft(q: Queryable, finding: AssetFinding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): Promise<TicketDraft> {
+export async function buildTicketDraft(
+  q: Queryable,
+  finding: AssetFinding & { faultCode: string },
+  alarmId: string,
+  now: Date,
+  options: PrefillOptions = {},
+): Promise<TicketDraft> {
   const place = await findAssetPlace(q, finding.assetId, finding.faultCode);
   if (!place) throw new AppError('VALIDATION_FAILED', `Invalid finding: no asset ${finding.assetId}`);
   return composeDraft(await loadDraftFacts(q, place, finding.faultCode, now, options), finding, alarmId, now, options);
@@ -93,7 +99,18 @@ export async function buildTicketDraft(q: Queryable, finding: AssetFinding & { f
 
 /** The asset's site, customer and catalogue entry of the fault, and whether an open ticket exists; undefined for an unknown asset. */
 export async function findAssetPlace(q: Queryable, assetId: string, faultCode: string): Promise<AssetPlace | undefined> {
-  const { rows } = await q.query<{ model_id: string; site_id: string; customer_id: string; latitude: number | null; longitude: number | null; city: string | null; country: string | null; serial_number: string; fault: FaultDefinition | null; has_open_ticket: boolean }>(
+  const { rows } = await q.query<{
+    model_id: string;
+    site_id: string;
+    customer_id: string;
+    latitude: number | null;
+    longitude: number | null;
+    city: string | null;
+    country: string | null;
+    serial_number: string;
+    fault: FaultDefinition | null;
+    has_open_ticket: boolean;
+  }>(
     `SELECT a.model_id, a.site_id, s.customer_id, s.latitude, s.longitude, s.city, s.country, a.serial_number,
        (SELECT f.e FROM jsonb_array_elements(em.definition->'faults') WITH ORDINALITY AS f(e, n) WHERE f.e->>'code' = $2 ORDER BY f.n LIMIT 1) AS fault,
        EXISTS (SELECT 1 FROM tickets t WHERE t.asset_id = a.id AND t.fault_code = $2 AND ${OPEN_IOT}) AS has_open_ticket
@@ -133,7 +150,13 @@ export async function loadDraftFacts(q: Queryable, place: AssetPlace, faultCode:
 }
 
 /** The draft from its facts (pure). */
-export function composeDraft(facts: DraftFacts, finding: AssetFinding & { faultCode: string }, alarmId: string, now: Date, options: PrefillOptions = {}): TicketDraft {
+export function composeDraft(
+  facts: DraftFacts,
+  finding: AssetFinding & { faultCode: string },
+  alarmId: string,
+  now: Date,
+  options: PrefillOptions = {},
+): TicketDraft {
   const { place, contract, terms, tier } = facts;
   const fault = place.fault ?? undefined;
   const decision = autoTicketPriority({ faultPriority: fault?.priority ?? null, severity: finding.severity, tier, terms });
@@ -165,7 +188,14 @@ export function composeDraft(facts: DraftFacts, finding: AssetFinding & { faultC
 
   const prefill: Prefill = {
     generatedAt: now.toISOString(),
-    finding: { ruleId: finding.ruleId, kind: finding.kind, severity: finding.severity ?? null, at: new Date(finding.at).toISOString(), alarmId, ...explainFinding(finding) },
+    finding: {
+      ruleId: finding.ruleId,
+      kind: finding.kind,
+      severity: finding.severity ?? null,
+      at: new Date(finding.at).toISOString(),
+      alarmId,
+      ...explainFinding(finding),
+    },
     fault: {
       code: finding.faultCode,
       inCatalogue: !!fault,
@@ -174,11 +204,22 @@ export function composeDraft(facts: DraftFacts, finding: AssetFinding & { faultC
       probableCauses: fault?.probableCauses ?? [],
       actions: fault?.actions ?? [],
     },
-    parts: (fault?.parts ?? []).map((p) => ({ sku: p.sku, description: p.description, quantity: p.quantity, availability: 'unknown' as const, reserved: false })),
+    parts: (fault?.parts ?? []).map((p) => ({
+      sku: p.sku,
+      description: p.description,
+      quantity: p.quantity,
+      availability: 'unknown' as const,
+      reserved: false,
+    })),
     labourHours: fault?.labourHours ?? null,
     requiredSkill: skill,
     priority: { value: decision.priority, base: decision.base, tier, reasons: decision.reasons },
-    sla: { contractId: contract?.id ?? null, source: terms.source, responseDueAt: due.responseDueAt.toISOString(), resolutionDueAt: due.resolutionDueAt.toISOString() },
+    sla: {
+      contractId: contract?.id ?? null,
+      source: terms.source,
+      responseDueAt: due.responseDueAt.toISOString(),
+      resolutionDueAt: due.resolutionDueAt.toISOString(),
+    },
     predictive: predictive
       ? {
           projectedFailureAt: new Date(projected).toISOString(),
@@ -205,12 +246,22 @@ export function composeDraft(facts: DraftFacts, finding: AssetFinding & { faultC
 /** The ranking's facts for today (UTC), for the parts of the fault. */
 async function rankingFacts(q: Queryable, place: AssetPlace, now: Date): Promise<DraftFacts['technicians']> {
   const date = isoDate(localDateOf(now.getTime(), 'UTC'));
-  return { ...(await loadRankingFacts(q, date, (place.fault?.parts ?? []).map((p) => p.sku))), date };
+  return {
+    ...(await loadRankingFacts(
+      q,
+      date,
+      (place.fault?.parts ?? []).map((p) => p.sku),
+    )),
+    date,
+  };
 }
 
 /** The customer's tier from its active contracts today. */
 async function customerTier(q: Queryable, customerId: string): Promise<CustomerTier> {
-  const { rows } = await q.query<{ active_contracts: number; active_contract_value: number }>(`SELECT tb.active_contracts, tb.active_contract_value FROM customers c ${TIER_JOIN} WHERE c.id = $1`, [customerId]);
+  const { rows } = await q.query<{ active_contracts: number; active_contract_value: number }>(
+    `SELECT tb.active_contracts, tb.active_contract_value FROM customers c ${TIER_JOIN} WHERE c.id = $1`,
+    [customerId],
+  );
   return tierOf({ activeContracts: rows[0]?.active_contracts ?? 0, activeContractValue: Number(rows[0]?.active_contract_value ?? 0) });
 }
 
@@ -222,7 +273,12 @@ async function knowledgeFor(tx: Queryable, modelId: string, faultCode: string, l
      ORDER BY (k.model_ids @> ARRAY[$1::text]) DESC, k.updated_at DESC, k.id LIMIT $3`,
     [modelId, faultCode, limit],
   );
-  return rows.map((r) => ({ id: r.id, title: r.title, match: r.same_model ? ('model_and_fault' as const) : ('fault' as const), updatedAt: r.updated_at.toISOString() }));
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    match: r.same_model ? ('model_and_fault' as const) : ('fault' as const),
+    updatedAt: r.updated_at.toISOString(),
+  }));
 }
 
 /** Closed tickets of the same fault on the same model, most recently closed first. */
@@ -265,7 +321,9 @@ export function explainFinding(finding: Pick<AssetFinding, 'evidence'>): { summa
   const main = parts.filter((c) => c.share >= 0.1);
   if (main.length === 0) return {};
   const fmt = (v: number): string => String(Number(v.toPrecision(4)));
-  const named = main.map((c) => `${c.metric.replaceAll('_', ' ')} (${Math.round(c.share * 100)} % of the score: ${fmt(c.value)} where ${fmt(c.expected)} is usual)`);
+  const named = main.map(
+    (c) => `${c.metric.replaceAll('_', ' ')} (${Math.round(c.share * 100)} % of the score: ${fmt(c.value)} where ${fmt(c.expected)} is usual)`,
+  );
   const minor = parts.filter((c) => c.share < 0.1).map((c) => c.metric.replaceAll('_', ' '));
   const rest = minor.length > 0 ? `; ${minor.join(', ')} barely, the rule's other metrics not at all` : "; the rule's other metrics look as usual";
   return { summary: `Unusual: ${named.join(' and ')}${rest}.` };

@@ -54,7 +54,9 @@ export function autoTicketPriority(input: PriorityInput): PriorityDecision {
   const shortSla = response !== undefined && response <= SHORT_RESPONSE_MINUTES;
   if (premium || shortSla) {
     priority = up(base);
-    const why = [premium ? `${input.tier} customer` : null, shortSla ? `contract response ${response} min ≤ ${SHORT_RESPONSE_MINUTES}` : null].filter(Boolean).join(' and ');
+    const why = [premium ? `${input.tier} customer` : null, shortSla ? `contract response ${response} min ≤ ${SHORT_RESPONSE_MINUTES}` : null]
+      .filter(Boolean)
+      .join(' and ');
     reasons.push(priority === base ? `${why}: already critical` : `${why}: one level up to ${priority}`);
   }
   return { priority, base, reasons };

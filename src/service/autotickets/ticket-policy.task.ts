@@ -13,7 +13,13 @@ import { dueAlarms, persistRules } from './ticket-policy.js';
 export const TICKET_POLICY_QUEUE = 'ticket-policy';
 
 /** One sweep: opens the ticket of every due alarm; returns how many it opened or appended to. */
-export async function sweepPersistingAlarms(deps: { db: Database; models: ModelRegistry; autotickets: Pick<AutoTicketService, 'openForAlarm'>; clock?: Clock; logger?: Logger }): Promise<number> {
+export async function sweepPersistingAlarms(deps: {
+  db: Database;
+  models: ModelRegistry;
+  autotickets: Pick<AutoTicketService, 'openForAlarm'>;
+  clock?: Clock;
+  logger?: Logger;
+}): Promise<number> {
   const rules = persistRules(deps.models);
   let opened = 0;
   for (const id of await dueAlarms(deps.db, rules, (deps.clock ?? systemClock).now())) {

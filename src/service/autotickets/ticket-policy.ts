@@ -36,9 +36,13 @@ interface PersistRule {
 }
 
 export function persistRules(models: ModelRegistry): PersistRule[] {
-  return models.list().flatMap((model) =>
-    compileModel(model).rules.flatMap((r) => (r.ticket.policy === 'persist' && r.ticket.after !== undefined ? [{ modelId: model.id, ruleId: r.id, afterMs: durationMs(r.ticket.after) }] : [])),
-  );
+  return models
+    .list()
+    .flatMap((model) =>
+      compileModel(model).rules.flatMap((r) =>
+        r.ticket.policy === 'persist' && r.ticket.after !== undefined ? [{ modelId: model.id, ruleId: r.id, afterMs: durationMs(r.ticket.after) }] : [],
+      ),
+    );
 }
 
 /** Alarms of persist rules still uncleared, without a ticket, `after` past their first reading at `now` (oldest first, at most `limit`). */

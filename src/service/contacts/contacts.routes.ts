@@ -51,7 +51,14 @@ export async function contactsRoutes(app: ZodApp, deps: { contacts: ContactsServ
     '/contacts/:id',
     {
       config: write,
-      schema: { tags, summary: 'Update a contact', params: contactIdParams, headers: ifMatchHeaders, body: updateContactBody, response: { 200: contactSchema } },
+      schema: {
+        tags,
+        summary: 'Update a contact',
+        params: contactIdParams,
+        headers: ifMatchHeaders,
+        body: updateContactBody,
+        response: { 200: contactSchema },
+      },
     },
     async (request, reply) => {
       const contact = await service.update(request.params.id, request.body, principalOf(request).actor, parseIfMatch(request.headers['if-match']));

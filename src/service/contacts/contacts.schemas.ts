@@ -14,7 +14,10 @@ const emailEntry = z.strictObject({
   label: z.string().trim().min(1).max(40).optional().describe('e.g. work, private'),
 });
 const phoneEntry = z.strictObject({
-  number: z.string().trim().regex(/^\+?[0-9 ()./-]{3,40}$/, 'a phone number: digits, spaces, + ( ) . / -'),
+  number: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9 ()./-]{3,40}$/, 'a phone number: digits, spaces, + ( ) . / -'),
   label: z.string().trim().min(1).max(40).optional().describe('e.g. mobile, office'),
 });
 
@@ -42,7 +45,10 @@ const jobTitle = z.string().trim().min(1).max(200);
 const emails = z.array(emailEntry).max(10);
 const phones = z.array(phoneEntry).max(10);
 const language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag, e.g. de or en-GB');
-const optOuts = z.array(z.enum(OPT_OUTS)).max(OPT_OUTS.length).refine((o) => new Set(o).size === o.length, 'no duplicates');
+const optOuts = z
+  .array(z.enum(OPT_OUTS))
+  .max(OPT_OUTS.length)
+  .refine((o) => new Set(o).size === o.length, 'no duplicates');
 const notes = z.string().max(10_000);
 
 export const createContactBody = z.strictObject({

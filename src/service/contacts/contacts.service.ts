@@ -84,7 +84,8 @@ function checkPreferred(preferred: string | null | undefined, optOuts: readonly 
 }
 
 function primaryConflict(error: unknown): unknown {
-  if (isUniqueViolation(error, 'contacts_primary_idx')) return conflict('Another contact of this customer became primary at the same time; retry', { field: 'isPrimary' });
+  if (isUniqueViolation(error, 'contacts_primary_idx'))
+    return conflict('Another contact of this customer became primary at the same time; retry', { field: 'isPrimary' });
   return error;
 }
 

@@ -101,10 +101,10 @@ export class ContractsRepository {
   async setAssets(q: Queryable, contractId: string, assetIds: readonly string[]): Promise<void> {
     await q.query('DELETE FROM contract_assets WHERE contract_id = $1', [contractId]);
     if (assetIds.length === 0) return;
-    await q.query(
-      'INSERT INTO contract_assets (contract_id, asset_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING',
-      [contractId, [...new Set(assetIds)]],
-    );
+    await q.query('INSERT INTO contract_assets (contract_id, asset_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING', [
+      contractId,
+      [...new Set(assetIds)],
+    ]);
   }
 
   /** Asset ids among `assetIds` that do not exist or belong to another customer. */
@@ -190,7 +190,16 @@ export class ContractsRepository {
   async moveBalance(
     q: Queryable,
     contractId: string,
-    entry: { delta: number; kind: LedgerRow['kind']; at: Date; actor: Actor; reason?: string | undefined; ticketId?: string | null; visitId?: string | null; labourEntryId?: string | null },
+    entry: {
+      delta: number;
+      kind: LedgerRow['kind'];
+      at: Date;
+      actor: Actor;
+      reason?: string | undefined;
+      ticketId?: string | null;
+      visitId?: string | null;
+      labourEntryId?: string | null;
+    },
   ): Promise<LedgerRow | undefined> {
     const purchased = entry.kind === 'draw_down' ? 0 : entry.delta;
     const { rows } = await q.query<{ balance: number }>(
@@ -203,7 +212,19 @@ export class ContractsRepository {
     const ledger = await q.query<LedgerRow>(
       `INSERT INTO prepaid_ledger (contract_id, at, kind, minutes, balance_after, ticket_id, visit_id, labour_entry_id, actor_type, actor_id, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
-      [contractId, entry.at, entry.kind, entry.delta, rows[0].balance, entry.ticketId ?? null, entry.visitId ?? null, entry.labourEntryId ?? null, entry.actor.type, entry.actor.id, entry.reason ?? null],
+      [
+        contractId,
+        entry.at,
+        entry.kind,
+        entry.delta,
+        rows[0].balance,
+        entry.ticketId ?? null,
+        entry.visitId ?? null,
+        entry.labourEntryId ?? null,
+        entry.actor.type,
+        entry.actor.id,
+        entry.reason ?? null,
+      ],
     );
     return ledger.rows[0];
   }

@@ -56,7 +56,14 @@ export async function contractsRoutes(app: ZodApp, deps: { contracts: ContractsS
     '/contracts/:id',
     {
       config: write,
-      schema: { tags, summary: 'Update a service contract', params: contractIdParams, headers: ifMatchHeaders, body: updateContractBody, response: { 200: contractSchema } },
+      schema: {
+        tags,
+        summary: 'Update a service contract',
+        params: contractIdParams,
+        headers: ifMatchHeaders,
+        body: updateContractBody,
+        response: { 200: contractSchema },
+      },
     },
     async (request, reply) => {
       const contract = await service.update(request.params.id, request.body, callerOf(request).actor, parseIfMatch(request.headers['if-match']));
@@ -66,7 +73,10 @@ export async function contractsRoutes(app: ZodApp, deps: { contracts: ContractsS
 
   app.post(
     '/contracts/:id/prepaid/top-ups',
-    { config: write, schema: { tags, summary: 'Add prepaid labour minutes', params: contractIdParams, body: prepaidChangeBody, response: { 201: ledgerEntrySchema } } },
+    {
+      config: write,
+      schema: { tags, summary: 'Add prepaid labour minutes', params: contractIdParams, body: prepaidChangeBody, response: { 201: ledgerEntrySchema } },
+    },
     async (request, reply) => reply.status(201).send(await service.topUp(request.params.id, request.body, callerOf(request).actor)),
   );
 

@@ -85,7 +85,12 @@ export class ContractsService {
     return this.db.transaction(async (tx) => {
       if (!(await this.repo.find(tx, id))) throw notFound('contract', id);
       const entry = (await this.repo.moveBalance(tx, id, { delta: change.minutes, kind: 'top_up', at: this.clock.now(), actor, reason: change.reason }))!;
-      await recordAudit(tx, actor, { entity: 'contract', entityId: id, action: 'prepaid.top_up', changes: { minutes: change.minutes, balanceAfter: entry.balance_after } });
+      await recordAudit(tx, actor, {
+        entity: 'contract',
+        entityId: id,
+        action: 'prepaid.top_up',
+        changes: { minutes: change.minutes, balanceAfter: entry.balance_after },
+      });
       return toLedgerEntry(entry);
     });
   }
@@ -98,7 +103,9 @@ export class ContractsService {
         const ticket = await tx.query('SELECT 1 FROM tickets WHERE id = $1 AND contract_id = $2', [change.ticketId, id]);
         if (ticket.rows.length === 0) throw invalidField('body.ticketId', `ticket ${change.ticketId} does not fall under contract ${id}`);
       }
-      return toLedgerEntry(await drawDownPrepaid(tx, this.repo, id, change.minutes, { actor, at: this.clock.now(), reason: change.reason, ticketId: change.ticketId ?? null }));
+      return toLedgerEntry(
+        await drawDownPrepaid(tx, this.repo, id, change.minutes, { actor, at: this.clock.now(), reason: change.reason, ticketId: change.ticketId ?? null }),
+      );
     });
   }
 

@@ -72,10 +72,9 @@ export class CustomFieldsRepository {
   /** Deletes the definition and removes its values from every record of the entity (their version is bumped). */
   async delete(q: Queryable, row: CustomFieldRow): Promise<number> {
     const table = ENTITY_TABLES[row.entity];
-    const { rowCount } = await q.query(
-      `UPDATE ${table} SET custom = custom - $1::text, version = version + 1, updated_at = now() WHERE custom ? $1::text`,
-      [row.key],
-    );
+    const { rowCount } = await q.query(`UPDATE ${table} SET custom = custom - $1::text, version = version + 1, updated_at = now() WHERE custom ? $1::text`, [
+      row.key,
+    ]);
     await q.query('DELETE FROM custom_field_definitions WHERE id = $1', [row.id]);
     return rowCount;
   }

@@ -63,7 +63,12 @@ export interface ValidateOptions {
  * Checks `values` (a body's `custom` object; undefined = none) against the definitions of
  * `entity` and returns the object to store. Throws VALIDATION_FAILED naming every bad field.
  */
-export async function validateCustomFields(q: Queryable, entity: CustomEntity, values: Record<string, unknown> | undefined, options: ValidateOptions = {}): Promise<CustomValues> {
+export async function validateCustomFields(
+  q: Queryable,
+  entity: CustomEntity,
+  values: Record<string, unknown> | undefined,
+  options: ValidateOptions = {},
+): Promise<CustomValues> {
   const path = options.path ?? 'body.custom';
   const definitions = new Map((await repo.list(q, entity)).map((d) => [d.key, d]));
   const result: CustomValues = { ...(options.current ?? {}) };

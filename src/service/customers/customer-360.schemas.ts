@@ -16,7 +16,15 @@ import { customerSchema } from './customers.schemas.js';
 import { OPPORTUNITY_KINDS, OPPORTUNITY_STAGES } from '../opportunities/opportunity-stages.js';
 
 /** Most items of each list in the 360 (the rest via the list routes). */
-export const CUSTOMER_360_LIMITS = Object.freeze({ contacts: 100, sites: 100, assets: 200, openTickets: 100, contracts: 50, activities: 20, opportunities: 50 });
+export const CUSTOMER_360_LIMITS = Object.freeze({
+  contacts: 100,
+  sites: 100,
+  assets: 200,
+  openTickets: 100,
+  contracts: 50,
+  activities: 20,
+  opportunities: 50,
+});
 /** Window of the "last 90 days" KPIs, in days. */
 export const KPI_WINDOW_DAYS = 90;
 

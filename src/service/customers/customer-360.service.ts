@@ -11,7 +11,15 @@ import type { Database } from '../../kernel/db/database.js';
 import { notFound } from '../../kernel/errors.js';
 import type { Clock } from '../../kernel/clock.js';
 import { breaches } from '../sla/sla.policy.js';
-import { Customer360Repository, type AssetStateRow, type ContractSummaryRow, type KpiRow, type OpenOpportunityRow, type OpenTicketRow, type SiteRow } from './customer-360.repository.js';
+import {
+  Customer360Repository,
+  type AssetStateRow,
+  type ContractSummaryRow,
+  type KpiRow,
+  type OpenOpportunityRow,
+  type OpenTicketRow,
+  type SiteRow,
+} from './customer-360.repository.js';
 import { CUSTOMER_360_LIMITS, KPI_WINDOW_DAYS, type Customer360 } from './customer-360.schemas.js';
 import { CustomersRepository } from './customers.repository.js';
 import { toCustomer } from './customers.service.js';

@@ -3,14 +3,7 @@ import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { principalOf, requestScope } from '../../access/auth/principal.js';
 import type { CustomersService } from './customers.service.js';
-import {
-  createCustomerBody,
-  customerIdParams,
-  customerPage,
-  customerSchema,
-  listCustomersQuery,
-  updateCustomerBody,
-} from './customers.schemas.js';
+import { createCustomerBody, customerIdParams, customerPage, customerSchema, listCustomersQuery, updateCustomerBody } from './customers.schemas.js';
 
 /** Staff who keep customer records; agents (front desk) create and correct them too. */
 const write = { roles: ['admin', 'dispatcher', 'agent'] } as const;
@@ -32,7 +25,16 @@ export async function customersRoutes(app: ZodApp, deps: { customers: CustomersS
 
   app.get(
     '/customers',
-    { config: read, schema: { tags, summary: 'List customers', description: 'Also filters by `custom.<key>=value` for filterable custom fields of customers.', querystring: listCustomersQuery, response: { 200: customerPage } } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'List customers',
+        description: 'Also filters by `custom.<key>=value` for filterable custom fields of customers.',
+        querystring: listCustomersQuery,
+        response: { 200: customerPage },
+      },
+    },
     async (request) => service.list(request.query, requestScope(request)),
   );
 

@@ -59,9 +59,11 @@ export function registerEventStream(app: ZodApp, deps: EventStreamDeps, route: E
     const write = (chunk: string) => {
       if (chunk && !raw.writableEnded) raw.write(chunk);
     };
-    const unsubscribe = await hub.add((message) => write(sseMessage(message))).catch(() => {
-      throw unavailable(route.name);
-    });
+    const unsubscribe = await hub
+      .add((message) => write(sseMessage(message)))
+      .catch(() => {
+        throw unavailable(route.name);
+      });
     reply.hijack();
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

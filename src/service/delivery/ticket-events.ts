@@ -11,7 +11,14 @@ import type { Logger } from '../../kernel/logger.js';
 import type { Ticket } from '../tickets/tickets.schemas.js';
 
 /** `ticket.sla_at_risk` / `ticket.sla_breached`: sent once per ticket and due time by the SLA watch (SLA_AT_RISK_LEAD_MINUTES ahead / once passed). */
-export const TICKET_EVENT_TYPES = ['ticket.created', 'ticket.updated', 'ticket.status_changed', 'ticket.evidence_appended', 'ticket.sla_at_risk', 'ticket.sla_breached'] as const;
+export const TICKET_EVENT_TYPES = [
+  'ticket.created',
+  'ticket.updated',
+  'ticket.status_changed',
+  'ticket.evidence_appended',
+  'ticket.sla_at_risk',
+  'ticket.sla_breached',
+] as const;
 export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number];
 
 /** What a service hands over. */

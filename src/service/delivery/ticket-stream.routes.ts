@@ -15,6 +15,10 @@ export async function ticketStreamRoutes(app: ZodApp, deps: EventStreamDeps): Pr
     url: '/stream/tickets',
     name: 'the ticket stream',
     config: { roles: ['admin', 'dispatcher'] },
-    schema: { tags: ['tickets'], summary: 'Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended, ticket.sla_at_risk, ticket.sla_breached (no replay)' },
+    schema: {
+      tags: ['tickets'],
+      summary:
+        'Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended, ticket.sla_at_risk, ticket.sla_breached (no replay)',
+    },
   });
 }

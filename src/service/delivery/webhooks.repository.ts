@@ -62,14 +62,17 @@ export class WebhooksRepository {
 
   /** Active subscriptions that want this event type (an empty filter wants everything). */
   async matching(q: Queryable, eventType: string): Promise<SubscriptionRow[]> {
-    const { rows } = await q.query<SubscriptionRow>(
-      "SELECT * FROM webhook_subscriptions WHERE active AND (events = '{}' OR $1 = ANY(events)) ORDER BY id",
-      [eventType],
-    );
+    const { rows } = await q.query<SubscriptionRow>("SELECT * FROM webhook_subscriptions WHERE active AND (events = '{}' OR $1 = ANY(events)) ORDER BY id", [
+      eventType,
+    ]);
     return rows;
   }
 
-  async update(q: Queryable, id: string, changes: Partial<Pick<SubscriptionRow, 'url' | 'secret' | 'events' | 'active' | 'description'>>): Promise<SubscriptionRow | undefined> {
+  async update(
+    q: Queryable,
+    id: string,
+    changes: Partial<Pick<SubscriptionRow, 'url' | 'secret' | 'events' | 'active' | 'description'>>,
+  ): Promise<SubscriptionRow | undefined> {
     const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
     const sets = entries.map(([k], i) => `${k} = $${i + 2}`);
     const { rows } = await q.query<SubscriptionRow>(
@@ -94,7 +97,10 @@ export class WebhooksRepository {
 
   /** Newest first. */
   async attempts(q: Queryable, subscriptionId: string, limit: number): Promise<AttemptRow[]> {
-    const { rows } = await q.query<AttemptRow>('SELECT * FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id DESC LIMIT $2', [subscriptionId, limit]);
+    const { rows } = await q.query<AttemptRow>('SELECT * FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id DESC LIMIT $2', [
+      subscriptionId,
+      limit,
+    ]);
     return rows;
   }
 }

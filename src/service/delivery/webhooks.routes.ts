@@ -28,7 +28,12 @@ export async function webhooksRoutes(app: ZodApp, { webhooks: service, egress }:
     {
       // The response carries the secret: never stored for idempotent replay.
       config: { ...admin, idempotency: false },
-      schema: { tags, summary: 'Subscribe a URL to ticket events (the secret is shown once)', body: createWebhookBody, response: { 201: createdWebhookSchema } },
+      schema: {
+        tags,
+        summary: 'Subscribe a URL to ticket events (the secret is shown once)',
+        body: createWebhookBody,
+        response: { 201: createdWebhookSchema },
+      },
     },
     async (request, reply) => {
       assertSendableUrl(egress, request.body.url, 'body.url');
@@ -49,7 +54,16 @@ export async function webhooksRoutes(app: ZodApp, { webhooks: service, egress }:
 
   app.patch(
     '/webhooks/:id',
-    { config: admin, schema: { tags, summary: 'Change a webhook subscription (URL, secret, events, active)', params: webhookIdParams, body: updateWebhookBody, response: { 200: webhookSchema } } },
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Change a webhook subscription (URL, secret, events, active)',
+        params: webhookIdParams,
+        body: updateWebhookBody,
+        response: { 200: webhookSchema },
+      },
+    },
     async (request) => {
       assertSendableUrl(egress, request.body.url, 'body.url');
       return service.update(request.params.id, request.body);
@@ -67,7 +81,16 @@ export async function webhooksRoutes(app: ZodApp, { webhooks: service, egress }:
 
   app.get(
     '/webhooks/:id/deliveries',
-    { config: admin, schema: { tags, summary: 'Delivery log: one entry per attempt, newest first', params: webhookIdParams, querystring: deliveriesQuery, response: { 200: deliveryList } } },
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Delivery log: one entry per attempt, newest first',
+        params: webhookIdParams,
+        querystring: deliveriesQuery,
+        response: { 200: deliveryList },
+      },
+    },
     async (request) => ({ items: await service.deliveries(request.params.id, request.query.limit) }),
   );
 }

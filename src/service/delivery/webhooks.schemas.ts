@@ -15,7 +15,8 @@ export const webhookUrl = z
       return;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'only http and https URLs are allowed' });
-    if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'credentials in the URL are not allowed; the payload is signed with the secret' });
+    if (url.username || url.password)
+      ctx.addIssue({ code: 'custom', message: 'credentials in the URL are not allowed; the payload is signed with the secret' });
   });
 
 const eventType = z.enum(TICKET_EVENT_TYPES);

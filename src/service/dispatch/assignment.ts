@@ -60,7 +60,12 @@ export async function reassignVisitIn(tx: Queryable, visit: VisitRef, to: string
   if (visit.technician_id === to) return;
   await tx.query('UPDATE visits SET technician_id = $2, updated_at = $3, version = version + 1 WHERE id = $1', [visit.id, to, ctx.now]);
   await dispatch.addHistory(tx, { visitId: visit.id, from: visit.technician_id, to, at: ctx.now, actor: ctx.actor, reason: ctx.reason });
-  await recordAudit(tx, ctx.actor, { entity: 'visit', entityId: visit.id, action: 'reassign', changes: { technicianId: { from: visit.technician_id, to }, reason: ctx.reason ?? null } });
+  await recordAudit(tx, ctx.actor, {
+    entity: 'visit',
+    entityId: visit.id,
+    action: 'reassign',
+    changes: { technicianId: { from: visit.technician_id, to }, reason: ctx.reason ?? null },
+  });
   const ticket = await tickets.find(tx, visit.ticket_id);
   if (ticket && !CLOSED.includes(ticket.status) && (ticket.technician_id === visit.technician_id || ticket.technician_id === null)) {
     await assignTicketIn(tx, visit.ticket_id, to, ctx);

@@ -114,7 +114,10 @@ export class DispatchRepository {
     return out;
   }
 
-  async addHistory(q: Queryable, entry: { visitId: string; from: string | null; to: string; at: Date; actor: Actor; reason?: string | null | undefined }): Promise<void> {
+  async addHistory(
+    q: Queryable,
+    entry: { visitId: string; from: string | null; to: string; at: Date; actor: Actor; reason?: string | null | undefined },
+  ): Promise<void> {
     await q.query(
       `INSERT INTO visit_assignment_history (visit_id, from_technician_id, to_technician_id, at, actor_type, actor_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [entry.visitId, entry.from, entry.to, entry.at, entry.actor.type, entry.actor.id, entry.reason ?? null],
@@ -122,7 +125,10 @@ export class DispatchRepository {
   }
 
   async history(q: Queryable, visitId: string): Promise<AssignmentHistoryRow[]> {
-    const { rows } = await q.query<AssignmentHistoryRow>('SELECT h.id::text AS id, h.visit_id, h.from_technician_id, h.to_technician_id, h.at, h.actor_type, h.actor_id, h.reason FROM visit_assignment_history h WHERE h.visit_id = $1 ORDER BY h.id', [visitId]);
+    const { rows } = await q.query<AssignmentHistoryRow>(
+      'SELECT h.id::text AS id, h.visit_id, h.from_technician_id, h.to_technician_id, h.at, h.actor_type, h.actor_id, h.reason FROM visit_assignment_history h WHERE h.visit_id = $1 ORDER BY h.id',
+      [visitId],
+    );
     return rows;
   }
 

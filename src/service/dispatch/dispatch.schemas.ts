@@ -49,7 +49,11 @@ export type Suggestions = z.infer<typeof suggestionsSchema>;
 export const dispatchBody = z
   .strictObject({
     technicianId: z.uuid(),
-    start: instant.optional().describe('Default: the suggested slot (searching up to 14 days ahead). Without end, a job that runs past the working hours is split into consecutive visits from start'),
+    start: instant
+      .optional()
+      .describe(
+        'Default: the suggested slot (searching up to 14 days ahead). Without end, a job that runs past the working hours is split into consecutive visits from start',
+      ),
     end: instant.optional().describe('Default: start + the labour estimate'),
     reason: z.string().trim().min(1).max(500).optional(),
   })
@@ -60,14 +64,20 @@ export type DispatchInput = z.infer<typeof dispatchBody>;
 export const dispatchResultSchema = z.object({
   ticket: ticketSchema,
   visit: visitSchema.describe('The first planned visit'),
-  visits: z.array(visitSchema).describe("Every visit planned, in order: the lead technician's consecutive visits (a job longer than a day's free time), then the crew's"),
+  visits: z
+    .array(visitSchema)
+    .describe("Every visit planned, in order: the lead technician's consecutive visits (a job longer than a day's free time), then the crew's"),
 });
 
 export const dispatchCheckBody = z
   .strictObject({
     ticketId: z.uuid(),
     technicianId: z.uuid(),
-    start: instant.optional().describe('The window to check; without it, the plan one-click dispatch would book is answered; without end, the visits a dispatch from start would book'),
+    start: instant
+      .optional()
+      .describe(
+        'The window to check; without it, the plan one-click dispatch would book is answered; without end, the visits a dispatch from start would book',
+      ),
     end: instant.optional().describe('Default: start + the labour estimate'),
     visitId: z.uuid().optional().describe('The visit being moved (it does not clash with itself)'),
   })
@@ -81,7 +91,15 @@ export const dispatchCheckSchema = z.object({
     .array(z.object({ code: z.enum(['SCHEDULE_CONFLICT', 'OUTSIDE_WORKING_HOURS']), message: z.string(), details: z.record(z.string(), z.unknown()) }))
     .describe('Every rule broken: double booking (details.clash), absence (details.absence), outside working hours (details.workingHours)'),
   visits: z
-    .array(z.object({ technicianId: z.uuid(), start: isoOut, end: isoOut, travelMinutes: z.number().int().nullable(), helper: z.boolean().describe('A crew member joining the lead') }))
+    .array(
+      z.object({
+        technicianId: z.uuid(),
+        start: isoOut,
+        end: isoOut,
+        travelMinutes: z.number().int().nullable(),
+        helper: z.boolean().describe('A crew member joining the lead'),
+      }),
+    )
     .describe('What would be booked'),
 });
 export type DispatchCheck = z.infer<typeof dispatchCheckSchema>;

@@ -42,7 +42,14 @@ export interface DispatchOptions extends SuggestionOptions {
 }
 
 export type AutoAssignResult =
-  | { readonly assigned: true; readonly technicianId: string; readonly visitId: string; readonly visitIds: readonly string[]; readonly start: string; readonly end: string }
+  | {
+      readonly assigned: true;
+      readonly technicianId: string;
+      readonly visitId: string;
+      readonly visitIds: readonly string[];
+      readonly start: string;
+      readonly end: string;
+    }
   | { readonly assigned: false; readonly reason: string };
 
 export class DispatchService {
@@ -87,7 +94,11 @@ export class DispatchService {
    * best candidate's), else the job split into consecutive visits over the days searched; plus
    * the helpers of a crew job. Undefined when nothing fits.
    */
-  async plan(ticketId: string, technicianId: string | undefined, policy: { requireSla?: boolean; window?: { start: string; end: string; split?: boolean } } = {}): Promise<DispatchPlan | undefined> {
+  async plan(
+    ticketId: string,
+    technicianId: string | undefined,
+    policy: { requireSla?: boolean; window?: { start: string; end: string; split?: boolean } } = {},
+  ): Promise<DispatchPlan | undefined> {
     const job = await jobNeeds(this.db, ticketId, undefined, this.options);
     // Today's ranking first, then the skilled technicians who do not work or are away today (they may on later days).
     const ranked = async () => {
@@ -96,20 +107,30 @@ export class DispatchService {
     };
     let lead: { technicianId: string; windows: PlannedWindow[] } | undefined;
     if (policy.window) {
-      lead = { technicianId: technicianId!, windows: [{ start: Date.parse(policy.window.start), end: Date.parse(policy.window.end), travelMinutes: Number.NaN }] };
+      lead = {
+        technicianId: technicianId!,
+        windows: [{ start: Date.parse(policy.window.start), end: Date.parse(policy.window.end), travelMinutes: Number.NaN }],
+      };
       // A start without an end (a drop on the board) that runs past the working hours: the job
       // split into consecutive visits from that start, like one-click dispatch does from now.
-      if (policy.window.split && (await checkWindow(this.db, technicianId!, new Date(policy.window.start), new Date(policy.window.end))).some((p) => p.code === 'OUTSIDE_WORKING_HOURS')) {
+      if (
+        policy.window.split &&
+        (await checkWindow(this.db, technicianId!, new Date(policy.window.start), new Date(policy.window.end))).some((p) => p.code === 'OUTSIDE_WORKING_HOURS')
+      ) {
         lead = (await planOverDays(this.db, job, [technicianId!], new Date(policy.window.start), this.options)) ?? lead;
       }
     } else {
       const found = await this.firstSlot(ticketId, technicianId, (c) => !policy.requireSla || c.meetsSla);
       if (found) {
-        lead = { technicianId: found.candidate.technicianId, windows: [{ start: Date.parse(found.slot.start), end: Date.parse(found.slot.end), travelMinutes: found.candidate.travelMinutes ?? Number.NaN }] };
+        lead = {
+          technicianId: found.candidate.technicianId,
+          windows: [{ start: Date.parse(found.slot.start), end: Date.parse(found.slot.end), travelMinutes: found.candidate.travelMinutes ?? Number.NaN }],
+        };
       } else {
         const { ticket } = job;
         const meetsSla = (w: readonly PlannedWindow[]) =>
-          !policy.requireSla || ((ticket.responded_at !== null || w[0]!.start <= ticket.response_due_at.getTime()) && w.at(-1)!.end <= ticket.resolution_due_at.getTime());
+          !policy.requireSla ||
+          ((ticket.responded_at !== null || w[0]!.start <= ticket.response_due_at.getTime()) && w.at(-1)!.end <= ticket.resolution_due_at.getTime());
         lead = await planOverDays(this.db, job, technicianId ? [technicianId] : await ranked(), this.clock.now(), this.options, meetsSla);
       }
     }
@@ -121,7 +142,8 @@ export class DispatchService {
   /** Every rule a planned window breaks for the technician, without booking anything (the board asks before a drop). */
   async check(input: DispatchCheckInput): Promise<DispatchCheck> {
     const problems: ScheduleProblem[] = [];
-    if (!(await this.ticketsRepo.isTechnician(this.db, input.technicianId))) throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
+    if (!(await this.ticketsRepo.isTechnician(this.db, input.technicianId)))
+      throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
     if (input.start) {
       const job = await jobNeeds(this.db, input.ticketId, undefined, this.options);
       const end = input.end ?? new Date(Date.parse(input.start) + job.labourMinutes * 60_000).toISOString();
@@ -130,14 +152,32 @@ export class DispatchService {
         if (plan && plan.windows.length > 1) return { ok: true, problems, visits: visitsOf(plan) };
       }
       problems.push(...(await checkWindow(this.db, input.technicianId, new Date(input.start), new Date(end), input.visitId)));
-      return { ok: problems.length === 0, problems, visits: [{ technicianId: input.technicianId, start: new Date(input.start).toISOString(), end: new Date(end).toISOString(), travelMinutes: null, helper: false }] };
+      return {
+        ok: problems.length === 0,
+        problems,
+        visits: [
+          {
+            technicianId: input.technicianId,
+            start: new Date(input.start).toISOString(),
+            end: new Date(end).toISOString(),
+            travelMinutes: null,
+            helper: false,
+          },
+        ],
+      };
     }
     try {
       const plan = await this.plan(input.ticketId, input.technicianId);
-      if (!plan) return { ok: false, problems: [{ code: 'SCHEDULE_CONFLICT', message: this.noSlotMessage(), details: { technicianId: input.technicianId } }], visits: [] };
+      if (!plan)
+        return {
+          ok: false,
+          problems: [{ code: 'SCHEDULE_CONFLICT', message: this.noSlotMessage(), details: { technicianId: input.technicianId } }],
+          visits: [],
+        };
       return { ok: true, problems, visits: visitsOf(plan) };
     } catch (error) {
-      if (error instanceof AppError && error.code === 'SCHEDULE_CONFLICT') return { ok: false, problems: [{ code: error.code, message: error.message, details: error.details ?? {} }], visits: [] };
+      if (error instanceof AppError && error.code === 'SCHEDULE_CONFLICT')
+        return { ok: false, problems: [{ code: error.code, message: error.message, details: error.details ?? {} }], visits: [] };
       throw error;
     }
   }
@@ -168,7 +208,8 @@ export class DispatchService {
     const ids = await this.db.transaction(async (tx) => {
       const ticket = await this.ticketsRepo.find(tx, ticketId, { lock: true });
       if (!ticket) throw notFound('ticket', ticketId);
-      if (['resolved', 'closed', 'cancelled'].includes(ticket.status)) throw conflict(`A ${ticket.status} ticket cannot be dispatched`, { ticketStatus: ticket.status });
+      if (['resolved', 'closed', 'cancelled'].includes(ticket.status))
+        throw conflict(`A ${ticket.status} ticket cannot be dispatched`, { ticketStatus: ticket.status });
       if (!(await this.ticketsRepo.isTechnician(tx, lead))) throw invalidField('body.technicianId', `${lead} is not an active technician`);
       const ctx: ChangeContext = { actor: caller.actor, now, reason, notifier: this.options.notifier, ticketsService: this.tickets };
       const { rows } = await tx.query<{ id: string; ticket_id: string; technician_id: string; planned_start: Date; planned_end: Date }>(
@@ -184,13 +225,21 @@ export class DispatchService {
         await assertSchedulable(tx, { technicianId: lead, start: new Date(start), end: new Date(end), excludeVisitId: existing?.id });
         if (i === 0 && existing) {
           const windowChanged = existing.planned_start.getTime() !== w.start || existing.planned_end.getTime() !== w.end;
-          await tx.query('UPDATE visits SET planned_start = $2, planned_end = $3, travel_minutes = COALESCE($4, travel_minutes), updated_at = $5, version = version + 1 WHERE id = $1', [existing.id, start, end, travelMinutes, now]);
+          await tx.query(
+            'UPDATE visits SET planned_start = $2, planned_end = $3, travel_minutes = COALESCE($4, travel_minutes), updated_at = $5, version = version + 1 WHERE id = $1',
+            [existing.id, start, end, travelMinutes, now],
+          );
           if (existing.technician_id !== lead) {
             await reassignVisitIn(tx, { ...existing, planned_start: new Date(start), planned_end: new Date(end) }, lead, ctx);
           } else if (windowChanged) {
             await notifyTechnician(tx, this.options.notifier, 'assignment.changed', lead, existing, { start: new Date(start), end: new Date(end) }, ctx.reason);
           }
-          await recordAudit(tx, caller.actor, { entity: 'visit', entityId: existing.id, action: 'dispatch', changes: { technicianId: lead, plannedStart: start, plannedEnd: end } });
+          await recordAudit(tx, caller.actor, {
+            entity: 'visit',
+            entityId: existing.id,
+            action: 'dispatch',
+            changes: { technicianId: lead, plannedStart: start, plannedEnd: end },
+          });
           out.push(existing.id);
         } else {
           out.push(await this.createVisit(tx, ticketId, lead, { start, end, travelMinutes }, ctx, caller));
@@ -226,15 +275,35 @@ export class DispatchService {
     return { ticket, visit: visits[0]!, visits };
   }
 
-  private async createVisit(tx: Queryable, ticketId: string, technicianId: string, w: { start: string; end: string; travelMinutes: number | null }, ctx: ChangeContext, caller: Caller): Promise<string> {
+  private async createVisit(
+    tx: Queryable,
+    ticketId: string,
+    technicianId: string,
+    w: { start: string; end: string; travelMinutes: number | null },
+    ctx: ChangeContext,
+    caller: Caller,
+  ): Promise<string> {
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO visits (ticket_id, technician_id, status, planned_start, planned_end, travel_minutes, created_at, updated_at) VALUES ($1, $2, 'planned', $3, $4, $5, $6, $6) RETURNING id`,
       [ticketId, technicianId, w.start, w.end, w.travelMinutes, ctx.now],
     );
     const id = inserted.rows[0]!.id;
     await this.repo.addHistory(tx, { visitId: id, from: null, to: technicianId, at: ctx.now, actor: caller.actor, reason: ctx.reason });
-    await notifyTechnician(tx, this.options.notifier, 'assignment.created', technicianId, { id, ticket_id: ticketId }, { start: new Date(w.start), end: new Date(w.end) }, ctx.reason);
-    await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'create', changes: { ticketId, technicianId, plannedStart: w.start, plannedEnd: w.end, dispatched: true } });
+    await notifyTechnician(
+      tx,
+      this.options.notifier,
+      'assignment.created',
+      technicianId,
+      { id, ticket_id: ticketId },
+      { start: new Date(w.start), end: new Date(w.end) },
+      ctx.reason,
+    );
+    await recordAudit(tx, caller.actor, {
+      entity: 'visit',
+      entityId: id,
+      action: 'create',
+      changes: { ticketId, technicianId, plannedStart: w.start, plannedEnd: w.end, dispatched: true },
+    });
     return id;
   }
 
@@ -253,13 +322,25 @@ export class DispatchService {
     if (ticket.status !== 'new') return { assigned: false, reason: `The ticket is ${ticket.status}` };
     try {
       const plan = await this.plan(ticketId, undefined, { requireSla: settings.auto_assign_requires_sla });
-      if (!plan) return { assigned: false, reason: `No candidate with a free slot${settings.auto_assign_requires_sla ? ' meeting the SLA' : ''} in the next ${this.options.searchDays ?? 14} days` };
+      if (!plan)
+        return {
+          assigned: false,
+          reason: `No candidate with a free slot${settings.auto_assign_requires_sla ? ' meeting the SLA' : ''} in the next ${this.options.searchDays ?? 14} days`,
+        };
       const visits = plan.windows.length === 1 ? 'one visit' : `${plan.windows.length} consecutive visits`;
       const result = await this.book(ticketId, plan, `auto-assigned: best ranked technician with free time, ${visits}`, { actor });
       const first = plan.windows[0]!;
-      return { assigned: true, technicianId: plan.technicianId, visitId: result.visit.id, visitIds: result.visits.map((v) => v.id), start: new Date(first.start).toISOString(), end: new Date(first.end).toISOString() };
+      return {
+        assigned: true,
+        technicianId: plan.technicianId,
+        visitId: result.visit.id,
+        visitIds: result.visits.map((v) => v.id),
+        start: new Date(first.start).toISOString(),
+        end: new Date(first.end).toISOString(),
+      };
     } catch (error) {
-      if (error instanceof AppError && ['SCHEDULE_CONFLICT', 'OUTSIDE_WORKING_HOURS', 'CONFLICT'].includes(error.code)) return { assigned: false, reason: error.message };
+      if (error instanceof AppError && ['SCHEDULE_CONFLICT', 'OUTSIDE_WORKING_HOURS', 'CONFLICT'].includes(error.code))
+        return { assigned: false, reason: error.message };
       throw error;
     }
   }
@@ -290,7 +371,13 @@ export class DispatchService {
 function visitsOf(plan: DispatchPlan): DispatchCheck['visits'] {
   const iso = (ms: number) => new Date(ms).toISOString();
   return [
-    ...plan.windows.map((w) => ({ technicianId: plan.technicianId, start: iso(w.start), end: iso(w.end), travelMinutes: Number.isNaN(w.travelMinutes) ? null : w.travelMinutes, helper: false })),
+    ...plan.windows.map((w) => ({
+      technicianId: plan.technicianId,
+      start: iso(w.start),
+      end: iso(w.end),
+      travelMinutes: Number.isNaN(w.travelMinutes) ? null : w.travelMinutes,
+      helper: false,
+    })),
     ...plan.helpers.map((h) => ({ technicianId: h.technicianId, start: iso(h.start), end: iso(h.end), travelMinutes: null, helper: true })),
   ];
 }

@@ -76,7 +76,12 @@ export class EtaService {
       const visit = await this.visit(tx, visitId, caller);
       if (visit.status !== 'planned') throw conflict(`A ${visit.status} visit cannot set out`, { visitStatus: visit.status });
       if (position.lat !== undefined && position.lon !== undefined) {
-        await this.techs.recordLocation(tx, visit.technician_id, { lat: position.lat, lon: position.lon, accuracy: null, at: now, source: 'api', receivedAt: now }, 500);
+        await this.techs.recordLocation(
+          tx,
+          visit.technician_id,
+          { lat: position.lat, lon: position.lon, accuracy: null, at: now, source: 'api', receivedAt: now },
+          500,
+        );
       }
       const est = await this.estimate(tx, visit, now);
       const ticket = (await this.ticketsRepo.find(tx, visit.ticket_id, { lock: true }))!;
@@ -84,16 +89,30 @@ export class EtaService {
         if (!canTransition(ticket.status, 'en_route')) throw conflict(`The ticket is ${ticket.status}; it cannot go en_route`, { ticketStatus: ticket.status });
         await this.tickets.transitionIn(tx, ticket.id, 'en_route', 'technician set out', caller.actor);
       }
-      await tx.query('UPDATE visits SET en_route_at = $2, eta_at = $3, eta_announced_at = $3, travel_minutes = $4, updated_at = $2, version = version + 1 WHERE id = $1', [visitId, now, est.eta, est.travelMinutes]);
+      await tx.query(
+        'UPDATE visits SET en_route_at = $2, eta_at = $3, eta_announced_at = $3, travel_minutes = $4, updated_at = $2, version = version + 1 WHERE id = $1',
+        [visitId, now, est.eta, est.travelMinutes],
+      );
       const name = await this.dispatch.technicianName(tx, visit.technician_id);
       await this.options.notifier?.enqueue(tx, {
         event: 'technician.en_route',
         ticketId: visit.ticket_id,
         visitId,
         dedupeKey: `technician.en_route:${visitId}:${now.toISOString()}`,
-        data: { eta: est.eta.toISOString(), technicianName: name ?? null, travelMinutes: est.travelMinutes, windowStart: visit.planned_start.toISOString(), windowEnd: visit.planned_end.toISOString() },
+        data: {
+          eta: est.eta.toISOString(),
+          technicianName: name ?? null,
+          travelMinutes: est.travelMinutes,
+          windowStart: visit.planned_start.toISOString(),
+          windowEnd: visit.planned_end.toISOString(),
+        },
       });
-      await recordAudit(tx, caller.actor, { entity: 'visit', entityId: visitId, action: 'en_route', changes: { etaAt: est.eta.toISOString(), basis: est.basis } });
+      await recordAudit(tx, caller.actor, {
+        entity: 'visit',
+        entityId: visitId,
+        action: 'en_route',
+        changes: { etaAt: est.eta.toISOString(), basis: est.basis },
+      });
       return this.result(tx, visitId, { distanceKm: est.km, basis: est.basis, delayed: false, delayMinutes: null });
     });
   }
@@ -111,14 +130,22 @@ export class EtaService {
         eta = new Date(input.etaAt);
         basis = 'given by the technician or dispatcher';
       } else {
-        await this.techs.recordLocation(tx, visit.technician_id, { lat: input.lat!, lon: input.lon!, accuracy: null, at: now, source: 'api', receivedAt: now }, 500);
+        await this.techs.recordLocation(
+          tx,
+          visit.technician_id,
+          { lat: input.lat!, lon: input.lon!, accuracy: null, at: now, source: 'api', receivedAt: now },
+          500,
+        );
         const est = await this.estimate(tx, visit, now);
         ({ eta, basis, km, travelMinutes } = { eta: est.eta, basis: est.basis, km: est.km, travelMinutes: est.travelMinutes });
       }
       const reference = visit.eta_announced_at ?? visit.planned_end;
       const delayMinutes = Math.round((eta.getTime() - reference.getTime()) / MINUTE);
       const delayed = delayMinutes > (this.options.delayThresholdMinutes ?? 15);
-      await tx.query('UPDATE visits SET eta_at = $2, travel_minutes = $3, eta_announced_at = CASE WHEN $4 THEN $2 ELSE eta_announced_at END, updated_at = $5, version = version + 1 WHERE id = $1', [visitId, eta, travelMinutes, delayed, now]);
+      await tx.query(
+        'UPDATE visits SET eta_at = $2, travel_minutes = $3, eta_announced_at = CASE WHEN $4 THEN $2 ELSE eta_announced_at END, updated_at = $5, version = version + 1 WHERE id = $1',
+        [visitId, eta, travelMinutes, delayed, now],
+      );
       if (delayed) {
         const name = await this.dispatch.technicianName(tx, visit.technician_id);
         await this.options.notifier?.enqueue(tx, {
@@ -143,7 +170,8 @@ export class EtaService {
   private async estimate(q: Queryable, visit: EtaVisitRow, now: Date): Promise<{ eta: Date; travelMinutes: number; km: number | null; basis: string }> {
     const tech = (await this.techs.find(q, visit.technician_id))!;
     const from = startPoint(tech, now, this.options.locationFreshMinutes ?? 120, now.getTime());
-    const site: Point | null = visit.latitude !== null && visit.longitude !== null ? { lat: visit.latitude, lon: visit.longitude, label: visit.site_name ?? 'the site' } : null;
+    const site: Point | null =
+      visit.latitude !== null && visit.longitude !== null ? { lat: visit.latitude, lon: visit.longitude, label: visit.site_name ?? 'the site' } : null;
     const t = travel(from, site, this.options);
     const basis = from && site ? `~${t.km} km from ${from.label} at ${this.options.speedKmh ?? 50} km/h` : `position unknown: ${t.minutes} min assumed`;
     return { eta: new Date(now.getTime() + t.minutes * MINUTE), travelMinutes: t.minutes, km: t.km, basis };
@@ -159,7 +187,8 @@ export class EtaService {
     );
     const visit = rows[0];
     if (!visit) throw notFound('visit', id);
-    if (caller.role === 'technician' && visit.technician_id !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only report on their own visits');
+    if (caller.role === 'technician' && visit.technician_id !== caller.userId)
+      throw new AppError('FORBIDDEN', 'Technicians may only report on their own visits');
     return visit;
   }
 

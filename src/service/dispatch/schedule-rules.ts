@@ -58,27 +58,44 @@ export async function scheduleProblems(tx: Queryable, check: ScheduleCheck): Pro
   const clash = clashes[0];
   if (clash) {
     const other = `${localDateTime(clash.planned_start.getTime(), zone)}–${localTime(clash.planned_end.getTime(), zone)}`;
-    problems.push(new AppError('SCHEDULE_CONFLICT', `${tech.name} is already booked ${other} (${zone}) for ${clash.number} (visit ${clash.id}); the window ${window} overlaps it`, {
-      ...details,
-      clash: { visitId: clash.id, ticketNumber: clash.number, start: clash.planned_start.toISOString(), end: clash.planned_end.toISOString() },
-    }));
+    problems.push(
+      new AppError(
+        'SCHEDULE_CONFLICT',
+        `${tech.name} is already booked ${other} (${zone}) for ${clash.number} (visit ${clash.id}); the window ${window} overlaps it`,
+        {
+          ...details,
+          clash: { visitId: clash.id, ticketNumber: clash.number, start: clash.planned_start.toISOString(), end: clash.planned_end.toISOString() },
+        },
+      ),
+    );
   }
 
   const absences = await technicians.absences(tx, [tech.id], check.start, check.end);
   const absence = absences[0];
   if (absence) {
     const span = `${localDateTime(absence.starts_at.getTime(), zone)} to ${localDateTime(absence.ends_at.getTime(), zone)}`;
-    problems.push(new AppError('OUTSIDE_WORKING_HOURS', `${tech.name} is absent from ${span} (${zone})${absence.reason ? ` (${absence.reason})` : ''}; the window ${window} falls in it`, {
-      ...details,
-      absence: { id: absence.id, startsAt: absence.starts_at.toISOString(), endsAt: absence.ends_at.toISOString(), substituteId: absence.substitute_id },
-    }));
+    problems.push(
+      new AppError(
+        'OUTSIDE_WORKING_HOURS',
+        `${tech.name} is absent from ${span} (${zone})${absence.reason ? ` (${absence.reason})` : ''}; the window ${window} falls in it`,
+        {
+          ...details,
+          absence: { id: absence.id, startsAt: absence.starts_at.toISOString(), endsAt: absence.ends_at.toISOString(), substituteId: absence.substitute_id },
+        },
+      ),
+    );
   }
 
   const shifts = workingIntervalsBetween(hoursOf(tech), zone, start, end);
   if (!covers(shifts, start, end)) {
     const sameDay = workingIntervals(hoursOf(tech), zone, localDateOf(start, zone)).map((s) => `${localTime(s.start, zone)}–${localTime(s.end, zone)}`);
     const hint = sameDay.length ? `working hours around then: ${sameDay.join(', ')}` : 'no working hours that day';
-    problems.push(new AppError('OUTSIDE_WORKING_HOURS', `The window ${window} is outside ${tech.name}'s working hours (${hint})`, { ...details, workingHours: shifts.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() })) }));
+    problems.push(
+      new AppError('OUTSIDE_WORKING_HOURS', `The window ${window} is outside ${tech.name}'s working hours (${hint})`, {
+        ...details,
+        workingHours: shifts.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() })),
+      }),
+    );
   }
   return problems;
 }

@@ -80,18 +80,29 @@ export class ScheduleService {
             travelMinutesBefore: before,
           };
         });
-        const busy = merge([...visits.map((v) => ({ start: v.planned_start.getTime(), end: v.planned_end.getTime() })), ...own.map((a) => ({ start: a.starts_at.getTime(), end: a.ends_at.getTime() }))]);
+        const busy = merge([
+          ...visits.map((v) => ({ start: v.planned_start.getTime(), end: v.planned_end.getTime() })),
+          ...own.map((a) => ({ start: a.starts_at.getTime(), end: a.ends_at.getTime() })),
+        ]);
         const gaps = subtract(shifts, busy)
           .map((g) => ({ start: iso(g.start), end: iso(g.end), minutes: Math.round((g.end - g.start) / MINUTE) }))
           .filter((g) => g.minutes > 0);
-        const bookedMinutes = Math.round(visits.reduce((sum, v) => sum + (Math.min(v.planned_end.getTime(), localEnd) - Math.max(v.planned_start.getTime(), localStart)), 0) / MINUTE);
+        const bookedMinutes = Math.round(
+          visits.reduce((sum, v) => sum + (Math.min(v.planned_end.getTime(), localEnd) - Math.max(v.planned_start.getTime(), localStart)), 0) / MINUTE,
+        );
         return {
           technicianId: tech.id,
           name: tech.name,
           timezone: zone,
           workingHours: shifts.map((s) => ({ start: iso(s.start), end: iso(s.end) })),
           absent: own.some((a) => shifts.some((s) => a.starts_at.getTime() < s.end && a.ends_at.getTime() > s.start)),
-          absences: own.map((a) => ({ id: a.id, start: a.starts_at.toISOString(), end: a.ends_at.toISOString(), reason: a.reason, substituteId: a.substitute_id })),
+          absences: own.map((a) => ({
+            id: a.id,
+            start: a.starts_at.toISOString(),
+            end: a.ends_at.toISOString(),
+            reason: a.reason,
+            substituteId: a.substitute_id,
+          })),
           visits: rows,
           bookedMinutes,
           gaps,

@@ -43,16 +43,27 @@ export async function jobNeeds(q: Queryable, ticketId: string, skillOverride: st
   const hours = prefill?.labourHours ?? fault?.labourHours ?? null;
   const labourMinutes = hours ? Math.max(15, Math.round(hours * 60)) : (options.defaultLabourMinutes ?? 60);
   const parts = (prefill?.parts ?? fault?.parts ?? []).map((p) => ({ sku: p.sku, quantity: Number(p.quantity) }));
-  const site = ticket.latitude !== null && ticket.longitude !== null ? { lat: ticket.latitude, lon: ticket.longitude, label: ticket.site_name ?? 'the site' } : null;
+  const site =
+    ticket.latitude !== null && ticket.longitude !== null ? { lat: ticket.latitude, lon: ticket.longitude, label: ticket.site_name ?? 'the site' } : null;
   return { ticket, requiredSkill, skillSource, labourMinutes, parts, site, crew: Math.max(1, Number(fault?.crew ?? 1)) };
 }
 
-export async function suggest(q: Queryable, ticketId: string, query: Pick<SuggestionsQuery, 'date' | 'skill' | 'limit'>, now: Date, options: SuggestionOptions = {}): Promise<Suggestions> {
+export async function suggest(
+  q: Queryable,
+  ticketId: string,
+  query: Pick<SuggestionsQuery, 'date' | 'skill' | 'limit'>,
+  now: Date,
+  options: SuggestionOptions = {},
+): Promise<Suggestions> {
   const job = await jobNeeds(q, ticketId, query.skill, options);
   const { ticket } = job;
   if (CLOSED.includes(ticket.status)) throw conflict(`A ${ticket.status} ticket needs no technician`, { ticketStatus: ticket.status });
   const date = query.date ?? isoDate(localDateOf(now.getTime(), 'UTC'));
-  const facts = await loadRankingFacts(q, date, job.parts.map((p) => p.sku));
+  const facts = await loadRankingFacts(
+    q,
+    date,
+    job.parts.map((p) => p.sku),
+  );
   const ranking = rankTechnicians(facts, rankedJob(job), date, now, options);
   return {
     ticketId: ticket.id,

@@ -194,8 +194,19 @@ export function computeInvoice(work: InvoiceWork): ComputedInvoice {
   for (const visit of work.visits) {
     if (visit.travelled) {
       const fee = travelFee(visit, work.travel);
-      const costCents = Math.round(((visit.travelMinutes ?? 0) * 2 * cents(visit.hourlyCost)) / 60) + Math.round((visit.distanceKm ?? 0) * cents(work.travel.costPerKm));
-      lines.push(line({ kind: 'travel', description: fee.description, quantity: fee.quantity, unitPrice: euros(fee.unitCents), amount: euros(fee.amountCents), cost: euros(costCents), visitId: visit.visitId }));
+      const costCents =
+        Math.round(((visit.travelMinutes ?? 0) * 2 * cents(visit.hourlyCost)) / 60) + Math.round((visit.distanceKm ?? 0) * cents(work.travel.costPerKm));
+      lines.push(
+        line({
+          kind: 'travel',
+          description: fee.description,
+          quantity: fee.quantity,
+          unitPrice: euros(fee.unitCents),
+          amount: euros(fee.amountCents),
+          cost: euros(costCents),
+          visitId: visit.visitId,
+        }),
+      );
       applyCoverage('travel', visit.workDate, fee.amountCents);
     }
 
@@ -219,19 +230,52 @@ export function computeInvoice(work: InvoiceWork): ComputedInvoice {
       const base = { skill, visitId: entry.visitId, labourEntryId: entry.entryId };
       if (prepaid > 0) {
         const from = contract ? ` from contract ${contract.number}` : '';
-        lines.push(line({ ...base, kind: 'prepaid', description: `Prepaid labour (${what}), ${prepaid} min${from}`, quantity: hours(prepaid), unitPrice: 0, amount: 0, cost: costOf(prepaid), minutes: prepaid }));
+        lines.push(
+          line({
+            ...base,
+            kind: 'prepaid',
+            description: `Prepaid labour (${what}), ${prepaid} min${from}`,
+            quantity: hours(prepaid),
+            unitPrice: 0,
+            amount: 0,
+            cost: costOf(prepaid),
+            minutes: prepaid,
+          }),
+        );
       }
       if (billRegular > 0) {
         const unit = cents(rate.hourlyRate);
         const amount = Math.round((billRegular * unit) / 60);
-        lines.push(line({ ...base, kind: 'labour', description: `Labour (${what}), ${billRegular} min`, quantity: hours(billRegular), unitPrice: euros(unit), amount: euros(amount), cost: costOf(billRegular), minutes: billRegular }));
+        lines.push(
+          line({
+            ...base,
+            kind: 'labour',
+            description: `Labour (${what}), ${billRegular} min`,
+            quantity: hours(billRegular),
+            unitPrice: euros(unit),
+            amount: euros(amount),
+            cost: costOf(billRegular),
+            minutes: billRegular,
+          }),
+        );
         applyCoverage('labour', entry.workDate, amount);
       }
       if (billOvertime > 0) {
         const unit = Math.round(cents(rate.hourlyRate) * rate.overtimeMultiplier);
         const amount = Math.round((billOvertime * unit) / 60);
         const description = `Overtime (${what}), ${billOvertime} min at ×${rate.overtimeMultiplier}`;
-        lines.push(line({ ...base, kind: 'overtime', description, quantity: hours(billOvertime), unitPrice: euros(unit), amount: euros(amount), cost: costOf(billOvertime), minutes: billOvertime }));
+        lines.push(
+          line({
+            ...base,
+            kind: 'overtime',
+            description,
+            quantity: hours(billOvertime),
+            unitPrice: euros(unit),
+            amount: euros(amount),
+            cost: costOf(billOvertime),
+            minutes: billOvertime,
+          }),
+        );
         applyCoverage('labour', entry.workDate, amount);
       }
     }
@@ -243,7 +287,17 @@ export function computeInvoice(work: InvoiceWork): ComputedInvoice {
       const amount = Math.round(part.quantity * unit);
       const description = `${part.sku}${part.description ? ` ${part.description}` : ''}`;
       lines.push(
-        line({ kind: 'parts', description, quantity: part.quantity, unitPrice: euros(unit), amount: euros(amount), cost: euros(Math.round(part.quantity * cents(part.unitCost ?? 0))), sku: part.sku, visitId: part.visitId, partEntryId: part.entryId }),
+        line({
+          kind: 'parts',
+          description,
+          quantity: part.quantity,
+          unitPrice: euros(unit),
+          amount: euros(amount),
+          cost: euros(Math.round(part.quantity * cents(part.unitCost ?? 0))),
+          sku: part.sku,
+          visitId: part.visitId,
+          partEntryId: part.entryId,
+        }),
       );
       applyCoverage('parts', part.workDate, amount);
     }

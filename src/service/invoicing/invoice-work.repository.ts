@@ -117,8 +117,12 @@ export class InvoiceWorkRepository {
         const start = v.actual_start ?? v.planned_start;
         const calendar = profile ? workingHoursCalendar(profile.working_hours, profile.timezone) : null;
         const hourlyCost = profile?.hourly_cost != null ? Number(profile.hourly_cost) : defaultHourlyCost;
-        const home = profile && profile.home_latitude != null && profile.home_longitude != null ? { latitude: profile.home_latitude, longitude: profile.home_longitude } : null;
-        const site = ticket.site_latitude != null && ticket.site_longitude != null ? { latitude: ticket.site_latitude, longitude: ticket.site_longitude } : null;
+        const home =
+          profile && profile.home_latitude != null && profile.home_longitude != null
+            ? { latitude: profile.home_latitude, longitude: profile.home_longitude }
+            : null;
+        const site =
+          ticket.site_latitude != null && ticket.site_longitude != null ? { latitude: ticket.site_latitude, longitude: ticket.site_longitude } : null;
         return [
           v.id,
           {

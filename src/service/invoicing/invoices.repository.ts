@@ -80,7 +80,10 @@ const SORT_COLUMNS: Record<string, SortColumn> = {
 export type InvoiceTotals = Pick<ComputedInvoice, 'subtotal' | 'coveredAmount' | 'total' | 'costTotal' | 'prepaidMinutes' | 'warnings'>;
 
 export class InvoicesRepository {
-  async insert(q: Queryable, values: { ticketId: string; customerId: string; contractId: string | null; currency: string; notes: string | null; actor: Actor; now: Date }): Promise<string> {
+  async insert(
+    q: Queryable,
+    values: { ticketId: string; customerId: string; contractId: string | null; currency: string; notes: string | null; actor: Actor; now: Date },
+  ): Promise<string> {
     const { rows } = await q.query<{ id: string }>(
       `INSERT INTO invoices (ticket_id, customer_id, contract_id, status, currency, notes, created_by_type, created_by_id, created_at, updated_at)
        VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $8) RETURNING id`,
@@ -112,12 +115,42 @@ export class InvoicesRepository {
     now: Date,
   ): Promise<void> {
     await q.query('DELETE FROM invoice_lines WHERE invoice_id = $1', [id]);
-    const columns = ['invoice_id', 'position', 'kind', 'description', 'quantity', 'unit_price', 'amount', 'cost', 'minutes', 'sku', 'skill', 'visit_id', 'labour_entry_id', 'part_entry_id'];
+    const columns = [
+      'invoice_id',
+      'position',
+      'kind',
+      'description',
+      'quantity',
+      'unit_price',
+      'amount',
+      'cost',
+      'minutes',
+      'sku',
+      'skill',
+      'visit_id',
+      'labour_entry_id',
+      'part_entry_id',
+    ];
     const chunk = 200;
     for (let start = 0; start < computed.lines.length; start += chunk) {
       const params: unknown[] = [];
       const tuples = computed.lines.slice(start, start + chunk).map((l, i) => {
-        const values = [id, start + i + 1, l.kind, l.description, l.quantity, l.unitPrice, l.amount, l.cost, l.minutes, l.sku, l.skill, l.visitId, l.labourEntryId, l.partEntryId];
+        const values = [
+          id,
+          start + i + 1,
+          l.kind,
+          l.description,
+          l.quantity,
+          l.unitPrice,
+          l.amount,
+          l.cost,
+          l.minutes,
+          l.sku,
+          l.skill,
+          l.visitId,
+          l.labourEntryId,
+          l.partEntryId,
+        ];
         const base = params.length;
         params.push(...values);
         return `(${values.map((_, k) => `$${base + k + 1}`).join(', ')})`;
@@ -127,7 +160,18 @@ export class InvoicesRepository {
     await q.query(
       `UPDATE invoices SET subtotal = $2, covered_amount = $3, total = $4, cost_total = $5, prepaid_minutes = $6, warnings = $7,
          contract_id = $9, currency = $10, updated_at = $8, version = version + 1 WHERE id = $1`,
-      [id, computed.subtotal, computed.coveredAmount, computed.total, computed.costTotal, computed.prepaidMinutes, JSON.stringify(computed.warnings), now, computed.contractId, computed.currency],
+      [
+        id,
+        computed.subtotal,
+        computed.coveredAmount,
+        computed.total,
+        computed.costTotal,
+        computed.prepaidMinutes,
+        JSON.stringify(computed.warnings),
+        now,
+        computed.contractId,
+        computed.currency,
+      ],
     );
   }
 
@@ -142,7 +186,16 @@ export class InvoicesRepository {
          payment_reference = COALESCE($7, payment_reference),
          voided_at = CASE WHEN $2 = 'void' THEN $3 ELSE voided_at END, void_reason = COALESCE($8, void_reason)
        WHERE id = $1`,
-      [id, values.status, values.now, values.number ?? null, values.issuedAt ?? null, values.paidAt ?? null, values.paymentReference ?? null, values.voidReason ?? null],
+      [
+        id,
+        values.status,
+        values.now,
+        values.number ?? null,
+        values.issuedAt ?? null,
+        values.paidAt ?? null,
+        values.paymentReference ?? null,
+        values.voidReason ?? null,
+      ],
     );
   }
 
@@ -168,7 +221,11 @@ export class InvoicesRepository {
   }
 
   /** A page of invoices; `visibleStatuses` narrows what the caller may see (customers: issued and paid). */
-  async list(q: Queryable, query: ListInvoices, scope: { customerId?: string | undefined; visibleStatuses?: readonly InvoiceStatus[] }): Promise<Page<InvoiceRow>> {
+  async list(
+    q: Queryable,
+    query: ListInvoices,
+    scope: { customerId?: string | undefined; visibleStatuses?: readonly InvoiceStatus[] },
+  ): Promise<Page<InvoiceRow>> {
     const { params, where, add } = sqlFilter();
     add(scope.customerId ?? query.customerId, (n) => `i.customer_id = $${n}`);
     add(scope.visibleStatuses ? [...scope.visibleStatuses] : undefined, (n) => `i.status = ANY($${n}::text[])`);
@@ -190,7 +247,10 @@ export class InvoicesRepository {
    * Invoices for the ERP, oldest first: by issue time (drafts: creation time) in [from, to).
    * Fetches limit + 1 rows so the caller knows whether the export was truncated.
    */
-  async exportRows(q: Queryable, filter: { statuses: readonly InvoiceStatus[]; from?: Date | undefined; to?: Date | undefined; limit: number }): Promise<InvoiceRow[]> {
+  async exportRows(
+    q: Queryable,
+    filter: { statuses: readonly InvoiceStatus[]; from?: Date | undefined; to?: Date | undefined; limit: number },
+  ): Promise<InvoiceRow[]> {
     const at = 'COALESCE(i.issued_at, i.created_at)';
     const params: unknown[] = [[...filter.statuses]];
     const where = ['i.status = ANY($1::text[])'];

@@ -99,7 +99,12 @@ export class InvoicesService {
           now,
         });
         const computed = await this.compute(tx, ticket, contract, 'draft');
-        await this.repo.writeComputation(tx, invoiceId, { ...computed, contractId: contract?.id ?? null, currency: contract?.currency ?? this.defaultCurrency }, now);
+        await this.repo.writeComputation(
+          tx,
+          invoiceId,
+          { ...computed, contractId: contract?.id ?? null, currency: contract?.currency ?? this.defaultCurrency },
+          now,
+        );
         await recordAudit(tx, actor, { entity: 'invoice', entityId: invoiceId, action: 'create', changes: { ticketId, total: computed.total } });
         return invoiceId;
       });
@@ -114,12 +119,23 @@ export class InvoicesService {
   async recompute(id: string, actor: Actor, ifMatch?: '*' | number[]): Promise<Invoice> {
     await this.db.transaction(async (tx) => {
       const invoice = await this.lockedInvoice(tx, id, ifMatch);
-      if (invoice.status !== 'draft') throw conflict(`Invoice ${invoice.number ?? id} is ${invoice.status}; only drafts are recomputed`, { status: invoice.status });
+      if (invoice.status !== 'draft')
+        throw conflict(`Invoice ${invoice.number ?? id} is ${invoice.status}; only drafts are recomputed`, { status: invoice.status });
       const ticket = await this.invoiceableTicket(tx, invoice.ticket_id);
       const contract = ticket.contract_id ? await this.contracts.find(tx, ticket.contract_id) : undefined;
       const computed = await this.compute(tx, ticket, contract, 'draft');
-      await this.repo.writeComputation(tx, id, { ...computed, contractId: contract?.id ?? null, currency: contract?.currency ?? this.defaultCurrency }, this.clock.now());
-      await recordAudit(tx, actor, { entity: 'invoice', entityId: id, action: 'recompute', changes: { total: { from: Number(invoice.total), to: computed.total } } });
+      await this.repo.writeComputation(
+        tx,
+        id,
+        { ...computed, contractId: contract?.id ?? null, currency: contract?.currency ?? this.defaultCurrency },
+        this.clock.now(),
+      );
+      await recordAudit(tx, actor, {
+        entity: 'invoice',
+        entityId: id,
+        action: 'recompute',
+        changes: { total: { from: Number(invoice.total), to: computed.total } },
+      });
     });
     return this.load(this.db, id);
   }
@@ -146,13 +162,21 @@ export class InvoicesService {
           visitId: draw.visitId,
           labourEntryId: draw.labourEntryId,
         });
-        const moved = await tx.query('UPDATE visit_labour SET prepaid_minutes = prepaid_minutes + $2 WHERE id = $1 AND prepaid_minutes + $2 <= minutes', [draw.labourEntryId, draw.minutes]);
+        const moved = await tx.query('UPDATE visit_labour SET prepaid_minutes = prepaid_minutes + $2 WHERE id = $1 AND prepaid_minutes + $2 <= minutes', [
+          draw.labourEntryId,
+          draw.minutes,
+        ]);
         if (moved.rowCount !== 1) throw conflict(`Labour entry ${draw.labourEntryId} changed while the invoice was issued; retry`);
       }
       await this.repo.writeComputation(tx, id, { ...computed, contractId: contract?.id ?? null, currency: contract?.currency ?? this.defaultCurrency }, now);
       await this.repo.setStatus(tx, id, { status: 'issued', now, number, issuedAt: now });
       const drawn = computed.draws.reduce((s, d) => s + d.minutes, 0);
-      await recordAudit(tx, actor, { entity: 'invoice', entityId: id, action: 'issue', changes: { number, total: computed.total, currency: invoice.currency, prepaidMinutesDrawn: drawn } });
+      await recordAudit(tx, actor, {
+        entity: 'invoice',
+        entityId: id,
+        action: 'issue',
+        changes: { number, total: computed.total, currency: invoice.currency, prepaidMinutesDrawn: drawn },
+      });
     });
     return this.load(this.db, id);
   }
@@ -160,12 +184,18 @@ export class InvoicesService {
   async markPaid(id: string, input: PayInvoice, actor: Actor, ifMatch?: '*' | number[]): Promise<Invoice> {
     await this.db.transaction(async (tx) => {
       const invoice = await this.lockedInvoice(tx, id, ifMatch);
-      if (invoice.status !== 'issued') throw conflict(`Invoice ${invoice.number ?? id} is ${invoice.status}; only an issued invoice can be paid`, { status: invoice.status });
+      if (invoice.status !== 'issued')
+        throw conflict(`Invoice ${invoice.number ?? id} is ${invoice.status}; only an issued invoice can be paid`, { status: invoice.status });
       const now = this.clock.now();
       const paidAt = input.paidAt ? new Date(input.paidAt) : now;
       if (paidAt < invoice.issued_at!) throw invalidField('body.paidAt', `paidAt must not be before the issue time ${invoice.issued_at!.toISOString()}`);
       await this.repo.setStatus(tx, id, { status: 'paid', now, paidAt, paymentReference: input.reference ?? null });
-      await recordAudit(tx, actor, { entity: 'invoice', entityId: id, action: 'paid', changes: { number: invoice.number, paidAt: paidAt.toISOString(), reference: input.reference ?? null } });
+      await recordAudit(tx, actor, {
+        entity: 'invoice',
+        entityId: id,
+        action: 'paid',
+        changes: { number: invoice.number, paidAt: paidAt.toISOString(), reference: input.reference ?? null },
+      });
     });
     return this.load(this.db, id);
   }
@@ -178,7 +208,12 @@ export class InvoicesService {
         throw conflict(`Invoice ${invoice.number ?? id} is ${invoice.status}; only drafts and issued invoices can be voided`, { status: invoice.status });
       }
       await this.repo.setStatus(tx, id, { status: 'void', now: this.clock.now(), voidReason: input.reason });
-      await recordAudit(tx, actor, { entity: 'invoice', entityId: id, action: 'void', changes: { number: invoice.number, from: invoice.status, reason: input.reason } });
+      await recordAudit(tx, actor, {
+        entity: 'invoice',
+        entityId: id,
+        action: 'void',
+        changes: { number: invoice.number, from: invoice.status, reason: input.reason },
+      });
     });
     return this.load(this.db, id);
   }
@@ -240,7 +275,9 @@ export class InvoicesService {
     });
     const projected = computed.draws.reduce((s, d) => s + d.minutes, 0);
     if (mode === 'draft' && projected > 0) {
-      computed.warnings.push(`${projected} prepaid minutes will be drawn from contract ${contract!.number} at issue (balance now ${contract!.prepaid_minutes_balance}); issuing recomputes with the balance then`);
+      computed.warnings.push(
+        `${projected} prepaid minutes will be drawn from contract ${contract!.number} at issue (balance now ${contract!.prepaid_minutes_balance}); issuing recomputes with the balance then`,
+      );
     }
     if (computed.lines.length === 0) computed.warnings.push('No work recorded on the ticket: nothing to charge');
     return computed;
@@ -267,7 +304,10 @@ export class InvoicesService {
   }
 
   private async hydrate(q: Queryable, rows: InvoiceRow[]): Promise<Invoice[]> {
-    const lines = await this.repo.lines(q, rows.map((r) => r.id));
+    const lines = await this.repo.lines(
+      q,
+      rows.map((r) => r.id),
+    );
     const byInvoice = new Map<string, LineRow[]>();
     for (const line of lines) {
       const list = byInvoice.get(line.invoice_id);
@@ -279,11 +319,15 @@ export class InvoicesService {
 }
 
 function alreadyInvoiced(ticketNumber: string, open: { id: string; status: InvoiceStatus; number: string | null }): AppError {
-  return new AppError('ALREADY_INVOICED', `Ticket ${ticketNumber} already has ${open.status} invoice ${open.number ?? open.id}; void it first to invoice again`, {
-    invoiceId: open.id,
-    invoiceStatus: open.status,
-    invoiceNumber: open.number,
-  });
+  return new AppError(
+    'ALREADY_INVOICED',
+    `Ticket ${ticketNumber} already has ${open.status} invoice ${open.number ?? open.id}; void it first to invoice again`,
+    {
+      invoiceId: open.id,
+      invoiceStatus: open.status,
+      invoiceNumber: open.number,
+    },
+  );
 }
 
 function visibleTo(row: InvoiceRow, view: InvoiceView): boolean {
@@ -298,7 +342,13 @@ function forView(invoice: Invoice, view: InvoiceView): Invoice {
 }
 
 function toRate(row: RateRow): LabourRate {
-  return { skill: row.skill, hourlyRate: Number(row.hourly_rate), overtimeMultiplier: Number(row.overtime_multiplier), version: row.version, updatedAt: row.updated_at.toISOString() };
+  return {
+    skill: row.skill,
+    hourlyRate: Number(row.hourly_rate),
+    overtimeMultiplier: Number(row.overtime_multiplier),
+    version: row.version,
+    updatedAt: row.updated_at.toISOString(),
+  };
 }
 
 function toInvoice(row: InvoiceRow, lines: LineRow[]): Invoice {

@@ -44,7 +44,6 @@ export interface InvoicingRoutesDeps {
 }
 
 export const invoicingRoutes = async (app: ZodApp, { invoices, exports }: InvoicingRoutesDeps): Promise<void> => {
-
   app.post(
     '/tickets/:id/invoice',
     {
@@ -65,7 +64,10 @@ export const invoicingRoutes = async (app: ZodApp, { invoices, exports }: Invoic
 
   app.get(
     '/invoices',
-    { config: invoiceRead, schema: { tags, summary: 'List invoices (customers: their own issued and paid ones)', querystring: listInvoicesQuery, response: { 200: invoicePage } } },
+    {
+      config: invoiceRead,
+      schema: { tags, summary: 'List invoices (customers: their own issued and paid ones)', querystring: listInvoicesQuery, response: { 200: invoicePage } },
+    },
     async (request) => invoices.list(request.query, invoiceView(request)),
   );
 
@@ -111,7 +113,10 @@ export const invoicingRoutes = async (app: ZodApp, { invoices, exports }: Invoic
 
   app.post(
     '/invoices/:id/issue',
-    { config: billing, schema: { tags, summary: 'Issue a draft: final computation, prepaid draw-down, number (409 ALREADY_INVOICED when issued)', ...lifecycle } },
+    {
+      config: billing,
+      schema: { tags, summary: 'Issue a draft: final computation, prepaid draw-down, number (409 ALREADY_INVOICED when issued)', ...lifecycle },
+    },
     async (request, reply) => {
       const invoice = await invoices.issue(request.params.id, callerOf(request).actor, parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(invoice.version)).send(invoice);
@@ -144,7 +149,16 @@ export const invoicingRoutes = async (app: ZodApp, { invoices, exports }: Invoic
 
   app.put(
     '/labour-rates/:skill',
-    { config: ratesAdmin, schema: { tags, summary: 'Set the hourly rate and overtime multiplier of a skill', params: labourRateParams, body: putLabourRateBody, response: { 200: labourRateSchema } } },
+    {
+      config: ratesAdmin,
+      schema: {
+        tags,
+        summary: 'Set the hourly rate and overtime multiplier of a skill',
+        params: labourRateParams,
+        body: putLabourRateBody,
+        response: { 200: labourRateSchema },
+      },
+    },
     async (request) => invoices.putLabourRate(request.params.skill, request.body, callerOf(request).actor),
   );
 };

@@ -7,14 +7,15 @@ import { LINE_KINDS } from './invoice-calculator.js';
 export const INVOICE_STATUSES = ['draft', 'issued', 'paid', 'void'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-
 export const invoiceIdParams = z.object({ id: z.uuid() });
 export const ticketInvoiceParams = z.object({ id: z.uuid().describe('Ticket id') });
 
 export const invoiceLineSchema = z.object({
   id: z.uuid(),
   position: z.number().int(),
-  kind: z.enum(LINE_KINDS).describe('labour/overtime/parts/travel: charges; prepaid: zero-charge prepaid minutes; coverage: negative, what warranty or contract covers'),
+  kind: z
+    .enum(LINE_KINDS)
+    .describe('labour/overtime/parts/travel: charges; prepaid: zero-charge prepaid minutes; coverage: negative, what warranty or contract covers'),
   description: z.string(),
   quantity: z.number().describe('Hours for labour, overtime and prepaid; units for parts; 1 or km for travel'),
   unitPrice: money('invoiceLine.unitPrice', z.number()),

@@ -47,7 +47,8 @@ export const MATCH_END = '\u0003';
 const HEADLINE_TITLE = `StartSel="${MATCH_START}", StopSel="${MATCH_END}", HighlightAll=true`;
 const HEADLINE_BODY = `StartSel="${MATCH_START}", StopSel="${MATCH_END}", MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=" … "`;
 
-const COLUMNS = 'k.id, k.title, k.body, k.tags, k.model_ids, k.fault_codes, k.status, k.published_at, k.author_type, k.author_id, k.version, k.created_at, k.updated_at';
+const COLUMNS =
+  'k.id, k.title, k.body, k.tags, k.model_ids, k.fault_codes, k.status, k.published_at, k.author_type, k.author_id, k.version, k.created_at, k.updated_at';
 
 const SORT_COLUMNS: Record<string, SortColumn> = {
   title: { expr: 'lower(k.title)', type: 'text' },

@@ -33,7 +33,10 @@ export async function knowledgeRoutes(app: ZodApp, deps: { knowledge: KnowledgeS
 
   app.get(
     '/knowledge/articles',
-    { config: read, schema: { tags, summary: 'List articles (filter by model, fault code, tag)', querystring: listArticlesQuery, response: { 200: articlePage } } },
+    {
+      config: read,
+      schema: { tags, summary: 'List articles (filter by model, fault code, tag)', querystring: listArticlesQuery, response: { 200: articlePage } },
+    },
     async (request) => service.list(request.query, principalOf(request).role),
   );
 
@@ -65,7 +68,14 @@ export async function knowledgeRoutes(app: ZodApp, deps: { knowledge: KnowledgeS
     '/knowledge/articles/:id',
     {
       config: write,
-      schema: { tags, summary: 'Update an article', params: articleIdParams, headers: ifMatchHeaders, body: updateArticleBody, response: { 200: articleSchema } },
+      schema: {
+        tags,
+        summary: 'Update an article',
+        params: articleIdParams,
+        headers: ifMatchHeaders,
+        body: updateArticleBody,
+        response: { 200: articleSchema },
+      },
     },
     async (request, reply) => {
       const article = await service.update(request.params.id, request.body, principalOf(request).actor, parseIfMatch(request.headers['if-match']));

@@ -76,14 +76,15 @@ export type ListArticles = z.infer<typeof listArticlesQuery>;
 export const articlePage = pageSchema(articleSchema);
 
 export const searchArticlesQuery = z.strictObject({
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .describe('Web-search syntax: words (all must match, stemmed), "a phrase", or, -excluded'),
+  q: z.string().trim().min(1).max(200).describe('Web-search syntax: words (all must match, stemmed), "a phrase", or, -excluded'),
   ...filters,
-  limit: z.coerce.number().int().min(1).max(SEARCH_MAX_LIMIT).default(SEARCH_DEFAULT_LIMIT).describe(`1..${SEARCH_MAX_LIMIT} (default ${SEARCH_DEFAULT_LIMIT})`),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(SEARCH_MAX_LIMIT)
+    .default(SEARCH_DEFAULT_LIMIT)
+    .describe(`1..${SEARCH_MAX_LIMIT} (default ${SEARCH_DEFAULT_LIMIT})`),
 });
 export type SearchArticles = z.infer<typeof searchArticlesQuery>;
 

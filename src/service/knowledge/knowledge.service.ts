@@ -31,7 +31,12 @@ export class KnowledgeService {
     this.checkModels(input.modelIds);
     const row = await this.db.transaction(async (tx) => {
       const created = await this.repo.insert(tx, input, actor);
-      await recordAudit(tx, actor, { entity: 'knowledge_article', entityId: created.id, action: 'create', changes: { title: input.title, status: input.status } });
+      await recordAudit(tx, actor, {
+        entity: 'knowledge_article',
+        entityId: created.id,
+        action: 'create',
+        changes: { title: input.title, status: input.status },
+      });
       return created;
     });
     return toArticle(row);
@@ -61,7 +66,12 @@ export class KnowledgeService {
       checkVersion(ifMatch, current.version, `article ${id}`);
       if (Object.values(patch).every((v) => v === undefined)) return current;
       const updated = await this.repo.update(tx, id, patch);
-      await recordAudit(tx, actor, { entity: 'knowledge_article', entityId: id, action: 'update', changes: { fields: Object.keys(patch), status: updated.status } });
+      await recordAudit(tx, actor, {
+        entity: 'knowledge_article',
+        entityId: id,
+        action: 'update',
+        changes: { fields: Object.keys(patch), status: updated.status },
+      });
       return updated;
     });
     return toArticle(row);

@@ -66,8 +66,15 @@ export async function columnsOf(q: Queryable, table: string): Promise<Set<string
 
 export async function loadTicket(q: Queryable, ticketId: string): Promise<TicketFacts | undefined> {
   const { rows } = await q.query<{
-    id: string; number: string; title: string; customer_id: string; customer_name: string;
-    site_name: string | null; address: string | null; city: string | null; technician_name: string | null;
+    id: string;
+    number: string;
+    title: string;
+    customer_id: string;
+    customer_name: string;
+    site_name: string | null;
+    address: string | null;
+    city: string | null;
+    technician_name: string | null;
   }>(
     `SELECT t.id, t.number, t.title, t.customer_id, c.name AS customer_name, s.name AS site_name, s.address, s.city, u.name AS technician_name
      FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN sites s ON s.id = t.site_id LEFT JOIN users u ON u.id = t.technician_id
@@ -91,7 +98,13 @@ export async function loadTicket(q: Queryable, ticketId: string): Promise<Ticket
 
 export async function loadVisit(q: Queryable, visitId: string, hasEta: boolean): Promise<VisitFacts | undefined> {
   const { rows } = await q.query<{
-    id: string; ticket_id: string; planned_start: Date; planned_end: Date; outcome: string | null; eta_at: Date | null; technician_name: string;
+    id: string;
+    ticket_id: string;
+    planned_start: Date;
+    planned_end: Date;
+    outcome: string | null;
+    eta_at: Date | null;
+    technician_name: string;
   }>(
     `SELECT v.id, v.ticket_id, v.planned_start, v.planned_end, v.outcome, ${hasEta ? 'v.eta_at' : 'NULL::timestamptz AS eta_at'}, u.name AS technician_name
      FROM visits v JOIN users u ON u.id = v.technician_id WHERE v.id = $1`,
@@ -113,9 +126,19 @@ export async function loadVisit(q: Queryable, visitId: string, hasEta: boolean):
 /** The customer's contacts that may receive notifications: those with a preferences row, and the primary contact. */
 export async function loadContactRecipients(q: Queryable, customerId: string): Promise<ContactRecipient[]> {
   const { rows } = await q.query<{
-    id: string; name: string; emails: { address: string }[]; language: string | null; opt_outs: string[]; is_primary: boolean;
-    has_prefs: boolean; enabled: boolean | null; events: string[] | null; channels: ('email' | 'webhook')[] | null;
-    email_address: string | null; webhook_url: string | null; time_zone: string | null;
+    id: string;
+    name: string;
+    emails: { address: string }[];
+    language: string | null;
+    opt_outs: string[];
+    is_primary: boolean;
+    has_prefs: boolean;
+    enabled: boolean | null;
+    events: string[] | null;
+    channels: ('email' | 'webhook')[] | null;
+    email_address: string | null;
+    webhook_url: string | null;
+    time_zone: string | null;
   }>(
     `SELECT ct.id, ct.name, ct.emails, ct.language, ct.opt_outs, ct.is_primary, p.contact_id IS NOT NULL AS has_prefs,
        p.enabled, p.events, p.channels, p.email_address, p.webhook_url, p.time_zone
@@ -148,7 +171,13 @@ export async function loadTechnician(q: Queryable, technicianId: string, profile
   const pick = (column: string, type: string) => (profileColumns.has(column) ? `tp.${column}` : `NULL::${type} AS ${column}`);
   const join = profileColumns.has('user_id') ? 'LEFT JOIN technician_profiles tp ON tp.user_id = u.id' : '';
   const { rows } = await q.query<{
-    id: string; name: string; email: string; active: boolean; push_url: string | null; timezone: string | null; language: string | null;
+    id: string;
+    name: string;
+    email: string;
+    active: boolean;
+    push_url: string | null;
+    timezone: string | null;
+    language: string | null;
   }>(
     `SELECT u.id, u.name, u.email, u.active, ${pick('push_url', 'text')}, ${pick('timezone', 'text')}, ${pick('language', 'text')}
      FROM users u ${join} WHERE u.id = $1`,

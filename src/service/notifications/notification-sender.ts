@@ -174,7 +174,8 @@ export class NotificationSender implements BackgroundTask {
           logger.warn({ err: dbError, id: row.id }, 'notification sender: could not record a failed attempt; the lease will expire and it is retried');
           return false;
         });
-      if (final) logger.warn({ id: row.id, channel: row.channel, error: error.message }, `notification ${final === 'failed' ? 'failed permanently' : 'gave up'}`);
+      if (final)
+        logger.warn({ id: row.id, channel: row.channel, error: error.message }, `notification ${final === 'failed' ? 'failed permanently' : 'gave up'}`);
       if (!recorded) return 'lost_claim';
       return final ?? 'retry';
     }

@@ -99,8 +99,21 @@ export class NotificationsRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15)
        ON CONFLICT (dedupe_key, recipient, channel) DO NOTHING RETURNING id`,
       [
-        row.dedupeKey, row.event, row.ticketId, row.visitId, row.recipient, row.contactId, row.technicianId, row.channel, row.address,
-        row.language, row.subject, row.body, row.html, JSON.stringify(row.data), row.at,
+        row.dedupeKey,
+        row.event,
+        row.ticketId,
+        row.visitId,
+        row.recipient,
+        row.contactId,
+        row.technicianId,
+        row.channel,
+        row.address,
+        row.language,
+        row.subject,
+        row.body,
+        row.html,
+        JSON.stringify(row.data),
+        row.at,
       ],
     );
     return rows.length > 0;
@@ -135,7 +148,12 @@ export class NotificationsRepository {
   }
 
   /** Records a failed attempt: back to pending at `retryAt`, or final (`failed` / `gave_up`) when retryAt is null. */
-  async markFailed(q: Queryable, id: string, token: string, input: { at: Date; error: string; retryAt: Date | null; final: 'failed' | 'gave_up' }): Promise<boolean> {
+  async markFailed(
+    q: Queryable,
+    id: string,
+    token: string,
+    input: { at: Date; error: string; retryAt: Date | null; final: 'failed' | 'gave_up' },
+  ): Promise<boolean> {
     const { rows } = await q.query(
       `UPDATE notification_outbox
        SET status = CASE WHEN $4::timestamptz IS NULL THEN $5::text ELSE 'pending' END,
@@ -181,10 +199,9 @@ export class NotificationsRepository {
   // ---- Contact preferences ------------------------------------------------------------------
 
   async findPreferences(q: Queryable, contactId: string, options: { lock?: boolean } = {}): Promise<PreferencesRow | undefined> {
-    const { rows } = await q.query<PreferencesRow>(
-      `SELECT * FROM contact_notification_preferences WHERE contact_id = $1${options.lock ? ' FOR UPDATE' : ''}`,
-      [contactId],
-    );
+    const { rows } = await q.query<PreferencesRow>(`SELECT * FROM contact_notification_preferences WHERE contact_id = $1${options.lock ? ' FOR UPDATE' : ''}`, [
+      contactId,
+    ]);
     return rows[0];
   }
 
@@ -203,10 +220,9 @@ export class NotificationsRepository {
 
   /** The webhook secret of a contact (read at send time, so a rotated secret applies to queued messages). */
   async contactWebhookSecret(q: Queryable, contactId: string): Promise<string | undefined> {
-    const { rows } = await q.query<{ webhook_secret: string | null }>(
-      'SELECT webhook_secret FROM contact_notification_preferences WHERE contact_id = $1',
-      [contactId],
-    );
+    const { rows } = await q.query<{ webhook_secret: string | null }>('SELECT webhook_secret FROM contact_notification_preferences WHERE contact_id = $1', [
+      contactId,
+    ]);
     return rows[0]?.webhook_secret ?? undefined;
   }
 }

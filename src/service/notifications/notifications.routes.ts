@@ -84,7 +84,8 @@ export const notificationsRoutes = async (app: ZodApp, { notifications: service,
       schema: {
         tags,
         summary: "Replace a contact's notification preferences",
-        description: 'Events (empty = all), channels (email, webhook), e-mail address, webhook URL and secret (write-only; absent keeps the stored one), time zone.',
+        description:
+          'Events (empty = all), channels (email, webhook), e-mail address, webhook URL and secret (write-only; absent keeps the stored one), time zone.',
         params: contactPreferencesParams,
         headers: ifMatchHeaders,
         body: putPreferencesBody,

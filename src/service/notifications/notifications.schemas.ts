@@ -22,9 +22,7 @@ export const notificationSchema = z.object({
   language: z.string(),
   subject: z.string(),
   body: z.string(),
-  status: z
-    .enum(OUTBOX_STATUSES)
-    .describe('pending (waiting or retrying) | sending (claimed) | sent | failed (permanent error) | gave_up (too many attempts)'),
+  status: z.enum(OUTBOX_STATUSES).describe('pending (waiting or retrying) | sending (claimed) | sent | failed (permanent error) | gave_up (too many attempts)'),
   attempts: z.number().int(),
   nextAttemptAt: z.iso.datetime(),
   lastError: z.string().nullable(),
@@ -65,14 +63,17 @@ export const preferencesSchema = z.object({
 export type Preferences = z.infer<typeof preferencesSchema>;
 
 const unique = <T>(list: readonly T[]) => new Set(list).size === list.length;
-const timeZone = z.string().max(64).refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'an IANA time zone, e.g. Europe/Berlin');
+const timeZone = z
+  .string()
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone, e.g. Europe/Berlin');
 
 /** PUT replaces the preferences; webhookSecret is write-only: absent keeps the stored one. */
 export const putPreferencesBody = z.strictObject({
@@ -80,8 +81,17 @@ export const putPreferencesBody = z.strictObject({
   events: z.array(z.enum(NOTIFICATION_EVENTS)).max(NOTIFICATION_EVENTS.length).refine(unique, 'no duplicates').default([]).describe('Default [] = every event'),
   channels: z.array(z.enum(NOTIFICATION_CHANNELS)).max(2).refine(unique, 'no duplicates').default(['email']).describe("Default ['email']"),
   emailAddress: z.email().max(254).nullable().default(null),
-  webhookUrl: z.url({ protocol: /^https?$/ }).max(2000).nullable().default(null),
-  webhookSecret: z.string().min(16).max(200).optional().describe('HMAC-SHA256 key for X-Telemend-Signature; required with the webhook channel unless already set'),
+  webhookUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .nullable()
+    .default(null),
+  webhookSecret: z
+    .string()
+    .min(16)
+    .max(200)
+    .optional()
+    .describe('HMAC-SHA256 key for X-Telemend-Signature; required with the webhook channel unless already set'),
   timeZone: timeZone.nullable().default(null),
 });
 export type PutPreferences = z.infer<typeof putPreferencesBody>;

@@ -122,7 +122,18 @@ export function toNotification(row: OutboxRow): Notification {
 /** Without a stored row the defaults apply: only the primary contact is notified (by e-mail). */
 function toPreferences(contactId: string, row: PreferencesRow | undefined, isPrimary: boolean): Preferences {
   if (!row) {
-    return { contactId, explicit: false, enabled: isPrimary, events: [], channels: ['email'], emailAddress: null, webhookUrl: null, webhookSecretSet: false, timeZone: null, version: 0 };
+    return {
+      contactId,
+      explicit: false,
+      enabled: isPrimary,
+      events: [],
+      channels: ['email'],
+      emailAddress: null,
+      webhookUrl: null,
+      webhookSecretSet: false,
+      timeZone: null,
+      version: 0,
+    };
   }
   return {
     contactId,

@@ -30,7 +30,16 @@ import {
   type NotificationLanguage,
   type TemplateEvent,
 } from './notification.templates.js';
-import { columnsOf, contactChannels, loadContactRecipients, loadTechnician, loadTicket, loadVisit, type TicketFacts, type VisitFacts } from './notification-context.js';
+import {
+  columnsOf,
+  contactChannels,
+  loadContactRecipients,
+  loadTechnician,
+  loadTicket,
+  loadVisit,
+  type TicketFacts,
+  type VisitFacts,
+} from './notification-context.js';
 import { NotificationsRepository, type OutboxChannel } from './notifications.repository.js';
 
 export interface NotifierOptions {
@@ -94,9 +103,21 @@ export class Notifier implements NotifierPort {
       const message = renderTemplate(TEMPLATES[language][input.event], { ...values.text, contactName: contact.name });
       for (const { channel, address } of channels) {
         const inserted = await this.repo.insert(q, {
-          dedupeKey, event: input.event, ticketId: ticket.id, visitId: visit?.id ?? null, recipient: `contact:${contact.id}`,
-          contactId: contact.id, technicianId: null, channel, address, language, ...message, body: message.text,
-          html: channel === 'email' ? message.html : null, data: { ...values.raw, contactName: contact.name }, at,
+          dedupeKey,
+          event: input.event,
+          ticketId: ticket.id,
+          visitId: visit?.id ?? null,
+          recipient: `contact:${contact.id}`,
+          contactId: contact.id,
+          technicianId: null,
+          channel,
+          address,
+          language,
+          ...message,
+          body: message.text,
+          html: channel === 'email' ? message.html : null,
+          data: { ...values.raw, contactName: contact.name },
+          at,
         });
         if (inserted) queued++;
       }
@@ -124,9 +145,20 @@ export class Notifier implements NotifierPort {
     const message = renderTemplate(TEMPLATES[language][input.event], { ...values.text, technicianName: technician.name });
     const dedupeKey = input.dedupeKey ?? `${input.event}:${input.visitId}:${input.technicianId}:${stringOf(data.start) ?? ''}`;
     const inserted = await this.repo.insert(q, {
-      dedupeKey, event: input.event, ticketId: ticket.id, visitId: input.visitId, recipient: `technician:${technician.id}`,
-      contactId: null, technicianId: technician.id, ...target, language, ...message, body: message.text,
-      html: target.channel === 'email' ? message.html : null, data: { ...values.raw, technicianName: technician.name }, at: this.clock.now(),
+      dedupeKey,
+      event: input.event,
+      ticketId: ticket.id,
+      visitId: input.visitId,
+      recipient: `technician:${technician.id}`,
+      contactId: null,
+      technicianId: technician.id,
+      ...target,
+      language,
+      ...message,
+      body: message.text,
+      html: target.channel === 'email' ? message.html : null,
+      data: { ...values.raw, technicianName: technician.name },
+      at: this.clock.now(),
     });
     return inserted ? 1 : 0;
   }
@@ -167,9 +199,18 @@ export class Notifier implements NotifierPort {
     const technicianName = stringOf(data.technicianName) ?? visit?.technicianName ?? ticket.technicianName ?? undefined;
     const raw: Record<string, string | number | null> = {
       ...data,
-      ticketId: ticket.id, ticketNumber: ticket.number, ticketTitle: ticket.title, customerName: ticket.customerName,
-      siteName: ticket.siteName, siteAddress: ticket.siteAddress, technicianName: technicianName ?? null,
-      windowStart: windowStart ?? null, windowEnd: windowEnd ?? null, eta: eta ?? null, delayMinutes: delay ?? null, outcome: outcome ?? null,
+      ticketId: ticket.id,
+      ticketNumber: ticket.number,
+      ticketTitle: ticket.title,
+      customerName: ticket.customerName,
+      siteName: ticket.siteName,
+      siteAddress: ticket.siteAddress,
+      technicianName: technicianName ?? null,
+      windowStart: windowStart ?? null,
+      windowEnd: windowEnd ?? null,
+      eta: eta ?? null,
+      delayMinutes: delay ?? null,
+      outcome: outcome ?? null,
     };
     const when = (value: string | undefined) => (value === undefined ? undefined : formatInstant(value, loc, zone));
     const text: Record<string, string | undefined> = {};
@@ -238,6 +279,12 @@ function formatInstant(value: string, loc: string, zone: string): string {
   const at = Date.parse(value);
   if (Number.isNaN(at)) throw new AppError('VALIDATION_FAILED', `Invalid notification request: ${value} is not a date-time`);
   return new Intl.DateTimeFormat(loc, {
-    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: zone, timeZoneName: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: zone,
+    timeZoneName: 'short',
   }).format(at);
 }

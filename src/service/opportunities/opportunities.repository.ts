@@ -53,13 +53,18 @@ export class OpportunitiesRepository {
   }
 
   async find(q: Queryable, id: string, options: { lock?: boolean } = {}): Promise<OpportunityRow | undefined> {
-    const { rows } = await q.query<OpportunityRow>(`SELECT ${OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.id = $1${options.lock ? ' FOR UPDATE' : ''}`, [id]);
+    const { rows } = await q.query<OpportunityRow>(`SELECT ${OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.id = $1${options.lock ? ' FOR UPDATE' : ''}`, [
+      id,
+    ]);
     return rows[0];
   }
 
   async findMany(q: Queryable, ids: readonly string[]): Promise<OpportunityRow[]> {
     if (ids.length === 0) return [];
-    const { rows } = await q.query<OpportunityRow>(`SELECT ${OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.id = ANY($1::uuid[]) ORDER BY o.created_at, o.id`, [[...ids]]);
+    const { rows } = await q.query<OpportunityRow>(
+      `SELECT ${OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.id = ANY($1::uuid[]) ORDER BY o.created_at, o.id`,
+      [[...ids]],
+    );
     return rows;
   }
 

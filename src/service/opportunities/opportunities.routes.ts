@@ -36,7 +36,15 @@ export async function opportunitiesRoutes(app: ZodApp, deps: { opportunities: Op
 
   app.get(
     '/opportunities',
-    { config: staff, schema: { tags, summary: 'List opportunities (filters: customer, stage, open, kind, owner, asset)', querystring: listOpportunitiesQuery, response: { 200: opportunityPage } } },
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'List opportunities (filters: customer, stage, open, kind, owner, asset)',
+        querystring: listOpportunitiesQuery,
+        response: { 200: opportunityPage },
+      },
+    },
     async (request) => service.list(request.query),
   );
 
@@ -70,7 +78,10 @@ export async function opportunitiesRoutes(app: ZodApp, deps: { opportunities: Op
 
   app.post(
     '/opportunities/run',
-    { config: { roles: ['admin'] }, schema: { tags, summary: 'Run the opportunity rules now (idempotent); returns what was created', response: { 200: rulesRunSchema } } },
+    {
+      config: { roles: ['admin'] },
+      schema: { tags, summary: 'Run the opportunity rules now (idempotent); returns what was created', response: { 200: rulesRunSchema } },
+    },
     async () => rules.run(),
   );
 }

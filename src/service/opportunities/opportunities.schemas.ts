@@ -45,7 +45,7 @@ const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. EUR');
 export const createOpportunityBody = z.strictObject({
   customerId: z.uuid(),
   assetId: z.uuid().optional().describe("One of the customer's assets"),
-  contractId: z.uuid().optional().describe("A contract of the customer it relates to"),
+  contractId: z.uuid().optional().describe('A contract of the customer it relates to'),
   kind: z.enum(OPPORTUNITY_KINDS).default('other').describe('Default other'),
   title,
   reason: reason.optional(),

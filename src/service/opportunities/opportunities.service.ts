@@ -97,7 +97,12 @@ export class OpportunitiesService {
       await this.repo.update(tx, id, changes);
       const after = toOpportunity((await this.repo.find(tx, id))!);
       const { version: _v, updatedAt: _u, ...changed } = after;
-      await recordAudit(tx, actor, { entity: 'opportunity', entityId: id, action: moving ? 'stage' : 'update', changes: diff(toOpportunity(current), changed) });
+      await recordAudit(tx, actor, {
+        entity: 'opportunity',
+        entityId: id,
+        action: moving ? 'stage' : 'update',
+        changes: diff(toOpportunity(current), changed),
+      });
     });
     return toOpportunity((await this.repo.find(this.db, id))!);
   }

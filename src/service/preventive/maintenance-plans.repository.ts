@@ -112,7 +112,9 @@ export class MaintenancePlansRepository {
   }
 
   async listByContract(q: Queryable, contractId: string): Promise<PlanRow[]> {
-    const { rows } = await q.query<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM maintenance_plans p WHERE p.contract_id = $1 ORDER BY p.created_at, p.id LIMIT 500`, [contractId]);
+    const { rows } = await q.query<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM maintenance_plans p WHERE p.contract_id = $1 ORDER BY p.created_at, p.id LIMIT 500`, [
+      contractId,
+    ]);
     return rows;
   }
 

@@ -120,6 +120,8 @@ export const runResultSchema = z.object({
   waiting: z.number().int().describe('Pairs whose previous occurrence is still open (the next one follows its completion)'),
   notDue: z.number().int().describe('Pairs not yet within their lead time (or beyond the contract end, or idle)'),
   raced: z.number().int().describe('Due pairs another run or worker generated first (its occurrence key was taken)'),
-  skipped: z.array(z.object({ planId: z.uuid(), assetId: z.uuid(), reason: z.string() })).describe('Pairs that could not be evaluated (e.g. InfluxDB unavailable)'),
+  skipped: z
+    .array(z.object({ planId: z.uuid(), assetId: z.uuid(), reason: z.string() }))
+    .describe('Pairs that could not be evaluated (e.g. InfluxDB unavailable)'),
 });
 export type RunResult = z.infer<typeof runResultSchema>;

@@ -193,10 +193,22 @@ export class PreventiveGenerationService {
     const technicianId = await this.repo.freeTechnician(tx, plan.required_skill, slot.start, slot.end, plan.technician_id);
     if (!technicianId) return null;
     const notes = plan.checklist.length ? `Checklist:\n${plan.checklist.map((item) => `- ${item}`).join('\n')}` : null;
-    const visitId = await this.visits.insert(tx, { ticketId, technicianId, plannedStart: slot.start.toISOString(), plannedEnd: slot.end.toISOString(), notes, now });
+    const visitId = await this.visits.insert(tx, {
+      ticketId,
+      technicianId,
+      plannedStart: slot.start.toISOString(),
+      plannedEnd: slot.end.toISOString(),
+      notes,
+      now,
+    });
     await recordAudit(tx, this.actor, { entity: 'visit', entityId: visitId, action: 'create', changes: { ticketId, technicianId, source: 'preventive' } });
     await this.tickets.update(tx, ticketId, { technician_id: technicianId, updated_at: now });
-    await recordAudit(tx, this.actor, { entity: 'ticket', entityId: ticketId, action: 'assign', changes: { technicianId: { from: null, to: technicianId }, reason: 'preventive plan' } });
+    await recordAudit(tx, this.actor, {
+      entity: 'ticket',
+      entityId: ticketId,
+      action: 'assign',
+      changes: { technicianId: { from: null, to: technicianId }, reason: 'preventive plan' },
+    });
     // Created in this transaction: its ticket.created event (after commit) carries the status.
     await this.ticketsService.transitionIn(tx, ticketId, 'assigned', 'preventive plan', this.actor, { announce: false });
     await this.ticketsService.transitionIn(tx, ticketId, 'scheduled', 'preventive visit planned', this.actor, { announce: false });

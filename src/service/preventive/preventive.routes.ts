@@ -22,11 +22,22 @@ import {
 const manage = { roles: ['admin', 'dispatcher'] } as const;
 const tags = ['maintenance plans'];
 
-export const preventiveRoutes = async (app: ZodApp, { plans, generation }: { plans: MaintenancePlansService; generation: PreventiveGenerationService }): Promise<void> => {
-
+export const preventiveRoutes = async (
+  app: ZodApp,
+  { plans, generation }: { plans: MaintenancePlansService; generation: PreventiveGenerationService },
+): Promise<void> => {
   app.post(
     '/contracts/:id/maintenance-plans',
-    { config: manage, schema: { tags, summary: 'Add a preventive maintenance plan to a contract', params: contractPlansParams, body: createPlanBody, response: { 201: planSchema } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Add a preventive maintenance plan to a contract',
+        params: contractPlansParams,
+        body: createPlanBody,
+        response: { 201: planSchema },
+      },
+    },
     async (request, reply) => {
       const plan = await plans.create(request.params.id, request.body, callerOf(request).actor);
       return reply
@@ -54,7 +65,10 @@ export const preventiveRoutes = async (app: ZodApp, { plans, generation }: { pla
 
   app.patch(
     '/contracts/:id/maintenance-plans/:planId',
-    { config: manage, schema: { tags, summary: 'Update a maintenance plan', params: planParams, headers: ifMatchHeaders, body: updatePlanBody, response: { 200: planSchema } } },
+    {
+      config: manage,
+      schema: { tags, summary: 'Update a maintenance plan', params: planParams, headers: ifMatchHeaders, body: updatePlanBody, response: { 200: planSchema } },
+    },
     async (request, reply) => {
       const { id, planId } = request.params;
       const plan = await plans.update(id, planId, request.body, callerOf(request).actor, parseIfMatch(request.headers['if-match']));
@@ -66,7 +80,12 @@ export const preventiveRoutes = async (app: ZodApp, { plans, generation }: { pla
     '/contracts/:id/maintenance-plans/:planId',
     {
       config: manage,
-      schema: { tags, summary: 'Delete a plan without occurrences (409 otherwise: deactivate it)', params: planParams, response: { 204: z.null().describe('Deleted') } },
+      schema: {
+        tags,
+        summary: 'Delete a plan without occurrences (409 otherwise: deactivate it)',
+        params: planParams,
+        response: { 204: z.null().describe('Deleted') },
+      },
     },
     async (request, reply) => {
       await plans.delete(request.params.id, request.params.planId, callerOf(request).actor);
@@ -76,7 +95,10 @@ export const preventiveRoutes = async (app: ZodApp, { plans, generation }: { pla
 
   app.get(
     '/contracts/:id/maintenance-plans/:planId/occurrences',
-    { config: manage, schema: { tags, summary: 'Generated occurrences of a plan (ticket, visit, due)', params: planParams, response: { 200: occurrenceListSchema } } },
+    {
+      config: manage,
+      schema: { tags, summary: 'Generated occurrences of a plan (ticket, visit, due)', params: planParams, response: { 200: occurrenceListSchema } },
+    },
     async (request) => plans.occurrences(request.params.id, request.params.planId),
   );
 
@@ -84,7 +106,11 @@ export const preventiveRoutes = async (app: ZodApp, { plans, generation }: { pla
     '/maintenance-plans/run',
     {
       config: { roles: ['admin'] },
-      schema: { tags, summary: 'Generate the due preventive tickets and visits now (idempotent); returns what was created', response: { 200: runResultSchema } },
+      schema: {
+        tags,
+        summary: 'Generate the due preventive tickets and visits now (idempotent); returns what was created',
+        response: { 200: runResultSchema },
+      },
     },
     async () => generation.run(),
   );

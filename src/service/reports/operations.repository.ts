@@ -51,7 +51,11 @@ function availableSql(tables: ReadonlySet<OptionalTable>, from: string, to: stri
     WHERE NOT EXISTS (SELECT 1 FROM technician_profiles p WHERE p.user_id = f.technician_id AND jsonb_typeof(p.working_hours) = 'object')`;
 }
 
-export async function technicianUtilisation(q: Queryable, input: ReportInput & { technicianId?: string | undefined }, tables: ReadonlySet<OptionalTable>): Promise<ReportResult> {
+export async function technicianUtilisation(
+  q: Queryable,
+  input: ReportInput & { technicianId?: string | undefined },
+  tables: ReadonlySet<OptionalTable>,
+): Promise<ReportResult> {
   const p = new SqlParams();
   const from = p.add(input.period.from);
   const to = p.add(input.period.to);

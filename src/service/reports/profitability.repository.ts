@@ -86,6 +86,11 @@ export async function profitability(q: Queryable, input: ProfitabilityInput, tab
     p.values,
   );
   const result = splitTotal(rows);
-  if (result.summary) Object.assign(result.summary, { customerId: null, customerName: null, ...(input.groupBy === 'contract' ? { contractId: null, contractNumber: null } : {}) });
+  if (result.summary)
+    Object.assign(result.summary, {
+      customerId: null,
+      customerName: null,
+      ...(input.groupBy === 'contract' ? { contractId: null, contractNumber: null } : {}),
+    });
   return result;
 }

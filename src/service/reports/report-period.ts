@@ -36,7 +36,10 @@ const isDateOnly = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
 /** The period of a query at `now`; VALIDATION_FAILED when from ≥ to or the span is too long. */
 export function resolvePeriod(query: { from?: string | undefined; to?: string | undefined }, now: Date): Period {
   const to = query.to === undefined ? now : isDateOnly(query.to) ? new Date(Date.parse(`${query.to}T00:00:00Z`) + DAY_MS) : new Date(query.to);
-  const from = query.from === undefined ? new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS) : new Date(isDateOnly(query.from) ? `${query.from}T00:00:00Z` : query.from);
+  const from =
+    query.from === undefined
+      ? new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS)
+      : new Date(isDateOnly(query.from) ? `${query.from}T00:00:00Z` : query.from);
   if (from.getTime() >= to.getTime()) throw invalidField('query.from', 'must be before to');
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS) throw invalidField('query.from', `the period may span at most ${MAX_PERIOD_DAYS} days`);
   return { from, to };

@@ -191,11 +191,23 @@ export class ReportScheduler implements BackgroundTask {
     const span = output.period ? `${output.period.from} – ${output.period.to}` : `snapshot at ${output.generatedAt}`;
     const csv = schedule.format === 'csv';
     const fileName = csv ? reportFileName(output) : reportFileName(output).replace(/\.csv$/, '.json');
-    const summary = output.summary ? Object.entries(output.summary).filter(([, v]) => v !== null).map(([k, v]) => `  ${k}: ${String(v)}`) : [];
+    const summary = output.summary
+      ? Object.entries(output.summary)
+          .filter(([, v]) => v !== null)
+          .map(([k, v]) => `  ${k}: ${String(v)}`)
+      : [];
     return {
       to: schedule.email_to,
       subject: `[Telemend] ${schedule.name}: ${output.title}`,
-      text: [output.title, span, '', `${output.rows.length} rows, attached (${fileName}).`, ...(summary.length ? ['', 'Overall:', ...summary] : []), '', output.formula].join('\n'),
+      text: [
+        output.title,
+        span,
+        '',
+        `${output.rows.length} rows, attached (${fileName}).`,
+        ...(summary.length ? ['', 'Overall:', ...summary] : []),
+        '',
+        output.formula,
+      ].join('\n'),
       attachment: csv
         ? { filename: fileName, content: reportCsv(output), contentType: 'text/csv; charset=utf-8' }
         : { filename: fileName, content: JSON.stringify(output, null, 2), contentType: 'application/json' },

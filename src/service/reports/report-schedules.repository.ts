@@ -66,7 +66,10 @@ export class ReportSchedulesRepository {
       params.push(column === 'params' || column === 'cadence' ? JSON.stringify(value) : value);
       sets.push(`${column} = $${params.length}`);
     }
-    const { rows } = await q.query<ScheduleRow>(`UPDATE report_schedules SET ${[...sets, 'version = version + 1'].join(', ')} WHERE id = $1 RETURNING *`, params);
+    const { rows } = await q.query<ScheduleRow>(
+      `UPDATE report_schedules SET ${[...sets, 'version = version + 1'].join(', ')} WHERE id = $1 RETURNING *`,
+      params,
+    );
     return rows[0]!;
   }
 
@@ -137,7 +140,16 @@ export class ReportSchedulesRepository {
       `UPDATE report_runs SET status = $2, next_attempt_at = $3, email_delivered_at = $4, webhook_delivered_at = $5,
          row_count = $6, last_error = $7, finished_at = $8, lease_until = NULL
        WHERE id = $1`,
-      [id, values.status, values.next_attempt_at, values.email_delivered_at, values.webhook_delivered_at, values.row_count, values.last_error, values.finished_at],
+      [
+        id,
+        values.status,
+        values.next_attempt_at,
+        values.email_delivered_at,
+        values.webhook_delivered_at,
+        values.row_count,
+        values.last_error,
+        values.finished_at,
+      ],
     );
   }
 }

@@ -65,7 +65,14 @@ export async function reportSchedulesRoutes(app: ZodApp, { schedules: service, e
     '/reports/schedules/:id',
     {
       config: admin,
-      schema: { tags, summary: 'Change a report schedule', params: scheduleIdParams, headers: ifMatchHeaders, body: updateScheduleBody, response: { 200: scheduleSchema } },
+      schema: {
+        tags,
+        summary: 'Change a report schedule',
+        params: scheduleIdParams,
+        headers: ifMatchHeaders,
+        body: updateScheduleBody,
+        response: { 200: scheduleSchema },
+      },
     },
     async (request, reply) => {
       assertSendableUrl(egress, request.body.webhookUrl, 'body.webhookUrl');
@@ -85,7 +92,10 @@ export async function reportSchedulesRoutes(app: ZodApp, { schedules: service, e
 
   app.get(
     '/reports/schedules/:id/runs',
-    { config: admin, schema: { tags, summary: 'Runs of a schedule, newest first', params: scheduleIdParams, querystring: runsQuery, response: { 200: runList } } },
+    {
+      config: admin,
+      schema: { tags, summary: 'Runs of a schedule, newest first', params: scheduleIdParams, querystring: runsQuery, response: { 200: runList } },
+    },
     async (request) => ({ items: await service.runs(request.params.id, request.query.limit) }),
   );
 }

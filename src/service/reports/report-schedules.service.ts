@@ -28,7 +28,10 @@ export function scheduleParamsFor(def: ReportDefinition) {
 /** Validated parameters of a schedule (VALIDATION_FAILED naming the bad ones). */
 export function parseScheduleParams(report: string, params: unknown): Record<string, unknown> & { lookbackDays: number } {
   const def = reportNamed(report);
-  if (!def) throw new AppError('VALIDATION_FAILED', `Invalid request: body.report: unknown report ${report}`, { fields: [{ field: 'body.report', message: 'unknown report' }] });
+  if (!def)
+    throw new AppError('VALIDATION_FAILED', `Invalid request: body.report: unknown report ${report}`, {
+      fields: [{ field: 'body.report', message: 'unknown report' }],
+    });
   const parsed = scheduleParamsFor(def).safeParse(params ?? {});
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => ({ field: ['body', 'params', ...i.path.map(String)].join('.'), message: i.message }));

@@ -11,18 +11,18 @@ import { DEFAULT_WORKING_MINUTES_PER_DAY, partsConsumption, technicianUtilisatio
 import { DEFAULT_HOURLY_COST, OPEN_ENDED_TERM_DAYS, profitability, PROFITABILITY_GROUPINGS, type ProfitabilityGrouping } from './profitability.repository.js';
 import { customerFilterShape, DEFAULT_PERIOD_DAYS, modelFilterShape, periodShape } from './report-period.js';
 import type { ReportInput, ReportResult } from './report.types.js';
+import { alarmOutcomeRow, backlogRow, firstTimeFixRow, mtbfRow, mttrRow, partsRow, profitabilityRow, slaRow, utilisationRow } from './reports.schemas.js';
 import {
-  alarmOutcomeRow,
-  backlogRow,
-  firstTimeFixRow,
-  mtbfRow,
-  mttrRow,
-  partsRow,
-  profitabilityRow,
-  slaRow,
-  utilisationRow,
-} from './reports.schemas.js';
-import { backlogAgeing, FAILURE_TYPES, firstTimeFix, mtbf, mttr, REPAIR_TYPES, slaCompliance, SLA_GROUPINGS, type SlaGrouping } from './service-kpis.repository.js';
+  backlogAgeing,
+  FAILURE_TYPES,
+  firstTimeFix,
+  mtbf,
+  mttr,
+  REPAIR_TYPES,
+  slaCompliance,
+  SLA_GROUPINGS,
+  type SlaGrouping,
+} from './service-kpis.repository.js';
 import type { OptionalTable } from './table-probe.js';
 
 export const REPORT_NAMES = [
@@ -128,11 +128,19 @@ export const REPORTS: readonly ReportDefinition[] = [
     title: 'Profitability per contract or per customer (financial)',
     formula: `Revenue = totals of issued or paid invoices issued in the period + each contract's value pro-rated over the days of its term inside the period (term starts_on..ends_on; an open-ended contract's value counts as ${OPEN_ENDED_TERM_DAYS} days; draft contracts excluded). Cost = Σ invoice_lines.cost of those invoices + work on tickets without a (non-void) invoice, in the period: labour minutes / 60 × the technician's hourly_cost (default ${DEFAULT_HOURLY_COST}) + parts quantity × unit_cost. Margin = revenue − cost; margin % = margin / revenue × 100. groupBy: contract (default; work outside a contract is one row per customer with contractId null) or customer. Amounts are summed as stored (one currency assumed). ${PERIOD}`,
     roles: ['admin'],
-    query: z.object({ ...periodShape, ...customerFilterShape, groupBy: z.enum(PROFITABILITY_GROUPINGS).default('contract').describe('contract (default) or customer') }),
+    query: z.object({
+      ...periodShape,
+      ...customerFilterShape,
+      groupBy: z.enum(PROFITABILITY_GROUPINGS).default('contract').describe('contract (default) or customer'),
+    }),
     row: profitabilityRow,
     columns: (query) => Object.keys(profitabilityRow.shape).filter((k) => query.groupBy !== 'customer' || (k !== 'contractId' && k !== 'contractNumber')),
     run: (q, input, tables, options) =>
-      profitability(q, { ...input, groupBy: (input.groupBy as ProfitabilityGrouping | undefined) ?? 'contract', defaultHourlyCost: options.defaultHourlyCost }, tables),
+      profitability(
+        q,
+        { ...input, groupBy: (input.groupBy as ProfitabilityGrouping | undefined) ?? 'contract', defaultHourlyCost: options.defaultHourlyCost },
+        tables,
+      ),
   },
   {
     name: 'backlog-ageing',

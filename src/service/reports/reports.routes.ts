@@ -47,7 +47,14 @@ export const reportsRoutes = async (app: ZodApp, deps: ReportsRoutesDeps): Promi
       schema: { tags, summary: 'The reports: names, formulas, roles and CSV columns', response: { 200: reportCatalogSchema } },
     },
     async () => ({
-      items: REPORTS.map((r) => ({ name: r.name, path: `/api/v1/reports/${r.name}`, title: r.title, formula: r.formula, roles: [...r.roles], columns: columnsOf(r) })),
+      items: REPORTS.map((r) => ({
+        name: r.name,
+        path: `/api/v1/reports/${r.name}`,
+        title: r.title,
+        formula: r.formula,
+        roles: [...r.roles],
+        columns: columnsOf(r),
+      })),
     }),
   );
 

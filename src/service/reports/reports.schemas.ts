@@ -132,5 +132,7 @@ export function reportEnvelope<T extends z.ZodType>(row: T) {
 }
 
 export const reportCatalogSchema = z.object({
-  items: z.array(z.object({ name: z.string(), path: z.string(), title: z.string(), formula: z.string(), roles: z.array(z.string()), columns: z.array(z.string()) })),
+  items: z.array(
+    z.object({ name: z.string(), path: z.string(), title: z.string(), formula: z.string(), roles: z.array(z.string()), columns: z.array(z.string()) }),
+  ),
 });

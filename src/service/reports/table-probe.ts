@@ -5,13 +5,18 @@
  */
 import type { Queryable } from '../../kernel/db/database.js';
 
-export const OPTIONAL_TABLES = ['parts', 'stock_movements', 'technician_profiles', 'technician_absences', 'invoices', 'invoice_lines', 'visit_closures'] as const;
+export const OPTIONAL_TABLES = [
+  'parts',
+  'stock_movements',
+  'technician_profiles',
+  'technician_absences',
+  'invoices',
+  'invoice_lines',
+  'visit_closures',
+] as const;
 export type OptionalTable = (typeof OPTIONAL_TABLES)[number];
 
 export async function existingTables(q: Queryable): Promise<ReadonlySet<OptionalTable>> {
-  const { rows } = await q.query<{ name: OptionalTable }>(
-    'SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NOT NULL',
-    [OPTIONAL_TABLES],
-  );
+  const { rows } = await q.query<{ name: OptionalTable }>('SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NOT NULL', [OPTIONAL_TABLES]);
   return new Set(rows.map((r) => r.name));
 }

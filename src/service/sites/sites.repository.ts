@@ -19,10 +19,8 @@ export interface SiteRow {
   updated_at: Date;
 }
 
-const COLUMNS =
-  's.id, s.customer_id, s.name, s.address, s.city, s.country, s.latitude, s.longitude, s.access_notes, s.version, s.created_at, s.updated_at';
-const RETURNING =
-  'RETURNING id, customer_id, name, address, city, country, latitude, longitude, access_notes, version, created_at, updated_at';
+const COLUMNS = 's.id, s.customer_id, s.name, s.address, s.city, s.country, s.latitude, s.longitude, s.access_notes, s.version, s.created_at, s.updated_at';
+const RETURNING = 'RETURNING id, customer_id, name, address, city, country, latitude, longitude, access_notes, version, created_at, updated_at';
 
 const SORT_COLUMNS: Record<string, SortColumn> = {
   name: { expr: 'lower(s.name)', type: 'text' },

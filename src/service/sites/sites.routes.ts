@@ -3,14 +3,7 @@ import { ALL_ROLES, type ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import { requestScope } from '../../access/auth/principal.js';
 import type { SitesService } from './sites.service.js';
-import {
-  createSiteBody,
-  siteIdParams,
-  sitePage,
-  siteSchema,
-  listSitesQuery,
-  updateSiteBody,
-} from './sites.schemas.js';
+import { createSiteBody, siteIdParams, sitePage, siteSchema, listSitesQuery, updateSiteBody } from './sites.schemas.js';
 
 /** Staff who keep site records; agents (front desk) create and correct them too. */
 const write = { roles: ['admin', 'dispatcher', 'agent'] } as const;
@@ -30,10 +23,8 @@ export async function sitesRoutes(app: ZodApp, deps: { sites: SitesService }): P
     },
   );
 
-  app.get(
-    '/sites',
-    { config: read, schema: { tags, summary: 'List sites', querystring: listSitesQuery, response: { 200: sitePage } } },
-    async (request) => service.list(request.query, requestScope(request)),
+  app.get('/sites', { config: read, schema: { tags, summary: 'List sites', querystring: listSitesQuery, response: { 200: sitePage } } }, async (request) =>
+    service.list(request.query, requestScope(request)),
   );
 
   app.get(

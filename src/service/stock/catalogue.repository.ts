@@ -60,9 +60,22 @@ const PART_FIELDS: Record<keyof UpdatePart, string> = {
   active: 'active',
 };
 
-const LOCATION_FIELDS: Record<keyof UpdateLocation, string> = { name: 'name', address: 'address', latitude: 'latitude', longitude: 'longitude', active: 'active' };
+const LOCATION_FIELDS: Record<keyof UpdateLocation, string> = {
+  name: 'name',
+  address: 'address',
+  latitude: 'latitude',
+  longitude: 'longitude',
+  active: 'active',
+};
 
-async function updateColumns(q: Queryable, table: string, id: string, fields: Record<string, string>, patch: Record<string, unknown>, now: Date): Promise<void> {
+async function updateColumns(
+  q: Queryable,
+  table: string,
+  id: string,
+  fields: Record<string, string>,
+  patch: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
   const params: unknown[] = [id, now];
   const sets: string[] = [];
   for (const [key, column] of Object.entries(fields)) {

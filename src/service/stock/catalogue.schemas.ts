@@ -108,7 +108,10 @@ export const locationSchema = z.object({
 });
 export type Location = z.infer<typeof locationSchema>;
 
-const code = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'letters, digits and . _ -, 1..32 characters');
+const code = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'letters, digits and . _ -, 1..32 characters');
 const latitude = z.number().min(-90).max(90);
 const longitude = z.number().min(-180).max(180);
 const bothOrNone = { message: 'latitude and longitude go together', path: ['longitude'] };
@@ -125,7 +128,10 @@ export const createLocationBody = z
     active: z.boolean().default(true),
   })
   .refine((l) => (l.latitude === null) === (l.longitude === null), bothOrNone)
-  .refine((l) => (l.kind === 'van') === (l.technicianId !== undefined), { message: 'a van needs a technicianId; a warehouse has none', path: ['technicianId'] });
+  .refine((l) => (l.kind === 'van') === (l.technicianId !== undefined), {
+    message: 'a van needs a technicianId; a warehouse has none',
+    path: ['technicianId'],
+  });
 export type CreateLocation = z.infer<typeof createLocationBody>;
 
 export const updateLocationBody = z.strictObject({

@@ -83,9 +83,14 @@ export class CatalogueService {
       );
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw conflict(input.technicianId ? `Location code ${input.code} is taken, or technician ${input.technicianId} already has a van` : `Location code ${input.code} is taken`, {
-          code: input.code,
-        });
+        throw conflict(
+          input.technicianId
+            ? `Location code ${input.code} is taken, or technician ${input.technicianId} already has a van`
+            : `Location code ${input.code} is taken`,
+          {
+            code: input.code,
+          },
+        );
       }
       throw error;
     }

@@ -62,7 +62,9 @@ export const forecastSchema = z.object({
       sku: z.string(),
       description: z.string(),
       network: z.object(figures),
-      predictedNeeds: z.array(z.object({ ticketId: z.uuid(), ticketNumber: z.string(), quantity: z.number(), needBy: z.iso.datetime(), locationId: z.uuid().nullable() })),
+      predictedNeeds: z.array(
+        z.object({ ticketId: z.uuid(), ticketNumber: z.string(), quantity: z.number(), needBy: z.iso.datetime(), locationId: z.uuid().nullable() }),
+      ),
       locations: z.array(z.object({ locationId: z.uuid(), code: z.string(), kind: z.enum(LOCATION_KINDS), ...figures })),
     }),
   ),

@@ -71,8 +71,15 @@ export class StockDeskService {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const location = await activeLocation(tx, input.locationId, 'body.locationId');
-      const parts = await partsOf(tx, input.lines.map((l) => l.sku), 'body.lines');
-      await levels.lockParts(tx, [...parts.values()].map((p) => p.id));
+      const parts = await partsOf(
+        tx,
+        input.lines.map((l) => l.sku),
+        'body.lines',
+      );
+      await levels.lockParts(
+        tx,
+        [...parts.values()].map((p) => p.id),
+      );
       const ids: string[] = [];
       for (const line of input.lines) {
         const part = parts.get(line.sku)!;
@@ -99,7 +106,12 @@ export class StockDeskService {
       const current = await levels.one(tx, location.id, part.id);
       const delta = q3(input.delta ?? input.counted! - current.on_hand);
       if (delta === 0) return { items: [] };
-      await levels.move(tx, location.id, part.id, [{ bucket: 'on_hand', kind: 'adjustment', quantity: delta }], { at: now, actor, reason: input.reason, unitCost: part.unit_cost });
+      await levels.move(tx, location.id, part.id, [{ bucket: 'on_hand', kind: 'adjustment', quantity: delta }], {
+        at: now,
+        actor,
+        reason: input.reason,
+        unitCost: part.unit_cost,
+      });
       const id = await lastMovementId(tx);
       await recordAudit(tx, actor, { entity: 'stock_location', entityId: location.id, action: 'stock.adjustment', changes: { ...input, delta } });
       return { items: await this.movementsById(tx, [id]) };
@@ -112,7 +124,14 @@ export class StockDeskService {
     if (query.locationId) where.push(`sl.location_id = $${params.push(query.locationId)}`);
     if (query.sku) where.push(`p.sku = $${params.push(query.sku)}`);
     if (query.kind) where.push(`l.kind = $${params.push(query.kind)}`);
-    const spec = { sort: query.sort, cursor: query.cursor, limit: query.limit, columns: LEVEL_SORT, idExpr: `(sl.location_id::text || '/' || sl.part_id::text)`, idType: 'text' } as const;
+    const spec = {
+      sort: query.sort,
+      cursor: query.cursor,
+      limit: query.limit,
+      columns: LEVEL_SORT,
+      idExpr: `(sl.location_id::text || '/' || sl.part_id::text)`,
+      idType: 'text',
+    } as const;
     const page = keyset(spec, params);
     if (page.where) where.push(page.where);
     const { rows } = await this.db.query<Level & { id: string; sort_key: string }>(
@@ -134,7 +153,14 @@ export class StockDeskService {
     if (query.locationId) where.push(`m.location_id = $${params.push(query.locationId)}`);
     if (query.ticketId) where.push(`m.ticket_id = $${params.push(query.ticketId)}`);
     if (query.kind) where.push(`m.kind = $${params.push(query.kind)}`);
-    const spec = { sort: query.sort, cursor: query.cursor, limit: query.limit, columns: MOVEMENT_SORT, idExpr: `lpad(m.id::text, 20, '0')`, idType: 'text' } as const;
+    const spec = {
+      sort: query.sort,
+      cursor: query.cursor,
+      limit: query.limit,
+      columns: MOVEMENT_SORT,
+      idExpr: `lpad(m.id::text, 20, '0')`,
+      idType: 'text',
+    } as const;
     const page = keyset(spec, params);
     if (page.where) where.push(page.where);
     // The cursor's id is the zero-padded ledger id, so it sorts as text in id order.
@@ -156,7 +182,10 @@ export class StockDeskService {
     const where: string[] = [];
     if (query.status) where.push(`b.status = $${params.push(query.status)}`);
     if (query.sku) where.push(`p.sku = $${params.push(query.sku)}`);
-    const { rows } = await this.db.query<BackorderRow>(`${BACKORDER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.created_at, b.id LIMIT 1000`, params);
+    const { rows } = await this.db.query<BackorderRow>(
+      `${BACKORDER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.created_at, b.id LIMIT 1000`,
+      params,
+    );
     return rows.map(toBackorder);
   }
 

@@ -65,7 +65,13 @@ export class StockPlanningService {
     const groups = new Map<string | null, ReorderSuggestions['suppliers'][number]>();
     for (const p of await this.totals()) {
       const available = Math.round((p.on_hand - p.reserved) * 1000) / 1000;
-      const s = reorderSuggestion({ available, inTransit: p.in_transit, openBackorders: p.backorders, reorderPoint: p.reorder_point, reorderQuantity: p.reorder_quantity });
+      const s = reorderSuggestion({
+        available,
+        inTransit: p.in_transit,
+        openBackorders: p.backorders,
+        reorderPoint: p.reorder_point,
+        reorderQuantity: p.reorder_quantity,
+      });
       if (s.suggestedQuantity <= 0) continue;
       const group = groups.get(p.supplier) ?? { supplier: p.supplier, lines: [], totalCost: 0 };
       const lineCost = round2(s.suggestedQuantity * p.unit_cost);
@@ -145,13 +151,25 @@ export class StockPlanningService {
         sku: p.sku,
         description: p.description,
         network,
-        predictedNeeds: partNeeds.map((n) => ({ ticketId: n.ticketId, ticketNumber: n.ticketNumber, quantity: n.quantity, needBy: n.at.toISOString(), locationId: n.locationId })),
+        predictedNeeds: partNeeds.map((n) => ({
+          ticketId: n.ticketId,
+          ticketNumber: n.ticketNumber,
+          quantity: n.quantity,
+          needBy: n.at.toISOString(),
+          locationId: n.locationId,
+        })),
         locations: [...perLocation.entries()]
           .map(([locationId, v]) => ({
             locationId,
             code: locationById.get(locationId)?.code ?? locationId,
             kind: locationById.get(locationId)?.kind ?? 'local',
-            ...forecast({ ...common, consumed: v.consumed, stock: v.available + v.inTransit, needs: partNeeds.filter((n) => n.locationId === locationId), safety: 0 }),
+            ...forecast({
+              ...common,
+              consumed: v.consumed,
+              stock: v.available + v.inTransit,
+              needs: partNeeds.filter((n) => n.locationId === locationId),
+              safety: 0,
+            }),
           }))
           .sort((a, b) => (a.stockoutDate ?? '9999').localeCompare(b.stockoutDate ?? '9999') || a.code.localeCompare(b.code)),
       });

@@ -68,7 +68,10 @@ export class ReservationsRepository {
   }
 
   async ofTicketPart(q: Queryable, ticketId: string, partId: string): Promise<ReservationRow[]> {
-    const { rows } = await q.query<ReservationRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.ticket_id = $1 AND r.part_id = $2 ORDER BY r.created_at, r.id`, [ticketId, partId]);
+    const { rows } = await q.query<ReservationRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE r.ticket_id = $1 AND r.part_id = $2 ORDER BY r.created_at, r.id`, [
+      ticketId,
+      partId,
+    ]);
     return rows;
   }
 
@@ -98,7 +101,10 @@ export class ReservationsRepository {
     );
   }
 
-  async insertBackorder(q: Queryable, v: { partId: string; locationId: string | null; ticketId: string; visitId: string; quantity: number; at: Date }): Promise<string> {
+  async insertBackorder(
+    q: Queryable,
+    v: { partId: string; locationId: string | null; ticketId: string; visitId: string; quantity: number; at: Date },
+  ): Promise<string> {
     const { rows } = await q.query<{ id: string }>(
       `INSERT INTO stock_backorders (part_id, location_id, ticket_id, visit_id, quantity, status, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id`,
       [v.partId, v.locationId, v.ticketId, v.visitId, v.quantity, v.at],

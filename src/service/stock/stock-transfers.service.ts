@@ -67,18 +67,24 @@ export class StockTransfersService {
         const own = (l: LocationRow) => l.technician_id !== null && l.technician_id === caller.userId;
         const colleagues = (l: LocationRow) => l.technician_id !== null && !own(l);
         if ((!own(from) && !own(to)) || colleagues(from) || colleagues(to)) {
-          throw new AppError('FORBIDDEN', 'Technicians may only request transfers to or from their own van, never from or to a colleague\'s');
+          throw new AppError('FORBIDDEN', "Technicians may only request transfers to or from their own van, never from or to a colleague's");
         }
       }
-      if (input.ticketId && (await tx.query('SELECT 1 FROM tickets WHERE id = $1', [input.ticketId])).rows.length === 0) throw invalidField('body.ticketId', `no ticket ${input.ticketId}`);
-      const parts = await partsOf(tx, input.lines.map((l) => l.sku), 'body.lines');
+      if (input.ticketId && (await tx.query('SELECT 1 FROM tickets WHERE id = $1', [input.ticketId])).rows.length === 0)
+        throw invalidField('body.ticketId', `no ticket ${input.ticketId}`);
+      const parts = await partsOf(
+        tx,
+        input.lines.map((l) => l.sku),
+        'body.lines',
+      );
       const { rows } = await tx.query<{ id: string }>(
         `INSERT INTO stock_transfers (from_location_id, to_location_id, status, ticket_id, note, requested_at, actor_type, actor_id)
          VALUES ($1, $2, 'requested', $3, $4, $5, $6, $7) RETURNING id`,
         [from.id, to.id, input.ticketId ?? null, input.note ?? null, now, caller.actor.type, caller.actor.id],
       );
       const id = rows[0]!.id;
-      for (const line of input.lines) await tx.query('INSERT INTO stock_transfer_lines (transfer_id, part_id, quantity) VALUES ($1, $2, $3)', [id, parts.get(line.sku)!.id, line.quantity]);
+      for (const line of input.lines)
+        await tx.query('INSERT INTO stock_transfer_lines (transfer_id, part_id, quantity) VALUES ($1, $2, $3)', [id, parts.get(line.sku)!.id, line.quantity]);
       await recordAudit(tx, caller.actor, { entity: 'stock_transfer', entityId: id, action: 'create', changes: { ...input } });
       return toTransfer(await findTransfer(tx, id));
     });
@@ -93,7 +99,10 @@ export class StockTransfersService {
     const where: string[] = [];
     if (query.status) where.push(`t.status = $${params.push(query.status)}`);
     if (query.locationId) where.push(`(t.from_location_id = $${params.push(query.locationId)} OR t.to_location_id = $${params.length})`);
-    const { rows } = await this.db.query<TransferRow>(`${TRANSFER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.requested_at DESC, t.id LIMIT 1000`, params);
+    const { rows } = await this.db.query<TransferRow>(
+      `${TRANSFER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY t.requested_at DESC, t.id LIMIT 1000`,
+      params,
+    );
     return rows.map(toTransfer);
   }
 
@@ -102,7 +111,13 @@ export class StockTransfersService {
     return this.step(id, caller, 'requested', 'shipped', async (tx, t, now) => {
       if (caller.role === 'technician' && t.from_technician !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only ship from their own van');
       for (const line of t.lines) {
-        await levels.move(tx, t.from_location_id, line.partId, [{ bucket: 'on_hand', kind: 'transfer_out', quantity: -line.quantity }], { at: now, actor: caller.actor, transferId: id, ticketId: t.ticket_id, reference: t.number });
+        await levels.move(tx, t.from_location_id, line.partId, [{ bucket: 'on_hand', kind: 'transfer_out', quantity: -line.quantity }], {
+          at: now,
+          actor: caller.actor,
+          transferId: id,
+          ticketId: t.ticket_id,
+          reference: t.number,
+        });
         await levels.ensure(tx, t.to_location_id, line.partId);
       }
     });
@@ -113,7 +128,13 @@ export class StockTransfersService {
     return this.step(id, caller, 'shipped', 'received', async (tx, t, now) => {
       if (caller.role === 'technician' && t.to_technician !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only receive into their own van');
       for (const line of t.lines) {
-        await levels.move(tx, t.to_location_id, line.partId, [{ bucket: 'on_hand', kind: 'transfer_in', quantity: line.quantity }], { at: now, actor: caller.actor, transferId: id, ticketId: t.ticket_id, reference: t.number });
+        await levels.move(tx, t.to_location_id, line.partId, [{ bucket: 'on_hand', kind: 'transfer_in', quantity: line.quantity }], {
+          at: now,
+          actor: caller.actor,
+          transferId: id,
+          ticketId: t.ticket_id,
+          reference: t.number,
+        });
       }
     });
   }
@@ -130,13 +151,25 @@ export class StockTransfersService {
       if (to.kind === 'van') throw invalidField('body.toLocationId', 'defective parts go back to a warehouse, not a van');
       const from = input.fromLocationId ? await activeLocation(tx, input.fromLocationId, 'body.fromLocationId') : undefined;
       if (from?.id === to.id) throw invalidField('body.fromLocationId', 'source and destination must differ');
-      if (caller.role === 'technician' && from && from.technician_id !== caller.userId) throw new AppError('FORBIDDEN', 'Technicians may only return parts from their own van');
+      if (caller.role === 'technician' && from && from.technician_id !== caller.userId)
+        throw new AppError('FORBIDDEN', 'Technicians may only return parts from their own van');
       const part = (await partsOf(tx, [input.sku], 'body.sku')).get(input.sku)!;
       await levels.lockParts(tx, [part.id]);
       const { rows } = await tx.query<{ id: string }>(
         `INSERT INTO stock_returns (part_id, from_location_id, to_location_id, quantity, reason, ticket_id, visit_id, status, received_at, actor_type, actor_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, $9, $10) RETURNING id`,
-        [part.id, from?.id ?? null, to.id, input.quantity, input.reason, input.ticketId ?? null, input.visitId ?? null, now, caller.actor.type, caller.actor.id],
+        [
+          part.id,
+          from?.id ?? null,
+          to.id,
+          input.quantity,
+          input.reason,
+          input.ticketId ?? null,
+          input.visitId ?? null,
+          now,
+          caller.actor.type,
+          caller.actor.id,
+        ],
       );
       const id = rows[0]!.id;
       const context = { at: now, actor: caller.actor, returnId: id, ticketId: input.ticketId ?? null, visitId: input.visitId ?? null, reason: input.reason };
@@ -170,11 +203,20 @@ export class StockTransfersService {
     return rows.map(toReturn);
   }
 
-  private async step(id: string, caller: Caller, from: Transfer['status'], to: Transfer['status'], apply: (tx: Queryable, t: TransferRow, now: Date) => Promise<void>): Promise<Transfer> {
+  private async step(
+    id: string,
+    caller: Caller,
+    from: Transfer['status'],
+    to: Transfer['status'],
+    apply: (tx: Queryable, t: TransferRow, now: Date) => Promise<void>,
+  ): Promise<Transfer> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const current = await findTransfer(tx, id);
-      await levels.lockParts(tx, current.lines.map((l) => l.partId));
+      await levels.lockParts(
+        tx,
+        current.lines.map((l) => l.partId),
+      );
       await tx.query('SELECT 1 FROM stock_transfers WHERE id = $1 FOR UPDATE', [id]);
       const t = await findTransfer(tx, id);
       if (t.status !== from) throw conflict(`A ${t.status} transfer cannot become ${to}`, { transferStatus: t.status });

@@ -53,7 +53,15 @@ export async function stockRoutes(app: ZodApp, deps: StockRoutesDeps): Promise<v
 
   app.get(
     '/stock/availability',
-    { config: { roles: ['admin', 'dispatcher', 'technician', 'agent'] }, schema: { tags, summary: 'Available quantity per location for some SKUs, nearest first', querystring: availabilityQuery, response: { 200: availabilityList } } },
+    {
+      config: { roles: ['admin', 'dispatcher', 'technician', 'agent'] },
+      schema: {
+        tags,
+        summary: 'Available quantity per location for some SKUs, nearest first',
+        querystring: availabilityQuery,
+        response: { 200: availabilityList },
+      },
+    },
     async (request) => {
       const { skus, latitude, longitude } = request.query;
       return { items: await stock.availability(skus, latitude !== undefined && longitude !== undefined ? { latitude, longitude } : null) };
@@ -62,29 +70,50 @@ export async function stockRoutes(app: ZodApp, deps: StockRoutesDeps): Promise<v
 
   app.get(
     '/stock/levels',
-    { config: { roles: ['admin', 'dispatcher', 'technician'] }, schema: { tags, summary: 'Stock per location and part (on hand, reserved, available, defective, in transit)', querystring: listLevelsQuery, response: { 200: levelPage } } },
+    {
+      config: { roles: ['admin', 'dispatcher', 'technician'] },
+      schema: {
+        tags,
+        summary: 'Stock per location and part (on hand, reserved, available, defective, in transit)',
+        querystring: listLevelsQuery,
+        response: { 200: levelPage },
+      },
+    },
     async (request) => deskService.levels(request.query),
   );
 
-  app.post('/stock/receipts', { config: desk, schema: { tags, summary: 'Goods received at a location', body: receiptBody, response: { 201: receiptResult } } }, async (request, reply) =>
-    reply.status(201).send(await deskService.receive(request.body, callerOf(request).actor)),
+  app.post(
+    '/stock/receipts',
+    { config: desk, schema: { tags, summary: 'Goods received at a location', body: receiptBody, response: { 201: receiptResult } } },
+    async (request, reply) => reply.status(201).send(await deskService.receive(request.body, callerOf(request).actor)),
   );
 
   app.post(
     '/stock/adjustments',
-    { config: { roles: ['admin'] }, schema: { tags, summary: 'Correct on hand by a delta or to a physical count', body: adjustmentBody, response: { 201: receiptResult } } },
+    {
+      config: { roles: ['admin'] },
+      schema: { tags, summary: 'Correct on hand by a delta or to a physical count', body: adjustmentBody, response: { 201: receiptResult } },
+    },
     async (request, reply) => reply.status(201).send(await deskService.adjust(request.body, callerOf(request).actor)),
   );
 
-  app.get('/stock/movements', { config: desk, schema: { tags, summary: 'The stock ledger', querystring: listMovementsQuery, response: { 200: movementPage } } }, async (request) =>
-    deskService.movements(request.query),
+  app.get(
+    '/stock/movements',
+    { config: desk, schema: { tags, summary: 'The stock ledger', querystring: listMovementsQuery, response: { 200: movementPage } } },
+    async (request) => deskService.movements(request.query),
   );
 
   app.post(
     '/tickets/:id/reservations',
     {
       config: { roles: ['admin', 'dispatcher'] },
-      schema: { tags, summary: 'Reserve parts for a ticket, nearest stock first (idempotent per ticket and SKU)', params: idParams, body: reserveBody, response: { 201: reserveResult } },
+      schema: {
+        tags,
+        summary: 'Reserve parts for a ticket, nearest stock first (idempotent per ticket and SKU)',
+        params: idParams,
+        body: reserveBody,
+        response: { 201: reserveResult },
+      },
     },
     async (request, reply) => {
       const { items, latitude, longitude, allOrNothing } = request.body;
@@ -96,23 +125,42 @@ export async function stockRoutes(app: ZodApp, deps: StockRoutesDeps): Promise<v
 
   app.get(
     '/tickets/:id/reservations',
-    { config: { roles: ['admin', 'dispatcher', 'technician', 'agent'] }, schema: { tags, summary: "A ticket's part reservations", params: idParams, response: { 200: ticketReservationList } } },
+    {
+      config: { roles: ['admin', 'dispatcher', 'technician', 'agent'] },
+      schema: { tags, summary: "A ticket's part reservations", params: idParams, response: { 200: ticketReservationList } },
+    },
     async (request) => ({ ticketId: request.params.id, items: await stock.listReservations(request.params.id) }),
   );
 
   app.post(
     '/tickets/:id/reservations/release',
-    { config: { roles: ['admin', 'dispatcher'] }, schema: { tags, summary: "Release a ticket's active reservations", params: idParams, body: releaseBody, response: { 200: releaseResult } } },
-    async (request) => ({ ticketId: request.params.id, released: await stock.releaseForTicket(request.params.id, callerOf(request).actor, request.body.reason) }),
+    {
+      config: { roles: ['admin', 'dispatcher'] },
+      schema: { tags, summary: "Release a ticket's active reservations", params: idParams, body: releaseBody, response: { 200: releaseResult } },
+    },
+    async (request) => ({
+      ticketId: request.params.id,
+      released: await stock.releaseForTicket(request.params.id, callerOf(request).actor, request.body.reason),
+    }),
   );
 
-  app.get('/stock/backorders', { config: desk, schema: { tags, summary: 'Parts used on visits that no stock covered', querystring: listBackordersQuery, response: { 200: backorderList } } }, async (request) => ({
-    items: await deskService.backorders(request.query),
-  }));
+  app.get(
+    '/stock/backorders',
+    {
+      config: desk,
+      schema: { tags, summary: 'Parts used on visits that no stock covered', querystring: listBackordersQuery, response: { 200: backorderList } },
+    },
+    async (request) => ({
+      items: await deskService.backorders(request.query),
+    }),
+  );
 
   app.post(
     '/stock/backorders/:id/settle',
-    { config: desk, schema: { tags, summary: 'Book an open backorder out of a location', params: idParams, body: settleBackorderBody, response: { 200: backorderSchema } } },
+    {
+      config: desk,
+      schema: { tags, summary: 'Book an open backorder out of a location', params: idParams, body: settleBackorderBody, response: { 200: backorderSchema } },
+    },
     async (request) => deskService.settleBackorder(request.params.id, request.body.locationId, callerOf(request).actor),
   );
 
@@ -124,7 +172,15 @@ export async function stockRoutes(app: ZodApp, deps: StockRoutesDeps): Promise<v
 
   app.get(
     '/stock/forecast',
-    { config: desk, schema: { tags, summary: 'Demand forecast per part and location: predictive tickets + historical consumption', querystring: forecastQuery, response: { 200: forecastSchema } } },
+    {
+      config: desk,
+      schema: {
+        tags,
+        summary: 'Demand forecast per part and location: predictive tickets + historical consumption',
+        querystring: forecastQuery,
+        response: { 200: forecastSchema },
+      },
+    },
     async (request) => planning.forecast(request.query),
   );
 }

@@ -36,7 +36,14 @@ export const availabilityQuery = z
       .string()
       .min(1)
       .max(2000)
-      .transform((s) => [...new Set(s.split(',').map((x) => x.trim()).filter(Boolean))])
+      .transform((s) => [
+        ...new Set(
+          s
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        ),
+      ])
       .pipe(z.array(skuSchema).min(1).max(100))
       .describe('Comma-separated SKUs'),
     latitude: z.coerce.number().pipe(latitude).optional(),
@@ -66,7 +73,7 @@ export const reservationSchema = z.object({
   sku: z.string(),
   partId: z.uuid().nullable(),
   requested: z.number(),
-  held: z.number().describe("What the ticket holds for this SKU after the call (outstanding + consumed)"),
+  held: z.number().describe('What the ticket holds for this SKU after the call (outstanding + consumed)'),
   added: z.number().describe('Newly reserved by this call (0 on a repeated call)'),
   shortfall: z.number().describe('requested - held, at least 0'),
   status: z.enum(['reserved', 'partial', 'unavailable', 'unknown_part']),
@@ -76,7 +83,10 @@ export type Reservation = z.infer<typeof reservationSchema>;
 
 export const reserveBody = z
   .strictObject({
-    items: z.array(z.strictObject({ sku: skuSchema, quantity })).min(1).max(100),
+    items: z
+      .array(z.strictObject({ sku: skuSchema, quantity }))
+      .min(1)
+      .max(100),
     latitude: latitude.optional().describe("Reserve nearest to this point (default: the ticket's site)"),
     longitude: longitude.optional(),
     allOrNothing: z.boolean().default(false).describe('true: any shortfall fails with INSUFFICIENT_STOCK and reserves nothing (default false: partial)'),

@@ -65,10 +65,15 @@ const reservations = new ReservationsRepository();
 const catalogue = new CatalogueRepository();
 
 /** Active locations ordered for picking: `first` (a van) ahead, then by distance, central before local, code. */
-export function rankLocations(locations: readonly LocationRow[], near: GeoPoint | null, first?: string | null): (LocationRow & { distanceKm: number | null })[] {
+export function rankLocations(
+  locations: readonly LocationRow[],
+  near: GeoPoint | null,
+  first?: string | null,
+): (LocationRow & { distanceKm: number | null })[] {
   const ranked = locations.map((l) => ({
     ...l,
-    distanceKm: near && l.latitude !== null && l.longitude !== null ? Math.round(haversineKm(near.latitude, near.longitude, l.latitude, l.longitude) * 10) / 10 : null,
+    distanceKm:
+      near && l.latitude !== null && l.longitude !== null ? Math.round(haversineKm(near.latitude, near.longitude, l.latitude, l.longitude) * 10) / 10 : null,
   }));
   const kindRank = { van: 0, central: 1, local: 2 };
   return ranked.sort(
@@ -84,17 +89,33 @@ export function rankLocations(locations: readonly LocationRow[], near: GeoPoint 
  * Releases every active reservation of a ticket in the caller's transaction (call it when a
  * ticket is cancelled, or resolved/closed with parts left reserved). Returns what was released.
  */
-export async function releaseTicketReservations(tx: Queryable, ticketId: string, actor: Actor, at: Date, reason?: string): Promise<{ reservationId: string; sku: string; quantity: number }[]> {
+export async function releaseTicketReservations(
+  tx: Queryable,
+  ticketId: string,
+  actor: Actor,
+  at: Date,
+  reason?: string,
+): Promise<{ reservationId: string; sku: string; quantity: number }[]> {
   const active = await reservations.activeOfTicket(tx, ticketId);
-  await levels.lockParts(tx, active.map((r) => r.part_id));
+  await levels.lockParts(
+    tx,
+    active.map((r) => r.part_id),
+  );
   const released: { reservationId: string; sku: string; quantity: number }[] = [];
   for (const r of await reservations.activeOfTicket(tx, ticketId, { lock: true })) {
     const outstanding = q3(r.quantity - r.consumed - r.released);
-    await levels.move(tx, r.location_id, r.part_id, [{ bucket: 'reserved', kind: 'release', quantity: -outstanding }], { at, actor, ticketId, reservationId: r.id, reason: reason ?? 'released' });
+    await levels.move(tx, r.location_id, r.part_id, [{ bucket: 'reserved', kind: 'release', quantity: -outstanding }], {
+      at,
+      actor,
+      ticketId,
+      reservationId: r.id,
+      reason: reason ?? 'released',
+    });
     await reservations.settle(tx, r.id, { released: outstanding }, at);
     released.push({ reservationId: r.id, sku: r.sku, quantity: outstanding });
   }
-  if (released.length > 0) await recordAudit(tx, actor, { entity: 'ticket', entityId: ticketId, action: 'stock.release', changes: { released, reason: reason ?? null } });
+  if (released.length > 0)
+    await recordAudit(tx, actor, { entity: 'ticket', entityId: ticketId, action: 'stock.release', changes: { released, reason: reason ?? null } });
   return released;
 }
 
@@ -128,14 +149,37 @@ export class StockService {
         .filter((l) => held.has(l.id))
         .map((l) => {
           const level = held.get(l.id)!;
-          return { locationId: l.id, code: l.code, name: l.name, kind: l.kind, technicianId: l.technician_id, onHand: level.on_hand, reserved: level.reserved, available: q3(level.on_hand - level.reserved), distanceKm: l.distanceKm };
+          return {
+            locationId: l.id,
+            code: l.code,
+            name: l.name,
+            kind: l.kind,
+            technicianId: l.technician_id,
+            onHand: level.on_hand,
+            reserved: level.reserved,
+            available: q3(level.on_hand - level.reserved),
+            distanceKm: l.distanceKm,
+          };
         });
-      return { sku, partId: part.id, description: part.description, totalAvailable: q3(list.reduce((s, l) => s + l.available, 0)), nearest: list.find((l) => l.available > 0) ?? null, locations: list };
+      return {
+        sku,
+        partId: part.id,
+        description: part.description,
+        totalAvailable: q3(list.reduce((s, l) => s + l.available, 0)),
+        nearest: list.find((l) => l.available > 0) ?? null,
+        locations: list,
+      };
     });
   }
 
   /** Reserves parts for a ticket (see the file header). */
-  async reserveForTicket(ticketId: string, items: { sku: string; quantity: number }[], near: GeoPoint | null, actor: Actor, options: { allOrNothing?: boolean } = {}): Promise<Reservation[]> {
+  async reserveForTicket(
+    ticketId: string,
+    items: { sku: string; quantity: number }[],
+    near: GeoPoint | null,
+    actor: Actor,
+    options: { allOrNothing?: boolean } = {},
+  ): Promise<Reservation[]> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const ticket = await reservations.lockTicket(tx, ticketId);
@@ -144,7 +188,10 @@ export class StockService {
       const wanted = new Map<string, number>();
       for (const i of items) wanted.set(i.sku, q3((wanted.get(i.sku) ?? 0) + i.quantity));
       const parts = await catalogue.partsBySku(tx, [...wanted.keys()]);
-      await levels.lockParts(tx, [...parts.values()].map((p) => p.id));
+      await levels.lockParts(
+        tx,
+        [...parts.values()].map((p) => p.id),
+      );
       const van = ticket.technician_id ? await catalogue.vanOf(tx, ticket.technician_id) : undefined;
       const candidates = (await catalogue.listLocations(tx, { active: true })).filter((l) => l.kind !== 'van' || l.id === van?.id);
       const point = near ?? (ticket.latitude !== null && ticket.longitude !== null ? { latitude: ticket.latitude, longitude: ticket.longitude } : null);
@@ -166,7 +213,12 @@ export class StockService {
           const take = level ? Math.min(need, q3(level.on_hand - level.reserved)) : 0;
           if (take <= 0) continue;
           const id = await reservations.insert(tx, { ticketId, partId: part.id, locationId: location.id, quantity: take, at: now, actor });
-          await levels.move(tx, location.id, part.id, [{ bucket: 'reserved', kind: 'reservation', quantity: take }], { at: now, actor, ticketId, reservationId: id });
+          await levels.move(tx, location.id, part.id, [{ bucket: 'reserved', kind: 'reservation', quantity: take }], {
+            at: now,
+            actor,
+            ticketId,
+            reservationId: id,
+          });
           need = q3(need - take);
         }
         const lines = (await reservations.ofTicketPart(tx, ticketId, part.id)).filter((r) => r.status !== 'released' || r.consumed > 0).map(toLine);
@@ -174,9 +226,22 @@ export class StockService {
         const held = q3(heldBefore + added);
         const shortfall = q3(Math.max(0, requested - held));
         if (shortfall > 0 && options.allOrNothing) {
-          throw new AppError('INSUFFICIENT_STOCK', `Not enough ${sku} available to reserve ${requested}`, { sku, requested, available: q3(requested - shortfall) });
+          throw new AppError('INSUFFICIENT_STOCK', `Not enough ${sku} available to reserve ${requested}`, {
+            sku,
+            requested,
+            available: q3(requested - shortfall),
+          });
         }
-        results.push({ sku, partId: part.id, requested, held, added, shortfall, status: shortfall === 0 ? 'reserved' : held > 0 ? 'partial' : 'unavailable', lines });
+        results.push({
+          sku,
+          partId: part.id,
+          requested,
+          held,
+          added,
+          shortfall,
+          status: shortfall === 0 ? 'reserved' : held > 0 ? 'partial' : 'unavailable',
+          lines,
+        });
       }
       const changes = results.filter((r) => r.added > 0).map((r) => ({ sku: r.sku, added: r.added, held: r.held }));
       if (changes.length > 0) await recordAudit(tx, actor, { entity: 'ticket', entityId: ticketId, action: 'stock.reserve', changes: { items: changes } });
@@ -210,14 +275,22 @@ export class StockService {
     const lines: Consumption['lines'] = [];
     let remaining = q3(input.quantity);
 
-    const held = (await reservations.activeOfTicketPart(tx, input.ticketId, part.id)).sort((a, b) => Number(b.location_id === van?.id) - Number(a.location_id === van?.id));
+    const held = (await reservations.activeOfTicketPart(tx, input.ticketId, part.id)).sort(
+      (a, b) => Number(b.location_id === van?.id) - Number(a.location_id === van?.id),
+    );
     for (const r of held) {
       if (remaining <= 0) break;
       const take = Math.min(remaining, q3(r.quantity - r.consumed - r.released));
-      await levels.move(tx, r.location_id, part.id, [
-        { bucket: 'on_hand', kind: 'consumption', quantity: -take },
-        { bucket: 'reserved', kind: 'release', quantity: -take },
-      ], { ...context, reservationId: r.id });
+      await levels.move(
+        tx,
+        r.location_id,
+        part.id,
+        [
+          { bucket: 'on_hand', kind: 'consumption', quantity: -take },
+          { bucket: 'reserved', kind: 'release', quantity: -take },
+        ],
+        { ...context, reservationId: r.id },
+      );
       await reservations.settle(tx, r.id, { consumed: take }, now);
       lines.push({ locationId: r.location_id, quantity: take, source: 'reservation' });
       remaining = q3(remaining - take);
@@ -232,11 +305,27 @@ export class StockService {
     let backorderId: string | null = null;
     if (remaining > 0) {
       if (this.shortfall === 'reject') {
-        throw new AppError('INSUFFICIENT_STOCK', `No stock covers ${remaining} of ${input.sku} used on this visit`, { sku: input.sku, requested: input.quantity, shortfall: remaining });
+        throw new AppError('INSUFFICIENT_STOCK', `No stock covers ${remaining} of ${input.sku} used on this visit`, {
+          sku: input.sku,
+          requested: input.quantity,
+          shortfall: remaining,
+        });
       }
-      backorderId = await reservations.insertBackorder(tx, { partId: part.id, locationId: van?.id ?? null, ticketId: input.ticketId, visitId: input.visitId, quantity: remaining, at: now });
+      backorderId = await reservations.insertBackorder(tx, {
+        partId: part.id,
+        locationId: van?.id ?? null,
+        ticketId: input.ticketId,
+        visitId: input.visitId,
+        quantity: remaining,
+        at: now,
+      });
     }
-    await recordAudit(tx, input.actor, { entity: 'visit', entityId: input.visitId, action: 'stock.consume', changes: { sku: input.sku, quantity: input.quantity, lines, backorderId, shortfall: remaining } });
+    await recordAudit(tx, input.actor, {
+      entity: 'visit',
+      entityId: input.visitId,
+      action: 'stock.consume',
+      changes: { sku: input.sku, quantity: input.quantity, lines, backorderId, shortfall: remaining },
+    });
     return { sku: input.sku, tracked: true, lines, backorderId, shortfall: remaining };
   }
 

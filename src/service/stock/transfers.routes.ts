@@ -5,7 +5,17 @@ import type { ZodApp } from '../../kernel/http/http.types.js';
 import { callerOf } from '../../access/auth/principal.js';
 import type { StockTransfersService } from './stock-transfers.service.js';
 import { idParams } from './catalogue.schemas.js';
-import { createReturnBody, createTransferBody, dispositionBody, listReturnsQuery, listTransfersQuery, returnList, returnSchema, transferList, transferSchema } from './transfers.schemas.js';
+import {
+  createReturnBody,
+  createTransferBody,
+  dispositionBody,
+  listReturnsQuery,
+  listTransfersQuery,
+  returnList,
+  returnSchema,
+  transferList,
+  transferSchema,
+} from './transfers.schemas.js';
 
 const desk = { roles: ['admin', 'dispatcher'] } as const;
 /** Technicians act on their own van only (checked by the service). */
@@ -18,7 +28,6 @@ export function stockCaller(request: FastifyRequest): Caller {
 }
 
 export async function transfersRoutes(app: ZodApp, { transfers: service }: { transfers: StockTransfersService }): Promise<void> {
-
   app.post(
     '/stock/transfers',
     { config: field, schema: { tags, summary: 'Request a transfer between locations', body: createTransferBody, response: { 201: transferSchema } } },
@@ -28,17 +37,31 @@ export async function transfersRoutes(app: ZodApp, { transfers: service }: { tra
     },
   );
 
-  app.get('/stock/transfers', { config: field, schema: { tags, summary: 'List transfers', querystring: listTransfersQuery, response: { 200: transferList } } }, async (request) => ({
-    items: await service.listTransfers(request.query),
-  }));
+  app.get(
+    '/stock/transfers',
+    { config: field, schema: { tags, summary: 'List transfers', querystring: listTransfersQuery, response: { 200: transferList } } },
+    async (request) => ({
+      items: await service.listTransfers(request.query),
+    }),
+  );
 
-  app.get('/stock/transfers/:id', { config: field, schema: { tags, summary: 'Read a transfer', params: idParams, response: { 200: transferSchema } } }, async (request) =>
-    service.getTransfer(request.params.id),
+  app.get(
+    '/stock/transfers/:id',
+    { config: field, schema: { tags, summary: 'Read a transfer', params: idParams, response: { 200: transferSchema } } },
+    async (request) => service.getTransfer(request.params.id),
   );
 
   app.post(
     '/stock/transfers/:id/ship',
-    { config: field, schema: { tags, summary: 'Ship: the quantities leave the source (409 INSUFFICIENT_STOCK when not available there)', params: idParams, response: { 200: transferSchema } } },
+    {
+      config: field,
+      schema: {
+        tags,
+        summary: 'Ship: the quantities leave the source (409 INSUFFICIENT_STOCK when not available there)',
+        params: idParams,
+        response: { 200: transferSchema },
+      },
+    },
     async (request) => service.ship(request.params.id, stockCaller(request)),
   );
 
@@ -56,17 +79,33 @@ export async function transfersRoutes(app: ZodApp, { transfers: service }: { tra
 
   app.post(
     '/stock/returns',
-    { config: field, schema: { tags, summary: 'Return defective parts to a warehouse (held as defective)', body: createReturnBody, response: { 201: returnSchema } } },
+    {
+      config: field,
+      schema: { tags, summary: 'Return defective parts to a warehouse (held as defective)', body: createReturnBody, response: { 201: returnSchema } },
+    },
     async (request, reply) => reply.status(201).send(await service.createReturn(request.body, stockCaller(request))),
   );
 
-  app.get('/stock/returns', { config: field, schema: { tags, summary: 'List returns of defective parts', querystring: listReturnsQuery, response: { 200: returnList } } }, async (request) => ({
-    items: await service.listReturns(request.query),
-  }));
+  app.get(
+    '/stock/returns',
+    { config: field, schema: { tags, summary: 'List returns of defective parts', querystring: listReturnsQuery, response: { 200: returnList } } },
+    async (request) => ({
+      items: await service.listReturns(request.query),
+    }),
+  );
 
   app.post(
     '/stock/returns/:id/disposition',
-    { config: desk, schema: { tags, summary: 'Close a return: repaired (back in stock), scrapped or returned to the supplier', params: idParams, body: dispositionBody, response: { 200: returnSchema } } },
+    {
+      config: desk,
+      schema: {
+        tags,
+        summary: 'Close a return: repaired (back in stock), scrapped or returned to the supplier',
+        params: idParams,
+        body: dispositionBody,
+        response: { 200: returnSchema },
+      },
+    },
     async (request) => service.disposition(request.params.id, request.body.outcome, stockCaller(request)),
   );
 }

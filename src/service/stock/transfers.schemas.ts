@@ -27,7 +27,10 @@ export const createTransferBody = z
   .strictObject({
     fromLocationId: z.uuid(),
     toLocationId: z.uuid(),
-    lines: z.array(z.strictObject({ sku: skuSchema, quantity })).min(1).max(200),
+    lines: z
+      .array(z.strictObject({ sku: skuSchema, quantity }))
+      .min(1)
+      .max(200),
     ticketId: z.uuid().optional().describe('The ticket the parts are moved for, if any'),
     note: z.string().trim().max(2000).optional(),
   })

@@ -60,7 +60,14 @@ export class TechnicianLocationService implements TechnicianMqttPort {
     if (caller.role === 'technician' && caller.userId !== id) throw new AppError('FORBIDDEN', 'Technicians may only report their own location');
     const at = this.timestamp(input.at);
     if (!at.ok) throw invalidField('body.at', at.detail);
-    await this.db.transaction((tx) => this.repo.recordLocation(tx, id, { lat: input.lat, lon: input.lon, accuracy: input.accuracy ?? null, at: at.at, source: 'api', receivedAt: this.clock.now() }, this.historyLimit));
+    await this.db.transaction((tx) =>
+      this.repo.recordLocation(
+        tx,
+        id,
+        { lat: input.lat, lon: input.lon, accuracy: input.accuracy ?? null, at: at.at, source: 'api', receivedAt: this.clock.now() },
+        this.historyLimit,
+      ),
+    );
     return toProfile((await this.repo.find(this.db, id))!, caller);
   }
 
@@ -81,7 +88,12 @@ export class TechnicianLocationService implements TechnicianMqttPort {
     await this.db.transaction(async (tx) => {
       await this.repo.upsertProfile(tx, id, {}, now);
       await this.repo.setTokenHash(tx, id, sha256(token).toString('hex'), now);
-      await recordAudit(tx, caller.actor, { entity: 'technician', entityId: id, action: 'mqtt_token', changes: { rotated: tech.mqtt_token_issued_at !== null } });
+      await recordAudit(tx, caller.actor, {
+        entity: 'technician',
+        entityId: id,
+        action: 'mqtt_token',
+        changes: { rotated: tech.mqtt_token_issued_at !== null },
+      });
     });
     const clientId = technicianClientId(id);
     return { technicianId: id, clientId, username: clientId, token, topic: technicianLocationTopic(id), issuedAt: now.toISOString() };
@@ -113,7 +125,14 @@ export class TechnicianLocationService implements TechnicianMqttPort {
     const at = this.timestamp(parsed.data.at);
     if (!at.ok) return this.reject(technicianId, at.reason, at.detail, text);
     const { lat, lon, accuracy } = parsed.data;
-    await this.db.transaction((tx) => this.repo.recordLocation(tx, technicianId, { lat, lon, accuracy: accuracy ?? null, at: at.at, source: 'mqtt', receivedAt: this.clock.now() }, this.historyLimit));
+    await this.db.transaction((tx) =>
+      this.repo.recordLocation(
+        tx,
+        technicianId,
+        { lat, lon, accuracy: accuracy ?? null, at: at.at, source: 'mqtt', receivedAt: this.clock.now() },
+        this.historyLimit,
+      ),
+    );
     return { ok: true };
   }
 

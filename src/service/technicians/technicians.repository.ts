@@ -91,10 +91,11 @@ export class TechniciansRepository {
 
   /** Creates the profile if missing (with defaults), then sets the given columns; bumps version. */
   async upsertProfile(q: Queryable, id: string, values: ProfileColumns, now: Date): Promise<void> {
-    await q.query(
-      `INSERT INTO technician_profiles (user_id, working_hours, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING`,
-      [id, JSON.stringify(DEFAULT_WORKING_HOURS), now],
-    );
+    await q.query(`INSERT INTO technician_profiles (user_id, working_hours, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING`, [
+      id,
+      JSON.stringify(DEFAULT_WORKING_HOURS),
+      now,
+    ]);
     const params: unknown[] = [id, now];
     const sets: string[] = ['updated_at = $2', 'version = version + 1'];
     for (const [column, value] of Object.entries(values)) {
@@ -118,7 +119,11 @@ export class TechniciansRepository {
   }
 
   async setTokenHash(q: Queryable, id: string, hash: string, now: Date): Promise<void> {
-    await q.query('UPDATE technician_profiles SET mqtt_token_hash = $2, mqtt_token_issued_at = $3, updated_at = $3, version = version + 1 WHERE user_id = $1', [id, hash, now]);
+    await q.query('UPDATE technician_profiles SET mqtt_token_hash = $2, mqtt_token_issued_at = $3, updated_at = $3, version = version + 1 WHERE user_id = $1', [
+      id,
+      hash,
+      now,
+    ]);
   }
 
   /** The token hash of an active technician, if one was issued. */
@@ -149,10 +154,11 @@ export class TechniciansRepository {
          SELECT id FROM technician_locations WHERE technician_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,
       [id, keep],
     );
-    await q.query(
-      `INSERT INTO technician_profiles (user_id, working_hours, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING`,
-      [id, JSON.stringify(DEFAULT_WORKING_HOURS), loc.receivedAt],
-    );
+    await q.query(`INSERT INTO technician_profiles (user_id, working_hours, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING`, [
+      id,
+      JSON.stringify(DEFAULT_WORKING_HOURS),
+      loc.receivedAt,
+    ]);
     const updated = await q.query(
       `UPDATE technician_profiles SET current_latitude = $2, current_longitude = $3, current_accuracy_m = $4, location_at = $5, location_source = $6
        WHERE user_id = $1 AND (location_at IS NULL OR location_at <= $5)`,
@@ -169,7 +175,11 @@ export class TechniciansRepository {
     return rows;
   }
 
-  async insertAbsence(q: Queryable, id: string, values: { startsAt: string; endsAt: string; substituteId: string | null; reason: string | null; now: Date; actor: Actor }): Promise<AbsenceRow> {
+  async insertAbsence(
+    q: Queryable,
+    id: string,
+    values: { startsAt: string; endsAt: string; substituteId: string | null; reason: string | null; now: Date; actor: Actor },
+  ): Promise<AbsenceRow> {
     const { rows } = await q.query<AbsenceRow>(
       `INSERT INTO technician_absences (technician_id, starts_at, ends_at, substitute_id, reason, created_at, actor_type, actor_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
@@ -197,7 +207,10 @@ export class TechniciansRepository {
   }
 
   async listAbsences(q: Queryable, technicianId: string, from: Date): Promise<AbsenceRow[]> {
-    const { rows } = await q.query<AbsenceRow>('SELECT * FROM technician_absences WHERE technician_id = $1 AND ends_at > $2 ORDER BY starts_at, id LIMIT 500', [technicianId, from]);
+    const { rows } = await q.query<AbsenceRow>('SELECT * FROM technician_absences WHERE technician_id = $1 AND ends_at > $2 ORDER BY starts_at, id LIMIT 500', [
+      technicianId,
+      from,
+    ]);
     return rows;
   }
 }

@@ -44,10 +44,13 @@ export interface TechniciansRoutesDeps {
 }
 
 export const techniciansRoutes = async (app: ZodApp, { technicians: service, locations, egress, mqttSessions }: TechniciansRoutesDeps): Promise<void> => {
-
-  app.get('/technicians', { config: read, schema: { tags, summary: 'Active technicians with their profiles', response: { 200: technicianListSchema } } }, async (request) => ({
-    items: await service.list(caller(request)),
-  }));
+  app.get(
+    '/technicians',
+    { config: read, schema: { tags, summary: 'Active technicians with their profiles', response: { 200: technicianListSchema } } },
+    async (request) => ({
+      items: await service.list(caller(request)),
+    }),
+  );
 
   app.get(
     '/technicians/:id',
@@ -62,7 +65,14 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
     '/technicians/:id',
     {
       config: field,
-      schema: { tags, summary: 'Create or update the profile (skills with levels, home base, hours...)', params: technicianIdParams, headers: ifMatchHeaders, body: updateProfileBody, response: { 200: technicianProfileSchema } },
+      schema: {
+        tags,
+        summary: 'Create or update the profile (skills with levels, home base, hours...)',
+        params: technicianIdParams,
+        headers: ifMatchHeaders,
+        body: updateProfileBody,
+        response: { 200: technicianProfileSchema },
+      },
     },
     async (request, reply) => {
       assertSendableUrl(egress, request.body.pushUrl, 'body.pushUrl');
@@ -73,13 +83,25 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
 
   app.post(
     '/technicians/:id/absences',
-    { config: staff, schema: { tags, summary: 'Record an absence; planned visits inside it pass to the substitute', params: technicianIdParams, body: createAbsenceBody, response: { 201: absenceResultSchema } } },
+    {
+      config: staff,
+      schema: {
+        tags,
+        summary: 'Record an absence; planned visits inside it pass to the substitute',
+        params: technicianIdParams,
+        body: createAbsenceBody,
+        response: { 201: absenceResultSchema },
+      },
+    },
     async (request, reply) => reply.status(201).send(await service.addAbsence(request.params.id, request.body, caller(request))),
   );
 
   app.get(
     '/technicians/:id/absences',
-    { config: field, schema: { tags, summary: 'Absences ending in the last 30 days or later', params: technicianIdParams, response: { 200: absenceListSchema } } },
+    {
+      config: field,
+      schema: { tags, summary: 'Absences ending in the last 30 days or later', params: technicianIdParams, response: { 200: absenceListSchema } },
+    },
     async (request) => ({ items: await service.listAbsences(request.params.id, caller(request)) }),
   );
 
@@ -91,7 +113,16 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
 
   app.post(
     '/technicians/:id/location',
-    { config: field, schema: { tags, summary: 'Report a position (the technician, or a dispatcher)', params: technicianIdParams, body: locationPayloadSchema, response: { 200: technicianProfileSchema } } },
+    {
+      config: field,
+      schema: {
+        tags,
+        summary: 'Report a position (the technician, or a dispatcher)',
+        params: technicianIdParams,
+        body: locationPayloadSchema,
+        response: { 200: technicianProfileSchema },
+      },
+    },
     async (request) => locations.record(request.params.id, request.body, caller(request)),
   );
 
@@ -99,7 +130,13 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
     '/technicians/:id/locations',
     {
       config: staff,
-      schema: { tags, summary: 'Recent positions, newest first', params: technicianIdParams, querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }), response: { 200: locationHistorySchema } },
+      schema: {
+        tags,
+        summary: 'Recent positions, newest first',
+        params: technicianIdParams,
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+        response: { 200: locationHistorySchema },
+      },
     },
     async (request) => ({ items: await locations.history(request.params.id, request.query.limit) }),
   );
@@ -108,7 +145,12 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
     '/technicians/:id/mqtt-token',
     {
       config: { ...field, idempotency: false },
-      schema: { tags, summary: 'Issue or rotate the MQTT credentials of the mobile app (token shown once)', params: technicianIdParams, response: { 201: mqttCredentialsSchema } },
+      schema: {
+        tags,
+        summary: 'Issue or rotate the MQTT credentials of the mobile app (token shown once)',
+        params: technicianIdParams,
+        response: { 201: mqttCredentialsSchema },
+      },
     },
     async (request, reply) => {
       const credentials = await locations.issueToken(request.params.id, caller(request));

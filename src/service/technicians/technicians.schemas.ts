@@ -50,11 +50,18 @@ export const updateProfileBody = z.strictObject({
     .optional()
     .describe('Replaces the skills; users.skills is set to these names'),
   territories: z.array(z.string().trim().min(1).max(64)).max(50).optional(),
-  homeBase: z.strictObject({ lat: latitude, lon: longitude, label: z.string().trim().min(1).max(200).optional() }).nullable().optional(),
+  homeBase: z
+    .strictObject({ lat: latitude, lon: longitude, label: z.string().trim().min(1).max(200).optional() })
+    .nullable()
+    .optional(),
   timezone: timeZoneSchema.optional().describe('Default UTC'),
   workingHours: workingHoursSchema.optional().describe('Default Monday–Friday 08:00–17:00'),
   hourlyCost: z.number().min(0).max(100_000).multipleOf(0.01).nullable().optional(),
-  pushUrl: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+  pushUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .nullable()
+    .optional(),
 });
 export type UpdateProfile = z.infer<typeof updateProfileBody>;
 

@@ -68,7 +68,12 @@ export class TechniciansService {
       if (caller.role === 'technician' && (patch.skills !== undefined || patch.territories !== undefined || patch.hourlyCost !== undefined)) {
         throw new AppError('FORBIDDEN', 'Technicians cannot change their own skills, territories or cost');
       }
-      const home = patch.homeBase === undefined ? {} : patch.homeBase === null ? { home_latitude: null, home_longitude: null, home_label: null } : { home_latitude: patch.homeBase.lat, home_longitude: patch.homeBase.lon, home_label: patch.homeBase.label ?? null };
+      const home =
+        patch.homeBase === undefined
+          ? {}
+          : patch.homeBase === null
+            ? { home_latitude: null, home_longitude: null, home_label: null }
+            : { home_latitude: patch.homeBase.lat, home_longitude: patch.homeBase.lon, home_label: patch.homeBase.label ?? null };
       await this.repo.upsertProfile(
         tx,
         id,
@@ -101,10 +106,24 @@ export class TechniciansService {
         if (!substitute?.active) throw invalidField('body.substituteId', `${substituteId} is not an active technician`);
       }
       await lockTechnicianSchedule(tx, id);
-      const absence = await this.repo.insertAbsence(tx, id, { startsAt: input.startsAt, endsAt: input.endsAt, substituteId, reason: input.reason ?? null, now, actor: caller.actor });
+      const absence = await this.repo.insertAbsence(tx, id, {
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+        substituteId,
+        reason: input.reason ?? null,
+        now,
+        actor: caller.actor,
+      });
       await recordAudit(tx, caller.actor, { entity: 'technician', entityId: id, action: 'absence', changes: { absenceId: absence.id, ...input } });
 
-      const { rows: planned } = await tx.query<{ id: string; ticket_id: string; technician_id: string; planned_start: Date; planned_end: Date; number: string }>(
+      const { rows: planned } = await tx.query<{
+        id: string;
+        ticket_id: string;
+        technician_id: string;
+        planned_start: Date;
+        planned_end: Date;
+        number: string;
+      }>(
         `SELECT v.id, v.ticket_id, v.technician_id, v.planned_start, v.planned_end, t.number FROM visits v JOIN tickets t ON t.id = v.ticket_id
          WHERE v.technician_id = $1 AND v.status = 'planned' AND v.planned_start < $3 AND v.planned_end > $2 ORDER BY v.planned_start, v.id FOR UPDATE OF v`,
         [id, absence.starts_at, absence.ends_at],
@@ -113,7 +132,13 @@ export class TechniciansService {
       if (substituteId) await lockTechnicianSchedule(tx, substituteId);
       const reason = `${tech.name} absent${input.reason ? ` (${input.reason})` : ''}${substitute ? `: ${substitute.name} substitutes` : ''}`;
       for (const visit of planned) {
-        const ref = { visitId: visit.id, ticketId: visit.ticket_id, ticketNumber: visit.number, start: visit.planned_start.toISOString(), end: visit.planned_end.toISOString() };
+        const ref = {
+          visitId: visit.id,
+          ticketId: visit.ticket_id,
+          ticketNumber: visit.number,
+          start: visit.planned_start.toISOString(),
+          end: visit.planned_end.toISOString(),
+        };
         if (!substituteId) {
           result.needsAttention.push({ ...ref, reason: 'No substitute named: reassign or reschedule it' });
           continue;
@@ -174,8 +199,19 @@ export function toProfile(row: TechnicianRow, caller?: Caller): TechnicianProfil
     currentLocation:
       row.current_latitude === null || row.current_longitude === null || !row.location_at
         ? null
-        : { lat: row.current_latitude, lon: row.current_longitude, accuracy: row.current_accuracy_m, at: row.location_at.toISOString(), source: row.location_source ?? 'api' },
-    mqtt: { clientId: technicianClientId(row.id), username: technicianClientId(row.id), topic: technicianLocationTopic(row.id), tokenIssuedAt: row.mqtt_token_issued_at?.toISOString() ?? null },
+        : {
+            lat: row.current_latitude,
+            lon: row.current_longitude,
+            accuracy: row.current_accuracy_m,
+            at: row.location_at.toISOString(),
+            source: row.location_source ?? 'api',
+          },
+    mqtt: {
+      clientId: technicianClientId(row.id),
+      username: technicianClientId(row.id),
+      topic: technicianLocationTopic(row.id),
+      tokenIssuedAt: row.mqtt_token_issued_at?.toISOString() ?? null,
+    },
     version: row.version ?? 0,
     updatedAt: row.updated_at?.toISOString() ?? null,
   };
@@ -184,7 +220,9 @@ export function toProfile(row: TechnicianRow, caller?: Caller): TechnicianProfil
 function skillsOf(row: TechnicianRow): TechnicianProfile['skills'] {
   const levels = skillLevelsOf(row);
   const seen = new Set<string>();
-  return row.skills.filter((name) => !seen.has(name.toLowerCase()) && seen.add(name.toLowerCase())).map((name) => ({ name, level: levels.get(name.toLowerCase()) ?? 3 }));
+  return row.skills
+    .filter((name) => !seen.has(name.toLowerCase()) && seen.add(name.toLowerCase()))
+    .map((name) => ({ name, level: levels.get(name.toLowerCase()) ?? 3 }));
 }
 
 export function toAbsence(row: AbsenceRow): Absence {

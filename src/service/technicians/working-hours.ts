@@ -4,7 +4,18 @@
  * Zone arithmetic is the SLA calendar's (Intl, daylight-saving aware).
  */
 import { z } from 'zod';
-import { isoDate, isValidTimeZone, localDateOf, minuteOfDay, nextDate, weekdayOf, WEEKDAYS, zonedTimeToInstant, type LocalDate, type Weekday } from '../sla/business-calendar.js';
+import {
+  isoDate,
+  isValidTimeZone,
+  localDateOf,
+  minuteOfDay,
+  nextDate,
+  weekdayOf,
+  WEEKDAYS,
+  zonedTimeToInstant,
+  type LocalDate,
+  type Weekday,
+} from '../sla/business-calendar.js';
 
 export type WorkingHours = Partial<Record<Weekday, readonly (readonly [string, string])[]>>;
 

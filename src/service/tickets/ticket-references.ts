@@ -14,7 +14,10 @@ export async function resolvePlace(q: Queryable, customerId: string | undefined,
   let customer = customerId;
   let site = siteId ?? null;
   if (assetId) {
-    const { rows } = await q.query<{ site_id: string; customer_id: string }>('SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1', [assetId]);
+    const { rows } = await q.query<{ site_id: string; customer_id: string }>(
+      'SELECT a.site_id, s.customer_id FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1',
+      [assetId],
+    );
     const asset = rows[0];
     if (scoped && asset?.customer_id !== customer) throw notFound('asset', assetId);
     if (!asset) throw invalidField('body.assetId', `no asset ${assetId}`);
@@ -34,7 +37,14 @@ export async function resolvePlace(q: Queryable, customerId: string | undefined,
 }
 
 /** The explicit contract (must be the customer's) or the automatic lookup on the ticket's UTC date. */
-export async function resolveContract(q: Queryable, customerId: string, assetId: string | null, explicit: string | undefined, at: Date, scoped = false): Promise<string | null> {
+export async function resolveContract(
+  q: Queryable,
+  customerId: string,
+  assetId: string | null,
+  explicit: string | undefined,
+  at: Date,
+  scoped = false,
+): Promise<string | null> {
   if (explicit) {
     const contract = await contracts.find(q, explicit);
     if (scoped && contract?.customer_id !== customerId) throw notFound('contract', explicit);

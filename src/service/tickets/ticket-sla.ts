@@ -21,7 +21,10 @@ export async function termsFor(q: Queryable, contractId: string | null): Promise
  * response mark, resolution/closing/cancel stamps, the customer-hold pause and its end.
  */
 export function transitionEffects(
-  ticket: Pick<TicketRow, 'status' | 'priority' | 'created_at' | 'responded_at' | 'resolution_due_at' | 'sla_paused_at' | 'sla_paused_minutes' | 'technician_id'>,
+  ticket: Pick<
+    TicketRow,
+    'status' | 'priority' | 'created_at' | 'responded_at' | 'resolution_due_at' | 'sla_paused_at' | 'sla_paused_minutes' | 'technician_id'
+  >,
   to: TicketStatus,
   holdReason: string | undefined,
   now: Date,

@@ -69,14 +69,16 @@ const SORT_COLUMNS: Record<string, SortColumn> = {
   resolutionDueAt: { expr: 't.resolution_due_at', type: 'timestamptz' },
   number: { expr: 't.number', type: 'text' },
   // The next due time that can still be missed: response (until responded), else resolution.
-  slaDue: { expr: `(CASE WHEN t.responded_at IS NULL AND t.response_due_at < t.resolution_due_at THEN t.response_due_at ELSE t.resolution_due_at END)`, type: 'timestamptz' },
+  slaDue: {
+    expr: `(CASE WHEN t.responded_at IS NULL AND t.response_due_at < t.resolution_due_at THEN t.response_due_at ELSE t.resolution_due_at END)`,
+    type: 'timestamptz',
+  },
   priority: { expr: `(CASE t.priority WHEN 'low' THEN '1' WHEN 'medium' THEN '2' WHEN 'high' THEN '3' ELSE '4' END)`, type: 'text' },
 };
 
 /** SQL breach conditions, given the parameter number of "now" (mirrors sla.policy breaches()). */
 const responseBreached = (n: number) => `(t.status <> 'cancelled' AND COALESCE(t.responded_at, $${n}::timestamptz) > t.response_due_at)`;
-const resolutionBreached = (n: number) =>
-  `(t.status <> 'cancelled' AND COALESCE(t.resolved_at, t.sla_paused_at, $${n}::timestamptz) > t.resolution_due_at)`;
+const resolutionBreached = (n: number) => `(t.status <> 'cancelled' AND COALESCE(t.resolved_at, t.sla_paused_at, $${n}::timestamptz) > t.resolution_due_at)`;
 
 /** The list filters without paging and sort (shared by the list and the counts). */
 export type TicketFilters = Omit<ListTickets, 'sort' | 'cursor' | 'limit'>;

@@ -24,10 +24,12 @@ const move = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['tickets'];
 
 export async function ticketsRoutes(app: ZodApp, { tickets: service }: { tickets: TicketsService }): Promise<void> {
-
   app.post(
     '/tickets',
-    { config: create, schema: { tags, summary: 'Open a ticket (contract and SLA looked up automatically)', body: createTicketBody, response: { 201: ticketSchema } } },
+    {
+      config: create,
+      schema: { tags, summary: 'Open a ticket (contract and SLA looked up automatically)', body: createTicketBody, response: { 201: ticketSchema } },
+    },
     async (request, reply) => {
       const ticket = await service.create(request.body, callerOf(request));
       return reply.status(201).header('etag', etagOf(ticket.version)).header('location', `/api/v1/tickets/${ticket.id}`).send(ticket);
@@ -42,7 +44,15 @@ export async function ticketsRoutes(app: ZodApp, { tickets: service }: { tickets
 
   app.get(
     '/tickets/counts',
-    { config: read, schema: { tags, summary: 'How many tickets match the list filters, by status and priority', querystring: ticketCountsQuery, response: { 200: ticketCountsSchema } } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'How many tickets match the list filters, by status and priority',
+        querystring: ticketCountsQuery,
+        response: { 200: ticketCountsSchema },
+      },
+    },
     async (request) => service.counts(request.query, callerOf(request)),
   );
 
@@ -90,7 +100,14 @@ export async function ticketsRoutes(app: ZodApp, { tickets: service }: { tickets
     '/tickets/:id/assignment',
     {
       config: manage,
-      schema: { tags, summary: 'Assign (or unassign) a technician', params: ticketIdParams, headers: ifMatchHeaders, body: assignmentBody, response: { 200: ticketSchema } },
+      schema: {
+        tags,
+        summary: 'Assign (or unassign) a technician',
+        params: ticketIdParams,
+        headers: ifMatchHeaders,
+        body: assignmentBody,
+        response: { 200: ticketSchema },
+      },
     },
     async (request, reply) => {
       const ticket = await service.assign(request.params.id, request.body, callerOf(request), parseIfMatch(request.headers['if-match']));

@@ -66,7 +66,7 @@ export const createTicketBody = z
     contractId: z.uuid().optional().describe('Override the automatic lookup (must be a contract of the customer)'),
     faultCode: faultCode.optional(),
   })
-  .describe("customerId or assetId is required (customer users: their own customer)");
+  .describe('customerId or assetId is required (customer users: their own customer)');
 export type CreateTicket = z.infer<typeof createTicketBody>;
 
 /** PATCH: changing priority, asset or contract recomputes the SLA due times from creation. */

@@ -51,42 +51,44 @@ export class TicketsService {
 
   async create(input: CreateTicket, caller: Caller): Promise<Ticket> {
     const now = this.clock.now();
-    const row = await this.db.transaction(async (tx) => {
-      if (caller.customerId && input.customerId && input.customerId !== caller.customerId) {
-        throw invalidField('body.customerId', 'customers may only open tickets for themselves');
-      }
-      const scoped = caller.customerId !== undefined;
-      const place = await resolvePlace(tx, caller.customerId ?? input.customerId, input.siteId, input.assetId, scoped);
-      const contractId = await resolveContract(tx, place.customerId, place.assetId, input.contractId, now, scoped);
-      const terms = await termsFor(tx, contractId);
-      const due = dueTimes(now, input.priority, terms);
-      const id = await this.repo.insert(tx, {
-        channel: input.channel,
-        type: input.type,
-        priority: input.priority,
-        title: input.title,
-        description: input.description ?? null,
-        customer_id: place.customerId,
-        site_id: place.siteId,
-        asset_id: place.assetId,
-        contract_id: contractId,
-        fault_code: input.faultCode ?? null,
-        status: 'new',
-        sla_source: terms.source,
-        response_due_at: due.responseDueAt,
-        resolution_due_at: due.resolutionDueAt,
-        status_changed_at: now,
-        created_by_type: caller.actor.type,
-        created_by_id: caller.actor.id,
-        created_at: now,
-        updated_at: now,
-      });
-      await this.repo.addHistory(tx, id, { from: null, to: 'new', at: now, actor: caller.actor, technicianId: null });
-      await notifySafely(this.notifier, tx, { event: 'ticket.received', ticketId: id });
-      const created = (await this.repo.find(tx, id))!;
-      await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'create', changes: this.toTicket(created, now) });
-      return created;
-    }).catch(openFaultConflict);
+    const row = await this.db
+      .transaction(async (tx) => {
+        if (caller.customerId && input.customerId && input.customerId !== caller.customerId) {
+          throw invalidField('body.customerId', 'customers may only open tickets for themselves');
+        }
+        const scoped = caller.customerId !== undefined;
+        const place = await resolvePlace(tx, caller.customerId ?? input.customerId, input.siteId, input.assetId, scoped);
+        const contractId = await resolveContract(tx, place.customerId, place.assetId, input.contractId, now, scoped);
+        const terms = await termsFor(tx, contractId);
+        const due = dueTimes(now, input.priority, terms);
+        const id = await this.repo.insert(tx, {
+          channel: input.channel,
+          type: input.type,
+          priority: input.priority,
+          title: input.title,
+          description: input.description ?? null,
+          customer_id: place.customerId,
+          site_id: place.siteId,
+          asset_id: place.assetId,
+          contract_id: contractId,
+          fault_code: input.faultCode ?? null,
+          status: 'new',
+          sla_source: terms.source,
+          response_due_at: due.responseDueAt,
+          resolution_due_at: due.resolutionDueAt,
+          status_changed_at: now,
+          created_by_type: caller.actor.type,
+          created_by_id: caller.actor.id,
+          created_at: now,
+          updated_at: now,
+        });
+        await this.repo.addHistory(tx, id, { from: null, to: 'new', at: now, actor: caller.actor, technicianId: null });
+        await notifySafely(this.notifier, tx, { event: 'ticket.received', ticketId: id });
+        const created = (await this.repo.find(tx, id))!;
+        await recordAudit(tx, caller.actor, { entity: 'ticket', entityId: id, action: 'create', changes: this.toTicket(created, now) });
+        return created;
+      })
+      .catch(openFaultConflict);
     const ticket = this.toTicket(row, now);
     await publishSafely(this.events, { type: 'ticket.created', ticket });
     return ticket;
@@ -106,7 +108,11 @@ export class TicketsService {
   /** How many tickets the list filters match, by status and priority (customers: their own). */
   async counts(query: TicketFilters, caller?: Pick<Caller, 'customerId'>): Promise<TicketCounts> {
     const own = caller?.customerId && query.customerId && query.customerId !== caller.customerId;
-    return this.repo.counts(this.db, caller?.customerId ? { ...query, customerId: own ? '00000000-0000-0000-0000-000000000000' : caller.customerId } : query, this.clock.now());
+    return this.repo.counts(
+      this.db,
+      caller?.customerId ? { ...query, customerId: own ? '00000000-0000-0000-0000-000000000000' : caller.customerId } : query,
+      this.clock.now(),
+    );
   }
 
   async update(id: string, patch: UpdateTicket, caller: Caller, ifMatch?: '*' | number[]): Promise<Ticket> {
@@ -132,7 +138,13 @@ export class TicketsService {
             : current.contract_id;
         const terms = await termsFor(tx, contractId);
         const due = dueTimes(current.created_at, patch.priority ?? current.priority, terms, current.sla_paused_minutes);
-        Object.assign(changes, { priority: patch.priority ?? current.priority, contract_id: contractId, sla_source: terms.source, response_due_at: due.responseDueAt, resolution_due_at: due.resolutionDueAt });
+        Object.assign(changes, {
+          priority: patch.priority ?? current.priority,
+          contract_id: contractId,
+          sla_source: terms.source,
+          response_due_at: due.responseDueAt,
+          resolution_due_at: due.resolutionDueAt,
+        });
       }
       await this.repo.update(tx, id, changes);
       const updated = (await this.repo.find(tx, id))!;
@@ -209,7 +221,14 @@ export class TicketsService {
    * Moves a ticket inside the caller's transaction (platform flows such as the auto-cancel of a
    * transient alarm): same workflow rules, history and audit as `transition`.
    */
-  async transitionIn(tx: Queryable, id: string, to: TicketStatus, reason: string | undefined, actor: Actor, options: { announce?: boolean } = {}): Promise<TicketRow> {
+  async transitionIn(
+    tx: Queryable,
+    id: string,
+    to: TicketStatus,
+    reason: string | undefined,
+    actor: Actor,
+    options: { announce?: boolean } = {},
+  ): Promise<TicketRow> {
     const current = await this.repo.find(tx, id, { lock: true });
     if (!current) throw notFound('ticket', id);
     await this.applyTransition(tx, current, to, { reason }, actor, this.clock.now());
@@ -243,7 +262,14 @@ export class TicketsService {
     await tx.query('UPDATE tickets SET responded_at = $2, version = version + 1, updated_at = $2 WHERE id = $1 AND responded_at IS NULL', [ticketId, at]);
   }
 
-  private async setTechnician(tx: Queryable, current: TicketRow, technicianId: string | null, reason: string | undefined, actor: Actor, now: Date): Promise<void> {
+  private async setTechnician(
+    tx: Queryable,
+    current: TicketRow,
+    technicianId: string | null,
+    reason: string | undefined,
+    actor: Actor,
+    now: Date,
+  ): Promise<void> {
     if (technicianId && !(await this.repo.isTechnician(tx, technicianId))) {
       throw invalidField('body.technicianId', `${technicianId} is not an active technician`);
     }

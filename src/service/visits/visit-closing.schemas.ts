@@ -49,7 +49,10 @@ export const closingAcceptanceSchema = z
       .describe(`data:image/png;base64,… of at most ${SIGNATURE_MAX_BYTES} bytes`),
     confirmation: z.string().trim().min(3).max(2000).optional().describe('Typed confirmation, e.g. "Work done, unit running"'),
   })
-  .refine((a) => a.signature !== undefined || a.confirmation !== undefined, { message: 'a signature or a typed confirmation is required', path: ['signature'] });
+  .refine((a) => a.signature !== undefined || a.confirmation !== undefined, {
+    message: 'a signature or a typed confirmation is required',
+    path: ['signature'],
+  });
 
 const instant = z.iso.datetime({ offset: true });
 
@@ -66,7 +69,10 @@ export const closeVisitBody = z
       .describe('Overrides the computed flag (fixed on the first visit of the ticket), with the reason'),
     proposeKnowledge: z.boolean().default(false).describe('Also propose the resolution as a draft knowledge-base article (default false)'),
   })
-  .refine((v) => !v.actualStart || !v.actualEnd || Date.parse(v.actualEnd) >= Date.parse(v.actualStart), { message: 'actualEnd must not be before actualStart', path: ['actualEnd'] });
+  .refine((v) => !v.actualStart || !v.actualEnd || Date.parse(v.actualEnd) >= Date.parse(v.actualStart), {
+    message: 'actualEnd must not be before actualStart',
+    path: ['actualEnd'],
+  });
 export type CloseVisit = z.infer<typeof closeVisitBody>;
 
 export const knowledgeProposalBody = z

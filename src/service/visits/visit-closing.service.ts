@@ -96,7 +96,12 @@ export class VisitClosingService {
         outcome: input.outcome,
         status: 'completed',
         ...(acceptance
-          ? { acceptance_name: acceptance.name, acceptance_confirmation: acceptance.confirmation ?? null, acceptance_signature: acceptance.signature ?? null, accepted_at: now }
+          ? {
+              acceptance_name: acceptance.name,
+              acceptance_confirmation: acceptance.confirmation ?? null,
+              acceptance_signature: acceptance.signature ?? null,
+              accepted_at: now,
+            }
           : {}),
         updated_at: now,
       });
@@ -105,7 +110,19 @@ export class VisitClosingService {
         `INSERT INTO visit_closures (visit_id, ticket_id, outcome, first_time_fix, first_time_fix_computed, first_time_fix_reason,
            resolution_notes, acceptance_kind, closed_at, closed_by_type, closed_by_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
-        [id, visit.ticket_id, input.outcome, firstTimeFix, computed, input.firstTimeFix?.reason ?? null, input.resolutionNotes, acceptanceKind, now, caller.actor.type, caller.actor.id],
+        [
+          id,
+          visit.ticket_id,
+          input.outcome,
+          firstTimeFix,
+          computed,
+          input.firstTimeFix?.reason ?? null,
+          input.resolutionNotes,
+          acceptanceKind,
+          now,
+          caller.actor.type,
+          caller.actor.id,
+        ],
       );
       let closureRow = rows[0]!;
       const before = (await this.tickets.find(tx, visit.ticket_id))!;
@@ -142,7 +159,8 @@ export class VisitClosingService {
       const visit = await this.ownVisit(tx, id, caller);
       const closure = await this.findClosure(tx, id);
       if (!closure) throw conflict(`Visit ${id} is not closed; close it first (POST /visits/${id}/close)`);
-      if (closure.knowledge_article_id) throw conflict(`Visit ${id} already proposed article ${closure.knowledge_article_id}`, { articleId: closure.knowledge_article_id });
+      if (closure.knowledge_article_id)
+        throw conflict(`Visit ${id} already proposed article ${closure.knowledge_article_id}`, { articleId: closure.knowledge_article_id });
       return this.propose(tx, closure, visit, input, caller);
     });
     const { rows } = await this.db.query<{ title: string }>('SELECT title FROM knowledge_articles WHERE id = $1', [row.knowledge_article_id]);
@@ -172,7 +190,9 @@ export class VisitClosingService {
 
   private async propose(tx: Queryable, closure: ClosureRow, visit: VisitRow, input: KnowledgeProposalInput, caller: Caller): Promise<ClosureRow> {
     const ticket = (await this.tickets.find(tx, visit.ticket_id))!;
-    const model = ticket.asset_id ? (await tx.query<{ model_id: string }>('SELECT model_id FROM assets WHERE id = $1', [ticket.asset_id])).rows[0]?.model_id : undefined;
+    const model = ticket.asset_id
+      ? (await tx.query<{ model_id: string }>('SELECT model_id FROM assets WHERE id = $1', [ticket.asset_id])).rows[0]?.model_id
+      : undefined;
     const parts = await this.visits.parts(tx, [visit.id]);
     const title = (input?.title ?? `${ticket.fault_code ? `${ticket.fault_code}: ` : ''}${ticket.title}`).slice(0, 300);
     const body =
@@ -180,7 +200,9 @@ export class VisitClosingService {
       [
         `## Symptom\n\n${ticket.description ?? ticket.title}`,
         `## Resolution\n\n${closure.resolution_notes}`,
-        parts.length > 0 ? `## Parts used\n\n${parts.map((p) => `- ${p.sku} × ${Number(p.quantity)}${p.description ? ` (${p.description})` : ''}`).join('\n')}` : null,
+        parts.length > 0
+          ? `## Parts used\n\n${parts.map((p) => `- ${p.sku} × ${Number(p.quantity)}${p.description ? ` (${p.description})` : ''}`).join('\n')}`
+          : null,
         `_Proposed from visit ${visit.id} on ticket ${ticket.number} (outcome: ${closure.outcome})._`,
       ]
         .filter((s) => s !== null)
@@ -191,8 +213,16 @@ export class VisitClosingService {
       { title, body, tags, modelIds: model ? [model] : [], faultCodes: ticket.fault_code ? [ticket.fault_code] : [], status: 'draft' },
       caller.actor,
     );
-    await recordAudit(tx, caller.actor, { entity: 'knowledge_article', entityId: article.id, action: 'propose', changes: { title, visitId: visit.id, ticketId: ticket.id } });
-    const { rows } = await tx.query<ClosureRow>('UPDATE visit_closures SET knowledge_article_id = $2 WHERE visit_id = $1 RETURNING *', [closure.visit_id, article.id]);
+    await recordAudit(tx, caller.actor, {
+      entity: 'knowledge_article',
+      entityId: article.id,
+      action: 'propose',
+      changes: { title, visitId: visit.id, ticketId: ticket.id },
+    });
+    const { rows } = await tx.query<ClosureRow>('UPDATE visit_closures SET knowledge_article_id = $2 WHERE visit_id = $1 RETURNING *', [
+      closure.visit_id,
+      article.id,
+    ]);
     return rows[0]!;
   }
 

@@ -55,7 +55,10 @@ const COLUMNS = `v.*, CASE WHEN v.outcome IS NULL THEN NULL ELSE v.outcome = 'fi
     SELECT 1 FROM visits o WHERE o.ticket_id = v.ticket_id AND o.status <> 'cancelled' AND (o.created_at, o.id) < (v.created_at, v.id)) END AS first_time_fix`;
 
 export class VisitsRepository {
-  async insert(q: Queryable, values: { ticketId: string; technicianId: string; plannedStart: string; plannedEnd: string; notes: string | null; now: Date }): Promise<string> {
+  async insert(
+    q: Queryable,
+    values: { ticketId: string; technicianId: string; plannedStart: string; plannedEnd: string; notes: string | null; now: Date },
+  ): Promise<string> {
     const { rows } = await q.query<{ id: string }>(
       `INSERT INTO visits (ticket_id, technician_id, status, planned_start, planned_end, notes, created_at, updated_at)
        VALUES ($1, $2, 'planned', $3, $4, $5, $6, $6) RETURNING id`,
@@ -71,7 +74,9 @@ export class VisitsRepository {
   }
 
   async listByTicket(q: Queryable, ticketId: string): Promise<VisitRow[]> {
-    const { rows } = await q.query<VisitRow>(`SELECT ${COLUMNS} FROM visits v WHERE v.ticket_id = $1 ORDER BY v.planned_start, v.created_at, v.id LIMIT 500`, [ticketId]);
+    const { rows } = await q.query<VisitRow>(`SELECT ${COLUMNS} FROM visits v WHERE v.ticket_id = $1 ORDER BY v.planned_start, v.created_at, v.id LIMIT 500`, [
+      ticketId,
+    ]);
     return rows;
   }
 

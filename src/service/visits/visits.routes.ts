@@ -21,10 +21,12 @@ const work = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const tags = ['visits'];
 
 export async function visitsRoutes(app: ZodApp, { visits: service }: { visits: VisitsService }): Promise<void> {
-
   app.post(
     '/tickets/:id/visits',
-    { config: plan, schema: { tags, summary: 'Plan a visit (work order) for a ticket', params: ticketVisitsParams, body: createVisitBody, response: { 201: visitSchema } } },
+    {
+      config: plan,
+      schema: { tags, summary: 'Plan a visit (work order) for a ticket', params: ticketVisitsParams, body: createVisitBody, response: { 201: visitSchema } },
+    },
     async (request, reply) => {
       const visit = await service.create(request.params.id, request.body, callerOf(request));
       return reply.status(201).header('etag', etagOf(visit.version)).header('location', `/api/v1/visits/${visit.id}`).send(visit);
@@ -50,7 +52,14 @@ export async function visitsRoutes(app: ZodApp, { visits: service }: { visits: V
     '/visits/:id',
     {
       config: work,
-      schema: { tags, summary: 'Update a visit: window, actuals, outcome', params: visitIdParams, headers: ifMatchHeaders, body: updateVisitBody, response: { 200: visitSchema } },
+      schema: {
+        tags,
+        summary: 'Update a visit: window, actuals, outcome',
+        params: visitIdParams,
+        headers: ifMatchHeaders,
+        body: updateVisitBody,
+        response: { 200: visitSchema },
+      },
     },
     async (request, reply) => {
       const visit = await service.update(request.params.id, request.body, callerOf(request), parseIfMatch(request.headers['if-match']));
@@ -62,7 +71,13 @@ export async function visitsRoutes(app: ZodApp, { visits: service }: { visits: V
     '/visits/:id/labour',
     {
       config: work,
-      schema: { tags, summary: 'Record labour (draws prepaid minutes; 409 when insufficient)', params: visitIdParams, body: labourBody, response: { 201: visitSchema } },
+      schema: {
+        tags,
+        summary: 'Record labour (draws prepaid minutes; 409 when insufficient)',
+        params: visitIdParams,
+        body: labourBody,
+        response: { 201: visitSchema },
+      },
     },
     async (request, reply) => {
       const visit = await service.addLabour(request.params.id, request.body, callerOf(request));
@@ -81,7 +96,10 @@ export async function visitsRoutes(app: ZodApp, { visits: service }: { visits: V
 
   app.post(
     '/visits/:id/acceptance',
-    { config: work, schema: { tags, summary: 'Record customer acceptance (typed or signed)', params: visitIdParams, body: acceptanceBody, response: { 200: visitSchema } } },
+    {
+      config: work,
+      schema: { tags, summary: 'Record customer acceptance (typed or signed)', params: visitIdParams, body: acceptanceBody, response: { 200: visitSchema } },
+    },
     async (request, reply) => {
       const visit = await service.accept(request.params.id, request.body, callerOf(request));
       return reply.header('etag', etagOf(visit.version)).send(visit);

@@ -44,9 +44,7 @@ export const visitSchema = z.object({
   labour: z.array(labourEntrySchema),
   parts: z.array(partUsedSchema),
   labourMinutes: z.number().int(),
-  acceptance: z
-    .object({ name: z.string(), confirmation: z.string().nullable(), signature: z.string().nullable(), at: z.iso.datetime() })
-    .nullable(),
+  acceptance: z.object({ name: z.string(), confirmation: z.string().nullable(), signature: z.string().nullable(), at: z.iso.datetime() }).nullable(),
   etaAt: z.iso.datetime().nullable().optional().describe('Current ETA at the site once the technician set out (POST /visits/{id}/en-route)'),
   travelMinutes: z.number().int().nullable().optional().describe('Planned travel before the visit, at the speed assumption'),
   version: z.number().int().describe('Increments on every change; also sent as the ETag'),
@@ -88,7 +86,11 @@ export const updateVisitBody = z
 export type UpdateVisit = z.infer<typeof updateVisitBody>;
 
 export const labourBody = z.strictObject({
-  minutes: z.number().int().min(1).max(24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   skill: z.string().trim().min(1).max(64).optional(),
   overtime: z.boolean().default(false).describe('Default false; drawn from prepaid 1:1 like normal time'),
   description: z.string().trim().min(1).max(2000).optional(),

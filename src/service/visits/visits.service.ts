@@ -61,13 +61,33 @@ export class VisitsService {
       const ticket = await this.tickets.find(tx, ticketId, { lock: true });
       if (!ticket) throw notFound('ticket', ticketId);
       if (CLOSED_TICKET.includes(ticket.status)) throw conflict(`A ${ticket.status} ticket cannot get a new visit`, { ticketStatus: ticket.status });
-      if (!(await this.tickets.isTechnician(tx, input.technicianId))) throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
+      if (!(await this.tickets.isTechnician(tx, input.technicianId)))
+        throw invalidField('body.technicianId', `${input.technicianId} is not an active technician`);
       await assertSchedulable(tx, { technicianId: input.technicianId, start: new Date(input.plannedStart), end: new Date(input.plannedEnd) });
-      const id = await this.repo.insert(tx, { ticketId, technicianId: input.technicianId, plannedStart: input.plannedStart, plannedEnd: input.plannedEnd, notes: input.notes ?? null, now });
+      const id = await this.repo.insert(tx, {
+        ticketId,
+        technicianId: input.technicianId,
+        plannedStart: input.plannedStart,
+        plannedEnd: input.plannedEnd,
+        notes: input.notes ?? null,
+        now,
+      });
       await this.assignments.addHistory(tx, { visitId: id, from: null, to: input.technicianId, at: now, actor: caller.actor });
-      await notifyTechnician(tx, this.options.notifier, 'assignment.created', input.technicianId, { id, ticket_id: ticketId }, { start: new Date(input.plannedStart), end: new Date(input.plannedEnd) });
+      await notifyTechnician(
+        tx,
+        this.options.notifier,
+        'assignment.created',
+        input.technicianId,
+        { id, ticket_id: ticketId },
+        { start: new Date(input.plannedStart), end: new Date(input.plannedEnd) },
+      );
       // The customer learns the window (again, with the new window, when it moves).
-      await notifySafely(this.options.notifier, tx, { event: 'visit.scheduled', ticketId, visitId: id, data: { windowStart: new Date(input.plannedStart).toISOString(), windowEnd: new Date(input.plannedEnd).toISOString() } });
+      await notifySafely(this.options.notifier, tx, {
+        event: 'visit.scheduled',
+        ticketId,
+        visitId: id,
+        data: { windowStart: new Date(input.plannedStart).toISOString(), windowEnd: new Date(input.plannedEnd).toISOString() },
+      });
       await recordAudit(tx, caller.actor, { entity: 'visit', entityId: id, action: 'create', changes: { ticketId, ...input } });
       return id;
     });
@@ -92,11 +112,14 @@ export class VisitsService {
       if (Object.values(patch).every((v) => v === undefined)) return id;
       if (patch.technicianId !== undefined && patch.technicianId !== current.technician_id) {
         if (caller.role === 'technician') throw new AppError('FORBIDDEN', 'Technicians cannot hand a visit to someone else');
-        if (!(await this.tickets.isTechnician(tx, patch.technicianId))) throw invalidField('body.technicianId', `${patch.technicianId} is not an active technician`);
+        if (!(await this.tickets.isTechnician(tx, patch.technicianId)))
+          throw invalidField('body.technicianId', `${patch.technicianId} is not an active technician`);
       }
       const next = mergeVisit(current, patch, now);
-      if (current.status === 'cancelled' && Object.values(patch).some((v) => v !== undefined)) throw conflict('A cancelled visit cannot change', { visitStatus: 'cancelled' });
-      if (patch.status === 'cancelled' && current.actual_start) throw conflict('A visit that has started cannot be cancelled; record its outcome', { visitStatus: current.status });
+      if (current.status === 'cancelled' && Object.values(patch).some((v) => v !== undefined))
+        throw conflict('A cancelled visit cannot change', { visitStatus: 'cancelled' });
+      if (patch.status === 'cancelled' && current.actual_start)
+        throw conflict('A visit that has started cannot be cancelled; record its outcome', { visitStatus: current.status });
       await this.applySchedule(tx, current, next, caller, now);
       await this.repo.update(tx, id, next);
       if (next.actual_start && !current.actual_start) await this.ticketsService.markResponded(tx, current.ticket_id, next.actual_start);
@@ -200,14 +223,24 @@ export class VisitsService {
     const active = next.status === 'planned' || next.status === 'in_progress';
     if (active && (moved || handedOver)) await assertSchedulable(tx, { technicianId, start, end, excludeVisitId: current.id });
     if (handedOver) {
-      await reassignVisitIn(tx, { ...current, planned_start: start, planned_end: end }, technicianId, { actor: caller.actor, now, notifier: this.options.notifier, ticketsService: this.ticketsService });
+      await reassignVisitIn(tx, { ...current, planned_start: start, planned_end: end }, technicianId, {
+        actor: caller.actor,
+        now,
+        notifier: this.options.notifier,
+        ticketsService: this.ticketsService,
+      });
     } else if (next.status === 'cancelled' && current.status !== 'cancelled') {
       await notifyTechnician(tx, this.options.notifier, 'assignment.cancelled', current.technician_id, current, { start, end }, undefined, now);
     } else if (moved && active) {
       await notifyTechnician(tx, this.options.notifier, 'assignment.changed', technicianId, current, { start, end });
     }
     if (moved && (next.status ?? current.status) === 'planned') {
-      await notifySafely(this.options.notifier, tx, { event: 'visit.scheduled', ticketId: current.ticket_id, visitId: current.id, data: { windowStart: start.toISOString(), windowEnd: end.toISOString() } });
+      await notifySafely(this.options.notifier, tx, {
+        event: 'visit.scheduled',
+        ticketId: current.ticket_id,
+        visitId: current.id,
+        data: { windowStart: start.toISOString(), windowEnd: end.toISOString() },
+      });
     }
   }
 
@@ -233,7 +266,13 @@ export class VisitsService {
   private async hydrate(q: Queryable, rows: VisitRow[]): Promise<Visit[]> {
     const ids = rows.map((r) => r.id);
     const [labour, parts] = await Promise.all([this.repo.labour(q, ids), this.repo.parts(q, ids)]);
-    return rows.map((row) => toVisit(row, labour.filter((l) => l.visit_id === row.id), parts.filter((p) => p.visit_id === row.id)));
+    return rows.map((row) =>
+      toVisit(
+        row,
+        labour.filter((l) => l.visit_id === row.id),
+        parts.filter((p) => p.visit_id === row.id),
+      ),
+    );
   }
 }
 

@@ -86,7 +86,11 @@ const argsOptions = {
 
 class UsageError extends Error {}
 
-const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined): string[] | undefined =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function time(name: string, raw: string): number {
   const t = parseTimestamp(raw);
@@ -116,14 +120,22 @@ export async function backtestCli(argv: readonly string[]): Promise<number> {
     }
     const sep = a.sep === 'tab' ? '\t' : a.sep;
     if (sep !== undefined && ![',', ';', '\t'].includes(sep)) throw new UsageError("--sep: ',' ';' or 'tab'");
-    const scoreFrom = a['score-from'] === undefined ? undefined : /^\d{1,9}$/.test(a['score-from']) ? { row: Number(a['score-from']) } : { time: time('score-from', a['score-from']) };
+    const scoreFrom =
+      a['score-from'] === undefined
+        ? undefined
+        : /^\d{1,9}$/.test(a['score-from'])
+          ? { row: Number(a['score-from']) }
+          : { time: time('score-from', a['score-from']) };
 
     // The CLI reads no secret and opens no database: a placeholder satisfies loadConfig.
     const config = loadConfig(undefined, { TELEMEND_ADMIN_TOKEN: 'backtest-does-not-use-the-admin-token' });
-    const model = a.model !== undefined
-      ? resolveModel(await ModelRegistry.fromDirectory(config.DEVICES_DIR), { modelId: a.model })
-      : resolveModel(ModelRegistry.of([]), { draft: { name: a['model-file']!, text: await readFile(a['model-file']!, 'utf8') } });
-    const nonEvent = compileModel(model).rules.filter((r) => r.kind !== 'event').map((r) => r.id);
+    const model =
+      a.model !== undefined
+        ? resolveModel(await ModelRegistry.fromDirectory(config.DEVICES_DIR), { modelId: a.model })
+        : resolveModel(ModelRegistry.of([]), { draft: { name: a['model-file']!, text: await readFile(a['model-file']!, 'utf8') } });
+    const nonEvent = compileModel(model)
+      .rules.filter((r) => r.kind !== 'event')
+      .map((r) => r.id);
     const scores = a.scores ? new ScoresWriter(a.scores, nonEvent, files.length > 1) : undefined;
     const runOptions = { rules: list(a.rules), scoreFrom, onScore: scores?.onScore };
     const results: { name: string; result: BacktestResult }[] = [];
@@ -131,7 +143,12 @@ export async function backtestCli(argv: readonly string[]): Promise<number> {
       if (stored) {
         const influx = await connectInflux({ ...influxOptionsFromConfig(config), logger: createLogger('silent') });
         try {
-          const result = await backtestTelemetry(model, new TelemetryReader(influx), { assetId: a.asset!, from: new Date(time('from', a.from!)), to: new Date(time('to', a.to!)) }, runOptions);
+          const result = await backtestTelemetry(
+            model,
+            new TelemetryReader(influx),
+            { assetId: a.asset!, from: new Date(time('from', a.from!)), to: new Date(time('to', a.to!)) },
+            runOptions,
+          );
           results.push({ name: `asset ${a.asset}`, result });
         } finally {
           await influx.close();
@@ -140,10 +157,20 @@ export async function backtestCli(argv: readonly string[]): Promise<number> {
       for (const file of files) {
         scores?.startFile(file);
         const size = (await stat(file)).size;
-        const progress = a.quiet ? undefined : { size, every: 2000, report: (p: { readings: number; fraction: number | null }) => say(`${path.basename(file)}: ${p.readings.toLocaleString('en')} readings, ${Math.round((p.fraction ?? 0) * 100)} %`) };
+        const progress = a.quiet
+          ? undefined
+          : {
+              size,
+              every: 2000,
+              report: (p: { readings: number; fraction: number | null }) =>
+                say(`${path.basename(file)}: ${p.readings.toLocaleString('en')} readings, ${Math.round((p.fraction ?? 0) * 100)} %`),
+            };
         const layout = { source: file, timeColumn: a['time-column'], separator: sep, map, ignore: list(a.ignore), label: a.label };
         const result = await backtestCsv(model, createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), layout, runOptions, progress);
-        if (!a.quiet && result.elapsedMs >= 2000) say(`${path.basename(file)}: ${result.readings.toLocaleString('en')} readings in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.readingsPerSecond.toLocaleString('en')} readings/s)`);
+        if (!a.quiet && result.elapsedMs >= 2000)
+          say(
+            `${path.basename(file)}: ${result.readings.toLocaleString('en')} readings in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.readingsPerSecond.toLocaleString('en')} readings/s)`,
+          );
         results.push({ name: file, result });
       }
     } finally {
@@ -158,7 +185,10 @@ export async function backtestCli(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof Error && error.name === 'TypeError' && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && error.name === 'TypeError' && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       process.stderr.write(`telemend backtest: ${error.message}\n\n${HELP}`);
       return 2;
     }

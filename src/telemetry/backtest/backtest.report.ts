@@ -17,18 +17,34 @@ export function duration(ms: number | null): string {
 
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** One run: readings, alarms with raise/clear and ticket outcome, and the score when labelled. */
 export function formatResult(name: string, r: BacktestResult): string {
   const out: string[] = [];
-  out.push(`${name}: model ${r.model.id}${r.model.draft ? ' (draft)' : ''}, ${r.readings} readings ${iso(r.from)} … ${iso(r.to)}, ${r.readingsPerSecond.toLocaleString('en')} readings/s`);
+  out.push(
+    `${name}: model ${r.model.id}${r.model.draft ? ' (draft)' : ''}, ${r.readings} readings ${iso(r.from)} … ${iso(r.to)}, ${r.readingsPerSecond.toLocaleString('en')} readings/s`,
+  );
   if (r.alarms.length === 0) out.push('  no alarm');
   else {
     const rows = [['rule', 'fault', 'raised', 'cleared', 'lasted', 'ticket']];
     for (const a of r.alarms) {
-      rows.push([a.ruleId, a.faultCode, iso(a.raisedAt), a.clearedAt === null ? 'still firing' : iso(a.clearedAt), duration((a.clearedAt ?? r.to ?? a.raisedAt) - a.raisedAt), a.ticket === 'opened' ? `at ${iso(a.ticketAt)}` : a.ticket]);
+      rows.push([
+        a.ruleId,
+        a.faultCode,
+        iso(a.raisedAt),
+        a.clearedAt === null ? 'still firing' : iso(a.clearedAt),
+        duration((a.clearedAt ?? r.to ?? a.raisedAt) - a.raisedAt),
+        a.ticket === 'opened' ? `at ${iso(a.ticketAt)}` : a.ticket,
+      ]);
     }
     out.push(indent(table(rows)));
   }
@@ -39,7 +55,21 @@ export function formatResult(name: string, r: BacktestResult): string {
 export function formatScore(s: BacktestScore): string {
   const rows = [
     ['scored', 'TP', 'FP', 'FN', 'TN', 'precision', 'recall', 'F1', 'FAR', 'MAR', 'segments detected', 'delay mean', 'delay median'],
-    [String(s.scored), String(s.tp), String(s.fp), String(s.fn), String(s.tn), num(s.precision), num(s.recall), num(s.f1), pct(s.far), pct(s.mar), `${s.delay.detected}/${s.delay.segments}`, duration(s.delay.meanMs), duration(s.delay.medianMs)],
+    [
+      String(s.scored),
+      String(s.tp),
+      String(s.fp),
+      String(s.fn),
+      String(s.tn),
+      num(s.precision),
+      num(s.recall),
+      num(s.f1),
+      pct(s.far),
+      pct(s.mar),
+      `${s.delay.detected}/${s.delay.segments}`,
+      duration(s.delay.meanMs),
+      duration(s.delay.medianMs),
+    ],
   ];
   return table(rows);
 }

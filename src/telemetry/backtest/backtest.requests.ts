@@ -21,12 +21,18 @@ export class BacktestRequests {
     const source = body.source;
     let modelRef = body.model;
     if (!modelRef) {
-      if (!('assetId' in source)) throw new AppError('VALIDATION_FAILED', 'model is required with a CSV source', { fields: [{ field: 'model', message: 'required with a CSV source' }] });
+      if (!('assetId' in source))
+        throw new AppError('VALIDATION_FAILED', 'model is required with a CSV source', { fields: [{ field: 'model', message: 'required with a CSV source' }] });
       modelRef = { id: await this.assetModel(source.assetId) };
     }
-    const model = resolveModel(this.models, 'id' in modelRef ? { modelId: modelRef.id } : { draft: { name: `${modelRef.draft.id}.${modelRef.draft.format}`, text: modelRef.draft.text } });
+    const model = resolveModel(
+      this.models,
+      'id' in modelRef ? { modelId: modelRef.id } : { draft: { name: `${modelRef.draft.id}.${modelRef.draft.format}`, text: modelRef.draft.text } },
+    );
     const { options } = body;
-    const scoreIds = compileModel(model).rules.filter((r) => r.kind !== 'event').map((r) => r.id);
+    const scoreIds = compileModel(model)
+      .rules.filter((r) => r.kind !== 'event')
+      .map((r) => r.id);
     const rows: (number | null)[][] = [];
     let truncated = false;
     const onScore = options.scores ? scoreCollector(scoreIds, options.maxScoreRows, rows, () => (truncated = true)) : undefined;
@@ -37,7 +43,12 @@ export class BacktestRequests {
     };
     let result: BacktestResult;
     if ('csv' in source) {
-      result = await backtestCsv(model, [source.csv], { source: 'source.csv', timeColumn: source.timeColumn, separator: source.separator, map: source.map, ignore: source.ignore, label: source.label }, runOptions);
+      result = await backtestCsv(
+        model,
+        [source.csv],
+        { source: 'source.csv', timeColumn: source.timeColumn, separator: source.separator, map: source.map, ignore: source.ignore, label: source.label },
+        runOptions,
+      );
     } else {
       await this.assetModel(source.assetId);
       result = await backtestTelemetry(model, this.telemetry, { assetId: source.assetId, from: new Date(source.from), to: new Date(source.to) }, runOptions);
@@ -46,8 +57,17 @@ export class BacktestRequests {
       ...result,
       from: iso(result.from),
       to: iso(result.to),
-      alarms: result.alarms.map((a) => ({ ...a, raisedAt: iso(a.raisedAt)!, clearedAt: iso(a.clearedAt), ticketAt: iso(a.ticketAt), evidence: { ...a.evidence } })),
-      score: result.score && { ...result.score, segments: result.score.segments.map((s) => ({ from: iso(s.from)!, to: iso(s.to)!, detectedAt: iso(s.detectedAt), delayMs: s.delayMs })) },
+      alarms: result.alarms.map((a) => ({
+        ...a,
+        raisedAt: iso(a.raisedAt)!,
+        clearedAt: iso(a.clearedAt),
+        ticketAt: iso(a.ticketAt),
+        evidence: { ...a.evidence },
+      })),
+      score: result.score && {
+        ...result.score,
+        segments: result.score.segments.map((s) => ({ from: iso(s.from)!, to: iso(s.to)!, detectedAt: iso(s.detectedAt), delayMs: s.delayMs })),
+      },
       ...(options.scores ? { scores: { columns: ['time', ...scoreIds], rows, truncated } } : {}),
     };
   }

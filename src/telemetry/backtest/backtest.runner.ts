@@ -147,7 +147,16 @@ export class BacktestRun {
     this.options.onFinding?.(f);
     if (f.state === 'firing') {
       if (this.selected.has(f.ruleId)) this.firing.add(f.ruleId);
-      const alarm: BacktestAlarm = { ruleId: f.ruleId, faultCode: f.faultCode, kind: f.kind, raisedAt: f.at, clearedAt: null, ticket: 'none', ticketAt: null, evidence: f.evidence };
+      const alarm: BacktestAlarm = {
+        ruleId: f.ruleId,
+        faultCode: f.faultCode,
+        kind: f.kind,
+        raisedAt: f.at,
+        clearedAt: null,
+        ticket: 'none',
+        ticketAt: null,
+        evidence: f.evidence,
+      };
       this.open.set(f.ruleId, alarm);
       this.alarms.push(alarm);
       return;

@@ -16,7 +16,11 @@ const modelRef = z.union([
     draft: z.strictObject({
       text: z.string().min(1).max(MAX_DRAFT_CHARS).describe('The model file, as devices/*.yaml holds it'),
       format: z.enum(['yaml', 'json']).default('yaml'),
-      id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).default('draft').describe('The model id (a file name without extension)'),
+      id: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
+        .default('draft')
+        .describe('The model id (a file name without extension)'),
     }),
   }),
 ]);
@@ -42,7 +46,10 @@ export const backtestBody = z.strictObject({
   options: z
     .strictObject({
       rules: z.array(z.string().min(1).max(128)).max(200).optional().describe('Rules whose firing counts as an alarm when scoring (default all)'),
-      scoreFrom: z.union([z.strictObject({ row: z.number().int().nonnegative() }), z.strictObject({ time: instant })]).optional().describe('Readings before this are run but not scored'),
+      scoreFrom: z
+        .union([z.strictObject({ row: z.number().int().nonnegative() }), z.strictObject({ time: instant })])
+        .optional()
+        .describe('Readings before this are run but not scored'),
       scores: z.boolean().default(false).describe('Include per-reading scores of every rule'),
       maxScoreRows: z.number().int().min(1).max(MAX_SCORE_ROWS).default(1000),
     })
@@ -68,7 +75,14 @@ const scoreSchema = z.object({
 
 export const backtestResponse = z.object({
   model: z.object({ id: z.string(), draft: z.boolean() }),
-  rules: z.array(z.object({ id: z.string(), kind: z.string(), faultCode: z.string(), ticket: z.object({ policy: z.string(), after: z.union([z.string(), z.number()]).optional() }) })),
+  rules: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      faultCode: z.string(),
+      ticket: z.object({ policy: z.string(), after: z.union([z.string(), z.number()]).optional() }),
+    }),
+  ),
   readings: z.number().int(),
   from: isoOrNull,
   to: isoOrNull,

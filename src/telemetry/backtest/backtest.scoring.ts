@@ -105,5 +105,8 @@ export function poolScores(scores: readonly BacktestScore[]): BacktestScore {
     c.fn += s.fn;
     c.tn += s.tn;
   }
-  return scoreOf(c, scores.flatMap((s) => s.segments));
+  return scoreOf(
+    c,
+    scores.flatMap((s) => s.segments),
+  );
 }

@@ -99,14 +99,23 @@ export interface TelemetryRange {
 export const MAX_TELEMETRY_READINGS = 5_000_000;
 
 /** Runs over an asset's stored telemetry in [from, to), read from InfluxDB page by page. */
-export async function backtestTelemetry(model: EquipmentModel, reader: TelemetryReader, range: TelemetryRange, options: Omit<BacktestRunOptions, 'labelled'> = {}): Promise<BacktestResult> {
-  if (!(range.to.getTime() > range.from.getTime())) throw new AppError('VALIDATION_FAILED', '"to" must be after "from"', { fields: [{ field: 'source.to', message: 'must be after from' }] });
+export async function backtestTelemetry(
+  model: EquipmentModel,
+  reader: TelemetryReader,
+  range: TelemetryRange,
+  options: Omit<BacktestRunOptions, 'labelled'> = {},
+): Promise<BacktestResult> {
+  if (!(range.to.getTime() > range.from.getTime()))
+    throw new AppError('VALIDATION_FAILED', '"to" must be after "from"', { fields: [{ field: 'source.to', message: 'must be after from' }] });
   const started = performance.now();
   const run = new BacktestRun(model, options);
   let count = 0;
   for await (const page of reader.rawReadings(range.assetId, Object.keys(model.metrics), range.from, range.to)) {
     count += page.length;
-    if (count > MAX_TELEMETRY_READINGS) throw new AppError('VALIDATION_FAILED', `more than ${MAX_TELEMETRY_READINGS} readings in the range: backtest a shorter one`, { fields: [{ field: 'source.to', message: 'range too large' }] });
+    if (count > MAX_TELEMETRY_READINGS)
+      throw new AppError('VALIDATION_FAILED', `more than ${MAX_TELEMETRY_READINGS} readings in the range: backtest a shorter one`, {
+        fields: [{ field: 'source.to', message: 'range too large' }],
+      });
     for (const reading of page) run.reading(reading);
   }
   return finish(model, run, started);

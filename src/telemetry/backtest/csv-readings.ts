@@ -134,7 +134,13 @@ export class CsvReadingParser {
     if (column === this.timeIndex) {
       const raw = text.slice(from, to).trim();
       const ts = parseTimestamp(raw);
-      if (Number.isNaN(ts)) throw csvError(this.options.source, this.line, this.header![column]!, `not a timestamp: "${raw}" (ISO 8601, YYYY-MM-DD HH:MM:SS in UTC, or epoch s/ms)`);
+      if (Number.isNaN(ts))
+        throw csvError(
+          this.options.source,
+          this.line,
+          this.header![column]!,
+          `not a timestamp: "${raw}" (ISO 8601, YYYY-MM-DD HH:MM:SS in UTC, or epoch s/ms)`,
+        );
       this.rowTs = ts;
       return;
     }
@@ -158,7 +164,12 @@ export class CsvReadingParser {
     const ts = this.rowTs;
     if (columns !== this.header!.length) throw csvError(this.options.source, this.line, null, `${columns} cells, the header has ${this.header!.length}`);
     if (!(ts > this.lastTs)) {
-      throw csvError(this.options.source, this.line, this.header![this.timeIndex]!, `time ${new Date(ts).toISOString()} is not after the previous row's (${new Date(this.lastTs).toISOString()}): rows must be sorted by time, without duplicates`);
+      throw csvError(
+        this.options.source,
+        this.line,
+        this.header![this.timeIndex]!,
+        `time ${new Date(ts).toISOString()} is not after the previous row's (${new Date(this.lastTs).toISOString()}): rows must be sorted by time, without duplicates`,
+      );
     }
     this.lastTs = ts;
     this.rows++;
@@ -173,11 +184,13 @@ export class CsvReadingParser {
     this.timeIndex = o.timeColumn === undefined ? 0 : at(o.timeColumn);
     if (this.timeIndex === -1) throw csvError(o.source, this.line, o.timeColumn!, `no such column (the header has: ${header.join(', ')})`);
     this.labelIndex = o.label === undefined ? -1 : at(o.label);
-    if (this.labelIndex === -1 && o.label !== undefined) throw csvError(o.source, this.line, o.label, `no such label column (the header has: ${header.join(', ')})`);
+    if (this.labelIndex === -1 && o.label !== undefined)
+      throw csvError(o.source, this.line, o.label, `no such label column (the header has: ${header.join(', ')})`);
     const map = o.map ?? {};
     for (const [column, metric] of Object.entries(map)) {
       if (at(column) === -1) throw csvError(o.source, this.line, column, `--map names a column the file does not have (the header has: ${header.join(', ')})`);
-      if (!o.metrics.includes(metric)) throw csvError(o.source, this.line, column, `--map target "${metric}" is not a metric of the model (${o.metrics.join(', ')})`);
+      if (!o.metrics.includes(metric))
+        throw csvError(o.source, this.line, column, `--map target "${metric}" is not a metric of the model (${o.metrics.join(', ')})`);
     }
     const ignore = new Set(o.ignore ?? []);
     const unknown: string[] = [];
@@ -256,7 +269,8 @@ export function parseTimestamp(raw: string): number {
   if (raw.length >= 16 && raw.charCodeAt(4) === 45 && raw.charCodeAt(7) === 45 && (sepT === 32 || sepT === 84) && raw.charCodeAt(13) === 58) {
     let end = raw.length;
     const last = raw.charCodeAt(end - 1);
-    if (last === 90) end--; // Z
+    if (last === 90)
+      end--; // Z
     else if (!DIGIT(last) || /[+-]\d\d:?\d\d$/.test(raw.slice(19))) return zoned(raw);
     const y = num(raw, 0, 4);
     const mo = num(raw, 5, 7);

@@ -5,7 +5,15 @@
  */
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { actorOf } from '../../access/auth/principal.js';
-import { alarmAcceptedSchema, alarmAcceptParams, assetBaselinesSchema, BASELINE_OPS, baselineAssetParams, baselineCommandBody, commandAcceptedSchema } from './baselines.schemas.js';
+import {
+  alarmAcceptedSchema,
+  alarmAcceptParams,
+  assetBaselinesSchema,
+  BASELINE_OPS,
+  baselineAssetParams,
+  baselineCommandBody,
+  commandAcceptedSchema,
+} from './baselines.schemas.js';
 import type { BaselinesService } from './baselines.service.js';
 
 const read = { roles: ['admin', 'dispatcher', 'technician'] } as const;
@@ -19,7 +27,6 @@ const SUMMARIES = {
 } as const;
 
 export async function baselinesRoutes(app: ZodApp, { baselines: service }: { baselines: BaselinesService }): Promise<void> {
-
   app.get(
     '/assets/:id/baselines',
     {
@@ -42,7 +49,8 @@ export async function baselinesRoutes(app: ZodApp, { baselines: service }: { bas
         schema: {
           tags,
           summary: SUMMARIES[op],
-          description: 'Body: `ruleId` (default every learned rule), `mode` (default every mode). 202: applied by the detection worker in order with the readings.',
+          description:
+            'Body: `ruleId` (default every learned rule), `mode` (default every mode). 202: applied by the detection worker in order with the readings.',
           params: baselineAssetParams,
           body: baselineCommandBody,
           response: { 202: commandAcceptedSchema },

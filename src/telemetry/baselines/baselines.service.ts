@@ -69,7 +69,14 @@ export class BaselinesService {
       if (!asset.device_id) throw conflict(`Asset ${assetId} has no device: it has learnt nothing yet`, { assetId });
       const compiled = this.compiled(asset.model_id);
       let rules: CompiledLearned[];
-      if (body.ruleId !== undefined) rules = [learnedRule(compiled?.rules.find((r) => r.id === body.ruleId), body.ruleId, asset.model_id)];
+      if (body.ruleId !== undefined)
+        rules = [
+          learnedRule(
+            compiled?.rules.find((r) => r.id === body.ruleId),
+            body.ruleId,
+            asset.model_id,
+          ),
+        ];
       else {
         rules = compiled ? learnedRules(compiled) : [];
         if (rules.length === 0) throw conflict(`Model ${asset.model_id} has no learned rule: asset ${assetId} has no baseline`, { modelId: asset.model_id });
@@ -80,9 +87,18 @@ export class BaselinesService {
         }
       }
       const commands: RuleCommand[] = rules.map((rule) => ({ ruleId: rule.id, op, at: at.getTime(), ...(body.mode !== undefined ? { mode: body.mode } : {}) }));
-      await recordAudit(tx, actor, { entity: 'asset', entityId: assetId, action: `baseline_${op}`, changes: { rules: rules.map((r) => r.id), mode: body.mode ?? null } });
+      await recordAudit(tx, actor, {
+        entity: 'asset',
+        entityId: assetId,
+        action: `baseline_${op}`,
+        changes: { rules: rules.map((r) => r.id), mode: body.mode ?? null },
+      });
       await this.send(target(asset), commands);
-      return { assetId, commands: commands.map(({ ruleId, op: o, mode }) => ({ ruleId, op: o, ...(mode !== undefined ? { mode } : {}) })), at: at.toISOString() };
+      return {
+        assetId,
+        commands: commands.map(({ ruleId, op: o, mode }) => ({ ruleId, op: o, ...(mode !== undefined ? { mode } : {}) })),
+        at: at.toISOString(),
+      };
     });
   }
 
@@ -101,11 +117,19 @@ export class BaselinesService {
       const rule = this.compiled(asset.model_id)?.rules.find((r) => r.id === alarm.rule_id);
       if (!rule) throw conflict(`Rule ${alarm.rule_id} is no longer in model ${asset.model_id}`, { ruleId: alarm.rule_id });
       if (rule.kind !== 'learned' && rule.kind !== 'anomaly') {
-        throw conflict(`Alarm ${alarmId} comes from a ${rule.kind} rule: fixed limits cannot be accepted; change the model`, { ruleId: rule.id, kind: rule.kind });
+        throw conflict(`Alarm ${alarmId} comes from a ${rule.kind} rule: fixed limits cannot be accepted; change the model`, {
+          ruleId: rule.id,
+          kind: rule.kind,
+        });
       }
       const mode = rule.kind === 'learned' ? latestMode(alarm.evidence) : undefined;
       const command: RuleCommand = { ruleId: rule.id, op: 'relearn', at: at.getTime(), ...(mode !== undefined ? { mode } : {}) };
-      await recordAudit(tx, actor, { entity: 'alarm', entityId: alarmId, action: 'accept_as_normal', changes: { ruleId: rule.id, kind: rule.kind, mode: mode ?? null } });
+      await recordAudit(tx, actor, {
+        entity: 'alarm',
+        entityId: alarmId,
+        action: 'accept_as_normal',
+        changes: { ruleId: rule.id, kind: rule.kind, mode: mode ?? null },
+      });
       await this.send(target(asset), [command]);
       return {
         alarmId,

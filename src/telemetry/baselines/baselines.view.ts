@@ -38,7 +38,11 @@ export function ruleBaselines(compiled: CompiledModel, rule: CompiledLearned, st
 function modeBaseline(rule: CompiledLearned, mode: string, baseline: LearnedBaseline | undefined): ModeBaseline {
   const fit = baseline?.phase === 'active' ? baseline.fit : null;
   const frozen = baseline?.frozen ?? false;
-  const window = fit ? { from: fit.trainedFrom, to: fit.trainedTo } : baseline?.trainFrom != null ? { from: baseline.trainFrom, to: baseline.trainTo ?? baseline.trainFrom } : null;
+  const window = fit
+    ? { from: fit.trainedFrom, to: fit.trainedTo }
+    : baseline?.trainFrom != null
+      ? { from: baseline.trainFrom, to: baseline.trainTo ?? baseline.trainFrom }
+      : null;
   return {
     mode,
     range: range(rule, mode),

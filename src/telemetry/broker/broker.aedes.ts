@@ -67,7 +67,10 @@ export function createAedes(options: ResolvedBrokerOptions, hooks: BrokerHooks, 
 function clusterParts(options: ResolvedBrokerOptions, redis: RedisConnector | undefined, logger: Logger): { mq?: unknown; persistence?: unknown } {
   const url = options.clusterRedisUrl;
   if (!url) return {};
-  const mq = mqemitterRedis({ connectionString: url, ...(redis ? { subConn: redis.connect('mqtt-routing-sub'), pubConn: redis.connect('mqtt-routing-pub') } : {}) });
+  const mq = mqemitterRedis({
+    connectionString: url,
+    ...(redis ? { subConn: redis.connect('mqtt-routing-sub'), pubConn: redis.connect('mqtt-routing-pub') } : {}),
+  });
   // mqemitter-redis re-emits its connections' errors on `state`: without a listener each one
   // would be thrown out of the ioredis event handler.
   (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: Error) =>

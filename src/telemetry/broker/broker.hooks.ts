@@ -152,7 +152,12 @@ export class BrokerHooks {
       // MQTT 3.1.1 has no "message rate too high" (MQTT 5's 0x96): closing without PUBACK is the
       // refusal; a QoS 1 reading is sent again after the reconnect.
       this.deps.counters.publishesRefused.quota_exceeded += 1;
-      this.deps.throttled.warn(session.deviceId, 'quota_exceeded', { deviceId: session.deviceId, remote: session.remote }, 'mqtt: device over its publish quota, disconnecting');
+      this.deps.throttled.warn(
+        session.deviceId,
+        'quota_exceeded',
+        { deviceId: session.deviceId, remote: session.remote },
+        'mqtt: device over its publish quota, disconnecting',
+      );
       return process.nextTick(callback, new Error('publish refused: quota_exceeded'));
     }
     // Readings are not retained: the retained store is for `status`.
@@ -202,7 +207,12 @@ export class BrokerHooks {
    */
   private acceptLocation(technicianId: string, payload: Buffer, callback: (error?: Error | null) => void): void {
     const port = this.deps.authenticator.technicians;
-    this.acknowledgeWhen(() => (port ? port.acceptLocation(technicianId, payload) : Promise.reject(new Error('no technician port'))), `${TECHNICIAN_CLIENT_PREFIX}${technicianId}`, 'location_store_unavailable', callback);
+    this.acknowledgeWhen(
+      () => (port ? port.acceptLocation(technicianId, payload) : Promise.reject(new Error('no technician port'))),
+      `${TECHNICIAN_CLIENT_PREFIX}${technicianId}`,
+      'location_store_unavailable',
+      callback,
+    );
   }
 
   /** A device's answer to a command: same contract as a location (stored or recorded, then PUBACK). */
@@ -213,7 +223,13 @@ export class BrokerHooks {
   }
 
   /** PUBACK once `store` resolves (its `ok` counted); when it rejects, close without PUBACK. */
-  private acknowledgeWhen(store: () => Promise<{ readonly ok: boolean }>, subject: string, failure: string, callback: (error?: Error | null) => void, packet?: PublishPacket): void {
+  private acknowledgeWhen(
+    store: () => Promise<{ readonly ok: boolean }>,
+    subject: string,
+    failure: string,
+    callback: (error?: Error | null) => void,
+    packet?: PublishPacket,
+  ): void {
     const { counters } = this.deps;
     this.inflight++;
     let accepted: Promise<{ readonly ok: boolean }>;
@@ -255,11 +271,7 @@ export class BrokerHooks {
     }
   }
 
-  readonly authorizeSubscribe = (
-    client: Client,
-    sub: Subscription,
-    callback: (error: Error | null, subscription?: Subscription | null) => void,
-  ): void => {
+  readonly authorizeSubscribe = (client: Client, sub: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void => {
     const session = this.sessions.get(client);
     if (!session) return process.nextTick(callback, null, null);
     const principal = principalOf(session);
@@ -268,7 +280,12 @@ export class BrokerHooks {
     if (decision.allow) return process.nextTick(callback, null, sub);
     this.deps.counters.subscribesRefused[decision.reason] += 1;
     const subject = subjectOf(principal, session.remote);
-    this.deps.throttled.warn(subject, `subscribe_${decision.reason}`, { client: client.id, filter: String(sub.topic).slice(0, 200) }, 'mqtt: subscribe refused');
+    this.deps.throttled.warn(
+      subject,
+      `subscribe_${decision.reason}`,
+      { client: client.id, filter: String(sub.topic).slice(0, 200) },
+      'mqtt: subscribe refused',
+    );
     // [MQTT-3.9.3-2] SUBACK return code 0x80 for this filter; the session stays open.
     process.nextTick(callback, null, null);
   };

@@ -106,13 +106,8 @@ export class BrokerSessions {
     if (!packet.keepalive || packet.keepalive > options.keepaliveLimit) packet.keepalive = options.keepaliveLimit;
   }
 
-
   /** Checks a CONNECT; null = accepted (the client then has a session). */
-  async check(
-    client: Client,
-    username: string | undefined,
-    password: Buffer | undefined,
-  ): Promise<Refusal | null> {
+  async check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Refusal | null> {
     const remote = remoteOf(client);
     const info = this.connects.get(client) ?? { clientId: client.id, clean: client.clean, will: undefined };
     this.connects.delete(client);

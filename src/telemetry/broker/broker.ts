@@ -162,7 +162,10 @@ export class TelemetryBroker {
     await withTimeout(this.hooks.settleInflight(), STOP_DRAIN_MS);
     await Promise.allSettled([...this.pendingPublishes]);
     // Frozen connections end after flushing their output; whatever is left is cut.
-    await withTimeout(Promise.all([...this.sockets].map((s) => new Promise((r) => s.once('close', r)))).then(() => undefined), STOP_DRAIN_MS);
+    await withTimeout(
+      Promise.all([...this.sockets].map((s) => new Promise((r) => s.once('close', r)))).then(() => undefined),
+      STOP_DRAIN_MS,
+    );
     for (const socket of this.sockets) socket.destroy();
     await this.presence.stop();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));

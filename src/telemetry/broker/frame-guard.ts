@@ -159,7 +159,15 @@ export class GuardedConnection extends Duplex {
     let bytes = 0;
     for (const c of chunks) bytes += c.chunk.length;
     if (bytes <= COALESCE_BYTES) {
-      this.inner.write(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk), bytes), callback);
+      this.inner.write(
+        chunks.length === 1
+          ? chunks[0]!.chunk
+          : Buffer.concat(
+              chunks.map((c) => c.chunk),
+              bytes,
+            ),
+        callback,
+      );
       return;
     }
     this.inner.cork();

@@ -13,9 +13,7 @@
  */
 
 export type Principal =
-  | { readonly kind: 'device'; readonly deviceId: string }
-  | { readonly kind: 'technician'; readonly technicianId: string }
-  | { readonly kind: 'anonymous' };
+  { readonly kind: 'device'; readonly deviceId: string } | { readonly kind: 'technician'; readonly technicianId: string } | { readonly kind: 'anonymous' };
 
 export const DEVICE_CHANNELS = ['telemetry', 'events', 'status', 'command-results'] as const;
 export type DeviceChannel = (typeof DEVICE_CHANNELS)[number];
@@ -41,8 +39,7 @@ export const SUBSCRIBE_REFUSALS = ['sys_topic', 'topic_too_deep', 'foreign_topic
 export type SubscribeRefusal = (typeof SUBSCRIBE_REFUSALS)[number];
 
 export type PublishDecision =
-  | { readonly allow: true; readonly channel: DeviceChannel | TechnicianChannel | null }
-  | { readonly allow: false; readonly reason: PublishRefusal };
+  { readonly allow: true; readonly channel: DeviceChannel | TechnicianChannel | null } | { readonly allow: false; readonly reason: PublishRefusal };
 
 export type SubscribeDecision = { readonly allow: true } | { readonly allow: false; readonly reason: SubscribeRefusal };
 

@@ -41,7 +41,12 @@ export const commandDefinitionSchema = z
      * command is `timed_out`, and a device that receives it later (offline, persistent session)
      * must drop it (the payload carries `expiresAt`; MQTT 5 brokers also expire it).
      */
-    timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).default(60),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600)
+      .default(60),
     /** Roles allowed to send it besides admin. Default: dispatchers and technicians. */
     roles: z.array(z.enum(['dispatcher', 'technician'])).default(['dispatcher', 'technician']),
   })
@@ -67,7 +72,10 @@ function parameterSchema(p: CommandParameter): z.ZodType {
       schema = z.boolean();
       break;
     case 'string':
-      schema = z.string().min(1).max(p.maxLength ?? 200);
+      schema = z
+        .string()
+        .min(1)
+        .max(p.maxLength ?? 200);
       break;
     case 'enum':
       schema = z.enum(p.values as [string, ...string[]]);

@@ -51,15 +51,21 @@ export class CommandsRepository {
 
   /** `pending` → `sent`; no change in any other state (a fast device may have answered already). */
   async markSent(q: Queryable, id: string): Promise<CommandRow | undefined> {
-    const { rows } = await q.query<CommandRow>(
-      `UPDATE device_commands SET state = 'sent', sent_at = now() WHERE id = $1 AND state = 'pending' RETURNING *`,
-      [id],
-    );
+    const { rows } = await q.query<CommandRow>(`UPDATE device_commands SET state = 'sent', sent_at = now() WHERE id = $1 AND state = 'pending' RETURNING *`, [
+      id,
+    ]);
     return rows[0];
   }
 
   /** Applies a device answer if the command is open and belongs to that device; undefined otherwise. */
-  async answer(q: Queryable, id: string, deviceId: string, status: 'acknowledged' | 'succeeded' | 'failed', message: string | null, result: unknown): Promise<CommandRow | undefined> {
+  async answer(
+    q: Queryable,
+    id: string,
+    deviceId: string,
+    status: 'acknowledged' | 'succeeded' | 'failed',
+    message: string | null,
+    result: unknown,
+  ): Promise<CommandRow | undefined> {
     const final = status !== 'acknowledged';
     const from = final ? OPEN : `('pending', 'sent')`;
     const { rows } = await q.query<CommandRow>(
@@ -90,7 +96,14 @@ export class CommandsRepository {
     if (where.assetId) conditions.push(`c.asset_id = $${params.push(where.assetId)}`);
     if (where.ticketId) conditions.push(`c.ticket_id = $${params.push(where.ticketId)}`);
     if (query.state) conditions.push(`c.state = $${params.push(query.state)}`);
-    const spec = { sort: '-createdAt', columns: { createdAt: { expr: 'c.created_at', type: 'timestamptz' as const } }, idExpr: 'c.id', idType: 'uuid' as const, cursor: query.cursor, limit: query.limit };
+    const spec = {
+      sort: '-createdAt',
+      columns: { createdAt: { expr: 'c.created_at', type: 'timestamptz' as const } },
+      idExpr: 'c.id',
+      idType: 'uuid' as const,
+      cursor: query.cursor,
+      limit: query.limit,
+    };
     const ks = keyset(spec, params);
     if (ks.where) conditions.push(ks.where);
     const { rows } = await q.query<CommandRow & { sort_key: string }>(

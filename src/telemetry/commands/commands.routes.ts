@@ -18,7 +18,6 @@ export interface CommandsRoutesDeps {
 }
 
 export async function commandsRoutes(app: ZodApp, { commands: service, stream }: CommandsRoutesDeps): Promise<void> {
-
   app.post(
     '/assets/:id/commands',
     {
@@ -43,18 +42,32 @@ export async function commandsRoutes(app: ZodApp, { commands: service, stream }:
 
   app.get(
     '/assets/:id/commands',
-    { config: read, schema: { tags, summary: "The asset's commands, newest first", params: idParams, querystring: listCommandsQuery, response: { 200: commandPage } } },
+    {
+      config: read,
+      schema: { tags, summary: "The asset's commands, newest first", params: idParams, querystring: listCommandsQuery, response: { 200: commandPage } },
+    },
     async (request) => service.listForAsset(request.params.id, request.query),
   );
 
   app.get(
     '/tickets/:id/commands',
-    { config: read, schema: { tags, summary: 'Commands sent as part of the ticket, newest first', params: idParams, querystring: listCommandsQuery, response: { 200: commandPage } } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Commands sent as part of the ticket, newest first',
+        params: idParams,
+        querystring: listCommandsQuery,
+        response: { 200: commandPage },
+      },
+    },
     async (request) => service.listForTicket(request.params.id, request.query),
   );
 
-  app.get('/commands/:id', { config: read, schema: { tags, summary: 'Read a command and its audit trail', params: idParams, response: { 200: commandDetailSchema } } }, async (request) =>
-    service.get(request.params.id),
+  app.get(
+    '/commands/:id',
+    { config: read, schema: { tags, summary: 'Read a command and its audit trail', params: idParams, response: { 200: commandDetailSchema } } },
+    async (request) => service.get(request.params.id),
   );
 
   registerEventStream(app, stream, {

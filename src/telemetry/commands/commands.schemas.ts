@@ -38,7 +38,9 @@ export type Command = z.infer<typeof commandSchema>;
 export const commandPage = pageSchema(commandSchema);
 /** One command with its audit trail (who created it, each state change and who caused it). */
 export const commandDetailSchema = commandSchema.extend({
-  history: z.array(z.object({ at: z.string(), action: z.string(), actor: z.object({ type: z.string(), id: z.string() }), changes: z.record(z.string(), z.unknown()) })),
+  history: z.array(
+    z.object({ at: z.string(), action: z.string(), actor: z.object({ type: z.string(), id: z.string() }), changes: z.record(z.string(), z.unknown()) }),
+  ),
 });
 export type CommandDetail = z.infer<typeof commandDetailSchema>;
 export const listCommandsQuery = z.object({ ...pageQueryShape, state: z.enum(COMMAND_STATES).optional() });

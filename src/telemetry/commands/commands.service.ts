@@ -16,7 +16,8 @@ import { CommandsRepository, toCommand, type CommandRow } from './commands.repos
 import { commandResultMessage, type Command, type CommandDetail, type CommandMessage, type ListCommands, type SendCommand } from './commands.schemas.js';
 
 /** What a device's answer did: applied, or why not (counted by the broker edge). */
-export type ResultOutcome = { ok: true; command: Command } | { ok: false; reason: 'not_json' | 'invalid_shape' | 'unknown_command' | 'not_open'; detail: string };
+export type ResultOutcome =
+  { ok: true; command: Command } | { ok: false; reason: 'not_json' | 'invalid_shape' | 'unknown_command' | 'not_open'; detail: string };
 
 export class CommandsService {
   private readonly repo = new CommandsRepository();
@@ -52,7 +53,12 @@ export class CommandsService {
         timeoutSeconds: def.timeoutSeconds,
         actor: caller.actor,
       });
-      await recordAudit(tx, caller.actor, { entity: 'device_command', entityId: created.id, action: 'created', changes: { assetId, deviceId: created.device_id, command: created.command, parameters: parsed.data } });
+      await recordAudit(tx, caller.actor, {
+        entity: 'device_command',
+        entityId: created.id,
+        action: 'created',
+        changes: { assetId, deviceId: created.device_id, command: created.command, parameters: parsed.data },
+      });
       return created;
     });
     const command = toCommand(row);
@@ -73,7 +79,10 @@ export class CommandsService {
     const row = await this.repo.find(this.db, id);
     if (!row) throw notFound('command', id);
     const trail = await auditTrail(this.db, 'device_command', id);
-    return { ...toCommand(row), history: trail.map((r) => ({ at: r.at.toISOString(), action: r.action, actor: { type: r.actorType, id: r.actorId }, changes: r.changes })) };
+    return {
+      ...toCommand(row),
+      history: trail.map((r) => ({ at: r.at.toISOString(), action: r.action, actor: { type: r.actorType, id: r.actorId }, changes: r.changes })),
+    };
   }
 
   async listForAsset(assetId: string, query: ListCommands): Promise<Page<Command>> {
@@ -115,7 +124,11 @@ export class CommandsService {
     const row = await this.db.transaction(async (tx) => {
       const updated = await this.repo.answer(tx, id, deviceId, status, message ?? null, data);
       if (updated) {
-        await recordAudit(tx, { type: 'system', id: `device:${deviceId}` }, { entity: 'device_command', entityId: id, action: status, changes: message ? { message } : {} });
+        await recordAudit(
+          tx,
+          { type: 'system', id: `device:${deviceId}` },
+          { entity: 'device_command', entityId: id, action: status, changes: message ? { message } : {} },
+        );
       }
       return updated;
     });
@@ -155,9 +168,14 @@ export class CommandsService {
 
   private async checkTicket(q: Queryable, ticketId: string, assetId: string): Promise<void> {
     const { rows } = await q.query<{ asset_id: string | null }>('SELECT asset_id FROM tickets WHERE id = $1', [ticketId]);
-    if (!rows[0]) throw new AppError('VALIDATION_FAILED', `Invalid request: body.ticketId: no ticket ${ticketId}`, { fields: [{ field: 'body.ticketId', message: 'no such ticket' }] });
+    if (!rows[0])
+      throw new AppError('VALIDATION_FAILED', `Invalid request: body.ticketId: no ticket ${ticketId}`, {
+        fields: [{ field: 'body.ticketId', message: 'no such ticket' }],
+      });
     if (rows[0].asset_id !== assetId) {
-      throw new AppError('VALIDATION_FAILED', `Invalid request: body.ticketId: ticket ${ticketId} is not about asset ${assetId}`, { fields: [{ field: 'body.ticketId', message: 'the ticket is about another asset' }] });
+      throw new AppError('VALIDATION_FAILED', `Invalid request: body.ticketId: ticket ${ticketId} is not about asset ${assetId}`, {
+        fields: [{ field: 'body.ticketId', message: 'the ticket is about another asset' }],
+      });
     }
   }
 }

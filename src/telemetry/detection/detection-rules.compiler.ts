@@ -113,7 +113,16 @@ export function compileModel(model: EquipmentModel): CompiledModel {
   const covered = new Set(rules.flatMap((r) => (r.kind === 'event' ? r.codes : [])));
   for (const [code, event] of Object.entries(model.events)) {
     if (!event.fault || covered.has(code)) continue;
-    rules.push({ kind: 'event', id: `event-${code.toLowerCase()}`, fault: event.fault, suppressedBy: [], autoCancel: false, ticket: { policy: 'immediate' }, codes: [code], clearAfterMs: null });
+    rules.push({
+      kind: 'event',
+      id: `event-${code.toLowerCase()}`,
+      fault: event.fault,
+      suppressedBy: [],
+      autoCancel: false,
+      ticket: { policy: 'immediate' },
+      codes: [code],
+      clearAfterMs: null,
+    });
   }
   const largestPeriodS = Math.max(...Object.values(model.metrics).map((m) => m.samplePeriodSeconds));
   const silence: SilenceRule = {

@@ -370,7 +370,8 @@ export function checkDetectionReferences(model: ModelReferences, ctx: ReferenceC
     if (rule.kind === 'learned') {
       rule.metrics.forEach((name, j) => metric(at('metrics', j), name));
       if (new Set(rule.metrics).size !== rule.metrics.length) issue(at('metrics'), 'a metric is listed twice');
-      for (const name of Object.keys(rule.minSpread)) if (!rule.metrics.includes(name)) issue(at('minSpread', name), `${name} is not one of the rule's metrics`);
+      for (const name of Object.keys(rule.minSpread))
+        if (!rule.metrics.includes(name)) issue(at('minSpread', name), `${name} is not one of the rule's metrics`);
       for (const name of Object.keys(rule.follow)) if (!rule.metrics.includes(name)) issue(at('follow', name), `${name} is not one of the rule's metrics`);
       if (rule.mode) metric(at('mode', 'metric'), rule.mode.metric);
     } else metric(at('metric'), rule.metric);

@@ -42,7 +42,16 @@ export interface EvaluationResult {
 }
 
 export function createDetectionState(model: EquipmentModel): AssetDetectionState {
-  return { version: 1, modelId: model.id, watermark: null, eventWatermark: null, lastSeen: null, latest: {}, rules: {}, silence: { firing: false, since: null } };
+  return {
+    version: 1,
+    modelId: model.id,
+    watermark: null,
+    eventWatermark: null,
+    lastSeen: null,
+    latest: {},
+    rules: {},
+    silence: { firing: false, since: null },
+  };
 }
 
 export interface EvaluateOptions {
@@ -121,7 +130,14 @@ function makeScorer(report: EvaluateOptions['onScore']): Scorer | undefined {
   return scorer;
 }
 
-function stepReading(compiled: CompiledModel, state: AssetDetectionState, reading: Reading, emit: (f: Finding | null) => void, scorer: Scorer | undefined, suppressors: readonly (() => boolean)[]): void {
+function stepReading(
+  compiled: CompiledModel,
+  state: AssetDetectionState,
+  reading: Reading,
+  emit: (f: Finding | null) => void,
+  scorer: Scorer | undefined,
+  suppressors: readonly (() => boolean)[],
+): void {
   const { ts, metrics } = reading;
   // In place, without Object.entries: this runs for every metric of every reading.
   const latest = state.latest;
@@ -210,8 +226,7 @@ function isRunning(condition: CompiledCondition | undefined, ruleState: RuleStat
 /** Whether any fault in the rule's suppressedBy is firing on the asset right now. */
 function suppression(compiled: CompiledModel, state: AssetDetectionState, rule: CompiledRule): () => boolean {
   return () =>
-    rule.suppressedBy.length > 0 &&
-    compiled.rules.some((other) => rule.suppressedBy.includes(other.fault) && state.rules[other.id]?.firing === true);
+    rule.suppressedBy.length > 0 && compiled.rules.some((other) => rule.suppressedBy.includes(other.fault) && state.rules[other.id]?.firing === true);
 }
 
 /** Copies the state (or creates it) and aligns its rule states with the model's current rules. */
@@ -270,7 +285,12 @@ export interface DetectionBatch {
 }
 
 /** `evaluate`, then `evaluateSilence` when the batch asks for a silence check: what a worker does per asset. */
-export function evaluateBatch(model: EquipmentModel, previous: AssetDetectionState | null | undefined, batch: DetectionBatch, options: EvaluateOptions = {}): EvaluationResult {
+export function evaluateBatch(
+  model: EquipmentModel,
+  previous: AssetDetectionState | null | undefined,
+  batch: DetectionBatch,
+  options: EvaluateOptions = {},
+): EvaluationResult {
   let before: Finding[] = [];
   if (batch.commands?.length) {
     ({ state: previous, findings: before } = applyCommands(model, previous, batch.commands, options));
@@ -312,7 +332,12 @@ export function applyCommands(
 }
 
 /** Clears a rule by hand (e.g. an event rule that never clears by itself, once the ticket is closed). */
-export function clearRule(model: EquipmentModel, previous: AssetDetectionState, ruleId: string, ts: number): { state: AssetDetectionState; findings: Finding[] } {
+export function clearRule(
+  model: EquipmentModel,
+  previous: AssetDetectionState,
+  ruleId: string,
+  ts: number,
+): { state: AssetDetectionState; findings: Finding[] } {
   const compiled = compileModel(model);
   const rule = compiled.rules.find((r) => r.id === ruleId);
   const state = prepareState(model, compiled, previous);
@@ -324,7 +349,14 @@ export function clearRule(model: EquipmentModel, previous: AssetDetectionState, 
   }
   ruleState.firing = false;
   const metric = rule.kind === 'learned' ? {} : { metric: rule.metric };
-  const cleared: Finding = { ruleId, faultCode: rule.fault, kind: rule.kind, state: 'cleared', at: ts, evidence: { ...metric, values: [], window: { from: ts, to: ts } } };
+  const cleared: Finding = {
+    ruleId,
+    faultCode: rule.fault,
+    kind: rule.kind,
+    state: 'cleared',
+    at: ts,
+    evidence: { ...metric, values: [], window: { from: ts, to: ts } },
+  };
   return { state, findings: [cleared] };
 }
 

@@ -204,8 +204,10 @@ export interface CompiledTrend extends Omit<TrendRule, 'bucket' | 'window' | 'ho
   horizonMs: number;
   whenRunning?: CompiledCondition | undefined;
 }
-export interface CompiledLearned
-  extends Omit<LearnedRule, 'trainSpan' | 'smooth' | 'follow' | 'maxAge' | 'for' | 'clearFor' | 'relearnAfterRepair' | 'whenRunning' | 'minSpread'> {
+export interface CompiledLearned extends Omit<
+  LearnedRule,
+  'trainSpan' | 'smooth' | 'follow' | 'maxAge' | 'for' | 'clearFor' | 'relearnAfterRepair' | 'whenRunning' | 'minSpread'
+> {
   trainSpanMs: number;
   smoothMs: number;
   /** The score's running mean over smoothMs (smoothing.ts), when smoothMs > 0. */

@@ -20,7 +20,10 @@ const instant = z
 const evidenceSchema = z.strictObject({
   metric: z.string().min(1).max(64).optional(),
   /** The readings that decided (at most 200). */
-  values: z.array(z.strictObject({ ts: instant, value: z.number() })).max(200).optional(),
+  values: z
+    .array(z.strictObject({ ts: instant, value: z.number() }))
+    .max(200)
+    .optional(),
   window: z.strictObject({ from: instant, to: instant }).optional(),
   threshold: z.number().optional(),
   /** Trend findings: when the metric is projected to cross its limit. */

@@ -25,11 +25,7 @@ const SORT_COLUMNS: Record<string, SortColumn> = {
 
 export class DevicesRepository {
   async insert(q: Queryable, device: { id: string; assetId: string; tokenHash: string }): Promise<DeviceRow> {
-    await q.query(`INSERT INTO devices (id, asset_id, token_hash, status) VALUES ($1, $2, $3, 'active')`, [
-      device.id,
-      device.assetId,
-      device.tokenHash,
-    ]);
+    await q.query(`INSERT INTO devices (id, asset_id, token_hash, status) VALUES ($1, $2, $3, 'active')`, [device.id, device.assetId, device.tokenHash]);
     return (await this.find(q, device.id))!;
   }
 

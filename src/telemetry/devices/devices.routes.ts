@@ -4,14 +4,7 @@
  */
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import type { DevicesService } from './devices.service.js';
-import {
-  assetIdParams,
-  deviceCredentialsSchema,
-  deviceIdParams,
-  devicePage,
-  deviceSchema,
-  listDevicesQuery,
-} from './devices.schemas.js';
+import { assetIdParams, deviceCredentialsSchema, deviceIdParams, devicePage, deviceSchema, listDevicesQuery } from './devices.schemas.js';
 
 /** Provisioning, rotation and revocation hand out or kill device tokens: back office only. */
 const manage = { roles: ['admin', 'dispatcher'] } as const;
@@ -20,7 +13,6 @@ const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['devices'];
 
 export async function devicesRoutes(app: ZodApp, { devices }: { devices: DevicesService }): Promise<void> {
-
   app.post(
     '/assets/:id/device',
     {
@@ -38,11 +30,7 @@ export async function devicesRoutes(app: ZodApp, { devices }: { devices: Devices
     },
     async (request, reply) => {
       const credentials = await devices.provision(request.params.id);
-      return reply
-        .status(201)
-        .header('cache-control', 'no-store')
-        .header('location', `/api/v1/devices/${credentials.deviceId}`)
-        .send(credentials);
+      return reply.status(201).header('cache-control', 'no-store').header('location', `/api/v1/devices/${credentials.deviceId}`).send(credentials);
     },
   );
 

@@ -49,10 +49,16 @@ export class BrokerAdmin {
         logger.info({ clientId, broker: kind }, 'revoked client disconnected at the external broker');
         return 'disconnected';
       }
-      logger.warn({ clientId, broker: kind, status: response.status }, 'the external broker refused to disconnect a revoked client; it is refused at its next connect');
+      logger.warn(
+        { clientId, broker: kind, status: response.status },
+        'the external broker refused to disconnect a revoked client; it is refused at its next connect',
+      );
       return 'failed';
     } catch (error) {
-      logger.warn({ clientId, broker: kind, err: (error as Error).message }, 'the external broker could not be asked to disconnect a revoked client; it is refused at its next connect');
+      logger.warn(
+        { clientId, broker: kind, err: (error as Error).message },
+        'the external broker could not be asked to disconnect a revoked client; it is refused at its next connect',
+      );
       return 'failed';
     }
   }

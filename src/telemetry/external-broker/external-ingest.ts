@@ -147,7 +147,12 @@ export class ExternalIngest implements CommandPublisher {
         payload,
         {
           qos: 1,
-          properties: { messageExpiryInterval: options.expirySeconds, correlationData: Buffer.from(options.correlationId), responseTopic: options.responseTopic, contentType: 'application/json' },
+          properties: {
+            messageExpiryInterval: options.expirySeconds,
+            correlationData: Buffer.from(options.correlationId),
+            responseTopic: options.responseTopic,
+            contentType: 'application/json',
+          },
         },
         (error) => (error ? reject(error) : resolve()),
       ),

@@ -43,7 +43,6 @@ export class DynsecError extends Error {
   }
 }
 
-
 export function deviceAcls(deviceId: string): { acltype: string; topic: string; allow: boolean }[] {
   const base = `devices/${deviceId}`;
   return [
@@ -124,7 +123,10 @@ export class MosquittoDynsec implements CredentialSink {
     const client = this.client!;
     const reconnected = new Promise<void>((resolve) => client.once('connect', () => resolve()));
     client.publish(CONTROL, JSON.stringify({ commands: [{ command: 'addClientRole', username, rolename: INGEST_ROLE }] }), { qos: 1 });
-    await Promise.race([reconnected, new Promise((_, reject) => setTimeout(() => reject(new DynsecError('addClientRole', 'no reconnection')), this.timeoutMs).unref())]);
+    await Promise.race([
+      reconnected,
+      new Promise((_, reject) => setTimeout(() => reject(new DynsecError('addClientRole', 'no reconnection')), this.timeoutMs).unref()),
+    ]);
     this.logger.info({ username, role: INGEST_ROLE }, 'dynsec: ingest account granted its role');
   }
 

@@ -57,7 +57,10 @@ async function ensureV1(target: AdminTarget): Promise<void> {
   if (target.retentionPolicy) {
     const rps = await call(target, '/query', { query: { db: target.database, q: `SHOW RETENTION POLICIES ON ${quoteIdent(target.database)}` } });
     if (rps.status === 200 && !rps.text.includes(`"${target.retentionPolicy}"`)) {
-      target.logger.warn({ database: target.database, retentionPolicy: target.retentionPolicy }, 'InfluxDB retention policy does not exist; writes will fail until it is created');
+      target.logger.warn(
+        { database: target.database, retentionPolicy: target.retentionPolicy },
+        'InfluxDB retention policy does not exist; writes will fail until it is created',
+      );
     }
   }
 }

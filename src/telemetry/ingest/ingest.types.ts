@@ -15,9 +15,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export type IngestChannel = 'telemetry' | 'events';
 
-export type IngestResult =
-  | { readonly ok: true; readonly accepted: number }
-  | { readonly ok: false; readonly reason: RejectionReason; readonly detail: string };
+export type IngestResult = { readonly ok: true; readonly accepted: number } | { readonly ok: false; readonly reason: RejectionReason; readonly detail: string };
 
 /** Port used by the MQTT edge; implemented in src/telemetry/ingest. */
 export interface TelemetryIngest {

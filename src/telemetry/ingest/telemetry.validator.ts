@@ -27,9 +27,7 @@ export interface DeviceEvent {
   readonly message?: string;
 }
 
-export type Validation<T> =
-  | { readonly ok: true; readonly items: T[] }
-  | { readonly ok: false; readonly reason: RejectionReason; readonly detail: string };
+export type Validation<T> = { readonly ok: true; readonly items: T[] } | { readonly ok: false; readonly reason: RejectionReason; readonly detail: string };
 
 export interface ValidationOptions {
   /** Current time, epoch ms. */

@@ -92,7 +92,10 @@ export class RedisJournalReader implements JournalReader {
 
   async claimStale(minIdleMs: number, count: number): Promise<JournalRead & { scanned: boolean }> {
     const { group, consumer } = this.options;
-    const [cursor, claimed] = (await this.blocking().xautoclaim(this.key, group, consumer, minIdleMs, this.claimCursor, 'COUNT', count)) as [string, StreamEntries];
+    const [cursor, claimed] = (await this.blocking().xautoclaim(this.key, group, consumer, minIdleMs, this.claimCursor, 'COUNT', count)) as [
+      string,
+      StreamEntries,
+    ];
     this.claimCursor = cursor;
     return { ...toRead(claimed), scanned: cursor === '0-0' };
   }

@@ -194,13 +194,15 @@ export class TelemetryJournal {
     if (!batch) return;
     this.batch = undefined;
     const lp = batch.lines.join('\n');
-    this.redis.telemendJournalAppend(this.key, this.counterKey, String(this.maxUnwritten), String(batch.publishes), lp).then(batch.resolve, (error: unknown) => {
-      batch.reject(
-        error instanceof Error && error.message.startsWith('JOURNALFULL')
-          ? new JournalFullError(Number(error.message.split(' ')[1]), this.maxUnwritten)
-          : error,
-      );
-    });
+    this.redis
+      .telemendJournalAppend(this.key, this.counterKey, String(this.maxUnwritten), String(batch.publishes), lp)
+      .then(batch.resolve, (error: unknown) => {
+        batch.reject(
+          error instanceof Error && error.message.startsWith('JOURNALFULL')
+            ? new JournalFullError(Number(error.message.split(' ')[1]), this.maxUnwritten)
+            : error,
+        );
+      });
   }
 
   /** Parses an entry as returned by XREADGROUP/XAUTOCLAIM; undefined when it was deleted. */

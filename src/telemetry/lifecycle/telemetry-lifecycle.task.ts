@@ -59,9 +59,12 @@ export function createTelemetryLifecycleTask(
 
   const schedule = (ms: number) => {
     if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(() => (running = undefined));
-    }, Math.max(0, ms));
+    timer = setTimeout(
+      () => {
+        running = tick().finally(() => (running = undefined));
+      },
+      Math.max(0, ms),
+    );
     timer.unref?.();
   };
 

@@ -99,14 +99,18 @@ async function applyV1(connection: InfluxConnection, options: TelemetryLifecycle
     const existing = policies.find((p) => p.name === name);
     const shard = `SHARD DURATION ${shardGroupDuration(retention)}`;
     if (!existing) await run(`CREATE RETENTION POLICY ${quoteIdent(name)} ON ${quoteIdent(db)} DURATION ${retention} REPLICATION 1 ${shard}`);
-    else if (existing.durationMs !== retentionMs(retention)) await run(`ALTER RETENTION POLICY ${quoteIdent(name)} ON ${quoteIdent(db)} DURATION ${retention} ${shard}`);
+    else if (existing.durationMs !== retentionMs(retention))
+      await run(`ALTER RETENTION POLICY ${quoteIdent(name)} ON ${quoteIdent(db)} DURATION ${retention} ${shard}`);
   };
   await ensurePolicy(rawName, options.rawRetention);
   await ensurePolicy(options.downsampledRetentionPolicy, options.downsampledRetention);
 
   const wanted = options.v1Mode === 'continuous-query' ? options.measurements.map((m) => continuousQuery(db, connection.retentionPolicy, m, options)) : [];
   const [cqResult] = await connection.query('SHOW CONTINUOUS QUERIES', { database: null });
-  const existing = (cqResult?.series ?? []).filter((s) => s.name === db).flatMap(seriesRows).map((r) => String(r.name));
+  const existing = (cqResult?.series ?? [])
+    .filter((s) => s.name === db)
+    .flatMap(seriesRows)
+    .map((r) => String(r.name));
   for (const name of existing) {
     if (name.startsWith(CQ_PREFIX) && !wanted.some((w) => w.name === name)) await run(`DROP CONTINUOUS QUERY ${quoteIdent(name)} ON ${quoteIdent(db)}`);
   }
@@ -126,7 +130,11 @@ const bucketsSchema = z.object({
 const bucketSchema = z.object({ id: z.string() });
 const dbrpsSchema = z.object({ content: z.array(z.object({ bucketID: z.string(), database: z.string(), retention_policy: z.string() })).default([]) });
 
-async function v2Call(connection: InfluxConnection, path: string, init: { method?: 'GET' | 'POST' | 'PATCH'; query?: Record<string, string>; json?: unknown } = {}): Promise<unknown> {
+async function v2Call(
+  connection: InfluxConnection,
+  path: string,
+  init: { method?: 'GET' | 'POST' | 'PATCH'; query?: Record<string, string>; json?: unknown } = {},
+): Promise<unknown> {
   let res: InfluxHttpResponse;
   if (init.method === 'PATCH') {
     // influxFetch speaks GET/POST only; the bucket update is the one PATCH we need.
@@ -145,7 +153,8 @@ async function v2Call(connection: InfluxConnection, path: string, init: { method
   } else {
     res = await influxFetch(connection.url, path, { method: init.method ?? 'GET', query: init.query, json: init.json, headers: connection.authHeaders });
   }
-  if (res.status < 200 || res.status > 299) throw new InfluxUnavailableError(`${init.method ?? 'GET'} ${path}: ${res.status} ${res.text.slice(0, 300)}`, res.status);
+  if (res.status < 200 || res.status > 299)
+    throw new InfluxUnavailableError(`${init.method ?? 'GET'} ${path}: ${res.status} ${res.text.slice(0, 300)}`, res.status);
   return res.text ? JSON.parse(res.text) : {};
 }
 
@@ -174,7 +183,10 @@ async function applyV2(connection: InfluxConnection, options: TelemetryLifecycle
   let target = await findBucket(name);
   if (!target) {
     const created = bucketSchema.parse(
-      await v2Call(connection, '/api/v2/buckets', { method: 'POST', json: { orgID: org.id, name, retentionRules: retentionRules(options.downsampledRetention) } }),
+      await v2Call(connection, '/api/v2/buckets', {
+        method: 'POST',
+        json: { orgID: org.id, name, retentionRules: retentionRules(options.downsampledRetention) },
+      }),
     );
     target = { id: created.id, name, retentionRules: [] };
     actions.push(`bucket ${name} created, retention ${options.downsampledRetention}`);

@@ -6,7 +6,10 @@ import { MODEL_ID, equipmentModelFileSchema, type EquipmentModel } from './model
 
 export class ModelFileError extends Error {
   readonly code = 'MODEL_FILE_INVALID';
-  constructor(readonly file: string, readonly problems: readonly string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
     super(`Invalid equipment model ${file}:\n  ${problems.join('\n  ')}`);
     this.name = 'ModelFileError';
   }

@@ -112,10 +112,9 @@ export const equipmentModelFileSchema = z
     manufacturer: z.string().min(1),
     category: z.string().min(1),
     description: z.string().min(1),
-    metrics: z.record(z.string().regex(METRIC_NAME, 'metric names are snake_case'), metricSchema).refine(
-      (m) => Object.keys(m).length > 0,
-      'a model needs at least one metric',
-    ),
+    metrics: z
+      .record(z.string().regex(METRIC_NAME, 'metric names are snake_case'), metricSchema)
+      .refine((m) => Object.keys(m).length > 0, 'a model needs at least one metric'),
     events: z.record(z.string().regex(EVENT_CODE, 'event codes are UPPER_CASE'), eventSchema).default({}),
     faults: z.array(faultSchema).default([]),
     simulation: z

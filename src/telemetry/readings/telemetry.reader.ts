@@ -80,7 +80,13 @@ export class TelemetryReader {
    * query, each page starting after the last one's newest time), for backtests. A reading holds
    * the metrics of `metrics` that its row carries.
    */
-  async *rawReadings(assetId: string, metrics: readonly string[], from: Date, to: Date, pageSize = 10_000): AsyncGenerator<{ ts: number; metrics: Record<string, number> }[]> {
+  async *rawReadings(
+    assetId: string,
+    metrics: readonly string[],
+    from: Date,
+    to: Date,
+    pageSize = 10_000,
+  ): AsyncGenerator<{ ts: number; metrics: Record<string, number> }[]> {
     if (metrics.length === 0) return;
     const fields = metrics.map((m) => quoteIdent(m)).join(', ');
     let after: Date | null = null;
@@ -112,8 +118,7 @@ export class TelemetryReader {
   /** The asset's most recent reading (the metrics of that one publish), or null. */
   async latest(assetId: string): Promise<LatestReading | null> {
     const statement =
-      `SELECT * FROM ${quoteIdent(TELEMETRY_MEASUREMENT)} WHERE ${quoteIdent(TAGS.asset)} = ${quoteString(assetId)}` +
-      ' ORDER BY time DESC LIMIT 1';
+      `SELECT * FROM ${quoteIdent(TELEMETRY_MEASUREMENT)} WHERE ${quoteIdent(TAGS.asset)} = ${quoteString(assetId)}` + ' ORDER BY time DESC LIMIT 1';
     const row = (await this.run(statement))[0]?.series.flatMap(seriesRows)[0];
     if (!row) return null;
     const values: Record<string, number> = {};

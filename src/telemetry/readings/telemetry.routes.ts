@@ -21,7 +21,13 @@ import {
 
 const DAY_MS = 86_400_000;
 /** Bucket widths offered by default, smallest first. */
-const EVERY_LADDER_MS = [1, 5, 10, 30].map((s) => s * 1000).concat([1, 5, 10, 15, 30].map((m) => m * 60_000), [1, 3, 6, 12].map((h) => h * 3_600_000), [1, 7].map((d) => d * DAY_MS));
+const EVERY_LADDER_MS = [1, 5, 10, 30]
+  .map((s) => s * 1000)
+  .concat(
+    [1, 5, 10, 15, 30].map((m) => m * 60_000),
+    [1, 3, 6, 12].map((h) => h * 3_600_000),
+    [1, 7].map((d) => d * DAY_MS),
+  );
 /** Default buckets per series at most. */
 export const TARGET_POINTS = 500;
 
@@ -59,7 +65,11 @@ export async function telemetryRoutes(app: ZodApp, { db, models, telemetry, reje
       const model = models.get(modelId);
       if (!model) throw new AppError('PRECONDITION_FAILED', `model ${modelId} of asset ${id} is not loaded`);
 
-      const requested = [request.query.metric ?? []].flat().flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean);
+      const requested = [request.query.metric ?? []]
+        .flat()
+        .flatMap((m) => m.split(','))
+        .map((m) => m.trim())
+        .filter(Boolean);
       const metrics = requested.length > 0 ? [...new Set(requested)] : Object.keys(model.metrics);
       const unknown = metrics.filter((m) => !Object.hasOwn(model.metrics, m));
       if (unknown.length > 0) {

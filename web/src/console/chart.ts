@@ -87,7 +87,9 @@ export function lineChart(input: ChartInput): HTMLElement {
   const [t0, t1] = x.domain().map((d) => d.getTime()) as [number, number];
   for (let i = 0; i <= 4; i++) {
     const t = new Date(t0 + ((t1 - t0) * i) / 4);
-    root.append(svg('text', { class: 'axis', x: x(t), y: height - 6, 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' }, text(fmtTime(t.toISOString()))));
+    root.append(
+      svg('text', { class: 'axis', x: x(t), y: height - 6, 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' }, text(fmtTime(t.toISOString()))),
+    );
   }
 
   // Limit: shaded zone beyond it and a dashed line.
@@ -95,9 +97,16 @@ export function lineChart(input: ChartInput): HTMLElement {
     const ly = y(input.limit.value);
     const zoneTop = input.limit.direction === 'below' ? ly : PAD.top;
     const zoneBottom = input.limit.direction === 'below' ? innerBottom : ly;
-    if (zoneBottom > zoneTop) root.append(svg('rect', { class: 'limit-zone', x: PAD.left, y: zoneTop, width: width - PAD.left - PAD.right, height: zoneBottom - zoneTop }));
+    if (zoneBottom > zoneTop)
+      root.append(svg('rect', { class: 'limit-zone', x: PAD.left, y: zoneTop, width: width - PAD.left - PAD.right, height: zoneBottom - zoneTop }));
     root.append(svg('line', { class: 'limit', x1: PAD.left, x2: width - PAD.right, y1: ly, y2: ly }));
-    root.append(svg('text', { class: 'limit-label', x: width - PAD.right - 4, y: ly - 4, 'text-anchor': 'end' }, text(`${input.limit.label} ${formatValue(input.limit.value)} ${input.unit}`)));
+    root.append(
+      svg(
+        'text',
+        { class: 'limit-label', x: width - PAD.right - 4, y: ly - 4, 'text-anchor': 'end' },
+        text(`${input.limit.label} ${formatValue(input.limit.value)} ${input.unit}`),
+      ),
+    );
   }
 
   const last = pts.at(-1);
@@ -146,7 +155,10 @@ export function lineChart(input: ChartInput): HTMLElement {
     dot.setAttribute('cy', String(y(p.mean)));
     dot.setAttribute('visibility', 'visible');
     tip.hidden = false;
-    tip.replaceChildren(h('b', `${formatValue(p.mean)} ${input.unit}`), h('span', ` ${fmtTime(p.time.toISOString())} · ${formatValue(p.min)}–${formatValue(p.max)}`));
+    tip.replaceChildren(
+      h('b', `${formatValue(p.mean)} ${input.unit}`),
+      h('span', ` ${fmtTime(p.time.toISOString())} · ${formatValue(p.min)}–${formatValue(p.max)}`),
+    );
     tip.style.left = `${Math.max(0, Math.min(px * scale + 10, box.width - 170))}px`;
     tip.style.top = `${Math.max(0, y(p.mean) * scale - 34)}px`;
   });

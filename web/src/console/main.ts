@@ -22,7 +22,14 @@ import { loadSettings } from './settings';
 import { connectTicketStream, type StreamInfo, type StreamState } from './stream';
 import { showView, type View } from './views';
 
-const TICKET_EVENTS = new Set(['ticket.created', 'ticket.updated', 'ticket.status_changed', 'ticket.evidence_appended', 'ticket.sla_at_risk', 'ticket.sla_breached']);
+const TICKET_EVENTS = new Set([
+  'ticket.created',
+  'ticket.updated',
+  'ticket.status_changed',
+  'ticket.evidence_appended',
+  'ticket.sla_at_risk',
+  'ticket.sla_breached',
+]);
 const technicians = new Map<string, string>();
 /** Roles allowed on the ticket stream and dispatch routes. */
 const CONSOLE_ROLES = ['admin', 'dispatcher'] as const;
@@ -51,7 +58,12 @@ function showSignIn(message?: string): void {
 function setConnection(state: StreamState, info?: StreamInfo): void {
   const el = $('#conn');
   el.className = `conn conn-${state}`;
-  const label = { connecting: 'Connecting…', live: 'Live', reconnecting: info?.delayMs ? `Reconnecting in ${Math.ceil(info.delayMs / 1000)}s` : 'Reconnecting…', offline: 'Offline' }[state];
+  const label = {
+    connecting: 'Connecting…',
+    live: 'Live',
+    reconnecting: info?.delayMs ? `Reconnecting in ${Math.ceil(info.delayMs / 1000)}s` : 'Reconnecting…',
+    offline: 'Offline',
+  }[state];
   el.title = state === 'live' ? 'Receiving ticket events in real time' : 'The live stream is not connected; click to retry';
   mount(el, h('span.dot'), h('span.conn-label', label));
 }
@@ -64,13 +76,23 @@ function startApp(): void {
   $('#signin').hidden = true;
   $('#app').hidden = false;
   const user = api.session.user;
-  mount($('#user'), avatar(user?.name ?? 'You', 'sm'), h('div.user-text', h('div.user-name', user?.name ?? 'Signed in'), h('div.muted.small', titleCase(user?.role ?? ''))));
+  mount(
+    $('#user'),
+    avatar(user?.name ?? 'You', 'sm'),
+    h('div.user-text', h('div.user-name', user?.name ?? 'Signed in'), h('div.muted.small', titleCase(user?.role ?? ''))),
+  );
   if (app) {
     app.reload();
     return;
   }
 
-  const feed: Feed = createFeed({ listEl: $('#feed'), summaryEl: $('#summary'), moreEl: $('#feed-more'), onOpen: (id) => void panel.open(id, feed.get(id)), technicianName: (id) => technicians.get(id) });
+  const feed: Feed = createFeed({
+    listEl: $('#feed'),
+    summaryEl: $('#summary'),
+    moreEl: $('#feed-more'),
+    onOpen: (id) => void panel.open(id, feed.get(id)),
+    technicianName: (id) => technicians.get(id),
+  });
   const knownTechnicians = (): { technicianId: string; name: string }[] => [...technicians].map(([technicianId, name]) => ({ technicianId, name }));
   const panel: Panel = createPanel({
     el: $('#panel'),
@@ -159,7 +181,12 @@ function startApp(): void {
         if (message.event === 'ticket.sla_at_risk' || message.event === 'ticket.sla_breached') {
           const breached = message.event === 'ticket.sla_breached';
           feed.markRisk(ticket.id, breached ? 'breached' : 'at_risk');
-          raiseAlert(breached ? 'breach' : 'at_risk', `${ticket.number} ${breached ? 'breached its SLA' : 'is at risk of breaching its SLA'}`, ticket.title, `${message.event}:${ticket.id}`);
+          raiseAlert(
+            breached ? 'breach' : 'at_risk',
+            `${ticket.number} ${breached ? 'breached its SLA' : 'is at risk of breaching its SLA'}`,
+            ticket.title,
+            `${message.event}:${ticket.id}`,
+          );
           toast(breached ? 'error' : 'info', `${ticket.number}: SLA ${breached ? 'breached' : 'at risk'}`, ticket.title);
         }
         if (event?.type === 'ticket.status_changed' || ticket.technicianId) refreshBoardSoon();
@@ -180,7 +207,8 @@ function startApp(): void {
     searchTimer = window.setTimeout(() => feed.setFilter('q', value), 250);
   });
   $('#board-toggle').onclick = () => toggleBoard();
-  for (const button of document.querySelectorAll<HTMLElement>('#views [data-view]')) button.addEventListener('click', () => showView(button.dataset.view as View, views));
+  for (const button of document.querySelectorAll<HTMLElement>('#views [data-view]'))
+    button.addEventListener('click', () => showView(button.dataset.view as View, views));
   $('#help-close').onclick = () => (help().open = false);
   installShortcuts({ feed, panel, board, views });
 
@@ -205,7 +233,8 @@ function toggleBoard(): void {
 function installShortcuts({ feed, panel, board, views }: { feed: Feed; panel: Panel; board: Board; views: Parameters<typeof showView>[1] }): void {
   document.addEventListener('keydown', (event) => {
     const target = event.target as HTMLElement;
-    const typing = target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement || target.tagName === 'WA-SELECT';
+    const typing =
+      target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement || target.tagName === 'WA-SELECT';
     if (event.key === 'Escape') {
       if (typing) target.blur();
       else if (help().open) help().open = false;

@@ -7,7 +7,22 @@
 import { ApiError, today } from '../shared/api';
 import { h, mount } from '../shared/dom';
 import { empty, errorText, fmtDateTime, skeleton, titleCase, toast, toastError } from '../shared/ui';
-import { cached, client, ok, optional, type Asset, type Availability, type Customer, type Diagnosis, type Model, type Reservation, type Site, type Telemetry, type Ticket, type Visit } from './api';
+import {
+  cached,
+  client,
+  ok,
+  optional,
+  type Asset,
+  type Availability,
+  type Customer,
+  type Diagnosis,
+  type Model,
+  type Reservation,
+  type Site,
+  type Telemetry,
+  type Ticket,
+  type Visit,
+} from './api';
 import { priorityBadge, slaBadge, statusBadge } from './badges';
 import { actionsCard, loadNotes, notesCard, type Activity } from './actions';
 import { lineChart } from './chart';
@@ -17,7 +32,6 @@ import { grafanaUrl } from './settings';
 import { card, diagnosisCard, knowledgeCard, partsCard, slaCard, techniciansCard, visitsCard, workCard, type Candidate, type Excluded } from './sections';
 
 const MIN = 60_000;
-
 
 interface Current {
   id: string;
@@ -72,7 +86,9 @@ export function createPanel(options: {
       render();
       const assetId = ticket.assetId;
       const [diag, asset, visits, reservations] = await Promise.all([
-        ok(client.GET('/api/v1/tickets/{id}/diagnosis', { params: { path: { id } } })).catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))),
+        ok(client.GET('/api/v1/tickets/{id}/diagnosis', { params: { path: { id } } })).catch((e: unknown) =>
+          e instanceof ApiError && e.status === 404 ? null : Promise.reject(e),
+        ),
         assetId ? cached(`asset:${assetId}`, () => ok(client.GET('/api/v1/assets/{id}', { params: { path: { id: assetId } } }))) : null,
         visitsOf(id).catch(() => []),
         optional(client.GET('/api/v1/tickets/{id}/reservations', { params: { path: { id } } }), null).catch(() => null),
@@ -84,8 +100,12 @@ export function createPanel(options: {
       const siteId = ticket.siteId;
       const [site, customer, model] = await Promise.all([
         siteId ? cached(`site:${siteId}`, () => ok(client.GET('/api/v1/sites/{id}', { params: { path: { id: siteId } } }))).catch(() => null) : null,
-        cached(`customer:${ticket.customerId}`, () => ok(client.GET('/api/v1/customers/{id}', { params: { path: { id: ticket.customerId } } }))).catch(() => null),
-        asset ? cached(`model:${asset.modelId}`, () => ok(client.GET('/api/v1/models/{id}', { params: { path: { id: asset.modelId } } }))).catch(() => null) : null,
+        cached(`customer:${ticket.customerId}`, () => ok(client.GET('/api/v1/customers/{id}', { params: { path: { id: ticket.customerId } } }))).catch(
+          () => null,
+        ),
+        asset
+          ? cached(`model:${asset.modelId}`, () => ok(client.GET('/api/v1/models/{id}', { params: { path: { id: asset.modelId } } }))).catch(() => null)
+          : null,
       ]);
       if (seq !== loadSeq) return;
       Object.assign(cur, { site, customer, model });
@@ -120,7 +140,10 @@ export function createPanel(options: {
   async function loadTechnicians(cur: Current, seq: number): Promise<void> {
     let suggestions = null;
     try {
-      suggestions = await optional(client.GET('/api/v1/tickets/{id}/technician-suggestions', { params: { path: { id: cur.id }, query: { date: today() } } }), null);
+      suggestions = await optional(
+        client.GET('/api/v1/tickets/{id}/technician-suggestions', { params: { path: { id: cur.id }, query: { date: today() } } }),
+        null,
+      );
     } catch (error) {
       toastError(error, 'Suggestions');
     }
@@ -130,7 +153,9 @@ export function createPanel(options: {
     } else {
       const ranking = cur.diag?.prefill.technicians;
       // Diagnoses stored before the one ranking have a single `reason`; newer ones the ranking's own fields.
-      cur.candidates = (ranking?.candidates ?? []).map((c) => ('reasons' in c ? c : { ...c, reasons: [c.reason], slot: null, travelMinutes: null, loadMinutes: null }));
+      cur.candidates = (ranking?.candidates ?? []).map((c) =>
+        'reasons' in c ? c : { ...c, reasons: [c.reason], slot: null, travelMinutes: null, loadMinutes: null },
+      );
       Object.assign(cur, { excluded: [], source: 'ranking', requiredSkill: ranking?.requiredSkill ?? null });
     }
     rememberTechnicians(cur.candidates ?? []);
@@ -157,8 +182,14 @@ export function createPanel(options: {
     try {
       const result = await ok(client.POST('/api/v1/tickets/{id}/reservations', { params: { path: { id: cur.id } }, body: { items } }));
       const short = result.items.filter((r) => r.status !== 'reserved');
-      if (short.length) toast('error', `${short.length} part${short.length === 1 ? '' : 's'} not fully reserved`, short.map((r) => `${r.sku}: ${r.status.replace('_', ' ')}`).join(', '));
-      else toast('success', 'Parts reserved', `${result.items.length} line${result.items.length === 1 ? '' : 's'} held for ${cur.ticket?.number ?? 'the ticket'}`);
+      if (short.length)
+        toast(
+          'error',
+          `${short.length} part${short.length === 1 ? '' : 's'} not fully reserved`,
+          short.map((r) => `${r.sku}: ${r.status.replace('_', ' ')}`).join(', '),
+        );
+      else
+        toast('success', 'Parts reserved', `${result.items.length} line${result.items.length === 1 ? '' : 's'} held for ${cur.ticket?.number ?? 'the ticket'}`);
       if (current !== cur) return;
       cur.reservations = (await ok(client.GET('/api/v1/tickets/{id}/reservations', { params: { path: { id: cur.id } } }))).items;
       await loadAvailability(cur, loadSeq);
@@ -214,7 +245,11 @@ export function createPanel(options: {
       if (current !== cur) return;
       cur.ticket = ticket;
       onTicket(ticket);
-      toast('success', `${ticket.number} assigned to ${candidate.name}`, visit ? `Visit ${fmtDateTime(visit.plannedStart ?? visit.start)}` : 'No visit planned yet');
+      toast(
+        'success',
+        `${ticket.number} assigned to ${candidate.name}`,
+        visit ? `Visit ${fmtDateTime(visit.plannedStart ?? visit.start)}` : 'No visit planned yet',
+      );
       cur.visits = await visitsOf(id).catch(() => cur.visits ?? []);
       onAssigned(ticket);
     } catch (error) {
@@ -229,10 +264,19 @@ export function createPanel(options: {
     const { diag, telemetry, metrics, metric, model } = cur;
     if (!diag) return null;
     const chips = (metrics ?? []).map((m) =>
-      h(`button.chip.chip-btn${m === metric ? '.active' : ''}`, { type: 'button', onclick: () => ((cur.metric = m), void loadTelemetry(cur, loadSeq)) }, titleCase(m)),
+      h(
+        `button.chip.chip-btn${m === metric ? '.active' : ''}`,
+        { type: 'button', onclick: () => ((cur.metric = m), void loadTelemetry(cur, loadSeq)) },
+        titleCase(m),
+      ),
     );
     const ev = (diag.evidence[0]?.evidence ?? {}) as { eventCode?: string; metric?: string; threshold?: number | null; z?: number | null };
-    const summary = [ev.eventCode ? `Controller event ${ev.eventCode}` : null, ev.metric ? `${ev.metric}` : null, ev.threshold != null ? `limit ${ev.threshold}` : null, ev.z != null ? `z ${Number(ev.z).toFixed(1)}` : null]
+    const summary = [
+      ev.eventCode ? `Controller event ${ev.eventCode}` : null,
+      ev.metric ? `${ev.metric}` : null,
+      ev.threshold != null ? `limit ${ev.threshold}` : null,
+      ev.z != null ? `z ${Number(ev.z).toFixed(1)}` : null,
+    ]
       .filter(Boolean)
       .join(' · ');
     let body: HTMLElement;
@@ -269,7 +313,10 @@ export function createPanel(options: {
   function draw(): void {
     const cur = current;
     if (!cur) {
-      mount(el, h('div.panel-empty', empty('Select a ticket', 'Pick a ticket in the feed, or press J / K to move through it. New auto-tickets arrive live.', '⌘')));
+      mount(
+        el,
+        h('div.panel-empty', empty('Select a ticket', 'Pick a ticket in the feed, or press J / K to move through it. New auto-tickets arrive live.', '⌘')),
+      );
       return;
     }
     const { ticket, diag, asset, site, customer, model } = cur;
@@ -291,15 +338,31 @@ export function createPanel(options: {
       h('h2.ph-title', ticket.title),
       h(
         'div.ph-meta',
-        customer ? h('span', h('span.muted', 'Customer '), h('button.link', { type: 'button', title: 'Customer 360', onclick: () => void showCustomer360(customer.id, customer.name) }, customer.name)) : null,
+        customer
+          ? h(
+              'span',
+              h('span.muted', 'Customer '),
+              h('button.link', { type: 'button', title: 'Customer 360', onclick: () => void showCustomer360(customer.id, customer.name) }, customer.name),
+            )
+          : null,
         site ? h('span', h('span.muted', 'Site '), site.name, site.city ? `, ${site.city}` : '') : null,
         asset
           ? h(
               'span',
               h('span.muted', 'Asset '),
-              h('button.link.mono', { type: 'button', title: 'Asset history', onclick: () => void showAssetHistory(asset.id, asset.serialNumber) }, asset.serialNumber),
+              h(
+                'button.link.mono',
+                { type: 'button', title: 'Asset history', onclick: () => void showAssetHistory(asset.id, asset.serialNumber) },
+                asset.serialNumber,
+              ),
               model ? ` · ${model.name}` : '',
-              grafanaUrl(asset) ? h('a.link.ext', { href: grafanaUrl(asset), target: '_blank', rel: 'noopener', title: 'The asset\'s Grafana dashboard (new tab)' }, 'Dashboard ↗') : null,
+              grafanaUrl(asset)
+                ? h(
+                    'a.link.ext',
+                    { href: grafanaUrl(asset), target: '_blank', rel: 'noopener', title: "The asset's Grafana dashboard (new tab)" },
+                    'Dashboard ↗',
+                  )
+                : null,
             )
           : null,
         h('span', h('span.muted', 'Opened '), fmtDateTime(ticket.createdAt)),
@@ -307,7 +370,14 @@ export function createPanel(options: {
       ),
       h(
         'div.ph-actions',
-        best && !ticket.technicianId ? h('button.btn.btn-primary', { type: 'button', disabled: Boolean(cur.busyId), onclick: () => void assign(best) }, `Assign ${best.name}`, h('kbd', 'A')) : null,
+        best && !ticket.technicianId
+          ? h(
+              'button.btn.btn-primary',
+              { type: 'button', disabled: Boolean(cur.busyId), onclick: () => void assign(best) },
+              `Assign ${best.name}`,
+              h('kbd', 'A'),
+            )
+          : null,
         h('button.btn.btn-ghost', { type: 'button', title: 'Close (Esc)', onclick: close }, 'Close', h('kbd', 'Esc')),
       ),
     );
@@ -328,7 +398,14 @@ export function createPanel(options: {
             ? [
                 diagnosisCard(d),
                 evidenceCard(cur),
-                partsCard({ diag: d, reservations: cur.reservations, availability: cur.availability, candidates: cur.candidates, onReserve: () => void reserveParts(), reserving: Boolean(cur.reserving) }),
+                partsCard({
+                  diag: d,
+                  reservations: cur.reservations,
+                  availability: cur.availability,
+                  candidates: cur.candidates,
+                  onReserve: () => void reserveParts(),
+                  reserving: Boolean(cur.reserving),
+                }),
                 workCard(d),
                 knowledgeCard(d, (id, title) => void showArticle(id, title)),
                 notesCard({ ticket, notes: cur.notes ?? null, onAdded: () => void refreshNotes(cur) }),
@@ -341,7 +418,9 @@ export function createPanel(options: {
             ticket,
             technicians: options.technicians(),
             onChanged: (t) => void changed(cur, t),
-            onSchedule: async (technicianId, start) => (await options.onSchedule(ticket.id, technicianId, start)) && changed(cur, await ok(client.GET('/api/v1/tickets/{id}', { params: { path: { id: ticket.id } } }))),
+            onSchedule: async (technicianId, start) =>
+              (await options.onSchedule(ticket.id, technicianId, start)) &&
+              changed(cur, await ok(client.GET('/api/v1/tickets/{id}', { params: { path: { id: ticket.id } } }))),
           }),
           techniciansCard({
             candidates: cur.candidates,

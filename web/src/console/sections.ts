@@ -32,7 +32,11 @@ const fact = (label: string, value: string, title?: string): HTMLElement => h('d
 
 export function diagnosisCard(diag: Diagnosis | null): HTMLElement {
   if (!diag) {
-    return card('Diagnosis', null, empty('No automatic diagnosis', 'This ticket was opened by hand; the diagnosis comes with tickets opened from telemetry.', '✎'));
+    return card(
+      'Diagnosis',
+      null,
+      empty('No automatic diagnosis', 'This ticket was opened by hand; the diagnosis comes with tickets opened from telemetry.', '✎'),
+    );
   }
   const p = diag.prefill;
   const f = p.fault;
@@ -45,7 +49,10 @@ export function diagnosisCard(diag: Diagnosis | null): HTMLElement {
       h(
         'div',
         h('div.diag-fault', f.title),
-        h('div.muted.small', `Rule ${diag.ruleId} · ${titleCase(diag.kind)} · detected ${fmtDateTime(p.finding.at)}${diag.evidenceCount > 1 ? ` · ${diag.evidenceCount} findings` : ''}`),
+        h(
+          'div.muted.small',
+          `Rule ${diag.ruleId} · ${titleCase(diag.kind)} · detected ${fmtDateTime(p.finding.at)}${diag.evidenceCount > 1 ? ` · ${diag.evidenceCount} findings` : ''}`,
+        ),
       ),
     ),
     f.diagnosis ? h('p.diag-text', f.diagnosis) : h('p.muted', 'The equipment model has no catalogue entry for this fault.'),
@@ -58,7 +65,9 @@ export function diagnosisCard(diag: Diagnosis | null): HTMLElement {
           h('b', fmtDateTime(p.predictive.latestVisitBy)),
         )
       : null,
-    diag.conditionClearedAt ? h('wa-callout.callout.callout-ok', { variant: 'success', size: 's' }, `Condition cleared ${fmtDateTime(diag.conditionClearedAt)} before dispatch.`) : null,
+    diag.conditionClearedAt
+      ? h('wa-callout.callout.callout-ok', { variant: 'success', size: 's' }, `Condition cleared ${fmtDateTime(diag.conditionClearedAt)} before dispatch.`)
+      : null,
     h(
       'div.facts',
       fact('Labour', p.labourHours !== null ? `${p.labourHours} h` : '—'),
@@ -78,8 +87,26 @@ export function workCard(diag: Diagnosis | null): HTMLElement | null {
     h('span.muted.small', 'From the fault catalogue'),
     h(
       'div.diag-cols',
-      f.probableCauses.length ? h('div', h('h4.first', 'Probable causes'), h('ul.bullets', f.probableCauses.map((c) => h('li', c)))) : null,
-      f.actions.length ? h('div', h('h4.first', 'Recommended actions'), h('ol.steps', f.actions.map((a) => h('li', a)))) : null,
+      f.probableCauses.length
+        ? h(
+            'div',
+            h('h4.first', 'Probable causes'),
+            h(
+              'ul.bullets',
+              f.probableCauses.map((c) => h('li', c)),
+            ),
+          )
+        : null,
+      f.actions.length
+        ? h(
+            'div',
+            h('h4.first', 'Recommended actions'),
+            h(
+              'ol.steps',
+              f.actions.map((a) => h('li', a)),
+            ),
+          )
+        : null,
     ),
   );
 }
@@ -98,7 +125,12 @@ export function partsCard(input: {
 }): HTMLElement {
   const { diag, reservations, availability, candidates, onReserve, reserving } = input;
   const parts = diag?.prefill.parts ?? [];
-  if (parts.length === 0) return card('Parts', null, empty('No parts listed', diag ? 'The fault catalogue lists no parts for this job.' : 'Parts come from the diagnosis of auto-tickets.', '▢'));
+  if (parts.length === 0)
+    return card(
+      'Parts',
+      null,
+      empty('No parts listed', diag ? 'The fault catalogue lists no parts for this job.' : 'Parts come from the diagnosis of auto-tickets.', '▢'),
+    );
   const held = new Map<string, { qty: number; codes: Set<string> }>();
   for (const r of reservations ?? []) {
     if ((r.status ?? 'active') !== 'active') continue;
@@ -115,7 +147,11 @@ export function partsCard(input: {
     'div.card-actions',
     h('span.muted.small', `${parts.length} line${parts.length === 1 ? '' : 's'}`),
     reservations !== null && !allReserved
-      ? h('button.btn.btn-sm', { type: 'button', disabled: reserving, onclick: onReserve, title: 'Reserve every part at the nearest location with stock' }, reserving ? 'Reserving…' : 'Reserve parts')
+      ? h(
+          'button.btn.btn-sm',
+          { type: 'button', disabled: reserving, onclick: onReserve, title: 'Reserve every part at the nearest location with stock' },
+          reserving ? 'Reserving…' : 'Reserve parts',
+        )
       : null,
   );
   return card(
@@ -125,7 +161,15 @@ export function partsCard(input: {
       'table.table',
       h(
         'thead',
-        h('tr', h('th', 'SKU'), h('th', 'Description'), h('th.num', 'Qty'), h('th', 'Reservation'), h('th', 'Nearest stock'), best ? h('th', { title: `On ${best.name}'s van (top-ranked technician)` }, 'Van') : null),
+        h(
+          'tr',
+          h('th', 'SKU'),
+          h('th', 'Description'),
+          h('th.num', 'Qty'),
+          h('th', 'Reservation'),
+          h('th', 'Nearest stock'),
+          best ? h('th', { title: `On ${best.name}'s van (top-ranked technician)` }, 'Van') : null,
+        ),
       ),
       h(
         'tbody',
@@ -152,8 +196,20 @@ export function partsCard(input: {
                   a.nearest?.distanceKm != null ? h('span.muted', ` · ${Math.round(a.nearest.distanceKm)} km`) : null,
                 );
           const van = onVan.get(p.sku);
-          const vanCell = !best ? null : van ? h(van.onVan >= van.needed ? 'span.van-ok' : 'span.van-short', `${van.onVan >= van.needed ? '✓' : '✕'} ${van.onVan}/${van.needed}`) : h('span.muted', '—');
-          return h('tr', h('td.mono', p.sku), h('td.desc', { title: p.description }, p.description), h('td.num', p.quantity), h('td', reservation), h('td', nearest), best ? h('td', vanCell) : null);
+          const vanCell = !best
+            ? null
+            : van
+              ? h(van.onVan >= van.needed ? 'span.van-ok' : 'span.van-short', `${van.onVan >= van.needed ? '✓' : '✕'} ${van.onVan}/${van.needed}`)
+              : h('span.muted', '—');
+          return h(
+            'tr',
+            h('td.mono', p.sku),
+            h('td.desc', { title: p.description }, p.description),
+            h('td.num', p.quantity),
+            h('td', reservation),
+            h('td', nearest),
+            best ? h('td', vanCell) : null,
+          );
         }),
       ),
     ),
@@ -223,14 +279,12 @@ export function slaCard(ticket: Ticket, diag: Diagnosis | null): HTMLElement {
 }
 
 const techLine = (c: Candidate): string =>
-  [
-    c.skillLevel != null ? `Level ${c.skillLevel}` : null,
-    c.distanceKm != null ? `${c.distanceKm.toFixed(c.distanceKm < 10 ? 1 : 0)} km away` : null,
-  ]
+  [c.skillLevel != null ? `Level ${c.skillLevel}` : null, c.distanceKm != null ? `${c.distanceKm.toFixed(c.distanceKm < 10 ? 1 : 0)} km away` : null]
     .filter(Boolean)
     .join(' · ');
 
-const stat = (label: string, value: string, tone = ''): HTMLElement => h(`div.stat${tone ? `.stat-${tone}` : ''}`, h('div.stat-label', label), h('div.stat-value', value));
+const stat = (label: string, value: string, tone = ''): HTMLElement =>
+  h(`div.stat${tone ? `.stat-${tone}` : ''}`, h('div.stat-label', label), h('div.stat-value', value));
 
 /** Ranked technicians, each with its facts, reasons and a one-click Assign. */
 export function techniciansCard(input: {
@@ -244,9 +298,12 @@ export function techniciansCard(input: {
 }): HTMLElement {
   const { candidates, excluded, source, assignedId, busyId, onAssign, requiredSkill } = input;
   const aside = h('span.muted.small', requiredSkill ? `Needs ${titleCase(requiredSkill)}` : source === 'ranking' ? 'Auto-ticket ranking' : '');
-  if (!candidates) return card('Recommended technicians', aside, h('div.skeleton', h('wa-skeleton.sk-line'), h('wa-skeleton.sk-line'), h('wa-skeleton.sk-line')));
+  if (!candidates)
+    return card('Recommended technicians', aside, h('div.skeleton', h('wa-skeleton.sk-line'), h('wa-skeleton.sk-line'), h('wa-skeleton.sk-line')));
   if (candidates.length === 0) {
-    const left = excluded?.length ? `${excluded.length} left out: ${excluded.map((e) => `${e.name} (${e.reason})`).join(', ')}` : 'Nobody active has the required skill.';
+    const left = excluded?.length
+      ? `${excluded.length} left out: ${excluded.map((e) => `${e.name} (${e.reason})`).join(', ')}`
+      : 'Nobody active has the required skill.';
     return card('Recommended technicians', aside, empty('No technician available', left, '☺'));
   }
   return card(
@@ -256,7 +313,11 @@ export function techniciansCard(input: {
       'ol.techs',
       candidates.map((c, i) => {
         const assigned = c.technicianId === assignedId;
-        const parts = c.partsOnVan?.length ? (c.allPartsOnVan ? 'All on van' : `${c.partsOnVan.filter((p) => p.onVan >= p.needed).length}/${c.partsOnVan.length} on van`) : '—';
+        const parts = c.partsOnVan?.length
+          ? c.allPartsOnVan
+            ? 'All on van'
+            : `${c.partsOnVan.filter((p) => p.onVan >= p.needed).length}/${c.partsOnVan.length} on van`
+          : '—';
         return h(
           `li.tech${assigned ? '.is-assigned' : ''}${i === 0 ? '.is-best' : ''}`,
           { dataset: { technicianId: c.technicianId } },
@@ -264,12 +325,22 @@ export function techniciansCard(input: {
             'div.tech-head',
             h('span.tech-rank', `#${c.rank ?? i + 1}`),
             avatar(c.name),
-            h('div.tech-who', h('div.tech-name', c.name, c.substituteFor ? h('span.tag', `covers ${c.substituteFor}`) : null), h('div.muted.small', techLine(c))),
+            h(
+              'div.tech-who',
+              h('div.tech-name', c.name, c.substituteFor ? h('span.tag', `covers ${c.substituteFor}`) : null),
+              h('div.muted.small', techLine(c)),
+            ),
             assigned
               ? h('span.pill.pill-ok.tech-assigned', '✓ Assigned')
               : h(
                   `button.btn${i === 0 ? '.btn-primary' : ''}.btn-assign`,
-                  { type: 'button', disabled: Boolean(busyId), 'aria-label': `Assign ${c.name}`, title: i === 0 ? 'Assign (A)' : `Assign ${c.name}`, onclick: () => onAssign(c) },
+                  {
+                    type: 'button',
+                    disabled: Boolean(busyId),
+                    'aria-label': `Assign ${c.name}`,
+                    title: i === 0 ? 'Assign (A)' : `Assign ${c.name}`,
+                    onclick: () => onAssign(c),
+                  },
                   busyId === c.technicianId ? 'Assigning…' : 'Assign',
                 ),
           ),
@@ -277,10 +348,18 @@ export function techniciansCard(input: {
             'div.tech-stats',
             stat('Slot', c.slot ? `${fmtTime(c.slot.start)}–${fmtTime(c.slot.end)}` : '—'),
             stat('Travel', c.travelMinutes != null ? `${Math.round(c.travelMinutes)} min` : c.distanceKm != null ? `${Math.round(c.distanceKm)} km` : '—'),
-            stat('Load', c.loadMinutes != null ? (c.loadMinutes > 0 ? duration(c.loadMinutes * 60_000) : 'Free') : c.openTickets != null ? `${c.openTickets} open` : '—'),
+            stat(
+              'Load',
+              c.loadMinutes != null ? (c.loadMinutes > 0 ? duration(c.loadMinutes * 60_000) : 'Free') : c.openTickets != null ? `${c.openTickets} open` : '—',
+            ),
             stat('Parts', parts, c.allPartsOnVan ? 'good' : ''),
           ),
-          c.reasons?.length ? h('ul.tech-reasons', c.reasons.slice(0, 4).map((r) => h('li', r))) : null,
+          c.reasons?.length
+            ? h(
+                'ul.tech-reasons',
+                c.reasons.slice(0, 4).map((r) => h('li', r)),
+              )
+            : null,
         );
       }),
     ),

@@ -85,7 +85,11 @@ export function connectTicketStream(handlers: StreamHandlers): { close(): void; 
     handlers.onState(attempt === 0 ? 'connecting' : 'reconnecting', { attempt });
     let res: Response;
     try {
-      res = await fetch('/api/v1/stream/tickets', { headers: { accept: 'text/event-stream', ...api.authHeaders() }, signal: controller.signal, cache: 'no-store' });
+      res = await fetch('/api/v1/stream/tickets', {
+        headers: { accept: 'text/event-stream', ...api.authHeaders() },
+        signal: controller.signal,
+        cache: 'no-store',
+      });
     } catch {
       return schedule(mine);
     }

@@ -24,7 +24,8 @@ export function h(tag: string, attrs?: Attrs | Child, ...children: Child[]): HTM
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key === 'class') el.className = [el.className, value].filter(Boolean).join(' ');
     else if (key === 'style' && typeof value === 'object') {
-      for (const [prop, v] of Object.entries(value as Record<string, string>)) el.style.setProperty(prop.startsWith('--') ? prop : prop.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), v);
+      for (const [prop, v] of Object.entries(value as Record<string, string>))
+        el.style.setProperty(prop.startsWith('--') ? prop : prop.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), v);
     } else el.setAttribute(key, value === true ? '' : String(value));
   }
   append(el, children);

@@ -53,7 +53,10 @@ export function startPlaceholder(options: PlaceholderOptions): void {
         h('div.signin-brand', logo(), h('div', h('div.brand-name', 'Telemend'), h('div.muted.small', options.area))),
         h('h1', { id: 'coming-title' }, `Welcome, ${user?.name ?? 'signed in'}`),
         h('p.muted', `Signed in as ${titleCase(user?.role ?? '')}. The ${options.area.toLowerCase()} is being built; it will hold:`),
-        h('ul.coming-list', options.coming.map((line) => h('li', line))),
+        h(
+          'ul.coming-list',
+          options.coming.map((line) => h('li', line)),
+        ),
         signOut,
       ),
     );

@@ -24,7 +24,14 @@ export function renderSignIn(box: HTMLElement, options: SignInOptions): void {
   const { api } = options;
   const error = h('wa-callout.form-error', { variant: 'danger', size: 's', role: 'alert', hidden: !options.message }, options.message ?? '');
   const email = h('input', { id: 'email', name: 'email', type: 'email', autocomplete: 'username', required: true, placeholder: 'you@company.com' });
-  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, placeholder: '••••••••' });
+  const password = h('input', {
+    id: 'password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    placeholder: '••••••••',
+  });
   const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, 'Sign in');
   const form = h(
     'form.signin-card',
@@ -43,7 +50,8 @@ export function renderSignIn(box: HTMLElement, options: SignInOptions): void {
           options.onSignedIn(user);
         } catch (e) {
           const problem = e instanceof ApiError ? e.problem : null;
-          error.textContent = problem?.status === 401 ? 'Wrong e-mail or password.' : problem ? `${problem.title}: ${problem.detail ?? ''}` : (e as Error).message;
+          error.textContent =
+            problem?.status === 401 ? 'Wrong e-mail or password.' : problem ? `${problem.title}: ${problem.detail ?? ''}` : (e as Error).message;
           error.hidden = false;
           submit.disabled = false;
           submit.textContent = 'Sign in';

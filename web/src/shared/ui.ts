@@ -87,4 +87,5 @@ export function toastError(error: unknown, context?: string): void {
 }
 
 /** The message of an error for an empty state. */
-export const errorText = (error: unknown): string => (error instanceof ApiError ? (error.problem.detail ?? error.message) : String((error as Error | undefined)?.message ?? error));
+export const errorText = (error: unknown): string =>
+  error instanceof ApiError ? (error.problem.detail ?? error.message) : String((error as Error | undefined)?.message ?? error);

@@ -55,7 +55,9 @@ export class DetectionCommands implements DetectionCommandsPort {
     const data: DetectionJobData = {
       v: 2,
       shard,
-      assets: [{ assetId: target.assetId, deviceId: target.deviceId, modelId: target.modelId, readings: '', events: [], commands: commands.map(stripUndefined) }],
+      assets: [
+        { assetId: target.assetId, deviceId: target.deviceId, modelId: target.modelId, readings: '', events: [], commands: commands.map(stripUndefined) },
+      ],
     };
     await this.queue(shard).add('commands', data, {
       ...(options.jobId ? { jobId: options.jobId } : {}),

@@ -167,7 +167,9 @@ export class DetectionStateStore {
     const [hashKey, logKey] = this.keys(assetId);
     const result = Number(await this.redis.telemendDetectSave(hashKey, logKey, String(loaded.rev), snapshot ? 's' : 'l', payload, token));
     if (result < 0) return false;
-    const next: Chain = snapshot ? { snapshotBytes: payload.length, logBytes: 0, logEntries: 0 } : { ...chain, logBytes: chain.logBytes + payload.length, logEntries: chain.logEntries + 1 };
+    const next: Chain = snapshot
+      ? { snapshotBytes: payload.length, logBytes: 0, logEntries: 0 }
+      : { ...chain, logBytes: chain.logBytes + payload.length, logEntries: chain.logEntries + 1 };
     this.cache.delete(assetId);
     this.cache.set(assetId, { rev: result, token, state, chain: next });
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);

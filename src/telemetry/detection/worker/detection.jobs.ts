@@ -179,7 +179,8 @@ export function decimal(text: string, from: number, to: number): number {
       mantissa = mantissa * 10 + (c - 48);
       digits++;
       if (fraction >= 0) fraction++;
-    } else if (c === 46 && fraction < 0) fraction = 0; // '.'
+    } else if (c === 46 && fraction < 0)
+      fraction = 0; // '.'
     else return Number(text.slice(from, to));
   }
   if (digits === 0 || digits > 15 || fraction === 0) return Number(text.slice(from, to));

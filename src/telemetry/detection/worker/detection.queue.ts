@@ -64,7 +64,9 @@ export class DetectionQueue {
     if (records.length === 0) return 0;
     const jobs = groupByShard(records, this.shards);
     if (jobs.size === 0) return 0;
-    const batchId = createHash('sha1').update(records.map((r) => r.id).join(',')).digest('hex');
+    const batchId = createHash('sha1')
+      .update(records.map((r) => r.id).join(','))
+      .digest('hex');
     await Promise.all(
       [...jobs].map(([shard, data]) =>
         this.queues[shard]!.add('detect', data, {

@@ -30,7 +30,18 @@ import { closeRedis, connectRedis } from '../../../kernel/redis.js';
 import { retry } from '../../../kernel/retry.js';
 import { DetectionStateStore } from './detection-state.store.js';
 import type { DetectionWorkerOptions, DetectionWorkerStats } from './detection.worker.options.js';
-import { bullPrefix, decodeJob, DEFAULT_SHARDS, detectionJobSchema, SHARD_QUEUE_PREFIX, shardQueueName, type AssetBatch, type DecodedAsset, type DecodedJob, type DetectionJobData } from './detection.jobs.js';
+import {
+  bullPrefix,
+  decodeJob,
+  DEFAULT_SHARDS,
+  detectionJobSchema,
+  SHARD_QUEUE_PREFIX,
+  shardQueueName,
+  type AssetBatch,
+  type DecodedAsset,
+  type DecodedJob,
+  type DetectionJobData,
+} from './detection.jobs.js';
 
 export type { DetectionWorkerOptions, DetectionWorkerStats, FindingSink } from './detection.worker.options.js';
 
@@ -51,7 +62,13 @@ export class DetectionWorker {
     // The states have their own connection, auto-pipelined: the loads and saves of the assets and
     // shards evaluated at the same time leave in one write instead of one syscall each (not used
     // for BullMQ's connection, which does not support it).
-    this.stateRedis = connectRedis(options.connector, options.redisUrl, 'detection-state', { maxRetriesPerRequest: null, enableAutoPipelining: true }, options.logger);
+    this.stateRedis = connectRedis(
+      options.connector,
+      options.redisUrl,
+      'detection-state',
+      { maxRetriesPerRequest: null, enableAutoPipelining: true },
+      options.logger,
+    );
     this.store = new DetectionStateStore(this.stateRedis, options.prefix, options.models);
   }
 
@@ -177,7 +194,8 @@ export class DetectionWorker {
       if ('job' in read) valid.push({ job: w, data: read.job });
     }
     const result = await this.processData(valid.length ? mergeJobs([first, ...valid.map((v) => v.data)]) : first);
-    for (const { job: w } of valid) await w.remove().catch((error: unknown) => this.options.logger.debug({ err: error, jobId: w.id }, 'merged detection job already gone'));
+    for (const { job: w } of valid)
+      await w.remove().catch((error: unknown) => this.options.logger.debug({ err: error, jobId: w.id }, 'merged detection job already gone'));
     this.counters.merged += valid.length;
     return result;
   }
@@ -253,7 +271,10 @@ export class DetectionWorker {
       // A domain error (asset deleted, model mismatch) will not change on a retry: log it and go
       // on. Anything else (database unavailable) is retried.
       if (error instanceof AppError && error.code !== 'DEPENDENCY_UNAVAILABLE') {
-        this.options.logger.error({ err: error, assetId: batch.assetId, ruleId: finding.ruleId, faultCode: finding.faultCode }, 'finding refused by auto-tickets; skipped');
+        this.options.logger.error(
+          { err: error, assetId: batch.assetId, ruleId: finding.ruleId, faultCode: finding.faultCode },
+          'finding refused by auto-tickets; skipped',
+        );
         return;
       }
       throw error;

@@ -91,7 +91,13 @@ export class SilenceSweep {
     }
     await Promise.all(
       [...jobs].map(([shard, data]) =>
-        this.shardQueue(shard).add('silence', data, { jobId: `silence-${at}-${shard}`, removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 1000 } }),
+        this.shardQueue(shard).add('silence', data, {
+          jobId: `silence-${at}-${shard}`,
+          removeOnComplete: 1000,
+          removeOnFail: 5000,
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 1000 },
+        }),
       ),
     );
     return rows.length;
