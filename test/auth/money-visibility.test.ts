@@ -129,6 +129,7 @@ describe('the money registry and the OpenAPI document', () => {
     /^GET \/api\/v1\/rejections\/counts 200\.total$/, // a count of rejected readings
     /\.priority\.value$/, // a ticket priority
     /\.commands\{\}\.parameters\{\}\.values$/, // the allowed values of a device command's parameter
+    /^GET \/api\/v1\/tickets\/counts 200\.total$/, // a count of tickets
   ];
   const LOOKS_LIKE_MONEY = /price|cost|amount|revenue|margin|rate|total|value|currency|fee|charge/i;
 

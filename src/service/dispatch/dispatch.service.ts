@@ -52,6 +52,9 @@ export type AutoAssignResult =
     }
   | { readonly assigned: false; readonly reason: string };
 
+/** How far after a dropped start the first visit of a split job may begin (travel to the site). */
+const DROP_SLACK_MS = 2 * 3_600_000;
+
 export class DispatchService {
   private readonly repo = new DispatchRepository();
   private readonly ticketsRepo = new TicketsRepository();
@@ -117,7 +120,11 @@ export class DispatchService {
         policy.window.split &&
         (await checkWindow(this.db, technicianId!, new Date(policy.window.start), new Date(policy.window.end))).some((p) => p.code === 'OUTSIDE_WORKING_HOURS')
       ) {
-        lead = (await planOverDays(this.db, job, [technicianId!], new Date(policy.window.start), this.options)) ?? lead;
+        // Only when the first visit starts where it was dropped (travel aside): a drop too late in
+        // the day for a worthwhile first visit (the plan then starts another day) stays a refusal.
+        const split = await planOverDays(this.db, job, [technicianId!], new Date(policy.window.start), this.options);
+        const first = split?.windows[0]?.start;
+        if (split && first !== undefined && first - Date.parse(policy.window.start) <= DROP_SLACK_MS) lead = split;
       }
     } else {
       const found = await this.firstSlot(ticketId, technicianId, (c) => !policy.requireSla || c.meetsSla);
