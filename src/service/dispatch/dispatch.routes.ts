@@ -2,8 +2,6 @@
  * Dispatch routes: technician suggestions, one-click dispatch, the schedule board, setting out
  * and ETA, visits' assignment history and the dispatch settings — thin handlers over the services.
  */
-import type { Caller } from '../../kernel/caller.js';
-import type { FastifyRequest } from 'fastify';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import type { Queryable } from '../../kernel/db/database.js';
 import { callerOf } from '../../access/auth/principal.js';
@@ -35,11 +33,6 @@ const plan = { roles: ['admin', 'dispatcher'] } as const;
 const field = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['dispatch'];
-
-function caller(request: FastifyRequest): Caller {
-  const c = callerOf(request);
-  return { actor: c.actor, role: c.role, userId: c.userId };
-}
 
 export interface DispatchRoutesDeps {
   readonly db: Queryable;
@@ -78,7 +71,7 @@ export const dispatchRoutes = async (app: ZodApp, { db, dispatch, schedule, eta 
         response: { 200: dispatchResultSchema },
       },
     },
-    async (request) => dispatch.dispatch(request.params.id, request.body, caller(request)),
+    async (request) => dispatch.dispatch(request.params.id, request.body, callerOf(request)),
   );
 
   app.post(
@@ -106,7 +99,7 @@ export const dispatchRoutes = async (app: ZodApp, { db, dispatch, schedule, eta 
         response: { 200: scheduleSchema },
       },
     },
-    async (request) => schedule.board(request.query.date, request.query.technicianId, caller(request)),
+    async (request) => schedule.board(request.query.date, request.query.technicianId, callerOf(request)),
   );
 
   app.post(
@@ -121,7 +114,7 @@ export const dispatchRoutes = async (app: ZodApp, { db, dispatch, schedule, eta 
         response: { 200: etaSchema },
       },
     },
-    async (request) => eta.enRoute(request.params.id, request.body, caller(request)),
+    async (request) => eta.enRoute(request.params.id, request.body, callerOf(request)),
   );
 
   app.put(
@@ -136,11 +129,11 @@ export const dispatchRoutes = async (app: ZodApp, { db, dispatch, schedule, eta 
         response: { 200: etaSchema },
       },
     },
-    async (request) => eta.updateEta(request.params.id, request.body, caller(request)),
+    async (request) => eta.updateEta(request.params.id, request.body, callerOf(request)),
   );
 
   app.get('/visits/:id/eta', { config: read, schema: { tags, summary: "A visit's ETA", params: visitParams, response: { 200: etaSchema } } }, async (request) =>
-    eta.get(request.params.id, caller(request)),
+    eta.get(request.params.id, callerOf(request)),
   );
 
   app.get(
@@ -175,6 +168,6 @@ export const dispatchRoutes = async (app: ZodApp, { db, dispatch, schedule, eta 
   app.put(
     '/dispatch/settings',
     { config: { roles: ['admin'] }, schema: { tags, summary: 'Turn the auto-assign policy on or off', body: settingsBody, response: { 200: settingsSchema } } },
-    async (request) => dispatch.updateSettings(request.body, caller(request)),
+    async (request) => dispatch.updateSettings(request.body, callerOf(request)),
   );
 };

@@ -1,6 +1,4 @@
 /** /api/v1/technicians — profiles, absences, location, MQTT credentials; thin handlers over the services. */
-import type { Caller } from '../../kernel/caller.js';
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
@@ -29,11 +27,6 @@ const field = { roles: ['admin', 'dispatcher', 'technician'] } as const;
 const read = { roles: ['admin', 'dispatcher', 'technician', 'agent'] } as const;
 const tags = ['technicians'];
 
-function caller(request: FastifyRequest): Caller {
-  const c = callerOf(request);
-  return { actor: c.actor, role: c.role, userId: c.userId };
-}
-
 export interface TechniciansRoutesDeps {
   readonly technicians: TechniciansService;
   readonly locations: TechnicianLocationService;
@@ -48,7 +41,7 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
     '/technicians',
     { config: read, schema: { tags, summary: 'Active technicians with their profiles', response: { 200: technicianListSchema } } },
     async (request) => ({
-      items: await service.list(caller(request)),
+      items: await service.list(callerOf(request)),
     }),
   );
 
@@ -56,7 +49,7 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
     '/technicians/:id',
     { config: read, schema: { tags, summary: "A technician's profile", params: technicianIdParams, response: { 200: technicianProfileSchema } } },
     async (request, reply) => {
-      const profile = await service.get(request.params.id, caller(request));
+      const profile = await service.get(request.params.id, callerOf(request));
       return reply.header('etag', etagOf(profile.version)).send(profile);
     },
   );
@@ -76,7 +69,7 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
     },
     async (request, reply) => {
       assertSendableUrl(egress, request.body.pushUrl, 'body.pushUrl');
-      const profile = await service.update(request.params.id, request.body, caller(request), parseIfMatch(request.headers['if-match']));
+      const profile = await service.update(request.params.id, request.body, callerOf(request), parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(profile.version)).send(profile);
     },
   );
@@ -93,7 +86,7 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
         response: { 201: absenceResultSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(await service.addAbsence(request.params.id, request.body, caller(request))),
+    async (request, reply) => reply.status(201).send(await service.addAbsence(request.params.id, request.body, callerOf(request))),
   );
 
   app.get(
@@ -102,13 +95,13 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
       config: field,
       schema: { tags, summary: 'Absences ending in the last 30 days or later', params: technicianIdParams, response: { 200: absenceListSchema } },
     },
-    async (request) => ({ items: await service.listAbsences(request.params.id, caller(request)) }),
+    async (request) => ({ items: await service.listAbsences(request.params.id, callerOf(request)) }),
   );
 
   app.delete(
     '/technicians/:id/absences/:absenceId',
     { config: staff, schema: { tags, summary: 'Cancel an absence (moved visits stay moved)', params: absenceIdParams, response: { 200: absenceSchema } } },
-    async (request) => service.cancelAbsence(request.params.id, request.params.absenceId, caller(request)),
+    async (request) => service.cancelAbsence(request.params.id, request.params.absenceId, callerOf(request)),
   );
 
   app.post(
@@ -123,7 +116,7 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
         response: { 200: technicianProfileSchema },
       },
     },
-    async (request) => locations.record(request.params.id, request.body, caller(request)),
+    async (request) => locations.record(request.params.id, request.body, callerOf(request)),
   );
 
   app.get(
@@ -153,7 +146,7 @@ export const techniciansRoutes = async (app: ZodApp, { technicians: service, loc
       },
     },
     async (request, reply) => {
-      const credentials = await locations.issueToken(request.params.id, caller(request));
+      const credentials = await locations.issueToken(request.params.id, callerOf(request));
       // A rotated token ends the session opened with the previous one (the app reconnects with the new one).
       mqttSessions?.revoke(credentials.clientId);
       return reply.status(201).send(credentials);
