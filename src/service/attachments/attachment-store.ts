@@ -14,6 +14,8 @@ export interface AttachmentStore {
   delete(key: string): Promise<void>;
   /** Whether a file is stored under `key`. */
   has(key: string): Promise<boolean>;
+  /** Releases connections (S3 client sockets); called once when the process stops. */
+  close?(): void;
 }
 
 const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -35,6 +35,7 @@ export const attachmentsModule = defineModule({
       exports: { attachments },
       routes: (app) => attachmentsRoutes(app, { attachments, maxBytes: config.ATTACHMENTS_MAX_BYTES }),
       tasks: [sweep],
+      close: async () => store.close?.(),
     };
   },
 });
