@@ -43,6 +43,7 @@ import { alarmsModule } from '../service/alarms/alarms.module.js';
 import { deliveryModule } from '../service/delivery/delivery.module.js';
 import { notificationsModule } from '../service/notifications/notifications.module.js';
 import { reportsModule } from '../service/reports/reports.module.js';
+import { attachmentsModule } from '../service/attachments/attachments.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -77,6 +78,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   deliveryModule,
   notificationsModule,
   reportsModule,
+  attachmentsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -147,6 +149,7 @@ function buildServices(ctx: AppContext) {
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
+  add(attachmentsModule, core);
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();

@@ -122,6 +122,22 @@ export const configSchema = z.object({
     .optional(),
   /** Folder for the embedded database and other local state. */
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Where attachment files are kept: `disk` = DATA_DIR/attachments, `s3` = an S3-compatible bucket (ATTACHMENTS_S3_*). */
+  ATTACHMENTS_STORE: z.enum(['disk', 's3']).default('disk'),
+  /** Largest attachment accepted, in bytes (larger: 413). */
+  ATTACHMENTS_MAX_BYTES: positiveInt.max(1024 * 1024 * 1024).default(15 * 1024 * 1024),
+  /** Images are downscaled so their longer edge is at most this many pixels. */
+  ATTACHMENTS_MAX_IMAGE_EDGE: positiveInt.min(64).max(20000).default(2560),
+  /** S3-compatible endpoint (MinIO, Ceph, R2...); unset = AWS S3 of ATTACHMENTS_S3_REGION. */
+  ATTACHMENTS_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** Bucket of the attachments (must exist); required with ATTACHMENTS_STORE=s3. */
+  ATTACHMENTS_S3_BUCKET: z.string().min(1).optional(),
+  /** Region of the bucket. */
+  ATTACHMENTS_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Access key id; unset = the AWS SDK's default credential chain. */
+  ATTACHMENTS_S3_ACCESS_KEY: z.string().min(1).optional(),
+  /** Secret access key (with ATTACHMENTS_S3_ACCESS_KEY). */
+  ATTACHMENTS_S3_SECRET_KEY: z.string().min(1).optional(),
   /** Folder of equipment model files. */
   DEVICES_DIR: z.string().min(1).default('./devices'),
   /** Redis for the telemetry journal, queues and detector state. */
@@ -348,6 +364,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (config.MQTT_TLS_PORT > 0 && (!config.MQTT_TLS_CERT || !config.MQTT_TLS_KEY)) {
     throw new ConfigError(['MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY']);
+  }
+  if (config.ATTACHMENTS_STORE === 's3' && !config.ATTACHMENTS_S3_BUCKET) throw new ConfigError(['ATTACHMENTS_STORE=s3: needs ATTACHMENTS_S3_BUCKET']);
+  if (!!config.ATTACHMENTS_S3_ACCESS_KEY !== !!config.ATTACHMENTS_S3_SECRET_KEY) {
+    throw new ConfigError(['ATTACHMENTS_S3_ACCESS_KEY and ATTACHMENTS_S3_SECRET_KEY: set both or neither']);
   }
   if (config.MQTT_EXTERNAL_DYNSEC && !config.MQTT_EXTERNAL_URL) throw new ConfigError(['MQTT_EXTERNAL_DYNSEC: needs MQTT_EXTERNAL_URL']);
   if (config.MQTT_EXTERNAL_ADMIN && (!config.MQTT_EXTERNAL_ADMIN_URL || !config.MQTT_EXTERNAL_ADMIN_KEY)) {

@@ -41,12 +41,12 @@ export interface ServiceApi {
 }
 
 /** The app on a test database with a settable clock: shared by the service and auto-ticket fixtures. */
-export async function buildClockedApp(models: ModelRegistry, start: string, adminToken: string) {
+export async function buildClockedApp(models: ModelRegistry, start: string, adminToken: string, env: Record<string, string> = {}) {
   const db = await openTestDatabase();
   await models.sync(db);
   const clock = settableClock(start);
   const ctx: AppContext = {
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: adminToken, HTTP_RATE_LIMIT_MAX: '100000', EGRESS_ALLOW: TEST_EGRESS_ALLOW }),
+    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: adminToken, HTTP_RATE_LIMIT_MAX: '100000', EGRESS_ALLOW: TEST_EGRESS_ALLOW, ...env }),
     logger: createLogger('silent'),
     db,
     models,
@@ -61,8 +61,9 @@ export async function buildClockedApp(models: ModelRegistry, start: string, admi
   return { db, app, clock };
 }
 
-export async function startServiceApi(start = '2025-03-10T08:00:00.000Z'): Promise<ServiceApi> {
-  const { db, app, clock } = await buildClockedApp(ModelRegistry.of([inlineModel('chiller-x')]), start, ADMIN_TOKEN);
+/** `env`: configuration overrides (e.g. DATA_DIR for the attachments' disk store). */
+export async function startServiceApi(start = '2025-03-10T08:00:00.000Z', env: Record<string, string> = {}): Promise<ServiceApi> {
+  const { db, app, clock } = await buildClockedApp(ModelRegistry.of([inlineModel('chiller-x')]), start, ADMIN_TOKEN, env);
   return {
     app,
     db,

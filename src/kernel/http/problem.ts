@@ -28,6 +28,8 @@ export function statusOf(code: ErrorCode): number {
       return 422;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
     case 'RATE_LIMITED':
       return 429;
     case 'DEPENDENCY_UNAVAILABLE':

@@ -1160,6 +1160,119 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/assets/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The attachments of a asset, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                parentType: "ticket" | "visit" | "asset";
+                                /** Format: uuid */
+                                parentId: string;
+                                /** @description Sanitised display name; its extension is that of the detected type */
+                                fileName: string;
+                                /** @description Detected from the content (JPEG, PNG, WebP or PDF), never taken from the client */
+                                contentType: string;
+                                /** @description Size as stored (images after downscaling) */
+                                sizeBytes: number;
+                                sha256: string;
+                                width: number | null;
+                                height: number | null;
+                                caption: string | null;
+                                uploadedBy: {
+                                    type: string;
+                                    id: string;
+                                };
+                                createdAt: string;
+                                /** @description GET it for the bytes */
+                                contentUrl: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Attach a file to a asset
+         * @description multipart/form-data with one part `file` and an optional field `caption`. JPEG, PNG, WebP or PDF, detected from the content (415 otherwise); at most ATTACHMENTS_MAX_BYTES (413). Images are turned upright, downscaled and stripped of metadata.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            parentType: "ticket" | "visit" | "asset";
+                            /** Format: uuid */
+                            parentId: string;
+                            /** @description Sanitised display name; its extension is that of the detected type */
+                            fileName: string;
+                            /** @description Detected from the content (JPEG, PNG, WebP or PDF), never taken from the client */
+                            contentType: string;
+                            /** @description Size as stored (images after downscaling) */
+                            sizeBytes: number;
+                            sha256: string;
+                            width: number | null;
+                            height: number | null;
+                            caption: string | null;
+                            uploadedBy: {
+                                type: string;
+                                id: string;
+                            };
+                            createdAt: string;
+                            /** @description GET it for the bytes */
+                            contentUrl: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assets/{id}/baselines": {
         parameters: {
             query?: never;
@@ -1839,6 +1952,130 @@ export interface paths {
                             }[];
                         };
                     };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment's metadata */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            parentType: "ticket" | "visit" | "asset";
+                            /** Format: uuid */
+                            parentId: string;
+                            /** @description Sanitised display name; its extension is that of the detected type */
+                            fileName: string;
+                            /** @description Detected from the content (JPEG, PNG, WebP or PDF), never taken from the client */
+                            contentType: string;
+                            /** @description Size as stored (images after downscaling) */
+                            sizeBytes: number;
+                            sha256: string;
+                            width: number | null;
+                            height: number | null;
+                            caption: string | null;
+                            uploadedBy: {
+                                type: string;
+                                id: string;
+                            };
+                            createdAt: string;
+                            /** @description GET it for the bytes */
+                            contentUrl: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an attachment (audited; the file is removed) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An attachment's file
+         * @description Content-Type is the detected type; shown inline unless `download=true`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description true: Content-Disposition attachment (save) instead of inline (images and PDFs shown in the browser) */
+                    download?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };
@@ -12783,6 +13020,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The attachments of a ticket, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                parentType: "ticket" | "visit" | "asset";
+                                /** Format: uuid */
+                                parentId: string;
+                                /** @description Sanitised display name; its extension is that of the detected type */
+                                fileName: string;
+                                /** @description Detected from the content (JPEG, PNG, WebP or PDF), never taken from the client */
+                                contentType: string;
+                                /** @description Size as stored (images after downscaling) */
+                                sizeBytes: number;
+                                sha256: string;
+                                width: number | null;
+                                height: number | null;
+                                caption: string | null;
+                                uploadedBy: {
+                                    type: string;
+                                    id: string;
+                                };
+                                createdAt: string;
+                                /** @description GET it for the bytes */
+                                contentUrl: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Attach a file to a ticket
+         * @description multipart/form-data with one part `file` and an optional field `caption`. JPEG, PNG, WebP or PDF, detected from the content (415 otherwise); at most ATTACHMENTS_MAX_BYTES (413). Images are turned upright, downscaled and stripped of metadata.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            parentType: "ticket" | "visit" | "asset";
+                            /** Format: uuid */
+                            parentId: string;
+                            /** @description Sanitised display name; its extension is that of the detected type */
+                            fileName: string;
+                            /** @description Detected from the content (JPEG, PNG, WebP or PDF), never taken from the client */
+                            contentType: string;
+                            /** @description Size as stored (images after downscaling) */
+                            sizeBytes: number;
+                            sha256: string;
+                            width: number | null;
+                            height: number | null;
+                            caption: string | null;
+                            uploadedBy: {
+                                type: string;
+                                id: string;
+                            };
+                            createdAt: string;
+                            /** @description GET it for the bytes */
+                            contentUrl: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets/{id}/commands": {
         parameters: {
             query?: never;
@@ -14770,6 +15120,119 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The attachments of a visit, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                parentType: "ticket" | "visit" | "asset";
+                                /** Format: uuid */
+                                parentId: string;
+                                /** @description Sanitised display name; its extension is that of the detected type */
+                                fileName: string;
+                                /** @description Detected from the content (JPEG, PNG, WebP or PDF), never taken from the client */
+                                contentType: string;
+                                /** @description Size as stored (images after downscaling) */
+                                sizeBytes: number;
+                                sha256: string;
+                                width: number | null;
+                                height: number | null;
+                                caption: string | null;
+                                uploadedBy: {
+                                    type: string;
+                                    id: string;
+                                };
+                                createdAt: string;
+                                /** @description GET it for the bytes */
+                                contentUrl: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Attach a file to a visit
+         * @description multipart/form-data with one part `file` and an optional field `caption`. JPEG, PNG, WebP or PDF, detected from the content (415 otherwise); at most ATTACHMENTS_MAX_BYTES (413). Images are turned upright, downscaled and stripped of metadata.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            parentType: "ticket" | "visit" | "asset";
+                            /** Format: uuid */
+                            parentId: string;
+                            /** @description Sanitised display name; its extension is that of the detected type */
+                            fileName: string;
+                            /** @description Detected from the content (JPEG, PNG, WebP or PDF), never taken from the client */
+                            contentType: string;
+                            /** @description Size as stored (images after downscaling) */
+                            sizeBytes: number;
+                            sha256: string;
+                            width: number | null;
+                            height: number | null;
+                            caption: string | null;
+                            uploadedBy: {
+                                type: string;
+                                id: string;
+                            };
+                            createdAt: string;
+                            /** @description GET it for the bytes */
+                            contentUrl: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
