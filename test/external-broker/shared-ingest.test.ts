@@ -119,13 +119,15 @@ test('two ingest processes share the flow; one killed mid-stream loses nothing M
   // Each device publishes QoS 1 readings with distinct timestamps as fast as Mosquitto acknowledges them.
   const acked = new Map<string, number>();
   let publishing = true;
-  const start = Date.now() - 3_600_000;
+  // Timestamps stay in the past however many readings a run gets through (a reading more than
+  // TELEMETRY_MAX_FUTURE_MS ahead is rightly refused by ingest, and would never reach InfluxDB).
+  const start = Date.now() - 48 * 3_600_000;
   const loops = devices.map(async (d, n) => {
     const client = await connectMosquittoDevice(mosquitto.url, d.deviceId, d.token);
     clients.push(client);
     let i = 0;
     while (publishing) {
-      const ts = start + n * 1_000_000 + i * 1000;
+      const ts = start + n * 10 * 3_600_000 + i * 1000;
       await client.publishAsync(`devices/${d.deviceId}/telemetry`, JSON.stringify({ ts, metrics: validMetrics(model, (i % 10) / 10) }), { qos: 1 });
       i++;
       acked.set(d.deviceId, i);
