@@ -122,51 +122,30 @@ export class PlatformMetrics {
         if (journal) this.set(journal.oldestAgeMs / 1000);
       },
     });
-    new Counter({
-      name: 'telemend_influx_lines_written_total',
-      help: 'Lines (readings, events) InfluxDB accepted from this writer.',
-      registers,
-      async collect() {
-        mirror(
-          this,
-          (
-            await sources()
-              .writer?.()
-              .catch(() => undefined)
-          )?.written,
-        );
-      },
-    });
-    new Counter({
-      name: 'telemend_influx_lines_refused_total',
-      help: 'Lines InfluxDB refused (moved to the rejection log as influx_refused).',
-      registers,
-      async collect() {
-        mirror(
-          this,
-          (
-            await sources()
-              .writer?.()
-              .catch(() => undefined)
-          )?.refused,
-        );
-      },
-    });
-    new Counter({
-      name: 'telemend_influx_write_errors_total',
-      help: 'Failed InfluxDB write attempts of a journal batch (retried with backoff; the batch stays in the journal).',
-      registers,
-      async collect() {
-        mirror(
-          this,
-          (
-            await sources()
-              .writer?.()
-              .catch(() => undefined)
-          )?.retries,
-        );
-      },
-    });
+    // The writer's running totals, mirrored into counters at scrape time.
+    const writerCounter = (name: string, help: string, field: 'written' | 'refused' | 'retries'): void =>
+      void new Counter({
+        name,
+        help,
+        registers,
+        async collect() {
+          mirror(
+            this,
+            (
+              await sources()
+                .writer?.()
+                .catch(() => undefined)
+            )?.[field],
+          );
+        },
+      });
+    writerCounter('telemend_influx_lines_written_total', 'Lines (readings, events) InfluxDB accepted from this writer.', 'written');
+    writerCounter('telemend_influx_lines_refused_total', 'Lines InfluxDB refused (moved to the rejection log as influx_refused).', 'refused');
+    writerCounter(
+      'telemend_influx_write_errors_total',
+      'Failed InfluxDB write attempts of a journal batch (retried with backoff; the batch stays in the journal).',
+      'retries',
+    );
     new Gauge({
       name: 'telemend_detection_queue_jobs',
       help: 'Detection jobs in the shard queues by state (waiting, active, delayed); installation-wide.',
