@@ -65,6 +65,30 @@ describe('multi-day jobs', () => {
     expect(res.body.ticket).toMatchObject({ status: 'scheduled', technicianId: tech.id });
   });
 
+  test('re-dispatching a two-day job to another technician replaces the whole plan: no visit of the old plan stays planned', async () => {
+    const first = await api.technician('Ada Replan', { skills: [{ name: 'refrigeration', level: 3 }], homeBase: home, workingHours: shifts });
+    const second = await api.technician('Ben Replan', { skills: [{ name: 'refrigeration', level: 3 }], homeBase: home, workingHours: shifts });
+    const t = await compressorTicket();
+    api.clock.set('2025-03-10T06:00:00Z');
+    const planA = await api.call('POST', `/api/v1/tickets/${t.id}/dispatch`, { technicianId: first.id });
+    expect(planA.body.visits).toHaveLength(2);
+
+    const planB = await api.call('POST', `/api/v1/tickets/${t.id}/dispatch`, { technicianId: second.id, start: '2025-03-12T07:30:00Z' });
+    expect(planB.status, JSON.stringify(planB.body)).toBe(200);
+    expect(planB.body.visits).toHaveLength(2);
+    const planned = await api.db.query<{ id: string; technician_id: string; planned_start: Date }>(
+      `SELECT id, technician_id, planned_start FROM visits WHERE ticket_id = $1 AND status = 'planned' ORDER BY planned_start`,
+      [t.id],
+    );
+    expect(planned.rows.map((v) => v.technician_id)).toEqual([second.id, second.id]);
+    expect(planned.rows[0]!.planned_start.toISOString().slice(0, 10)).toBe('2025-03-12');
+    // The first visit was moved (same id); the old second day is cancelled, and Ada is told.
+    expect(planned.rows[0]!.id).toBe(planA.body.visits[0].id);
+    const old = await api.db.query<{ status: string }>('SELECT status FROM visits WHERE id = $1', [planA.body.visits[1].id]);
+    expect(old.rows[0]!.status).toBe('cancelled');
+    expect(api.notifier.forVisit(planA.body.visits[1].id).technician).toContainEqual(['assignment.cancelled', first.id]);
+  });
+
   test('auto-assign uses the split plan too', async () => {
     const tickets = new TicketsService(api.db, api.clock);
     const service = new DispatchService(api.db, {

@@ -18,7 +18,7 @@ import type { Ticket } from '../tickets/tickets.schemas.js';
 import { canTransition } from '../tickets/ticket-workflow.js';
 import { VisitsService } from '../visits/visits.service.js';
 import type { Visit } from '../visits/visits.schemas.js';
-import { assignTicketIn, notifyTechnician, reassignVisitIn, type ChangeContext } from './assignment.js';
+import { assignTicketIn, notifyTechnician, reassignVisitIn, type ChangeContext, type VisitRef } from './assignment.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import type { DispatchCheck, DispatchCheckInput, DispatchInput, Suggestions, SuggestionsQuery } from './dispatch.schemas.js';
 import { assertSchedulable } from './schedule-rules.js';
@@ -219,11 +219,15 @@ export class DispatchService {
         throw conflict(`A ${ticket.status} ticket cannot be dispatched`, { ticketStatus: ticket.status });
       if (!(await this.ticketsRepo.isTechnician(tx, lead))) throw invalidField('body.technicianId', `${lead} is not an active technician`);
       const ctx: ChangeContext = { actor: caller.actor, now, reason, notifier: this.options.notifier, ticketsService: this.tickets };
-      const { rows } = await tx.query<{ id: string; ticket_id: string; technician_id: string; planned_start: Date; planned_end: Date }>(
-        `SELECT id, ticket_id, technician_id, planned_start, planned_end FROM visits WHERE ticket_id = $1 AND status = 'planned' ORDER BY planned_start DESC, id LIMIT 1 FOR UPDATE`,
+      const { rows } = await tx.query<VisitRef>(
+        `SELECT id, ticket_id, technician_id, planned_start, planned_end FROM visits WHERE ticket_id = $1 AND status = 'planned' ORDER BY planned_start, id FOR UPDATE`,
         [ticketId],
       );
-      const existing = rows[0];
+      // The new plan replaces the old one: the first planned visit is moved (it keeps its history),
+      // the ticket's other planned visits (an earlier multi-day or crew plan) are cancelled first,
+      // so they neither stay on the board nor block the new windows.
+      const [existing, ...superseded] = rows;
+      for (const old of superseded) await this.cancelSuperseded(tx, old, ctx, caller);
       const out: string[] = [];
       for (const [i, w] of plan.windows.entries()) {
         const start = new Date(w.start).toISOString();
@@ -280,6 +284,18 @@ export class DispatchService {
     if (!before || before.status === ticket.status) await publishSafely(this.options.events, { type: 'ticket.updated', ticket });
     const visits = await Promise.all(ids.map((id) => this.visits.get(id, { actor: caller.actor })));
     return { ticket, visit: visits[0]!, visits };
+  }
+
+  private async cancelSuperseded(tx: Queryable, visit: VisitRef, ctx: ChangeContext, caller: Caller): Promise<void> {
+    await tx.query("UPDATE visits SET status = 'cancelled', updated_at = $2, version = version + 1 WHERE id = $1", [visit.id, ctx.now]);
+    const window = { start: visit.planned_start, end: visit.planned_end };
+    await notifyTechnician(tx, this.options.notifier, 'assignment.cancelled', visit.technician_id, visit, window, ctx.reason, ctx.now);
+    await recordAudit(tx, caller.actor, {
+      entity: 'visit',
+      entityId: visit.id,
+      action: 'cancel',
+      changes: { status: 'cancelled', reason: 'superseded by a new dispatch' },
+    });
   }
 
   private async createVisit(
