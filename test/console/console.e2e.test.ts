@@ -199,6 +199,7 @@ describe('dispatcher console', () => {
       rate: 60,
       qos: 1,
       faults: [{ deviceIndex: 0, faultCode: FAULT, offsetMs: 100 * 60_000 }],
+      answerCommands: true,
     });
 
     // The auto-ticket arrives over the stream: in the feed, unread, with no page load.
@@ -271,9 +272,26 @@ describe('dispatcher console', () => {
     expect(await onBoard.textContent()).toContain(ticket.number);
     expect(await page.textContent(`.feed-item[data-id="${ticket.id}"] .fi-tech`)).toContain('Lena Vogt');
     expect(loads).toBe(loadsBefore);
+
+    // A command to the chiller from the panel: the device (the simulator) answers, the state arrives live.
+    const commands = page.locator('.card:has(h3:text("Equipment commands"))');
+    await commands.locator('select[name="cmd-name"]').selectOption('reset_trip');
+    await commands.locator('select[name="cmd-code"]').selectOption('LP-TRIP');
+    await commands.locator('button:text("Send to device")').click();
+    await commands.locator('.cmd[data-state="succeeded"]:has-text("Reset a trip")').waitFor({ timeout: 15_000 });
+    expect(await commands.locator('.cmd').first().textContent()).toContain('this ticket');
+    const sent = await ok<{ items: { command: string; state: string; parameters: Record<string, unknown> }[] }>(
+      'GET',
+      `/api/v1/tickets/${ticket.id}/commands`,
+      undefined,
+      200,
+    );
+    expect(sent.items).toEqual([expect.objectContaining({ command: 'reset_trip', state: 'succeeded', parameters: { code: 'LP-TRIP' } })]);
     expect(pageErrors).toEqual([]);
 
     await page.mouse.move(0, 0);
+    // The screenshot shows the panel from its top (sending the command scrolled it).
+    await page.evaluate('document.querySelectorAll("*").forEach((e) => e.scrollTop && (e.scrollTop = 0))');
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
   }, 60_000);

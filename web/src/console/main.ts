@@ -19,7 +19,8 @@ import { createMap } from './map';
 import { createOps } from './ops';
 import { createPanel, type Panel } from './panel';
 import { loadSettings } from './settings';
-import { connectTicketStream, type StreamInfo, type StreamState } from './stream';
+import { connectStream, connectTicketStream, type StreamInfo, type StreamState } from './stream';
+import type { Command } from './commands';
 import { showView, type View } from './views';
 
 const TICKET_EVENTS = new Set([
@@ -34,6 +35,8 @@ const technicians = new Map<string, string>();
 /** Roles allowed on the ticket stream and dispatch routes. */
 const CONSOLE_ROLES = ['admin', 'dispatcher'] as const;
 let stream: ReturnType<typeof connectTicketStream> | null = null;
+/** Command states, live, for the open ticket's asset (the connection indicator follows the ticket stream). */
+let commandStream: ReturnType<typeof connectStream> | null = null;
 let app: { reload(): void } | null = null;
 
 type Dialog = HTMLElement & { open: boolean };
@@ -42,6 +45,8 @@ const help = (): Dialog => $<Dialog>('#help');
 function showSignIn(message?: string): void {
   stream?.close();
   stream = null;
+  commandStream?.close();
+  commandStream = null;
   $('#app').hidden = true;
   renderSignIn($('#signin'), {
     api,
@@ -195,6 +200,21 @@ function startApp(): void {
     });
   }
 
+  function connectCommands(): void {
+    commandStream?.close();
+    commandStream = connectStream('/api/v1/stream/commands', {
+      onState: () => undefined,
+      onEvent: (message) => {
+        try {
+          const event = JSON.parse(message.data) as { command?: Command };
+          if (event.command?.id) panel.commandUpdate(event.command);
+        } catch {
+          // Not an event of ours: ignore.
+        }
+      },
+    });
+  }
+
   $('#conn').onclick = () => stream?.reconnectNow();
   $('#signout').onclick = async () => {
     await api.logout();
@@ -216,6 +236,7 @@ function startApp(): void {
     reload() {
       void loadTickets();
       connect();
+      connectCommands();
       void loadTechnicians();
       showView('day', views);
     },

@@ -25,11 +25,11 @@ import {
 } from './api';
 import { priorityBadge, slaBadge, statusBadge } from './badges';
 import { actionsCard, loadNotes, notesCard, type Activity } from './actions';
-import { lineChart } from './chart';
 import { showArticle, showAssetHistory, showCustomer360 } from './details';
-import { chartMetrics, limitFor } from './evidence';
+import { commandsCard, loadCommands, mergeCommand, type Command } from './commands';
+import { chartMetrics, evidenceCard } from './evidence';
 import { grafanaUrl } from './settings';
-import { card, diagnosisCard, knowledgeCard, partsCard, slaCard, techniciansCard, visitsCard, workCard, type Candidate, type Excluded } from './sections';
+import { diagnosisCard, knowledgeCard, partsCard, slaCard, techniciansCard, visitsCard, workCard, type Candidate, type Excluded } from './sections';
 
 const MIN = 60_000;
 
@@ -55,6 +55,9 @@ interface Current {
   metric?: string | null;
   telemetry?: Telemetry | 'loading' | { error: unknown };
   notes?: Activity[] | null;
+  commands?: Command[] | null;
+  /** The command chosen in the send form. */
+  command?: string | null;
 }
 
 export type Panel = ReturnType<typeof createPanel>;
@@ -96,6 +99,11 @@ export function createPanel(options: {
       if (seq !== loadSeq) return;
       Object.assign(cur, { diag, asset, visits, reservations: reservations?.items ?? null });
       void refreshNotes(cur);
+      if (asset)
+        void loadCommands(asset.id).then(
+          (list) => ((cur.commands = list), current === cur && render()),
+          () => (cur.commands = []),
+        );
       render();
       const siteId = ticket.siteId;
       const [site, customer, model] = await Promise.all([
@@ -260,48 +268,6 @@ export function createPanel(options: {
     }
   }
 
-  function evidenceCard(cur: Current): HTMLElement | null {
-    const { diag, telemetry, metrics, metric, model } = cur;
-    if (!diag) return null;
-    const chips = (metrics ?? []).map((m) =>
-      h(
-        `button.chip.chip-btn${m === metric ? '.active' : ''}`,
-        { type: 'button', onclick: () => ((cur.metric = m), void loadTelemetry(cur, loadSeq)) },
-        titleCase(m),
-      ),
-    );
-    const ev = (diag.evidence[0]?.evidence ?? {}) as { eventCode?: string; metric?: string; threshold?: number | null; z?: number | null };
-    const summary = [
-      ev.eventCode ? `Controller event ${ev.eventCode}` : null,
-      ev.metric ? `${ev.metric}` : null,
-      ev.threshold != null ? `limit ${ev.threshold}` : null,
-      ev.z != null ? `z ${Number(ev.z).toFixed(1)}` : null,
-    ]
-      .filter(Boolean)
-      .join(' · ');
-    let body: HTMLElement;
-    if (!metric || !model) body = empty('No metric to chart', 'This fault is detected from controller events only.', '∿');
-    else if (!telemetry || telemetry === 'loading') body = skeleton(5);
-    else if ('error' in telemetry) body = empty('Telemetry unavailable', errorText(telemetry.error), '!');
-    else {
-      const series = telemetry.series.find((s) => s.metric === metric);
-      body = series?.points.length
-        ? lineChart({
-            points: series.points,
-            unit: series.unit,
-            every: telemetry.every,
-            caption: `${model.metrics[metric]?.description ?? metric} (${series.unit})`,
-            limit: limitFor(metric, diag, model),
-            alarmAt: diag.prefill.finding.at,
-            from: telemetry.from,
-            to: telemetry.to,
-            width: Math.max(360, (el.querySelector('.col-main')?.clientWidth ?? 640) - 34),
-          })
-        : empty('No readings in this window', `Nothing stored for ${metric} around ${fmtDateTime(diag.prefill.finding.at)}.`, '∿');
-    }
-    return card('Evidence', summary ? h('span.muted.small', summary) : null, chips.length > 1 ? h('div.chips', chips) : null, body);
-  }
-
   /** Renders, keeping the focus on the form field the dispatcher is in (drafts live in actions.ts). */
   function render(): void {
     const active = document.activeElement;
@@ -397,7 +363,11 @@ export function createPanel(options: {
           loaded
             ? [
                 diagnosisCard(d),
-                evidenceCard(cur),
+                evidenceCard(
+                  cur,
+                  (m: string) => ((cur.metric = m), void loadTelemetry(cur, loadSeq)),
+                  (el.querySelector('.col-main')?.clientWidth ?? 640) - 34,
+                ),
                 partsCard({
                   diag: d,
                   reservations: cur.reservations,
@@ -433,6 +403,17 @@ export function createPanel(options: {
           }),
           slaCard(ticket, d),
           visitsCard(cur.visits, technicianName),
+          asset
+            ? commandsCard({
+                assetId: asset.id,
+                ticketId: ticket.id,
+                model,
+                commands: cur.commands,
+                chosen: cur.command ?? null,
+                onChoose: (name) => ((cur.command = name), render()),
+                onSent: (command) => ((cur.commands = mergeCommand(cur.commands ?? [], command)), render()),
+              })
+            : null,
         ),
       ),
     );
@@ -464,5 +445,11 @@ export function createPanel(options: {
       if (best && !current?.ticket?.technicianId) void assign(best);
     },
     rerender: () => render(),
+    /** A live command event: shown when it concerns the open ticket's asset. */
+    commandUpdate(command: Command) {
+      if (current?.asset?.id !== command.assetId || !current.commands) return;
+      current.commands = mergeCommand(current.commands, command);
+      render();
+    },
   };
 }

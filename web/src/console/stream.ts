@@ -62,7 +62,15 @@ export function createSseParser(onEvent: (e: SseEvent) => void, onRetry: (ms: nu
 }
 
 /** Connects to GET /api/v1/stream/tickets and keeps it connected. */
-export function connectTicketStream(handlers: StreamHandlers): { close(): void; reconnectNow(): void } {
+export const connectTicketStream = (handlers: StreamHandlers): Stream => connectStream('/api/v1/stream/tickets', handlers);
+
+export interface Stream {
+  close(): void;
+  reconnectNow(): void;
+}
+
+/** Connects to one of the API's event streams (`path`) and keeps it connected. */
+export function connectStream(path: '/api/v1/stream/tickets' | '/api/v1/stream/commands', handlers: StreamHandlers): Stream {
   let closed = false;
   let attempt = 0;
   let retryBase = 1000;
@@ -85,7 +93,7 @@ export function connectTicketStream(handlers: StreamHandlers): { close(): void; 
     handlers.onState(attempt === 0 ? 'connecting' : 'reconnecting', { attempt });
     let res: Response;
     try {
-      res = await fetch('/api/v1/stream/tickets', {
+      res = await fetch(path, {
         headers: { accept: 'text/event-stream', ...api.authHeaders() },
         signal: controller.signal,
         cache: 'no-store',
