@@ -7,7 +7,7 @@
  * the drop and refused with the server's reason after it; ← moves a focused visit. The SLA watch
  * runs every second with a lead of a week, so a new ticket is announced at risk live.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { waitFor } from '../harness/servers.js';
@@ -28,6 +28,7 @@ interface Visit {
 let t: TestPlatform;
 let browser: Browser;
 let page: Page;
+let context: BrowserContext;
 const ids = { lena: '', jonas: '', customer: '', asset: '', job: '', jobNumber: '' };
 // The first day of the job: tomorrow, or the day after when tomorrow is a Sunday (both days in one week view).
 const day1 = new Date(Date.now() + (new Date(Date.now() + 24 * HOUR).getUTCDay() === 0 ? 2 : 1) * 24 * HOUR).toISOString().slice(0, 10);
@@ -74,7 +75,7 @@ beforeAll(async () => {
   });
   ids.job = job.id;
   ids.jobNumber = job.number;
-  ({ browser, page } = await openBrowser());
+  ({ browser, context, page } = await openBrowser());
 }, 60_000);
 
 afterAll(async () => {
@@ -151,7 +152,7 @@ describe('planning on the board', () => {
     await expectAccessible(page, 'week board');
   }, 40_000);
 
-  test('a visit dragged past the working hours is flagged before the drop and refused after it; a drop inside moves it; ← moves it by keyboard', async () => {
+  test('a visit dragged past the working hours is flagged before the drop and refused after it; a drop inside moves it; ← moves it by keyboard; its edge resizes it', async () => {
     const [, second] = await visitsOf(ids.job);
     const day2 = nextDay(day1);
     await showDay(day2);
@@ -178,9 +179,51 @@ describe('planning on the board', () => {
     await page.focus(`#board .lane[data-technician-id="${ids.jonas}"] .visit[data-visit-id="${second!.id}"]`);
     await page.keyboard.press('ArrowLeft');
     await waitFor(async () => (await visitsOf(ids.job))[1]?.plannedStart === `${day2}T09:45:00.000Z`, 'the visit to move to 09:45', 10_000);
-  }, 40_000);
 
-  test('a new critical ticket raises an alert and its SLA-at-risk event arrives live', async () => {
+    // Resized by dragging its right edge: one hour longer, same start.
+    const longer = new Date(at(day2, '09:45') + length + HOUR).toISOString();
+    const handle = page.locator(`#board .lane[data-technician-id="${ids.jonas}"] .visit[data-visit-id="${second!.id}"] .visit-resize`);
+    await page.waitForSelector(`#board .visit[data-visit-id="${second!.id}"] .visit-time:has-text("09:45")`, { timeout: 10_000 });
+    await handle.waitFor({ state: 'visible' });
+    await dragOver(handle, track(ids.jonas), Date.parse(longer), 1);
+    await page.waitForSelector('#drop-status.drop-ok', { timeout: 10_000 });
+    await page.mouse.up();
+    await waitFor(async () => (await visitsOf(ids.job))[1]?.plannedEnd === longer, 'the visit to end an hour later', 10_000);
+    expect((await visitsOf(ids.job))[1]!.plannedStart).toBe(`${day2}T09:45:00.000Z`);
+    // Shift+← shortens it by 15 minutes from the keyboard.
+    await page.focus(`#board .lane[data-technician-id="${ids.jonas}"] .visit[data-visit-id="${second!.id}"]`);
+    await page.keyboard.press('Shift+ArrowLeft');
+    const shorter = new Date(Date.parse(longer) - 15 * 60_000).toISOString();
+    await waitFor(async () => (await visitsOf(ids.job))[1]?.plannedEnd === shorter, 'the visit to end 15 minutes earlier', 10_000);
+  }, 60_000);
+
+  test('a new critical ticket raises an alert — a tone and a browser notification — and its SLA-at-risk event arrives live; muted, only the notification', async () => {
+    // Record the tones (oscillators started) and the notifications the page raises, then reload
+    // (the session survives: it is in sessionStorage).
+    await context.grantPermissions(['notifications'], { origin: t.api });
+    await page.addInitScript(`
+      window.__alerts = { notifications: [], tones: 0 };
+      const Native = window.Notification;
+      window.Notification = class extends Native {
+        constructor(title, options) {
+          window.__alerts.notifications.push(title);
+          super(title, options);
+        }
+      };
+      const createOscillator = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function () {
+        window.__alerts.tones++;
+        return createOscillator.call(this);
+      };
+    `);
+    await page.reload();
+    await page.waitForSelector('#conn.conn-live', { timeout: 15_000 });
+    const alerts = async (): Promise<{ notifications: string[]; tones: number }> => page.evaluate('window.__alerts');
+    const mute = page.locator('#alerts button.mute');
+    expect(await mute.getAttribute('aria-pressed')).toBe('false');
+    // Permission granted: no "Enable notifications" button.
+    expect(await page.locator('#alerts button:text("Enable notifications")').count()).toBe(0);
+
     const res = await ok(t, 'POST', '/api/v1/tickets', {
       channel: 'phone',
       type: 'breakdown',
@@ -196,5 +239,23 @@ describe('planning on the board', () => {
     // The feed ordered by time to breach puts it first: its response is due soonest.
     await page.click('wa-button[data-sort="sla"]');
     await waitFor(async () => (await page.getAttribute('.feed-item >> nth=0', 'data-id')) === res.id, 'the critical ticket first by time to breach', 10_000);
-  }, 30_000);
+    expect(await alerts()).toEqual({ notifications: [`Critical ticket ${res.number}`], tones: 2 });
+
+    // Muted (remembered across reloads): the next critical ticket notifies without a sound.
+    await mute.click();
+    expect(await mute.getAttribute('aria-pressed')).toBe('true');
+    expect(await mute.locator('.btn-label').textContent()).toBe('Sound off');
+    expect(await page.evaluate('localStorage.getItem("telemend.console.muted")')).toBe('1');
+    const quiet = await ok(t, 'POST', '/api/v1/tickets', {
+      channel: 'phone',
+      type: 'breakdown',
+      priority: 'critical',
+      title: 'Second freezer alarm',
+      customerId: ids.customer,
+    });
+    await page.waitForSelector(`#alert-log li[data-kind="critical"][data-tag="${quiet.id}"]`, { state: 'attached', timeout: 10_000 });
+    expect(await alerts()).toEqual({ notifications: [`Critical ticket ${res.number}`, `Critical ticket ${quiet.number}`], tones: 2 });
+    await mute.click();
+    expect(await mute.getAttribute('aria-pressed')).toBe('false');
+  }, 40_000);
 });

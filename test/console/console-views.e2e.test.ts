@@ -24,7 +24,7 @@ let dataDir: string;
 let t: TestPlatform;
 let browser: Browser;
 let page: Page;
-const ids = { customer: '', site: '', asset: '', lena: '', legacy: '', legacyNumber: '', alarm: '', device: '' };
+const ids = { customer: '', site: '', asset: '', lena: '', jonas: '', legacy: '', legacyNumber: '', alarm: '', device: '' };
 
 /** Phase 1, through the API: people, places, equipment. Phase 2, in the database: the tickets and an alarm. */
 async function seed(): Promise<void> {
@@ -39,6 +39,15 @@ async function seed(): Promise<void> {
       skills: ['refrigeration'],
     });
     ids.lena = lena.id;
+    ids.jonas = (
+      await ok<{ id: string }>(first, 'POST', '/api/v1/users', {
+        email: 'jonas@views.test',
+        name: 'Jonas Berg',
+        role: 'technician',
+        password: PASSWORD,
+        skills: ['refrigeration'],
+      })
+    ).id;
     await ok(
       first,
       'PUT',
@@ -181,7 +190,7 @@ describe('dispatcher console views', () => {
     await expectAccessible(page, 'feed');
   }, 40_000);
 
-  test('the panel changes status, priority and notes, links to the customer 360, and cancels only with a reason', async () => {
+  test('the panel changes status, priority, technician and notes, links to the asset history and the customer 360, and cancels only with a reason', async () => {
     await page.fill('#search', 'rattles');
     await page.locator(`.feed-item[data-number="${ids.legacyNumber}"]`).click();
     await page.waitForSelector('.card:has(h3:text("Actions")) button[data-to="in_progress"]');
@@ -203,6 +212,22 @@ describe('dispatcher console views', () => {
       'priority',
       10_000,
     );
+
+    // Reassigned from Lena to Jonas in the panel.
+    await page.selectOption('select[name="technician"]', ids.jonas);
+    await waitFor(
+      async () => (await ok<{ technicianId: string }>(t, 'GET', `/api/v1/tickets/${ids.legacy}`, undefined, 200)).technicianId === ids.jonas,
+      'reassign',
+      10_000,
+    );
+    await page.waitForSelector('.ph-assignee:has-text("Jonas Berg")');
+
+    // The asset's history opens from the asset link: this ticket's opening is in it.
+    await page.click('.ph-meta button[title="Asset history"]');
+    await page.waitForSelector('#details-body ol.history li');
+    expect(await page.textContent('#details-body ol.history')).toContain(`${ids.legacyNumber} opened`);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#details[open]', { state: 'detached', timeout: 5_000 }).catch(() => undefined);
 
     await page.fill('textarea[name="note"]', 'Customer asks for a visit after 14:00.');
     await page.click('.note-form button[type=submit]');

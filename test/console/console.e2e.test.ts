@@ -226,6 +226,11 @@ describe('dispatcher console', () => {
     expect(await page.textContent('.chart .limit-label')).toContain('11');
     expect(await page.locator('table.table tbody tr').count()).toBe(fault.parts.length);
     expect(await page.textContent('.card:has(h3:text("Knowledge & history"))')).toContain('burnt-out scroll compressor');
+    // The article opens in place.
+    await page.click('.card:has(h3:text("Knowledge & history")) button.link:text("burnt-out scroll compressor")');
+    await page.waitForSelector('#details-body:has-text("Megger the windings")');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#details[open]', { state: 'detached', timeout: 5_000 }).catch(() => undefined);
     await page.waitForSelector('.tech');
     const names = await page.locator('.tech .tech-name').allTextContents();
     expect(names[0]).toContain('Lena Vogt');
@@ -296,7 +301,7 @@ describe('dispatcher console', () => {
     await page.screenshot({ path: SCREENSHOT });
   }, 60_000);
 
-  test('on a phone-width screen the console reflows: nothing is wider than the screen, wide parts scroll in their box', async () => {
+  test('on a phone-width screen the console reflows: nothing is wider than the screen, wide parts scroll in their box, the top bar is one row', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {
       await page.waitForSelector('.tech .tech-name');
@@ -318,6 +323,10 @@ describe('dispatcher console', () => {
         return { page: document.documentElement.scrollWidth - innerWidth, wide };
       })()`);
       expect(overflow).toEqual({ page: 0, wide: [] });
+      // The top bar keeps brand, alerts, connection and sign-out on one row above the search box.
+      const row = (selector: string) => page.locator(selector).evaluate((el) => Math.round(el.getBoundingClientRect().top));
+      const top = await row('.brand');
+      for (const selector of ['#alerts button.mute', '#conn', '#signout']) expect(await row(selector), selector).toBeLessThan(top + 16);
       await page.screenshot({ path: PHONE_SCREENSHOT, fullPage: false });
     } finally {
       await page.setViewportSize({ width: 1440, height: 900 });

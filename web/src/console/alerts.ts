@@ -67,7 +67,8 @@ export function renderAlertControls(el: HTMLElement = $('#alerts')): void {
           renderAlertControls(el);
         },
       },
-      muted ? 'Sound off' : 'Sound on',
+      h('span.btn-icon', { 'aria-hidden': 'true' }, muted ? '🔕' : '🔔'),
+      h('span.btn-label', muted ? 'Sound off' : 'Sound on'),
     ),
     ask
       ? h(
@@ -77,7 +78,8 @@ export function renderAlertControls(el: HTMLElement = $('#alerts')): void {
             title: 'Show a desktop notification for critical tickets and SLA breaches',
             onclick: () => void Notification.requestPermission().then(() => renderAlertControls(el)),
           },
-          'Enable notifications',
+          h('span.btn-icon', { 'aria-hidden': 'true' }, '✉'),
+          h('span.btn-label', 'Enable notifications'),
         )
       : null,
   );

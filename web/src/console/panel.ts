@@ -6,7 +6,7 @@
  */
 import { ApiError, today } from '../shared/api';
 import { h, mount } from '../shared/dom';
-import { empty, errorText, fmtDateTime, skeleton, titleCase, toast, toastError } from '../shared/ui';
+import { empty, errorText, fmtDateTime, skeleton, toast, toastError } from '../shared/ui';
 import {
   cached,
   client,
@@ -23,12 +23,11 @@ import {
   type Ticket,
   type Visit,
 } from './api';
-import { priorityBadge, slaBadge, statusBadge } from './badges';
 import { actionsCard, loadNotes, notesCard, type Activity } from './actions';
-import { showArticle, showAssetHistory, showCustomer360 } from './details';
+import { showArticle } from './details';
 import { commandsCard, loadCommands, mergeCommand, type Command } from './commands';
 import { chartMetrics, evidenceCard } from './evidence';
-import { grafanaUrl } from './settings';
+import { panelHead } from './panel-head';
 import { diagnosisCard, knowledgeCard, partsCard, slaCard, techniciansCard, visitsCard, workCard, type Candidate, type Excluded } from './sections';
 
 const MIN = 60_000;
@@ -291,62 +290,18 @@ export function createPanel(options: {
       return;
     }
     const best = cur.candidates?.find((c) => c.technicianId !== ticket.technicianId);
-    const head = h(
-      'header.panel-head',
-      h(
-        'div.ph-row',
-        h('span.ph-number', ticket.number),
-        ticket.channel === 'iot' ? h('span.chip.chip-iot', '⚡ IoT auto-ticket') : h('span.chip', titleCase(ticket.channel)),
-        priorityBadge(ticket.priority),
-        statusBadge(ticket.status),
-        slaBadge(ticket),
-      ),
-      h('h2.ph-title', ticket.title),
-      h(
-        'div.ph-meta',
-        customer
-          ? h(
-              'span',
-              h('span.muted', 'Customer '),
-              h('button.link', { type: 'button', title: 'Customer 360', onclick: () => void showCustomer360(customer.id, customer.name) }, customer.name),
-            )
-          : null,
-        site ? h('span', h('span.muted', 'Site '), site.name, site.city ? `, ${site.city}` : '') : null,
-        asset
-          ? h(
-              'span',
-              h('span.muted', 'Asset '),
-              h(
-                'button.link.mono',
-                { type: 'button', title: 'Asset history', onclick: () => void showAssetHistory(asset.id, asset.serialNumber) },
-                asset.serialNumber,
-              ),
-              model ? ` · ${model.name}` : '',
-              grafanaUrl(asset)
-                ? h(
-                    'a.link.ext',
-                    { href: grafanaUrl(asset), target: '_blank', rel: 'noopener', title: "The asset's Grafana dashboard (new tab)" },
-                    'Dashboard ↗',
-                  )
-                : null,
-            )
-          : null,
-        h('span', h('span.muted', 'Opened '), fmtDateTime(ticket.createdAt)),
-        ticket.technicianId ? h('span.ph-assignee', h('span.muted', 'Assigned '), technicianName(ticket.technicianId) ?? 'technician') : null,
-      ),
-      h(
-        'div.ph-actions',
-        best && !ticket.technicianId
-          ? h(
-              'button.btn.btn-primary',
-              { type: 'button', disabled: Boolean(cur.busyId), onclick: () => void assign(best) },
-              `Assign ${best.name}`,
-              h('kbd', 'A'),
-            )
-          : null,
-        h('button.btn.btn-ghost', { type: 'button', title: 'Close (Esc)', onclick: close }, 'Close', h('kbd', 'Esc')),
-      ),
-    );
+    const head = panelHead({
+      ticket,
+      customer,
+      site,
+      asset,
+      model,
+      assignee: ticket.technicianId ? (technicianName(ticket.technicianId) ?? 'technician') : null,
+      best: best && !ticket.technicianId ? best : null,
+      busy: Boolean(cur.busyId),
+      onAssign: (c) => void assign(c),
+      onClose: close,
+    });
     if (cur.error) {
       mount(el, head, h('div.panel-pad', empty('Could not load this ticket', errorText(cur.error), '!')));
       return;
