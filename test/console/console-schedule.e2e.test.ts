@@ -180,8 +180,9 @@ describe('planning on the board', () => {
     await page.keyboard.press('ArrowLeft');
     await waitFor(async () => (await visitsOf(ids.job))[1]?.plannedStart === `${day2}T09:45:00.000Z`, 'the visit to move to 09:45', 10_000);
 
-    // Resized by dragging its right edge: one hour longer, same start.
-    const longer = new Date(at(day2, '09:45') + length + HOUR).toISOString();
+    // Resized by dragging its right edge: about an hour longer (the board snaps to 15 minutes), same start.
+    const QUARTER = 15 * 60_000;
+    const longer = new Date(Math.ceil((at(day2, '09:45') + length + HOUR) / QUARTER) * QUARTER).toISOString();
     const handle = page.locator(`#board .lane[data-technician-id="${ids.jonas}"] .visit[data-visit-id="${second!.id}"] .visit-resize`);
     await page.waitForSelector(`#board .visit[data-visit-id="${second!.id}"] .visit-time:has-text("09:45")`, { timeout: 10_000 });
     await handle.waitFor({ state: 'visible' });
