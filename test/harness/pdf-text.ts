@@ -11,6 +11,8 @@ export interface PdfContent {
   readonly text: string;
   /** Some page paints an image (a signature, a photo). */
   readonly hasImages: boolean;
+  /** How many images the pages paint. */
+  readonly imageCount: number;
   /** Document information (Title, Author...). */
   readonly info: Record<string, unknown>;
 }
@@ -23,7 +25,7 @@ export async function pdfContent(pdf: Uint8Array | ArrayBuffer): Promise<PdfCont
   const document = await getDocument({ data, useSystemFonts: false, isEvalSupported: false, verbosity: 0 }).promise;
   try {
     const pages: string[] = [];
-    let hasImages = false;
+    let imageCount = 0;
     for (let n = 1; n <= document.numPages; n++) {
       const page = await document.getPage(n);
       const content = await page.getTextContent();
@@ -35,10 +37,10 @@ export async function pdfContent(pdf: Uint8Array | ArrayBuffer): Promise<PdfCont
           .trim(),
       );
       const operators = await page.getOperatorList();
-      if (operators.fnArray.some((fn) => IMAGE_OPS.has(fn))) hasImages = true;
+      imageCount += operators.fnArray.filter((fn) => IMAGE_OPS.has(fn)).length;
     }
     const { info } = await document.getMetadata();
-    return { pages, text: pages.join('\n'), hasImages, info: info as Record<string, unknown> };
+    return { pages, text: pages.join('\n'), hasImages: imageCount > 0, imageCount, info: info as Record<string, unknown> };
   } finally {
     await document.destroy();
   }
