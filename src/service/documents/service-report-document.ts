@@ -110,17 +110,26 @@ export async function renderServiceReport(input: ServiceReportInput): Promise<Bu
 
   if (input.photos.length > 0) {
     layout.section(label(language, 'photos'));
-    for (const photo of input.photos) layout.image(photo.data, { maxWidth: 320, maxHeight: 220, caption: photo.caption ?? undefined });
+    for (const photo of input.photos) tryImage(layout, photo.data, { maxWidth: 320, maxHeight: 220, caption: photo.caption ?? undefined });
   }
 
   layout.section(label(language, 'acceptance'));
   const acceptedAt = visit.accepted_at ? f.dateTime(visit.accepted_at) : '—';
   const name = visit.acceptance_name ?? '—';
   if (visit.acceptance_signature?.startsWith(SIGNATURE_PREFIX)) {
-    layout.image(Buffer.from(visit.acceptance_signature.slice(SIGNATURE_PREFIX.length), 'base64'), { maxWidth: 220, maxHeight: 80 });
+    tryImage(layout, Buffer.from(visit.acceptance_signature.slice(SIGNATURE_PREFIX.length), 'base64'), { maxWidth: 220, maxHeight: 80 });
     layout.paragraph(label(language, 'signedBy', { name, date: acceptedAt }));
   } else {
     layout.paragraph(label(language, 'confirmedBy', { name, date: acceptedAt, text: visit.acceptance_confirmation ?? '' }));
   }
   return layout.render();
+}
+
+/** An image pdfkit cannot decode (a PNG variant it does not read) is left out rather than failing the whole report. */
+function tryImage(layout: PdfLayout, data: Buffer, options: Parameters<PdfLayout['image']>[1]): void {
+  try {
+    layout.image(data, options);
+  } catch {
+    if (options.caption) layout.paragraph(options.caption, { muted: true, size: 8 });
+  }
 }
