@@ -148,6 +148,20 @@ describe('service report', () => {
     expect((list.items as { contentType: string }[]).filter((a) => a.contentType === 'application/pdf')).toHaveLength(1);
     expect(smtp.received.filter((m) => m.headers['x-telemend-event'] === 'document.service_report')).toHaveLength(1);
 
+    // The customer's own portal user reads it; deleted, it is made again on the next read (and not mailed again).
+    const login = { email: 'portal-own@example.test', password: 'correct horse battery' };
+    await call('POST', '/api/v1/users', { ...login, name: 'Portal user', role: 'customer', customerId: customer.id });
+    const { token } = await call('POST', '/api/v1/auth/login', login);
+    const own = await fetch(`${tp.api}/api/v1/visits/${visit.id}/report/pdf`, { headers: { authorization: `Bearer ${token as string}` } });
+    expect(own.status).toBe(200);
+    expect((await tp.call('DELETE', `/api/v1/attachments/${report.id}`)).status).toBe(204);
+    const again = await fetch(`${tp.api}/api/v1/visits/${visit.id}/report/pdf`, { headers: { authorization: `Bearer ${tp.adminToken}` } });
+    expect(again.status).toBe(200);
+    expect((await pdfContent(new Uint8Array(await again.arrayBuffer()))).text).toContain('Jürgen Größ');
+    const remade = (await call('GET', `/api/v1/visits/${visit.id}/attachments`)).items as { id: string; contentType: string }[];
+    expect(remade.filter((a) => a.contentType === 'application/pdf').map((a) => a.id)).not.toContain(report.id);
+    expect(remade.filter((a) => a.contentType === 'application/pdf')).toHaveLength(1);
+
     // The invoice of the same ticket, sent by the back office, arrives with its PDF too.
     const invoice = await call('POST', `/api/v1/tickets/${ticket.id}/invoice`);
     const issued = await call('POST', `/api/v1/invoices/${invoice.id}/issue`);
@@ -157,7 +171,8 @@ describe('service report', () => {
     expect(invoiceMail.subject).toBe(`Rechnung ${issued.number}`);
     const [invoicePdf] = pdfParts(invoiceMail);
     expect((await pdfContent(invoicePdf!.data)).text).toContain(issued.number);
-  });
+    expect(smtp.received.filter((m) => m.headers['x-telemend-event'] === 'document.service_report')).toHaveLength(1);
+  }, 90_000);
 
   test('the report of a visit that is not closed is refused; another customer cannot read it', async () => {
     const customer = await call('POST', '/api/v1/customers', { name: 'Open visit customer' });
