@@ -44,6 +44,8 @@ import { deliveryModule } from '../service/delivery/delivery.module.js';
 import { notificationsModule } from '../service/notifications/notifications.module.js';
 import { reportsModule } from '../service/reports/reports.module.js';
 import { attachmentsModule } from '../service/attachments/attachments.module.js';
+import { documentsModule } from '../service/documents/documents.module.js';
+import { outboxFilesOf } from '../service/documents/document-mail.js';
 import { quotesModule } from '../service/quotes/quotes.module.js';
 
 /** Every module, for the migrations and the module-list test. */
@@ -80,6 +82,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   notificationsModule,
   reportsModule,
   attachmentsModule,
+  documentsModule,
   quotesModule,
 ] as FeatureModule<never, unknown>[];
 
@@ -151,15 +154,16 @@ function buildServices(ctx: AppContext) {
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   const { invoiceBasis } = add(quotesModule, { ...core, ...ports, tickets });
-  add(invoicingModule, { ...core, invoiceBasis });
-  add(attachmentsModule, core);
+  const { invoices } = add(invoicingModule, { ...core, invoiceBasis });
+  const { attachments } = add(attachmentsModule, core);
+  add(documentsModule, { ...core, invoices, tickets, visits, attachments, telemetry: ctx.telemetry, models: ctx.models });
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();
   const egress = ctx.egress ?? new Egress(egressPolicyOf(ctx.config));
   if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
   add(deliveryModule, { ...core, secrets });
-  add(notificationsModule, { ...core, secrets, egress });
+  add(notificationsModule, { ...core, secrets, egress, files: outboxFilesOf(attachments) });
   add(reportsModule, { ...core, secrets, egress });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands, apiKeys } };
