@@ -153,9 +153,9 @@ function buildServices(ctx: AppContext) {
   const { alarms } = add(alarmsModule, core);
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
-  const { invoiceBasis } = add(quotesModule, { ...core, ...ports, tickets });
-  const { invoices } = add(invoicingModule, { ...core, invoiceBasis });
   const { attachments } = add(attachmentsModule, core);
+  const { invoiceBasis } = add(quotesModule, { ...core, ...ports, tickets, attachments });
+  const { invoices } = add(invoicingModule, { ...core, invoiceBasis });
   add(documentsModule, { ...core, invoices, tickets, visits, attachments, telemetry: ctx.telemetry, models: ctx.models });
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.

@@ -4,6 +4,9 @@
  * the run's Redis; auto-tickets for diagnosed tickets; users of each role with login tokens.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
@@ -35,6 +38,8 @@ export interface Reply {
   headers: Record<string, unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are checked field by field
   body: any;
+  /** The body's bytes (PDFs). */
+  raw: Buffer;
 }
 
 export interface QuotesWorld {
@@ -57,6 +62,7 @@ export async function startQuotesWorld(env: Record<string, string> = {}): Promis
   const db = await openTestDatabase();
   await models.sync(db);
   const clock = settableClock(START);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'telemend-quotes-'));
   const logger = createLogger('silent');
   const prefix = `quotes-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(inject('redisUrl'));
@@ -65,7 +71,7 @@ export async function startQuotesWorld(env: Record<string, string> = {}): Promis
   await subscriber.subscribe(ticketEventsChannel(prefix));
   subscriber.on('message', (_channel, message: string) => events.push(JSON.parse(message) as TicketEvent));
   const ctx: AppContext = {
-    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000', EGRESS_ALLOW: TEST_EGRESS_ALLOW, ...env }),
+    config: loadConfig({}, { TELEMEND_ADMIN_TOKEN: ADMIN_TOKEN, HTTP_RATE_LIMIT_MAX: '100000', EGRESS_ALLOW: TEST_EGRESS_ALLOW, DATA_DIR: dataDir, ...env }),
     logger,
     db,
     models,
@@ -88,7 +94,12 @@ export async function startQuotesWorld(env: Record<string, string> = {}): Promis
       ...(body === undefined ? {} : { payload: body as object }),
     });
     const type = String(response.headers['content-type'] ?? '');
-    return { status: response.statusCode, headers: response.headers, body: type.includes('json') ? response.json() : response.body };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: type.includes('json') ? response.json() : response.body,
+      raw: response.rawPayload,
+    };
   };
   return {
     db,
@@ -142,6 +153,7 @@ export async function startQuotesWorld(env: Record<string, string> = {}): Promis
       subscriber.disconnect();
       redis.disconnect();
       await db.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -27,6 +27,8 @@ export interface NotificationRequest {
    * technician); a value the event's template needs and nobody knows fails with VALIDATION_FAILED.
    */
   readonly data?: Readonly<Record<string, string | number | null>>;
+  /** Stored files (attachment ids) the e-mails carry, e.g. the quote PDF; webhooks get none. */
+  readonly attachmentIds?: readonly string[];
 }
 
 /** Technicians are told of new and changed assignments (e-mail, or their push webhook). */

@@ -6,6 +6,9 @@
 import { callerOf } from '../../access/auth/principal.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';
 import type { ZodApp } from '../../kernel/http/http.types.js';
+import { MONEY_AUDIENCES } from '../../access/auth/money.js';
+import { contentDisposition, safeFileName } from '../attachments/attachment-content.js';
+import { documentQuery, pdfResponse } from '../documents/documents.schemas.js';
 import {
   createQuoteBody,
   decisionBody,
@@ -24,6 +27,8 @@ import type { QuotesService } from './quotes.service.js';
 const desk = { roles: ['admin', 'dispatcher', 'agent'] } as const;
 /** Customers read and decide on their own quotes; staff record a decision given on the phone. */
 const deciders = { roles: ['admin', 'dispatcher', 'agent', 'customer'] } as const;
+/** The PDF prints the amounts: the roles that see prices (agents read quotes without them, so they get no PDF). */
+const pdfRead = { roles: MONEY_AUDIENCES.price };
 const tags = ['quotes'];
 
 const action = { params: quoteIdParams, headers: ifMatchHeaders, response: { 200: quoteSchema } };
@@ -131,6 +136,30 @@ export const quotesRoutes = async (app: ZodApp, { quotes }: QuotesRoutesDeps): P
     async (request, reply) => {
       const quote = await quotes.withdraw(request.params.id, request.body, callerOf(request), parseIfMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(quote.version)).send(quote);
+    },
+  );
+
+  app.get(
+    '/quotes/:id/pdf',
+    {
+      config: pdfRead,
+      schema: {
+        tags,
+        summary: "The quote as a PDF in the customer's language (en, de)",
+        description: 'Drafts carry a DRAFT watermark. Customers: their own quotes once sent (404 otherwise).',
+        params: quoteIdParams,
+        querystring: documentQuery,
+        response: { 200: pdfResponse },
+      },
+    },
+    async (request, reply) => {
+      const { fileName, data } = await quotes.pdf(request.params.id, callerOf(request), request.query.lang);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', contentDisposition('attachment', safeFileName(fileName, 'application/pdf')))
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, no-store')
+        .send(data);
     },
   );
 

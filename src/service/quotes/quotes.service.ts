@@ -16,7 +16,7 @@ import type { Database, Queryable } from '../../kernel/db/database.js';
 import { isUniqueViolation } from '../../kernel/db/database-errors.js';
 import type { Page } from '../../kernel/db/keyset.js';
 import { checkVersion } from '../../kernel/db/row-version.js';
-import { conflict, invalidField, notFound } from '../../kernel/errors.js';
+import { AppError, conflict, invalidField, notFound } from '../../kernel/errors.js';
 import { ActivitiesRepository } from '../activities/activities.repository.js';
 import { ContractsRepository } from '../contracts/contracts.repository.js';
 import { publishSafely, type TicketEventsPort, type TicketEventType } from '../delivery/ticket-events.js';
@@ -28,6 +28,7 @@ import { notifySafely, type NotifierPort } from '../notifications/notification.p
 import type { TicketsService } from '../tickets/tickets.service.js';
 import { OPEN_STATUSES, type TicketStatus } from '../tickets/ticket-workflow.js';
 import { itemsFromDiagnosis } from './quote-defaults.js';
+import type { QuoteDocuments, RenderedQuote } from './quote-document.js';
 import { addDays, dayOf, readStatus, toComputedLines, toHistory, toQuote } from './quote-view.js';
 import { ACCEPTED_TICKET_INDEX, QuotesRepository, type QuoteRow } from './quotes.repository.js';
 import type { CreateQuote, Decision, ListQuotes, Quote, QuoteHistory, QuoteItem, UpdateQuote, Withdraw } from './quotes.schemas.js';
@@ -45,6 +46,8 @@ export interface QuotesDeps {
   readonly events?: TicketEventsPort | undefined;
   /** The customer's e-mail (outbox); none = nobody notified. */
   readonly notifier?: NotifierPort | undefined;
+  /** The quote PDF (GET /quotes/{id}/pdf, attached to the sending e-mail); none = no PDF. */
+  readonly documents?: QuoteDocuments | undefined;
 }
 
 type Change = { entity: QuoteRow; now: Date; tx: Queryable };
@@ -128,22 +131,40 @@ export class QuotesService implements InvoiceBasisPort {
     return this.load(id, caller);
   }
 
-  /** draft → sent: the customer's contacts are e-mailed (outbox) and the ticket is held awaiting the decision. */
+  /**
+   * draft → sent: the customer's contacts are e-mailed (outbox) with the quote PDF, stored on the
+   * ticket first (and removed again when the sending rolls back or reaches nobody), and the ticket
+   * is held awaiting the decision.
+   */
   async send(id: string, caller: Caller, ifMatch?: '*' | number[]): Promise<Quote> {
+    const documents = this.deps.documents;
+    const draft = documents ? await this.load(id, caller) : undefined;
+    const pdf = draft?.status === 'draft' ? await documents!.store({ ...draft, status: 'sent', sentAt: this.clock.now().toISOString() }) : undefined;
+    let notified = 0;
     const held = await this.change(id, caller, ifMatch, async ({ entity, now, tx }) => {
       if (entity.status !== 'draft') throw conflict(`Quote ${entity.number} is ${entity.status}; only a draft is sent`, { quoteStatus: entity.status });
       if (entity.valid_until < dayOf(now)) throw conflict(`Quote ${entity.number} was valid until ${entity.valid_until}; change validUntil first`);
       const ticketHeld = await this.deps.tickets.holdForQuote(tx, entity.ticket_id, `Awaiting approval of quote ${entity.number}`, caller.actor);
       await this.repo.update(tx, id, { status: 'sent', sent_at: now, ticket_held: ticketHeld }, now);
       await this.repo.addHistory(tx, id, { from: 'draft', to: 'sent', at: now, actor: caller.actor });
-      const notified = await notifySafely(this.deps.notifier, tx, {
+      notified = await notifySafely(this.deps.notifier, tx, {
         event: 'quote.sent',
         ticketId: entity.ticket_id,
         dedupeKey: `quote.sent:${id}`,
         data: { quoteNumber: entity.number, validUntil: entity.valid_until, quoteId: id },
+        ...(pdf ? { attachmentIds: [pdf] } : {}),
       });
-      await recordAudit(tx, caller.actor, { entity: 'quote', entityId: id, action: 'send', changes: { ticketHeld, messagesQueued: notified } });
+      await recordAudit(tx, caller.actor, {
+        entity: 'quote',
+        entityId: id,
+        action: 'send',
+        changes: { ticketHeld, messagesQueued: notified, pdf: pdf ?? null },
+      });
+    }).catch(async (error: unknown) => {
+      if (pdf) await documents!.discard(pdf);
+      throw error;
     });
+    if (pdf && notified === 0) await documents!.discard(pdf);
     await this.announce('quote.sent', held);
     return this.load(id, caller);
   }
@@ -222,6 +243,12 @@ export class QuotesService implements InvoiceBasisPort {
     return this.load(id, caller);
   }
 
+  /** The quote as a PDF in the customer's language (`requestedLanguage` when its contacts have none). */
+  async pdf(id: string, caller: Caller, requestedLanguage?: string): Promise<RenderedQuote> {
+    if (!this.deps.documents) throw new AppError('DEPENDENCY_UNAVAILABLE', 'Quote documents are not available in this process');
+    return this.deps.documents.render(await this.load(id, caller), requestedLanguage);
+  }
+
   async list(query: ListQuotes, caller: Caller): Promise<Page<Quote>> {
     if (caller.customerId && query.customerId && query.customerId !== caller.customerId) return { items: [], nextCursor: null };
     const today = dayOf(this.clock.now());
@@ -286,6 +313,7 @@ export class QuotesService implements InvoiceBasisPort {
     return row;
   }
 
+  /** The quote as the caller reads it (amounts are removed from responses by role, not here: documents print them). */
   private async load(id: string, caller: Caller): Promise<Quote> {
     const row = await this.visible(this.db, id, caller);
     return toQuote(row, await this.repo.lines(this.db, [id]), dayOf(this.clock.now()), caller.role);
