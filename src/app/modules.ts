@@ -46,6 +46,7 @@ import { reportsModule } from '../service/reports/reports.module.js';
 import { attachmentsModule } from '../service/attachments/attachments.module.js';
 import { documentsModule } from '../service/documents/documents.module.js';
 import { outboxFilesOf } from '../service/documents/document-mail.js';
+import { quotesModule } from '../service/quotes/quotes.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -82,6 +83,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   reportsModule,
   attachmentsModule,
   documentsModule,
+  quotesModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -151,8 +153,9 @@ function buildServices(ctx: AppContext) {
   const { alarms } = add(alarmsModule, core);
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
-  const { invoices } = add(invoicingModule, core);
   const { attachments } = add(attachmentsModule, core);
+  const { invoiceBasis } = add(quotesModule, { ...core, ...ports, tickets, attachments });
+  const { invoices } = add(invoicingModule, { ...core, invoiceBasis });
   add(documentsModule, { ...core, invoices, tickets, visits, attachments, telemetry: ctx.telemetry, models: ctx.models });
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.

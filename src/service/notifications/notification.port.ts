@@ -6,7 +6,8 @@
 import type { Queryable } from '../../kernel/db/database.js';
 import { AppError } from '../../kernel/errors.js';
 
-export const NOTIFICATION_EVENTS = ['ticket.received', 'visit.scheduled', 'technician.en_route', 'visit.delayed', 'visit.completed'] as const;
+/** `quote.sent`: a quote for the ticket awaits the customer's decision (data: quoteNumber, validUntil; dedupe per quote). */
+export const NOTIFICATION_EVENTS = ['ticket.received', 'visit.scheduled', 'technician.en_route', 'visit.delayed', 'visit.completed', 'quote.sent'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface NotificationRequest {
@@ -26,6 +27,8 @@ export interface NotificationRequest {
    * technician); a value the event's template needs and nobody knows fails with VALIDATION_FAILED.
    */
   readonly data?: Readonly<Record<string, string | number | null>>;
+  /** Stored files (attachment ids) the e-mails carry, e.g. the quote PDF; webhooks get none. */
+  readonly attachmentIds?: readonly string[];
 }
 
 /** Technicians are told of new and changed assignments (e-mail, or their push webhook). */

@@ -58,6 +58,7 @@ const requestSchema = z.object({
   visitId: z.uuid().optional(),
   dedupeKey: z.string().min(1).max(300).optional(),
   data: dataSchema,
+  attachmentIds: z.array(z.uuid()).max(10).optional(),
 });
 const technicianRequestSchema = z.object({
   event: z.enum(TECHNICIAN_EVENTS),
@@ -118,6 +119,7 @@ export class Notifier implements NotifierPort {
           html: channel === 'email' ? message.html : null,
           data: { ...values.raw, contactName: contact.name },
           at,
+          ...(channel === 'email' && input.attachmentIds ? { attachmentIds: input.attachmentIds } : {}),
         });
         if (inserted) queued++;
       }
