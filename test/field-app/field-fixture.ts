@@ -41,6 +41,8 @@ export async function fieldTicket(api: ServiceApi, world: FieldWorld, extra: Rec
     ...extra,
   });
   if (ticket.status !== 201) throw new Error(`ticket: ${JSON.stringify(ticket.body)}`);
+  const assigned = await api.call('POST', `/api/v1/tickets/${ticket.body.id}/assignment`, { technicianId: world.technician.id });
+  if (assigned.status !== 200) throw new Error(`assignment: ${JSON.stringify(assigned.body)}`);
   return ticket.body;
 }
 
