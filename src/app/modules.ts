@@ -47,6 +47,9 @@ import { attachmentsModule } from '../service/attachments/attachments.module.js'
 import { documentsModule } from '../service/documents/documents.module.js';
 import { outboxFilesOf } from '../service/documents/document-mail.js';
 import { quotesModule } from '../service/quotes/quotes.module.js';
+import { fieldAppModule } from '../service/field-app/field-app.module.js';
+import { pushModule } from '../service/push/push.module.js';
+import { PushOutbox, WebPushNotifier } from '../service/push/push-outbox.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -84,6 +87,8 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   attachmentsModule,
   documentsModule,
   quotesModule,
+  fieldAppModule,
+  pushModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -123,7 +128,9 @@ function buildServices(ctx: AppContext) {
     features.push({ name: module.name, ...built });
     return built.exports;
   };
-  const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
+  // Web Push goes beside every technician message and every customer note on a ticket.
+  const pushOutbox = new PushOutbox(core.clock);
+  const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier && new WebPushNotifier(ctx.notifier, pushOutbox) };
 
   const { users } = add(usersModule, core);
   const { apiKeys } = add(authModule, { ...core, users });
@@ -131,7 +138,7 @@ function buildServices(ctx: AppContext) {
   add(sitesModule, core);
   add(assetsModule, { ...core, models: ctx.models });
   add(contactsModule, core);
-  add(activitiesModule, core);
+  add(activitiesModule, { ...core, recorded: (tx, activity) => pushOutbox.customerNote(tx, activity) });
   add(knowledgeModule, { ...core, models: ctx.models });
   add(customFieldsModule, core);
   add(contractsModule, core);
@@ -157,13 +164,16 @@ function buildServices(ctx: AppContext) {
   const { invoiceBasis } = add(quotesModule, { ...core, ...ports, tickets, attachments });
   const { invoices } = add(invoicingModule, { ...core, invoiceBasis });
   add(documentsModule, { ...core, invoices, tickets, visits, attachments, telemetry: ctx.telemetry, models: ctx.models });
+  const telemetry = ctx.telemetry as AppContext['telemetry'] | undefined;
+  add(fieldAppModule, { ...core, models: ctx.models, visits, latestReading: telemetry ? (assetId) => telemetry.latest(assetId) : undefined });
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();
   const egress = ctx.egress ?? new Egress(egressPolicyOf(ctx.config));
   if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
   add(deliveryModule, { ...core, secrets });
-  add(notificationsModule, { ...core, secrets, egress, files: outboxFilesOf(attachments) });
+  const { channel: webPush } = add(pushModule, { ...core, secrets, egress, outbox: pushOutbox });
+  add(notificationsModule, { ...core, secrets, egress, files: outboxFilesOf(attachments), channels: { webpush: webPush } });
   add(reportsModule, { ...core, secrets, egress });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands, apiKeys } };

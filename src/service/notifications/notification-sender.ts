@@ -62,6 +62,13 @@ export interface NotificationSenderOptions {
   readonly timeoutMs?: number;
   /** Reads the files of messages with attachments (documents). Default none: such messages fail. */
   readonly files?: OutboxFileSource;
+  /** Delivery of the other outbox channels, by name (web push). A row of a channel without one fails permanently. */
+  readonly channels?: Readonly<Record<string, OutboxChannelSender>>;
+}
+
+/** Delivers one outbox row; throws a DeliveryError saying whether a retry can help. */
+export interface OutboxChannelSender {
+  send(row: OutboxRow): Promise<void>;
 }
 
 export type SendResult = 'sent' | 'retry' | 'failed' | 'gave_up' | 'lost_claim';
@@ -164,7 +171,9 @@ export class NotificationSender implements BackgroundTask {
   private async deliver(row: OutboxRow, token: string): Promise<SendResult> {
     const { db, logger } = this.options;
     try {
-      await (row.channel === 'email' ? this.smtp.send(row) : this.webhook.send(row));
+      const channel = row.channel === 'email' ? this.smtp : row.channel === 'webhook' ? this.webhook : this.options.channels?.[row.channel];
+      if (!channel) throw new DeliveryError(`no sender for channel ${row.channel}`, true);
+      await channel.send(row);
     } catch (caught) {
       const error = caught instanceof DeliveryError ? caught : new DeliveryError((caught as Error).message, false);
       const max = this.options.maxAttempts ?? 8;
@@ -206,6 +215,7 @@ export interface NotificationSenderTaskDeps extends Pick<Core, 'db' | 'logger' |
   readonly egress: EgressPort;
   readonly secrets: SecretBox;
   readonly files?: OutboxFileSource | undefined;
+  readonly channels?: Readonly<Record<string, OutboxChannelSender>> | undefined;
 }
 
 /** The worker role's outbox sender: SMTP_URL, NOTIFY_FROM, NOTIFY_MAX_ATTEMPTS, NOTIFY_PUSH_SECRET; other options at their defaults. */
@@ -221,6 +231,7 @@ export function notificationSenderTask(deps: NotificationSenderTaskDeps): Notifi
     from: config.NOTIFY_FROM,
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
     ...(deps.files ? { files: deps.files } : {}),
+    ...(deps.channels ? { channels: deps.channels } : {}),
     ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
   });
 }

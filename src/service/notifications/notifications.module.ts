@@ -8,7 +8,7 @@ import type { EgressPort } from '../../kernel/egress/egress.js';
 import { egressPolicyOf } from '../../kernel/egress/egress-policy.js';
 import { defineModule } from '../../kernel/module.js';
 import type { SecretBox } from '../../kernel/secrets/secret-box.js';
-import { notificationSenderTask } from './notification-sender.js';
+import { notificationSenderTask, type OutboxChannelSender } from './notification-sender.js';
 import type { OutboxFileSource } from './notification-channels.js';
 import { notificationAttachmentsMigration } from './notification-attachments.migration.js';
 import { notificationsMigration } from './notifications.migration.js';
@@ -22,6 +22,8 @@ export interface NotificationsDeps extends Pick<Core, 'db' | 'clock' | 'logger' 
   readonly egress: EgressPort;
   /** The files of messages that carry attachments (the PDF documents). */
   readonly files?: OutboxFileSource | undefined;
+  /** Senders of further outbox channels (Web Push). */
+  readonly channels?: Readonly<Record<string, OutboxChannelSender>> | undefined;
 }
 
 export const notificationsModule = defineModule({
