@@ -129,7 +129,9 @@ function conditions(field: Field, terms: SearchTerms, p: Params): { exact: strin
   // One LIKE per writing (not LIKE ANY) so that each is an index range scan.
   const prefixes = terms.phone.whole.map((w) => `${field.expr} LIKE ${p.add(`${w}%`)}`);
   return {
-    exact: `${field.expr} = ANY(${p.add(terms.phone.whole)}::text[])`,
+    // Also exact: the same national number stored with a trunk 0 or any country code ("040 3344"
+    // is "+49 40 3344" is "0049 40 3344").
+    exact: `(${field.expr} = ANY(${p.add(terms.phone.whole)}::text[]) OR ${field.expr} ~ ${p.add(`^(0|(00)?[1-9][0-9]{0,2})?${terms.phone.core}$`)})`,
     prefix: `(${prefixes.join(' OR ')})`,
     contains: `${field.expr} LIKE ${p.add(`%${terms.phone.core}%`)}`,
   };
