@@ -90,7 +90,7 @@ describe('asset health in the customer 360', () => {
     const view = await service.get(customerId);
     expect(view.readingsAvailable).toBe(true);
     const withDevice = view.assets.find((a) => a.id === assetIds[0]);
-    expect(withDevice?.health.latestReading).toEqual({ at: '2025-03-10T07:59:00.000Z', values: { supply_temp: 7.25, power_kw: 82 } });
+    expect(withDevice?.health.latestReading).toEqual({ at: '2025-03-10T07:59:00.000Z', metrics: { supply_temp: 7.25, power_kw: 82 } });
     expect(view.assets.find((a) => a.id === assetIds[1])?.health.latestReading).toBeNull();
   });
 

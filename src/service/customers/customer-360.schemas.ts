@@ -83,7 +83,7 @@ const assetSummary = z.object({
         .nullable()
         .describe('The most recently seen alarm, whatever its state; null when the asset never alarmed'),
       latestReading: z
-        .object({ at: instant, values: z.record(z.string(), z.number()) })
+        .object({ at: instant, metrics: z.record(z.string(), z.number()).describe('Metric name → value') })
         .nullable()
         .describe('The last telemetry reading (its metrics); null when none, when the asset has no device, or when readingsAvailable is false'),
     })

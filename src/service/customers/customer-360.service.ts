@@ -95,7 +95,7 @@ export class Customer360Service {
     for (const result of results) {
       if (result.status === 'rejected') return { available: false, values: new Map() };
       const [assetId, reading] = result.value;
-      if (reading) values.set(assetId, { at: reading.time, values: reading.values });
+      if (reading) values.set(assetId, { at: reading.time, metrics: reading.values });
     }
     return { available: true, values };
   }

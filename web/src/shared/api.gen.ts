@@ -5077,7 +5077,8 @@ export interface paths {
                                     latestReading: {
                                         /** Format: date-time */
                                         at: string;
-                                        values: {
+                                        /** @description Metric name → value */
+                                        metrics: {
                                             [key: string]: number;
                                         };
                                     } | null;
