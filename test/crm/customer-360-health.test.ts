@@ -105,7 +105,7 @@ describe('asset health in the customer 360', () => {
 });
 
 describe('money in the 360', () => {
-  test('an agent sees the health, the SLA and the prepaid minutes but no contract money; an admin sees it all', async () => {
+  test("an agent sees the health, the SLA, the prepaid minutes and the offers but no money (contracts', offers'); an admin sees it all", async () => {
     const agent = await api.user('agent');
     const asAgent = await api.call('GET', `/api/v1/customers/${customerId}/360`, undefined, agent.auth);
     expect(asAgent.status).toBe(200);
@@ -114,6 +114,7 @@ describe('money in the 360', () => {
     expect(asAgent.body.contracts[0].prepaid).toEqual({ purchasedMinutes: 300, balanceMinutes: 300 });
     expect(asAgent.body.assets.find((a: { id: string }) => a.id === assetIds[0]).health.openAlarms).toBe(2);
     expect(asAgent.body.opportunities.open[0].title).toBe('Extend the care contract');
+    for (const hidden of ['offerValue', 'offerCurrency']) expect(agentKeys.has(hidden), hidden).toBe(false);
 
     const asAdmin = await api.call('GET', `/api/v1/customers/${customerId}/360`);
     expect(asAdmin.body.contracts[0]).toMatchObject({ value: 12_000, currency: 'EUR' });

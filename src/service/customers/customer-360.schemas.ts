@@ -1,6 +1,6 @@
 /**
  * GET /api/v1/customers/{id}/360 — everything an agent needs when the customer calls, in one
- * response, open sales opportunities included (their value visible to agents). Lists are capped
+ * response, open sales opportunities included (their value only for the back office). Lists are capped
  * (CUSTOMER_360_LIMITS); `truncated` says which were cut, and the full lists are on the
  * resources' own routes.
  */
@@ -122,8 +122,8 @@ const contractSummary = z.object({
 });
 
 /**
- * An open offer. offerValue/offerCurrency are money of kind `sales` (src/access/auth/money.ts): the agent
- * taking the call sees what the offer is worth.
+ * An open offer. offerValue/offerCurrency are money of kind `sales` (src/access/auth/money.ts): the
+ * agent taking the call sees the offer, not what it is worth.
  */
 const opportunitySummary = z.object({
   id: z.uuid(),

@@ -5195,9 +5195,9 @@ export interface paths {
                                     title: string;
                                     reason: string | null;
                                     assetId: string | null;
-                                    /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                                    /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                                     offerValue?: number | null;
-                                    /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                                    /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                                     offerCurrency?: string;
                                     ownerId: string | null;
                                     expectedCloseOn: string | null;
@@ -7778,9 +7778,9 @@ export interface paths {
                                 ruleKey: string | null;
                                 /** @enum {string} */
                                 stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                                /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                                /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                                 value?: number | null;
-                                /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                                /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                                 currency?: string;
                                 title: string;
                                 reason: string | null;
@@ -7878,9 +7878,9 @@ export interface paths {
                             ruleKey: string | null;
                             /** @enum {string} */
                             stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                             value?: number | null;
-                            /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                             currency?: string;
                             title: string;
                             reason: string | null;
@@ -7955,9 +7955,9 @@ export interface paths {
                                 ruleKey: string | null;
                                 /** @enum {string} */
                                 stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                                /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                                /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                                 value?: number | null;
-                                /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                                /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                                 currency?: string;
                                 title: string;
                                 reason: string | null;
@@ -8034,9 +8034,9 @@ export interface paths {
                             ruleKey: string | null;
                             /** @enum {string} */
                             stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                             value?: number | null;
-                            /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                             currency?: string;
                             title: string;
                             reason: string | null;
@@ -8117,9 +8117,9 @@ export interface paths {
                             ruleKey: string | null;
                             /** @enum {string} */
                             stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                             value?: number | null;
-                            /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                             currency?: string;
                             title: string;
                             reason: string | null;
