@@ -50,6 +50,8 @@ import { quotesModule } from '../service/quotes/quotes.module.js';
 import { fieldAppModule } from '../service/field-app/field-app.module.js';
 import { pushModule } from '../service/push/push.module.js';
 import { PushOutbox, WebPushNotifier } from '../service/push/push-outbox.js';
+import { searchModule } from '../service/search/search.module.js';
+import { tasksModule } from '../service/tasks/tasks.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -89,6 +91,8 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   quotesModule,
   fieldAppModule,
   pushModule,
+  searchModule,
+  tasksModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -134,7 +138,7 @@ function buildServices(ctx: AppContext) {
 
   const { users } = add(usersModule, core);
   const { apiKeys } = add(authModule, { ...core, users });
-  add(customersModule, core);
+  add(customersModule, { ...core, telemetry: ctx.telemetry });
   add(sitesModule, core);
   add(assetsModule, { ...core, models: ctx.models });
   add(contactsModule, core);
@@ -156,7 +160,7 @@ function buildServices(ctx: AppContext) {
   const { stock } = add(stockModule, core);
   const { visits } = add(visitsModule, { ...core, ...ports, tickets, stock, repaired: (tx, repair) => baselines.relearnAfterRepair(tx, repair) });
   const { dispatch } = add(dispatchModule, { ...core, ...ports, tickets, visits });
-  const { locations } = add(techniciansModule, { ...core, ...ports, tickets, rejections: ctx.rejections, mqttSessions: ctx.mqttSessions });
+  const { locations, technicians } = add(techniciansModule, { ...core, ...ports, tickets, rejections: ctx.rejections, mqttSessions: ctx.mqttSessions });
   const { alarms } = add(alarmsModule, core);
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
@@ -166,6 +170,8 @@ function buildServices(ctx: AppContext) {
   add(documentsModule, { ...core, invoices, tickets, visits, attachments, telemetry: ctx.telemetry, models: ctx.models });
   const telemetry = ctx.telemetry as AppContext['telemetry'] | undefined;
   add(fieldAppModule, { ...core, models: ctx.models, visits, latestReading: telemetry ? (assetId) => telemetry.latest(assetId) : undefined });
+  add(searchModule, core);
+  add(tasksModule, { ...core, technicians });
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();
