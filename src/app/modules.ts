@@ -44,6 +44,7 @@ import { deliveryModule } from '../service/delivery/delivery.module.js';
 import { notificationsModule } from '../service/notifications/notifications.module.js';
 import { reportsModule } from '../service/reports/reports.module.js';
 import { attachmentsModule } from '../service/attachments/attachments.module.js';
+import { fieldAppModule } from '../service/field-app/field-app.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -79,6 +80,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   notificationsModule,
   reportsModule,
   attachmentsModule,
+  fieldAppModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -150,6 +152,8 @@ function buildServices(ctx: AppContext) {
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
   add(attachmentsModule, core);
+  const telemetry = ctx.telemetry as AppContext['telemetry'] | undefined;
+  add(fieldAppModule, { ...core, models: ctx.models, visits, latestReading: telemetry ? (assetId) => telemetry.latest(assetId) : undefined });
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();

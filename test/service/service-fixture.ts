@@ -27,7 +27,7 @@ export interface Reply {
   body: any;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH';
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export interface ServiceApi {
   app: ZodApp;

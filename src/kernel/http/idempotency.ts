@@ -3,7 +3,9 @@
  * doing the work twice.
  *
  * - Applies to authenticated POST routes that send the header, unless the route sets
- *   `config.idempotency: false` (responses carrying secrets: they would be stored).
+ *   `config.idempotency: false` (responses carrying secrets: they would be stored), and to PUT,
+ *   PATCH and DELETE routes that opt in with `config.idempotency: true` (the technician app's
+ *   visit actions, replayed from its offline queue).
  * - Records are keyed by (principal, method + path, key), so keys of different callers and of
  *   different resources never collide.
  * - Before the handler runs, a pending row is inserted: the primary key is the lock. A concurrent
@@ -27,7 +29,9 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** A pending record this old belongs to a request that will never finish. */
 const PENDING_TIMEOUT_MS = 60_000;
 /** Response headers replayed with the body. */
-const KEPT_HEADERS = ['location', 'etag', 'content-type', 'cache-control'] as const;
+const KEPT_HEADERS = ['location', 'etag', 'content-type', 'cache-control', 'visit-etag'] as const;
+/** Methods a route may opt in with `config.idempotency: true` (POST is in by default). */
+const OPT_IN_METHODS = new Set(['PUT', 'PATCH', 'DELETE']);
 const PENDING = 0;
 
 export interface IdempotencyOptions {
@@ -56,13 +60,14 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   const { db } = options;
 
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' || request.routeOptions.config.idempotency === false) return;
+    const setting = request.routeOptions.config.idempotency;
+    if (setting === false || (request.method !== 'POST' && !(setting === true && OPT_IN_METHODS.has(request.method)))) return;
     const raw = request.headers[IDEMPOTENCY_HEADER];
     if (raw === undefined) return;
     const principal = options.principalOf(request);
     if (principal === undefined) return;
     if (typeof raw !== 'string' || !KEY_PATTERN.test(raw)) throw invalidField('headers.idempotency-key', 'must be 1 to 255 visible ASCII characters');
-    const claim: Claim = { principal, route: `POST ${request.url.split('?')[0]}`, key: raw };
+    const claim: Claim = { principal, route: `${request.method} ${request.url.split('?')[0]}`, key: raw };
     const hash = requestHash(request.body);
 
     const inserted = await db.query(

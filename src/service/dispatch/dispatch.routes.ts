@@ -120,7 +120,7 @@ export const dispatchRoutes = async (app: ZodApp, { db, dispatch, schedule, eta 
   app.put(
     '/visits/:id/eta',
     {
-      config: field,
+      config: { ...field, idempotency: true },
       schema: {
         tags,
         summary: 'Update the ETA; a delay beyond the threshold notifies the customer',

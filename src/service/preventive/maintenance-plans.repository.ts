@@ -3,6 +3,7 @@ import type { Queryable } from '../../kernel/db/database.js';
 import type { Priority } from '../sla/sla.policy.js';
 import { OPEN_STATUSES } from '../tickets/ticket-workflow.js';
 import type { CreatePlan, PlanPart, UpdatePlan } from './maintenance-plans.schemas.js';
+import type { PlanChecklistItem } from './checklist-item.js';
 
 export interface PlanRow {
   id: string;
@@ -11,7 +12,7 @@ export interface PlanRow {
   model_id: string | null;
   name: string;
   description: string | null;
-  checklist: string[];
+  checklist: PlanChecklistItem[];
   interval_months: number | null;
   interval_running_hours: string | null;
   lead_days: number;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { money } from '../../access/auth/money.js';
 import { PRIORITIES } from '../sla/sla.policy.js';
+import { planChecklistItem } from './checklist-item.js';
 
 export const contractPlansParams = z.object({ id: z.uuid() });
 export const planParams = z.object({ id: z.uuid(), planId: z.uuid() });
@@ -23,7 +24,7 @@ export const planSchema = z.object({
   modelId: z.string().nullable(),
   name: z.string(),
   description: z.string().nullable(),
-  checklist: z.array(z.string()),
+  checklist: z.array(planChecklistItem).describe('Items: a string, or {text, requires: note|photo} when ticking needs a note or a photo'),
   intervalMonths: z.number().int().nullable(),
   intervalRunningHours: z.number().nullable(),
   leadDays: z.number().int(),
@@ -42,7 +43,7 @@ export type Plan = z.infer<typeof planSchema>;
 
 const name = z.string().trim().min(1).max(200);
 const description = z.string().max(20_000);
-const checklist = z.array(z.string().trim().min(1).max(500)).max(200);
+const checklist = z.array(planChecklistItem).max(200);
 const months = z.number().int().min(1).max(120);
 const hours = z.number().positive().max(1_000_000);
 const leadDays = z.number().int().min(0).max(365);

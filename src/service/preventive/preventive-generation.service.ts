@@ -27,6 +27,7 @@ import type { RunResult } from './maintenance-plans.schemas.js';
 import { toOccurrence } from './maintenance-plans.service.js';
 import { nextDue, startOfUtcDay, utcDate, visitSlot, withinLead, type Due, type RunningHoursUsage } from './preventive-schedule.js';
 import type { RunningHoursSource } from './running-hours.reader.js';
+import { checklistText } from './checklist-item.js';
 
 export interface PreventiveGenerationOptions {
   /** The process's one TicketsService: ticket moves made here reach the live feed and webhooks. */
@@ -192,7 +193,7 @@ export class PreventiveGenerationService {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [PLANNING_LOCK_KEY]);
     const technicianId = await this.repo.freeTechnician(tx, plan.required_skill, slot.start, slot.end, plan.technician_id);
     if (!technicianId) return null;
-    const notes = plan.checklist.length ? `Checklist:\n${plan.checklist.map((item) => `- ${item}`).join('\n')}` : null;
+    const notes = plan.checklist.length ? `Checklist:\n${plan.checklist.map((item) => `- ${checklistText(item)}`).join('\n')}` : null;
     const visitId = await this.visits.insert(tx, {
       ticketId,
       technicianId,
@@ -227,7 +228,7 @@ function describe(plan: PlanRow, due: Due, seq: number): string {
     `Preventive maintenance (plan "${plan.name}", occurrence ${seq}), due ${due.dueAt.toISOString()} by ${due.basis === 'calendar' ? 'calendar' : 'running hours'}.`,
   ];
   if (plan.description) lines.push('', plan.description);
-  if (plan.checklist.length) lines.push('', 'Checklist:', ...plan.checklist.map((item) => `- ${item}`));
+  if (plan.checklist.length) lines.push('', 'Checklist:', ...plan.checklist.map((item) => `- ${checklistText(item)}`));
   if (plan.parts.length) lines.push('', 'Parts:', ...plan.parts.map((p) => `- ${p.quantity} × ${p.sku}${p.description ? ` (${p.description})` : ''}`));
   if (plan.required_skill) lines.push('', `Required skill: ${plan.required_skill}`);
   return lines.join('\n').slice(0, 20_000);

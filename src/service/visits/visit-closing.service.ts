@@ -22,6 +22,7 @@ import type { TicketsService } from '../tickets/tickets.service.js';
 import type { CloseVisit, CloseVisitResult, Closure, KnowledgeProposal, KnowledgeProposalInput } from './visit-closing.schemas.js';
 import { VisitsRepository, type VisitRow } from './visits.repository.js';
 import type { VisitsService } from './visits.service.js';
+import { ChecklistService } from '../field-app/checklist.service.js';
 
 interface ClosureRow {
   visit_id: string;
@@ -78,6 +79,8 @@ export class VisitClosingService {
       const existing = await this.findClosure(tx, id);
       if (existing) throw conflict(`Visit ${id} was already closed at ${existing.closed_at.toISOString()}`, { closedAt: existing.closed_at.toISOString() });
 
+      // A visit fixed with its plan's checklist unmet is refused, naming the items (409).
+      if (input.outcome === 'fixed') await new ChecklistService().assertComplete(tx, visit);
       const start = input.actualStart ? new Date(input.actualStart) : visit.actual_start;
       if (!start) throw invalidField('body.actualStart', 'the visit has no actual start yet; give actualStart');
       const end = input.actualEnd ? new Date(input.actualEnd) : (visit.actual_end ?? now);

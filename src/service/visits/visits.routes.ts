@@ -51,7 +51,8 @@ export async function visitsRoutes(app: ZodApp, { visits: service }: { visits: V
   app.patch(
     '/visits/:id',
     {
-      config: work,
+      // Idempotency-Key opt-in: the technician app replays arrival and outcome from its offline queue.
+      config: { ...work, idempotency: true },
       schema: {
         tags,
         summary: 'Update a visit: window, actuals, outcome',

@@ -197,6 +197,11 @@ export class VisitsService {
     return this.change(async (tx) => {
       const visit = await this.ownVisit(tx, id, caller);
       if (!visit.actual_start || visit.status === 'cancelled') throw conflict('Only a visit that took place can be accepted', { visitStatus: visit.status });
+      const closed = await tx.query<{ closed_at: Date }>('SELECT closed_at FROM visit_closures WHERE visit_id = $1', [id]);
+      if (closed.rows[0])
+        throw conflict(`Visit ${id} was closed at ${closed.rows[0].closed_at.toISOString()}; its acceptance cannot change`, {
+          closedAt: closed.rows[0].closed_at.toISOString(),
+        });
       await this.repo.update(tx, id, {
         acceptance_name: input.name,
         acceptance_confirmation: input.confirmation ?? null,

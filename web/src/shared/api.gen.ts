@@ -3766,7 +3766,15 @@ export interface paths {
                                 modelId: string | null;
                                 name: string;
                                 description: string | null;
-                                checklist: string[];
+                                /** @description Items: a string, or {text, requires: note|photo} when ticking needs a note or a photo */
+                                checklist: (string | {
+                                    text: string;
+                                    /**
+                                     * @description note: a note is required when ticked; photo: a photo (attachment)
+                                     * @enum {string}
+                                     */
+                                    requires?: "note" | "photo";
+                                })[];
                                 intervalMonths: number | null;
                                 intervalRunningHours: number | null;
                                 leadDays: number;
@@ -3818,7 +3826,14 @@ export interface paths {
                         name: string;
                         description?: string;
                         /** @default [] */
-                        checklist?: string[];
+                        checklist?: (string | {
+                            text: string;
+                            /**
+                             * @description note: a note is required when ticked; photo: a photo (attachment)
+                             * @enum {string}
+                             */
+                            requires?: "note" | "photo";
+                        })[];
                         /**
                          * Format: uuid
                          * @description One asset (one of the contract's assets)
@@ -3896,7 +3911,15 @@ export interface paths {
                             modelId: string | null;
                             name: string;
                             description: string | null;
-                            checklist: string[];
+                            /** @description Items: a string, or {text, requires: note|photo} when ticking needs a note or a photo */
+                            checklist: (string | {
+                                text: string;
+                                /**
+                                 * @description note: a note is required when ticked; photo: a photo (attachment)
+                                 * @enum {string}
+                                 */
+                                requires?: "note" | "photo";
+                            })[];
                             intervalMonths: number | null;
                             intervalRunningHours: number | null;
                             leadDays: number;
@@ -3976,7 +3999,15 @@ export interface paths {
                             modelId: string | null;
                             name: string;
                             description: string | null;
-                            checklist: string[];
+                            /** @description Items: a string, or {text, requires: note|photo} when ticking needs a note or a photo */
+                            checklist: (string | {
+                                text: string;
+                                /**
+                                 * @description note: a note is required when ticked; photo: a photo (attachment)
+                                 * @enum {string}
+                                 */
+                                requires?: "note" | "photo";
+                            })[];
                             intervalMonths: number | null;
                             intervalRunningHours: number | null;
                             leadDays: number;
@@ -4055,7 +4086,14 @@ export interface paths {
                     "application/json": {
                         name?: string;
                         description?: string | null;
-                        checklist?: string[];
+                        checklist?: (string | {
+                            text: string;
+                            /**
+                             * @description note: a note is required when ticked; photo: a photo (attachment)
+                             * @enum {string}
+                             */
+                            requires?: "note" | "photo";
+                        })[];
                         intervalMonths?: number | null;
                         intervalRunningHours?: number | null;
                         leadDays?: number;
@@ -4102,7 +4140,15 @@ export interface paths {
                             modelId: string | null;
                             name: string;
                             description: string | null;
-                            checklist: string[];
+                            /** @description Items: a string, or {text, requires: note|photo} when ticking needs a note or a photo */
+                            checklist: (string | {
+                                text: string;
+                                /**
+                                 * @description note: a note is required when ticked; photo: a photo (attachment)
+                                 * @enum {string}
+                                 */
+                                requires?: "note" | "photo";
+                            })[];
                             intervalMonths: number | null;
                             intervalRunningHours: number | null;
                             leadDays: number;
@@ -6927,6 +6973,205 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The technician's visits from today for N days, with everything needed offline (no prices) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Days from today (the technician’s time zone); default 7, at most 31 */
+                    days?: number;
+                    /** @description Admin and dispatcher only: whose jobs (technicians always get their own) */
+                    technicianId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            technicianId: string;
+                            timeZone: string;
+                            /**
+                             * Format: date-time
+                             * @description Start of today in the technician’s time zone
+                             */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            /** Format: date-time */
+                            generatedAt: string;
+                            items: {
+                                visit: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "planned" | "in_progress" | "completed" | "cancelled";
+                                    /** Format: date-time */
+                                    plannedStart: string;
+                                    /** Format: date-time */
+                                    plannedEnd: string;
+                                    actualStart: string | null;
+                                    actualEnd: string | null;
+                                    etaAt: string | null;
+                                    notes: string | null;
+                                    /** @description Send as If-Match: "<version>" with the visit’s actions */
+                                    version: number;
+                                    etag: string;
+                                };
+                                ticket: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    number: string;
+                                    title: string;
+                                    description: string | null;
+                                    /** @enum {string} */
+                                    priority: "low" | "medium" | "high" | "critical";
+                                    status: string;
+                                    /** Format: date-time */
+                                    responseDueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description SLA due time
+                                     */
+                                    resolutionDueAt: string;
+                                };
+                                customer: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                contact: {
+                                    name: string | null;
+                                    phone: string | null;
+                                };
+                                site: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    address: string | null;
+                                    city: string | null;
+                                    country: string | null;
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                    accessNotes: string | null;
+                                    /** @description OpenStreetMap directions to the coordinates, or a search for the address */
+                                    navigationUrl: string | null;
+                                } | null;
+                                /** @description The fault: from the auto-ticket’s prefill, or the model’s fault catalogue for the ticket’s fault code */
+                                diagnosis: {
+                                    code: string;
+                                    title: string;
+                                    diagnosis: string | null;
+                                    probableCauses: string[];
+                                    actions: string[];
+                                } | null;
+                                reservedParts: {
+                                    sku: string;
+                                    description: string;
+                                    unit: string;
+                                    /** @description Still reserved (not yet used or released) */
+                                    quantity: number;
+                                    where: {
+                                        /** @enum {string} */
+                                        kind: "van" | "central" | "local";
+                                        /** @description true: in this technician’s own van */
+                                        mine: boolean;
+                                        code: string;
+                                        name: string;
+                                        address: string | null;
+                                    };
+                                }[];
+                                asset: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    serialNumber: string;
+                                    name: string | null;
+                                    modelId: string;
+                                    modelName: string | null;
+                                    /** @description null when none or telemetry is unavailable */
+                                    latestReading: {
+                                        /** Format: date-time */
+                                        time: string;
+                                        values: {
+                                            [key: string]: number;
+                                        };
+                                    } | null;
+                                    openAlarms: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        ruleId: string;
+                                        faultCode: string | null;
+                                        kind: string;
+                                        severity: string | null;
+                                        state: string;
+                                        /** Format: date-time */
+                                        lastSeenAt: string;
+                                    }[];
+                                    /** @description The 5 newest entries */
+                                    history: {
+                                        /** Format: date-time */
+                                        at: string;
+                                        kind: string;
+                                        title: string;
+                                    }[];
+                                } | null;
+                                knowledge: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    title: string;
+                                    excerpt: string;
+                                }[];
+                                checklist: {
+                                    /** Format: uuid */
+                                    visitId: string;
+                                    /** @description plan: preventive visit; fault: the fault’s recommended actions; null: no checklist */
+                                    source: ("plan" | "fault") | null;
+                                    items: {
+                                        /** @description Stable id of the item (derived from its text) */
+                                        id: string;
+                                        text: string;
+                                        /** @enum {string} */
+                                        source: "plan" | "fault";
+                                        /** @description Plan items must be ticked before the visit closes as fixed; fault actions are guidance */
+                                        required: boolean;
+                                        /** @description note / photo: ticking needs one before the visit closes as fixed */
+                                        requires: ("note" | "photo") | null;
+                                        done: boolean;
+                                        note: string | null;
+                                        attachmentId: string | null;
+                                        updatedAt: string | null;
+                                    }[];
+                                    /** @description Every required item is ticked with its note or photo */
+                                    complete: boolean;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -15233,6 +15478,137 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits/{id}/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A visit's checklist (maintenance plan or fault actions) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            visitId: string;
+                            /** @description plan: preventive visit; fault: the fault’s recommended actions; null: no checklist */
+                            source: ("plan" | "fault") | null;
+                            items: {
+                                /** @description Stable id of the item (derived from its text) */
+                                id: string;
+                                text: string;
+                                /** @enum {string} */
+                                source: "plan" | "fault";
+                                /** @description Plan items must be ticked before the visit closes as fixed; fault actions are guidance */
+                                required: boolean;
+                                /** @description note / photo: ticking needs one before the visit closes as fixed */
+                                requires: ("note" | "photo") | null;
+                                done: boolean;
+                                note: string | null;
+                                attachmentId: string | null;
+                                updatedAt: string | null;
+                            }[];
+                            /** @description Every required item is ticked with its note or photo */
+                            complete: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits/{id}/checklist/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Tick (or untick) a checklist item, with a note or photo; 409 once the visit is closed */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        done: boolean;
+                        /** @description Absent: kept; null: cleared */
+                        note?: string | null;
+                        /** @description A photo attached to this visit or its ticket (POST /visits/{id}/attachments); absent: kept */
+                        attachmentId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            visitId: string;
+                            /** @description plan: preventive visit; fault: the fault’s recommended actions; null: no checklist */
+                            source: ("plan" | "fault") | null;
+                            items: {
+                                /** @description Stable id of the item (derived from its text) */
+                                id: string;
+                                text: string;
+                                /** @enum {string} */
+                                source: "plan" | "fault";
+                                /** @description Plan items must be ticked before the visit closes as fixed; fault actions are guidance */
+                                required: boolean;
+                                /** @description note / photo: ticking needs one before the visit closes as fixed */
+                                requires: ("note" | "photo") | null;
+                                done: boolean;
+                                note: string | null;
+                                attachmentId: string | null;
+                                updatedAt: string | null;
+                            }[];
+                            /** @description Every required item is ticked with its note or photo */
+                            complete: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
