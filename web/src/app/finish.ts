@@ -32,7 +32,12 @@ function checklist(state: AppState, job: Job): HTMLElement {
         items.map((item) => {
           const id = `check-${item.id}`;
           const box = h('input.check', { id, type: 'checkbox', checked: item.done });
-          const note = h('input.input', { type: 'text', value: item.note ?? '', placeholder: item.noteRequired ? t('noteRequired') : t('note'), 'aria-label': `${t('note')}: ${item.label}` });
+          const note = h('input.input', {
+            type: 'text',
+            value: item.note ?? '',
+            placeholder: item.noteRequired ? t('noteRequired') : t('note'),
+            'aria-label': `${t('note')}: ${item.label}`,
+          });
           const save = async (): Promise<void> => {
             item.done = box.checked;
             item.note = note.value.trim() || null;
@@ -40,7 +45,12 @@ function checklist(state: AppState, job: Job): HTMLElement {
             await act(
               state,
               job,
-              { kind: 'checklist', method: 'PUT', path: `/api/v1/visits/${job.id}/checklist/${encodeURIComponent(item.id)}`, body: { done: item.done, note: item.note } },
+              {
+                kind: 'checklist',
+                method: 'PUT',
+                path: `/api/v1/visits/${job.id}/checklist/${encodeURIComponent(item.id)}`,
+                body: { done: item.done, note: item.note },
+              },
               false,
             );
           };
@@ -48,14 +58,40 @@ function checklist(state: AppState, job: Job): HTMLElement {
           note.addEventListener('change', () => void save());
           return h(
             'li.check-item',
-            h('label.check-label', { for: id }, box, h('span', item.label)),
-            item.photoRequired ? h('span.chip', t('photoRequired')) : null,
+            h('label.check-label', { for: id }, box, h('span', item.label), item.required ? h('span.required', { 'aria-hidden': 'true' }, '*') : null),
+            item.photoRequired ? itemPhoto(state, job, item.id, item.attachmentId) : null,
             note,
           );
         }),
       )
     : h('p.muted', t('noChecklist'));
   return h('section.step', h('h2.step-title', t('checklist')), body);
+}
+
+/** A photo for one checklist item: uploaded with the visit's files, then the item is ticked with it. */
+function itemPhoto(state: AppState, job: Job, itemId: string, attachmentId: string | null | undefined): HTMLElement {
+  const waiting = state.pending.some((a) => a.checklistItemId === itemId);
+  if (attachmentId || waiting) return h('span.chip.chip-ok', '✓ ', t('photoRequired'));
+  const id = `check-photo-${itemId}`;
+  const input = h('input.visually-hidden', { id, type: 'file', accept: 'image/*', capture: 'environment' });
+  input.addEventListener('change', async () => {
+    const file = input.files?.[0];
+    if (!file) return;
+    await act(
+      state,
+      job,
+      {
+        kind: 'photo',
+        method: 'POST',
+        path: `/api/v1/visits/${job.id}/attachments`,
+        file: { blob: file, name: file.name || 'photo.jpg' },
+        checklistItemId: itemId,
+        vars: { name: file.name },
+      },
+      false,
+    );
+  });
+  return h('label.btn.btn-sm', { for: id }, '◉ ', t('photoRequired'), input);
 }
 
 function outcomeStep(job: Job): HTMLElement {
@@ -133,7 +169,12 @@ export function renderFinish(state: AppState, job: Job): HTMLElement | null {
   if (stage === 'completed') {
     return h(
       'div.finish',
-      h('section.step.done', { dataset: { live: 'done' } }, h('h2.step-title', '✓ ', t('completed')), job.visit.outcome ? h('p', label('outcome', job.visit.outcome)) : null),
+      h(
+        'section.step.done',
+        { dataset: { live: 'done' } },
+        h('h2.step-title', '✓ ', t('completed')),
+        job.visit.outcome ? h('p', label('outcome', job.visit.outcome)) : null,
+      ),
       feedback(state, job),
     );
   }

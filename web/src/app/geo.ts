@@ -26,7 +26,12 @@ export function startTracking(api: Api, visitId: string, onError?: (error: Geolo
       lastSent = now;
       const { latitude: lat, longitude: lon, accuracy } = position.coords;
       void api
-        .ok(api.client.POST('/api/v1/technicians/{id}/location', { params: { path: { id: me } }, body: { lat, lon, accuracy: Math.min(accuracy, 100_000), at: position.timestamp } }))
+        .ok(
+          api.client.POST('/api/v1/technicians/{id}/location', {
+            params: { path: { id: me } },
+            body: { lat, lon, accuracy: Math.min(accuracy, 100_000), at: position.timestamp },
+          }),
+        )
         .catch(() => {
           lastSent = 0; // try the next position instead of waiting the full interval
         });

@@ -32,7 +32,14 @@ export interface Job {
     resolutionDueAt?: string | null;
   };
   customer: { name: string; phone?: string | null } | null;
-  site: { name: string; address?: string | null; city?: string | null; latitude?: number | null; longitude?: number | null; accessNotes?: string | null } | null;
+  site: {
+    name: string;
+    address?: string | null;
+    city?: string | null;
+    latitude?: number | null;
+    longitude?: number | null;
+    accessNotes?: string | null;
+  } | null;
   navigationUrl: string | null;
   diagnosis: { title?: string | null; text?: string | null; causes: string[]; actions: string[] } | null;
   reservedParts: { sku: string; name?: string | null; quantity: number; location: string; inVan: boolean }[];
@@ -43,8 +50,17 @@ export interface Job {
     alarms: { title: string; severity?: string | null; at?: string | null; active?: boolean }[];
     history: { at: string; title: string }[];
   } | null;
-  article: { title: string; body: string } | null;
-  checklist: { id: string; label: string; done: boolean; note?: string | null; photoRequired?: boolean; noteRequired?: boolean }[];
+  articles: { title: string; body: string }[];
+  checklist: {
+    id: string;
+    label: string;
+    done: boolean;
+    note?: string | null;
+    required?: boolean;
+    photoRequired?: boolean;
+    noteRequired?: boolean;
+    attachmentId?: string | null;
+  }[];
   /** When the technician set out (en-route), once the server has it. */
   enRouteAt?: string | null;
 }
@@ -53,101 +69,73 @@ export interface Job {
 export function navigationUrl(site: Job['site']): string | null {
   if (!site) return null;
   if (typeof site.latitude === 'number' && typeof site.longitude === 'number') {
-    return `https://www.google.com/maps/dir/?api=1&destination=${site.latitude},${site.longitude}`;
+    return `https://www.openstreetmap.org/directions?to=${encodeURIComponent(`${site.latitude},${site.longitude}`)}`;
   }
   const address = [site.address, site.city].filter(Boolean).join(', ');
-  return address ? `https://www.google.com/maps/dir/?api=1&destination=${encodeURIComponent(address)}` : null;
+  return address ? `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}` : null;
 }
 
 type Loose = Record<string, unknown>;
 const obj = (v: unknown): Loose | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Loose) : null);
-const arr = (v: unknown): Loose[] => (Array.isArray(v) ? v.filter((x): x is Loose => obj(x) !== null) : []);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((x): x is string => x !== null) : []);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-/** One item of GET /me/jobs as this app keeps it. */
-export function fromMeJob(raw: Loose): Job | null {
-  const visit = obj(raw.visit) as Visit | null;
-  const ticket = obj(raw.ticket);
-  if (!visit || !ticket) return null;
-  const site = obj(raw.site);
-  const diagnosis = obj(raw.diagnosis);
-  const asset = obj(raw.asset);
-  const article = obj(raw.article) ?? obj(raw.knowledgeArticle);
-  const siteOut: Job['site'] = site
-    ? {
-        name: str(site.name) ?? '',
-        address: str(site.address),
-        city: str(site.city),
-        latitude: typeof site.latitude === 'number' ? site.latitude : null,
-        longitude: typeof site.longitude === 'number' ? site.longitude : null,
-        accessNotes: str(site.accessNotes),
-      }
-    : null;
+export type MeJob = Ok<'/api/v1/me/jobs', 'get'>['items'][number];
+
+/** A visit as the job list has it, before its labour and parts are known (GET /visits/{id} adds them). */
+function partialVisit(job: MeJob, technicianId: string): Visit {
+  const v = job.visit;
   return {
-    id: visit.id,
+    ...v,
+    ticketId: job.ticket.id,
+    technicianId,
+    outcome: null,
+    firstTimeFix: null,
+    labour: [],
+    parts: [],
+    labourMinutes: 0,
+    acceptance: null,
+    createdAt: v.plannedStart,
+    updatedAt: v.plannedStart,
+  };
+}
+
+/** One item of GET /me/jobs as this app keeps it; `visit` is the full visit when it could be read. */
+export function fromMeJob(job: MeJob, visit: Visit): Job {
+  const site = job.site;
+  const asset = job.asset;
+  return {
+    id: job.visit.id,
     visit,
-    ticket: {
-      id: str(ticket.id) ?? visit.ticketId,
-      number: str(ticket.number) ?? '',
-      title: str(ticket.title) ?? '',
-      priority: str(ticket.priority) ?? 'medium',
-      status: str(ticket.status) ?? '',
-      description: str(ticket.description),
-      faultCode: str(ticket.faultCode),
-      responseDueAt: str(ticket.responseDueAt),
-      resolutionDueAt: str(ticket.resolutionDueAt),
-    },
-    customer: obj(raw.customer) ? { name: str(obj(raw.customer)!.name) ?? '', phone: str(obj(raw.customer)!.phone) } : null,
-    site: siteOut,
-    navigationUrl: str(site?.navigationUrl) ?? str(raw.navigationUrl) ?? navigationUrl(siteOut),
-    diagnosis: diagnosis
-      ? {
-          title: str(diagnosis.title) ?? str(diagnosis.fault),
-          text: str(diagnosis.diagnosis) ?? str(diagnosis.text),
-          causes: strings(diagnosis.probableCauses ?? diagnosis.causes),
-          actions: strings(diagnosis.actions),
-        }
+    ticket: job.ticket,
+    customer: { name: job.customer.name, phone: job.contact.phone },
+    site,
+    navigationUrl: site?.navigationUrl ?? navigationUrl(site),
+    diagnosis: job.diagnosis
+      ? { title: job.diagnosis.title, text: job.diagnosis.diagnosis, causes: job.diagnosis.probableCauses, actions: job.diagnosis.actions }
       : null,
-    reservedParts: arr(raw.reservedParts ?? raw.parts).map((p) => {
-      const location = obj(p.location);
-      const kind = str(location?.kind) ?? str(p.locationKind);
-      return {
-        sku: str(p.sku) ?? '',
-        name: str(p.name) ?? str(p.description),
-        quantity: typeof p.quantity === 'number' ? p.quantity : 1,
-        location: str(location?.name) ?? str(location?.code) ?? str(p.location) ?? '',
-        inVan: kind === 'van' || p.inMyVan === true,
-      };
-    }),
+    reservedParts: job.reservedParts.map((p) => ({ sku: p.sku, name: p.description, quantity: p.quantity, location: p.where.name, inVan: p.where.mine })),
     asset: asset
       ? {
-          name: str(asset.name) ?? str(asset.modelId) ?? '',
-          serial: str(asset.serialNumber),
-          readings: arr(asset.readings).map((r) => ({
-            name: str(r.name) ?? str(r.metric) ?? str(r.field) ?? '',
-            value: typeof r.value === 'number' ? r.value : (str(r.value) ?? ''),
-            unit: str(r.unit),
-            at: str(r.at) ?? str(r.time),
-          })),
-          alarms: arr(asset.alarms).map((a) => ({
-            title: str(a.title) ?? str(a.summary) ?? str(a.ruleId) ?? '',
-            severity: str(a.severity),
-            at: str(a.at) ?? str(a.raisedAt) ?? str(a.createdAt),
-            active: a.active === true || a.status === 'active',
-          })),
-          history: arr(asset.history).map((e) => ({ at: str(e.at) ?? '', title: str(e.title) ?? '' })),
+          name: asset.name ?? asset.modelName ?? asset.modelId,
+          serial: asset.serialNumber,
+          readings: Object.entries(asset.latestReading?.values ?? {}).map(([name, value]) => ({ name, value, at: asset.latestReading?.time ?? null })),
+          alarms: asset.openAlarms.map((a) => ({ title: a.faultCode ?? a.ruleId, severity: a.severity, at: a.lastSeenAt, active: a.state !== 'cleared' })),
+          history: asset.history.map((e) => ({ at: e.at, title: e.title })),
         }
       : null,
-    article: article ? { title: str(article.title) ?? '', body: str(article.body) ?? '' } : null,
-    checklist: arr(raw.checklist ?? obj(raw.checklist)?.items).map((c) => ({
-      id: str(c.id) ?? '',
-      label: str(c.label) ?? str(c.text) ?? str(c.title) ?? '',
-      done: c.done === true || c.checked === true,
-      note: str(c.note),
-      photoRequired: c.photoRequired === true,
-      noteRequired: c.noteRequired === true,
+    articles: job.knowledge.map((k) => ({ title: k.title, body: k.excerpt })),
+    checklist: job.checklist.items.map((c) => ({
+      id: c.id,
+      label: c.text,
+      done: c.done,
+      note: c.note,
+      required: c.required,
+      photoRequired: c.requires === 'photo',
+      noteRequired: c.requires === 'note',
+      attachmentId: c.attachmentId,
     })),
+    enRouteAt: job.visit.etaAt,
   };
 }
 
@@ -155,7 +143,10 @@ export function fromMeJob(raw: Loose): Job | null {
 export async function rawJson<T>(api: Api, path: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, { ...init, headers: { accept: 'application/json', ...api.authHeaders(), ...(init.headers as Record<string, string> | undefined) } });
+    res = await fetch(path, {
+      ...init,
+      headers: { accept: 'application/json', ...api.authHeaders(), ...(init.headers as Record<string, string> | undefined) },
+    });
   } catch {
     throw new ApiError(0, { title: 'Network error', detail: 'The server cannot be reached' });
   }
@@ -168,15 +159,22 @@ const addDays = (date: string, days: number): string => new Date(Date.parse(`${d
 
 /** Today's and the next days' jobs of the signed-in technician. */
 export async function fetchJobs(api: Api, days = 3): Promise<Job[]> {
+  let list: Ok<'/api/v1/me/jobs', 'get'>;
   try {
-    const body = await rawJson<{ items?: unknown[] }>(api, `/api/v1/me/jobs?days=${days}`);
-    return arr(body.items)
-      .map(fromMeJob)
-      .filter((j): j is Job => j !== null);
+    list = await api.ok(api.client.GET('/api/v1/me/jobs', { params: { query: { days } } }));
   } catch (error) {
-    if (!(error instanceof ApiError && error.noRoute)) throw error;
+    if (error instanceof ApiError && error.noRoute) return assembleJobs(api, days);
+    throw error;
   }
-  return assembleJobs(api, days);
+  // The list has no labour and parts recorded so far: each visit is read in full (a day is a handful).
+  return Promise.all(
+    list.items.map(async (job) => {
+      const visit = await api
+        .ok(api.client.GET('/api/v1/visits/{id}', { params: { path: { id: job.visit.id } } }))
+        .catch(() => partialVisit(job, list.technicianId));
+      return fromMeJob(job, visit);
+    }),
+  );
 }
 
 /** Without /me/jobs: the schedule of each day, then each visit's details. */
@@ -186,7 +184,9 @@ async function assembleJobs(api: Api, days: number): Promise<Job[]> {
   const maybe = async <T>(p: Promise<T>): Promise<T | null> => p.catch(() => null);
   const start = today();
   const boards = await Promise.all(
-    Array.from({ length: days }, (_, i) => ok(client.GET('/api/v1/schedule', { params: { query: { date: addDays(start, i), ...(me ? { technicianId: me } : {}) } } }))),
+    Array.from({ length: days }, (_, i) =>
+      ok(client.GET('/api/v1/schedule', { params: { query: { date: addDays(start, i), ...(me ? { technicianId: me } : {}) } } })),
+    ),
   );
   const planned = boards.flatMap((b) => b.technicians.filter((tech) => !me || tech.technicianId === me).flatMap((tech) => tech.visits));
   const unique = [...new Map(planned.map((v) => [v.visitId, v])).values()].filter((v) => v.status !== 'cancelled');
@@ -213,10 +213,12 @@ async function assembleJobs(api: Api, days: number): Promise<Job[]> {
         customer: customer ? { name: customer.name, phone: customer.phone } : null,
         site: jobSite,
         navigationUrl: navigationUrl(jobSite),
-        diagnosis: fault ? { title: str(fault.title), text: str(fault.diagnosis), causes: strings(fault.probableCauses), actions: strings(fault.actions) } : null,
+        diagnosis: fault
+          ? { title: str(fault.title), text: str(fault.diagnosis), causes: strings(fault.probableCauses), actions: strings(fault.actions) }
+          : null,
         reservedParts: [],
         asset: asset ? { name: asset.name ?? asset.modelId, serial: asset.serialNumber, readings: [], alarms: [], history: [] } : null,
-        article: null,
+        articles: [],
         checklist: [],
       };
     }),

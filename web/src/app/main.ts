@@ -61,7 +61,12 @@ function syncIndicator(): HTMLElement {
   const text = !state.online ? t('offline') : waiting ? t('pending', { n: waiting }) : t('synced');
   return h(
     `button.sync-state.sync-${kind}`,
-    { type: 'button', id: 'sync-state', title: state.lastSync ? t('lastSynced', { time: i18n.date(state.lastSync) }) : t('notSynced'), onclick: () => void refresh() },
+    {
+      type: 'button',
+      id: 'sync-state',
+      title: state.lastSync ? t('lastSynced', { time: i18n.date(state.lastSync) }) : t('notSynced'),
+      onclick: () => void refresh(),
+    },
     h('span.dot', { 'aria-hidden': 'true' }),
     h('span', { role: 'status' }, text, waiting && !state.online ? ` · ${t('pending', { n: waiting })}` : ''),
   );

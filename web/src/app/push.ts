@@ -19,7 +19,10 @@ export async function pushState(): Promise<PushState> {
 
 /** The VAPID key as the bytes pushManager.subscribe wants (it comes base64url-encoded). */
 export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
-  const base64 = base64url.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(base64url.length / 4) * 4, '=');
+  const base64 = base64url
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .padEnd(Math.ceil(base64url.length / 4) * 4, '=');
   const raw = atob(base64);
   const bytes = new Uint8Array(new ArrayBuffer(raw.length));
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
@@ -31,7 +34,8 @@ export async function enablePush(api: Api): Promise<void> {
   const registration = await navigator.serviceWorker.ready;
   const { publicKey } = await rawJson<{ publicKey: string }>(api, '/api/v1/push/vapid-public-key');
   const subscription =
-    (await registration.pushManager.getSubscription()) ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
+    (await registration.pushManager.getSubscription()) ??
+    (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
   await rawJson(api, '/api/v1/me/push-subscriptions', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

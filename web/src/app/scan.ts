@@ -10,7 +10,13 @@ type Dialog = HTMLElement & { open: boolean };
 export async function scanBarcode(): Promise<string | null> {
   const video = h('video.scan-video', { muted: true, playsinline: true, 'aria-label': t('scanHint') });
   const status = h('p.muted', { role: 'status' }, t('scanHint'));
-  const dialog = h('wa-dialog', { label: t('scanTitle') }, video, status, h('wa-button', { slot: 'footer', variant: 'neutral', 'data-dialog': 'close' }, t('close'))) as Dialog;
+  const dialog = h(
+    'wa-dialog',
+    { label: t('scanTitle') },
+    video,
+    status,
+    h('wa-button', { slot: 'footer', variant: 'neutral', 'data-dialog': 'close' }, t('close')),
+  ) as Dialog;
   document.body.append(dialog);
   dialog.open = true;
   let stop = (): void => undefined;

@@ -36,8 +36,9 @@ export function stageOf(state: AppState, job: Job): 'planned' | 'en_route' | 'in
 
 /** Queues a visit action and says whether it went out or waits for the network. */
 export async function act(state: AppState, job: Job, action: Omit<Action, 'key' | 'queuedAt' | 'visitId'>, versioned = true): Promise<void> {
-  await state.sync.queue({ ...action, visitId: job.id, ...(versioned ? { baseVersion: job.visit.version } : {}) });
+  // The version as the device knows it now: a form rendered earlier may hold an older copy of the job.
+  const version = (state.jobs.find((j) => j.id === job.id) ?? job).visit.version;
+  await state.sync.queue({ ...action, visitId: job.id, ...(versioned ? { baseVersion: version } : {}) });
   if (!state.online) toast('info', t('queued'));
   state.render();
 }
-

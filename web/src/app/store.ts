@@ -24,6 +24,8 @@ export interface Action {
   file?: { blob: Blob; name: string };
   /** The visit's version the technician saw when acting (If-Match); none for actions that do not need it. */
   baseVersion?: number;
+  /** A photo for this checklist item: once uploaded, the item is ticked with it. */
+  checklistItemId?: string;
   /** Words for the label, e.g. { minutes: 35 }. */
   vars?: Record<string, string | number>;
   queuedAt: string;

@@ -29,7 +29,11 @@ declare global {
 interface WorkerScope {
   location: Location;
   registration: { showNotification(title: string, options?: NotificationOptions & { data?: unknown }): Promise<void> };
-  clients: { matchAll(options: { type: 'window'; includeUncontrolled: boolean }): Promise<WindowClient[]>; openWindow(url: string): Promise<WindowClient | null>; claim(): Promise<void> };
+  clients: {
+    matchAll(options: { type: 'window'; includeUncontrolled: boolean }): Promise<WindowClient[]>;
+    openWindow(url: string): Promise<WindowClient | null>;
+    claim(): Promise<void>;
+  };
   skipWaiting(): Promise<void>;
   addEventListener(type: string, listener: (event: ExtendableEvent) => void): void;
 }

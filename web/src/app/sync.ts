@@ -77,11 +77,23 @@ export class Sync {
       await dequeue(action.seq!);
       if (result.ok) {
         if (action.kind === 'en_route') await this.markEnRoute(action.visitId, result.data);
-        const visit = result.visit ?? (await this.fetchVisit(action.visitId));
-        if (visit) {
-          if (action.baseVersion !== undefined) chain.set(action.visitId, { base: action.baseVersion, now: visit.version });
-          await this.storeVisit(visit);
+        const attachmentId = (result.data as { id?: unknown } | null)?.id;
+        if (action.checklistItemId && typeof attachmentId === 'string') {
+          await enqueue({
+            key: newKey(),
+            visitId: action.visitId,
+            kind: 'checklist',
+            method: 'PUT',
+            path: `/api/v1/visits/${action.visitId}/checklist/${encodeURIComponent(action.checklistItemId)}`,
+            body: { done: true, attachmentId },
+            queuedAt: new Date().toISOString(),
+          });
         }
+        const visit = result.visit && result.visit.version === result.version ? result.visit : await this.fetchVisit(action.visitId);
+        // Visit-ETag is the visit's version after the action (later hooks may have changed it again).
+        const now = result.version ?? visit?.version;
+        if (action.baseVersion !== undefined && now !== undefined) chain.set(action.visitId, { base: action.baseVersion, now });
+        if (visit) await this.storeVisit(visit);
       } else {
         await addIssue(result.issue);
       }
@@ -89,7 +101,14 @@ export class Sync {
     }
   }
 
-  private async send(action: Action, ifMatch: number | undefined): Promise<{ ok: true; visit: Visit | null; data: unknown; retryLater?: false } | { ok: false; retryLater: true } | { ok: false; retryLater?: false; issue: Issue }> {
+  private async send(
+    action: Action,
+    ifMatch: number | undefined,
+  ): Promise<
+    | { ok: true; visit: Visit | null; data: unknown; version: number | undefined; retryLater?: false }
+    | { ok: false; retryLater: true }
+    | { ok: false; retryLater?: false; issue: Issue }
+  > {
     const headers: Record<string, string> = { ...this.api.authHeaders(), 'idempotency-key': action.key, accept: 'application/json' };
     if (ifMatch !== undefined) headers['if-match'] = `"${ifMatch}"`;
     let body: BodyInit | undefined;
@@ -109,7 +128,10 @@ export class Sync {
       return { ok: false, retryLater: true };
     }
     const data = (await res.json().catch(() => null)) as (Record<string, unknown> & Partial<Problem>) | null;
-    if (res.ok) return { ok: true, visit: isVisit(data, action.visitId) ? data : null, data };
+    if (res.ok) {
+      const etag = /^"(\d+)"$/.exec(res.headers.get('visit-etag') ?? '')?.[1];
+      return { ok: true, visit: isVisit(data, action.visitId) ? data : null, data, version: etag === undefined ? undefined : Number(etag) };
+    }
     const retryable = res.status >= 500 || RETRY_LATER.has(res.status) || (res.status === 409 && (res.headers.has('retry-after') || data?.retryable === true));
     if (retryable) {
       if (res.status === 401) this.api.session.clear();
@@ -148,7 +170,12 @@ export class Sync {
   private async markEnRoute(visitId: string, data: unknown): Promise<void> {
     const job = await getJob(visitId);
     const eta = data as { enRouteAt?: string | null; etaAt?: string | null; ticketStatus?: string } | null;
-    if (job) await putJob({ ...job, enRouteAt: eta?.enRouteAt ?? new Date().toISOString(), ticket: { ...job.ticket, status: eta?.ticketStatus ?? job.ticket.status } });
+    if (job)
+      await putJob({
+        ...job,
+        enRouteAt: eta?.enRouteAt ?? new Date().toISOString(),
+        ticket: { ...job.ticket, status: eta?.ticketStatus ?? job.ticket.status },
+      });
   }
 
   private async storeVisit(visit: Visit): Promise<void> {

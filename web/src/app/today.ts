@@ -72,7 +72,12 @@ export function renderToday(state: AppState): HTMLElement {
       'section.day',
       { 'aria-labelledby': 'today-title' },
       h('h1.day-title', { id: 'today-title' }, t('today'), h('span.day-date', i18n.date(Date.now(), { weekday: 'long', day: 'numeric', month: 'long' }))),
-      todays.length ? h('ol.jobs', todays.map((job, i) => card(state, job, i + 1))) : empty(t('noJobs'), t('noJobsText'), '✓'),
+      todays.length
+        ? h(
+            'ol.jobs',
+            todays.map((job, i) => card(state, job, i + 1)),
+          )
+        : empty(t('noJobs'), t('noJobsText'), '✓'),
     ),
     later.length
       ? h(
@@ -80,7 +85,14 @@ export function renderToday(state: AppState): HTMLElement {
           { 'aria-labelledby': 'upcoming-title' },
           h('h2.day-title', { id: 'upcoming-title' }, t('upcoming')),
           [...byDay.entries()].map(([day, jobs]) =>
-            h('div.upcoming-day', h('h3.day-sub', i18n.date(`${day}T12:00:00`, { weekday: 'long', day: 'numeric', month: 'short' })), h('ol.jobs', jobs.map((job, i) => card(state, job, i + 1)))),
+            h(
+              'div.upcoming-day',
+              h('h3.day-sub', i18n.date(`${day}T12:00:00`, { weekday: 'long', day: 'numeric', month: 'short' })),
+              h(
+                'ol.jobs',
+                jobs.map((job, i) => card(state, job, i + 1)),
+              ),
+            ),
           ),
         )
       : null,

@@ -22,8 +22,24 @@ function diagnosis(job: Job): HTMLElement {
     'div',
     d.title ? h('p.strong', d.title) : null,
     d.text ? h('p', d.text) : null,
-    d.causes.length ? [h('h3', t('probableCauses')), h('ol.plain-list', d.causes.map((c) => h('li', c)))] : null,
-    d.actions.length ? [h('h3', t('actions')), h('ol.plain-list', d.actions.map((c) => h('li', c)))] : null,
+    d.causes.length
+      ? [
+          h('h3', t('probableCauses')),
+          h(
+            'ol.plain-list',
+            d.causes.map((c) => h('li', c)),
+          ),
+        ]
+      : null,
+    d.actions.length
+      ? [
+          h('h3', t('actions')),
+          h(
+            'ol.plain-list',
+            d.actions.map((c) => h('li', c)),
+          ),
+        ]
+      : null,
   );
 }
 
@@ -51,7 +67,10 @@ function equipment(job: Job): HTMLElement | null {
     a.readings.length
       ? h(
           'dl.readings',
-          a.readings.map((r) => [h('dt', r.name), h('dd', `${typeof r.value === 'number' ? i18n.number(r.value, { maximumFractionDigits: 2 }) : r.value}${r.unit ? ` ${r.unit}` : ''}`)]),
+          a.readings.map((r) => [
+            h('dt', r.name),
+            h('dd', `${typeof r.value === 'number' ? i18n.number(r.value, { maximumFractionDigits: 2 }) : r.value}${r.unit ? ` ${r.unit}` : ''}`),
+          ]),
         )
       : h('p.muted', t('noReadings')),
     a.alarms.length
@@ -59,20 +78,40 @@ function equipment(job: Job): HTMLElement | null {
           h('h3', t('alarms')),
           h(
             'ul.rows',
-            a.alarms.map((al) => h('li.row', h('span', al.active ? h('span.dot-bad', { 'aria-hidden': 'true' }) : null, al.title), h('span.muted.small', al.at ? i18n.date(al.at) : ''))),
+            a.alarms.map((al) =>
+              h(
+                'li.row',
+                h('span', al.active ? h('span.dot-bad', { 'aria-hidden': 'true' }) : null, al.title),
+                h('span.muted.small', al.at ? i18n.date(al.at) : ''),
+              ),
+            ),
           ),
         ]
       : null,
     a.history.length
-      ? [h('h3', t('history')), h('ul.rows', a.history.slice(0, 10).map((e) => h('li.row', h('span', e.title), h('span.muted.small', e.at ? i18n.date(e.at, { dateStyle: 'medium' }) : ''))))]
+      ? [
+          h('h3', t('history')),
+          h(
+            'ul.rows',
+            a.history.slice(0, 10).map((e) => h('li.row', h('span', e.title), h('span.muted.small', e.at ? i18n.date(e.at, { dateStyle: 'medium' }) : ''))),
+          ),
+        ]
       : null,
   );
 }
 
-function article(job: Job): HTMLElement | null {
-  if (!job.article) return null;
+function articles(job: Job): HTMLElement {
   // Markdown shown as text: paragraphs kept, nothing interpreted as HTML.
-  return h('div.article', h('p.strong', job.article.title), job.article.body.split(/\n{2,}/).map((p) => h('p', p)));
+  return h(
+    'div',
+    job.articles.map((a) =>
+      h(
+        'div.article',
+        h('p.strong', a.title),
+        a.body.split(/\n{2,}/).map((p) => h('p', p)),
+      ),
+    ),
+  );
 }
 
 export function renderVisit(state: AppState, job: Job): HTMLElement {
@@ -84,9 +123,20 @@ export function renderVisit(state: AppState, job: Job): HTMLElement {
     h('a.back', { href: '#/' }, '‹ ', t('back')),
     h(
       'header.visit-head',
-      h('div.visit-meta', h('span.mono', job.ticket.number), priorityBadge(job.ticket.priority), stageChip(state, job), sla ? h(`span.sla.sla-${sla.level}`, sla.text) : null),
+      h(
+        'div.visit-meta',
+        h('span.mono', job.ticket.number),
+        priorityBadge(job.ticket.priority),
+        stageChip(state, job),
+        sla ? h(`span.sla.sla-${sla.level}`, sla.text) : null,
+      ),
       h('h1', { id: 'visit-title' }, job.ticket.title),
-      h('div.visit-when', i18n.date(job.visit.plannedStart, { weekday: 'short', day: 'numeric', month: 'short' }), ' · ', `${time(job.visit.plannedStart)}–${time(job.visit.plannedEnd)}`),
+      h(
+        'div.visit-when',
+        i18n.date(job.visit.plannedStart, { weekday: 'short', day: 'numeric', month: 'short' }),
+        ' · ',
+        `${time(job.visit.plannedStart)}–${time(job.visit.plannedEnd)}`,
+      ),
     ),
     h(
       'section.card.where',
@@ -104,7 +154,7 @@ export function renderVisit(state: AppState, job: Job): HTMLElement {
     section(t('diagnosis'), diagnosis(job), true),
     section(t('reservedParts'), reserved(job), job.reservedParts.length > 0),
     job.asset ? section(t('asset'), equipment(job)) : null,
-    job.article ? section(t('article'), article(job)) : null,
+    job.articles.length ? section(t('article'), articles(job)) : null,
     renderWork(state, job),
   );
 }

@@ -59,8 +59,16 @@ function travel(state: AppState, job: Job): HTMLElement {
 function labour(state: AppState, job: Job, timers: Map<string, string>): HTMLElement {
   const running = timers.get(job.id);
   const spans = [
-    ...job.visit.labour.map((l) => h('li.row', h('span', l.description ?? i18n.date(l.recordedAt, { hour: '2-digit', minute: '2-digit' })), h('span', t('labourSpan', { minutes: l.minutes })))),
-    ...pendingOf(state, job.id, 'labour').map((a) => h('li.row.is-pending', h('span', String(a.body?.description ?? '')), h('span.row-end', waiting(), t('labourSpan', { minutes: Number(a.body?.minutes) })))),
+    ...job.visit.labour.map((l) =>
+      h(
+        'li.row',
+        h('span', l.description ?? i18n.date(l.recordedAt, { hour: '2-digit', minute: '2-digit' })),
+        h('span', t('labourSpan', { minutes: l.minutes })),
+      ),
+    ),
+    ...pendingOf(state, job.id, 'labour').map((a) =>
+      h('li.row.is-pending', h('span', String(a.body?.description ?? '')), h('span.row-end', waiting(), t('labourSpan', { minutes: Number(a.body?.minutes) }))),
+    ),
   ];
   const button = running
     ? h('button.btn.btn-danger.btn-block', { type: 'button', id: 'labour-stop' }, '■ ', t('labourStop'))
@@ -97,8 +105,12 @@ function labour(state: AppState, job: Job, timers: Map<string, string>): HTMLEle
 
 function partsUsed(state: AppState, job: Job): HTMLElement {
   const used = [
-    ...job.visit.parts.map((p) => h('li.row', h('span', h('span.mono', p.sku), p.description ? h('span.muted', ` ${p.description}`) : null), h('span', `× ${i18n.number(p.quantity)}`))),
-    ...pendingOf(state, job.id, 'part').map((a) => h('li.row.is-pending', h('span.mono', String(a.body?.sku)), h('span.row-end', waiting(), `× ${i18n.number(Number(a.body?.quantity))}`))),
+    ...job.visit.parts.map((p) =>
+      h('li.row', h('span', h('span.mono', p.sku), p.description ? h('span.muted', ` ${p.description}`) : null), h('span', `× ${i18n.number(p.quantity)}`)),
+    ),
+    ...pendingOf(state, job.id, 'part').map((a) =>
+      h('li.row.is-pending', h('span.mono', String(a.body?.sku)), h('span.row-end', waiting(), `× ${i18n.number(Number(a.body?.quantity))}`)),
+    ),
   ];
   return h('div', { dataset: { live: 'parts' } }, used.length ? h('ul.rows', used) : h('p.muted', t('noPartsUsed')));
 }
@@ -109,15 +121,36 @@ function partsForm(state: AppState, job: Job): HTMLElement {
     { id: `van-${job.id}` },
     state.van.map((s) => h('option', { value: s.sku }, `${s.name ?? s.sku} · ${t('available', { n: s.available })}`)),
   );
-  const sku = h('input.input', { id: 'part-sku', type: 'search', list: `van-${job.id}`, autocomplete: 'off', placeholder: t('partsSearch'), 'aria-label': t('partsSearch') });
-  const quantity = h('input.input.qty', { id: 'part-qty', type: 'number', min: '0.001', step: 'any', value: '1', inputmode: 'decimal', 'aria-label': t('quantity') });
+  const sku = h('input.input', {
+    id: 'part-sku',
+    type: 'search',
+    list: `van-${job.id}`,
+    autocomplete: 'off',
+    placeholder: t('partsSearch'),
+    'aria-label': t('partsSearch'),
+  });
+  const quantity = h('input.input.qty', {
+    id: 'part-qty',
+    type: 'number',
+    min: '0.001',
+    step: 'any',
+    value: '1',
+    inputmode: 'decimal',
+    'aria-label': t('quantity'),
+  });
   const add = async (): Promise<void> => {
     const code = sku.value.trim();
     const amount = Number(quantity.value);
     if (!code || !(amount > 0)) return;
     sku.value = '';
     quantity.value = '1';
-    await act(state, job, { kind: 'part', method: 'POST', path: `/api/v1/visits/${job.id}/parts`, body: { sku: code, quantity: amount }, vars: { sku: code, quantity: amount } });
+    await act(state, job, {
+      kind: 'part',
+      method: 'POST',
+      path: `/api/v1/visits/${job.id}/parts`,
+      body: { sku: code, quantity: amount },
+      vars: { sku: code, quantity: amount },
+    });
   };
   const scan = h('button.btn', { type: 'button', id: 'part-scan' }, '▦ ', t('partsScan'));
   scan.addEventListener('click', async () => {
@@ -174,7 +207,13 @@ function photoInputs(state: AppState, job: Job): HTMLElement {
         await act(
           state,
           job,
-          { kind: 'photo', method: 'POST', path: `/api/v1/visits/${job.id}/attachments`, file: { blob: file, name: file.name || 'photo.jpg' }, vars: { name: file.name } },
+          {
+            kind: 'photo',
+            method: 'POST',
+            path: `/api/v1/visits/${job.id}/attachments`,
+            file: { blob: file, name: file.name || 'photo.jpg' },
+            vars: { name: file.name },
+          },
           false,
         );
       }
