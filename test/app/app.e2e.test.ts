@@ -143,7 +143,7 @@ describe('technician app', () => {
     await expectAccessible(page, 'today list');
     await page.screenshot({ path: screenshotPath('app-today') });
     // The shell is cached by the service worker before the network goes.
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
 
     await card.click();
     await page.waitForSelector('#visit-title');
@@ -151,10 +151,14 @@ describe('technician app', () => {
     await page.click('#en-route');
     await page.waitForSelector('#arrived');
     // The phone's position reaches the server while travelling.
-    await waitFor(async () => {
-      const res = await t.call<{ items: { lat: number; lon: number }[] }>('GET', `/api/v1/technicians/${ids.tech}/locations`);
-      return res.body.items?.some((p) => Math.abs(p.lat - POSITION.latitude) < 1e-4 && Math.abs(p.lon - POSITION.longitude) < 1e-4) ?? false;
-    }, 15_000);
+    await waitFor(
+      async () => {
+        const res = await t.call<{ items: { lat: number; lon: number }[] }>('GET', `/api/v1/technicians/${ids.tech}/locations`);
+        return res.body.items?.some((p) => Math.abs(p.lat - POSITION.latitude) < 1e-4 && Math.abs(p.lon - POSITION.longitude) < 1e-4) ?? false;
+      },
+      'the position at the server',
+      15_000,
+    );
     await page.click('#arrived');
     await page.waitForSelector('#labour-start');
     await expect.poll(async () => (await visit()).version, { timeout: 10_000 }).toBeGreaterThan(0);
@@ -193,7 +197,7 @@ describe('technician app', () => {
     const files = await ok<{ items: { fileName: string }[] }>(t, 'GET', `/api/v1/visits/${ids.visit}/attachments`, undefined, 200);
     expect(files.items).toHaveLength(1);
     // Replaying again changes nothing: each action was sent once and left the outbox.
-    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await page.evaluate("window.dispatchEvent(new Event('online'))");
     await page.waitForSelector('#sync-state.sync-online');
     expect((await visit()).labour).toHaveLength(1);
   }, 60_000);
