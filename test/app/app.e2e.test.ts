@@ -187,7 +187,7 @@ describe('technician app', () => {
     expect(before.labour).toHaveLength(0);
     expect(before.parts).toHaveLength(0);
     await expectAccessible(page, 'visit');
-    await page.screenshot({ path: screenshotPath('app-visit'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('app-visit'), fullPage: true, clip: { x: 0, y: 0, width: 390, height: 1800 } });
 
     await context.setOffline(false);
     await page.waitForSelector('#sync-state.sync-online', { timeout: 15_000 });

@@ -16,7 +16,7 @@ import { deleteMeta, setMeta } from './store';
 import { time } from './today';
 import { renderFinish } from './finish';
 
-const waiting = (): HTMLElement => h('span.chip.chip-pending', t('pending', { n: 1 }));
+const waiting = (): HTMLElement => h('span.chip.chip-pending', t('waiting'));
 
 function step(title: string, live: string, ...body: (HTMLElement | null | HTMLElement[])[]): HTMLElement {
   return h('section.step', { dataset: live ? { live } : {} }, h('h2.step-title', title), ...body);
