@@ -30,11 +30,13 @@ let context: BrowserContext;
 let page: Page;
 const ids = { tech: '', ticket: '', number: '', visit: '', later: '' };
 
-/** Today's visit starts within today (UTC, the browser's zone too) whatever the hour the test runs. */
+/** Today's visit lies within today (UTC, the browser's zone too) and its working hours, whatever the hour the test runs. */
 function todaysWindow(): { plannedStart: string; plannedEnd: string } {
   const now = new Date();
-  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), Math.max(0, now.getUTCHours() - 1));
-  return { plannedStart: new Date(start).toISOString(), plannedEnd: new Date(start + 2 * HOUR).toISOString() };
+  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const start = day + Math.max(0, now.getUTCHours() - 1) * HOUR;
+  const end = Math.min(start + 2 * HOUR, day + 23 * HOUR + 59 * 60_000);
+  return { plannedStart: new Date(start).toISOString(), plannedEnd: new Date(end).toISOString() };
 }
 
 /** Dispatches a ticket to the technician (ticket scheduled, one visit) and returns the visit's id. */
