@@ -45,6 +45,8 @@ import { notificationsModule } from '../service/notifications/notifications.modu
 import { reportsModule } from '../service/reports/reports.module.js';
 import { attachmentsModule } from '../service/attachments/attachments.module.js';
 import { fieldAppModule } from '../service/field-app/field-app.module.js';
+import { pushModule } from '../service/push/push.module.js';
+import { PushOutbox, WebPushNotifier } from '../service/push/push-outbox.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -81,6 +83,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   reportsModule,
   attachmentsModule,
   fieldAppModule,
+  pushModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -120,7 +123,9 @@ function buildServices(ctx: AppContext) {
     features.push({ name: module.name, ...built });
     return built.exports;
   };
-  const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier };
+  // Web Push goes beside every technician message and every customer note on a ticket.
+  const pushOutbox = new PushOutbox(core.clock);
+  const ports = { ticketEvents: ctx.ticketEvents, notifier: ctx.notifier && new WebPushNotifier(ctx.notifier, pushOutbox) };
 
   const { users } = add(usersModule, core);
   const { apiKeys } = add(authModule, { ...core, users });
@@ -128,7 +133,7 @@ function buildServices(ctx: AppContext) {
   add(sitesModule, core);
   add(assetsModule, { ...core, models: ctx.models });
   add(contactsModule, core);
-  add(activitiesModule, core);
+  add(activitiesModule, { ...core, recorded: (tx, activity) => pushOutbox.customerNote(tx, activity) });
   add(knowledgeModule, { ...core, models: ctx.models });
   add(customFieldsModule, core);
   add(contractsModule, core);
@@ -160,7 +165,8 @@ function buildServices(ctx: AppContext) {
   const egress = ctx.egress ?? new Egress(egressPolicyOf(ctx.config));
   if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
   add(deliveryModule, { ...core, secrets });
-  add(notificationsModule, { ...core, secrets, egress });
+  const { channel: webPush } = add(pushModule, { ...core, secrets, egress, outbox: pushOutbox });
+  add(notificationsModule, { ...core, secrets, egress, channels: { webpush: webPush } });
   add(reportsModule, { ...core, secrets, egress });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands, apiKeys } };

@@ -220,6 +220,24 @@ export const configSchema = z.object({
   /** HMAC key signing technicians' push notifications (X-Telemend-Signature); unset = unsigned. */
   NOTIFY_PUSH_SECRET: z.string().min(16).optional(),
   /**
+   * Web Push (VAPID) key pair, base64url as `npx web-push generate-vapid-keys` prints them; set
+   * both or neither. Unset: a pair is generated once and kept in the database, sealed with the
+   * secrets key, so restarts keep the browsers' subscriptions valid.
+   */
+  WEB_PUSH_VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{80,100}$/, 'a base64url P-256 public key')
+    .optional(),
+  WEB_PUSH_VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{40,50}$/, 'a base64url P-256 private key')
+    .optional(),
+  /** Who push services may contact about our messages (VAPID `sub`): a mailto: or https: URL. */
+  WEB_PUSH_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)\S+$/, 'a mailto: or https: URL')
+    .default('mailto:ops@telemend.invalid'),
+  /**
    * Destinations that outgoing webhooks, notifications and push messages may reach although they
    * are not public addresses: comma-separated IP addresses, CIDR ranges or host names, each
    * optionally with `:port` (`10.0.0.0/8`, `127.0.0.1:9000`, `[fd00::/8]:443`, `erp.internal`).

@@ -45,7 +45,8 @@ export interface EgressOptions {
 export interface EgressPost {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+  /** Text (JSON) or bytes (an encrypted Web Push message). */
+  readonly body: string | Uint8Array;
   /** Time allowed for the whole exchange, ms. */
   readonly timeoutMs: number;
 }

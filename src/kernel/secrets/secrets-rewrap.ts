@@ -13,11 +13,13 @@ export const SECRET_COLUMNS = [
   { table: 'webhook_subscriptions', key: 'id', column: 'secret' },
   { table: 'report_schedules', key: 'id', column: 'webhook_secret' },
   { table: 'contact_notification_preferences', key: 'contact_id', column: 'webhook_secret' },
+  { table: 'web_push_keys', key: 'id', column: 'private_key' },
 ] as const;
 
 export const WEBHOOK_SECRET = 'webhook_subscriptions.secret';
 export const REPORT_WEBHOOK_SECRET = 'report_schedules.webhook_secret';
 export const CONTACT_WEBHOOK_SECRET = 'contact_notification_preferences.webhook_secret';
+export const WEB_PUSH_PRIVATE_KEY = 'web_push_keys.private_key';
 
 export interface RewrapResult {
   /** Values now sealed with the current key. */

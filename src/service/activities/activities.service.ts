@@ -6,7 +6,7 @@
  */
 import type { Actor } from '../../access/audit/audit.service.js';
 import { UNSCOPED, type Scope } from '../../access/auth/principal.js';
-import type { Database } from '../../kernel/db/database.js';
+import type { Database, Queryable } from '../../kernel/db/database.js';
 import { AppError, notFound } from '../../kernel/errors.js';
 import { checkVersion } from '../../kernel/db/row-version.js';
 import type { Page } from '../../kernel/db/keyset.js';
@@ -21,18 +21,22 @@ const LINKS = [
   ['ticket', 'ticketId'],
 ] as const;
 
+/** Told of every activity in the transaction that records it (an inbound one on a ticket reaches its technician's phone). */
+export type ActivityRecorded = (tx: Queryable, activity: { id: string; ticketId: string | null; direction: string; subject: string }) => Promise<unknown>;
+
 export class ActivitiesService {
   private readonly repo = new ActivitiesRepository();
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    private readonly recorded?: ActivityRecorded,
   ) {}
 
   async create(input: CreateActivity, author: Actor): Promise<Activity> {
     const row = await this.db.transaction(async (tx) => {
       const customerId = resolveCustomer(input, await this.repo.linkOwners(tx, input));
-      return this.repo.insert(tx, {
+      const row = await this.repo.insert(tx, {
         kind: input.kind,
         direction: input.direction ?? 'internal',
         subject: input.subject,
@@ -45,6 +49,8 @@ export class ActivitiesService {
         ticketId: input.ticketId ?? null,
         author,
       });
+      await this.recorded?.(tx, { id: row.id, ticketId: row.ticket_id, direction: row.direction, subject: row.subject });
+      return row;
     });
     return toActivity(row);
   }

@@ -60,6 +60,13 @@ export interface NotificationSenderOptions {
   readonly leaseMs?: number;
   /** Timeout of one SMTP conversation step or one webhook POST, ms. Default 15000. */
   readonly timeoutMs?: number;
+  /** Delivery of the other outbox channels, by name (web push). A row of a channel without one fails permanently. */
+  readonly channels?: Readonly<Record<string, OutboxChannelSender>>;
+}
+
+/** Delivers one outbox row; throws a DeliveryError saying whether a retry can help. */
+export interface OutboxChannelSender {
+  send(row: OutboxRow): Promise<void>;
 }
 
 export type SendResult = 'sent' | 'retry' | 'failed' | 'gave_up' | 'lost_claim';
@@ -161,7 +168,9 @@ export class NotificationSender implements BackgroundTask {
   private async deliver(row: OutboxRow, token: string): Promise<SendResult> {
     const { db, logger } = this.options;
     try {
-      await (row.channel === 'email' ? this.smtp.send(row) : this.webhook.send(row));
+      const channel = row.channel === 'email' ? this.smtp : row.channel === 'webhook' ? this.webhook : this.options.channels?.[row.channel];
+      if (!channel) throw new DeliveryError(`no sender for channel ${row.channel}`, true);
+      await channel.send(row);
     } catch (caught) {
       const error = caught instanceof DeliveryError ? caught : new DeliveryError((caught as Error).message, false);
       const max = this.options.maxAttempts ?? 8;
@@ -202,6 +211,7 @@ export class NotificationSender implements BackgroundTask {
 export interface NotificationSenderTaskDeps extends Pick<Core, 'db' | 'logger' | 'clock' | 'config'> {
   readonly egress: EgressPort;
   readonly secrets: SecretBox;
+  readonly channels?: Readonly<Record<string, OutboxChannelSender>> | undefined;
 }
 
 /** The worker role's outbox sender: SMTP_URL, NOTIFY_FROM, NOTIFY_MAX_ATTEMPTS, NOTIFY_PUSH_SECRET; other options at their defaults. */
@@ -216,6 +226,7 @@ export function notificationSenderTask(deps: NotificationSenderTaskDeps): Notifi
     smtpUrl: config.SMTP_URL,
     from: config.NOTIFY_FROM,
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    ...(deps.channels ? { channels: deps.channels } : {}),
     ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
   });
 }

@@ -8,7 +8,7 @@ import type { EgressPort } from '../../kernel/egress/egress.js';
 import { egressPolicyOf } from '../../kernel/egress/egress-policy.js';
 import { defineModule } from '../../kernel/module.js';
 import type { SecretBox } from '../../kernel/secrets/secret-box.js';
-import { notificationSenderTask } from './notification-sender.js';
+import { notificationSenderTask, type OutboxChannelSender } from './notification-sender.js';
 import { notificationsMigration } from './notifications.migration.js';
 import { notificationsRoutes } from './notifications.routes.js';
 import { NotificationsService } from './notifications.service.js';
@@ -18,6 +18,8 @@ export interface NotificationsDeps extends Pick<Core, 'db' | 'clock' | 'logger' 
   readonly secrets: SecretBox;
   /** The sender's webhooks go through it (EGRESS_ALLOW). */
   readonly egress: EgressPort;
+  /** Senders of further outbox channels (Web Push). */
+  readonly channels?: Readonly<Record<string, OutboxChannelSender>> | undefined;
 }
 
 export const notificationsModule = defineModule({

@@ -7,7 +7,9 @@ import { keyset, toPage, type Page, type SortColumn } from '../../kernel/db/keys
 import { sqlFilter } from '../../kernel/db/sql-filter.js';
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'gave_up';
-export type OutboxChannel = 'email' | 'webhook';
+/** Channels a contact may choose; technicians' Web Push subscriptions add 'webpush'. */
+export type ContactChannel = 'email' | 'webhook';
+export type OutboxChannel = ContactChannel | 'webpush';
 
 export interface OutboxRow {
   id: string;
@@ -68,7 +70,7 @@ export interface PreferencesRow {
   contact_id: string;
   enabled: boolean;
   events: string[];
-  channels: OutboxChannel[];
+  channels: ContactChannel[];
   email_address: string | null;
   webhook_url: string | null;
   webhook_secret: string | null;
@@ -81,7 +83,7 @@ export interface PreferencesRow {
 export interface PreferencesInput {
   enabled: boolean;
   events: readonly string[];
-  channels: readonly OutboxChannel[];
+  channels: readonly ContactChannel[];
   emailAddress: string | null;
   webhookUrl: string | null;
   webhookSecret: string | null;

@@ -5,6 +5,8 @@ import { NOTIFICATION_EVENTS } from './notification.port.js';
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'gave_up'] as const;
 export const NOTIFICATION_CHANNELS = ['email', 'webhook'] as const;
+/** Channels of outbox rows: the contacts' ones, and technicians' Web Push subscriptions (src/service/push). */
+export const OUTBOX_CHANNELS = [...NOTIFICATION_CHANNELS, 'webpush'] as const;
 
 export const notificationIdParams = z.object({ id: z.uuid() });
 
@@ -17,7 +19,7 @@ export const notificationSchema = z.object({
   recipient: z.string().describe('contact:<id> or technician:<id>'),
   contactId: z.uuid().nullable(),
   technicianId: z.uuid().nullable(),
-  channel: z.enum(NOTIFICATION_CHANNELS),
+  channel: z.enum(OUTBOX_CHANNELS),
   address: z.string().describe('E-mail address or webhook URL'),
   language: z.string(),
   subject: z.string(),
@@ -38,7 +40,7 @@ export const listNotificationsQuery = z.object({
   ticketId: z.uuid().optional(),
   status: z.enum(OUTBOX_STATUSES).optional(),
   event: z.string().trim().min(1).max(64).optional(),
-  channel: z.enum(NOTIFICATION_CHANNELS).optional(),
+  channel: z.enum(OUTBOX_CHANNELS).optional(),
 });
 export type ListNotifications = z.infer<typeof listNotificationsQuery>;
 

@@ -7178,6 +7178,157 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/push-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My push subscriptions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                endpoint: string;
+                                deviceLabel: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                lastSentAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register this browser's push subscription (upsert by endpoint): assignments, reschedules, cancellations, customer notes */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uri
+                         * @description PushSubscription.endpoint; must pass the egress policy (EGRESS_ALLOW)
+                         */
+                        endpoint: string;
+                        keys: {
+                            /** @description The browser’s P-256 public key */
+                            p256dh: string;
+                            /** @description The 16-byte authentication secret */
+                            auth: string;
+                        };
+                        /** @description e.g. "Pixel 8, Chrome" */
+                        deviceLabel?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            endpoint: string;
+                            deviceLabel: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            lastSentAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            endpoint: string;
+                            deviceLabel: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            lastSentAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/push-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of my push subscriptions */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -7726,7 +7877,7 @@ export interface paths {
                     ticketId?: string;
                     status?: "pending" | "sending" | "sent" | "failed" | "gave_up";
                     event?: string;
-                    channel?: "email" | "webhook";
+                    channel?: "email" | "webhook" | "webpush";
                 };
                 header?: never;
                 path?: never;
@@ -7756,7 +7907,7 @@ export interface paths {
                                 contactId: string | null;
                                 technicianId: string | null;
                                 /** @enum {string} */
-                                channel: "email" | "webhook";
+                                channel: "email" | "webhook" | "webpush";
                                 /** @description E-mail address or webhook URL */
                                 address: string;
                                 language: string;
@@ -7832,7 +7983,7 @@ export interface paths {
                             contactId: string | null;
                             technicianId: string | null;
                             /** @enum {string} */
-                            channel: "email" | "webhook";
+                            channel: "email" | "webhook" | "webpush";
                             /** @description E-mail address or webhook URL */
                             address: string;
                             language: string;
@@ -7910,7 +8061,7 @@ export interface paths {
                             contactId: string | null;
                             technicianId: string | null;
                             /** @enum {string} */
-                            channel: "email" | "webhook";
+                            channel: "email" | "webhook" | "webpush";
                             /** @description E-mail address or webhook URL */
                             address: string;
                             language: string;
@@ -8639,6 +8790,45 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VAPID public key to subscribe with (applicationServerKey) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description applicationServerKey for PushManager.subscribe (base64url, uncompressed P-256 point) */
+                            publicKey: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/rejections": {
