@@ -4,7 +4,6 @@
  * (POST /me/push-subscriptions); sw.ts shows the notifications.
  */
 import type { Api } from '../shared/api';
-import { rawJson } from './jobs';
 
 export type PushState = 'unsupported' | 'off' | 'on';
 
@@ -32,21 +31,32 @@ export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
 export async function enablePush(api: Api): Promise<void> {
   if ((await Notification.requestPermission()) !== 'granted') throw new Error('Notifications are blocked for this site');
   const registration = await navigator.serviceWorker.ready;
-  const { publicKey } = await rawJson<{ publicKey: string }>(api, '/api/v1/push/vapid-public-key');
+  const { publicKey } = await api.ok(api.client.GET('/api/v1/push/vapid-public-key'));
   const subscription =
     (await registration.pushManager.getSubscription()) ??
     (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
-  await rawJson(api, '/api/v1/me/push-subscriptions', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...subscription.toJSON(), language: document.documentElement.lang }),
-  });
+  const json = subscription.toJSON();
+  await api.ok(
+    api.client.POST('/api/v1/me/push-subscriptions', {
+      body: {
+        endpoint: subscription.endpoint,
+        keys: { p256dh: json.keys?.p256dh ?? '', auth: json.keys?.auth ?? '' },
+        deviceLabel: navigator.userAgent.slice(0, 100),
+      },
+    }),
+  );
 }
 
 export async function disablePush(api: Api): Promise<void> {
   const registration = await navigator.serviceWorker.getRegistration('/app/');
   const subscription = await registration?.pushManager.getSubscription();
   if (!subscription) return;
-  await rawJson(api, `/api/v1/me/push-subscriptions?endpoint=${encodeURIComponent(subscription.endpoint)}`, { method: 'DELETE' }).catch(() => undefined);
+  try {
+    const { items } = await api.ok(api.client.GET('/api/v1/me/push-subscriptions'));
+    const mine = items.find((item) => item.endpoint === subscription.endpoint);
+    if (mine) await api.ok(api.client.DELETE('/api/v1/me/push-subscriptions/{id}', { params: { path: { id: mine.id } } }));
+  } catch {
+    // Offline or already gone: the server drops a subscription the push service refuses (404/410).
+  }
   await subscription.unsubscribe();
 }
