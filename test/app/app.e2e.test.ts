@@ -225,4 +225,23 @@ describe('technician app', () => {
     await expect.poll(async () => (await visit()).labour.length, { timeout: 10_000 }).toBe(2);
     expect((await visit()).version).toBeGreaterThan(current.version);
   });
+
+  test('a push message becomes a notification from the service worker, leading to the visit', async () => {
+    await context.grantPermissions(['notifications'], { origin: t.api });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    const registrationId = await new Promise<string>((resolve) => {
+      cdp.on('ServiceWorker.workerRegistrationUpdated', (event: { registrations: { registrationId: string; scopeURL: string }[] }) => {
+        const found = event.registrations.find((r) => r.scopeURL.endsWith('/app/'));
+        if (found) resolve(found.registrationId);
+      });
+    });
+    const data = JSON.stringify({ title: 'New visit assigned', body: `${ids.number} tomorrow 08:00`, visitId: ids.later });
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(t.api).origin, registrationId, data });
+    const shown = async (): Promise<{ title: string; url: string }[]> =>
+      page.evaluate(
+        'navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) => list.map((n) => ({ title: n.title, url: n.data && n.data.url })))',
+      );
+    await expect.poll(shown, { timeout: 10_000 }).toEqual([{ title: 'New visit assigned', url: `/app/#/visit/${ids.later}` }]);
+  });
 });
