@@ -9,7 +9,7 @@ import './app.css';
 import { createApi } from '../shared/api';
 import { $, h, logo, mount } from '../shared/dom';
 import { isLanguage, LANGUAGES, storeLanguage } from '../shared/i18n';
-import { renderSignIn } from '../shared/signin';
+import { article, renderSignIn } from '../shared/signin';
 import { toastError } from '../shared/ui';
 import { renderIssues } from './issues';
 import { fetchJobs, type Job } from './jobs';
@@ -218,7 +218,7 @@ function signIn(message?: string): void {
     area: t('area'),
     intro: t('intro'),
     roles: ['technician'],
-    refusal: () => t('refusal'),
+    refusal: (role) => t('refusal', { role, article: article(role) }),
     foot: t('foot'),
     message,
     onSignedIn: async (user) => {

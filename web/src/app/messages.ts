@@ -4,7 +4,7 @@ import { createTranslator, preferredLanguage, type Language, type Translator } f
 const en = {
   area: 'Technician app',
   intro: 'Use your technician account.',
-  refusal: 'This account cannot use the technician app: sign in as a technician.',
+  refusal: '{article} {role} account cannot use the technician app: sign in as a technician.',
   foot: "Today's jobs, parts, photos and signature — also offline.",
   sessionEnded: 'Your session has ended. Please sign in again.',
   signOut: 'Sign out',
@@ -140,7 +140,7 @@ export type MessageKey = keyof typeof en;
 const de: Record<MessageKey, string> = {
   area: 'Techniker-App',
   intro: 'Melden Sie sich mit Ihrem Techniker-Konto an.',
-  refusal: 'Dieses Konto kann die Techniker-App nicht nutzen: Bitte als Techniker anmelden.',
+  refusal: 'Ein Konto mit der Rolle {role} kann die Techniker-App nicht nutzen: Bitte als Techniker anmelden.',
   foot: 'Heutige Einsätze, Teile, Fotos und Unterschrift — auch offline.',
   sessionEnded: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
   signOut: 'Abmelden',
