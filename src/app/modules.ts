@@ -44,6 +44,7 @@ import { deliveryModule } from '../service/delivery/delivery.module.js';
 import { notificationsModule } from '../service/notifications/notifications.module.js';
 import { reportsModule } from '../service/reports/reports.module.js';
 import { attachmentsModule } from '../service/attachments/attachments.module.js';
+import { searchModule } from '../service/search/search.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -79,6 +80,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   notificationsModule,
   reportsModule,
   attachmentsModule,
+  searchModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -150,6 +152,7 @@ function buildServices(ctx: AppContext) {
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   add(invoicingModule, core);
   add(attachmentsModule, core);
+  add(searchModule, core);
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();

@@ -9808,6 +9808,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find customers, contacts, sites and assets from one search text
+         * @description Matches names, customer codes, e-mail addresses, phone numbers (compared on their digits; "+49 30 1234", "0049 30 1234" and "030-1234" find each other), site addresses and cities, and asset serial numbers. Ranked exact > prefix > contains.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description What the caller said: a name, phone number (any writing: +49 30 1234, 030-1234), e-mail, serial number or address */
+                    q: string;
+                    /** @description Most results in all (default 20, at most 50) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Best first: by rank, then customers, contacts, sites, assets, then by label */
+                            items: {
+                                /** @enum {string} */
+                                type: "customer" | "contact" | "site" | "asset";
+                                /** Format: uuid */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description The customer the record belongs to (its own id for a customer): opens the customer 360
+                                 */
+                                customerId: string;
+                                customerName: string;
+                                /** @description What to show first: the name (an unnamed asset: its serial number) */
+                                label: string;
+                                /** @description A line to tell similar results apart (code, phone, address, model, site) */
+                                detail: string;
+                                /** @enum {string} */
+                                matched: "name" | "code" | "email" | "phone" | "address" | "serialNumber";
+                                /**
+                                 * @description exact before prefix before contains
+                                 * @enum {string}
+                                 */
+                                rank: "exact" | "prefix" | "contains";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites": {
         parameters: {
             query?: never;
