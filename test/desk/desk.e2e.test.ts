@@ -29,7 +29,7 @@ async function signInDesk(page: Page, email: string): Promise<void> {
   await page.fill('#email', email);
   await page.fill('#password', PASSWORD);
   await page.click('button[type=submit]');
-  await page.waitForSelector('#app:not([hidden]) #nav .nav-link', { timeout: 15_000 });
+  await page.waitForSelector('#app:not([hidden]) #nav .nav-link', { state: 'attached', timeout: 15_000 });
 }
 
 /** The visible text of the page (dialogs included), for the money scan. */
@@ -79,6 +79,17 @@ beforeAll(async () => {
     })
   ).id;
   await ok(t, 'POST', '/api/v1/tickets', { channel: 'email', type: 'inspection', priority: 'low', title: 'Annual F-gas leak check', assetId: ids.asset });
+  await ok(t, 'POST', '/api/v1/activities', {
+    kind: 'call',
+    direction: 'inbound',
+    subject: 'Asked for the F-gas certificate',
+    contactId: ids.contact,
+    occurredAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+  });
+  // An offer with a value: the agent sees the offer, never its value.
+  await ok(t, 'POST', '/api/v1/opportunities', { customerId: customer.id, assetId: ids.asset, kind: 'replacement_offer', title: 'Replace Chiller 1 (R404A phase-out)', value: 42000, currency: 'EUR' });
+  const other = await ok(t, 'POST', '/api/v1/customers', { name: 'Nordsee Fisch AG', phone: '+49 471 900 200' });
+  await ok(t, 'POST', '/api/v1/sites', { customerId: other.id, name: 'Nordenham processing hall', city: 'Nordenham', country: 'DE' });
   ({ browser, context, page: agent } = await openBrowser());
 }, 60_000);
 
@@ -97,13 +108,22 @@ describe('front desk', () => {
     await dispatch.waitForSelector('.feed-item');
 
     await signInDesk(agent, 'frank@desk.test');
-    // The caller's number as they say it, not as it is stored.
-    await agent.fill('#intake-search', '040 5550199');
-    const hit = agent.locator('#intake-results [role=option]', { hasText: 'Jana Peters' });
-    await hit.waitFor({ timeout: 10_000 });
-    expect(await agent.textContent('#intake-results')).toContain('phone');
+    // Results grouped by type.
+    await agent.fill('#intake-search', 'Nord');
+    await agent.locator('#intake-results .result-group').nth(1).waitFor({ timeout: 10_000 });
+    expect(await agent.locator('#intake-results [role=group][aria-label=Customers] [role=option]').allTextContents()).toEqual([
+      expect.stringContaining('Nordkühl Logistik GmbH'),
+      expect.stringContaining('Nordsee Fisch AG'),
+    ]);
     await expectAccessible(agent, 'intake with results');
     await agent.screenshot({ path: screenshotPath('desk-intake') });
+    // The caller's number as they say it, not as it is stored: one hit, the contact, matched on the phone.
+    await agent.fill('#intake-search', '040 5550199');
+    await agent.waitForFunction(() => {
+      const options = [...document.querySelectorAll('#intake-results [role=option]')];
+      return options.length === 1 && options[0]!.textContent!.includes('Jana Peters');
+    });
+    expect(await agent.textContent('#intake-results .result-matched')).toBe('phone');
     await agent.keyboard.press('Enter');
 
     // The 360: open ticket, equipment, contract and SLA — but no prepaid balance and no value.
@@ -147,6 +167,7 @@ describe('front desk', () => {
     await agent.waitForSelector('.card:has-text("Calls and notes") li');
     await agent.waitForSelector('.card:has-text("Quotes") .card-body > :not(.skeleton)');
     await expectNoMoney(agent, 'ticket');
+    await agent.screenshot({ path: '/tmp/TEMP-ticket.png', fullPage: true });
     await expectAccessible(agent, 'ticket');
 
     // The back office is refused, and its navigation is not even shown.
@@ -171,11 +192,13 @@ describe('front desk', () => {
     expect(MONEY.test(await pageText(page))).toBe(true);
     await page.click('a:has-text("SC-2026-017")');
     await page.waitForSelector('.big-number');
+    await page.screenshot({ path: '/tmp/TEMP-contract.png', fullPage: true });
     expect(await page.textContent('.big-number')).toContain('20 h');
     await page.evaluate(() => (location.hash = '#/office/reports?report=backlog-ageing'));
     await page.waitForSelector('svg.bar-chart rect.bar', { timeout: 10_000 });
     expect(await page.locator('svg.bar-chart rect.bar').count()).toBeGreaterThanOrEqual(1);
     await expectAccessible(page, 'reports');
+    await page.screenshot({ path: '/tmp/TEMP-reports.png', fullPage: true });
     await admin.close();
   }, 30_000);
 
@@ -189,6 +212,7 @@ describe('front desk', () => {
     const width = await page.evaluate('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(390);
     await expectAccessible(page, 'customer 360 at 390 px');
+    await page.screenshot({ path: '/tmp/TEMP-phone.png', fullPage: true });
     await waitFor(async () => (await page.locator('#new-ticket').isVisible()) === true, 'the new-ticket button at 390 px', 5_000);
     await phone.close();
   }, 30_000);

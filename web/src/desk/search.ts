@@ -5,25 +5,17 @@
  */
 import { h, mount } from '../shared/dom';
 import { errorText } from '../shared/ui';
-import { call } from './api';
+import type { Ok } from '../shared/api';
+import { client, ok } from './api';
 import { label, t } from './i18n';
 
-export type HitType = 'customer' | 'contact' | 'site' | 'asset';
-export interface Hit {
-  type: HitType;
-  id: string;
-  customerId: string;
-  customerName?: string;
-  label: string;
-  detail: string | null;
-  /** The field that matched: name, code, email, phone, address, serialNumber. */
-  matched: string | null;
-}
+export type Hit = Ok<'/api/v1/search', 'get'>['items'][number];
+export type HitType = Hit['type'];
 
 const TYPES: HitType[] = ['customer', 'contact', 'site', 'asset'];
 
 export async function searchAll(q: string, signal: AbortSignal): Promise<Hit[]> {
-  const data = await call<{ items: Hit[] }>('GET', `/api/v1/search?q=${encodeURIComponent(q)}&limit=30`, undefined, signal);
+  const data = await ok(client.GET('/api/v1/search', { params: { query: { q, limit: 30 } }, signal }));
   return data.items;
 }
 
@@ -83,7 +75,7 @@ export function createSearch(onOpen: (hit: Hit) => void): HTMLElement {
             h(
               'span.result-text',
               h('span.result-label', hit.label),
-              h('span.result-detail.muted', [hit.type !== 'customer' ? hit.customerName : null, hit.detail].filter(Boolean).join(' · ')),
+              h('span.result-detail.muted', hit.type === 'customer' || hit.detail.includes(hit.customerName) ? hit.detail : `${hit.customerName} · ${hit.detail}`),
             ),
             hit.matched ? h('span.result-matched.small', label('matched', hit.matched)) : null,
           );

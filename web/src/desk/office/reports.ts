@@ -28,6 +28,13 @@ const CHARTS: Record<string, { value: string; name: (r: Row) => unknown; unit: '
 };
 
 const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
+/** A report column as words: `age0To1d` → "age 0 to 1d", `mttrHours` → "mttr hours". */
+const words = (column: string): string =>
+  column
+    .replace(/([a-z])([A-Z0-9])/g, '$1 $2')
+    .replace(/([0-9])([A-Z])/g, '$1 $2')
+    .replace(/Pct\b/, '%')
+    .toLowerCase();
 
 export const renderReports: Render = async (view, _params, query, alive) => {
   const reports = await ok(client.GET('/api/v1/reports'));
@@ -97,11 +104,11 @@ function reportCard(name: string, data: ReportData): HTMLElement {
       'div',
       h('p.muted.small.formula', data.formula),
       bars.length
-        ? h('figure.chart-figure', barChart(bars, { title: `${data.title}: ${chart!.value}`, format: (v) => format(chart!.unit, v) }), h('figcaption.muted.small', chart!.value))
+        ? h('figure.chart-figure', barChart(bars, { title: `${data.title}: ${words(chart!.value)}`, format: (v) => format(chart!.unit, v) }), h('figcaption.muted.small', words(chart!.value)))
         : h('p.muted', t('report.noData')),
       table(
         data.rows,
-        data.columns.map((c) => ({ head: c, cell: (r: Row) => cell(r[c]), num: typeof data.rows[0]?.[c] === 'number' })),
+        data.columns.map((c) => ({ head: words(c), cell: (r: Row) => cell(r[c]), num: typeof data.rows[0]?.[c] === 'number' })),
         { empty: t('report.noData') },
       ),
     ),
