@@ -32,6 +32,7 @@ async function signInDesk(page: Page, email: string): Promise<void> {
   await page.waitForSelector('#app:not([hidden]) #nav .nav-link', { state: 'attached', timeout: 15_000 });
 }
 
+const go = (page: Page, hash: string): Promise<unknown> => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
 /** The visible text of the page (dialogs included), for the money scan. */
 const pageText = (page: Page): Promise<string> => page.evaluate('document.body.innerText');
 
@@ -119,10 +120,10 @@ describe('front desk', () => {
     await agent.screenshot({ path: screenshotPath('desk-intake') });
     // The caller's number as they say it, not as it is stored: one hit, the contact, matched on the phone.
     await agent.fill('#intake-search', '040 5550199');
-    await agent.waitForFunction(() => {
+    await agent.waitForFunction(`(() => {
       const options = [...document.querySelectorAll('#intake-results [role=option]')];
-      return options.length === 1 && options[0]!.textContent!.includes('Jana Peters');
-    });
+      return options.length === 1 && options[0].textContent.includes('Jana Peters');
+    })()`);
     expect(await agent.textContent('#intake-results .result-matched')).toBe('phone');
     await agent.keyboard.press('Enter');
 
@@ -173,7 +174,7 @@ describe('front desk', () => {
     // The back office is refused, and its navigation is not even shown.
     expect(await agent.locator('#nav a[href^="#/office"]').count()).toBe(0);
     for (const route of ['contracts', 'invoices', 'stock', 'reports']) {
-      await agent.evaluate((hash) => (location.hash = hash), `#/office/${route}`);
+      await go(agent, `#/office/${route}`);
       await agent.waitForSelector('.refused');
       await expectNoMoney(agent, `office/${route}`);
     }
@@ -186,7 +187,7 @@ describe('front desk', () => {
     const page = await admin.newPage();
     await signInDesk(page, 'ada@desk.test');
     expect(await page.locator('#nav a[href^="#/office"]').count()).toBe(5);
-    await page.evaluate(() => (location.hash = '#/office/contracts'));
+    await go(page, '#/office/contracts');
     await page.waitForSelector('td:has-text("SC-2026-017")');
     // The same scan that finds nothing on the agent's screens finds the contract's value here.
     expect(MONEY.test(await pageText(page))).toBe(true);
@@ -194,7 +195,7 @@ describe('front desk', () => {
     await page.waitForSelector('.big-number');
     await page.screenshot({ path: '/tmp/TEMP-contract.png', fullPage: true });
     expect(await page.textContent('.big-number')).toContain('20 h');
-    await page.evaluate(() => (location.hash = '#/office/reports?report=backlog-ageing'));
+    await go(page, '#/office/reports?report=backlog-ageing');
     await page.waitForSelector('svg.bar-chart rect.bar', { timeout: 10_000 });
     expect(await page.locator('svg.bar-chart rect.bar').count()).toBeGreaterThanOrEqual(1);
     await expectAccessible(page, 'reports');

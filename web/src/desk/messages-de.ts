@@ -292,6 +292,8 @@ export const de: Messages<MessageKey> = {
   'invoice.void': 'Stornieren',
   'invoice.voidReason': 'Im Backoffice storniert',
   'invoice.send': 'Per E-Mail senden',
+  'invoice.sentTo': 'Rechnung an {to} gesendet',
+  'invoice.alreadySent': 'Diese Fassung wurde bereits an {to} gesendet',
   'kb.sub': 'Suchen, bearbeiten, veröffentlichen; Entwürfe der Techniker warten hier.',
   'kb.search': 'Wissensdatenbank durchsuchen',
   'kb.searchPlaceholder': 'Artikel suchen…',

@@ -290,6 +290,8 @@ export const en = {
   'invoice.void': 'Void',
   'invoice.voidReason': 'Voided from the back office',
   'invoice.send': 'E-mail to customer',
+  'invoice.sentTo': 'Invoice e-mailed to {to}',
+  'invoice.alreadySent': 'This version was already sent to {to}',
   'kb.sub': 'Search, edit and publish; drafts proposed by technicians wait here.',
   'kb.search': 'Search the knowledge base',
   'kb.searchPlaceholder': 'Search articles…',

@@ -13,6 +13,8 @@ export type Hit = Ok<'/api/v1/search', 'get'>['items'][number];
 export type HitType = Hit['type'];
 
 const TYPES: HitType[] = ['customer', 'contact', 'site', 'asset'];
+/** One glyph per type, the same in every language (the group heading names it). */
+const GLYPH: Record<HitType, string> = { customer: '⌂', contact: '☺', site: '⚑', asset: '⚙' };
 
 export async function searchAll(q: string, signal: AbortSignal): Promise<Hit[]> {
   const data = await ok(client.GET('/api/v1/search', { params: { query: { q, limit: 30 } }, signal }));
@@ -71,7 +73,7 @@ export function createSearch(onOpen: (hit: Hit) => void): HTMLElement {
           return h(
             'div.result',
             { id: optionId(i), role: 'option', 'aria-selected': 'false', onmousedown: (e: Event) => e.preventDefault(), onclick: () => onOpen(hit) },
-            h(`span.result-type.type-${hit.type}`, { 'aria-hidden': 'true' }, t(`search.${hit.type}`).slice(0, 1)),
+            h(`span.result-type.type-${hit.type}`, { 'aria-hidden': 'true' }, GLYPH[hit.type]),
             h(
               'span.result-text',
               h('span.result-label', hit.label),

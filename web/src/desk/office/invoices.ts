@@ -1,7 +1,7 @@
 /** Back office: invoices from draft to issued to paid (or void), their lines, PDF, e-mail and the CSV export. */
 import { h } from '../../shared/dom';
 import { toast, toastError } from '../../shared/ui';
-import { api, client, download, ok, type Invoice } from '../api';
+import { client, download, ok, type Invoice } from '../api';
 import { day, label, money, t, when } from '../i18n';
 import { busy, card, facts, field, loading, openDialog, pageHead, select, statusChip, table } from '../parts';
 import type { Render } from '../routes';
@@ -127,8 +127,8 @@ function openInvoice(invoice: Invoice): void {
   const dialog = openDialog(t('invoice.title', { number: name }), content);
 }
 
-/** POST /invoices/{id}/send (documents module): e-mails the PDF to the customer's contact. */
+/** E-mails the invoice PDF to the customer's contact (documents module); says where it went. */
 async function sendInvoice(id: string): Promise<void> {
-  const res = await fetch(`/api/v1/invoices/${id}/send`, { method: 'POST', headers: { 'content-type': 'application/json', ...api.authHeaders() }, body: '{}' });
-  if (!res.ok) throw new Error(((await res.json().catch(() => null)) as { detail?: string } | null)?.detail ?? `HTTP ${res.status}`);
+  const sent = (await ok(client.POST('/api/v1/invoices/{id}/send', { params: { path: { id } } }))) as { to?: string; queued?: boolean };
+  if (sent.to) toast('info', sent.queued === false ? t('invoice.alreadySent', { to: sent.to }) : t('invoice.sentTo', { to: sent.to }));
 }
