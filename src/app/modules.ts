@@ -47,6 +47,7 @@ import { attachmentsModule } from '../service/attachments/attachments.module.js'
 import { searchModule } from '../service/search/search.module.js';
 import { documentsModule } from '../service/documents/documents.module.js';
 import { outboxFilesOf } from '../service/documents/document-mail.js';
+import { tasksModule } from '../service/tasks/tasks.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -84,6 +85,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   attachmentsModule,
   searchModule,
   documentsModule,
+  tasksModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -149,7 +151,7 @@ function buildServices(ctx: AppContext) {
   const { stock } = add(stockModule, core);
   const { visits } = add(visitsModule, { ...core, ...ports, tickets, stock, repaired: (tx, repair) => baselines.relearnAfterRepair(tx, repair) });
   const { dispatch } = add(dispatchModule, { ...core, ...ports, tickets, visits });
-  const { locations } = add(techniciansModule, { ...core, ...ports, tickets, rejections: ctx.rejections, mqttSessions: ctx.mqttSessions });
+  const { locations, technicians } = add(techniciansModule, { ...core, ...ports, tickets, rejections: ctx.rejections, mqttSessions: ctx.mqttSessions });
   const { alarms } = add(alarmsModule, core);
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
@@ -157,6 +159,7 @@ function buildServices(ctx: AppContext) {
   const { attachments } = add(attachmentsModule, core);
   add(searchModule, core);
   add(documentsModule, { ...core, invoices, tickets, visits, attachments, telemetry: ctx.telemetry, models: ctx.models });
+  add(tasksModule, { ...core, technicians });
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();

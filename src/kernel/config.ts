@@ -267,6 +267,10 @@ export const configSchema = z.object({
   PREVENTIVE_INTERVAL_MS: positiveInt.min(1000).default(900000),
   /** Minutes before an SLA due time that the worker announces `ticket.sla_at_risk` (live feed, webhooks). */
   SLA_AT_RISK_LEAD_MINUTES: positiveInt.max(10080).default(30),
+  /** Minutes before a task's due time that its reminder goes out, when the task does not say. */
+  TASK_REMINDER_LEAD_MINUTES: z.coerce.number().int().min(0).max(10080).default(15),
+  /** How often the worker sends due task reminders, in ms. */
+  TASK_REMINDER_INTERVAL_MS: positiveInt.min(1000).default(60000),
   /** How often the worker's SLA watch looks for tickets at risk and breached, in ms. */
   SLA_WATCH_INTERVAL_MS: positiveInt.min(1000).default(60000),
   /** How often the opportunity rules run, in ms. */

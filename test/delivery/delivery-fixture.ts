@@ -106,10 +106,10 @@ export interface SseClient {
   close(): void;
 }
 
-/** Opens the stream; resolves after the first bytes (the server subscribed by then). */
-export function openStream(base: string, token: string): Promise<SseClient> {
+/** Opens the stream (default the ticket stream); resolves after the first bytes (the server subscribed by then). */
+export function openStream(base: string, token: string, path = '/api/v1/stream/tickets'): Promise<SseClient> {
   return new Promise((resolve, reject) => {
-    const request = http.get(`${base}/api/v1/stream/tickets`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (response) => {
+    const request = http.get(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (response) => {
       const client: SseClient = {
         status: response.statusCode ?? 0,
         contentType: String(response.headers['content-type'] ?? ''),

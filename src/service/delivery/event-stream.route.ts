@@ -5,7 +5,7 @@
  * the first bytes (`retry:` and `: connected`) are sent once the stream is subscribed. Open
  * streams end when the app closes.
  */
-import type { FastifyContextConfig, FastifySchema } from 'fastify';
+import type { FastifyContextConfig, FastifyRequest, FastifySchema } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../kernel/config.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -36,6 +36,8 @@ export interface EventStreamRoute {
   name: string;
   /** Pub/sub channel; default the ticket events' channel. */
   channel?: (prefix: string) => string;
+  /** Which messages of the channel this request's stream gets (e.g. only the caller's own); default all. */
+  filter?: (request: FastifyRequest) => (raw: string) => boolean;
 }
 
 /** What a stream needs: the shared Redis client (absent: 503), REDIS_PREFIX and the logger. */
@@ -59,8 +61,11 @@ export function registerEventStream(app: ZodApp, deps: EventStreamDeps, route: E
     const write = (chunk: string) => {
       if (chunk && !raw.writableEnded) raw.write(chunk);
     };
+    const accept = route.filter?.(request) ?? (() => true);
     const unsubscribe = await hub
-      .add((message) => write(sseMessage(message)))
+      .add((message) => {
+        if (accept(message)) write(sseMessage(message));
+      })
       .catch(() => {
         throw unavailable(route.name);
       });

@@ -14,7 +14,7 @@ export const notificationSchema = z.object({
   dedupeKey: z.string(),
   ticketId: z.uuid().nullable(),
   visitId: z.uuid().nullable(),
-  recipient: z.string().describe('contact:<id> or technician:<id>'),
+  recipient: z.string().describe('contact:<id>, technician:<id> or user:<id> (task reminders)'),
   contactId: z.uuid().nullable(),
   technicianId: z.uuid().nullable(),
   channel: z.enum(NOTIFICATION_CHANNELS),

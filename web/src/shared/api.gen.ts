@@ -7639,7 +7639,7 @@ export interface paths {
                                 dedupeKey: string;
                                 ticketId: string | null;
                                 visitId: string | null;
-                                /** @description contact:<id> or technician:<id> */
+                                /** @description contact:<id>, technician:<id> or user:<id> (task reminders) */
                                 recipient: string;
                                 contactId: string | null;
                                 technicianId: string | null;
@@ -7715,7 +7715,7 @@ export interface paths {
                             dedupeKey: string;
                             ticketId: string | null;
                             visitId: string | null;
-                            /** @description contact:<id> or technician:<id> */
+                            /** @description contact:<id>, technician:<id> or user:<id> (task reminders) */
                             recipient: string;
                             contactId: string | null;
                             technicianId: string | null;
@@ -7793,7 +7793,7 @@ export interface paths {
                             dedupeKey: string;
                             ticketId: string | null;
                             visitId: string | null;
-                            /** @description contact:<id> or technician:<id> */
+                            /** @description contact:<id>, technician:<id> or user:<id> (task reminders) */
                             recipient: string;
                             contactId: string | null;
                             technicianId: string | null;
@@ -11785,6 +11785,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stream/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events: task.reminder, the caller's own reminders (as owner or substitute; no replay) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stream/tickets": {
         parameters: {
             query?: never;
@@ -11817,6 +11851,377 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tasks
+         * @description Filters: owner (me or a user id; includes tasks held as a substitute), status, dueBefore, customerId, ticketId.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1..200 (default 50) */
+                    limit?: number;
+                    /** @description nextCursor from the previous page */
+                    cursor?: string;
+                    /** @description Sort field, `-` prefix for descending (default dueAt) */
+                    sort?: "dueAt" | "-dueAt" | "createdAt" | "-createdAt";
+                    /** @description `me` or a user id: tasks that user owns or holds as a substitute (a technician's list is always `me`) */
+                    owner?: "me" | string;
+                    status?: "open" | "done" | "cancelled";
+                    /** @description Due strictly before this instant */
+                    dueBefore?: string;
+                    customerId?: string;
+                    ticketId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                title: string;
+                                note: string | null;
+                                /** Format: date-time */
+                                dueAt: string;
+                                /** @description When the reminder goes out; null = no reminder */
+                                remindAt: string | null;
+                                /** Format: uuid */
+                                ownerId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Who holds the task now: the owner, or while the owner is absent the absence's substitute (who also gets the reminder)
+                                 */
+                                effectiveOwnerId: string;
+                                /** @description true while the task is with the substitute of its absent owner */
+                                handedOver: boolean;
+                                customerId: string | null;
+                                contactId: string | null;
+                                ticketId: string | null;
+                                /** @enum {string} */
+                                status: "open" | "done" | "cancelled";
+                                /** @description When it was done or cancelled */
+                                closedAt: string | null;
+                                /** @description When the reminder was sent (once); a new remindAt re-arms it */
+                                remindedAt: string | null;
+                                /** @description Who the reminder went to */
+                                remindedUserId: string | null;
+                                author: {
+                                    type: string;
+                                    id: string;
+                                };
+                                /** @description Increments on every change; also sent as the ETag */
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** @description Pass as `cursor` to get the next page; null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a follow-up task */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Links must belong to one customer; the customer is derived from the contact or ticket when not given */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        note?: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @description Default dueAt − TASK_REMINDER_LEAD_MINUTES; null = no reminder */
+                        remindAt?: string | null;
+                        /**
+                         * Format: uuid
+                         * @description A staff user; default the caller
+                         */
+                        ownerId?: string;
+                        /** Format: uuid */
+                        customerId?: string;
+                        /** Format: uuid */
+                        contactId?: string;
+                        /** Format: uuid */
+                        ticketId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            title: string;
+                            note: string | null;
+                            /** Format: date-time */
+                            dueAt: string;
+                            /** @description When the reminder goes out; null = no reminder */
+                            remindAt: string | null;
+                            /** Format: uuid */
+                            ownerId: string;
+                            /**
+                             * Format: uuid
+                             * @description Who holds the task now: the owner, or while the owner is absent the absence's substitute (who also gets the reminder)
+                             */
+                            effectiveOwnerId: string;
+                            /** @description true while the task is with the substitute of its absent owner */
+                            handedOver: boolean;
+                            customerId: string | null;
+                            contactId: string | null;
+                            ticketId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "done" | "cancelled";
+                            /** @description When it was done or cancelled */
+                            closedAt: string | null;
+                            /** @description When the reminder was sent (once); a new remindAt re-arms it */
+                            remindedAt: string | null;
+                            /** @description Who the reminder went to */
+                            remindedUserId: string | null;
+                            author: {
+                                type: string;
+                                id: string;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/reminders/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the due reminders now (the worker does it every TASK_REMINDER_INTERVAL_MS) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sent: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a task */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            title: string;
+                            note: string | null;
+                            /** Format: date-time */
+                            dueAt: string;
+                            /** @description When the reminder goes out; null = no reminder */
+                            remindAt: string | null;
+                            /** Format: uuid */
+                            ownerId: string;
+                            /**
+                             * Format: uuid
+                             * @description Who holds the task now: the owner, or while the owner is absent the absence's substitute (who also gets the reminder)
+                             */
+                            effectiveOwnerId: string;
+                            /** @description true while the task is with the substitute of its absent owner */
+                            handedOver: boolean;
+                            customerId: string | null;
+                            contactId: string | null;
+                            ticketId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "done" | "cancelled";
+                            /** @description When it was done or cancelled */
+                            closedAt: string | null;
+                            /** @description When the reminder was sent (once); a new remindAt re-arms it */
+                            remindedAt: string | null;
+                            /** @description Who the reminder went to */
+                            remindedUserId: string | null;
+                            author: {
+                                type: string;
+                                id: string;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update, complete or cancel a task */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description ETag of the version you read; a stale one fails with 412 */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        note?: string | null;
+                        /** Format: date-time */
+                        dueAt?: string;
+                        remindAt?: string | null;
+                        /** Format: uuid */
+                        ownerId?: string;
+                        /** @enum {string} */
+                        status?: "open" | "done" | "cancelled";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            title: string;
+                            note: string | null;
+                            /** Format: date-time */
+                            dueAt: string;
+                            /** @description When the reminder goes out; null = no reminder */
+                            remindAt: string | null;
+                            /** Format: uuid */
+                            ownerId: string;
+                            /**
+                             * Format: uuid
+                             * @description Who holds the task now: the owner, or while the owner is absent the absence's substitute (who also gets the reminder)
+                             */
+                            effectiveOwnerId: string;
+                            /** @description true while the task is with the substitute of its absent owner */
+                            handedOver: boolean;
+                            customerId: string | null;
+                            contactId: string | null;
+                            ticketId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "done" | "cancelled";
+                            /** @description When it was done or cancelled */
+                            closedAt: string | null;
+                            /** @description When the reminder was sent (once); a new remindAt re-arms it */
+                            remindedAt: string | null;
+                            /** @description Who the reminder went to */
+                            remindedUserId: string | null;
+                            author: {
+                                type: string;
+                                id: string;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/technicians": {
@@ -14996,6 +15401,194 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/users/{id}/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's absences ending in the last 30 days or later */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                userId: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                substituteId: string | null;
+                                reason: string | null;
+                                cancelledAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Record a user's absence; their open tasks and reminders go to the substitute meanwhile (a technician's planned visits too) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description substituteId: an active staff user (for a technician: an active technician) who holds the user's open tasks and gets their reminders during the absence */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        startsAt: string;
+                        /** Format: date-time */
+                        endsAt: string;
+                        /**
+                         * Format: uuid
+                         * @description Technician who takes over the planned visits in the window
+                         */
+                        substituteId?: string;
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            absence: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                userId: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                substituteId: string | null;
+                                reason: string | null;
+                                cancelledAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            /** @description A technician's planned visits in the window that went to the substitute */
+                            moved: {
+                                /** Format: uuid */
+                                visitId: string;
+                                /** Format: uuid */
+                                ticketId: string;
+                                ticketNumber: string;
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                                /** Format: uuid */
+                                to: string;
+                            }[];
+                            /** @description Planned visits in the window that stayed with the absent technician (no substitute, or the substitute is not free) */
+                            needsAttention: {
+                                /** Format: uuid */
+                                visitId: string;
+                                /** Format: uuid */
+                                ticketId: string;
+                                ticketNumber: string;
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/absences/{absenceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel an absence (the user holds their tasks again) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    absenceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            userId: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            substituteId: string | null;
+                            reason: string | null;
+                            cancelledAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/visits/{id}": {
