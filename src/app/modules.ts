@@ -48,6 +48,7 @@ import { searchModule } from '../service/search/search.module.js';
 import { documentsModule } from '../service/documents/documents.module.js';
 import { outboxFilesOf } from '../service/documents/document-mail.js';
 import { tasksModule } from '../service/tasks/tasks.module.js';
+import { quotesModule } from '../service/quotes/quotes.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -86,6 +87,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   searchModule,
   documentsModule,
   tasksModule,
+  quotesModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -155,7 +157,8 @@ function buildServices(ctx: AppContext) {
   const { alarms } = add(alarmsModule, core);
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
-  const { invoices } = add(invoicingModule, core);
+  const { invoiceBasis } = add(quotesModule, { ...core, ...ports, tickets });
+  const { invoices } = add(invoicingModule, { ...core, invoiceBasis });
   const { attachments } = add(attachmentsModule, core);
   add(searchModule, core);
   add(documentsModule, { ...core, invoices, tickets, visits, attachments, telemetry: ctx.telemetry, models: ctx.models });
