@@ -49,7 +49,12 @@ beforeAll(async () => {
     ['ada@desk.test', 'Ada Admin', 'admin'],
   ] as const)
     await ok(t, 'POST', '/api/v1/users', { email, name, role, password: PASSWORD });
-  const customer = await ok(t, 'POST', '/api/v1/customers', { name: 'Nordkühl Logistik GmbH', code: 'K-10417', phone: '+49 40 555 0100', email: 'service@nordkuehl.test' });
+  const customer = await ok(t, 'POST', '/api/v1/customers', {
+    name: 'Nordkühl Logistik GmbH',
+    code: 'K-10417',
+    phone: '+49 40 555 0100',
+    email: 'service@nordkuehl.test',
+  });
   ids.customer = customer.id;
   ids.contact = (
     await ok(t, 'POST', '/api/v1/contacts', {
@@ -61,7 +66,9 @@ beforeAll(async () => {
       isPrimary: true,
     })
   ).id;
-  ids.site = (await ok(t, 'POST', '/api/v1/sites', { customerId: customer.id, name: 'Cold store DC-2', address: 'Am Hafen 4', city: 'Hamburg', country: 'DE' })).id;
+  ids.site = (
+    await ok(t, 'POST', '/api/v1/sites', { customerId: customer.id, name: 'Cold store DC-2', address: 'Am Hafen 4', city: 'Hamburg', country: 'DE' })
+  ).id;
   ids.asset = (await ok(t, 'POST', '/api/v1/assets', { siteId: ids.site, modelId: MODEL, serialNumber: 'WC200-HH-0417', name: 'Chiller 1' })).id;
   const sla = { responseMinutes: 120, resolutionMinutes: 480 };
   ids.contract = (
@@ -79,6 +86,7 @@ beforeAll(async () => {
       currency: 'EUR',
     })
   ).id;
+  await ok(t, 'PUT', '/api/v1/labour-rates/*', { hourlyRate: 95, overtimeMultiplier: 1.5 }, 200);
   await ok(t, 'POST', '/api/v1/tickets', { channel: 'email', type: 'inspection', priority: 'low', title: 'Annual F-gas leak check', assetId: ids.asset });
   await ok(t, 'POST', '/api/v1/activities', {
     kind: 'call',
@@ -88,7 +96,14 @@ beforeAll(async () => {
     occurredAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
   });
   // An offer with a value: the agent sees the offer, never its value.
-  await ok(t, 'POST', '/api/v1/opportunities', { customerId: customer.id, assetId: ids.asset, kind: 'replacement_offer', title: 'Replace Chiller 1 (R404A phase-out)', value: 42000, currency: 'EUR' });
+  await ok(t, 'POST', '/api/v1/opportunities', {
+    customerId: customer.id,
+    assetId: ids.asset,
+    kind: 'replacement_offer',
+    title: 'Replace Chiller 1 (R404A phase-out)',
+    value: 42000,
+    currency: 'EUR',
+  });
   const other = await ok(t, 'POST', '/api/v1/customers', { name: 'Nordsee Fisch AG', phone: '+49 471 900 200' });
   await ok(t, 'POST', '/api/v1/sites', { customerId: other.id, name: 'Nordenham processing hall', city: 'Nordenham', country: 'DE' });
   ({ browser, context, page: agent } = await openBrowser());
@@ -160,15 +175,56 @@ describe('front desk', () => {
     await dispatch.locator('.feed-item', { hasText: TICKET_TITLE }).waitFor({ timeout: 10_000 });
 
     // The ticket is a phone ticket under the contract with its SLA, and the call is logged with it.
-    const ticket = await ok<{ channel: string; contractId: string; priority: string; customerId: string }>(t, 'GET', `/api/v1/tickets/${ticketId}`, undefined, 200);
+    const ticket = await ok<{ channel: string; contractId: string; priority: string; customerId: string }>(
+      t,
+      'GET',
+      `/api/v1/tickets/${ticketId}`,
+      undefined,
+      200,
+    );
     expect(ticket).toMatchObject({ channel: 'phone', contractId: ids.contract, priority: 'high', customerId: ids.customer });
-    const calls = await ok<{ items: { kind: string; contactId: string | null }[] }>(t, 'GET', `/api/v1/activities?ticketId=${ticketId}&kind=call`, undefined, 200);
+    const calls = await ok<{ items: { kind: string; contactId: string | null }[] }>(
+      t,
+      'GET',
+      `/api/v1/activities?ticketId=${ticketId}&kind=call`,
+      undefined,
+      200,
+    );
     expect(calls.items.length).toBeGreaterThanOrEqual(1);
     expect(calls.items[0]).toMatchObject({ kind: 'call', contactId: ids.contact });
     await agent.waitForSelector('.card:has-text("Calls and notes") li');
-    await agent.waitForSelector('.card:has-text("Quotes") .card-body > :not(.skeleton)');
-    await expectNoMoney(agent, 'ticket');
-    await agent.screenshot({ path: '/tmp/TEMP-ticket.png', fullPage: true });
+
+    // A quote for the repair: created, sent, and accepted by Jana on the phone — its prices stay hidden.
+    await agent.click('.card:has(h2:text-is("Quotes")) button:has-text("New quote")');
+    await agent.fill('wa-dialog[open] input[name=hours]', '3');
+    await agent.click('wa-dialog[open] button[type=submit]');
+    await agent.click('.quote button:has-text("Send to customer")');
+    await agent.click('.quote button:has-text("Record answer")');
+    expect(await agent.inputValue('wa-dialog[open] select[name=onBehalfOf]')).toBe('Jana Peters');
+    await agent.click('wa-dialog[open] button[type=submit]');
+    await agent.waitForSelector('.quote .decision:has-text("Accepted by Jana Peters")');
+    const quotes = await ok<{ items: { status: string; subtotal: number; decision: { channel: string; onBehalfOf: string; by: { name: string } } }[] }>(
+      t,
+      'GET',
+      `/api/v1/quotes?ticketId=${ticketId}`,
+      undefined,
+      200,
+    );
+    expect(quotes.items[0]).toMatchObject({ status: 'accepted', decision: { channel: 'phone', onBehalfOf: 'Jana Peters', by: { name: 'Frank Frontdesk' } } });
+    // Priced (labour at the rate), though the contract covers it: the agent saw neither.
+    expect(quotes.items[0]!.subtotal).toBeGreaterThan(0);
+    await expectNoMoney(agent, 'ticket with its quote');
+
+    // A follow-up from the ticket, then done from "My tasks".
+    await agent.click('.card:has(h2:text-is("Follow-ups")) button:has-text("New task")');
+    await agent.fill('wa-dialog[open] input[name=title]', 'Confirm the visit with Jana');
+    await agent.click('wa-dialog[open] button[type=submit]');
+    await agent.waitForSelector('.card:has(h2:text-is("Follow-ups")) .task:has-text("Confirm the visit with Jana")');
+    await go(agent, '#/tasks');
+    await agent.click('.task:has-text("Confirm the visit with Jana") input[type=checkbox]');
+    await agent.waitForSelector('.task:has-text("Confirm the visit with Jana")', { state: 'detached' });
+    const tasks = await ok<{ items: { title: string; status: string }[] }>(t, 'GET', `/api/v1/tasks?ticketId=${ticketId}`, undefined, 200);
+    expect(tasks.items).toEqual([expect.objectContaining({ title: 'Confirm the visit with Jana', status: 'done' })]);
     await expectAccessible(agent, 'ticket');
 
     // The back office is refused, and its navigation is not even shown.
@@ -193,18 +249,23 @@ describe('front desk', () => {
     expect(MONEY.test(await pageText(page))).toBe(true);
     await page.click('a:has-text("SC-2026-017")');
     await page.waitForSelector('.big-number');
-    await page.screenshot({ path: '/tmp/TEMP-contract.png', fullPage: true });
     expect(await page.textContent('.big-number')).toContain('20 h');
     await go(page, '#/office/reports?report=backlog-ageing');
     await page.waitForSelector('svg.bar-chart rect.bar', { timeout: 10_000 });
     expect(await page.locator('svg.bar-chart rect.bar').count()).toBeGreaterThanOrEqual(1);
     await expectAccessible(page, 'reports');
-    await page.screenshot({ path: '/tmp/TEMP-reports.png', fullPage: true });
     await admin.close();
   }, 30_000);
 
   test('at 390 px the intake and the 360 fit the screen', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: 'UTC', locale: 'en-GB', bypassCSP: true, isMobile: true, hasTouch: true });
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      timezoneId: 'UTC',
+      locale: 'en-GB',
+      bypassCSP: true,
+      isMobile: true,
+      hasTouch: true,
+    });
     const page = await phone.newPage();
     await signInDesk(page, 'frank@desk.test');
     await page.fill('#intake-search', 'WC200-HH');
@@ -213,7 +274,6 @@ describe('front desk', () => {
     const width = await page.evaluate('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(390);
     await expectAccessible(page, 'customer 360 at 390 px');
-    await page.screenshot({ path: '/tmp/TEMP-phone.png', fullPage: true });
     await waitFor(async () => (await page.locator('#new-ticket').isVisible()) === true, 'the new-ticket button at 390 px', 5_000);
     await phone.close();
   }, 30_000);

@@ -1,5 +1,5 @@
 /** The desk's API access (session key `telemend.desk.*`), the shapes it shows and the role rules of its screens. */
-import { ApiError, createApi, type Ok, type Problem, type Role } from '../shared/api';
+import { createApi, type Ok, type Role } from '../shared/api';
 
 export const api = createApi('desk');
 export const { client, ok, optional } = api;
@@ -58,26 +58,4 @@ export async function download(url: string, filename: string, accept = '*/*'): P
   link.click();
   link.remove();
   window.setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-}
-
-/**
- * JSON calls for routes of modules this build may run without (tasks, quotes): a 404 "No route"
- * becomes ApiError.noRoute, so a view can say the feature is not installed instead of failing.
- */
-export async function call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...api.authHeaders() },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: signal ?? null,
-    });
-  } catch (error) {
-    if ((error as Error | undefined)?.name === 'AbortError') throw error;
-    throw new ApiError(0, { title: 'Network error', detail: 'The server cannot be reached' });
-  }
-  const data = (await res.json().catch(() => null)) as unknown;
-  if (!res.ok) throw new ApiError(res.status, data as Partial<Problem> | null);
-  return data as T;
 }

@@ -35,12 +35,21 @@ function customer360(c: Customer360, contracts: Contract[], query: URLSearchPara
   const preset = { assetId: query.get('asset'), siteId: query.get('site'), contactId: query.get('contact') };
   const newTicket = h('button.btn.btn-primary', { id: 'new-ticket', type: 'button', onclick: () => openNewTicket(c, contracts, preset) }, t('c360.newTicket'));
   const logCall = h('button.btn', { type: 'button', onclick: () => openLogCall(c, preset.contactId) }, t('c360.logCall'));
-  const newTask = h('button.btn', { type: 'button', onclick: () => openNewTask({ customerId: p.id, title: t('task.callBack', { name: p.name }) }) }, t('c360.newTask'));
+  const newTask = h(
+    'button.btn',
+    { type: 'button', onclick: () => openNewTask({ customerId: p.id, title: t('task.callBack', { name: p.name }) }) },
+    t('c360.newTask'),
+  );
   return h(
     'div.c360',
     pageHead(
       p.name,
-      [h(`span.chip.tier-${p.tier}`, label('tier', p.tier)), p.code ? h('span.mono', p.code) : null, p.phone ? h('span', `☎ ${p.phone}`) : null, p.email ? h('span', p.email) : null],
+      [
+        h(`span.chip.tier-${p.tier}`, label('tier', p.tier)),
+        p.code ? h('span.mono', p.code) : null,
+        p.phone ? h('span', `☎ ${p.phone}`) : null,
+        p.email ? h('span', p.email) : null,
+      ],
       newTicket,
       logCall,
       newTask,
@@ -101,7 +110,8 @@ function customer360(c: Customer360, contracts: Contract[], query: URLSearchPara
 
 function kpis(c: Customer360): HTMLElement {
   const k = c.kpis;
-  const tile = (name: string, value: string, bad = false): HTMLElement => h(`div.kpi${bad ? '.kpi-bad' : ''}`, h('div.kpi-value', value), h('div.kpi-label', name));
+  const tile = (name: string, value: string, bad = false): HTMLElement =>
+    h(`div.kpi${bad ? '.kpi-bad' : ''}`, h('div.kpi-value', value), h('div.kpi-label', name));
   return h(
     'div.kpis',
     tile(t('c360.kpiOpen'), String(k.openTickets)),
@@ -121,10 +131,10 @@ function assets(c: Customer360): HTMLElement {
       const online = a.device ? a.device.online : null;
       return h(
         'li.asset',
-        h(
-          `span.health-dot.${online === null ? 'h-none' : online ? 'h-ok' : 'h-bad'}`,
-          { role: 'img', 'aria-label': online === null ? t('asset.noDevice') : online ? t('asset.online') : t('asset.offline') },
-        ),
+        h(`span.health-dot.${online === null ? 'h-none' : online ? 'h-ok' : 'h-bad'}`, {
+          role: 'img',
+          'aria-label': online === null ? t('asset.noDevice') : online ? t('asset.online') : t('asset.offline'),
+        }),
         h(
           'div.asset-text',
           h('div.asset-name', a.name ?? a.serialNumber, h('span.muted.small', ` · ${a.modelId}`)),
@@ -140,7 +150,10 @@ function assets(c: Customer360): HTMLElement {
           ),
           health ? healthLine(health) : null,
         ),
-        h('div.asset-side', a.openTickets ? h('span.chip.tone-warn', t('asset.openTickets', { n: a.openTickets })) : h('span.chip.tone-ok', t('asset.noTickets'))),
+        h(
+          'div.asset-side',
+          a.openTickets ? h('span.chip.tone-warn', t('asset.openTickets', { n: a.openTickets })) : h('span.chip.tone-ok', t('asset.noTickets')),
+        ),
       );
     }),
   );
@@ -176,7 +189,9 @@ function contractsBlock(c: Customer360, full: Contract[]): HTMLElement {
           [t('contract.period'), `${day(x.startsOn)} – ${x.endsOn ? day(x.endsOn) : t('contract.openEnded')}`],
           [t('contract.coverage'), t('contract.coverageLine', { labour: x.coverage.labourPercent, parts: x.coverage.partsPercent })],
           [t('contract.assets'), x.coveredAssets ? String(x.coveredAssets) : t('contract.allAssets')],
-          prepaid ? [t('contract.prepaid'), t('contract.prepaidLine', { balance: hours(x.prepaid.balanceMinutes), bought: hours(x.prepaid.purchasedMinutes) })] : null,
+          prepaid
+            ? [t('contract.prepaid'), t('contract.prepaidLine', { balance: hours(x.prepaid.balanceMinutes), bought: hours(x.prepaid.purchasedMinutes) })]
+            : null,
           seesMoney() && typeof x.value === 'number' ? [t('contract.value'), money(x.value, x.currency)] : null,
         ]),
         detail ? h('details.sla-details', { open: x.activeToday }, h('summary', t('sla.title')), slaTable(detail)) : null,
@@ -215,7 +230,11 @@ function offers(c: Customer360): HTMLElement {
         h('div', h('b', o.title), ' ', statusChip(o.stage)),
         h(
           'div.muted.small',
-          [label('offer', o.kind), o.expectedCloseOn ? day(o.expectedCloseOn) : null, seesMoney() && typeof o.offerValue === 'number' ? money(o.offerValue, o.offerCurrency) : null]
+          [
+            label('offer', o.kind),
+            o.expectedCloseOn ? day(o.expectedCloseOn) : null,
+            seesMoney() && typeof o.offerValue === 'number' ? money(o.offerValue, o.offerCurrency) : null,
+          ]
             .filter(Boolean)
             .join(' · '),
         ),

@@ -82,4 +82,7 @@ export const deLabels: Record<keyof typeof enLabels, string> = {
   'weekday.fri': 'Freitag',
   'weekday.sat': 'Samstag',
   'weekday.sun': 'Sonntag',
+  'decision.phone': 'telefonisch',
+  'decision.portal': 'im Portal',
+  'status.withdrawn': 'Zurückgezogen',
 };

@@ -80,4 +80,7 @@ export const enLabels = {
   'weekday.fri': 'Friday',
   'weekday.sat': 'Saturday',
   'weekday.sun': 'Sunday',
+  'decision.phone': 'by phone',
+  'decision.portal': 'in the portal',
+  'status.withdrawn': 'Withdrawn',
 } as const;

@@ -100,11 +100,7 @@ function start(): void {
   $('#signin').hidden = true;
   $('#app').hidden = false;
   const user = api.session.user;
-  mount(
-    $('#user'),
-    avatar(user?.name ?? '?', 'sm'),
-    h('div.user-text', h('div.user-name', user?.name ?? ''), h('div.muted.small', label('role', user?.role))),
-  );
+  mount($('#user'), avatar(user?.name ?? '?', 'sm'), h('div.user-text', h('div.user-name', user?.name ?? ''), h('div.muted.small', label('role', user?.role))));
   renderNav();
   if (!started) {
     started = true;

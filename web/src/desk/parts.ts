@@ -28,14 +28,24 @@ export interface Column<T> {
 }
 
 /** A table that turns into stacked rows on a phone (each cell labelled by its column). */
-export function table<T>(rows: readonly T[], columns: readonly Column<T>[], options: { empty?: string; onRow?: (row: T) => void; caption?: string } = {}): HTMLElement {
+export function table<T>(
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  options: { empty?: string; onRow?: (row: T) => void; caption?: string } = {},
+): HTMLElement {
   if (rows.length === 0) return empty(options.empty ?? t('common.none'));
   return h(
     'div.table-wrap',
     h(
       'table.table',
       options.caption ? h('caption.sr-only', options.caption) : null,
-      h('thead', h('tr', columns.map((c) => h(`th${c.num ? '.num' : ''}${c.wide ? '.wide' : ''}`, { scope: 'col' }, c.head)))),
+      h(
+        'thead',
+        h(
+          'tr',
+          columns.map((c) => h(`th${c.num ? '.num' : ''}${c.wide ? '.wide' : ''}`, { scope: 'col' }, c.head)),
+        ),
+      ),
       h(
         'tbody',
         rows.map((row) =>
@@ -103,7 +113,11 @@ export function field(text: string, control: HTMLInputElement | HTMLSelectElemen
 }
 
 export function select(name: string, options: readonly (readonly [string, string])[], value?: string): HTMLSelectElement {
-  const el = h('select', { name }, options.map(([v, text]) => h('option', { value: v }, text)));
+  const el = h(
+    'select',
+    { name },
+    options.map(([v, text]) => h('option', { value: v }, text)),
+  );
   if (value !== undefined) el.value = value;
   return el;
 }

@@ -1,21 +1,13 @@
 /** My profile: who I am, and my absences with the colleague who takes over my follow-ups meanwhile. */
 import { h } from '../shared/dom';
-import { ApiError } from '../shared/api';
-import { empty, errorText, toast, toastError } from '../shared/ui';
-import { api, cached, call, client, ok } from './api';
+import type { Ok } from '../shared/api';
+import { toast, toastError } from '../shared/ui';
+import { api, cached, client, ok } from './api';
 import { day, label, t, when } from './i18n';
 import { busy, card, facts, field, loading, pageHead, select, table } from './parts';
 import type { Render } from './routes';
 
-interface Absence {
-  id: string;
-  startsAt: string;
-  endsAt: string;
-  substituteId: string | null;
-  substituteName?: string | null;
-  reason: string | null;
-  cancelledAt?: string | null;
-}
+type Absence = Ok<'/api/v1/users/{id}/absences', 'get'>['items'][number];
 
 /** Colleagues who can own a task or stand in (the user list is an admin read; others get none). */
 export function staffUsers(): Promise<{ id: string; name: string; role: string }[]> {
@@ -49,13 +41,8 @@ export const renderProfile: Render = async (view, _params, _query, alive) => {
   await loading(
     absences,
     async () => {
-      let items: Absence[];
-      try {
-        items = (await call<{ items: Absence[] }>('GET', `/api/v1/users/${me.id}/absences`)).items;
-      } catch (error) {
-        return card(t('absence.title'), error instanceof ApiError && error.noRoute ? empty(t('absence.unavailable')) : empty(t('common.loadFailed'), errorText(error), '!'));
-      }
-      const users = await staffUsers();
+      const [absences, users] = await Promise.all([ok(client.GET('/api/v1/users/{id}/absences', { params: { path: { id: me.id } } })), staffUsers()]);
+      const items: Absence[] = absences.items;
       const names = new Map(users.map((u) => [u.id, u.name]));
       return card(
         t('absence.title'),
@@ -66,7 +53,7 @@ export const renderProfile: Render = async (view, _params, _query, alive) => {
             [
               { head: t('absence.from'), cell: (a) => when(a.startsAt) },
               { head: t('absence.to'), cell: (a) => when(a.endsAt) },
-              { head: t('absence.substitute'), cell: (a) => a.substituteName ?? (a.substituteId ? (names.get(a.substituteId) ?? '—') : '—') },
+              { head: t('absence.substitute'), cell: (a) => (a.substituteId ? (names.get(a.substituteId) ?? t('absence.colleague')) : '—') },
               { head: t('absence.reason'), cell: (a) => a.reason ?? '—', wide: true },
             ],
             { empty: t('absence.none') },
@@ -96,12 +83,17 @@ function absenceForm(userId: string, users: { id: string; name: string }[]): HTM
         event.preventDefault();
         void busy(submit, async () => {
           try {
-            await call('POST', `/api/v1/users/${userId}/absences`, {
-              startsAt: new Date(starts.value).toISOString(),
-              endsAt: new Date(ends.value).toISOString(),
-              ...(substitute.value ? { substituteId: substitute.value } : {}),
-              ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
-            });
+            await ok(
+              client.POST('/api/v1/users/{id}/absences', {
+                params: { path: { id: userId } },
+                body: {
+                  startsAt: new Date(starts.value).toISOString(),
+                  endsAt: new Date(ends.value).toISOString(),
+                  ...(substitute.value ? { substituteId: substitute.value } : {}),
+                  ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+                },
+              }),
+            );
             toast('success', t('absence.added'), `${day(starts.value)} – ${day(ends.value)}`);
             window.dispatchEvent(new HashChangeEvent('hashchange'));
           } catch (error) {
@@ -111,7 +103,13 @@ function absenceForm(userId: string, users: { id: string; name: string }[]): HTM
       },
     },
     h('h3.sub-head', t('absence.new')),
-    h('div.form-grid', field(t('absence.from'), starts), field(t('absence.to'), ends), field(t('absence.substitute'), substitute), field(t('absence.reason'), reason)),
+    h(
+      'div.form-grid',
+      field(t('absence.from'), starts),
+      field(t('absence.to'), ends),
+      field(t('absence.substitute'), substitute, users.length ? undefined : t('absence.noDirectory')),
+      field(t('absence.reason'), reason),
+    ),
     h('div.form-actions', submit),
   );
 }

@@ -77,7 +77,10 @@ export function createSearch(onOpen: (hit: Hit) => void): HTMLElement {
             h(
               'span.result-text',
               h('span.result-label', hit.label),
-              h('span.result-detail.muted', hit.type === 'customer' || hit.detail.includes(hit.customerName) ? hit.detail : `${hit.customerName} · ${hit.detail}`),
+              h(
+                'span.result-detail.muted',
+                hit.type === 'customer' || hit.detail.includes(hit.customerName) ? hit.detail : `${hit.customerName} · ${hit.detail}`,
+              ),
             ),
             hit.matched ? h('span.result-matched.small', label('matched', hit.matched)) : null,
           );

@@ -45,7 +45,15 @@ export function slaTable(contract: Contract): HTMLElement {
   return h(
     'table.mini',
     h('caption.sr-only', t('sla.caption', { contract: contract.number })),
-    h('thead', h('tr', h('th', { scope: 'col' }, t('ticket.priority')), h('th.num', { scope: 'col' }, t('sla.response')), h('th.num', { scope: 'col' }, t('sla.resolution')))),
+    h(
+      'thead',
+      h(
+        'tr',
+        h('th', { scope: 'col' }, t('ticket.priority')),
+        h('th.num', { scope: 'col' }, t('sla.response')),
+        h('th.num', { scope: 'col' }, t('sla.resolution')),
+      ),
+    ),
     h(
       'tbody',
       priorities.map((p) => {

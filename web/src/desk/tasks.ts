@@ -3,38 +3,22 @@
  * is absent), created from the customer 360 or a ticket, marked done in one click.
  */
 import { h, mount } from '../shared/dom';
+import type { Ok, paths } from '../shared/api';
 import { empty, errorText, toast, toastError } from '../shared/ui';
-import { ApiError } from '../shared/api';
-import { api, call, type Ticket } from './api';
+import { api, client, ok, type Ticket } from './api';
 import { t, when } from './i18n';
 import { busy, card, field, loading, openDialog, pageHead, select } from './parts';
 import { staffUsers } from './profile';
 import type { Render } from './routes';
 
-export interface Task {
-  id: string;
-  title: string;
-  dueAt: string | null;
-  remindAt?: string | null;
-  ownerId: string;
-  ownerName?: string | null;
-  customerId: string | null;
-  customerName?: string | null;
-  ticketId: string | null;
-  ticketNumber?: string | null;
-  status: 'open' | 'done' | string;
-  /** Set when the task reached me because its owner is absent. */
-  substituteFor?: { id: string; name: string | null } | null;
-  delegatedFromId?: string | null;
-}
+export type Task = Ok<'/api/v1/tasks', 'get'>['items'][number];
+type TaskQuery = NonNullable<paths['/api/v1/tasks']['get']['parameters']['query']>;
 
 const refresh = (): boolean => window.dispatchEvent(new HashChangeEvent('hashchange'));
-const list = (query: string): Promise<Task[]> => call<{ items: Task[] }>('GET', `/api/v1/tasks?${query}`).then((r) => r.items);
-const unavailable = (error: unknown): HTMLElement =>
-  error instanceof ApiError && error.noRoute ? empty(t('task.unavailable'), undefined, '○') : empty(t('common.loadFailed'), errorText(error), '!');
+const list = async (query: TaskQuery): Promise<Task[]> => (await ok(client.GET('/api/v1/tasks', { params: { query: { sort: 'dueAt', ...query } } }))).items;
+const failed = (error: unknown): HTMLElement => empty(t('common.loadFailed'), errorText(error), '!');
 
-function bucket(task: Task, now = Date.now()): 'overdue' | 'today' | 'later' | 'none' {
-  if (!task.dueAt) return 'none';
+function bucket(task: Task, now = Date.now()): 'overdue' | 'today' | 'later' {
   const due = new Date(task.dueAt).getTime();
   if (due < now) return 'overdue';
   const end = new Date();
@@ -48,7 +32,7 @@ function taskRow(task: Task): HTMLElement {
   box.onchange = async () => {
     box.disabled = true;
     try {
-      await call('PATCH', `/api/v1/tasks/${task.id}`, { status: box.checked ? 'done' : 'open' });
+      await ok(client.PATCH('/api/v1/tasks/{id}', { params: { path: { id: task.id } }, body: { status: box.checked ? 'done' : 'open' } }));
       toast('success', box.checked ? t('task.done') : t('task.reopened'), task.title);
       refresh();
     } catch (error) {
@@ -67,11 +51,12 @@ function taskRow(task: Task): HTMLElement {
       h('div.task-title', task.title),
       h(
         'div.muted.small',
-        h(`span.due.due-${done ? 'none' : b}`, task.dueAt ? t('task.due', { at: when(task.dueAt) }) : t('task.noDue')),
-        task.customerId ? [' · ', h('a', { href: `#/customer/${task.customerId}` }, task.customerName ?? t('task.customer'))] : null,
-        task.ticketId ? [' · ', h('a', { href: `#/ticket/${task.ticketId}` }, task.ticketNumber ?? t('activity.ticket'))] : null,
-        task.ownerId !== me && task.ownerName ? ` · ${t('task.for', { name: task.ownerName })}` : null,
-        task.substituteFor ? h('span.chip.tone-warn', t('task.substitute', { name: task.substituteFor.name ?? '' })) : null,
+        h(`span.due${done ? '' : `.due-${b}`}`, t('task.due', { at: when(task.dueAt) })),
+        task.note ? ` · ${task.note}` : null,
+        task.customerId ? [' · ', h('a', { href: `#/customer/${task.customerId}` }, t('task.customer'))] : null,
+        task.ticketId ? [' · ', h('a', { href: `#/ticket/${task.ticketId}` }, t('activity.ticket'))] : null,
+        task.handedOver && task.effectiveOwnerId === me ? h('span.chip.tone-warn', t('task.standingIn')) : null,
+        task.handedOver && task.effectiveOwnerId !== me ? h('span.chip.tone-warn', t('task.withSubstitute')) : null,
       ),
     ),
   );
@@ -80,10 +65,12 @@ function taskRow(task: Task): HTMLElement {
 function grouped(tasks: readonly Task[]): HTMLElement {
   const open = tasks.filter((x) => x.status !== 'done');
   if (!open.length) return empty(t('task.allDone'), undefined, '✓');
-  const groups = (['overdue', 'today', 'later', 'none'] as const).map((b) => [b, open.filter((x) => bucket(x) === b)] as const).filter(([, xs]) => xs.length);
+  const groups = (['overdue', 'today', 'later'] as const).map((b) => [b, open.filter((x) => bucket(x) === b)] as const).filter(([, xs]) => xs.length);
   return h(
     'div.task-groups',
-    groups.map(([b, xs]) => h('section.task-group', h('h3', { class: `due-${b}` }, t(`task.group.${b}`), h('span.count', xs.length)), h('ul.tasks', xs.map(taskRow)))),
+    groups.map(([b, xs]) =>
+      h('section.task-group', h('h3', { class: `due-${b}` }, t(`task.group.${b}`), h('span.count', xs.length)), h('ul.tasks', xs.map(taskRow))),
+    ),
   );
 }
 
@@ -97,12 +84,8 @@ export const renderTasks: Render = async (view, _params, query, alive) => {
   await loading(
     body,
     async () => {
-      try {
-        const tasks = await list(`owner=me&status=${showDone ? 'done' : 'open'}&limit=200`);
-        return card(null, showDone ? (tasks.length ? h('ul.tasks', tasks.map(taskRow)) : empty(t('common.none'))) : grouped(tasks));
-      } catch (error) {
-        return unavailable(error);
-      }
+      const tasks = await list({ owner: 'me', status: showDone ? 'done' : 'open', limit: 200, ...(showDone ? { sort: '-dueAt' } : {}) });
+      return card(null, showDone ? (tasks.length ? h('ul.tasks', tasks.map(taskRow)) : empty(t('common.none'))) : grouped(tasks));
     },
     alive,
   );
@@ -114,10 +97,16 @@ export async function dueTasksCard(el: HTMLElement, alive: () => boolean): Promi
     el,
     async () => {
       try {
-        const tasks = (await list('owner=me&status=open&limit=100')).filter((x) => ['overdue', 'today'].includes(bucket(x)));
-        return card(t('task.dueToday'), tasks.length ? h('ul.tasks', tasks.slice(0, 8).map(taskRow)) : empty(t('task.nothingDue'), undefined, '✓'), h('a.small', { href: '#/tasks' }, t('task.all')));
+        const endOfDay = new Date();
+        endOfDay.setHours(23, 59, 59, 999);
+        const tasks = await list({ owner: 'me', status: 'open', dueBefore: endOfDay.toISOString(), limit: 50 });
+        return card(
+          t('task.dueToday'),
+          tasks.length ? h('ul.tasks', tasks.slice(0, 8).map(taskRow)) : empty(t('task.nothingDue'), undefined, '✓'),
+          h('a.small', { href: '#/tasks' }, t('task.all')),
+        );
       } catch (error) {
-        return card(t('task.dueToday'), unavailable(error));
+        return card(t('task.dueToday'), failed(error));
       }
     },
     alive,
@@ -126,15 +115,22 @@ export async function dueTasksCard(el: HTMLElement, alive: () => boolean): Promi
 
 /** A ticket's follow-ups, with "New task" for it. */
 export async function ticketTasksCard(el: HTMLElement, ticket: Ticket, alive: () => boolean): Promise<void> {
-  const create = h('button.btn.btn-sm', { type: 'button', onclick: () => openNewTask({ ticketId: ticket.id, customerId: ticket.customerId, title: t('task.followUp', { number: ticket.number }) }) }, t('task.new'));
+  const create = h(
+    'button.btn.btn-sm',
+    {
+      type: 'button',
+      onclick: () => openNewTask({ ticketId: ticket.id, customerId: ticket.customerId, title: t('task.followUp', { number: ticket.number }) }),
+    },
+    t('task.new'),
+  );
   await loading(
     el,
     async () => {
       try {
-        const tasks = await list(`ticketId=${ticket.id}&limit=50`);
+        const tasks = await list({ ticketId: ticket.id, limit: 50 });
         return card(t('task.title'), tasks.length ? h('ul.tasks', tasks.map(taskRow)) : h('p.muted', t('task.noneForTicket')), create);
       } catch (error) {
-        return card(t('task.title'), unavailable(error));
+        return card(t('task.title'), failed(error));
       }
     },
     alive,
@@ -149,6 +145,7 @@ export function openNewTask(preset: { customerId?: string; ticketId?: string; ti
   const inTwoHours = new Date(Date.now() + 2 * 3_600_000);
   const due = h('input', { type: 'datetime-local', name: 'dueAt', value: localInput(inTwoHours), required: true });
   const remind = h('input', { type: 'datetime-local', name: 'remindAt' });
+  const note = h('input', { name: 'note', maxlength: 2000 });
   const me = api.session.user;
   const owner = select('ownerId', [[me?.id ?? '', t('task.me', { name: me?.name ?? '' })]]);
   void staffUsers().then((users) => {
@@ -162,14 +159,19 @@ export function openNewTask(preset: { customerId?: string; ticketId?: string; ti
         event.preventDefault();
         void busy(submit, async () => {
           try {
-            await call('POST', '/api/v1/tasks', {
-              title: title.value.trim(),
-              dueAt: new Date(due.value).toISOString(),
-              ...(remind.value ? { remindAt: new Date(remind.value).toISOString() } : {}),
-              ...(owner.value && owner.value !== me?.id ? { ownerId: owner.value } : {}),
-              ...(preset.customerId ? { customerId: preset.customerId } : {}),
-              ...(preset.ticketId ? { ticketId: preset.ticketId } : {}),
-            });
+            await ok(
+              client.POST('/api/v1/tasks', {
+                body: {
+                  title: title.value.trim(),
+                  dueAt: new Date(due.value).toISOString(),
+                  ...(remind.value ? { remindAt: new Date(remind.value).toISOString() } : {}),
+                  ...(owner.value && owner.value !== me?.id ? { ownerId: owner.value } : {}),
+                  ...(preset.customerId ? { customerId: preset.customerId } : {}),
+                  ...(preset.ticketId ? { ticketId: preset.ticketId } : {}),
+                  ...(note.value.trim() ? { note: note.value.trim() } : {}),
+                },
+              }),
+            );
             dialog.close();
             toast('success', t('task.created'), title.value.trim());
             refresh();
@@ -180,6 +182,7 @@ export function openNewTask(preset: { customerId?: string; ticketId?: string; ti
       },
     },
     field(t('task.titleField'), title),
+    field(t('task.note'), note),
     h('div.form-grid', field(t('task.dueAt'), due), field(t('task.remindAt'), remind), field(t('task.owner'), owner)),
     h('div.form-actions', submit),
   );

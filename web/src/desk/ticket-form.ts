@@ -33,12 +33,24 @@ export function openNewTicket(c: Customer360, contracts: Contract[], preset: Pre
   const fillAssets = (): void => {
     const keep = asset.value || asset0?.id || '';
     const list = c.assets.filter((a) => !site.value || a.siteId === site.value);
-    mount(asset, h('option', { value: '' }, t('form.noAsset')), list.map((a) => h('option', { value: a.id }, `${a.name ?? a.modelId} · ${a.serialNumber}`)));
+    mount(
+      asset,
+      h('option', { value: '' }, t('form.noAsset')),
+      list.map((a) => h('option', { value: a.id }, `${a.name ?? a.modelId} · ${a.serialNumber}`)),
+    );
     asset.value = list.some((a) => a.id === keep) ? keep : list.length === 1 ? list[0]!.id : '';
   };
   fillAssets();
-  const type = select('type', TYPES.map((x) => [x, label('type', x)] as const), 'breakdown');
-  const priority = select('priority', PRIORITIES.map((x) => [x, label('priority', x)] as const), 'medium');
+  const type = select(
+    'type',
+    TYPES.map((x) => [x, label('type', x)] as const),
+    'breakdown',
+  );
+  const priority = select(
+    'priority',
+    PRIORITIES.map((x) => [x, label('priority', x)] as const),
+    'medium',
+  );
   const title = h('input', { name: 'title', required: true, maxlength: 300, autocomplete: 'off', placeholder: t('form.titlePlaceholder') });
   const description = h('textarea', { name: 'description', rows: 4, maxlength: 20000, placeholder: t('form.descriptionPlaceholder') });
   const sla = h('div.sla-box', { 'aria-live': 'polite' });
@@ -93,7 +105,14 @@ export function openNewTicket(c: Customer360, contracts: Contract[], preset: Pre
         });
       },
     },
-    h('div.form-grid', field(t('form.caller'), contact), field(t('form.site'), site), field(t('form.asset'), asset), field(t('form.type'), type), field(t('ticket.priority'), priority)),
+    h(
+      'div.form-grid',
+      field(t('form.caller'), contact),
+      field(t('form.site'), site),
+      field(t('form.asset'), asset),
+      field(t('form.type'), type),
+      field(t('ticket.priority'), priority),
+    ),
     sla,
     field(t('ticket.titleField'), title),
     field(t('form.description'), description),
@@ -121,7 +140,14 @@ export async function logCall(call: CallLog): Promise<void> {
 
 export function openLogCall(c: Customer360, contactId?: string | null, ticketId?: string): void {
   const contact = select('contactId', [['', t('form.noContact')], ...c.contacts.map((x) => [x.id, x.name] as const)], defaultContact(c, contactId));
-  const direction = select('direction', [['inbound', label('direction', 'inbound')], ['outbound', label('direction', 'outbound')]], 'inbound');
+  const direction = select(
+    'direction',
+    [
+      ['inbound', label('direction', 'inbound')],
+      ['outbound', label('direction', 'outbound')],
+    ],
+    'inbound',
+  );
   const subject = h('input', { name: 'subject', required: true, maxlength: 300, autocomplete: 'off' });
   const minutes = h('input', { name: 'minutes', type: 'number', min: 0, max: 1440, inputmode: 'numeric' });
   const notes = h('textarea', { name: 'body', rows: 4 });

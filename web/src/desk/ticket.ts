@@ -89,7 +89,11 @@ function historyList(entries: readonly HistoryEntry[]): HTMLElement {
   return h(
     'ol.timeline',
     entries.map((e) =>
-      h('li', h('span.tl-kind', { 'aria-hidden': 'true' }, '•'), h('div', h('div', statusChip(e.to)), h('div.muted.small', [when(e.at), e.reason].filter(Boolean).join(' · ')))),
+      h(
+        'li',
+        h('span.tl-kind', { 'aria-hidden': 'true' }, '•'),
+        h('div', h('div', statusChip(e.to)), h('div.muted.small', [when(e.at), e.reason].filter(Boolean).join(' · '))),
+      ),
     ),
   );
 }
@@ -108,7 +112,14 @@ async function callsCard(el: HTMLElement, ticket: Ticket, alive: () => boolean):
                 h(
                   'li',
                   h('span.tl-kind', { 'aria-hidden': 'true' }, a.kind === 'call' ? '☎' : '•'),
-                  h('div', h('b', a.subject), h('div.muted.small', [label('activity', a.kind), label('direction', a.direction), when(a.occurredAt), a.author.name].filter(Boolean).join(' · '))),
+                  h(
+                    'div',
+                    h('b', a.subject),
+                    h(
+                      'div.muted.small',
+                      [label('activity', a.kind), label('direction', a.direction), when(a.occurredAt), a.author.name].filter(Boolean).join(' · '),
+                    ),
+                  ),
                 ),
               ),
             )

@@ -28,7 +28,14 @@ export function barChart(bars: readonly Bar[], options: { title: string; format:
   const x = scaleLinear()
     .domain([min, max > min ? max : min + 1])
     .range([left, width - right]);
-  const root = svg('svg', { class: 'bar-chart', viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': options.title, preserveAspectRatio: 'xMinYMin meet' });
+  const root = svg('svg', {
+    class: 'bar-chart',
+    viewBox: `0 0 ${width} ${height}`,
+    width: '100%',
+    role: 'img',
+    'aria-label': options.title,
+    preserveAspectRatio: 'xMinYMin meet',
+  });
   root.append(svg('title', {}, text(options.title)));
   root.append(svg('line', { class: 'axis-line', x1: x(0), x2: x(0), y1: 4, y2: height - 4 }));
   bars.forEach((bar, i) => {

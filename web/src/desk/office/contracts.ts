@@ -34,7 +34,11 @@ export const renderContracts: Render = async (view, _params, query, alive) => {
             { head: t('contract.customer'), cell: (x) => names.get(x.customerId) ?? '—', wide: true },
             { head: t('common.status'), cell: (x) => statusChip(x.status) },
             { head: t('contract.period'), cell: (x) => `${day(x.startsOn)} – ${x.endsOn ? day(x.endsOn) : '…'}`, wide: true },
-            { head: t('contract.coverage'), cell: (x) => t('contract.coverageLine', { labour: x.coverage.labourPercent, parts: x.coverage.partsPercent }), wide: true },
+            {
+              head: t('contract.coverage'),
+              cell: (x) => t('contract.coverageLine', { labour: x.coverage.labourPercent, parts: x.coverage.partsPercent }),
+              wide: true,
+            },
             { head: t('contract.prepaidBalance'), cell: (x) => (x.prepaid.purchasedMinutes ? hours(x.prepaid.balanceMinutes) : '—'), num: true },
             { head: t('contract.value'), cell: (x) => (typeof x.value === 'number' ? money(x.value, x.currency) : '—'), num: true },
           ],
@@ -87,7 +91,10 @@ export const renderContract: Render = async (view, [id], _query, alive) => {
 type Ledger = { balanceMinutes: number; entries: { id: string; at: string; kind: string; minutes: number; balanceAfter: number; reason: string | null }[] };
 
 function prepaid(contract: Contract, ledger: Ledger): HTMLElement {
-  const kind = select('kind', [['top-ups', t('contract.topUp')], ['draw-downs', t('contract.drawDown')]]);
+  const kind = select('kind', [
+    ['top-ups', t('contract.topUp')],
+    ['draw-downs', t('contract.drawDown')],
+  ]);
   const amount = h('input', { name: 'hours', type: 'number', min: 0.25, step: 0.25, required: true, inputmode: 'decimal' });
   const reason = h('input', { name: 'reason', maxlength: 500, autocomplete: 'off' });
   const submit = h('button.btn.btn-primary', { type: 'submit' }, t('contract.book'));
@@ -100,7 +107,11 @@ function prepaid(contract: Contract, ledger: Ledger): HTMLElement {
           const body = { minutes: Math.round(Number(amount.value) * 60), ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) };
           const params = { params: { path: { id: contract.id } }, body };
           try {
-            await ok(kind.value === 'top-ups' ? client.POST('/api/v1/contracts/{id}/prepaid/top-ups', params) : client.POST('/api/v1/contracts/{id}/prepaid/draw-downs', params));
+            await ok(
+              kind.value === 'top-ups'
+                ? client.POST('/api/v1/contracts/{id}/prepaid/top-ups', params)
+                : client.POST('/api/v1/contracts/{id}/prepaid/draw-downs', params),
+            );
             toast('success', t('contract.booked'));
             window.dispatchEvent(new HashChangeEvent('hashchange'));
           } catch (error) {
@@ -114,7 +125,11 @@ function prepaid(contract: Contract, ledger: Ledger): HTMLElement {
   );
   return h(
     'div',
-    h('div.big-number', hours(ledger.balanceMinutes), h('span.muted.small', ` ${t('contract.ofBought', { bought: hours(contract.prepaid.purchasedMinutes) })}`)),
+    h(
+      'div.big-number',
+      hours(ledger.balanceMinutes),
+      h('span.muted.small', ` ${t('contract.ofBought', { bought: hours(contract.prepaid.purchasedMinutes) })}`),
+    ),
     form,
     table(
       [...ledger.entries].reverse(),

@@ -20,9 +20,11 @@ export const renderInvoices: Render = async (view, _params, query, alive) => {
     {
       type: 'button',
       onclick: () =>
-        void download(`/api/v1/invoices/export?format=csv${status ? `&status=${status}` : ''}`, `invoices-${new Date().toISOString().slice(0, 10)}.csv`, 'text/csv').catch(
-          (e: unknown) => toastError(e, t('invoice.exportFailed')),
-        ),
+        void download(
+          `/api/v1/invoices/export?format=csv${status ? `&status=${status}` : ''}`,
+          `invoices-${new Date().toISOString().slice(0, 10)}.csv`,
+          'text/csv',
+        ).catch((e: unknown) => toastError(e, t('invoice.exportFailed'))),
     },
     t('invoice.exportCsv'),
   );
@@ -37,7 +39,10 @@ export const renderInvoices: Render = async (view, _params, query, alive) => {
         table(
           list.items,
           [
-            { head: t('invoice.number'), cell: (x) => h('button.link', { type: 'button', onclick: () => openInvoice(x) }, x.number ?? t('invoice.draftNumber')) },
+            {
+              head: t('invoice.number'),
+              cell: (x) => h('button.link', { type: 'button', onclick: () => openInvoice(x) }, x.number ?? t('invoice.draftNumber')),
+            },
             { head: t('contract.customer'), cell: (x) => x.customerName },
             { head: t('ticket.number'), cell: (x) => h('a', { href: `#/ticket/${x.ticketId}` }, x.ticketNumber), wide: true },
             { head: t('common.status'), cell: (x) => statusChip(x.status) },
@@ -103,21 +108,35 @@ function openInvoice(invoice: Invoice): void {
       invoice.status !== 'draft'
         ? h(
             'button.btn',
-            { type: 'button', onclick: () => void download(`/api/v1/invoices/${invoice.id}/pdf`, `${name}.pdf`, 'application/pdf').catch((e: unknown) => toastError(e, t('doc.failed'))) },
+            {
+              type: 'button',
+              onclick: () =>
+                void download(`/api/v1/invoices/${invoice.id}/pdf`, `${name}.pdf`, 'application/pdf').catch((e: unknown) => toastError(e, t('doc.failed'))),
+            },
             t('doc.invoicePdf'),
           )
         : null,
       invoice.status !== 'draft'
         ? h(
             'button.btn',
-            { type: 'button', onclick: () => void download(`/api/v1/invoices/${invoice.id}/act/pdf`, `${name}-act.pdf`, 'application/pdf').catch((e: unknown) => toastError(e, t('doc.failed'))) },
+            {
+              type: 'button',
+              onclick: () =>
+                void download(`/api/v1/invoices/${invoice.id}/act/pdf`, `${name}-act.pdf`, 'application/pdf').catch((e: unknown) =>
+                  toastError(e, t('doc.failed')),
+                ),
+            },
             t('doc.act'),
           )
         : null,
       invoice.status === 'issued' || invoice.status === 'paid' ? act(t('invoice.send'), () => sendInvoice(invoice.id)) : null,
       invoice.status === 'draft' ? act(t('invoice.issue'), () => ok(client.POST('/api/v1/invoices/{id}/issue', params)), true) : null,
       invoice.status === 'issued'
-        ? act(t('invoice.markPaid'), () => ok(client.POST('/api/v1/invoices/{id}/pay', { ...params, body: reference.value.trim() ? { reference: reference.value.trim() } : {} })), true)
+        ? act(
+            t('invoice.markPaid'),
+            () => ok(client.POST('/api/v1/invoices/{id}/pay', { ...params, body: reference.value.trim() ? { reference: reference.value.trim() } : {} })),
+            true,
+          )
         : null,
       invoice.status === 'draft' || invoice.status === 'issued'
         ? act(t('invoice.void'), () => ok(client.POST('/api/v1/invoices/{id}/void', { ...params, body: { reason: t('invoice.voidReason') } })))

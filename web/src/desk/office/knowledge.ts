@@ -10,7 +10,15 @@ const refresh = (): boolean => window.dispatchEvent(new HashChangeEvent('hashcha
 
 export const renderKnowledge: Render = async (view, _params, query, alive) => {
   const status = (query.get('status') ?? 'draft') as 'draft' | 'published' | 'all';
-  const filter = select('status', [['draft', t('kb.drafts')], ['published', label('status', 'published')], ['all', t('common.all')]], status);
+  const filter = select(
+    'status',
+    [
+      ['draft', t('kb.drafts')],
+      ['published', label('status', 'published')],
+      ['all', t('common.all')],
+    ],
+    status,
+  );
   filter.setAttribute('aria-label', t('common.status'));
   filter.onchange = () => (location.hash = `#/office/knowledge?status=${filter.value}`);
   const q = h('input.control', { type: 'search', placeholder: t('kb.searchPlaceholder'), 'aria-label': t('kb.search'), autocomplete: 'off' });
@@ -30,7 +38,13 @@ export const renderKnowledge: Render = async (view, _params, query, alive) => {
               ? h(
                   'ul.kb-results',
                   found.items.map((x) =>
-                    h('li', h('button.link', { type: 'button', onclick: () => void edit(x.id) }, x.title), ' ', statusChip(x.status), h('div.muted.small', x.snippet.replace(/<\/?[^>]+>/g, ''))),
+                    h(
+                      'li',
+                      h('button.link', { type: 'button', onclick: () => void edit(x.id) }, x.title),
+                      ' ',
+                      statusChip(x.status),
+                      h('div.muted.small', x.snippet.replace(/<\/?[^>]+>/g, '')),
+                    ),
                   ),
                 )
               : h('p.muted', t('kb.noResults')),
@@ -45,7 +59,9 @@ export const renderKnowledge: Render = async (view, _params, query, alive) => {
   await loading(
     list,
     async () => {
-      const items = await ok(client.GET('/api/v1/knowledge/articles', { params: { query: { limit: 100, sort: '-updatedAt', ...(status === 'all' ? {} : { status }) } } }));
+      const items = await ok(
+        client.GET('/api/v1/knowledge/articles', { params: { query: { limit: 100, sort: '-updatedAt', ...(status === 'all' ? {} : { status }) } } }),
+      );
       return card(
         status === 'draft' ? t('kb.drafts') : t('kb.articles'),
         table(
@@ -94,7 +110,14 @@ function editor(article: Article | null): void {
       onsubmit: (event: SubmitEvent) => {
         event.preventDefault();
         const status = ((event.submitter as HTMLButtonElement | null)?.value ?? 'draft') as 'draft' | 'published';
-        const payload = { title: title.value.trim(), body: body.value, tags: list(tags.value), faultCodes: list(faults.value), modelIds: list(models.value), status };
+        const payload = {
+          title: title.value.trim(),
+          body: body.value,
+          tags: list(tags.value),
+          faultCodes: list(faults.value),
+          modelIds: list(models.value),
+          status,
+        };
         void busy(status === 'published' ? publish : save, async () => {
           try {
             if (article) await ok(client.PATCH('/api/v1/knowledge/articles/{id}', { params: { path: { id: article.id } }, body: payload }));

@@ -42,7 +42,11 @@ export const renderReports: Render = async (view, _params, query, alive) => {
   const name = query.get('report') ?? 'mttr';
   const to = query.get('to') ?? isoDay(new Date());
   const from = query.get('from') ?? isoDay(new Date(Date.now() - 90 * 86_400_000));
-  const picker = select('report', reports.items.map((r) => [r.name, r.title] as const), name);
+  const picker = select(
+    'report',
+    reports.items.map((r) => [r.name, r.title] as const),
+    name,
+  );
   const fromInput = h('input', { type: 'date', name: 'from', value: from });
   const toInput = h('input', { type: 'date', name: 'to', value: to });
   const show = h('button.btn.btn-primary', { type: 'submit' }, t('report.show'));
@@ -51,7 +55,10 @@ export const renderReports: Render = async (view, _params, query, alive) => {
     'button.btn',
     {
       type: 'button',
-      onclick: () => void download(`/api/v1/reports/${picker.value}?${params()}&format=csv`, `${picker.value}-${fromInput.value}-${toInput.value}.csv`, 'text/csv').catch((e: unknown) => toastError(e)),
+      onclick: () =>
+        void download(`/api/v1/reports/${picker.value}?${params()}&format=csv`, `${picker.value}-${fromInput.value}-${toInput.value}.csv`, 'text/csv').catch(
+          (e: unknown) => toastError(e),
+        ),
     },
     t('report.csv'),
   );
@@ -104,7 +111,11 @@ function reportCard(name: string, data: ReportData): HTMLElement {
       'div',
       h('p.muted.small.formula', data.formula),
       bars.length
-        ? h('figure.chart-figure', barChart(bars, { title: `${data.title}: ${words(chart!.value)}`, format: (v) => format(chart!.unit, v) }), h('figcaption.muted.small', words(chart!.value)))
+        ? h(
+            'figure.chart-figure',
+            barChart(bars, { title: `${data.title}: ${words(chart!.value)}`, format: (v) => format(chart!.unit, v) }),
+            h('figcaption.muted.small', words(chart!.value)),
+          )
         : h('p.muted', t('report.noData')),
       table(
         data.rows,
@@ -119,10 +130,21 @@ async function schedulesCard(reports: readonly (readonly [string, string])[]): P
   const list = await ok(client.GET('/api/v1/reports/schedules', { params: { query: { limit: 100 } } }));
   const name = h('input', { name: 'name', required: true, maxlength: 200 });
   const report = select('report', reports);
-  const weekday = select('weekday', ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, label('weekday', d)] as const), 'mon');
+  const weekday = select(
+    'weekday',
+    ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, label('weekday', d)] as const),
+    'mon',
+  );
   const at = h('input', { type: 'time', name: 'at', value: '07:00', required: true });
   const email = h('input', { type: 'email', name: 'emailTo', multiple: true, placeholder: 'ops@example.com' });
-  const format = select('format', [['csv', 'CSV'], ['json', 'JSON']], 'csv');
+  const format = select(
+    'format',
+    [
+      ['csv', 'CSV'],
+      ['json', 'JSON'],
+    ],
+    'csv',
+  );
   const submit = h('button.btn.btn-primary', { type: 'submit' }, t('report.schedule'));
   const form = h(
     'form.form',
@@ -153,11 +175,23 @@ async function schedulesCard(reports: readonly (readonly [string, string])[]): P
         });
       },
     },
-    h('div.form-grid', field(t('report.scheduleName'), name), field(t('report.report'), report), field(t('report.weekday'), weekday), field(t('report.at'), at), field(t('report.format'), format), field(t('report.emailTo'), email)),
+    h(
+      'div.form-grid',
+      field(t('report.scheduleName'), name),
+      field(t('report.report'), report),
+      field(t('report.weekday'), weekday),
+      field(t('report.at'), at),
+      field(t('report.format'), format),
+      field(t('report.emailTo'), email),
+    ),
     h('div.form-actions', submit),
   );
   const cadence = (c: Record<string, unknown>): string =>
-    c.kind === 'weekly' ? `${label('weekday', String(c.weekday))} ${String(c.at)}` : c.kind === 'daily' ? t('report.daily', { at: String(c.at) }) : t('report.everyHours', { n: String(c.hours) });
+    c.kind === 'weekly'
+      ? `${label('weekday', String(c.weekday))} ${String(c.at)}`
+      : c.kind === 'daily'
+        ? t('report.daily', { at: String(c.at) })
+        : t('report.everyHours', { n: String(c.hours) });
   return card(
     t('report.schedules'),
     h(

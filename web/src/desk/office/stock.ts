@@ -139,7 +139,9 @@ function transferForm(options: readonly (readonly [string, string])[]): HTMLElem
         void busy(submit, async () => {
           try {
             const created = await ok(
-              client.POST('/api/v1/stock/transfers', { body: { fromLocationId: from.value, toLocationId: to.value, lines: [{ sku: sku.value.trim(), quantity: Number(qty.value) }] } }),
+              client.POST('/api/v1/stock/transfers', {
+                body: { fromLocationId: from.value, toLocationId: to.value, lines: [{ sku: sku.value.trim(), quantity: Number(qty.value) }] },
+              }),
             );
             toast('success', t('stock.transferRequested', { number: created.number }));
             refresh();
