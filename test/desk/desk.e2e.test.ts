@@ -33,6 +33,9 @@ async function signInDesk(page: Page, email: string): Promise<void> {
 }
 
 const go = (page: Page, hash: string): Promise<unknown> => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+/** Until the toasts' fade-in has run (axe measures contrast on what is painted, half-transparent text included). */
+const settled = (page: Page): Promise<unknown> =>
+  page.waitForFunction(`document.getAnimations().every((a) => a.playState !== 'running' || !a.effect?.target?.closest?.('.toast'))`);
 /** The visible text of the page (dialogs included), for the money scan. */
 const pageText = (page: Page): Promise<string> => page.evaluate('document.body.innerText');
 
@@ -220,12 +223,15 @@ describe('front desk', () => {
     await agent.fill('wa-dialog[open] input[name=title]', 'Confirm the visit with Jana');
     await agent.click('wa-dialog[open] button[type=submit]');
     await agent.waitForSelector('.card:has(h2:text-is("Follow-ups")) .task:has-text("Confirm the visit with Jana")');
+    await settled(agent);
+    await expectAccessible(agent, 'ticket');
     await go(agent, '#/tasks');
     await agent.click('.task:has-text("Confirm the visit with Jana") input[type=checkbox]');
     await agent.waitForSelector('.task:has-text("Confirm the visit with Jana")', { state: 'detached' });
     const tasks = await ok<{ items: { title: string; status: string }[] }>(t, 'GET', `/api/v1/tasks?ticketId=${ticketId}`, undefined, 200);
     expect(tasks.items).toEqual([expect.objectContaining({ title: 'Confirm the visit with Jana', status: 'done' })]);
-    await expectAccessible(agent, 'ticket');
+    await settled(agent);
+    await expectAccessible(agent, 'my tasks');
 
     // The back office is refused, and its navigation is not even shown.
     expect(await agent.locator('#nav a[href^="#/office"]').count()).toBe(0);
