@@ -131,7 +131,7 @@ function buildServices(ctx: AppContext) {
 
   const { users } = add(usersModule, core);
   const { apiKeys } = add(authModule, { ...core, users });
-  add(customersModule, core);
+  add(customersModule, { ...core, telemetry: ctx.telemetry });
   add(sitesModule, core);
   add(assetsModule, { ...core, models: ctx.models });
   add(contactsModule, core);

@@ -1,7 +1,7 @@
 /**
  * Opportunities on a real database: each rule fires on crafted data and not on its near-miss,
  * a re-run creates nothing, stage transitions (invalid → 409), manual opportunities and filters,
- * agents see the value, and open opportunities appear on the customer 360.
+ * agents do not see the value (no money at the front desk), and open opportunities appear on the customer 360.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPreventiveApi, type PreventiveApi } from '../preventive/preventive-fixture.js';
@@ -126,7 +126,7 @@ describe('opportunity rules', () => {
 });
 
 describe('customer 360', () => {
-  it('shows open opportunities with their value to agents, none to the customer', async () => {
+  it('shows open opportunities to agents without their value, none to the customer', async () => {
     const view = await api.call('GET', `/api/v1/customers/${ids.c1}/360`, undefined, agent.auth);
     expect(view.status).toBe(200);
     const open = view.body.opportunities.open;
@@ -134,9 +134,11 @@ describe('customer 360', () => {
     expect(open.find((o: { assetId: string }) => o.assetId === ids.A)).toMatchObject({
       kind: 'contract_offer',
       stage: 'new',
-      offerValue: 1500,
-      offerCurrency: 'EUR',
     });
+    // Issue #18: no money at the front desk.
+    expect(open.some((o: object) => 'offerValue' in o || 'offerCurrency' in o)).toBe(false);
+    const asAdmin = await api.call('GET', `/api/v1/customers/${ids.c1}/360`);
+    expect(asAdmin.body.opportunities.open.find((o: { assetId: string }) => o.assetId === ids.A)).toMatchObject({ offerValue: 1500, offerCurrency: 'EUR' });
     expect(view.body.contracts[0]).not.toHaveProperty('value'); // contract money stays hidden from agents
 
     const customer = await api.user('customer', { customerId: ids.c1 });
@@ -155,7 +157,9 @@ describe('opportunity stages and CRUD', () => {
     expect(skip.status).toBe(409);
     expect(skip.body).toMatchObject({ code: 'CONFLICT', from: 'new', to: 'won', allowed: ['qualified', 'lost'] });
     const read = await api.call('GET', url, undefined, agent.auth);
-    expect(read.body).toMatchObject({ value: 1500, source: 'rule' });
+    expect(read.body).toMatchObject({ source: 'rule' });
+    expect(read.body).not.toHaveProperty('value'); // issue #18: no money at the front desk
+    expect((await api.call('GET', url)).body).toMatchObject({ value: 1500, source: 'rule' });
     const stale = await api.call('PATCH', url, { stage: 'qualified' }, { ...agent.auth, 'if-match': '"7"' });
     expect(stale.status).toBe(412);
     for (const stage of ['qualified', 'proposed', 'won']) {

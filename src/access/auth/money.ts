@@ -21,8 +21,8 @@ export const MONEY_AUDIENCES = {
   cost: ['admin', 'dispatcher'],
   /** Revenue and margin: management only. */
   profit: ['admin'],
-  /** What an offer is worth: the people who sell it, the front desk included (agents sell on the phone). */
-  sales: ['admin', 'dispatcher', 'agent'],
+  /** What an offer is worth: the back office; the front desk sees no money (issue #18), offers' values included. */
+  sales: ['admin', 'dispatcher'],
 } as const satisfies Record<string, readonly Role[]>;
 export type MoneyKind = keyof typeof MONEY_AUDIENCES;
 

@@ -35,6 +35,15 @@ export interface AssetStateRow {
   online: boolean | null;
   last_seen_at: Date | null;
   open_tickets: number;
+  open_alarms: number;
+  /** The most recently seen alarm of the asset (any state), or nulls. */
+  alarm_id: string | null;
+  alarm_rule_id: string | null;
+  alarm_fault_code: string | null;
+  alarm_kind: string | null;
+  alarm_severity: string | null;
+  alarm_state: 'active' | 'acknowledged' | 'cleared' | null;
+  alarm_last_seen_at: Date | null;
 }
 
 export interface OpenTicketRow {
@@ -118,10 +127,17 @@ export class Customer360Repository {
     const { rows } = await q.query<AssetStateRow>(
       `SELECT a.id, a.site_id, a.model_id, a.serial_number, a.name, a.install_date::text AS install_date,
               a.warranty_end::text AS warranty_end, a.custom, d.id AS device_id, d.online, d.last_seen_at,
-              COALESCE(ot.open_tickets, 0)::int AS open_tickets
+              COALESCE(ot.open_tickets, 0)::int AS open_tickets,
+              (SELECT count(*) FROM alarms oa WHERE oa.asset_id = a.id AND oa.state <> 'cleared')::int AS open_alarms,
+              la.id AS alarm_id, la.rule_id AS alarm_rule_id, la.fault_code AS alarm_fault_code, la.kind AS alarm_kind,
+              la.severity AS alarm_severity, la.state AS alarm_state, la.last_seen_at AS alarm_last_seen_at
        FROM assets a
        JOIN sites s ON s.id = a.site_id
        LEFT JOIN devices d ON d.asset_id = a.id AND d.status = 'active'
+       LEFT JOIN LATERAL (
+         SELECT al.id, al.rule_id, al.fault_code, al.kind, al.severity, al.state, al.last_seen_at FROM alarms al
+         WHERE al.asset_id = a.id ORDER BY al.last_seen_at DESC, al.id LIMIT 1
+       ) la ON true
        LEFT JOIN (
          SELECT t.asset_id, count(*) AS open_tickets FROM tickets t
          WHERE t.customer_id = $1 AND t.asset_id IS NOT NULL AND t.status = ANY($2::text[])

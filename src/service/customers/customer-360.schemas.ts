@@ -1,6 +1,6 @@
 /**
  * GET /api/v1/customers/{id}/360 — everything an agent needs when the customer calls, in one
- * response, open sales opportunities included (their value visible to agents). Lists are capped
+ * response, open sales opportunities included (their value only for the back office). Lists are capped
  * (CUSTOMER_360_LIMITS); `truncated` says which were cut, and the full lists are on the
  * resources' own routes.
  */
@@ -24,6 +24,8 @@ export const CUSTOMER_360_LIMITS = Object.freeze({
   contracts: 50,
   activities: 20,
   opportunities: 50,
+  /** Assets with a device whose latest reading is read from InfluxDB (the first ones listed). */
+  readings: 50,
 });
 /** Window of the "last 90 days" KPIs, in days. */
 export const KPI_WINDOW_DAYS = 90;
@@ -65,6 +67,27 @@ const assetSummary = z.object({
     .nullable()
     .describe('The active device reporting for this asset; null when none is provisioned'),
   openTickets: z.number().int(),
+  health: z
+    .object({
+      openAlarms: z.number().int().describe('Alarms not cleared (active or acknowledged)'),
+      latestAlarm: z
+        .object({
+          id: z.uuid(),
+          ruleId: z.string(),
+          faultCode: z.string().nullable(),
+          kind: z.string(),
+          severity: z.string().nullable(),
+          state: z.enum(['active', 'acknowledged', 'cleared']),
+          lastSeenAt: instant,
+        })
+        .nullable()
+        .describe('The most recently seen alarm, whatever its state; null when the asset never alarmed'),
+      latestReading: z
+        .object({ at: instant, metrics: z.record(z.string(), z.number()).describe('Metric name → value') })
+        .nullable()
+        .describe('The last telemetry reading (its metrics); null when none, when the asset has no device, or when readingsAvailable is false'),
+    })
+    .describe("The asset's health: alarms from the CRM database, the latest reading from InfluxDB"),
 });
 
 const ticketSummary = z.object({
@@ -99,8 +122,8 @@ const contractSummary = z.object({
 });
 
 /**
- * An open offer. offerValue/offerCurrency are money of kind `sales` (src/access/auth/money.ts): the agent
- * taking the call sees what the offer is worth.
+ * An open offer. offerValue/offerCurrency are money of kind `sales` (src/access/auth/money.ts): the
+ * agent taking the call sees the offer, not what it is worth.
  */
 const opportunitySummary = z.object({
   id: z.uuid(),
@@ -138,6 +161,9 @@ export const customer360Schema = z.object({
   contracts: z.array(contractSummary).describe('Active first, then the most recent'),
   recentActivities: z.array(activitySchema).describe('Newest first (customer users: without internal notes)'),
   kpis: kpisSchema,
+  readingsAvailable: z
+    .boolean()
+    .describe("false when the latest readings could not be read (InfluxDB unreachable or not configured): the assets' latestReading is then null"),
   opportunities: z
     .object({ open: z.array(opportunitySummary).describe('Proposed first, then qualified, then new'), truncated: z.boolean() })
     .describe('Open sales opportunities (empty for customer users)'),

@@ -33,6 +33,8 @@ export class Customer360Service {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    /** The latest readings of the assets; absent = none shown (readingsAvailable false). */
+    private readonly telemetry?: LatestReadings,
   ) {}
 
   async get(customerId: string, scope: Scope = UNSCOPED): Promise<Customer360> {
@@ -53,6 +55,8 @@ export class Customer360Service {
       // The sales pipeline is internal: customer users get none.
       scope.customerId !== undefined ? Promise.resolve([]) : this.repo.openOpportunities(this.db, customerId, limits.opportunities),
     ]);
+    const shownAssets = assets.slice(0, limits.assets);
+    const readings = await this.latestReadings(shownAssets.filter((a) => a.device_id !== null).slice(0, limits.readings));
     return {
       generatedAt: now.toISOString(),
       profile: {
@@ -61,11 +65,12 @@ export class Customer360Service {
       },
       contacts: contacts.slice(0, limits.contacts).map(toContact),
       sites: sites.slice(0, limits.sites).map(toSite),
-      assets: assets.slice(0, limits.assets).map(toAssetState),
+      assets: shownAssets.map((a) => toAssetState(a, readings.values.get(a.id) ?? null)),
       openTickets: tickets.slice(0, limits.openTickets).map((t) => toTicketSummary(t, now)),
       contracts: contracts.slice(0, limits.contracts).map(toContractSummary),
       recentActivities: activities.map(toActivity),
       kpis: toKpis(kpis),
+      readingsAvailable: readings.available,
       opportunities: { open: opportunities.slice(0, limits.opportunities).map(toOpportunitySummary), truncated: opportunities.length > limits.opportunities },
       truncated: {
         contacts: contacts.length > limits.contacts,
@@ -76,6 +81,31 @@ export class Customer360Service {
       },
     };
   }
+
+  /**
+   * The latest reading of each asset, read concurrently. Without a reader, or when InfluxDB does
+   * not answer, the 360 still answers (the CRM side matters more on a call) with
+   * readingsAvailable false.
+   */
+  private async latestReadings(assets: readonly AssetStateRow[]): Promise<{ available: boolean; values: Map<string, Reading> }> {
+    const values = new Map<string, Reading>();
+    if (!this.telemetry) return { available: false, values };
+    const telemetry = this.telemetry;
+    const results = await Promise.allSettled(assets.map(async (a) => [a.id, await telemetry.latest(a.id)] as const));
+    for (const result of results) {
+      if (result.status === 'rejected') return { available: false, values: new Map() };
+      const [assetId, reading] = result.value;
+      if (reading) values.set(assetId, { at: reading.time, metrics: reading.values });
+    }
+    return { available: true, values };
+  }
+}
+
+type Reading = NonNullable<Customer360['assets'][number]['health']['latestReading']>;
+
+/** The InfluxDB side of the 360 (TelemetryReader). */
+export interface LatestReadings {
+  latest(assetId: string): Promise<{ time: string; values: Record<string, number> } | null>;
 }
 
 function toSite(row: SiteRow): Customer360['sites'][number] {
@@ -92,7 +122,7 @@ function toSite(row: SiteRow): Customer360['sites'][number] {
   };
 }
 
-function toAssetState(row: AssetStateRow): Customer360['assets'][number] {
+function toAssetState(row: AssetStateRow, latestReading: Reading | null): Customer360['assets'][number] {
   return {
     id: row.id,
     siteId: row.site_id,
@@ -104,6 +134,22 @@ function toAssetState(row: AssetStateRow): Customer360['assets'][number] {
     custom: row.custom,
     device: row.device_id ? { id: row.device_id, online: row.online ?? false, lastSeenAt: row.last_seen_at ? row.last_seen_at.toISOString() : null } : null,
     openTickets: row.open_tickets,
+    health: {
+      openAlarms: row.open_alarms,
+      latestAlarm:
+        row.alarm_id && row.alarm_rule_id && row.alarm_kind && row.alarm_state && row.alarm_last_seen_at
+          ? {
+              id: row.alarm_id,
+              ruleId: row.alarm_rule_id,
+              faultCode: row.alarm_fault_code,
+              kind: row.alarm_kind,
+              severity: row.alarm_severity,
+              state: row.alarm_state,
+              lastSeenAt: row.alarm_last_seen_at.toISOString(),
+            }
+          : null,
+      latestReading,
+    },
   };
 }
 

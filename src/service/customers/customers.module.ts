@@ -9,13 +9,19 @@ import { Customer360Service } from './customer-360.service.js';
 import { customersMigration } from './customers.migration.js';
 import { customersRoutes } from './customers.routes.js';
 import { CustomersService } from './customers.service.js';
+import type { LatestReadings } from './customer-360.service.js';
+
+export interface CustomersDeps extends Pick<Core, 'db' | 'clock'> {
+  /** The assets' latest readings in the 360 (InfluxDB); absent = none shown. */
+  readonly telemetry?: LatestReadings | undefined;
+}
 
 export const customersModule = defineModule({
   name: 'customers',
   migrations: [customersMigration],
-  build({ db, clock }: Pick<Core, 'db' | 'clock'>) {
+  build({ db, clock, telemetry }: CustomersDeps) {
     const customers = new CustomersService(db);
-    const customer360 = new Customer360Service(db, clock);
+    const customer360 = new Customer360Service(db, clock, telemetry);
     return {
       exports: { customers },
       routes: async (app) => {

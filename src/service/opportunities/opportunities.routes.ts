@@ -1,7 +1,7 @@
 /**
  * /api/v1/opportunities — offers raised by service, with stage and value. Readable and editable
- * by the front desk too: the value is money of kind `sales`, which agents see (what an offer is
- * worth when the customer calls; src/access/auth/money.ts). POST /api/v1/opportunities/run runs the rules now (admin).
+ * by the front desk too, without the value: it is money of kind `sales`, which only the back office
+ * sees (src/access/auth/money.ts). POST /api/v1/opportunities/run runs the rules now (admin).
  */
 import type { ZodApp } from '../../kernel/http/http.types.js';
 import { etagOf, ifMatchHeaders, parseIfMatch } from '../../kernel/http/etag.js';

@@ -1,7 +1,7 @@
 /**
  * Opportunities API contract: offers raised by service (rules or by hand) with a stage and a
- * value. The value is money of kind `sales` (src/access/auth/money.ts): the front desk (agent) sees what
- * an offer is worth when the customer calls; technicians and customers do not.
+ * value. The value is money of kind `sales` (src/access/auth/money.ts): the back office sees what an
+ * offer is worth; the front desk (agent), technicians and customers do not.
  */
 import { z } from 'zod';
 import { money } from '../../access/auth/money.js';

@@ -38,8 +38,8 @@ export class UserAbsencesService {
   ) {}
 
   async add(userId: string, input: CreateAbsence, caller: Caller): Promise<UserAbsenceResult> {
-    checkSelfOrAdmin(userId, caller);
     const role = await this.roleOf(this.db, userId);
+    checkSelfOrAdmin(userId, caller);
     if (role === 'technician') {
       const result = await this.technicians.addAbsence(userId, input, caller);
       return { ...result, absence: fromTechnician(result.absence) };
@@ -73,6 +73,7 @@ export class UserAbsencesService {
 
   /** Cancels an absence: from now on the user holds their tasks again (a technician's moved visits stay moved). */
   async cancel(userId: string, absenceId: string, caller: Caller): Promise<UserAbsence> {
+    await this.roleOf(this.db, userId);
     checkSelfOrAdmin(userId, caller);
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {

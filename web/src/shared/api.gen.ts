@@ -5056,6 +5056,33 @@ export interface paths {
                                     lastSeenAt: string | null;
                                 } | null;
                                 openTickets: number;
+                                /** @description The asset's health: alarms from the CRM database, the latest reading from InfluxDB */
+                                health: {
+                                    /** @description Alarms not cleared (active or acknowledged) */
+                                    openAlarms: number;
+                                    /** @description The most recently seen alarm, whatever its state; null when the asset never alarmed */
+                                    latestAlarm: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        ruleId: string;
+                                        faultCode: string | null;
+                                        kind: string;
+                                        severity: string | null;
+                                        /** @enum {string} */
+                                        state: "active" | "acknowledged" | "cleared";
+                                        /** Format: date-time */
+                                        lastSeenAt: string;
+                                    } | null;
+                                    /** @description The last telemetry reading (its metrics); null when none, when the asset has no device, or when readingsAvailable is false */
+                                    latestReading: {
+                                        /** Format: date-time */
+                                        at: string;
+                                        /** @description Metric name → value */
+                                        metrics: {
+                                            [key: string]: number;
+                                        };
+                                    } | null;
+                                };
                             }[];
                             /** @description Most urgent (earliest resolution due) first */
                             openTickets: {
@@ -5153,6 +5180,8 @@ export interface paths {
                                 /** @description Mean wall-clock hours from opening to resolution of the tickets resolved in the window */
                                 meanTimeToResolveHours: number | null;
                             };
+                            /** @description false when the latest readings could not be read (InfluxDB unreachable or not configured): the assets' latestReading is then null */
+                            readingsAvailable: boolean;
                             /** @description Open sales opportunities (empty for customer users) */
                             opportunities: {
                                 /** @description Proposed first, then qualified, then new */
@@ -5166,9 +5195,9 @@ export interface paths {
                                     title: string;
                                     reason: string | null;
                                     assetId: string | null;
-                                    /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                                    /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                                     offerValue?: number | null;
-                                    /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                                    /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                                     offerCurrency?: string;
                                     ownerId: string | null;
                                     expectedCloseOn: string | null;
@@ -7882,9 +7911,9 @@ export interface paths {
                                 ruleKey: string | null;
                                 /** @enum {string} */
                                 stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                                /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                                /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                                 value?: number | null;
-                                /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                                /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                                 currency?: string;
                                 title: string;
                                 reason: string | null;
@@ -7982,9 +8011,9 @@ export interface paths {
                             ruleKey: string | null;
                             /** @enum {string} */
                             stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                             value?: number | null;
-                            /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                             currency?: string;
                             title: string;
                             reason: string | null;
@@ -8059,9 +8088,9 @@ export interface paths {
                                 ruleKey: string | null;
                                 /** @enum {string} */
                                 stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                                /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                                /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                                 value?: number | null;
-                                /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                                /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                                 currency?: string;
                                 title: string;
                                 reason: string | null;
@@ -8138,9 +8167,9 @@ export interface paths {
                             ruleKey: string | null;
                             /** @enum {string} */
                             stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                             value?: number | null;
-                            /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                             currency?: string;
                             title: string;
                             reason: string | null;
@@ -8221,9 +8250,9 @@ export interface paths {
                             ruleKey: string | null;
                             /** @enum {string} */
                             stage: "new" | "qualified" | "proposed" | "won" | "lost";
-                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Estimated value of the offer. Money (sales): present only for admin, dispatcher. */
                             value?: number | null;
-                            /** @description Currency of value. Money (sales): present only for admin, dispatcher, agent. */
+                            /** @description Currency of value. Money (sales): present only for admin, dispatcher. */
                             currency?: string;
                             title: string;
                             reason: string | null;
