@@ -127,7 +127,6 @@ function assets(c: Customer360): HTMLElement {
   return h(
     'ul.assets',
     c.assets.map((a) => {
-      const health = (a as { health?: AssetHealth }).health;
       const online = a.device ? a.device.online : null;
       return h(
         'li.asset',
@@ -148,7 +147,7 @@ function assets(c: Customer360): HTMLElement {
               .filter(Boolean)
               .join(' · '),
           ),
-          health ? healthLine(health) : null,
+          healthLine(a.health),
         ),
         h(
           'div.asset-side',
@@ -159,18 +158,29 @@ function assets(c: Customer360): HTMLElement {
   );
 }
 
-/** Latest alarms and readings per asset, when the 360 carries them. */
-interface AssetHealth {
-  openAlarms?: { severity?: string; title?: string; code?: string; raisedAt?: string }[];
-  latest?: { metric: string; value: number; unit?: string | null; at?: string }[];
-}
-function healthLine(health: AssetHealth): HTMLElement {
-  const alarms = health.openAlarms ?? [];
-  const readings = health.latest ?? [];
+type Health = Customer360['assets'][number]['health'];
+/** Open alarms, the latest alarm and the latest reading of an asset (its metrics, a few). */
+function healthLine(health: Health): HTMLElement | null {
+  const alarm = health.latestAlarm;
+  const reading = health.latestReading;
+  if (!health.openAlarms && !alarm && !reading) return null;
+  const metrics = Object.entries(reading?.metrics ?? {}).filter(([, v]) => typeof v === 'number') as [string, number][];
   return h(
     'div.health',
-    alarms.map((al) => h('span.chip.tone-bad', al.title ?? al.code ?? t('asset.alarm'))),
-    readings.slice(0, 4).map((r) => h('span.reading', `${r.metric} ${Number(r.value.toFixed(2))}${r.unit ? ` ${r.unit}` : ''}`)),
+    health.openAlarms ? h('span.chip.tone-bad', t('asset.openAlarms', { n: health.openAlarms })) : null,
+    alarm
+      ? h('span.small', t('asset.latestAlarm', { what: alarm.faultCode ?? alarm.ruleId, state: label('alarm', alarm.state), at: when(alarm.lastSeenAt) }))
+      : null,
+    reading
+      ? h(
+          'span.reading',
+          { title: when(reading.at) },
+          metrics
+            .slice(0, 4)
+            .map(([name, value]) => `${name} ${Number(value.toFixed(2))}`)
+            .join(' · '),
+        )
+      : null,
   );
 }
 
