@@ -47,7 +47,10 @@ function marks(model: ReturnType<typeof testModel>, all: Reading[]): { changes: 
 
 describe('new normal (steady check)', () => {
   it('a step that persists is marked once, one window after it settled, since the start of the steady stretch', () => {
-    const { changes, firingAt } = marks(testModel([rule()]), readings(() => 30));
+    const { changes, firingAt } = marks(
+      testModel([rule()]),
+      readings(() => 30),
+    );
     expect(firingAt).toBe(RAISE);
     expect(changes).toHaveLength(1);
     expect(changes[0]!.ruleId).toBe('level-step');
@@ -58,11 +61,17 @@ describe('new normal (steady check)', () => {
   });
 
   it('a fault still worsening, and an intermittent one, are never marked', () => {
-    const rising = marks(testModel([rule()]), readings((t) => 30 + (t - RAISE) / MIN / 3));
+    const rising = marks(
+      testModel([rule()]),
+      readings((t) => 30 + (t - RAISE) / MIN / 3),
+    );
     expect(rising.firingAt).toBe(RAISE);
     expect(rising.changes).toEqual([]);
     // On for 5 minutes, back near normal for 5 (the baseline is frozen while firing: it stays raised).
-    const intermittent = marks(testModel([rule()]), readings((t) => (Math.floor((t - RAISE) / (5 * MIN)) % 2 === 0 ? 40 : 14)));
+    const intermittent = marks(
+      testModel([rule()]),
+      readings((t) => (Math.floor((t - RAISE) / (5 * MIN)) % 2 === 0 ? 40 : 14)),
+    );
     expect(intermittent.firingAt).toBe(RAISE);
     expect(intermittent.changes).toEqual([]);
   });
@@ -73,6 +82,11 @@ describe('new normal (steady check)', () => {
     const { changes } = marks(testModel([rule()]), values);
     expect(changes.map((c) => c.since === null)).toEqual([false, true]);
     expect(changes[1]!.at).toBeGreaterThan(climbFrom);
-    expect(marks(testModel([rule(false)]), readings(() => 30)).changes).toEqual([]);
+    expect(
+      marks(
+        testModel([rule(false)]),
+        readings(() => 30),
+      ).changes,
+    ).toEqual([]);
   });
 });

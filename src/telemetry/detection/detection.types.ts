@@ -192,7 +192,8 @@ export interface CompiledEvent extends Omit<EventRule, 'codes' | 'clearAfter'> {
   codes: string[];
   clearAfterMs: number | null;
 }
-export interface CompiledAnomaly extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning' | 'newNormal' | HygieneKeys>, CompiledHygiene {
+export interface CompiledAnomaly
+  extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning' | 'newNormal' | HygieneKeys>, CompiledHygiene {
   windowMs: number;
   newNormal: CompiledNewNormal | null;
   warmupMs: number;
