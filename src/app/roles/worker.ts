@@ -47,7 +47,7 @@ export async function startWorker(infra: Infrastructure, stopped: () => boolean)
     connector,
     prefix: config.REDIS_PREFIX,
     models,
-    autotickets: metrics.countingAlarms(infra.modules.services.autotickets),
+    autotickets: { ...metrics.countingAlarms(infra.modules.services.autotickets), newNormal: (c) => infra.modules.services.autotickets.newNormal(c) },
     logger: logger.child({ part: 'detection' }),
     shards: config.DETECTION_SHARDS,
     lockDurationMs: config.WORKER_TAKEOVER_MS,

@@ -28,6 +28,7 @@ export interface AlarmRow {
   acknowledged_by_type: string | null;
   acknowledged_by_id: string | null;
   cleared_at: Date | null;
+  new_normal_since: Date | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -136,13 +137,29 @@ export class AlarmsRepository {
     now: Date,
   ): Promise<AlarmRow[]> {
     const { rows } = await q.query<AlarmRow>(
-      `UPDATE alarms SET state = 'cleared', cleared_at = GREATEST($5::timestamptz, last_seen_at), updated_at = $6, version = version + 1
+      `UPDATE alarms SET state = 'cleared', cleared_at = GREATEST($5::timestamptz, last_seen_at), new_normal_since = NULL, updated_at = $6, version = version + 1
        WHERE asset_id = $1 AND state <> 'cleared' AND ($2::text IS NULL OR rule_id = $2) AND ($3::text IS NULL OR fault_code = $3)
          AND ($4::uuid IS NULL OR id = $4)
        RETURNING *`,
       [match.assetId, match.ruleId ?? null, match.faultCode ?? null, match.alarmId ?? null, at, now],
     );
     return rows;
+  }
+
+  /**
+   * Marks the open alarm of the asset's rule as steady since `since` (only an alarm raised by then:
+   * a mark never lands on a later alarm of the rule), or takes the mark back (null). Undefined when
+   * nothing changed (no such alarm, or already so).
+   */
+  async setNewNormal(q: Queryable, assetId: string, ruleId: string, since: Date | null, now: Date): Promise<AlarmRow | undefined> {
+    const { rows } = await q.query<AlarmRow>(
+      `UPDATE alarms SET new_normal_since = $3::timestamptz, updated_at = $4, version = version + 1
+       WHERE asset_id = $1 AND rule_id = $2 AND state <> 'cleared' AND new_normal_since IS DISTINCT FROM $3::timestamptz
+         AND ($3::timestamptz IS NULL OR first_seen_at <= $3::timestamptz)
+       RETURNING *`,
+      [assetId, ruleId, since, now],
+    );
+    return rows[0];
   }
 
   async linkTicket(q: Queryable, alarmId: string, ticketId: string): Promise<void> {

@@ -32,6 +32,12 @@ export const alarmSchema = z.object({
   acknowledgedAt: instant.nullable(),
   acknowledgedBy: z.object({ type: z.string(), id: z.string() }).nullable(),
   clearedAt: instant.nullable(),
+  newNormal: z
+    .boolean()
+    .describe(
+      "The raised condition has stayed steady (no longer trending, little variation) for the rule's newNormal window: likely the asset's new normal; accept it with POST /alarms/{id}/accept-as-normal",
+    ),
+  newNormalSince: instant.nullable().describe('Start of the steady stretch (reading time); null when not steady'),
   version: z.number().int(),
   createdAt: instant,
   updatedAt: instant,

@@ -141,6 +141,20 @@ export class AlarmsService {
     return rows;
   }
 
+  /**
+   * The detector found the open alarm's condition steady since `since` (reading time), or no
+   * longer steady (null): shown as the asset's likely new normal. Audited; replays change nothing.
+   */
+  async markNewNormal(assetId: string, ruleId: string, since: Date | null): Promise<Alarm | undefined> {
+    const row = await this.db.transaction(async (tx) => {
+      const updated = await this.repo.setNewNormal(tx, assetId, ruleId, since, this.clock.now());
+      if (updated)
+        await recordAudit(tx, SYSTEM_ACTOR, { entity: 'alarm', entityId: updated.id, action: 'new_normal', changes: { since: since?.toISOString() ?? null } });
+      return updated;
+    });
+    return row ? toAlarm(row) : undefined;
+  }
+
   async linkTicket(tx: Queryable, alarmId: string, ticketId: string): Promise<void> {
     await this.repo.linkTicket(tx, alarmId, ticketId);
   }
@@ -166,6 +180,8 @@ export function toAlarm(row: AlarmRow): Alarm {
     acknowledgedAt: iso(row.acknowledged_at),
     acknowledgedBy: row.acknowledged_by_type ? { type: row.acknowledged_by_type, id: row.acknowledged_by_id ?? '' } : null,
     clearedAt: iso(row.cleared_at),
+    newNormal: row.new_normal_since !== null,
+    newNormalSince: iso(row.new_normal_since),
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

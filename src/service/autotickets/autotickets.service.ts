@@ -385,6 +385,11 @@ export class AutoTicketService {
     return this.conditionCleared(finding.assetId, finding.faultCode, at, { ...options, ruleId: finding.ruleId });
   }
 
+  /** A rule's open alarm became (or stopped being) the asset's likely new normal (the worker's FindingSink). */
+  async newNormal(change: { assetId: string; ruleId: string; since: number | null }): Promise<void> {
+    await this.alarms.markNewNormal(change.assetId, change.ruleId, change.since === null ? null : new Date(change.since));
+  }
+
   /** The prefill and appended evidence of an auto-ticket (404 for tickets without one). */
   diagnosis(ticketId: string, evidenceLimit = 50): Promise<Diagnosis> {
     return readDiagnosis(this.db, this.repo, ticketId, evidenceLimit);

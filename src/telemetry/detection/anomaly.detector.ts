@@ -24,6 +24,7 @@ import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { pushBounded, sampleEvidence, since, thinWindow } from './evidence.js';
 import { observeShare, shareEvidence, shareReached } from './share-window.js';
 import { initialSmoothState, smoothEvidence, smoothStep } from './smoothing.js';
+import { startSteady, stepSteady } from './steady.js';
 import type { AnomalyState, CompiledAnomaly, Finding, ShareEvidence, StepContext } from './detection.types.js';
 
 /** MAD → standard deviation for normally distributed noise. */
@@ -72,12 +73,14 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
     state.firing = true;
     return finding(rule, state, 'firing', ts, state.pendingSince, z, value);
   }
+  if (rule.newNormal) stepSteady(rule.newNormal, (state.steady ??= startSteady(ts)), ts, directed);
   if (rule.clearShare !== undefined) {
     const w = (state.share = observeShare(state.share, ts, directed < rule.clearZ, rule.clearForMs, true));
     if (!shareReached(w, ts, rule.clearForMs, rule.clearShare)) return null;
     state.firing = false;
     state.pendingSince = null;
     state.share = null;
+    state.steady = null;
     return finding(rule, state, 'cleared', ts, w.slots[0]![0], z, value, shareEvidence(w, rule.clearShare, rule.clearForMs));
   }
   if (directed >= rule.clearZ) {
@@ -90,6 +93,7 @@ export function stepAnomaly(rule: CompiledAnomaly, state: AnomalyState, ctx: Ste
   state.firing = false;
   state.clearSince = null;
   state.pendingSince = null;
+  state.steady = null;
   return finding(rule, state, 'cleared', ts, from, z, value);
 }
 
@@ -168,6 +172,7 @@ export function resetAnomaly(rule: CompiledAnomaly, state: AnomalyState, ts: num
   state.clearSince = null;
   state.recent = [];
   state.firing = false;
+  state.steady = null;
   if (!firing) return null;
   return {
     ruleId: rule.id,

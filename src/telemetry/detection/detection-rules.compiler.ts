@@ -4,7 +4,8 @@
  * controller event that points to a fault but is not listed by an explicit event rule — so a
  * controller that says "this is fault X" is always heard. Compiled once per model object.
  */
-import { durationMs, type RunningCondition } from './detection-rules.schema.js';
+import { durationMs, type NewNormal, type RunningCondition } from './detection-rules.schema.js';
+import type { CompiledNewNormal } from './steady.js';
 import { NO_DATA_FAULT, type CompiledCondition, type CompiledRule, type SilenceRule } from './detection.types.js';
 import { compileSmooth } from './smoothing.js';
 import type { EquipmentModel } from '../models/models.schema.js';
@@ -69,9 +70,10 @@ export function compileModel(model: EquipmentModel): CompiledModel {
         return { ...rest, codes: codes ?? mapped, clearAfterMs: clearAfter === undefined ? null : durationMs(clearAfter) };
       }
       case 'anomaly': {
-        const { window, warmup, for: f, clearFor, whenRunning, smooth, forShare, clearShare, ...rest } = rule;
+        const { window, warmup, for: f, clearFor, whenRunning, smooth, forShare, clearShare, newNormal, ...rest } = rule;
         return {
           ...rest,
+          newNormal: compileNewNormal(newNormal),
           windowMs: durationMs(window),
           warmupMs: durationMs(warmup),
           forMs: durationMs(f),
@@ -83,9 +85,10 @@ export function compileModel(model: EquipmentModel): CompiledModel {
         };
       }
       case 'learned': {
-        const { trainSpan, smooth, follow, maxAge, for: f, clearFor, relearnAfterRepair, whenRunning, minSpread, ...rest } = rule;
+        const { trainSpan, smooth, follow, maxAge, for: f, clearFor, relearnAfterRepair, whenRunning, minSpread, newNormal, ...rest } = rule;
         return {
           ...rest,
+          newNormal: compileNewNormal(newNormal),
           trainSpanMs: durationMs(trainSpan),
           smoothMs: durationMs(smooth),
           smoothScore: durationMs(smooth) > 0 ? { stat: 'mean', windowMs: durationMs(smooth), quantile: null } : undefined,
@@ -136,7 +139,15 @@ export function compileModel(model: EquipmentModel): CompiledModel {
   return compiled;
 }
 
-/** What restarts a rule's state when it changes: everything but its ticket policy (what happens after it fires). */
+/**
+ * What restarts a rule's state when it changes: everything but what happens to its alarm — the
+ * ticket policy and when the alarm is called the new normal.
+ */
 function signature(rule: CompiledRule): string {
-  return JSON.stringify({ ...rule, ticket: undefined });
+  return JSON.stringify({ ...rule, ticket: undefined, newNormal: undefined });
+}
+
+function compileNewNormal(newNormal: NewNormal | false | undefined): CompiledNewNormal | null {
+  if (!newNormal) return null;
+  return { afterMs: durationMs(newNormal.after), drift: newNormal.drift, variation: newNormal.variation };
 }

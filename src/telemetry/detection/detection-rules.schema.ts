@@ -112,6 +112,19 @@ const hygieneFields = {
   clearShare: shareSchema.optional(),
 };
 
+/**
+ * A learned or anomaly alarm is shown as "the new normal" once its score stayed steady for `after`
+ * (reading time): drift ≤ `drift`, standard deviation ≤ `variation`, both of its level (steady.ts).
+ */
+export const newNormalSchema = z
+  .object({
+    after: durationSchema,
+    drift: z.number().positive().max(1),
+    variation: z.number().positive(),
+  })
+  .strict();
+const newNormalField = z.union([newNormalSchema, z.literal(false)]).default({ after: '2h', drift: 0.1, variation: 0.3 });
+
 const limitFields = {
   above: z.number().optional(),
   below: z.number().optional(),
@@ -198,6 +211,8 @@ export const anomalyRuleSchema = z
     /** Normal again this long before clearing (every sample, or `clearShare` of them). Default 5 min. */
     clearFor: durationSchema.default(300),
     whenRunning: runningConditionSchema.optional(),
+    /** A firing alarm steady this long is shown as the asset's new normal. Default `{ after: 2h, drift: 0.1, variation: 0.3 }`. */
+    newNormal: newNormalField,
     ...hygieneFields,
   })
   .strict()
@@ -256,6 +271,8 @@ export const learnedRuleSchema = z
     /** Relearn this long after a repair visit closes as fixed (the machine settles first); `false`: keep the baseline. Default 1 h. */
     relearnAfterRepair: z.union([durationSchema, z.literal(false)]).default('1h'),
     whenRunning: runningConditionSchema.optional(),
+    /** A firing alarm steady this long is shown as the asset's new normal. Default `{ after: 2h, drift: 0.1, variation: 0.3 }`. */
+    newNormal: newNormalField,
   })
   .strict();
 
@@ -315,6 +332,7 @@ export const detectionSchema = z
 
 export type RunningCondition = z.infer<typeof runningConditionSchema>;
 export type Smooth = z.infer<typeof smoothSchema>;
+export type NewNormal = z.infer<typeof newNormalSchema>;
 export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
 export type RateRule = z.infer<typeof rateRuleSchema>;
 export type EventRule = z.infer<typeof eventRuleSchema>;

@@ -18,6 +18,7 @@ import { initialAnomalyState, resetAnomaly, stepAnomaly } from './anomaly.detect
 import { applyBaselineCommand, initialLearnedState, stepLearned } from './learned.detector.js';
 import { initialRateState, stepRate } from './rate.detector.js';
 import { checkSilence, silenceCleared } from './silence.detector.js';
+import { steadySince, type NewNormalChange } from './steady.js';
 import { initialThresholdState, stepThreshold } from './threshold.detector.js';
 import { initialTrendState, stepTrend } from './trend.detector.js';
 import type {
@@ -37,6 +38,8 @@ export interface EvaluationResult {
   state: AssetDetectionState;
   /** Transitions in time order. */
   findings: Finding[];
+  /** Firing alarms that became (or stopped being) steady: the asset's new normal (steady.ts). */
+  newNormal: NewNormalChange[];
   /** Readings and events skipped because they were at or before the watermark. */
   late: number;
 }
@@ -97,6 +100,7 @@ export function evaluate(
   const scorer = makeScorer(options.onScore);
   // One suppression check per rule and call (they read the state live), not one closure per reading.
   const suppressors = compiled.rules.map((rule) => suppression(compiled, state, rule));
+  const steadyBefore = compiled.rules.map((rule) => steadySince(state.rules[rule.id] as SteadyHolder));
   for (const item of items) {
     if (state.silence.firing) {
       emit(silenceCleared(compiled.silence, state.silence.since ?? item.ts, item.ts));
@@ -114,8 +118,16 @@ export function evaluate(
     state.watermark = item.ts;
     stepReading(compiled, state, item.reading, emit, scorer, suppressors);
   }
-  return { state, findings, late };
+  // Per call, not per reading: only the mark at the end of the batch matters to the alarm.
+  const newNormal: NewNormalChange[] = [];
+  compiled.rules.forEach((rule, i) => {
+    const since = steadySince(state.rules[rule.id] as SteadyHolder);
+    if (since !== steadyBefore[i]) newNormal.push({ ruleId: rule.id, since, at: state.watermark ?? since ?? 0 });
+  });
+  return { state, findings, newNormal, late };
 }
+
+type SteadyHolder = Parameters<typeof steadySince>[0];
 
 /** One sink per evaluate call (not per reading): a detector's `ctx.score(s)` lands in `last`. */
 interface Scorer {
@@ -348,6 +360,7 @@ export function clearRule(
     return { state, findings: f ? [f] : [] };
   }
   ruleState.firing = false;
+  if (ruleState.kind === 'learned' || ruleState.kind === 'anomaly') ruleState.steady = null;
   const metric = rule.kind === 'learned' ? {} : { metric: rule.metric };
   const cleared: Finding = {
     ruleId,

@@ -3,6 +3,7 @@
  * strings, booleans, arrays, records, null), so a worker can keep it in Redis between micro-batches
  * and `JSON.parse(JSON.stringify(state))` continues exactly where it stopped.
  */
+import type { CompiledNewNormal, SteadyState } from './steady.js';
 import type { AnomalyRule, EventRule, LearnedRule, RateRule, RunningCondition, ThresholdRule, TrendRule } from './detection-rules.schema.js';
 
 /** One telemetry message: its own timestamp (epoch ms) and some or all metrics of the model. */
@@ -191,8 +192,10 @@ export interface CompiledEvent extends Omit<EventRule, 'codes' | 'clearAfter'> {
   codes: string[];
   clearAfterMs: number | null;
 }
-export interface CompiledAnomaly extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning' | HygieneKeys>, CompiledHygiene {
+export interface CompiledAnomaly
+  extends Omit<AnomalyRule, 'window' | 'warmup' | 'for' | 'clearFor' | 'whenRunning' | 'newNormal' | HygieneKeys>, CompiledHygiene {
   windowMs: number;
+  newNormal: CompiledNewNormal | null;
   warmupMs: number;
   forMs: number;
   clearForMs: number;
@@ -206,8 +209,9 @@ export interface CompiledTrend extends Omit<TrendRule, 'bucket' | 'window' | 'ho
 }
 export interface CompiledLearned extends Omit<
   LearnedRule,
-  'trainSpan' | 'smooth' | 'follow' | 'maxAge' | 'for' | 'clearFor' | 'relearnAfterRepair' | 'whenRunning' | 'minSpread'
+  'trainSpan' | 'smooth' | 'follow' | 'maxAge' | 'for' | 'clearFor' | 'relearnAfterRepair' | 'whenRunning' | 'minSpread' | 'newNormal'
 > {
+  newNormal: CompiledNewNormal | null;
   trainSpanMs: number;
   smoothMs: number;
   /** The score's running mean over smoothMs (smoothing.ts), when smoothMs > 0. */
@@ -300,7 +304,11 @@ export interface EventState extends RuleStateBase {
   lastSeen: number | null;
   code: string | null;
 }
-export interface AnomalyState extends RuleStateBase, HygieneState {
+/** Present while a learned or anomaly rule fires (older states lack it). */
+interface SteadyHolder {
+  steady?: SteadyState | null;
+}
+export interface AnomalyState extends RuleStateBase, HygieneState, SteadyHolder {
   kind: 'anomaly';
   /** Baseline samples (normal readings only) inside the trailing window. */
   buf: Point[];
@@ -342,7 +350,7 @@ export interface LearnedFit {
   trainedFrom: number;
   trainedTo: number;
 }
-export interface LearnedState extends RuleStateBase {
+export interface LearnedState extends RuleStateBase, SteadyHolder {
   kind: 'learned';
   /** Baselines by operating mode ('all' without modes, else the bin index). */
   modes: Record<string, LearnedBaseline>;

@@ -23,6 +23,7 @@
 import { contributions, fitBaseline, scoreReading } from './baseline-fit.js';
 import { pushBounded, sampleEvidence, since, thinWindow } from './evidence.js';
 import { initialSmoothState, smoothStep } from './smoothing.js';
+import { startSteady, stepSteady } from './steady.js';
 import type { CompiledLearned, Contribution, Finding, LearnedBaseline, LearnedState } from './detection.types.js';
 
 /** Name of the single baseline of a rule without operating modes. */
@@ -103,16 +104,20 @@ export function stepLearned(rule: CompiledLearned, state: LearnedState, ctx: Lea
         result = finding(rule, state, baseline, mode, 'firing', ts, state.pendingSince, score, values);
       }
     }
-  } else if (over) state.clearSince = null;
-  else {
-    state.clearSince ??= ts;
-    if (ts - state.clearSince >= rule.clearForMs) {
-      const from = state.clearSince;
-      state.firing = false;
-      state.clearSince = null;
-      state.pendingSince = null;
-      result = finding(rule, state, baseline, mode, 'cleared', ts, from, score, values);
+  } else {
+    if (over) state.clearSince = null;
+    else {
+      state.clearSince ??= ts;
+      if (ts - state.clearSince >= rule.clearForMs) {
+        const from = state.clearSince;
+        state.firing = false;
+        state.clearSince = null;
+        state.pendingSince = null;
+        state.steady = null;
+        result = finding(rule, state, baseline, mode, 'cleared', ts, from, score, values);
+      }
     }
+    if (state.firing && rule.newNormal) stepSteady(rule.newNormal, (state.steady ??= startSteady(ts)), ts, score);
   }
   ctx.score?.(score, state.firing);
   return result;
@@ -255,6 +260,7 @@ export function applyBaselineCommand(rule: CompiledLearned, state: LearnedState,
   state.scores = null;
   state.pendingSince = null;
   state.clearSince = null;
+  state.steady = null;
   if (!state.firing) return null;
   state.firing = false;
   return {

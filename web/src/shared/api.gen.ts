@@ -391,6 +391,10 @@ export interface paths {
                                     id: string;
                                 } | null;
                                 clearedAt: string | null;
+                                /** @description The raised condition has stayed steady (no longer trending, little variation) for the rule's newNormal window: likely the asset's new normal; accept it with POST /alarms/{id}/accept-as-normal */
+                                newNormal: boolean;
+                                /** @description Start of the steady stretch (reading time); null when not steady */
+                                newNormalSince: string | null;
                                 version: number;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -484,6 +488,10 @@ export interface paths {
                                 id: string;
                             } | null;
                             clearedAt: string | null;
+                            /** @description The raised condition has stayed steady (no longer trending, little variation) for the rule's newNormal window: likely the asset's new normal; accept it with POST /alarms/{id}/accept-as-normal */
+                            newNormal: boolean;
+                            /** @description Start of the steady stretch (reading time); null when not steady */
+                            newNormalSince: string | null;
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -635,6 +643,10 @@ export interface paths {
                                 id: string;
                             } | null;
                             clearedAt: string | null;
+                            /** @description The raised condition has stayed steady (no longer trending, little variation) for the rule's newNormal window: likely the asset's new normal; accept it with POST /alarms/{id}/accept-as-normal */
+                            newNormal: boolean;
+                            /** @description Start of the steady stretch (reading time); null when not steady */
+                            newNormalSince: string | null;
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -7846,6 +7858,18 @@ export interface paths {
                                         /** @default 0 */
                                         settle: number | string;
                                     };
+                                    /**
+                                     * @default {
+                                     *       "after": "2h",
+                                     *       "drift": 0.1,
+                                     *       "variation": 0.3
+                                     *     }
+                                     */
+                                    newNormal: {
+                                        after: number | string;
+                                        drift: number;
+                                        variation: number;
+                                    } | false;
                                     smooth?: {
                                         window: number | string;
                                         /** @default mean */
@@ -7970,6 +7994,18 @@ export interface paths {
                                         /** @default 0 */
                                         settle: number | string;
                                     };
+                                    /**
+                                     * @default {
+                                     *       "after": "2h",
+                                     *       "drift": 0.1,
+                                     *       "variation": 0.3
+                                     *     }
+                                     */
+                                    newNormal: {
+                                        after: number | string;
+                                        drift: number;
+                                        variation: number;
+                                    } | false;
                                 })[];
                             };
                             /** @default {} */

@@ -8,6 +8,16 @@ import type { AssetFinding } from '../detection.types.js';
 /** What the worker needs from AutoTicketService: it takes the finding as typed, no second validation. */
 export interface FindingSink {
   apply(finding: AssetFinding, options?: { autoCancelTransient?: boolean; ticket?: TicketPolicyName }): Promise<unknown>;
+  /** Marks the asset's open alarm of the rule as its new normal since `since`, or takes the mark back (null). Absent: not marked. */
+  newNormal?(change: AssetNewNormal): Promise<unknown>;
+}
+
+/** A rule's alarm on an asset became (or stopped being) steady: see steady.ts. Times in epoch ms (reading time). */
+export interface AssetNewNormal {
+  assetId: string;
+  ruleId: string;
+  since: number | null;
+  at: number;
 }
 
 export interface DetectionWorkerOptions {

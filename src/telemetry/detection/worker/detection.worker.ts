@@ -43,7 +43,7 @@ import {
   type DetectionJobData,
 } from './detection.jobs.js';
 
-export type { DetectionWorkerOptions, DetectionWorkerStats, FindingSink } from './detection.worker.options.js';
+export type { AssetNewNormal, DetectionWorkerOptions, DetectionWorkerStats, FindingSink } from './detection.worker.options.js';
 
 export class DetectionWorker {
   private readonly shards: number;
@@ -246,6 +246,8 @@ export class DetectionWorker {
       if (!loaded.state && batch.readings.length === 0 && batch.events.length === 0) return { findings: 0, late: 0 };
       const result = evaluateBatch(model, loaded.state, batch, { takeOwnership: true });
       for (const finding of result.findings) await this.applyFinding(batch, finding, model);
+      // After the findings: a mark names the alarm open once they are applied (idempotent when replayed).
+      for (const change of result.newNormal) await this.options.autotickets.newNormal?.({ assetId: batch.assetId, ...change });
       if (await this.store.save(batch.assetId, loaded, result.state, batch)) {
         this.counters.assets++;
         this.counters.readings += batch.readings.length;
