@@ -14,6 +14,7 @@ import { egressPolicyOf } from '../kernel/egress/egress-policy.js';
 import type { AppContext } from './context.js';
 import { usersModule } from '../access/users/users.module.js';
 import { authModule } from '../access/auth/auth.module.js';
+import { accountsModule } from '../access/accounts/accounts.module.js';
 import { customersModule } from '../service/customers/customers.module.js';
 import { sitesModule } from '../service/sites/sites.module.js';
 import { assetsModule } from '../service/assets/assets.module.js';
@@ -79,6 +80,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   notificationsModule,
   reportsModule,
   attachmentsModule,
+  accountsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -158,6 +160,7 @@ function buildServices(ctx: AppContext) {
   add(deliveryModule, { ...core, secrets });
   add(notificationsModule, { ...core, secrets, egress });
   add(reportsModule, { ...core, secrets, egress });
+  add(accountsModule, core);
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands, apiKeys } };
 }
