@@ -15,6 +15,7 @@ import type { AppContext } from './context.js';
 import { usersModule } from '../access/users/users.module.js';
 import { authModule } from '../access/auth/auth.module.js';
 import { accountsModule } from '../access/accounts/accounts.module.js';
+import { portalModule } from '../service/portal/portal.module.js';
 import { customersModule } from '../service/customers/customers.module.js';
 import { sitesModule } from '../service/sites/sites.module.js';
 import { assetsModule } from '../service/assets/assets.module.js';
@@ -81,6 +82,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   reportsModule,
   attachmentsModule,
   accountsModule,
+  portalModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -158,9 +160,10 @@ function buildServices(ctx: AppContext) {
   const egress = ctx.egress ?? new Egress(egressPolicyOf(ctx.config));
   if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
   add(deliveryModule, { ...core, secrets });
-  add(notificationsModule, { ...core, secrets, egress });
+  const { notifications } = add(notificationsModule, { ...core, secrets, egress });
   add(reportsModule, { ...core, secrets, egress });
   add(accountsModule, core);
+  add(portalModule, { ...core, notifications });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands, apiKeys } };
 }

@@ -69,7 +69,8 @@ describe('customer admins', () => {
     // Only a hash is stored, and staff reading the outbox do not see the link.
     const stored = await api.db.query<{ token_hash: string }>('SELECT token_hash FROM account_tokens WHERE user_id = $1', [invited.body.id]);
     expect(stored.rows[0]!.token_hash).not.toContain(token);
-    const outbox = await api.call('GET', '/api/v1/notifications/outbox?limit=100');
+    const outbox = await api.call('GET', '/api/v1/notifications?limit=100');
+    expect(outbox.body.items.map((n: { event: string }) => n.event)).toContain('account.invitation');
     expect(JSON.stringify(outbox.body)).not.toContain(token);
 
     expect((await api.call('POST', '/api/v1/auth/invitations/accept', { token, password: 'password12' }, anonymous)).status).toBe(400);
