@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/kernel/logger.js';
 import { NotificationSender } from '../../src/service/notifications/notification-sender.js';
-import { seedCustomer, startServiceApi, type ServiceApi } from '../service/service-fixture.js';
+import { ADMIN_TOKEN, seedCustomer, startServiceApi, type ServiceApi } from '../service/service-fixture.js';
 import { TestSmtp, type ReceivedMail } from '../notifications/notifications-fixture.js';
 
 let api: ServiceApi;
@@ -42,7 +42,8 @@ function tokenOf(mail: ReceivedMail, page: string): string {
 
 async function customerAdmin(customerId: string) {
   const admin = await api.user('customer', { customerId });
-  await api.db.query('UPDATE users SET customer_admin = true WHERE id = $1', [admin.id]);
+  const made = await api.app.inject({ method: 'PUT', url: `/api/v1/users/${admin.id}/customer-admin`, payload: { customerAdmin: true }, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  expect(made.statusCode).toBe(200);
   return admin;
 }
 
@@ -107,6 +108,11 @@ describe('customer admins', () => {
     const profile = await api.call('GET', '/api/v1/portal/profile', undefined, admin.auth);
     expect(profile.body).toMatchObject({ id: admin.id, customerAdmin: true, customerId: mine.customerId });
     expect((await api.call('GET', '/api/v1/portal/users')).status).toBe(403);
+    const asStaff = (id: string, auth: Record<string, string>) =>
+      api.app.inject({ method: 'PUT', url: `/api/v1/users/${id}/customer-admin`, payload: { customerAdmin: true }, headers: auth });
+    expect((await asStaff(stranger.id, admin.auth)).statusCode).toBe(403);
+    const technician = await api.user('technician');
+    expect((await asStaff(technician.id, { authorization: `Bearer ${ADMIN_TOKEN}` })).statusCode).toBe(400);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * /api/v1/portal/profile and /api/v1/portal/users (customer users; managing users takes a
- * customer admin), and the public /api/v1/auth/invitations/accept, /auth/password-reset/request
+ * customer admin), PUT /api/v1/users/{id}/customer-admin (staff admin: the first customer admin), and the public /api/v1/auth/invitations/accept, /auth/password-reset/request
  * and /auth/password-reset. Thin handlers over AccountsService.
  */
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { callerOf } from '../auth/principal.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
 import type { AccountsService } from './accounts.service.js';
 import {
+  customerAdminBody,
   inviteUserBody,
   portalProfileSchema,
   portalUserIdParams,
@@ -75,6 +76,21 @@ export async function accountsRoutes(app: ZodApp, deps: AccountsRoutesDeps): Pro
       },
     },
     async (request) => accounts.update(request.params.id, request.body, callerOf(request)),
+  );
+
+  app.put(
+    '/users/:id/customer-admin',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['users'],
+        summary: "Make a customer user a customer admin (who manages the customer's users in the portal), or not",
+        params: portalUserIdParams,
+        body: customerAdminBody,
+        response: { 200: portalUserSchema },
+      },
+    },
+    async (request) => accounts.setCustomerAdmin(request.params.id, request.body.customerAdmin, callerOf(request)),
   );
 
   app.post(

@@ -50,3 +50,5 @@ export type RedeemToken = z.infer<typeof redeemTokenBody>;
 
 export const resetRequestBody = z.strictObject({ email: z.string().trim().min(1).max(254), language });
 export type ResetRequest = z.infer<typeof resetRequestBody>;
+
+export const customerAdminBody = z.strictObject({ customerAdmin: z.boolean() });

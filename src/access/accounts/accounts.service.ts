@@ -109,6 +109,20 @@ export class AccountsService {
     });
   }
 
+  /** Staff (admin) make a customer user a customer admin, or not: the first admin of each customer comes from here. */
+  async setCustomerAdmin(id: string, customerAdmin: boolean, caller: Caller): Promise<PortalUser> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.account(tx, id);
+      if (!current) throw notFound('user', id);
+      if (current.role !== 'customer') throw new AppError('VALIDATION_FAILED', 'Only a customer user can be a customer admin', { field: 'params.id' });
+      await tx.query('UPDATE users SET customer_admin = $2 WHERE id = $1', [id, customerAdmin]);
+      if (current.customer_admin !== customerAdmin) {
+        await recordAudit(tx, caller.actor, { entity: 'user', entityId: id, action: 'update', changes: { customerAdmin: { from: current.customer_admin, to: customerAdmin } } });
+      }
+      return toPortalUser({ ...current, customer_admin: customerAdmin });
+    });
+  }
+
   /** Always succeeds: whether the e-mail belongs to an account is never told. */
   async requestReset(input: ResetRequest): Promise<void> {
     const at = this.options.clock.now();
