@@ -27,7 +27,7 @@ const root = $('#root');
 let language: Language = preferredLanguage('portal');
 let t: T = translator(language);
 let profile: Profile | null = null;
-let leaving: (() => void)[] = [];
+const leaving: (() => void)[] = [];
 let renderId = 0;
 
 const NAV: readonly { page: string; label: MessageKey; admin?: boolean }[] = [
