@@ -46,6 +46,7 @@ import { deliveryModule } from '../service/delivery/delivery.module.js';
 import { notificationsModule } from '../service/notifications/notifications.module.js';
 import { reportsModule } from '../service/reports/reports.module.js';
 import { attachmentsModule } from '../service/attachments/attachments.module.js';
+import { quotesModule } from '../service/quotes/quotes.module.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -83,6 +84,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   attachmentsModule,
   accountsModule,
   portalModule,
+  quotesModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -152,7 +154,8 @@ function buildServices(ctx: AppContext) {
   const { alarms } = add(alarmsModule, core);
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
-  add(invoicingModule, core);
+  const { invoiceBasis } = add(quotesModule, { ...core, ...ports, tickets });
+  add(invoicingModule, { ...core, invoiceBasis });
   add(attachmentsModule, core);
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.

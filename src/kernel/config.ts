@@ -263,6 +263,8 @@ export const configSchema = z.object({
   SLA_AT_RISK_LEAD_MINUTES: positiveInt.max(10080).default(30),
   /** How often the worker's SLA watch looks for tickets at risk and breached, in ms. */
   SLA_WATCH_INTERVAL_MS: positiveInt.min(1000).default(60000),
+  /** Days a new quote is valid: its default validUntil is today (UTC) plus this. */
+  QUOTE_VALIDITY_DAYS: positiveInt.max(365).default(30),
   /** How often the opportunity rules run, in ms. */
   OPPORTUNITY_RULES_INTERVAL_MS: positiveInt.min(1000).default(3600000),
   /** Bootstrap bearer token: always acts as role admin (actor type admin_token); at least 16 characters. */

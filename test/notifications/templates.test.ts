@@ -10,7 +10,7 @@ import {
   resolveLanguage,
 } from '../../src/service/notifications/notification.templates.js';
 
-/** Every value the notifier provides (contact events get contactName, technician events technicianName). */
+/** Every value the notifier provides (contact events get contactName, technician events technicianName; quote.sent's data gives quoteNumber and validUntil). */
 const SAMPLE = {
   contactName: 'Anna Kunde',
   technicianName: 'Tina Tech',
@@ -24,6 +24,8 @@ const SAMPLE = {
   eta: '10 Mar 2025, 09:30 UTC',
   delayMinutes: '30',
   outcome: 'fixed',
+  quoteNumber: 'QUO-2025-000007',
+  validUntil: '2025-04-09',
 };
 
 describe('notification templates', () => {

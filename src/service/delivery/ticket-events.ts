@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../kernel/logger.js';
 import type { Ticket } from '../tickets/tickets.schemas.js';
 
-/** `ticket.sla_at_risk` / `ticket.sla_breached`: sent once per ticket and due time by the SLA watch (SLA_AT_RISK_LEAD_MINUTES ahead / once passed). */
+/** `quote.*`: a quote of the ticket was sent, accepted or declined (`quote` names it; no amounts). `ticket.sla_at_risk` / `ticket.sla_breached`: sent once per ticket and due time by the SLA watch (SLA_AT_RISK_LEAD_MINUTES ahead / once passed). */
 export const TICKET_EVENT_TYPES = [
   'ticket.created',
   'ticket.updated',
@@ -18,6 +18,9 @@ export const TICKET_EVENT_TYPES = [
   'ticket.evidence_appended',
   'ticket.sla_at_risk',
   'ticket.sla_breached',
+  'quote.sent',
+  'quote.accepted',
+  'quote.declined',
 ] as const;
 export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number];
 
@@ -29,6 +32,14 @@ export interface TicketEventInput {
   readonly from?: string;
   /** For the SLA events: which due time, and minutes left (negative: overdue). */
   readonly sla?: SlaAlert;
+  /** For the quote events. */
+  readonly quote?: QuoteRef;
+}
+
+export interface QuoteRef {
+  readonly id: string;
+  readonly number: string;
+  readonly status: string;
 }
 
 export interface SlaAlert {
@@ -47,6 +58,7 @@ export interface TicketEvent {
   readonly from?: string;
   readonly to?: string;
   readonly sla?: SlaAlert;
+  readonly quote?: QuoteRef;
   readonly ticket: Ticket;
 }
 
@@ -105,6 +117,7 @@ export function toEvent(input: TicketEventInput): TicketEvent {
     ticketId: input.ticket.id,
     ...(input.type === 'ticket.status_changed' ? { from: input.from, to: input.ticket.status } : {}),
     ...(input.sla ? { sla: input.sla } : {}),
+    ...(input.quote ? { quote: input.quote } : {}),
     ticket: input.ticket,
   };
 }

@@ -18,7 +18,7 @@ export async function ticketStreamRoutes(app: ZodApp, deps: EventStreamDeps): Pr
     schema: {
       tags: ['tickets'],
       summary:
-        'Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended, ticket.sla_at_risk, ticket.sla_breached (no replay)',
+        'Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended, ticket.sla_at_risk, ticket.sla_breached, quote.sent, quote.accepted, quote.declined (no replay)',
     },
   });
 }

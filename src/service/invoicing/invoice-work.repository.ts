@@ -50,7 +50,7 @@ interface ProfileRow {
   home_longitude: number | null;
 }
 
-interface CatalogueEntry {
+export interface CatalogueEntry {
   description: string;
   price: number;
   cost: number;
@@ -192,6 +192,12 @@ export class InvoiceWorkRepository {
       [technicianIds],
     );
     return new Map(rows.map((r) => [r.user_id, r]));
+  }
+
+  /** Catalogue description, price and cost of the given SKUs (none without the stock feature's table). */
+  async catalogueOf(q: Queryable, skus: readonly string[]): Promise<Map<string, CatalogueEntry>> {
+    const present = await this.optionalColumns(q);
+    return OPTIONAL.parts.every((c) => present.has(`parts.${c}`)) ? this.catalogue(q, [...new Set(skus)]) : new Map();
   }
 
   private async catalogue(q: Queryable, skus: string[]): Promise<Map<string, CatalogueEntry>> {

@@ -8,6 +8,7 @@
  * Prepaid model: a prepaid minute belongs to a labour entry (`visit_labour.prepaid_minutes`),
  * whether it was drawn when the labour was recorded or at issue. It is drawn once: a voided
  * invoice leaves the ledger as it is, and the next invoice shows those minutes as prepaid again.
+ * With an agreed basis (an accepted quote, `options.basis`) its lines are charged instead.
  */
 import { recordAudit, type Actor } from '../../access/audit/audit.service.js';
 import { ContractsRepository, type ContractRow } from '../contracts/contracts.repository.js';
@@ -22,6 +23,8 @@ import type { Page } from '../../kernel/db/keyset.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { computeInvoice, DEFAULT_TRAVEL_POLICY, type ComputedInvoice, type TravelPolicy } from './invoice-calculator.js';
 import { InvoiceWorkRepository, type InvoiceTicket } from './invoice-work.repository.js';
+import type { InvoiceBasisPort } from './invoice-basis.js';
+import { contractTerms } from './invoice-estimate.js';
 import { InvoicesRepository, OPEN_TICKET_INDEX, type InvoiceRow, type LineRow, type RateRow } from './invoices.repository.js';
 import {
   rangeEnd,
@@ -46,6 +49,8 @@ export interface InvoicingOptions {
   readonly defaultCurrency?: string;
   /** Invoice numbers read `<prefix>-<year>-<6 digits>`. Default 'INV'. */
   readonly numberPrefix?: string;
+  /** What the customer agreed before the work (an accepted quote): charged instead of the recorded work. Default none. */
+  readonly basis?: InvoiceBasisPort | undefined;
 }
 
 /** Who reads: customers see only their own issued and paid invoices, without our costs. */
@@ -67,6 +72,7 @@ export class InvoicesService {
   private readonly defaultHourlyCost: number;
   private readonly defaultCurrency: string;
   private readonly numberPrefix: string;
+  private readonly basis: InvoiceBasisPort | undefined;
 
   constructor(
     private readonly db: Database,
@@ -77,6 +83,7 @@ export class InvoicesService {
     this.defaultHourlyCost = options.defaultHourlyCost ?? 45;
     this.defaultCurrency = options.defaultCurrency ?? 'EUR';
     this.numberPrefix = options.numberPrefix ?? 'INV';
+    this.basis = options.basis;
   }
 
   /** A draft for a resolved ticket. A ticket with a non-void invoice → ALREADY_INVOICED. */
@@ -255,6 +262,8 @@ export class InvoicesService {
   }
 
   private async compute(tx: Queryable, ticket: InvoiceTicket, contract: ContractRow | undefined, mode: 'draft' | 'issue'): Promise<ComputedInvoice> {
+    const agreed = await this.basis?.agreedFor(tx, ticket.id);
+    if (agreed) return agreed;
     const rates = await this.work.rates(tx);
     const work = await this.work.work(tx, ticket, this.defaultHourlyCost);
     const computed = computeInvoice({
@@ -262,16 +271,7 @@ export class InvoicesService {
       rates,
       travel: this.travel,
       warrantyEnd: ticket.warranty_end,
-      contract: contract
-        ? {
-            id: contract.id,
-            number: contract.number,
-            labourPercent: Number(contract.labour_coverage_pct),
-            partsPercent: Number(contract.parts_coverage_pct),
-            travelIncluded: contract.travel_included,
-            prepaidAvailable: contract.prepaid_minutes_balance,
-          }
-        : null,
+      contract: contract ? contractTerms(contract) : null,
     });
     const projected = computed.draws.reduce((s, d) => s + d.minutes, 0);
     if (mode === 'draft' && projected > 0) {

@@ -6,7 +6,8 @@
 import type { Queryable } from '../../kernel/db/database.js';
 import { AppError } from '../../kernel/errors.js';
 
-export const NOTIFICATION_EVENTS = ['ticket.received', 'visit.scheduled', 'technician.en_route', 'visit.delayed', 'visit.completed'] as const;
+/** `quote.sent`: a quote for the ticket awaits the customer's decision (data: quoteNumber, validUntil; dedupe per quote). */
+export const NOTIFICATION_EVENTS = ['ticket.received', 'visit.scheduled', 'technician.en_route', 'visit.delayed', 'visit.completed', 'quote.sent'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface NotificationRequest {

@@ -43,6 +43,10 @@ const en: Record<TemplateEvent, MessageTemplate> = {
     subject: 'Service visit completed ({{ticketNumber}})',
     text: 'Hello {{contactName}},\n\n{{technicianName}} completed the visit at {{siteName}} for {{ticketNumber}} "{{ticketTitle}}". Result: {{outcome}}.\n\nYour Telemend service team',
   },
+  'quote.sent': {
+    subject: 'Your quote {{quoteNumber}} for {{ticketNumber}}',
+    text: 'Hello {{contactName}},\n\nplease find our quote {{quoteNumber}} for your request {{ticketNumber}} "{{ticketTitle}}". It is valid until {{validUntil}}. You can accept or decline it in the customer portal or by phone.\n\nYour Telemend service team',
+  },
   'assignment.created': {
     subject: 'New assignment: {{ticketNumber}} {{ticketTitle}}',
     text: 'Hello {{technicianName}},\n\nyou are assigned to {{ticketNumber}} "{{ticketTitle}}" at {{siteName}} ({{siteAddress}}), {{windowStart}} to {{windowEnd}}.',
@@ -77,6 +81,10 @@ const de: Record<TemplateEvent, MessageTemplate> = {
   'visit.completed': {
     subject: 'Serviceeinsatz abgeschlossen ({{ticketNumber}})',
     text: 'Guten Tag {{contactName}},\n\n{{technicianName}} hat den Einsatz bei {{siteName}} für {{ticketNumber}} „{{ticketTitle}}“ abgeschlossen. Ergebnis: {{outcome}}.\n\nIhr Telemend-Serviceteam',
+  },
+  'quote.sent': {
+    subject: 'Ihr Kostenvoranschlag {{quoteNumber}} zu {{ticketNumber}}',
+    text: 'Guten Tag {{contactName}},\n\nanbei unser Kostenvoranschlag {{quoteNumber}} zu Ihrer Anfrage {{ticketNumber}} „{{ticketTitle}}“. Er gilt bis {{validUntil}}. Sie können ihn im Kundenportal oder telefonisch annehmen oder ablehnen.\n\nIhr Telemend-Serviceteam',
   },
   'assignment.created': {
     subject: 'Neuer Auftrag: {{ticketNumber}} {{ticketTitle}}',

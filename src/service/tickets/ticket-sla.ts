@@ -7,6 +7,7 @@ import type { Queryable } from '../../kernel/db/database.js';
 import { breaches, dueTimes, pauseApplies, pausedBusinessMinutes, slaTerms, type SlaTerms } from '../sla/sla.policy.js';
 import type { TicketColumns, TicketRow } from './tickets.repository.js';
 import { RESPONSE_STATUSES, type TicketStatus } from './ticket-workflow.js';
+import { CUSTOMER_HOLD_REASONS } from './tickets.schemas.js';
 
 const contracts = new ContractsRepository();
 
@@ -42,7 +43,7 @@ export function transitionEffects(
   }
   if (to === 'on_hold') {
     changes.hold_reason = holdReason ?? null;
-    if (holdReason === 'customer' && pauseApplies(now, resolutionDue)) changes.sla_paused_at = now;
+    if (holdReason && CUSTOMER_HOLD_REASONS.includes(holdReason) && pauseApplies(now, resolutionDue)) changes.sla_paused_at = now;
   }
   if ((RESPONSE_STATUSES.includes(to) || to === 'resolved') && !ticket.responded_at) changes.responded_at = now;
   if (to === 'resolved') changes.resolved_at = now;

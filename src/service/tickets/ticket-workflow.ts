@@ -37,6 +37,18 @@ export const RESPONSE_STATUSES: readonly TicketStatus[] = ['en_route', 'in_progr
 /** Statuses that require a technician on the ticket. */
 export const NEEDS_TECHNICIAN: readonly TicketStatus[] = ['assigned', 'scheduled', 'en_route', 'in_progress'];
 
+/**
+ * Quotes: a ticket waiting for the customer's approval of a quote (hold reason `awaiting_quote`)
+ * is held from any open state before the work is done, not only from en_route and in_progress;
+ * only the quotes feature holds and releases it (TicketsService.holdForQuote / resumeAfterQuote).
+ */
+export const QUOTE_HOLD_FROM: readonly TicketStatus[] = ['new', 'assigned', 'scheduled', 'en_route', 'in_progress'];
+
+/** Where a ticket held for a quote goes once the quote is accepted: where it was (a trip that was under way is scheduled again). */
+export function afterQuoteHold(before: TicketStatus): TicketStatus {
+  return before === 'en_route' ? 'scheduled' : before;
+}
+
 export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }

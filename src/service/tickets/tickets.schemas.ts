@@ -8,8 +8,10 @@ import { TICKET_STATUSES } from './ticket-workflow.js';
 export const TICKET_CHANNELS = ['phone', 'email', 'web', 'iot', 'agent', 'portal'] as const;
 /** `predictive`: opened from a trend finding before the equipment fails. */
 export const TICKET_TYPES = ['breakdown', 'predictive', 'maintenance', 'installation', 'inspection', 'question', 'complaint', 'other'] as const;
-/** Why a ticket is on hold; only `customer` pauses the resolution clock. */
-export const HOLD_REASONS = ['customer', 'parts', 'third_party'] as const;
+/** Why a ticket is on hold; `customer` and `awaiting_quote` (the customer decides on a quote) pause the resolution clock. */
+export const HOLD_REASONS = ['customer', 'parts', 'third_party', 'awaiting_quote'] as const;
+/** Hold reasons that wait for the customer: the resolution clock pauses. */
+export const CUSTOMER_HOLD_REASONS: readonly string[] = ['customer', 'awaiting_quote'];
 
 export const ticketIdParams = z.object({ id: z.uuid() });
 

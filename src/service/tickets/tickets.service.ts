@@ -18,7 +18,7 @@ import { dueTimes } from '../sla/sla.policy.js';
 import { TicketsRepository, type TicketColumns, type TicketFilters, type TicketRow } from './tickets.repository.js';
 import type { AssignmentRequest, CreateTicket, ListTickets, Ticket, TicketCounts, TicketHistory, TransitionRequest, UpdateTicket } from './tickets.schemas.js';
 import { termsFor, transitionEffects } from './ticket-sla.js';
-import { assertTransition, NEEDS_TECHNICIAN, type TicketStatus } from './ticket-workflow.js';
+import { afterQuoteHold, assertTransition, NEEDS_TECHNICIAN, QUOTE_HOLD_FROM, type TicketStatus } from './ticket-workflow.js';
 import { publishSafely, type TicketEventsPort } from '../delivery/ticket-events.js';
 import { notifySafely, type NotifierPort } from '../notifications/notification.port.js';
 import { releaseTicketReservations } from '../stock/stock.service.js';
@@ -238,6 +238,33 @@ export class TicketsService {
   }
 
   /**
+   * Quotes: holds an open ticket before its work is done while the customer decides on a quote
+   * (hold reason awaiting_quote), in the caller's transaction. False when not moved (resolved,
+   * closed, cancelled, or already on hold).
+   */
+  async holdForQuote(tx: Queryable, id: string, reason: string, actor: Actor): Promise<boolean> {
+    const current = await this.repo.find(tx, id, { lock: true });
+    if (!current) throw notFound('ticket', id);
+    if (!QUOTE_HOLD_FROM.includes(current.status)) return false;
+    await this.applyTransition(tx, current, 'on_hold', { reason, holdReason: 'awaiting_quote', quote: true }, actor, this.clock.now());
+    this.announceAfterCommit(tx, current);
+    return true;
+  }
+
+  /** Quotes: an accepted quote lets a ticket held for it proceed, back to the status it was held from. False when not held for a quote. */
+  async resumeAfterQuote(tx: Queryable, id: string, reason: string, actor: Actor): Promise<boolean> {
+    const current = await this.repo.find(tx, id, { lock: true });
+    if (!current) throw notFound('ticket', id);
+    if (current.status !== 'on_hold' || current.hold_reason !== 'awaiting_quote') return false;
+    const held = (await this.repo.history(tx, id)).findLast((h) => h.to_status === 'on_hold');
+    let to = afterQuoteHold(held?.from_status ?? 'new');
+    if (NEEDS_TECHNICIAN.includes(to) && !current.technician_id) to = 'new';
+    await this.applyTransition(tx, current, to, { reason, quote: true }, actor, this.clock.now());
+    this.announceAfterCommit(tx, current);
+    return true;
+  }
+
+  /**
    * Whatever path moved the ticket (a visit, dispatch, an auto-ticket, a technician setting out),
    * the live feed and webhooks hear of it once the transaction commits: one `ticket.status_changed`
    * per ticket and transaction, from the status before its first move to the committed state.
@@ -287,11 +314,12 @@ export class TicketsService {
     tx: Queryable,
     current: TicketRow,
     to: TicketStatus,
-    options: { reason?: string | undefined; holdReason?: string | undefined },
+    /** quote: a quote's hold or release (holdForQuote, resumeAfterQuote), which check the move themselves. */
+    options: { reason?: string | undefined; holdReason?: string | undefined; quote?: boolean },
     actor: Actor,
     now: Date,
   ): Promise<void> {
-    assertTransition(current.status, to);
+    if (!options.quote) assertTransition(current.status, to);
     if (NEEDS_TECHNICIAN.includes(to) && !current.technician_id) {
       throw conflict(`A ticket needs a technician before it can go to ${to}; assign one first`, { from: current.status, to });
     }

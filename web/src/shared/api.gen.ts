@@ -3039,7 +3039,7 @@ export interface paths {
                             explicit: boolean;
                             enabled: boolean;
                             /** @description Events wanted; empty = every event */
-                            events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed")[];
+                            events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
                             channels: ("email" | "webhook")[];
                             /** @description One of the contact's addresses; null = the first */
                             emailAddress: string | null;
@@ -3082,7 +3082,7 @@ export interface paths {
                          * @description Default [] = every event
                          * @default []
                          */
-                        events?: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed")[];
+                        events?: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
                         /**
                          * @description Default ['email']
                          * @default [
@@ -3115,7 +3115,7 @@ export interface paths {
                             explicit: boolean;
                             enabled: boolean;
                             /** @description Events wanted; empty = every event */
-                            events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed")[];
+                            events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
                             channels: ("email" | "webhook")[];
                             /** @description One of the contact's addresses; null = the first */
                             emailAddress: string | null;
@@ -8628,7 +8628,7 @@ export interface paths {
                                     /** @description Whether the contact is notified at all */
                                     enabled: boolean;
                                     /** @description Events wanted; empty = every event */
-                                    events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed")[];
+                                    events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
                                     /** @description false: the defaults apply (the primary contact gets every event by e-mail; others none) */
                                     explicit: boolean;
                                 };
@@ -8672,7 +8672,7 @@ export interface paths {
                     "application/json": {
                         enabled: boolean;
                         /** @description Empty = every event */
-                        events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed")[];
+                        events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
                     };
                 };
             };
@@ -8696,7 +8696,7 @@ export interface paths {
                                 /** @description Whether the contact is notified at all */
                                 enabled: boolean;
                                 /** @description Events wanted; empty = every event */
-                                events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed")[];
+                                events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
                                 /** @description false: the defaults apply (the primary contact gets every event by e-mail; others none) */
                                 explicit: boolean;
                             };
@@ -9109,6 +9109,1092 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List quotes (customers: their own, once sent) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1..200 (default 50) */
+                    limit?: number;
+                    /** @description nextCursor from the previous page */
+                    cursor?: string;
+                    /** @description Sort field, `-` prefix for descending (default -createdAt) */
+                    sort?: "createdAt" | "-createdAt" | "validUntil" | "-validUntil" | "number" | "-number";
+                    status?: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                    customerId?: string;
+                    ticketId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @description QUO-<year>-<6 digits> */
+                                number: string;
+                                /**
+                                 * @description draft → sent → accepted | declined; withdrawn from draft or sent; a sent quote past validUntil reads expired
+                                 * @enum {string}
+                                 */
+                                status: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                                /** Format: uuid */
+                                ticketId: string;
+                                ticketNumber: string;
+                                /** Format: uuid */
+                                customerId: string;
+                                customerName: string;
+                                contractId: string | null;
+                                contractNumber: string | null;
+                                /** @description ISO 4217 currency of the amounts. Money (price): present only for admin, dispatcher, customer. */
+                                currency?: string;
+                                /** @description Charges before coverage. Money (price): present only for admin, dispatcher, customer. */
+                                subtotal?: number;
+                                /** @description Covered by warranty or contract. Money (price): present only for admin, dispatcher, customer. */
+                                coveredAmount?: number;
+                                /** @description subtotal − coveredAmount. Money (price): present only for admin, dispatcher, customer. */
+                                total?: number;
+                                /** @description What the lines were priced from (PATCH lines replaces it) */
+                                estimate: {
+                                    /** @enum {string} */
+                                    kind: "labour" | "parts" | "travel";
+                                    hours?: number;
+                                    skill?: string;
+                                    description?: string;
+                                    overtime?: boolean;
+                                    sku?: string;
+                                    quantity?: number;
+                                    /** @description Part price given instead of the catalogue price. Money (price): present only for admin, dispatcher, customer. */
+                                    unitPrice?: number;
+                                }[];
+                                lines: {
+                                    position: number;
+                                    /**
+                                     * @description labour/overtime/parts/travel: charges; coverage: negative, what warranty or contract covers
+                                     * @enum {string}
+                                     */
+                                    kind: "labour" | "overtime" | "parts" | "travel" | "prepaid" | "coverage";
+                                    description: string;
+                                    /** @description Hours for labour and overtime; units for parts; 1 for travel */
+                                    quantity: number;
+                                    /** @description Price per unit. Money (price): present only for admin, dispatcher, customer. */
+                                    unitPrice?: number;
+                                    /** @description quantity × unitPrice. Money (price): present only for admin, dispatcher, customer. */
+                                    amount?: number;
+                                    minutes: number | null;
+                                    sku: string | null;
+                                    skill: string | null;
+                                }[];
+                                /** @description Back-office notes (unpriced parts, no diagnosis); hidden from customers */
+                                warnings?: string[];
+                                /**
+                                 * Format: date
+                                 * @description Last day the quote can be accepted
+                                 */
+                                validUntil: string;
+                                note: string | null;
+                                sentAt: string | null;
+                                /** @description Sending put the ticket on hold (awaiting_quote); acceptance lets it proceed */
+                                ticketHeld: boolean;
+                                decision: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    by: {
+                                        type: string;
+                                        id: string;
+                                        /** @description The user’s name, when a user acted */
+                                        name: string | null;
+                                    };
+                                    /**
+                                     * @description portal: the customer; phone: recorded by staff
+                                     * @enum {string}
+                                     */
+                                    channel: "portal" | "phone";
+                                    /** @description The customer’s contact who decided (phone) */
+                                    onBehalfOf: string | null;
+                                    reason: string | null;
+                                } | null;
+                                withdrawnAt: string | null;
+                                createdBy: {
+                                    type: string;
+                                    id: string;
+                                    /** @description The user’s name, when a user acted */
+                                    name: string | null;
+                                };
+                                /** @description Increments on every change; also sent as the ETag */
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** @description Pass as `cursor` to get the next page; null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a quote with its lines */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description QUO-<year>-<6 digits> */
+                            number: string;
+                            /**
+                             * @description draft → sent → accepted | declined; withdrawn from draft or sent; a sent quote past validUntil reads expired
+                             * @enum {string}
+                             */
+                            status: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                            /** Format: uuid */
+                            ticketId: string;
+                            ticketNumber: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            customerName: string;
+                            contractId: string | null;
+                            contractNumber: string | null;
+                            /** @description ISO 4217 currency of the amounts. Money (price): present only for admin, dispatcher, customer. */
+                            currency?: string;
+                            /** @description Charges before coverage. Money (price): present only for admin, dispatcher, customer. */
+                            subtotal?: number;
+                            /** @description Covered by warranty or contract. Money (price): present only for admin, dispatcher, customer. */
+                            coveredAmount?: number;
+                            /** @description subtotal − coveredAmount. Money (price): present only for admin, dispatcher, customer. */
+                            total?: number;
+                            /** @description What the lines were priced from (PATCH lines replaces it) */
+                            estimate: {
+                                /** @enum {string} */
+                                kind: "labour" | "parts" | "travel";
+                                hours?: number;
+                                skill?: string;
+                                description?: string;
+                                overtime?: boolean;
+                                sku?: string;
+                                quantity?: number;
+                                /** @description Part price given instead of the catalogue price. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                            }[];
+                            lines: {
+                                position: number;
+                                /**
+                                 * @description labour/overtime/parts/travel: charges; coverage: negative, what warranty or contract covers
+                                 * @enum {string}
+                                 */
+                                kind: "labour" | "overtime" | "parts" | "travel" | "prepaid" | "coverage";
+                                description: string;
+                                /** @description Hours for labour and overtime; units for parts; 1 for travel */
+                                quantity: number;
+                                /** @description Price per unit. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                                /** @description quantity × unitPrice. Money (price): present only for admin, dispatcher, customer. */
+                                amount?: number;
+                                minutes: number | null;
+                                sku: string | null;
+                                skill: string | null;
+                            }[];
+                            /** @description Back-office notes (unpriced parts, no diagnosis); hidden from customers */
+                            warnings?: string[];
+                            /**
+                             * Format: date
+                             * @description Last day the quote can be accepted
+                             */
+                            validUntil: string;
+                            note: string | null;
+                            sentAt: string | null;
+                            /** @description Sending put the ticket on hold (awaiting_quote); acceptance lets it proceed */
+                            ticketHeld: boolean;
+                            decision: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    type: string;
+                                    id: string;
+                                    /** @description The user’s name, when a user acted */
+                                    name: string | null;
+                                };
+                                /**
+                                 * @description portal: the customer; phone: recorded by staff
+                                 * @enum {string}
+                                 */
+                                channel: "portal" | "phone";
+                                /** @description The customer’s contact who decided (phone) */
+                                onBehalfOf: string | null;
+                                reason: string | null;
+                            } | null;
+                            withdrawnAt: string | null;
+                            createdBy: {
+                                type: string;
+                                id: string;
+                                /** @description The user’s name, when a user acted */
+                                name: string | null;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a draft: lines (priced again), validUntil, note */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description ETag of the version you read; a stale one fails with 412 */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Replaces the estimate; the quote is priced again */
+                        lines?: ({
+                            /** @enum {string} */
+                            kind: "labour";
+                            /** @description Estimated hours, priced at the labour rate of the skill */
+                            hours: number;
+                            /** @description Default: the '*' rate */
+                            skill?: string;
+                            description?: string;
+                            /** @description Priced at the overtime multiplier (default false) */
+                            overtime?: boolean;
+                        } | {
+                            /** @enum {string} */
+                            kind: "parts";
+                            sku: string;
+                            quantity: number;
+                            /** @description Default: the catalogue description */
+                            description?: string;
+                            /** @description Default: the catalogue price */
+                            unitPrice?: number;
+                        } | {
+                            /**
+                             * @description One visit, charged by the travel policy (covered when the contract includes travel)
+                             * @enum {string}
+                             */
+                            kind: "travel";
+                        })[];
+                        /** Format: date */
+                        validUntil?: string;
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description QUO-<year>-<6 digits> */
+                            number: string;
+                            /**
+                             * @description draft → sent → accepted | declined; withdrawn from draft or sent; a sent quote past validUntil reads expired
+                             * @enum {string}
+                             */
+                            status: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                            /** Format: uuid */
+                            ticketId: string;
+                            ticketNumber: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            customerName: string;
+                            contractId: string | null;
+                            contractNumber: string | null;
+                            /** @description ISO 4217 currency of the amounts. Money (price): present only for admin, dispatcher, customer. */
+                            currency?: string;
+                            /** @description Charges before coverage. Money (price): present only for admin, dispatcher, customer. */
+                            subtotal?: number;
+                            /** @description Covered by warranty or contract. Money (price): present only for admin, dispatcher, customer. */
+                            coveredAmount?: number;
+                            /** @description subtotal − coveredAmount. Money (price): present only for admin, dispatcher, customer. */
+                            total?: number;
+                            /** @description What the lines were priced from (PATCH lines replaces it) */
+                            estimate: {
+                                /** @enum {string} */
+                                kind: "labour" | "parts" | "travel";
+                                hours?: number;
+                                skill?: string;
+                                description?: string;
+                                overtime?: boolean;
+                                sku?: string;
+                                quantity?: number;
+                                /** @description Part price given instead of the catalogue price. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                            }[];
+                            lines: {
+                                position: number;
+                                /**
+                                 * @description labour/overtime/parts/travel: charges; coverage: negative, what warranty or contract covers
+                                 * @enum {string}
+                                 */
+                                kind: "labour" | "overtime" | "parts" | "travel" | "prepaid" | "coverage";
+                                description: string;
+                                /** @description Hours for labour and overtime; units for parts; 1 for travel */
+                                quantity: number;
+                                /** @description Price per unit. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                                /** @description quantity × unitPrice. Money (price): present only for admin, dispatcher, customer. */
+                                amount?: number;
+                                minutes: number | null;
+                                sku: string | null;
+                                skill: string | null;
+                            }[];
+                            /** @description Back-office notes (unpriced parts, no diagnosis); hidden from customers */
+                            warnings?: string[];
+                            /**
+                             * Format: date
+                             * @description Last day the quote can be accepted
+                             */
+                            validUntil: string;
+                            note: string | null;
+                            sentAt: string | null;
+                            /** @description Sending put the ticket on hold (awaiting_quote); acceptance lets it proceed */
+                            ticketHeld: boolean;
+                            decision: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    type: string;
+                                    id: string;
+                                    /** @description The user’s name, when a user acted */
+                                    name: string | null;
+                                };
+                                /**
+                                 * @description portal: the customer; phone: recorded by staff
+                                 * @enum {string}
+                                 */
+                                channel: "portal" | "phone";
+                                /** @description The customer’s contact who decided (phone) */
+                                onBehalfOf: string | null;
+                                reason: string | null;
+                            } | null;
+                            withdrawnAt: string | null;
+                            createdBy: {
+                                type: string;
+                                id: string;
+                                /** @description The user’s name, when a user acted */
+                                name: string | null;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a sent quote: the customer (portal) or staff on the phone (onBehalfOf required); the ticket proceeds; 409 when expired (past validUntil) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description ETag of the version you read; a stale one fails with 412 */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description Optional body for customers */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                        /** @description Staff on the phone: the customer’s contact who decided (required for staff) */
+                        onBehalfOf?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description QUO-<year>-<6 digits> */
+                            number: string;
+                            /**
+                             * @description draft → sent → accepted | declined; withdrawn from draft or sent; a sent quote past validUntil reads expired
+                             * @enum {string}
+                             */
+                            status: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                            /** Format: uuid */
+                            ticketId: string;
+                            ticketNumber: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            customerName: string;
+                            contractId: string | null;
+                            contractNumber: string | null;
+                            /** @description ISO 4217 currency of the amounts. Money (price): present only for admin, dispatcher, customer. */
+                            currency?: string;
+                            /** @description Charges before coverage. Money (price): present only for admin, dispatcher, customer. */
+                            subtotal?: number;
+                            /** @description Covered by warranty or contract. Money (price): present only for admin, dispatcher, customer. */
+                            coveredAmount?: number;
+                            /** @description subtotal − coveredAmount. Money (price): present only for admin, dispatcher, customer. */
+                            total?: number;
+                            /** @description What the lines were priced from (PATCH lines replaces it) */
+                            estimate: {
+                                /** @enum {string} */
+                                kind: "labour" | "parts" | "travel";
+                                hours?: number;
+                                skill?: string;
+                                description?: string;
+                                overtime?: boolean;
+                                sku?: string;
+                                quantity?: number;
+                                /** @description Part price given instead of the catalogue price. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                            }[];
+                            lines: {
+                                position: number;
+                                /**
+                                 * @description labour/overtime/parts/travel: charges; coverage: negative, what warranty or contract covers
+                                 * @enum {string}
+                                 */
+                                kind: "labour" | "overtime" | "parts" | "travel" | "prepaid" | "coverage";
+                                description: string;
+                                /** @description Hours for labour and overtime; units for parts; 1 for travel */
+                                quantity: number;
+                                /** @description Price per unit. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                                /** @description quantity × unitPrice. Money (price): present only for admin, dispatcher, customer. */
+                                amount?: number;
+                                minutes: number | null;
+                                sku: string | null;
+                                skill: string | null;
+                            }[];
+                            /** @description Back-office notes (unpriced parts, no diagnosis); hidden from customers */
+                            warnings?: string[];
+                            /**
+                             * Format: date
+                             * @description Last day the quote can be accepted
+                             */
+                            validUntil: string;
+                            note: string | null;
+                            sentAt: string | null;
+                            /** @description Sending put the ticket on hold (awaiting_quote); acceptance lets it proceed */
+                            ticketHeld: boolean;
+                            decision: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    type: string;
+                                    id: string;
+                                    /** @description The user’s name, when a user acted */
+                                    name: string | null;
+                                };
+                                /**
+                                 * @description portal: the customer; phone: recorded by staff
+                                 * @enum {string}
+                                 */
+                                channel: "portal" | "phone";
+                                /** @description The customer’s contact who decided (phone) */
+                                onBehalfOf: string | null;
+                                reason: string | null;
+                            } | null;
+                            withdrawnAt: string | null;
+                            createdBy: {
+                                type: string;
+                                id: string;
+                                /** @description The user’s name, when a user acted */
+                                name: string | null;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a sent quote (customer, or staff on the phone with onBehalfOf); the ticket stays on hold; an activity records it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description ETag of the version you read; a stale one fails with 412 */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description Optional body for customers */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                        /** @description Staff on the phone: the customer’s contact who decided (required for staff) */
+                        onBehalfOf?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description QUO-<year>-<6 digits> */
+                            number: string;
+                            /**
+                             * @description draft → sent → accepted | declined; withdrawn from draft or sent; a sent quote past validUntil reads expired
+                             * @enum {string}
+                             */
+                            status: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                            /** Format: uuid */
+                            ticketId: string;
+                            ticketNumber: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            customerName: string;
+                            contractId: string | null;
+                            contractNumber: string | null;
+                            /** @description ISO 4217 currency of the amounts. Money (price): present only for admin, dispatcher, customer. */
+                            currency?: string;
+                            /** @description Charges before coverage. Money (price): present only for admin, dispatcher, customer. */
+                            subtotal?: number;
+                            /** @description Covered by warranty or contract. Money (price): present only for admin, dispatcher, customer. */
+                            coveredAmount?: number;
+                            /** @description subtotal − coveredAmount. Money (price): present only for admin, dispatcher, customer. */
+                            total?: number;
+                            /** @description What the lines were priced from (PATCH lines replaces it) */
+                            estimate: {
+                                /** @enum {string} */
+                                kind: "labour" | "parts" | "travel";
+                                hours?: number;
+                                skill?: string;
+                                description?: string;
+                                overtime?: boolean;
+                                sku?: string;
+                                quantity?: number;
+                                /** @description Part price given instead of the catalogue price. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                            }[];
+                            lines: {
+                                position: number;
+                                /**
+                                 * @description labour/overtime/parts/travel: charges; coverage: negative, what warranty or contract covers
+                                 * @enum {string}
+                                 */
+                                kind: "labour" | "overtime" | "parts" | "travel" | "prepaid" | "coverage";
+                                description: string;
+                                /** @description Hours for labour and overtime; units for parts; 1 for travel */
+                                quantity: number;
+                                /** @description Price per unit. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                                /** @description quantity × unitPrice. Money (price): present only for admin, dispatcher, customer. */
+                                amount?: number;
+                                minutes: number | null;
+                                sku: string | null;
+                                skill: string | null;
+                            }[];
+                            /** @description Back-office notes (unpriced parts, no diagnosis); hidden from customers */
+                            warnings?: string[];
+                            /**
+                             * Format: date
+                             * @description Last day the quote can be accepted
+                             */
+                            validUntil: string;
+                            note: string | null;
+                            sentAt: string | null;
+                            /** @description Sending put the ticket on hold (awaiting_quote); acceptance lets it proceed */
+                            ticketHeld: boolean;
+                            decision: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    type: string;
+                                    id: string;
+                                    /** @description The user’s name, when a user acted */
+                                    name: string | null;
+                                };
+                                /**
+                                 * @description portal: the customer; phone: recorded by staff
+                                 * @enum {string}
+                                 */
+                                channel: "portal" | "phone";
+                                /** @description The customer’s contact who decided (phone) */
+                                onBehalfOf: string | null;
+                                reason: string | null;
+                            } | null;
+                            withdrawnAt: string | null;
+                            createdBy: {
+                                type: string;
+                                id: string;
+                                /** @description The user’s name, when a user acted */
+                                name: string | null;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Status history of a quote (expiry shown as its last entry) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            quoteId: string;
+                            entries: {
+                                id: string;
+                                from: ("draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired") | null;
+                                /** @enum {string} */
+                                to: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                                /** Format: date-time */
+                                at: string;
+                                actor: {
+                                    type: string;
+                                    id: string;
+                                };
+                                reason: string | null;
+                                channel: ("portal" | "phone") | null;
+                                onBehalfOf: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a draft: e-mailed to the customer's contacts; the ticket waits on hold (awaiting_quote) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description ETag of the version you read; a stale one fails with 412 */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description QUO-<year>-<6 digits> */
+                            number: string;
+                            /**
+                             * @description draft → sent → accepted | declined; withdrawn from draft or sent; a sent quote past validUntil reads expired
+                             * @enum {string}
+                             */
+                            status: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                            /** Format: uuid */
+                            ticketId: string;
+                            ticketNumber: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            customerName: string;
+                            contractId: string | null;
+                            contractNumber: string | null;
+                            /** @description ISO 4217 currency of the amounts. Money (price): present only for admin, dispatcher, customer. */
+                            currency?: string;
+                            /** @description Charges before coverage. Money (price): present only for admin, dispatcher, customer. */
+                            subtotal?: number;
+                            /** @description Covered by warranty or contract. Money (price): present only for admin, dispatcher, customer. */
+                            coveredAmount?: number;
+                            /** @description subtotal − coveredAmount. Money (price): present only for admin, dispatcher, customer. */
+                            total?: number;
+                            /** @description What the lines were priced from (PATCH lines replaces it) */
+                            estimate: {
+                                /** @enum {string} */
+                                kind: "labour" | "parts" | "travel";
+                                hours?: number;
+                                skill?: string;
+                                description?: string;
+                                overtime?: boolean;
+                                sku?: string;
+                                quantity?: number;
+                                /** @description Part price given instead of the catalogue price. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                            }[];
+                            lines: {
+                                position: number;
+                                /**
+                                 * @description labour/overtime/parts/travel: charges; coverage: negative, what warranty or contract covers
+                                 * @enum {string}
+                                 */
+                                kind: "labour" | "overtime" | "parts" | "travel" | "prepaid" | "coverage";
+                                description: string;
+                                /** @description Hours for labour and overtime; units for parts; 1 for travel */
+                                quantity: number;
+                                /** @description Price per unit. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                                /** @description quantity × unitPrice. Money (price): present only for admin, dispatcher, customer. */
+                                amount?: number;
+                                minutes: number | null;
+                                sku: string | null;
+                                skill: string | null;
+                            }[];
+                            /** @description Back-office notes (unpriced parts, no diagnosis); hidden from customers */
+                            warnings?: string[];
+                            /**
+                             * Format: date
+                             * @description Last day the quote can be accepted
+                             */
+                            validUntil: string;
+                            note: string | null;
+                            sentAt: string | null;
+                            /** @description Sending put the ticket on hold (awaiting_quote); acceptance lets it proceed */
+                            ticketHeld: boolean;
+                            decision: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    type: string;
+                                    id: string;
+                                    /** @description The user’s name, when a user acted */
+                                    name: string | null;
+                                };
+                                /**
+                                 * @description portal: the customer; phone: recorded by staff
+                                 * @enum {string}
+                                 */
+                                channel: "portal" | "phone";
+                                /** @description The customer’s contact who decided (phone) */
+                                onBehalfOf: string | null;
+                                reason: string | null;
+                            } | null;
+                            withdrawnAt: string | null;
+                            createdBy: {
+                                type: string;
+                                id: string;
+                                /** @description The user’s name, when a user acted */
+                                name: string | null;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a draft or sent quote */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description ETag of the version you read; a stale one fails with 412 */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description Optional body */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description QUO-<year>-<6 digits> */
+                            number: string;
+                            /**
+                             * @description draft → sent → accepted | declined; withdrawn from draft or sent; a sent quote past validUntil reads expired
+                             * @enum {string}
+                             */
+                            status: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                            /** Format: uuid */
+                            ticketId: string;
+                            ticketNumber: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            customerName: string;
+                            contractId: string | null;
+                            contractNumber: string | null;
+                            /** @description ISO 4217 currency of the amounts. Money (price): present only for admin, dispatcher, customer. */
+                            currency?: string;
+                            /** @description Charges before coverage. Money (price): present only for admin, dispatcher, customer. */
+                            subtotal?: number;
+                            /** @description Covered by warranty or contract. Money (price): present only for admin, dispatcher, customer. */
+                            coveredAmount?: number;
+                            /** @description subtotal − coveredAmount. Money (price): present only for admin, dispatcher, customer. */
+                            total?: number;
+                            /** @description What the lines were priced from (PATCH lines replaces it) */
+                            estimate: {
+                                /** @enum {string} */
+                                kind: "labour" | "parts" | "travel";
+                                hours?: number;
+                                skill?: string;
+                                description?: string;
+                                overtime?: boolean;
+                                sku?: string;
+                                quantity?: number;
+                                /** @description Part price given instead of the catalogue price. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                            }[];
+                            lines: {
+                                position: number;
+                                /**
+                                 * @description labour/overtime/parts/travel: charges; coverage: negative, what warranty or contract covers
+                                 * @enum {string}
+                                 */
+                                kind: "labour" | "overtime" | "parts" | "travel" | "prepaid" | "coverage";
+                                description: string;
+                                /** @description Hours for labour and overtime; units for parts; 1 for travel */
+                                quantity: number;
+                                /** @description Price per unit. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                                /** @description quantity × unitPrice. Money (price): present only for admin, dispatcher, customer. */
+                                amount?: number;
+                                minutes: number | null;
+                                sku: string | null;
+                                skill: string | null;
+                            }[];
+                            /** @description Back-office notes (unpriced parts, no diagnosis); hidden from customers */
+                            warnings?: string[];
+                            /**
+                             * Format: date
+                             * @description Last day the quote can be accepted
+                             */
+                            validUntil: string;
+                            note: string | null;
+                            sentAt: string | null;
+                            /** @description Sending put the ticket on hold (awaiting_quote); acceptance lets it proceed */
+                            ticketHeld: boolean;
+                            decision: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    type: string;
+                                    id: string;
+                                    /** @description The user’s name, when a user acted */
+                                    name: string | null;
+                                };
+                                /**
+                                 * @description portal: the customer; phone: recorded by staff
+                                 * @enum {string}
+                                 */
+                                channel: "portal" | "phone";
+                                /** @description The customer’s contact who decided (phone) */
+                                onBehalfOf: string | null;
+                                reason: string | null;
+                            } | null;
+                            withdrawnAt: string | null;
+                            createdBy: {
+                                type: string;
+                                id: string;
+                                /** @description The user’s name, when a user acted */
+                                name: string | null;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/rejections": {
@@ -12305,7 +13391,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended, ticket.sla_at_risk, ticket.sla_breached (no replay) */
+        /** Server-sent events: ticket.created, ticket.updated, ticket.status_changed, ticket.evidence_appended, ticket.sla_at_risk, ticket.sla_breached, quote.sent, quote.accepted, quote.declined (no replay) */
         get: {
             parameters: {
                 query?: never;
@@ -13195,7 +14281,7 @@ export interface paths {
                                 faultCode: string | null;
                                 /** @enum {string} */
                                 status: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
-                                holdReason: ("customer" | "parts" | "third_party") | null;
+                                holdReason: ("customer" | "parts" | "third_party" | "awaiting_quote") | null;
                                 technicianId: string | null;
                                 /**
                                  * @description default = no contract SLA: 24x7 calendar and default targets
@@ -13316,7 +14402,7 @@ export interface paths {
                             faultCode: string | null;
                             /** @enum {string} */
                             status: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
-                            holdReason: ("customer" | "parts" | "third_party") | null;
+                            holdReason: ("customer" | "parts" | "third_party" | "awaiting_quote") | null;
                             technicianId: string | null;
                             /**
                              * @description default = no contract SLA: 24x7 calendar and default targets
@@ -13475,7 +14561,7 @@ export interface paths {
                             faultCode: string | null;
                             /** @enum {string} */
                             status: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
-                            holdReason: ("customer" | "parts" | "third_party") | null;
+                            holdReason: ("customer" | "parts" | "third_party" | "awaiting_quote") | null;
                             technicianId: string | null;
                             /**
                              * @description default = no contract SLA: 24x7 calendar and default targets
@@ -13581,7 +14667,7 @@ export interface paths {
                             faultCode: string | null;
                             /** @enum {string} */
                             status: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
-                            holdReason: ("customer" | "parts" | "third_party") | null;
+                            holdReason: ("customer" | "parts" | "third_party" | "awaiting_quote") | null;
                             technicianId: string | null;
                             /**
                              * @description default = no contract SLA: 24x7 calendar and default targets
@@ -13686,7 +14772,7 @@ export interface paths {
                             faultCode: string | null;
                             /** @enum {string} */
                             status: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
-                            holdReason: ("customer" | "parts" | "third_party") | null;
+                            holdReason: ("customer" | "parts" | "third_party" | "awaiting_quote") | null;
                             technicianId: string | null;
                             /**
                              * @description default = no contract SLA: 24x7 calendar and default targets
@@ -14210,7 +15296,7 @@ export interface paths {
                                 faultCode: string | null;
                                 /** @enum {string} */
                                 status: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
-                                holdReason: ("customer" | "parts" | "third_party") | null;
+                                holdReason: ("customer" | "parts" | "third_party" | "awaiting_quote") | null;
                                 technicianId: string | null;
                                 /**
                                  * @description default = no contract SLA: 24x7 calendar and default targets
@@ -14569,6 +15655,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{id}/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draft a quote for an open ticket: the lines given, else from the ticket's diagnosis; priced as invoices are (rates, catalogue, coverage) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Ticket id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description Optional body */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Default: from the ticket's diagnosis (labour hours × the skill's rate, reserved or proposed parts, one travel) */
+                        lines?: ({
+                            /** @enum {string} */
+                            kind: "labour";
+                            /** @description Estimated hours, priced at the labour rate of the skill */
+                            hours: number;
+                            /** @description Default: the '*' rate */
+                            skill?: string;
+                            description?: string;
+                            /** @description Priced at the overtime multiplier (default false) */
+                            overtime?: boolean;
+                        } | {
+                            /** @enum {string} */
+                            kind: "parts";
+                            sku: string;
+                            quantity: number;
+                            /** @description Default: the catalogue description */
+                            description?: string;
+                            /** @description Default: the catalogue price */
+                            unitPrice?: number;
+                        } | {
+                            /**
+                             * @description One visit, charged by the travel policy (covered when the contract includes travel)
+                             * @enum {string}
+                             */
+                            kind: "travel";
+                        })[];
+                        /**
+                         * Format: date
+                         * @description Default: today + QUOTE_VALIDITY_DAYS
+                         */
+                        validUntil?: string;
+                        /** @description Default: the contract's currency, else EUR */
+                        currency?: string;
+                        /** @description Printed on the quote */
+                        note?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description QUO-<year>-<6 digits> */
+                            number: string;
+                            /**
+                             * @description draft → sent → accepted | declined; withdrawn from draft or sent; a sent quote past validUntil reads expired
+                             * @enum {string}
+                             */
+                            status: "draft" | "sent" | "accepted" | "declined" | "withdrawn" | "expired";
+                            /** Format: uuid */
+                            ticketId: string;
+                            ticketNumber: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            customerName: string;
+                            contractId: string | null;
+                            contractNumber: string | null;
+                            /** @description ISO 4217 currency of the amounts. Money (price): present only for admin, dispatcher, customer. */
+                            currency?: string;
+                            /** @description Charges before coverage. Money (price): present only for admin, dispatcher, customer. */
+                            subtotal?: number;
+                            /** @description Covered by warranty or contract. Money (price): present only for admin, dispatcher, customer. */
+                            coveredAmount?: number;
+                            /** @description subtotal − coveredAmount. Money (price): present only for admin, dispatcher, customer. */
+                            total?: number;
+                            /** @description What the lines were priced from (PATCH lines replaces it) */
+                            estimate: {
+                                /** @enum {string} */
+                                kind: "labour" | "parts" | "travel";
+                                hours?: number;
+                                skill?: string;
+                                description?: string;
+                                overtime?: boolean;
+                                sku?: string;
+                                quantity?: number;
+                                /** @description Part price given instead of the catalogue price. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                            }[];
+                            lines: {
+                                position: number;
+                                /**
+                                 * @description labour/overtime/parts/travel: charges; coverage: negative, what warranty or contract covers
+                                 * @enum {string}
+                                 */
+                                kind: "labour" | "overtime" | "parts" | "travel" | "prepaid" | "coverage";
+                                description: string;
+                                /** @description Hours for labour and overtime; units for parts; 1 for travel */
+                                quantity: number;
+                                /** @description Price per unit. Money (price): present only for admin, dispatcher, customer. */
+                                unitPrice?: number;
+                                /** @description quantity × unitPrice. Money (price): present only for admin, dispatcher, customer. */
+                                amount?: number;
+                                minutes: number | null;
+                                sku: string | null;
+                                skill: string | null;
+                            }[];
+                            /** @description Back-office notes (unpriced parts, no diagnosis); hidden from customers */
+                            warnings?: string[];
+                            /**
+                             * Format: date
+                             * @description Last day the quote can be accepted
+                             */
+                            validUntil: string;
+                            note: string | null;
+                            sentAt: string | null;
+                            /** @description Sending put the ticket on hold (awaiting_quote); acceptance lets it proceed */
+                            ticketHeld: boolean;
+                            decision: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    type: string;
+                                    id: string;
+                                    /** @description The user’s name, when a user acted */
+                                    name: string | null;
+                                };
+                                /**
+                                 * @description portal: the customer; phone: recorded by staff
+                                 * @enum {string}
+                                 */
+                                channel: "portal" | "phone";
+                                /** @description The customer’s contact who decided (phone) */
+                                onBehalfOf: string | null;
+                                reason: string | null;
+                            } | null;
+                            withdrawnAt: string | null;
+                            createdBy: {
+                                type: string;
+                                id: string;
+                                /** @description The user’s name, when a user acted */
+                                name: string | null;
+                            };
+                            /** @description Increments on every change; also sent as the ETag */
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets/{id}/reservations": {
         parameters: {
             query?: never;
@@ -14888,7 +16154,7 @@ export interface paths {
                          * @description Required with to=on_hold; only customer pauses the resolution clock
                          * @enum {string}
                          */
-                        holdReason?: "customer" | "parts" | "third_party";
+                        holdReason?: "customer" | "parts" | "third_party" | "awaiting_quote";
                         /**
                          * Format: uuid
                          * @description Assign this technician in the same step (admin and dispatcher), e.g. new → assigned
@@ -14926,7 +16192,7 @@ export interface paths {
                             faultCode: string | null;
                             /** @enum {string} */
                             status: "new" | "assigned" | "scheduled" | "en_route" | "in_progress" | "on_hold" | "resolved" | "closed" | "cancelled";
-                            holdReason: ("customer" | "parts" | "third_party") | null;
+                            holdReason: ("customer" | "parts" | "third_party" | "awaiting_quote") | null;
                             technicianId: string | null;
                             /**
                              * @description default = no contract SLA: 24x7 calendar and default targets
@@ -15468,6 +16734,62 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/users/{id}/customer-admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Make a customer user a customer admin (who manages the customer's users in the portal), or not */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customerAdmin: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string;
+                            active: boolean;
+                            /** @description Invites and manages the users of the same customer */
+                            customerAdmin: boolean;
+                            /** @description False until the invitation is accepted */
+                            hasPassword: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/visits/{id}": {
@@ -16709,7 +18031,7 @@ export interface paths {
                     "application/json": {
                         url: string;
                         secret?: string;
-                        events?: ("ticket.created" | "ticket.updated" | "ticket.status_changed" | "ticket.evidence_appended" | "ticket.sla_at_risk" | "ticket.sla_breached")[];
+                        events?: ("ticket.created" | "ticket.updated" | "ticket.status_changed" | "ticket.evidence_appended" | "ticket.sla_at_risk" | "ticket.sla_breached" | "quote.sent" | "quote.accepted" | "quote.declined")[];
                         active?: boolean;
                         description?: string;
                     };
@@ -16822,7 +18144,7 @@ export interface paths {
                     "application/json": {
                         url?: string;
                         secret?: string;
-                        events?: ("ticket.created" | "ticket.updated" | "ticket.status_changed" | "ticket.evidence_appended" | "ticket.sla_at_risk" | "ticket.sla_breached")[];
+                        events?: ("ticket.created" | "ticket.updated" | "ticket.status_changed" | "ticket.evidence_appended" | "ticket.sla_at_risk" | "ticket.sla_breached" | "quote.sent" | "quote.accepted" | "quote.declined")[];
                         active?: boolean;
                         description?: string | null;
                     };
