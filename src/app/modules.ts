@@ -47,6 +47,8 @@ import { notificationsModule } from '../service/notifications/notifications.modu
 import { reportsModule } from '../service/reports/reports.module.js';
 import { attachmentsModule } from '../service/attachments/attachments.module.js';
 import { quotesModule } from '../service/quotes/quotes.module.js';
+import { documentsModule } from '../service/documents/documents.module.js';
+import { outboxFilesOf } from '../service/documents/document-mail.js';
 
 /** Every module, for the migrations and the module-list test. */
 export const MODULES: readonly FeatureModule<never, unknown>[] = [
@@ -85,6 +87,7 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   accountsModule,
   portalModule,
   quotesModule,
+  documentsModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -155,15 +158,16 @@ function buildServices(ctx: AppContext) {
   const { autotickets } = add(autoticketsModule, { ...core, ...ports, models: ctx.models, tickets, alarms, stock, dispatch });
   add(preventiveModule, { ...core, ...ports, tickets, telemetry: ctx.telemetry });
   const { invoiceBasis } = add(quotesModule, { ...core, ...ports, tickets });
-  add(invoicingModule, { ...core, invoiceBasis });
-  add(attachmentsModule, core);
+  const { invoices } = add(invoicingModule, { ...core, invoiceBasis });
+  const { attachments } = add(attachmentsModule, core);
+  add(documentsModule, { ...core, invoices, tickets, visits, attachments, telemetry: ctx.telemetry, models: ctx.models });
   // The platform always sets both; apps built by tests get the per-process key (as before) and
   // an egress guard of the configuration's EGRESS_ALLOW, closed with the modules.
   const secrets = ctx.secrets ?? SecretBox.ephemeral();
   const egress = ctx.egress ?? new Egress(egressPolicyOf(ctx.config));
   if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
   add(deliveryModule, { ...core, secrets });
-  const { notifications } = add(notificationsModule, { ...core, secrets, egress });
+  const { notifications } = add(notificationsModule, { ...core, secrets, egress, files: outboxFilesOf(attachments) });
   add(reportsModule, { ...core, secrets, egress });
   add(accountsModule, core);
   add(portalModule, { ...core, notifications });

@@ -138,6 +138,12 @@ export const configSchema = z.object({
   ATTACHMENTS_S3_ACCESS_KEY: z.string().min(1).optional(),
   /** Secret access key (with ATTACHMENTS_S3_ACCESS_KEY). */
   ATTACHMENTS_S3_SECRET_KEY: z.string().min(1).optional(),
+  /** Company name printed in the header of every PDF document (invoices, work orders, service reports). */
+  DOCUMENTS_COMPANY_NAME: z.string().trim().min(1).max(200).default('Telemend Service'),
+  /** Company address lines under the name in the PDF header, separated by `|`. */
+  DOCUMENTS_COMPANY_ADDRESS: z.string().max(500).default(''),
+  /** Days from issue to the due date printed on invoices. */
+  DOCUMENTS_PAYMENT_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   /** Folder of equipment model files. */
   DEVICES_DIR: z.string().min(1).default('./devices'),
   /** Redis for the telemetry journal, queues and detector state. */

@@ -116,6 +116,14 @@ export class AttachmentsService {
     return { attachment: toAttachment(row), stream: await this.store.get(row.storage_key) };
   }
 
+  /** The attachment with its whole file in memory (generated documents, e-mail attachments; files are at most ATTACHMENTS_MAX_BYTES). */
+  async read(id: string, caller: Caller): Promise<{ attachment: Attachment; data: Buffer }> {
+    const { attachment, stream } = await this.content(id, caller);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+    return { attachment, data: Buffer.concat(chunks) };
+  }
+
   /** Deletes the row (audited); the file goes once the deletion has committed. */
   async remove(id: string, caller: Caller): Promise<void> {
     await this.db.transaction(async (tx) => {

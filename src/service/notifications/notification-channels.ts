@@ -10,6 +10,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { signBody, SIGNATURE_HEADER } from '../delivery/webhook-signature.js';
 import { EgressRefusedError, type EgressPort } from '../../kernel/egress/egress.js';
+import { AppError } from '../../kernel/errors.js';
 import type { OutboxRow } from './notifications.repository.js';
 
 export class DeliveryError extends Error {
@@ -25,7 +26,21 @@ export class DeliveryError extends Error {
 
 export const NOTIFICATION_ID_HEADER = 'x-telemend-notification-id';
 
+/** A file an e-mail carries, as read from the attachments store when the message is sent. */
+export interface OutboxFile {
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly data: Buffer;
+}
+
+/** Reads an outbox message's attachments by id; throws AppError NOT_FOUND when one is gone. */
+export interface OutboxFileSource {
+  read(attachmentId: string): Promise<OutboxFile>;
+}
+
 export interface SmtpChannelOptions {
+  /** Where the files of messages with attachment ids come from. None: such messages fail (permanently). */
+  readonly files?: OutboxFileSource | undefined;
   /** smtp:// or smtps:// URL with optional user:password@. Default 'smtp://localhost:25'. */
   readonly smtpUrl?: string;
   /** From address. Default 'Telemend <notifications@telemend.invalid>'. */
@@ -40,8 +55,10 @@ export class SmtpChannel {
   private readonly transport: Transporter;
   private readonly from: string;
   private readonly domain: string;
+  private readonly files: OutboxFileSource | undefined;
 
   constructor(options: SmtpChannelOptions = {}) {
+    this.files = options.files;
     const timeout = options.timeoutMs ?? 15_000;
     this.from = options.from ?? 'Telemend <notifications@telemend.invalid>';
     this.domain = options.messageIdDomain ?? /@([^>\s]+)>?\s*$/.exec(this.from)?.[1] ?? 'telemend.invalid';
@@ -59,8 +76,10 @@ export class SmtpChannel {
   }
 
   async send(row: OutboxRow): Promise<void> {
+    const attachments = await this.filesOf(row);
     try {
       await this.transport.sendMail({
+        ...(attachments.length > 0 ? { attachments } : {}),
         from: this.from,
         to: row.address,
         subject: row.subject,
@@ -79,6 +98,24 @@ export class SmtpChannel {
 
   close(): void {
     this.transport.close();
+  }
+
+  /** The message's files; one that no longer exists fails the message for good (it would go out without it). */
+  private async filesOf(row: OutboxRow): Promise<{ filename: string; contentType: string; content: Buffer }[]> {
+    const ids = row.attachment_ids ?? [];
+    if (ids.length === 0) return [];
+    if (!this.files) throw new DeliveryError('SMTP: the message has attachments but the sender has no attachments store', true);
+    const out: { filename: string; contentType: string; content: Buffer }[] = [];
+    for (const id of ids) {
+      try {
+        const file = await this.files.read(id);
+        out.push({ filename: file.fileName, contentType: file.contentType, content: file.data });
+      } catch (error) {
+        const gone = error instanceof AppError && error.code === 'NOT_FOUND';
+        throw new DeliveryError(`attachment ${id}: ${(error as Error).message}`.slice(0, 1000), gone);
+      }
+    }
+    return out;
   }
 }
 

@@ -26,7 +26,7 @@ import { Egress, type EgressPort } from '../../kernel/egress/egress.js';
 import { EgressPolicy } from '../../kernel/egress/egress-policy.js';
 import { SecretBox } from '../../kernel/secrets/secret-box.js';
 import { CONTACT_WEBHOOK_SECRET } from '../../kernel/secrets/secrets-rewrap.js';
-import { DeliveryError, SmtpChannel, WebhookChannel } from './notification-channels.js';
+import { DeliveryError, SmtpChannel, WebhookChannel, type OutboxFileSource } from './notification-channels.js';
 import { NotificationsRepository, type OutboxRow } from './notifications.repository.js';
 
 export interface NotificationSenderOptions {
@@ -60,6 +60,8 @@ export interface NotificationSenderOptions {
   readonly leaseMs?: number;
   /** Timeout of one SMTP conversation step or one webhook POST, ms. Default 15000. */
   readonly timeoutMs?: number;
+  /** Reads the files of messages with attachments (documents). Default none: such messages fail. */
+  readonly files?: OutboxFileSource;
 }
 
 export type SendResult = 'sent' | 'retry' | 'failed' | 'gave_up' | 'lost_claim';
@@ -81,6 +83,7 @@ export class NotificationSender implements BackgroundTask {
     const timeoutMs = options.timeoutMs ?? 15_000;
     this.smtp = new SmtpChannel({
       timeoutMs,
+      files: options.files,
       ...(options.smtpUrl === undefined ? {} : { smtpUrl: options.smtpUrl }),
       ...(options.from === undefined ? {} : { from: options.from }),
     });
@@ -202,6 +205,7 @@ export class NotificationSender implements BackgroundTask {
 export interface NotificationSenderTaskDeps extends Pick<Core, 'db' | 'logger' | 'clock' | 'config'> {
   readonly egress: EgressPort;
   readonly secrets: SecretBox;
+  readonly files?: OutboxFileSource | undefined;
 }
 
 /** The worker role's outbox sender: SMTP_URL, NOTIFY_FROM, NOTIFY_MAX_ATTEMPTS, NOTIFY_PUSH_SECRET; other options at their defaults. */
@@ -216,6 +220,7 @@ export function notificationSenderTask(deps: NotificationSenderTaskDeps): Notifi
     smtpUrl: config.SMTP_URL,
     from: config.NOTIFY_FROM,
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    ...(deps.files ? { files: deps.files } : {}),
     ...(config.NOTIFY_PUSH_SECRET ? { pushSecret: config.NOTIFY_PUSH_SECRET } : {}),
   });
 }

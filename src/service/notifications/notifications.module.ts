@@ -9,6 +9,8 @@ import { egressPolicyOf } from '../../kernel/egress/egress-policy.js';
 import { defineModule } from '../../kernel/module.js';
 import type { SecretBox } from '../../kernel/secrets/secret-box.js';
 import { notificationSenderTask } from './notification-sender.js';
+import type { OutboxFileSource } from './notification-channels.js';
+import { notificationAttachmentsMigration } from './notification-attachments.migration.js';
 import { notificationsMigration } from './notifications.migration.js';
 import { notificationsRoutes } from './notifications.routes.js';
 import { NotificationsService } from './notifications.service.js';
@@ -18,11 +20,13 @@ export interface NotificationsDeps extends Pick<Core, 'db' | 'clock' | 'logger' 
   readonly secrets: SecretBox;
   /** The sender's webhooks go through it (EGRESS_ALLOW). */
   readonly egress: EgressPort;
+  /** The files of messages that carry attachments (the PDF documents). */
+  readonly files?: OutboxFileSource | undefined;
 }
 
 export const notificationsModule = defineModule({
   name: 'notifications',
-  migrations: [notificationsMigration],
+  migrations: [notificationsMigration, notificationAttachmentsMigration],
   build(deps: NotificationsDeps) {
     const notifications = new NotificationsService(deps.db, deps.clock, deps.secrets);
     const egress = egressPolicyOf(deps.config);

@@ -34,6 +34,8 @@ export interface OutboxRow {
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;
+  /** Attachments (ids in the attachments store) the e-mail carries; empty for most messages. */
+  attachment_ids: string[];
 }
 
 export interface NewOutboxRow {
@@ -52,6 +54,8 @@ export interface NewOutboxRow {
   html: string | null;
   data: Record<string, unknown>;
   at: Date;
+  /** Attachment ids the e-mail carries (documents). Default none. */
+  attachmentIds?: readonly string[];
 }
 
 export interface ListOutbox {
@@ -95,8 +99,8 @@ export class NotificationsRepository {
   async insert(q: Queryable, row: NewOutboxRow): Promise<boolean> {
     const { rows } = await q.query(
       `INSERT INTO notification_outbox (dedupe_key, event, ticket_id, visit_id, recipient, contact_id, technician_id, channel, address,
-         language, subject, body, html, data, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15)
+         language, subject, body, html, data, next_attempt_at, created_at, updated_at, attachment_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, $16)
        ON CONFLICT (dedupe_key, recipient, channel) DO NOTHING RETURNING id`,
       [
         row.dedupeKey,
@@ -114,6 +118,7 @@ export class NotificationsRepository {
         row.html,
         JSON.stringify(row.data),
         row.at,
+        row.attachmentIds ?? [],
       ],
     );
     return rows.length > 0;
