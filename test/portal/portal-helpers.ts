@@ -18,6 +18,7 @@ export interface PortalWorld {
   openTicket: { id: string; number: string; title: string };
   workedTicket: { id: string; number: string; title: string };
   invoice: { id: string; number: string; total: number };
+  quote: { id: string; number: string };
 }
 
 const HOUR = 3_600_000;
@@ -104,7 +105,21 @@ export async function customerWorld(t: TestPlatform, tag: string, names: { custo
   await ok(t, 'POST', `/api/v1/visits/${next.id}/en-route`, {}, 200);
   await ok(t, 'PUT', `/api/v1/visits/${next.id}/eta`, { etaAt: iso(soon + 15 * 60_000) }, 200);
 
+  // A quote for the open ticket, sent to the customer for approval.
+  const validUntil = new Date(Date.now() + 14 * 24 * HOUR).toISOString().slice(0, 10);
+  const quote = await ok<{ id: string; number: string }>(t, 'POST', `/api/v1/tickets/${open.id}/quotes`, {
+    lines: [
+      { kind: 'labour', hours: 3, description: 'Clean the condenser and check the refrigerant charge' },
+      { kind: 'parts', sku: 'FLT-CD-40', quantity: 2, unitPrice: 64.9, description: 'Condenser filter mat' },
+      { kind: 'travel' },
+    ],
+    validUntil,
+    note: 'Work can start the day after your approval.',
+  });
+  await ok(t, 'POST', `/api/v1/quotes/${quote.id}/send`, undefined, 200);
+
   return {
+    quote,
     customerId: customer.id,
     customerName: names.customer,
     siteId: site.id,

@@ -7,7 +7,7 @@
  * serious or critical violation on any page, at desktop and at phone width (390 px).
  * Screenshots: docs/portal-*.png with UPDATE_SCREENSHOT=1.
  */
-import { writeFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { waitFor } from '../harness/servers.js';
 import { expectAccessible, openBrowser, screenshotPath } from '../console/console-helpers.js';
+import { pdfContent } from '../harness/pdf-text.js';
 import { customerWorld, photo, PORTAL_PASSWORD, type PortalWorld } from './portal-helpers.js';
 
 let t: TestPlatform;
@@ -109,6 +110,12 @@ describe('customer portal', { timeout: 90_000 }, () => {
     await page.waitForSelector('[data-total]');
     const total = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(mine.invoice.total);
     expect(await page.locator('[data-total]').innerText()).toBe(total);
+    // The PDF the customer downloads carries the invoice number and total.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`.page-head [data-pdf="${mine.invoice.id}"]`)]);
+    expect(download.suggestedFilename()).toBe(`${mine.invoice.number}.pdf`);
+    const pdf = await pdfContent(await readFile((await download.path())!));
+    expect(pdf.text).toContain(mine.invoice.number);
+    expect(pdf.text.replace(/\s+/g, ' ')).toContain(total.replace(/\s+/g, ' '));
     await expectAccessible(page, 'invoice');
     await page.screenshot({ path: screenshotPath('portal-invoice'), fullPage: true });
 
@@ -143,11 +150,25 @@ describe('customer portal', { timeout: 90_000 }, () => {
     await page.screenshot({ path: screenshotPath('portal-users'), fullPage: true });
   });
 
+  test('a customer accepts a quote; the API records the acceptance from the portal', async () => {
+    await open('quotes', `[data-accept="${mine.quote.id}"]`);
+    expect(await text()).toContain(mine.quote.number);
+    await expectAccessible(page, 'quotes');
+    await page.screenshot({ path: screenshotPath('portal-quotes'), fullPage: true });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click(`[data-accept="${mine.quote.id}"]`);
+    await page.waitForSelector('text=Approved');
+    const quote = await t.call<{ status: string; decision: { channel: string } | null }>('GET', `/api/v1/quotes/${mine.quote.id}`);
+    expect(quote.body).toMatchObject({ status: 'accepted', decision: { channel: 'portal' } });
+    expect(await page.locator(`[data-accept="${theirs.quote.id}"]`).count()).toBe(0);
+  });
+
   test("changing an id in the address to another customer's record shows not-found, never the record", async () => {
     for (const [route, secret] of [
       [`tickets/${theirs.openTicket.id}`, theirs.openTicket.title],
       [`tickets/${theirs.workedTicket.id}`, theirs.workedTicket.title],
       [`invoices/${theirs.invoice.id}`, theirs.invoice.number],
+      [`tickets/${theirs.openTicket.id}`, theirs.quote.number],
     ] as const) {
       await open(route, '.not-found');
       const shown = await page.locator('body').innerText();

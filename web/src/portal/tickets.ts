@@ -184,7 +184,21 @@ function visitCard(ctx: PortalContext, visit: Visit): HTMLElement {
       h('div.muted', `${t.t('ticket.technician')}: ${visit.technicianFirstName}`),
       live ? h('div.eta', { role: 'status' }, h('span.eta-dot', { 'aria-hidden': 'true' }), `${t.t('ticket.enRoute')} · ${t.t('ticket.eta', { time: t.date(visit.etaAt!, { hour: '2-digit', minute: '2-digit' }) })}`) : null,
     ),
-    pill(t.t(`visit.${visit.status}` as MessageKey), statusTone(visit.status)),
+    h(
+      'div.visit-side',
+      pill(t.t(`visit.${visit.status}` as MessageKey), statusTone(visit.status)),
+      visit.status === 'completed'
+        ? h(
+            'button.btn.btn-small',
+            {
+              type: 'button',
+              onclick: () =>
+                download(ctx.api, `/api/v1/visits/${visit.id}/report/pdf`, `${t.t('ticket.report')}.pdf`).catch((e: unknown) => toast('error', t.t('app.error'), errorMessage(t, e))),
+            },
+            t.t('ticket.reportPdf'),
+          )
+        : null,
+    ),
   );
 }
 
