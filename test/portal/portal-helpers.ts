@@ -34,12 +34,13 @@ export async function customerWorld(t: TestPlatform, tag: string, names: { custo
     country: 'DE',
   });
   const assetIds: string[] = [];
-  for (const [model, name] of [
-    ['water-chiller-wc200', 'Chiller hall A'],
-    ['screw-compressor-sc55', 'Compressed air'],
-    ['gas-boiler-gb120', 'Boiler house'],
+  for (const [model, name, warrantyEnd] of [
+    ['water-chiller-wc200', 'Chiller hall A', null],
+    ['screw-compressor-sc55', 'Compressed air', null],
+    ['gas-boiler-gb120', 'Boiler house', '2027-06-30'],
   ] as const) {
-    assetIds.push((await ok<{ id: string }>(t, 'POST', '/api/v1/assets', { siteId: site.id, modelId: model, serialNumber: `${tag}-${model.slice(0, 5)}`, name, warrantyEnd: '2027-06-30' })).id);
+    const asset = { siteId: site.id, modelId: model, serialNumber: `${tag}-${model.slice(0, 5)}`, name, ...(warrantyEnd ? { warrantyEnd } : {}) };
+    assetIds.push((await ok<{ id: string }>(t, 'POST', '/api/v1/assets', asset)).id);
   }
   await ok(t, 'POST', `/api/v1/assets/${assetIds[0]}/device`, {});
   await ok(t, 'POST', '/api/v1/contracts', {

@@ -141,7 +141,7 @@ export async function requestPage(ctx: PortalContext, query: URLSearchParams): P
     h(
       'div.field',
       h('span.label', t.t('request.photos')),
-      h('div.photo-buttons', picker('req-camera', `📷 ${t.t('request.camera')}`, true), picker('req-files', t.t('request.files'), false)),
+      h('div.photo-buttons', picker('req-camera', t.t('request.camera'), true), picker('req-files', t.t('request.files'), false)),
       h('p.hint.muted', t.t('request.photosHint')),
       previews,
     ),
