@@ -42,7 +42,12 @@ function tokenOf(mail: ReceivedMail, page: string): string {
 
 async function customerAdmin(customerId: string) {
   const admin = await api.user('customer', { customerId });
-  const made = await api.app.inject({ method: 'PUT', url: `/api/v1/users/${admin.id}/customer-admin`, payload: { customerAdmin: true }, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const made = await api.app.inject({
+    method: 'PUT',
+    url: `/api/v1/users/${admin.id}/customer-admin`,
+    payload: { customerAdmin: true },
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   expect(made.statusCode).toBe(200);
   return admin;
 }
@@ -120,7 +125,13 @@ describe('password reset', () => {
   async function account(role: 'customer' | 'technician') {
     const customerId = role === 'customer' ? (await seedCustomer(api)).customerId : undefined;
     const email = `${role}-${Date.now()}@example.test`;
-    const created = await api.call('POST', '/api/v1/users', { email, name: 'Rita Reset', role, password: 'the original secret', ...(customerId ? { customerId } : {}) });
+    const created = await api.call('POST', '/api/v1/users', {
+      email,
+      name: 'Rita Reset',
+      role,
+      password: 'the original secret',
+      ...(customerId ? { customerId } : {}),
+    });
     expect(created.status).toBe(201);
     return email;
   }

@@ -52,7 +52,12 @@ async function uploadPhoto(ticketId: string, auth: { authorization: string }) {
 describe('portal requests', () => {
   it('land on channel portal whatever the request says, with photos; other customers’ assets are 404; "other" needs no asset', async () => {
     const { mine, theirs, customer } = await world();
-    const raised = await api.call('POST', '/api/v1/tickets', { channel: 'phone', type: 'breakdown', title: 'Water on the floor', assetId: mine.assetIds[1] }, customer.auth);
+    const raised = await api.call(
+      'POST',
+      '/api/v1/tickets',
+      { channel: 'phone', type: 'breakdown', title: 'Water on the floor', assetId: mine.assetIds[1] },
+      customer.auth,
+    );
     expect(raised.status).toBe(201);
     expect(raised.body).toMatchObject({ channel: 'portal', customerId: mine.customerId, siteId: mine.siteId, assetId: mine.assetIds[1] });
     const photo = await uploadPhoto(raised.body.id, customer.auth);
@@ -62,7 +67,12 @@ describe('portal requests', () => {
 
     const other = await api.call('POST', '/api/v1/tickets', { channel: 'portal', type: 'question', title: 'Something else' }, customer.auth);
     expect(other.body).toMatchObject({ channel: 'portal', customerId: mine.customerId, assetId: null, siteId: null });
-    const foreignAsset = await api.call('POST', '/api/v1/tickets', { channel: 'portal', type: 'breakdown', title: 'x', assetId: theirs.assetIds[0] }, customer.auth);
+    const foreignAsset = await api.call(
+      'POST',
+      '/api/v1/tickets',
+      { channel: 'portal', type: 'breakdown', title: 'x', assetId: theirs.assetIds[0] },
+      customer.auth,
+    );
     expect(foreignAsset.status).toBe(404);
     const foreignSite = await api.call('POST', '/api/v1/tickets', { channel: 'portal', type: 'breakdown', title: 'x', siteId: theirs.siteId }, customer.auth);
     expect(foreignSite.status).toBe(404);
@@ -73,8 +83,18 @@ describe('portal requests', () => {
 
   it('a customer note on its ticket is an activity staff see; on another customer’s ticket it is 404', async () => {
     const { mine, customer, stranger } = await world();
-    const ticket = await api.call('POST', '/api/v1/tickets', { channel: 'portal', type: 'breakdown', title: 'Noisy', assetId: mine.assetIds[0] }, customer.auth);
-    const note = await api.call('POST', `/api/v1/portal/tickets/${ticket.body.id}/notes`, { text: 'The noise is loudest at night.\nGate code 1234.' }, customer.auth);
+    const ticket = await api.call(
+      'POST',
+      '/api/v1/tickets',
+      { channel: 'portal', type: 'breakdown', title: 'Noisy', assetId: mine.assetIds[0] },
+      customer.auth,
+    );
+    const note = await api.call(
+      'POST',
+      `/api/v1/portal/tickets/${ticket.body.id}/notes`,
+      { text: 'The noise is loudest at night.\nGate code 1234.' },
+      customer.auth,
+    );
     expect(note.status).toBe(201);
     expect(note.body).toMatchObject({ text: 'The noise is loudest at night.\nGate code 1234.', authorName: 'A' });
     const staffView = await api.call('GET', `/api/v1/activities?ticketId=${ticket.body.id}`);
@@ -103,7 +123,13 @@ describe('portal reads', () => {
     await api.db.query(`UPDATE visits SET en_route_at = '2025-03-11T08:30:00Z', eta_at = '2025-03-11T09:05:00Z' WHERE id = $1`, [visit.body.id]);
     const seen = await api.call('GET', `/api/v1/portal/tickets/${ticket.body.id}/visits`, undefined, customer.auth);
     expect(seen.body.items).toEqual([
-      expect.objectContaining({ id: visit.body.id, status: 'planned', plannedStart: '2025-03-11T09:00:00.000Z', etaAt: '2025-03-11T09:05:00.000Z', technicianFirstName: 'Tina' }),
+      expect.objectContaining({
+        id: visit.body.id,
+        status: 'planned',
+        plannedStart: '2025-03-11T09:00:00.000Z',
+        etaAt: '2025-03-11T09:05:00.000Z',
+        technicianFirstName: 'Tina',
+      }),
     ]);
     expect(JSON.stringify(seen.body)).not.toContain('Tech');
     expect(JSON.stringify(seen.body)).not.toContain(technician.id);
@@ -112,7 +138,10 @@ describe('portal reads', () => {
 
   it('sites, equipment with its state, and contacts are only the own customer’s', async () => {
     const { mine, theirs, customer } = await world();
-    await api.db.query(`INSERT INTO devices (id, asset_id, status, online, token_hash) VALUES ($1, $2, 'active', true, 'x')`, [`dev-${randomUUID()}`, mine.assetIds[0]]);
+    await api.db.query(`INSERT INTO devices (id, asset_id, status, online, token_hash) VALUES ($1, $2, 'active', true, 'x')`, [
+      `dev-${randomUUID()}`,
+      mine.assetIds[0],
+    ]);
     await api.db.query(
       `INSERT INTO alarms (asset_id, model_id, rule_id, kind, state, first_seen_at, last_seen_at, evidence) VALUES ($1, 'chiller-x', 'r1', 'threshold', 'active', now(), now(), '{}')`,
       [mine.assetIds[0]],
@@ -126,8 +155,17 @@ describe('portal reads', () => {
     expect(byId.get(mine.assetIds[1])).toMatchObject({ state: 'not_connected', openAlarms: 0 });
     expect(JSON.stringify(assets.body)).not.toContain(theirs.assetIds[0]);
 
-    const primary = await api.call('POST', '/api/v1/contacts', { customerId: mine.customerId, name: 'Paula Primary', emails: [{ address: 'paula@kunde.test' }], isPrimary: true });
-    const foreign = await api.call('POST', '/api/v1/contacts', { customerId: theirs.customerId, name: 'Felix Foreign', emails: [{ address: 'felix@other.test' }] });
+    const primary = await api.call('POST', '/api/v1/contacts', {
+      customerId: mine.customerId,
+      name: 'Paula Primary',
+      emails: [{ address: 'paula@kunde.test' }],
+      isPrimary: true,
+    });
+    const foreign = await api.call('POST', '/api/v1/contacts', {
+      customerId: theirs.customerId,
+      name: 'Felix Foreign',
+      emails: [{ address: 'felix@other.test' }],
+    });
     const contacts = await api.call('GET', '/api/v1/portal/contacts', undefined, customer.auth);
     expect(contacts.body.items).toEqual([
       expect.objectContaining({ id: primary.body.id, emails: ['paula@kunde.test'], notifications: { enabled: true, events: [], explicit: false } }),

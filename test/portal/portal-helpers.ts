@@ -24,7 +24,11 @@ export interface PortalWorld {
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function customerWorld(t: TestPlatform, tag: string, names: { customer: string; site: string; person: string; open: string; worked: string }): Promise<PortalWorld> {
+export async function customerWorld(
+  t: TestPlatform,
+  tag: string,
+  names: { customer: string; site: string; person: string; open: string; worked: string },
+): Promise<PortalWorld> {
   const customer = await ok<{ id: string }>(t, 'POST', '/api/v1/customers', { name: names.customer });
   const site = await ok<{ id: string }>(t, 'POST', '/api/v1/sites', {
     customerId: customer.id,
@@ -58,15 +62,43 @@ export async function customerWorld(t: TestPlatform, tag: string, names: { custo
     },
     prepaidMinutes: 1200,
   });
-  await ok(t, 'POST', '/api/v1/contacts', { customerId: customer.id, name: names.person, jobTitle: 'Facility manager', emails: [{ address: `${tag}.facility@example.test` }], isPrimary: true });
-  await ok(t, 'POST', '/api/v1/contacts', { customerId: customer.id, name: 'Jan Berger', jobTitle: 'Accounts payable', emails: [{ address: `${tag}.ap@example.test` }] });
+  await ok(t, 'POST', '/api/v1/contacts', {
+    customerId: customer.id,
+    name: names.person,
+    jobTitle: 'Facility manager',
+    emails: [{ address: `${tag}.facility@example.test` }],
+    isPrimary: true,
+  });
+  await ok(t, 'POST', '/api/v1/contacts', {
+    customerId: customer.id,
+    name: 'Jan Berger',
+    jobTitle: 'Accounts payable',
+    emails: [{ address: `${tag}.ap@example.test` }],
+  });
 
   const email = `${tag}.admin@example.test`;
-  const user = await ok<{ id: string }>(t, 'POST', '/api/v1/users', { email, name: names.person, role: 'customer', customerId: customer.id, password: PORTAL_PASSWORD });
+  const user = await ok<{ id: string }>(t, 'POST', '/api/v1/users', {
+    email,
+    name: names.person,
+    role: 'customer',
+    customerId: customer.id,
+    password: PORTAL_PASSWORD,
+  });
   await ok(t, 'PUT', `/api/v1/users/${user.id}/customer-admin`, { customerAdmin: true }, 200);
-  await ok(t, 'POST', '/api/v1/users', { email: `${tag}.colleague@example.test`, name: 'Jan Berger', role: 'customer', customerId: customer.id, password: PORTAL_PASSWORD });
+  await ok(t, 'POST', '/api/v1/users', {
+    email: `${tag}.colleague@example.test`,
+    name: 'Jan Berger',
+    role: 'customer',
+    customerId: customer.id,
+    password: PORTAL_PASSWORD,
+  });
 
-  const technician = await ok<{ id: string }>(t, 'POST', '/api/v1/users', { email: `${tag}.tech@example.test`, name: 'Lena Vogt', role: 'technician', password: PORTAL_PASSWORD });
+  const technician = await ok<{ id: string }>(t, 'POST', '/api/v1/users', {
+    email: `${tag}.tech@example.test`,
+    name: 'Lena Vogt',
+    role: 'technician',
+    password: PORTAL_PASSWORD,
+  });
 
   // A worked and invoiced ticket.
   const worked = await ok<{ id: string; number: string; title: string }>(t, 'POST', '/api/v1/tickets', {
@@ -78,16 +110,26 @@ export async function customerWorld(t: TestPlatform, tag: string, names: { custo
   });
   await ok(t, 'POST', `/api/v1/tickets/${worked.id}/assignment`, { technicianId: technician.id }, 200);
   const start = Date.now() - 48 * HOUR;
-  const visit = await ok<{ id: string }>(t, 'POST', `/api/v1/tickets/${worked.id}/visits`, { technicianId: technician.id, plannedStart: iso(start), plannedEnd: iso(start + 2 * HOUR) });
+  const visit = await ok<{ id: string }>(t, 'POST', `/api/v1/tickets/${worked.id}/visits`, {
+    technicianId: technician.id,
+    plannedStart: iso(start),
+    plannedEnd: iso(start + 2 * HOUR),
+  });
   await ok(t, 'PATCH', `/api/v1/visits/${visit.id}`, { actualStart: iso(start) }, 200);
   await ok(t, 'POST', `/api/v1/visits/${visit.id}/labour`, { minutes: 90, description: 'Replaced the pressure switch' });
   await ok(t, 'POST', `/api/v1/visits/${visit.id}/parts`, { sku: 'PS-200', quantity: 1, unitPrice: 148.5, description: 'Pressure switch PS-200' });
-  await ok(t, 'POST', `/api/v1/visits/${visit.id}/close`, {
-    outcome: 'fixed',
-    actualEnd: iso(start + 90 * 60_000),
-    resolutionNotes: 'Replaced the pressure switch',
-    acceptance: { name: names.person, confirmation: 'Unit running' },
-  }, 200);
+  await ok(
+    t,
+    'POST',
+    `/api/v1/visits/${visit.id}/close`,
+    {
+      outcome: 'fixed',
+      actualEnd: iso(start + 90 * 60_000),
+      resolutionNotes: 'Replaced the pressure switch',
+      acceptance: { name: names.person, confirmation: 'Unit running' },
+    },
+    200,
+  );
   const draft = await ok<{ id: string }>(t, 'POST', `/api/v1/tickets/${worked.id}/invoice`);
   const issued = await ok<{ id: string; number: string; total: number }>(t, 'POST', `/api/v1/invoices/${draft.id}/issue`, {}, 200);
 
@@ -102,7 +144,11 @@ export async function customerWorld(t: TestPlatform, tag: string, names: { custo
   });
   await ok(t, 'POST', `/api/v1/tickets/${open.id}/assignment`, { technicianId: technician.id }, 200);
   const soon = Date.now() + HOUR;
-  const next = await ok<{ id: string }>(t, 'POST', `/api/v1/tickets/${open.id}/visits`, { technicianId: technician.id, plannedStart: iso(soon), plannedEnd: iso(soon + 2 * HOUR) });
+  const next = await ok<{ id: string }>(t, 'POST', `/api/v1/tickets/${open.id}/visits`, {
+    technicianId: technician.id,
+    plannedStart: iso(soon),
+    plannedEnd: iso(soon + 2 * HOUR),
+  });
   await ok(t, 'POST', `/api/v1/visits/${next.id}/en-route`, {}, 200);
   await ok(t, 'PUT', `/api/v1/visits/${next.id}/eta`, { etaAt: iso(soon + 15 * 60_000) }, 200);
 

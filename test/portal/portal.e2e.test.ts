@@ -27,8 +27,20 @@ const photoFile = path.join(os.tmpdir(), `portal-leak-${process.pid}.jpg`);
 
 beforeAll(async () => {
   t = await startTestPlatform();
-  mine = await customerWorld(t, `nw${process.pid}`, { customer: 'Nordwind Kältetechnik GmbH', site: 'Hamburg cold store', person: 'Anna Schröder', open: 'Condenser pressure rising', worked: 'Compressor trips on high pressure' });
-  theirs = await customerWorld(t, `ot${process.pid}`, { customer: 'Other Foods AG', site: 'Bremen plant', person: 'Otto Fremd', open: 'Freezer door alarm', worked: 'Boiler flame failure' });
+  mine = await customerWorld(t, `nw${process.pid}`, {
+    customer: 'Nordwind Kältetechnik GmbH',
+    site: 'Hamburg cold store',
+    person: 'Anna Schröder',
+    open: 'Condenser pressure rising',
+    worked: 'Compressor trips on high pressure',
+  });
+  theirs = await customerWorld(t, `ot${process.pid}`, {
+    customer: 'Other Foods AG',
+    site: 'Bremen plant',
+    person: 'Otto Fremd',
+    open: 'Freezer door alarm',
+    worked: 'Boiler flame failure',
+  });
   await writeFile(photoFile, await photo());
   ({ browser, page } = await openBrowser());
 }, 180_000);
@@ -90,7 +102,12 @@ describe('customer portal', { timeout: 90_000 }, () => {
     await page.waitForSelector('.file .file-thumb img');
 
     const ticket = await t.call<{ channel: string; customerId: string; assetId: string; title: string }>('GET', `/api/v1/tickets/${id}`);
-    expect(ticket.body).toMatchObject({ channel: 'portal', customerId: mine.customerId, assetId: mine.assetIds[1], title: 'Oil on the floor under the compressor' });
+    expect(ticket.body).toMatchObject({
+      channel: 'portal',
+      customerId: mine.customerId,
+      assetId: mine.assetIds[1],
+      title: 'Oil on the floor under the compressor',
+    });
     const files = await t.call<{ items: { contentType: string; parentType: string }[] }>('GET', `/api/v1/tickets/${id}/attachments`);
     expect(files.body.items).toEqual([expect.objectContaining({ parentType: 'ticket', contentType: 'image/jpeg' })]);
 

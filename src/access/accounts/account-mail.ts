@@ -29,8 +29,14 @@ export function accountMail(purpose: TokenPurpose, language: MailLanguage, value
   const lines =
     purpose === 'invitation'
       ? de
-        ? [`Sie wurden zum Kundenportal${values.customer ? ` von ${values.customer}` : ''} eingeladen.`, `Legen Sie hier Ihr Passwort fest (${values.validFor} gültig):`]
-        : [`You have been invited to the customer portal${values.customer ? ` of ${values.customer}` : ''}.`, `Set your password here (valid for ${values.validFor}):`]
+        ? [
+            `Sie wurden zum Kundenportal${values.customer ? ` von ${values.customer}` : ''} eingeladen.`,
+            `Legen Sie hier Ihr Passwort fest (${values.validFor} gültig):`,
+          ]
+        : [
+            `You have been invited to the customer portal${values.customer ? ` of ${values.customer}` : ''}.`,
+            `Set your password here (valid for ${values.validFor}):`,
+          ]
       : de
         ? ['Jemand hat ein neues Passwort für Ihr Konto angefordert.', `Legen Sie hier ein neues Passwort fest (${values.validFor} gültig, einmal verwendbar):`]
         : ['Someone asked for a new password for your account.', `Set a new password here (valid for ${values.validFor}, usable once):`];

@@ -51,10 +51,9 @@ export class AccountsService {
 
   async list(caller: Caller): Promise<PortalUser[]> {
     const me = await this.admin(this.db, caller);
-    const { rows } = await this.db.query<AccountRow>(
-      `SELECT u.* FROM users u WHERE u.customer_id = $1 AND u.role = 'customer' ORDER BY lower(u.name), u.id`,
-      [me.customer_id],
-    );
+    const { rows } = await this.db.query<AccountRow>(`SELECT u.* FROM users u WHERE u.customer_id = $1 AND u.role = 'customer' ORDER BY lower(u.name), u.id`, [
+      me.customer_id,
+    ]);
     return rows.map(toPortalUser);
   }
 
@@ -117,7 +116,12 @@ export class AccountsService {
       if (current.role !== 'customer') throw new AppError('VALIDATION_FAILED', 'Only a customer user can be a customer admin', { field: 'params.id' });
       await tx.query('UPDATE users SET customer_admin = $2 WHERE id = $1', [id, customerAdmin]);
       if (current.customer_admin !== customerAdmin) {
-        await recordAudit(tx, caller.actor, { entity: 'user', entityId: id, action: 'update', changes: { customerAdmin: { from: current.customer_admin, to: customerAdmin } } });
+        await recordAudit(tx, caller.actor, {
+          entity: 'user',
+          entityId: id,
+          action: 'update',
+          changes: { customerAdmin: { from: current.customer_admin, to: customerAdmin } },
+        });
       }
       return toPortalUser({ ...current, customer_admin: customerAdmin });
     });
@@ -153,7 +157,12 @@ export class AccountsService {
       await this.users.update(tx, user.id, { password_hash: await hashPassword(input.password) }, { revokeTokens: true });
       await this.tokens.revokeAll(tx, user.id, at);
       const actor = { type: 'user' as const, id: user.id };
-      await recordAudit(tx, actor, { entity: 'user', entityId: user.id, action: purpose === 'invitation' ? 'accept_invitation' : 'reset_password', changes: { password: 'changed' } });
+      await recordAudit(tx, actor, {
+        entity: 'user',
+        entityId: user.id,
+        action: purpose === 'invitation' ? 'accept_invitation' : 'reset_password',
+        changes: { password: 'changed' },
+      });
     });
   }
 

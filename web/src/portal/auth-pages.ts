@@ -24,7 +24,11 @@ function frame(box: HTMLElement, options: AuthPageOptions, ...content: Child[]):
       'div.auth-wrap',
       h(
         'section.auth-card',
-        h('div.auth-top', h('div.signin-brand', logo(), h('div', h('div.brand-name', 'Telemend'), h('div.muted.small', t.t('app.area')))), options.languageSwitch),
+        h(
+          'div.auth-top',
+          h('div.signin-brand', logo(), h('div', h('div.brand-name', 'Telemend'), h('div.muted.small', t.t('app.area')))),
+          options.languageSwitch,
+        ),
         content,
       ),
       h('p.auth-foot.muted.small', t.t('app.foot')),
@@ -33,7 +37,8 @@ function frame(box: HTMLElement, options: AuthPageOptions, ...content: Child[]):
   box.hidden = false;
 }
 
-const alertBox = (variant: 'danger' | 'success', text = ''): HTMLElement => h('wa-callout.form-msg', { variant, size: 's', role: variant === 'danger' ? 'alert' : 'status', hidden: !text }, text);
+const alertBox = (variant: 'danger' | 'success', text = ''): HTMLElement =>
+  h('wa-callout.form-msg', { variant, size: 's', role: variant === 'danger' ? 'alert' : 'status', hidden: !text }, text);
 
 export function renderSignIn(box: HTMLElement, options: AuthPageOptions, message?: string): void {
   const { api, t } = options;

@@ -77,9 +77,17 @@ export async function invoicePage(ctx: PortalContext, id: string): Promise<HTMLE
   return h(
     'div.page.narrow',
     h('a.back', { href: '#/invoices' }, `← ${t.t('nav.invoices')}`),
-    pageHeader(`${t.t('invoices.number')} ${invoice.number ?? ''}`, invoice.issuedAt ? t.date(invoice.issuedAt, { dateStyle: 'long' }) : null, pdfButton(ctx, invoice, t.t('invoices.pdf'))),
+    pageHeader(
+      `${t.t('invoices.number')} ${invoice.number ?? ''}`,
+      invoice.issuedAt ? t.date(invoice.issuedAt, { dateStyle: 'long' }) : null,
+      pdfButton(ctx, invoice, t.t('invoices.pdf')),
+    ),
     card(
-      h('div.invoice-head', pill(t.t(`invoice.status.${invoice.status}` as MessageKey), statusTone(invoice.status)), h('a.mono', { href: `#/tickets/${invoice.ticketId}` }, invoice.ticketNumber)),
+      h(
+        'div.invoice-head',
+        pill(t.t(`invoice.status.${invoice.status}` as MessageKey), statusTone(invoice.status)),
+        h('a.mono', { href: `#/tickets/${invoice.ticketId}` }, invoice.ticketNumber),
+      ),
       h('h2', t.t('invoices.lines')),
       h(
         'div.table-wrap',
@@ -87,13 +95,25 @@ export async function invoicePage(ctx: PortalContext, id: string): Promise<HTMLE
           'table.table',
           h(
             'tbody',
-            charges.map((line) => h('tr', h('td', line.description), h('td.num.muted', t.number(line.quantity)), h('td.num', money(t, line.amount, invoice.currency)))),
+            charges.map((line) =>
+              h('tr', h('td', line.description), h('td.num.muted', t.number(line.quantity)), h('td.num', money(t, line.amount, invoice.currency))),
+            ),
           ),
           h(
             'tfoot',
             h('tr', h('td', { colspan: 2 }, t.t('invoices.subtotal')), h('td.num', money(t, invoice.subtotal, invoice.currency))),
-            invoice.coveredAmount ? h('tr', h('td', { colspan: 2 }, t.t('invoices.covered')), h('td.num', money(t, invoice.coveredAmount === undefined ? undefined : -invoice.coveredAmount, invoice.currency))) : null,
-            h('tr.total', h('th', { colspan: 2, scope: 'row' }, t.t('invoices.total')), h('td.num', { 'data-total': '' }, money(t, invoice.total, invoice.currency))),
+            invoice.coveredAmount
+              ? h(
+                  'tr',
+                  h('td', { colspan: 2 }, t.t('invoices.covered')),
+                  h('td.num', money(t, invoice.coveredAmount === undefined ? undefined : -invoice.coveredAmount, invoice.currency)),
+                )
+              : null,
+            h(
+              'tr.total',
+              h('th', { colspan: 2, scope: 'row' }, t.t('invoices.total')),
+              h('td.num', { 'data-total': '' }, money(t, invoice.total, invoice.currency)),
+            ),
           ),
         ),
       ),
@@ -116,17 +136,40 @@ export async function contractsPage(ctx: PortalContext): Promise<HTMLElement> {
             const left = c.prepaid.balanceMinutes;
             const sla = c.sla;
             return card(
-              h('div.card-head', h('div', h('h2', c.name), h('div.muted.mono', c.number)), pill(t.t(`contract.status.${c.status}` as MessageKey), statusTone(c.status))),
-              h('p.muted', t.t('contracts.validity', { from: t.date(c.startsOn, { dateStyle: 'medium' }), to: c.endsOn ? t.date(c.endsOn, { dateStyle: 'medium' }) : t.t('contracts.openEnded') })),
+              h(
+                'div.card-head',
+                h('div', h('h2', c.name), h('div.muted.mono', c.number)),
+                pill(t.t(`contract.status.${c.status}` as MessageKey), statusTone(c.status)),
+              ),
+              h(
+                'p.muted',
+                t.t('contracts.validity', {
+                  from: t.date(c.startsOn, { dateStyle: 'medium' }),
+                  to: c.endsOn ? t.date(c.endsOn, { dateStyle: 'medium' }) : t.t('contracts.openEnded'),
+                }),
+              ),
               h('h3', t.t('contracts.sla')),
               sla
                 ? h(
                     'table.table.compact',
-                    h('thead', h('tr', h('th', { scope: 'col' }, t.t('ticket.priority')), h('th.num', { scope: 'col' }, t.t('contracts.response')), h('th.num', { scope: 'col' }, t.t('contracts.resolution')))),
+                    h(
+                      'thead',
+                      h(
+                        'tr',
+                        h('th', { scope: 'col' }, t.t('ticket.priority')),
+                        h('th.num', { scope: 'col' }, t.t('contracts.response')),
+                        h('th.num', { scope: 'col' }, t.t('contracts.resolution')),
+                      ),
+                    ),
                     h(
                       'tbody',
                       (['critical', 'high', 'medium', 'low'] as const).map((p) =>
-                        h('tr', h('td', t.t(`priority.${p}`)), h('td.num', hoursAndMinutes(sla[p].responseMinutes)), h('td.num', hoursAndMinutes(sla[p].resolutionMinutes))),
+                        h(
+                          'tr',
+                          h('td', t.t(`priority.${p}`)),
+                          h('td.num', hoursAndMinutes(sla[p].responseMinutes)),
+                          h('td.num', hoursAndMinutes(sla[p].resolutionMinutes)),
+                        ),
                       ),
                     ),
                   )
@@ -143,7 +186,11 @@ export async function contractsPage(ctx: PortalContext): Promise<HTMLElement> {
                 ? h(
                     'div.prepaid',
                     h('h3', t.t('contracts.prepaid')),
-                    h('div.meter', { role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': bought, 'aria-valuenow': left, 'aria-label': t.t('contracts.prepaid') }, h('span.meter-fill', { style: { width: `${Math.round((left / bought) * 100)}%` } })),
+                    h(
+                      'div.meter',
+                      { role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': bought, 'aria-valuenow': left, 'aria-label': t.t('contracts.prepaid') },
+                      h('span.meter-fill', { style: { width: `${Math.round((left / bought) * 100)}%` } }),
+                    ),
                     h('p', t.t('contracts.prepaidLeft', { left: hoursAndMinutes(left), bought: hoursAndMinutes(bought) })),
                   )
                 : null,

@@ -15,7 +15,12 @@ export async function contactsPage(ctx: PortalContext): Promise<HTMLElement> {
   return h(
     'div.page',
     pageHeader(t.t('notifications.title'), t.t('notifications.intro')),
-    contacts.items.length === 0 ? emptyState(t.t('notifications.empty'), t.t('notifications.emptyText')) : h('div.cards', contacts.items.map((c) => contactCard(ctx, c))),
+    contacts.items.length === 0
+      ? emptyState(t.t('notifications.empty'), t.t('notifications.emptyText'))
+      : h(
+          'div.cards',
+          contacts.items.map((c) => contactCard(ctx, c)),
+        ),
   );
 }
 
@@ -24,7 +29,9 @@ function contactCard(ctx: PortalContext, contact: Contact): HTMLElement {
   const prefix = `c-${contact.id.slice(0, 8)}`;
   const enabled = h('input', { type: 'checkbox', id: `${prefix}-on`, checked: contact.notifications.enabled });
   const all = contact.notifications.events.length === 0;
-  const boxes = EVENTS.map((event) => h('input', { type: 'checkbox', id: `${prefix}-${event}`, value: event, checked: all || contact.notifications.events.includes(event) }));
+  const boxes = EVENTS.map((event) =>
+    h('input', { type: 'checkbox', id: `${prefix}-${event}`, value: event, checked: all || contact.notifications.events.includes(event) }),
+  );
   const events = h(
     'fieldset.events',
     { disabled: !contact.notifications.enabled },
@@ -60,8 +67,16 @@ function contactCard(ctx: PortalContext, contact: Contact): HTMLElement {
     h('div.form-actions', contact.notifications.explicit ? null : h('span.muted.small', t.t('notifications.defaults')), save),
   );
   return card(
-    h('div.card-head', h('div', h('h2', contact.name), contact.jobTitle ? h('div.muted.small', contact.jobTitle) : null), contact.isPrimary ? pill(t.t('notifications.primary'), 'brand') : null),
-    h('ul.plain.muted.small', contact.emails.map((e) => h('li', e)), contact.phones.map((p) => h('li', p))),
+    h(
+      'div.card-head',
+      h('div', h('h2', contact.name), contact.jobTitle ? h('div.muted.small', contact.jobTitle) : null),
+      contact.isPrimary ? pill(t.t('notifications.primary'), 'brand') : null,
+    ),
+    h(
+      'ul.plain.muted.small',
+      contact.emails.map((e) => h('li', e)),
+      contact.phones.map((p) => h('li', p)),
+    ),
     form,
   );
 }

@@ -21,7 +21,11 @@ export async function equipmentPage(ctx: PortalContext): Promise<HTMLElement> {
               'div.cards',
               list.map((a) =>
                 card(
-                  h('div.card-head', h('div', h('h3.asset-name', a.name ?? a.modelName ?? a.modelId), h('div.muted.small', a.modelName ?? a.modelId)), pill(t.t(`equipment.${a.state}`), statusTone(a.state))),
+                  h(
+                    'div.card-head',
+                    h('div', h('h3.asset-name', a.name ?? a.modelName ?? a.modelId), h('div.muted.small', a.modelName ?? a.modelId)),
+                    pill(t.t(`equipment.${a.state}`), statusTone(a.state)),
+                  ),
                   h('p.muted.small.mono', t.t('equipment.serial', { serial: a.serialNumber })),
                   h(
                     'p',

@@ -167,7 +167,15 @@ async function render(): Promise<void> {
   } catch (error) {
     if (current !== renderId) return;
     holder.replaceWith(
-      h('div.page', h('div.error-state', { role: 'alert' }, h('p', errorMessage(t, error)), h('button.btn', { type: 'button', onclick: () => void render() }, t.t('app.retry')))),
+      h(
+        'div.page',
+        h(
+          'div.error-state',
+          { role: 'alert' },
+          h('p', errorMessage(t, error)),
+          h('button.btn', { type: 'button', onclick: () => void render() }, t.t('app.retry')),
+        ),
+      ),
     );
   }
 }

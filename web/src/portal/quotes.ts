@@ -14,7 +14,12 @@ export async function quotesPage(ctx: PortalContext): Promise<HTMLElement> {
   return h(
     'div.page',
     pageHeader(t.t('quotes.title')),
-    quotes.items.length === 0 ? emptyState(t.t('quotes.empty'), t.t('quotes.emptyText')) : h('div.quotes', quotes.items.map((q) => quoteCard(ctx, q, true))),
+    quotes.items.length === 0
+      ? emptyState(t.t('quotes.empty'), t.t('quotes.emptyText'))
+      : h(
+          'div.quotes',
+          quotes.items.map((q) => quoteCard(ctx, q, true)),
+        ),
   );
 }
 
@@ -23,14 +28,19 @@ export async function quotesOfTicket(ctx: PortalContext, ticketId: string): Prom
   const { api, t } = ctx;
   const quotes = await api.ok(api.client.GET('/api/v1/quotes', { params: { query: { ticketId, limit: 20 } } }));
   if (quotes.items.length === 0) return null;
-  return h('section', h('h2.group-title', t.t('ticket.quotes')), quotes.items.map((q) => quoteCard(ctx, q, false)));
+  return h(
+    'section',
+    h('h2.group-title', t.t('ticket.quotes')),
+    quotes.items.map((q) => quoteCard(ctx, q, false)),
+  );
 }
 
 function quoteCard(ctx: PortalContext, quote: Quote, withTicket: boolean): HTMLElement {
   const { api, t } = ctx;
   const total = money(t, quote.total, quote.currency);
   const decide = async (decision: 'accept' | 'decline'): Promise<void> => {
-    const question = decision === 'accept' ? t.t('quotes.confirmAccept', { number: quote.number, total }) : t.t('quotes.confirmDecline', { number: quote.number });
+    const question =
+      decision === 'accept' ? t.t('quotes.confirmAccept', { number: quote.number, total }) : t.t('quotes.confirmDecline', { number: quote.number });
     if (!window.confirm(question)) return;
     try {
       const path = decision === 'accept' ? '/api/v1/quotes/{id}/accept' : '/api/v1/quotes/{id}/decline';
@@ -45,17 +55,32 @@ function quoteCard(ctx: PortalContext, quote: Quote, withTicket: boolean): HTMLE
   return card(
     h(
       'div.card-head',
-      h('div', h('h3.asset-name', t.t('quotes.quote', { number: quote.number })), withTicket ? h('a.mono.small', { href: `#/tickets/${quote.ticketId}` }, quote.ticketNumber) : null),
+      h(
+        'div',
+        h('h3.asset-name', t.t('quotes.quote', { number: quote.number })),
+        withTicket ? h('a.mono.small', { href: `#/tickets/${quote.ticketId}` }, quote.ticketNumber) : null,
+      ),
       pill(t.t(`quote.status.${quote.status}` as MessageKey), statusTone(quote.status)),
     ),
     h(
       'div.table-wrap',
       h(
         'table.table.compact',
-        h('tbody', charges.map((line) => h('tr', h('td', line.description), h('td.num.muted', t.number(line.quantity)), h('td.num', money(t, line.amount, quote.currency))))),
+        h(
+          'tbody',
+          charges.map((line) =>
+            h('tr', h('td', line.description), h('td.num.muted', t.number(line.quantity)), h('td.num', money(t, line.amount, quote.currency))),
+          ),
+        ),
         h(
           'tfoot',
-          quote.coveredAmount ? h('tr', h('td', { colspan: 2 }, t.t('invoices.covered')), h('td.num', money(t, quote.coveredAmount === undefined ? undefined : -quote.coveredAmount, quote.currency))) : null,
+          quote.coveredAmount
+            ? h(
+                'tr',
+                h('td', { colspan: 2 }, t.t('invoices.covered')),
+                h('td.num', money(t, quote.coveredAmount === undefined ? undefined : -quote.coveredAmount, quote.currency)),
+              )
+            : null,
           h('tr.total', h('th', { colspan: 2, scope: 'row' }, t.t('invoices.total')), h('td.num', total)),
         ),
       ),

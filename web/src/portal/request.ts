@@ -17,7 +17,12 @@ export async function requestPage(ctx: PortalContext, query: URLSearchParams): P
   const [sites, assets] = await Promise.all([api.ok(api.client.GET('/api/v1/portal/sites')), api.ok(api.client.GET('/api/v1/portal/assets'))]);
   const preset = assets.items.find((a) => a.id === query.get('asset'));
 
-  const site = h('select', { id: 'req-site', name: 'site' }, h('option', { value: '' }, t.t('request.anySite')), sites.items.map((s) => h('option', { value: s.id }, s.name)));
+  const site = h(
+    'select',
+    { id: 'req-site', name: 'site' },
+    h('option', { value: '' }, t.t('request.anySite')),
+    sites.items.map((s) => h('option', { value: s.id }, s.name)),
+  );
   const asset = h('select', { id: 'req-asset', name: 'asset' });
   const fillAssets = (): void => {
     const chosen = asset.value;
@@ -85,7 +90,13 @@ export async function requestPage(ctx: PortalContext, query: URLSearchParams): P
     );
   };
   const picker = (id: string, label: string, capture: boolean): HTMLElement[] => {
-    const input = h('input.visually-hidden', { id, type: 'file', accept: capture ? 'image/*' : 'image/*,application/pdf', multiple: !capture, capture: capture ? 'environment' : undefined });
+    const input = h('input.visually-hidden', {
+      id,
+      type: 'file',
+      accept: capture ? 'image/*' : 'image/*,application/pdf',
+      multiple: !capture,
+      capture: capture ? 'environment' : undefined,
+    });
     input.addEventListener('change', () => {
       photos.push(...Array.from(input.files ?? []));
       input.value = '';

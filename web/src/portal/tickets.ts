@@ -85,7 +85,9 @@ export async function ticketPage(ctx: PortalContext, id: string): Promise<HTMLEl
     api.ok(api.client.GET('/api/v1/invoices', { params: { query: { ticketId: id, limit: 10 } } })),
   ]);
   const reports = (
-    await Promise.all(visits.items.map((v) => api.ok(api.client.GET('/api/v1/visits/{id}/attachments', { params: { path: { id: v.id } } })).then((r) => r.items)))
+    await Promise.all(
+      visits.items.map((v) => api.ok(api.client.GET('/api/v1/visits/{id}/attachments', { params: { path: { id: v.id } } })).then((r) => r.items)),
+    )
   ).flat();
   const asset = assets.items.find((a) => a.id === ticket.assetId);
   const site = sites.items.find((s) => s.id === (ticket.siteId ?? asset?.siteId));
@@ -136,7 +138,14 @@ export async function ticketPage(ctx: PortalContext, id: string): Promise<HTMLEl
               h(
                 'ul.plain',
                 invoices.items.map((inv) =>
-                  h('li', h('a', { href: `#/invoices/${inv.id}` }, inv.number ?? '—'), ' · ', money(t, inv.total, inv.currency), ' ', pill(t.t(`invoice.status.${inv.status}` as MessageKey), statusTone(inv.status))),
+                  h(
+                    'li',
+                    h('a', { href: `#/invoices/${inv.id}` }, inv.number ?? '—'),
+                    ' · ',
+                    money(t, inv.total, inv.currency),
+                    ' ',
+                    pill(t.t(`invoice.status.${inv.status}` as MessageKey), statusTone(inv.status)),
+                  ),
                 ),
               ),
             )
@@ -182,7 +191,14 @@ function visitCard(ctx: PortalContext, visit: Visit): HTMLElement {
       'div.visit-body',
       h('div.visit-when', span),
       h('div.muted', `${t.t('ticket.technician')}: ${visit.technicianFirstName}`),
-      live ? h('div.eta', { role: 'status' }, h('span.eta-dot', { 'aria-hidden': 'true' }), `${t.t('ticket.enRoute')} · ${t.t('ticket.eta', { time: t.date(visit.etaAt!, { hour: '2-digit', minute: '2-digit' }) })}`) : null,
+      live
+        ? h(
+            'div.eta',
+            { role: 'status' },
+            h('span.eta-dot', { 'aria-hidden': 'true' }),
+            `${t.t('ticket.enRoute')} · ${t.t('ticket.eta', { time: t.date(visit.etaAt!, { hour: '2-digit', minute: '2-digit' }) })}`,
+          )
+        : null,
     ),
     h(
       'div.visit-side',
@@ -193,7 +209,9 @@ function visitCard(ctx: PortalContext, visit: Visit): HTMLElement {
             {
               type: 'button',
               onclick: () =>
-                download(ctx.api, `/api/v1/visits/${visit.id}/report/pdf`, `${t.t('ticket.report')}.pdf`).catch((e: unknown) => toast('error', t.t('app.error'), errorMessage(t, e))),
+                download(ctx.api, `/api/v1/visits/${visit.id}/report/pdf`, `${t.t('ticket.report')}.pdf`).catch((e: unknown) =>
+                  toast('error', t.t('app.error'), errorMessage(t, e)),
+                ),
             },
             t.t('ticket.reportPdf'),
           )
@@ -226,7 +244,8 @@ function documents(ctx: PortalContext, files: Attachment[]): HTMLElement {
           {
             type: 'button',
             'aria-label': `${t.t('app.download')} ${file.fileName}`,
-            onclick: () => download(api, `${file.contentUrl}?download=true`, file.fileName).catch((e: unknown) => toast('error', t.t('app.error'), errorMessage(t, e))),
+            onclick: () =>
+              download(api, `${file.contentUrl}?download=true`, file.fileName).catch((e: unknown) => toast('error', t.t('app.error'), errorMessage(t, e))),
           },
           t.t('app.download'),
         ),
@@ -295,4 +314,3 @@ function notesCard(ctx: PortalContext, ticketId: string, notes: Ok<'/api/v1/port
     form,
   );
 }
-

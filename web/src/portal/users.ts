@@ -43,7 +43,12 @@ export async function usersPage(ctx: PortalContext): Promise<HTMLElement> {
   return h(
     'div.page',
     pageHeader(t.t('users.title'), t.t('users.intro')),
-    card(h('ul.list.users', users.items.map((u) => userRow(ctx, u)))),
+    card(
+      h(
+        'ul.list.users',
+        users.items.map((u) => userRow(ctx, u)),
+      ),
+    ),
     card(invite),
   );
 }
@@ -76,7 +81,11 @@ function userRow(ctx: PortalContext, user: PortalUser): HTMLElement {
       ? null
       : h(
           'div.row-actions',
-          h('button.btn.btn-small', { type: 'button', onclick: () => change({ customerAdmin: !user.customerAdmin }) }, t.t(user.customerAdmin ? 'users.removeAdmin' : 'users.makeAdmin')),
+          h(
+            'button.btn.btn-small',
+            { type: 'button', onclick: () => change({ customerAdmin: !user.customerAdmin }) },
+            t.t(user.customerAdmin ? 'users.removeAdmin' : 'users.makeAdmin'),
+          ),
           h(
             `button.btn.btn-small${user.active ? '.btn-danger' : ''}`,
             { type: 'button', onclick: () => change({ active: !user.active }) },
