@@ -43,7 +43,7 @@ export async function accountsRoutes(app: ZodApp, deps: AccountsRoutesDeps): Pro
 
   app.get(
     '/portal/users',
-    { config: customer, schema: { tags, summary: "The customer's users (customer admins only)", response: { 200: portalUserList } } },
+    { config: customer, schema: { tags, summary: "The customer's portal users", response: { 200: portalUserList } } },
     async (request) => ({ items: await accounts.list(callerOf(request)) }),
   );
 

@@ -49,8 +49,9 @@ export class AccountsService {
     return { ...toPortalUser(me), customerId: me.customer_id!, customerName: rows[0]?.name ?? '' };
   }
 
+  /** Every user of the caller's customer may see who has access; only customer admins change it. */
   async list(caller: Caller): Promise<PortalUser[]> {
-    const me = await this.admin(this.db, caller);
+    const me = await this.me(this.db, caller);
     const { rows } = await this.db.query<AccountRow>(`SELECT u.* FROM users u WHERE u.customer_id = $1 AND u.role = 'customer' ORDER BY lower(u.name), u.id`, [
       me.customer_id,
     ]);
@@ -82,9 +83,11 @@ export class AccountsService {
 
   async update(id: string, patch: UpdatePortalUser, caller: Caller): Promise<PortalUser> {
     return this.db.transaction(async (tx) => {
-      const me = await this.admin(tx, caller);
+      // Another customer's (or no) user is not found, whoever asks; then only an admin may change one.
+      const me = await this.me(tx, caller);
       const current = await this.account(tx, id);
       if (!current || current.customer_id !== me.customer_id || current.role !== 'customer') throw notFound('user', id);
+      this.assertAdmin(me);
       if (id === me.id && (patch.active === false || patch.customerAdmin === false)) {
         throw new AppError('CONFLICT', 'You cannot deactivate yourself or drop your own admin rights; ask another customer admin');
       }
@@ -200,8 +203,12 @@ export class AccountsService {
 
   private async admin(q: Queryable, caller: Caller): Promise<AccountRow> {
     const me = await this.me(q, caller);
-    if (!me.customer_admin) throw new AppError('FORBIDDEN', "Only a customer admin manages the customer's users");
+    this.assertAdmin(me);
     return me;
+  }
+
+  private assertAdmin(me: AccountRow): void {
+    if (!me.customer_admin) throw new AppError('FORBIDDEN', "Only a customer admin manages the customer's users");
   }
 
   private async account(q: Queryable, id: string): Promise<AccountRow | undefined> {

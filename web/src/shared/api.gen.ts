@@ -9090,7 +9090,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer's users (customer admins only) */
+        /** The customer's portal users */
         get: {
             parameters: {
                 query?: never;
