@@ -14,6 +14,8 @@ import { egressPolicyOf } from '../kernel/egress/egress-policy.js';
 import type { AppContext } from './context.js';
 import { usersModule } from '../access/users/users.module.js';
 import { authModule } from '../access/auth/auth.module.js';
+import { accountsModule } from '../access/accounts/accounts.module.js';
+import { portalModule } from '../service/portal/portal.module.js';
 import { customersModule } from '../service/customers/customers.module.js';
 import { sitesModule } from '../service/sites/sites.module.js';
 import { assetsModule } from '../service/assets/assets.module.js';
@@ -93,6 +95,8 @@ export const MODULES: readonly FeatureModule<never, unknown>[] = [
   pushModule,
   searchModule,
   tasksModule,
+  accountsModule,
+  portalModule,
 ] as FeatureModule<never, unknown>[];
 
 /** All migrations of all modules, in id order (the kernel's migrator sorts and checks them). */
@@ -179,8 +183,10 @@ function buildServices(ctx: AppContext) {
   if (!ctx.egress) features.push({ name: 'egress', exports: {}, close: () => egress.close() });
   add(deliveryModule, { ...core, secrets });
   const { channel: webPush } = add(pushModule, { ...core, secrets, egress, outbox: pushOutbox });
-  add(notificationsModule, { ...core, secrets, egress, files: outboxFilesOf(attachments), channels: { webpush: webPush } });
+  const { notifications } = add(notificationsModule, { ...core, secrets, egress, files: outboxFilesOf(attachments), channels: { webpush: webPush } });
   add(reportsModule, { ...core, secrets, egress });
+  add(accountsModule, core);
+  add(portalModule, { ...core, notifications });
 
   return { features, services: { tickets, visits, stock, dispatch, autotickets, baselines, locations, commands, apiKeys } };
 }

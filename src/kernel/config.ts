@@ -313,6 +313,12 @@ export const configSchema = z.object({
   TELEMEND_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_HOUR: positiveInt.default(50),
   /** Password hashes login computes at once per API process (each ~0.1 s and 32 MiB); more attempts wait, then get 429. */
   TELEMEND_LOGIN_CONCURRENT_HASHES: positiveInt.max(64).default(2),
+  /** Address of this installation as users reach it: the base of the links in invitation and password-reset e-mails. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+  /** How long a customer user's invitation link stays valid, in hours. */
+  PORTAL_INVITE_TTL_HOURS: positiveInt.max(720).default(72),
+  /** How long a password-reset link stays valid, in minutes. */
+  PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1440).default(30),
   /** Largest request body accepted, in bytes (larger: 413). */
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1048576),
   /** Longest time to receive a whole request, in milliseconds. */

@@ -60,7 +60,9 @@ describe('route table', () => {
     // Public: health, login, the API docs and the web interfaces' static files (console, technician
     // app, desk, portal and their shared chunks; their data comes from authenticated API calls).
     const webPage = (url: string) => ['/console', '/app', '/desk', '/portal', '/static'].some((p) => url === p || url.startsWith(`${p}/`));
-    const allowed = (url: string) => url === '/health' || url === '/api/v1/auth/login' || url.startsWith('/docs') || webPage(url);
+    // Setting a password from an e-mailed single-use link (invitation, reset) and asking for that link come before any sign-in.
+    const accountLinks = ['/api/v1/auth/invitations/accept', '/api/v1/auth/password-reset/request', '/api/v1/auth/password-reset'];
+    const allowed = (url: string) => url === '/health' || url === '/api/v1/auth/login' || accountLinks.includes(url) || url.startsWith('/docs') || webPage(url);
     for (const url of publicRoutes) expect(allowed(url), url).toBe(true);
     expect(publicRoutes).toContain('/api/v1/auth/login');
   });

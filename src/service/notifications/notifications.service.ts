@@ -108,7 +108,8 @@ export function toNotification(row: OutboxRow): Notification {
     address: row.address,
     language: row.language,
     subject: row.subject,
-    body: row.body,
+    // Account e-mails carry a live single-use link: staff reading the outbox must not be able to use it.
+    body: row.event.startsWith('account.') ? '[withheld: contains a single-use sign-in link]' : row.body,
     status: row.status,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at.toISOString(),

@@ -4,7 +4,8 @@ import { pageQueryShape, pageSchema, sortQuery } from '../../kernel/http/paging.
 import { PRIORITIES } from '../sla/sla.policy.js';
 import { TICKET_STATUSES } from './ticket-workflow.js';
 
-export const TICKET_CHANNELS = ['phone', 'email', 'web', 'iot', 'agent'] as const;
+/** `portal`: raised by a customer user (always, whatever the request says). */
+export const TICKET_CHANNELS = ['phone', 'email', 'web', 'iot', 'agent', 'portal'] as const;
 /** `predictive`: opened from a trend finding before the equipment fails. */
 export const TICKET_TYPES = ['breakdown', 'predictive', 'maintenance', 'installation', 'inspection', 'question', 'complaint', 'other'] as const;
 /** Why a ticket is on hold; `customer` and `awaiting_quote` (the customer decides on a quote) pause the resolution clock. */

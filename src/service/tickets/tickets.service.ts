@@ -62,7 +62,8 @@ export class TicketsService {
         const terms = await termsFor(tx, contractId);
         const due = dueTimes(now, input.priority, terms);
         const id = await this.repo.insert(tx, {
-          channel: input.channel,
+          // A customer user raises requests through the portal, whatever the request names.
+          channel: caller.customerId ? 'portal' : input.channel,
           type: input.type,
           priority: input.priority,
           title: input.title,

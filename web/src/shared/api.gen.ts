@@ -2099,6 +2099,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set the password of an invited user
+         * @description The token from the invitation e-mail; single-use. An invalid, expired or used token is 400.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The token from the e-mail link */
+                        token: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Password set; sign in with it */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -2279,6 +2324,99 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset token
+         * @description Single-use; every session of the user ends (sign in again). An invalid, expired or used token is 400.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The token from the e-mail link */
+                        token: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Password changed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail a password-reset link
+         * @description Always 202, whether or not the e-mail belongs to an active account. The link is valid 30 min and usable once; requests are limited like sign-ins (429 with Retry-After).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                        /**
+                         * @description Language of the e-mail (default en)
+                         * @enum {string}
+                         */
+                        language?: "en" | "de";
+                    };
+                };
+            };
+            responses: {
+                /** @description Accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -8990,6 +9128,583 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/portal/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's equipment with its state (online/offline, open alarms) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string | null;
+                                serialNumber: string;
+                                modelId: string;
+                                modelName: string | null;
+                                /** Format: uuid */
+                                siteId: string;
+                                siteName: string;
+                                /**
+                                 * @description online/offline from its connected device; not_connected without one
+                                 * @enum {string}
+                                 */
+                                state: "online" | "offline" | "not_connected";
+                                lastSeenAt: string | null;
+                                /** @description Alarms not cleared yet */
+                                openAlarms: number;
+                                warrantyEnd: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's contacts and whether they are notified */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                jobTitle: string | null;
+                                emails: string[];
+                                phones: string[];
+                                isPrimary: boolean;
+                                language: string | null;
+                                notifications: {
+                                    /** @description Whether the contact is notified at all */
+                                    enabled: boolean;
+                                    /** @description Events wanted; empty = every event */
+                                    events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
+                                    /** @description false: the defaults apply (the primary contact gets every event by e-mail; others none) */
+                                    explicit: boolean;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/contacts/{id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Turn a contact’s notifications on or off and choose the events
+         * @description Channels, addresses and webhooks stay as the service company set them.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        /** @description Empty = every event */
+                        events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            jobTitle: string | null;
+                            emails: string[];
+                            phones: string[];
+                            isPrimary: boolean;
+                            language: string | null;
+                            notifications: {
+                                /** @description Whether the contact is notified at all */
+                                enabled: boolean;
+                                /** @description Events wanted; empty = every event */
+                                events: ("ticket.received" | "visit.scheduled" | "technician.en_route" | "visit.delayed" | "visit.completed" | "quote.sent")[];
+                                /** @description false: the defaults apply (the primary contact gets every event by e-mail; others none) */
+                                explicit: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in customer user and its customer */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string;
+                            active: boolean;
+                            /** @description Invites and manages the users of the same customer */
+                            customerAdmin: boolean;
+                            /** @description False until the invitation is accepted */
+                            hasPassword: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            customerName: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's sites */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                address: string | null;
+                                city: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/tickets/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's notes on a ticket */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                text: string;
+                                /** Format: date-time */
+                                at: string;
+                                /** @description First name of the customer user who wrote it */
+                                authorName: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a note to a ticket (an inbound activity staff see) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            text: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @description First name of the customer user who wrote it */
+                            authorName: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/tickets/{id}/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ticket's visits: window, status, live ETA and the technician's first name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                ticketId: string;
+                                status: string;
+                                /** Format: date-time */
+                                plannedStart: string;
+                                /** Format: date-time */
+                                plannedEnd: string;
+                                actualStart: string | null;
+                                actualEnd: string | null;
+                                outcome: string | null;
+                                /** @description When the technician set out */
+                                enRouteAt: string | null;
+                                /** @description Current estimated arrival, once en route */
+                                etaAt: string | null;
+                                /** @description The technician's first name only */
+                                technicianFirstName: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's portal users */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                email: string;
+                                name: string;
+                                active: boolean;
+                                /** @description Invites and manages the users of the same customer */
+                                customerAdmin: boolean;
+                                /** @description False until the invitation is accepted */
+                                hasPassword: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Invite a user of the same customer (customer admins only)
+         * @description The user gets an e-mail with a single-use link to set a password, valid 72 h.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        name: string;
+                        /** @default false */
+                        customerAdmin?: boolean;
+                        /**
+                         * @description Language of the e-mail (default en)
+                         * @enum {string}
+                         */
+                        language?: "en" | "de";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string;
+                            active: boolean;
+                            /** @description Invites and manages the users of the same customer */
+                            customerAdmin: boolean;
+                            /** @description False until the invitation is accepted */
+                            hasPassword: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Deactivate, reactivate, rename or make a customer admin (customer admins only)
+         * @description Another customer's user is 404. Deactivation ends the user's sessions at once.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        customerAdmin?: boolean;
+                        name?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string;
+                            active: boolean;
+                            /** @description Invites and manages the users of the same customer */
+                            customerAdmin: boolean;
+                            /** @description False until the invitation is accepted */
+                            hasPassword: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/push/vapid-public-key": {
         parameters: {
             query?: never;
@@ -14671,7 +15386,7 @@ export interface paths {
                     /** @description true: no technician; false: a technician */
                     unassigned?: string;
                     priority?: "low" | "medium" | "high" | "critical";
-                    channel?: "phone" | "email" | "web" | "iot" | "agent";
+                    channel?: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                     type?: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                     customerId?: string;
                     assetId?: string;
@@ -14701,7 +15416,7 @@ export interface paths {
                                 /** @description Human-friendly, unique: TCK-000123 */
                                 number: string;
                                 /** @enum {string} */
-                                channel: "phone" | "email" | "web" | "iot" | "agent";
+                                channel: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                                 /** @enum {string} */
                                 type: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                                 /** @enum {string} */
@@ -14777,7 +15492,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        channel: "phone" | "email" | "web" | "iot" | "agent";
+                        channel: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                         /** @enum {string} */
                         type: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                         /**
@@ -14822,7 +15537,7 @@ export interface paths {
                             /** @description Human-friendly, unique: TCK-000123 */
                             number: string;
                             /** @enum {string} */
-                            channel: "phone" | "email" | "web" | "iot" | "agent";
+                            channel: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                             /** @enum {string} */
                             type: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                             /** @enum {string} */
@@ -14904,7 +15619,7 @@ export interface paths {
                     /** @description true: no technician; false: a technician */
                     unassigned?: string;
                     priority?: "low" | "medium" | "high" | "critical";
-                    channel?: "phone" | "email" | "web" | "iot" | "agent";
+                    channel?: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                     type?: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                     customerId?: string;
                     assetId?: string;
@@ -14981,7 +15696,7 @@ export interface paths {
                             /** @description Human-friendly, unique: TCK-000123 */
                             number: string;
                             /** @enum {string} */
-                            channel: "phone" | "email" | "web" | "iot" | "agent";
+                            channel: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                             /** @enum {string} */
                             type: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                             /** @enum {string} */
@@ -15087,7 +15802,7 @@ export interface paths {
                             /** @description Human-friendly, unique: TCK-000123 */
                             number: string;
                             /** @enum {string} */
-                            channel: "phone" | "email" | "web" | "iot" | "agent";
+                            channel: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                             /** @enum {string} */
                             type: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                             /** @enum {string} */
@@ -15192,7 +15907,7 @@ export interface paths {
                             /** @description Human-friendly, unique: TCK-000123 */
                             number: string;
                             /** @enum {string} */
-                            channel: "phone" | "email" | "web" | "iot" | "agent";
+                            channel: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                             /** @enum {string} */
                             type: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                             /** @enum {string} */
@@ -15716,7 +16431,7 @@ export interface paths {
                                 /** @description Human-friendly, unique: TCK-000123 */
                                 number: string;
                                 /** @enum {string} */
-                                channel: "phone" | "email" | "web" | "iot" | "agent";
+                                channel: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                                 /** @enum {string} */
                                 type: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                                 /** @enum {string} */
@@ -16612,7 +17327,7 @@ export interface paths {
                             /** @description Human-friendly, unique: TCK-000123 */
                             number: string;
                             /** @enum {string} */
-                            channel: "phone" | "email" | "web" | "iot" | "agent";
+                            channel: "phone" | "email" | "web" | "iot" | "agent" | "portal";
                             /** @enum {string} */
                             type: "breakdown" | "predictive" | "maintenance" | "installation" | "inspection" | "question" | "complaint" | "other";
                             /** @enum {string} */
@@ -17396,6 +18111,62 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/customer-admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Make a customer user a customer admin (who manages the customer's users in the portal), or not */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customerAdmin: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string;
+                            active: boolean;
+                            /** @description Invites and manages the users of the same customer */
+                            customerAdmin: boolean;
+                            /** @description False until the invitation is accepted */
+                            hasPassword: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
