@@ -62,6 +62,15 @@ describe('the quote PDF', () => {
     const attached = await pdfContent(stored.raw);
     expect(attached.text).toContain(quote.number);
     expect(attached.text).toContain('480,00 €');
+
+    // The stored copy prints prices: an agent (who sees no prices) neither lists nor fetches it.
+    const agent = await world.user('agent');
+    const listed = async (auth?: Record<string, string>) =>
+      ((await world.call('GET', `/api/v1/tickets/${ticket.id}/attachments`, undefined, auth)).body.items as { id: string }[]).map((a) => a.id);
+    expect(await listed()).toContain(attachmentId);
+    expect(await listed(agent.auth)).not.toContain(attachmentId);
+    expect((await world.call('GET', `/api/v1/attachments/${attachmentId}/content`, undefined, agent.auth)).status).toBe(404);
+    expect((await world.call('GET', `/api/v1/attachments/${attachmentId}`, undefined, agent.auth)).status).toBe(404);
   });
 
   test('English for an English contact; the customer reads its own, an agent and another customer do not', async () => {

@@ -48,3 +48,9 @@ export const attachmentsMigration: Migration = {
     CREATE TRIGGER attachments_purge AFTER DELETE ON attachments FOR EACH ROW EXECUTE FUNCTION attachments_queue_purge();
   `,
 };
+
+/** Generated documents that print prices (quotes, invoices) are marked, so roles without prices never list or fetch them. */
+export const attachmentsPricedMigration: Migration = {
+  id: '0017_attachments_priced',
+  sql: `ALTER TABLE attachments ADD COLUMN priced boolean NOT NULL DEFAULT false;`,
+};

@@ -5,7 +5,7 @@ import { RepeatingJob } from '../../kernel/jobs/repeating-job.js';
 import { defineModule } from '../../kernel/module.js';
 import type { AttachmentStore } from './attachment-store.js';
 import { attachmentStoreOf } from './attachment-store.factory.js';
-import { attachmentsMigration } from './attachments.migration.js';
+import { attachmentsMigration, attachmentsPricedMigration } from './attachments.migration.js';
 import { attachmentsRoutes } from './attachments.routes.js';
 import { AttachmentsService } from './attachments.service.js';
 
@@ -19,7 +19,7 @@ const SWEEP_EVERY_MS = 60_000;
 
 export const attachmentsModule = defineModule({
   name: 'attachments',
-  migrations: [attachmentsMigration],
+  migrations: [attachmentsMigration, attachmentsPricedMigration],
   build(deps: AttachmentsDeps) {
     const { config } = deps;
     const store = deps.attachmentStore ?? attachmentStoreOf(config);

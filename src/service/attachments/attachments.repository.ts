@@ -31,6 +31,8 @@ export interface AttachmentRow {
   uploaded_by_type: string;
   uploaded_by_id: string;
   created_at: Date | string;
+  /** A generated document showing prices (quote, invoice): only roles that see prices get it. */
+  priced: boolean;
 }
 
 export type NewAttachment = Omit<AttachmentRow, 'ticket_id' | 'visit_id' | 'asset_id'> & { parent: ParentRef };
@@ -58,8 +60,8 @@ export class AttachmentsRepository {
   async insert(q: Queryable, a: NewAttachment): Promise<AttachmentRow> {
     const { rows } = await q.query<AttachmentRow>(
       `INSERT INTO attachments (id, ${COLUMN[a.parent.kind]}, file_name, content_type, size_bytes, sha256, width, height, caption, storage_key,
-         uploaded_by_type, uploaded_by_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+         uploaded_by_type, uploaded_by_id, created_at, priced)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
       [
         a.id,
         a.parent.id,
@@ -74,6 +76,7 @@ export class AttachmentsRepository {
         a.uploaded_by_type,
         a.uploaded_by_id,
         a.created_at,
+        a.priced,
       ],
     );
     return rows[0]!;

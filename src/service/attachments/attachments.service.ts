@@ -14,6 +14,7 @@ import { afterCommit } from '../../kernel/db/after-commit.js';
 import { AppError, notFound } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import { recordAudit } from '../../access/audit/audit.service.js';
+import { seesMoneyKind } from '../../access/auth/money.js';
 import { prepareContent, safeFileName } from './attachment-content.js';
 import type { AttachmentStore } from './attachment-store.js';
 import { AttachmentsRepository, parentOf, type AttachmentRow, type ParentKind, type ParentRef } from './attachments.repository.js';
@@ -45,7 +46,12 @@ export interface UploadInput {
   readonly data: Buffer;
   readonly fileName?: string | undefined;
   readonly caption?: string | undefined;
+  /** A document that prints prices: hidden from roles that do not see prices (agents, technicians). */
+  readonly priced?: boolean | undefined;
 }
+
+/** Whether the caller may see a priced document (system callers without a role may). */
+const seesPrices = (caller: Caller): boolean => !caller.role || seesMoneyKind(caller.role, 'price');
 
 export class AttachmentsService {
   private readonly repo = new AttachmentsRepository();
@@ -85,6 +91,7 @@ export class AttachmentsService {
           uploaded_by_type: caller.actor.type,
           uploaded_by_id: caller.actor.id,
           created_at: this.options.clock.now().toISOString(),
+          priced: input.priced === true,
         });
         await this.repo.unqueuePurge(tx, key);
         await recordAudit(tx, caller.actor, {
@@ -104,7 +111,7 @@ export class AttachmentsService {
 
   async list(parent: ParentRef, caller: Caller): Promise<Attachment[]> {
     await this.readable(this.db, parent, caller);
-    return (await this.repo.list(this.db, parent)).map(toAttachment);
+    return (await this.repo.list(this.db, parent)).filter((row) => !row.priced || seesPrices(caller)).map(toAttachment);
   }
 
   async get(id: string, caller: Caller): Promise<Attachment> {
@@ -178,6 +185,7 @@ export class AttachmentsService {
     const row = await this.repo.find(q, id);
     if (!row) throw notFound('attachment', id);
     await this.readable(q, parentOf(row), caller, id);
+    if (row.priced && !seesPrices(caller)) throw notFound('attachment', id);
     return row;
   }
 

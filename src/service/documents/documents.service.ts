@@ -97,7 +97,11 @@ export class DocumentsService {
     const recipient = await this.repo.recipient(this.db, invoice.customerId);
     if (!recipient) throw new AppError('VALIDATION_FAILED', `Customer ${invoice.customerId} has no contact with an e-mail address to send the invoice to`);
     const { fileName, data } = await this.renderInvoiceOf(invoice);
-    const attachment = await this.options.attachments.upload({ kind: 'ticket', id: invoice.ticketId }, { data, fileName }, { actor: SYSTEM_ACTOR });
+    const attachment = await this.options.attachments.upload(
+      { kind: 'ticket', id: invoice.ticketId },
+      { data, fileName, priced: true },
+      { actor: SYSTEM_ACTOR },
+    );
     const locale = await customerLocale(this.db, invoice.customerId);
     const f = new DocumentFormat(locale);
     const due = dueDateOf(invoice, this.options.paymentDays);

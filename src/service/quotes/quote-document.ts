@@ -121,7 +121,7 @@ export class QuoteDocuments {
   async store(quote: Quote): Promise<string | undefined> {
     if (!this.attachments) return undefined;
     const { fileName, data } = await this.render(quote);
-    return (await this.attachments.upload({ kind: 'ticket', id: quote.ticketId }, { data, fileName }, { actor: SYSTEM_ACTOR })).id;
+    return (await this.attachments.upload({ kind: 'ticket', id: quote.ticketId }, { data, fileName, priced: true }, { actor: SYSTEM_ACTOR })).id;
   }
 
   /** Removes a stored PDF no e-mail carries (the sending rolled back or reached nobody). */
