@@ -91,7 +91,7 @@ describe('route table', () => {
       }
     }
     expect(checks).toBe(routes.length * USER_ROLES.length);
-  });
+  }, 90_000); // every route × every role: about 280 routes now
 
   test('the roles matrix of the CRM core routes', () => {
     const rolesOf = (method: string, url: string) => [...(routeTable(api.app).find((r) => r.method === method && r.url === url)?.roles ?? [])].sort();

@@ -347,7 +347,9 @@ describe('dispatcher console', () => {
         await phone.fill('#email', refused === 'dispatcher' ? 'dispatch@nordkuehl.test' : 'lena@nordkuehl.test');
         await phone.fill('#password', PASSWORD);
         await phone.click('button[type=submit]');
-        await phone.waitForSelector(`.form-error:not([hidden]):has-text("${refused} account cannot use")`, { timeout: 10_000 });
+        // The portal's refusal does not name the role ("This account cannot use the customer portal").
+        const refusal = ui === 'portal' ? 'cannot use the customer portal' : `${refused} account cannot use`;
+        await phone.waitForSelector(`:is(.form-error, [role=alert]):not([hidden]):has-text("${refusal}")`, { timeout: 10_000 });
         expect(await phone.evaluate(`sessionStorage.getItem("telemend.${ui}.token")`)).toBeNull();
       }
       // The technician app admits Lena and shows her day (test/app covers the app itself).

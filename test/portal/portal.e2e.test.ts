@@ -167,7 +167,7 @@ describe('customer portal', { timeout: 90_000 }, () => {
     await page.screenshot({ path: screenshotPath('portal-users'), fullPage: true });
   });
 
-  test('a customer accepts a quote; the API records the acceptance from the portal', async () => {
+  test('a customer accepts a quote and downloads its PDF; the API records the acceptance from the portal', async () => {
     await open('quotes', `[data-accept="${mine.quote.id}"]`);
     expect(await text()).toContain(mine.quote.number);
     await expectAccessible(page, 'quotes');
@@ -178,6 +178,10 @@ describe('customer portal', { timeout: 90_000 }, () => {
     const quote = await t.call<{ status: string; decision: { channel: string } | null }>('GET', `/api/v1/quotes/${mine.quote.id}`);
     expect(quote.body).toMatchObject({ status: 'accepted', decision: { channel: 'portal' } });
     expect(await page.locator(`[data-accept="${theirs.quote.id}"]`).count()).toBe(0);
+    // Its PDF downloads from the same card.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-quote-pdf="${mine.quote.id}"]`)]);
+    const pdf = await pdfContent(await readFile((await download.path())!));
+    expect(pdf.text).toContain(mine.quote.number);
   });
 
   test("changing an id in the address to another customer's record shows not-found, never the record", async () => {

@@ -84,7 +84,7 @@ export const jobSchema = z.object({
       modelId: z.string(),
       modelName: z.string().nullable(),
       latestReading: z
-        .object({ time: instant, values: z.record(z.string(), z.number()) })
+        .object({ time: instant, metrics: z.record(z.string(), z.number()) })
         .nullable()
         .describe('null when none or telemetry is unavailable'),
       openAlarms: z.array(

@@ -155,10 +155,12 @@ export class FieldAppService {
     };
   }
 
-  private async latest(assetId: string): Promise<{ time: string; values: Record<string, number> } | null> {
+  /** The reading's values are `metrics` (a field named `values` reads as money to the money registry). */
+  private async latest(assetId: string): Promise<{ time: string; metrics: Record<string, number> } | null> {
     if (!this.options.latestReading) return null;
     try {
-      return await this.options.latestReading(assetId);
+      const reading = await this.options.latestReading(assetId);
+      return reading ? { time: reading.time, metrics: reading.values } : null;
     } catch {
       return null;
     }

@@ -119,7 +119,7 @@ export function fromMeJob(job: MeJob, visit: Visit): Job {
       ? {
           name: asset.name ?? asset.modelName ?? asset.modelId,
           serial: asset.serialNumber,
-          readings: Object.entries(asset.latestReading?.values ?? {}).map(([name, value]) => ({ name, value, at: asset.latestReading?.time ?? null })),
+          readings: Object.entries(asset.latestReading?.metrics ?? {}).map(([name, value]) => ({ name, value, at: asset.latestReading?.time ?? null })),
           alarms: asset.openAlarms.map((a) => ({ title: a.faultCode ?? a.ruleId, severity: a.severity, at: a.lastSeenAt, active: a.state !== 'cleared' })),
           history: asset.history.map((e) => ({ at: e.at, title: e.title })),
         }

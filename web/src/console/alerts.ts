@@ -67,7 +67,7 @@ export function renderAlertControls(el: HTMLElement = $('#alerts')): void {
           renderAlertControls(el);
         },
       },
-      h('span.btn-icon', { 'aria-hidden': 'true' }, muted ? '🔕' : '🔔'),
+      h('span.btn-icon', { 'aria-hidden': 'true' }, muted ? '⊘' : '♪'),
       h('span.btn-label', muted ? 'Sound off' : 'Sound on'),
     ),
     ask

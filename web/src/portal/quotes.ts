@@ -4,7 +4,7 @@ import { h } from '../shared/dom';
 import { toast } from '../shared/ui';
 import type { PortalContext } from './context';
 import type { MessageKey } from './messages';
-import { card, emptyState, errorMessage, money, pageHeader, pill, statusTone } from './widgets';
+import { card, download, emptyState, errorMessage, money, pageHeader, pill, statusTone } from './widgets';
 
 type Quote = Ok<'/api/v1/quotes/{id}', 'get'>;
 
@@ -87,6 +87,21 @@ function quoteCard(ctx: PortalContext, quote: Quote, withTicket: boolean): HTMLE
     ),
     quote.note ? h('p.description', quote.note) : null,
     h('p.muted.small', t.t('quotes.validUntil', { date: t.date(quote.validUntil, { dateStyle: 'medium' }) })),
+    h(
+      'div.form-actions',
+      h(
+        'button.btn',
+        {
+          type: 'button',
+          'data-quote-pdf': quote.id,
+          onclick: () =>
+            void download(ctx.api, `/api/v1/quotes/${quote.id}/pdf`, `${quote.number}.pdf`).catch((e: unknown) =>
+              toast('error', t.t('invoices.pdfUnavailable'), errorMessage(t, e)),
+            ),
+        },
+        t.t('invoices.pdf'),
+      ),
+    ),
     quote.status === 'sent'
       ? h(
           'div.form-actions',

@@ -7424,7 +7424,7 @@ export interface paths {
                                     latestReading: {
                                         /** Format: date-time */
                                         time: string;
-                                        values: {
+                                        metrics: {
                                             [key: string]: number;
                                         };
                                     } | null;
