@@ -24,7 +24,7 @@ let dataDir: string;
 let t: TestPlatform;
 let browser: Browser;
 let page: Page;
-const ids = { customer: '', site: '', asset: '', lena: '', jonas: '', legacy: '', legacyNumber: '', alarm: '', device: '' };
+const ids = { customer: '', site: '', asset: '', lena: '', jonas: '', legacy: '', legacyNumber: '', alarm: '', steady: '', device: '' };
 
 /** Phase 1, through the API: people, places, equipment. Phase 2, in the database: the tickets and an alarm. */
 async function seed(): Promise<void> {
@@ -119,6 +119,13 @@ async function seed(): Promise<void> {
       [ids.asset, ids.device, MODEL],
     );
     ids.alarm = alarm.rows[0]!.id;
+    // A learned rule's alarm whose score has been steady for two hours: the new normal.
+    const steady = await db.query<{ id: string }>(
+      `INSERT INTO alarms (asset_id, device_id, model_id, rule_id, fault_code, kind, severity, state, first_seen_at, last_seen_at, evidence, new_normal_since)
+       VALUES ($1, $2, $3, 'refrigerant-behaviour', 'LOW_REFRIGERANT_CHARGE', 'learned', 'warning', 'active', now() - interval '5 hours', now() - interval '5 minutes', '{"latest": {}, "history": []}', now() - interval '2 hours') RETURNING id`,
+      [ids.asset, ids.device, MODEL],
+    );
+    ids.steady = steady.rows[0]!.id;
     await db.query(`UPDATE devices SET last_seen_at = now() - interval '3 hours', online = false WHERE id = $1`, [ids.device]);
   } finally {
     await db.close();
@@ -278,13 +285,18 @@ describe('dispatcher console views', () => {
     await expectAccessible(page, 'map');
   }, 30_000);
 
-  test('active alarms are acknowledged; offline devices show since when', async () => {
+  test('active alarms are acknowledged, a steady one is marked as the new normal; offline devices show since when', async () => {
     await page.click('#views wa-button[data-view="ops"]');
     await page.waitForSelector(`.alarm-row[data-alarm-id="${ids.alarm}"]`, { timeout: 10_000 });
     expect(await page.textContent(`.device-row[data-device-id="${ids.device}"]`)).toMatch(/3h \dm ago/);
     await expectAccessible(page, 'alarms and devices');
+    // The steady one is marked as the new normal and offers the one-click accept.
+    const steady = page.locator(`.alarm-row[data-alarm-id="${ids.steady}"]`);
+    expect(await steady.locator('.new-normal').textContent()).toBe('Looks like the new normal');
+    expect(await steady.locator('button.accept-normal').count()).toBe(1);
+    expect(await page.locator(`.alarm-row[data-alarm-id="${ids.alarm}"] .new-normal`).count()).toBe(0);
     await page.click(`.alarm-row[data-alarm-id="${ids.alarm}"] button.ack`);
-    await page.waitForSelector('.alarm-row', { state: 'detached' });
+    await page.waitForSelector(`.alarm-row[data-alarm-id="${ids.alarm}"]`, { state: 'detached' });
     expect((await ok<{ state: string }>(t, 'GET', `/api/v1/alarms/${ids.alarm}`, undefined, 200)).state).toBe('acknowledged');
   }, 30_000);
 });

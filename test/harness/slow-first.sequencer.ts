@@ -11,6 +11,11 @@ const SLOW = [
   'test/e2e/crash-recovery.test.ts',
   'test/e2e/scale-out.test.ts',
   'test/console/console.e2e.test.ts',
+  'test/console/console-views.e2e.test.ts',
+  'test/portal/portal.e2e.test.ts',
+  'test/desk/desk.e2e.test.ts',
+  'test/console/console-schedule.e2e.test.ts',
+  'test/reports/reports-availability.test.ts',
   'test/grafana/dashboards.test.ts',
   'test/ingest/influx-writer.outage.test.ts',
 ];

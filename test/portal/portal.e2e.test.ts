@@ -200,6 +200,8 @@ describe('customer portal', { timeout: 90_000 }, () => {
   });
 
   test('German, and a 390 px phone', async () => {
+    // Toasts of the previous steps fade out first (axe measures contrast mid-animation otherwise).
+    await page.waitForFunction('document.querySelectorAll(".toast").length === 0', undefined, { timeout: 15_000 });
     await page.setViewportSize({ width: 390, height: 844 });
     await open('tickets', '.row-link');
     await page.selectOption('#language', 'de');

@@ -55,6 +55,22 @@ export function createOps(options: { el: HTMLElement; onOpenTicket(id: string): 
     }
   }
 
+  /** The alarm's condition is the asset's new normal: accept it as the baseline (learned and anomaly rules). */
+  async function acceptAsNormal(alarm: Alarm): Promise<void> {
+    busy.add(alarm.id);
+    render();
+    try {
+      await ok(client.POST('/api/v1/alarms/{id}/accept-as-normal', { params: { path: { id: alarm.id } } }));
+      toast('success', 'Accepted as the new normal', `${alarm.faultCode ?? alarm.ruleId} on ${assetName(alarm.assetId)}: the baseline is relearnt from now`);
+      await load();
+    } catch (error) {
+      toastError(error, 'Accept as normal');
+    } finally {
+      busy.delete(alarm.id);
+      render();
+    }
+  }
+
   const assetName = (id: string): string => {
     const a = assets.get(id);
     return a ? (a.name ?? a.serialNumber) : 'asset';
@@ -81,7 +97,18 @@ export function createOps(options: { el: HTMLElement; onOpenTicket(id: string): 
                       'tr.alarm-row',
                       { dataset: { alarmId: a.id } },
                       h('td', h(`span.pill.sev-${a.severity ?? 'info'}`, titleCase(a.severity ?? 'info'))),
-                      h('td', h('span.mono', a.faultCode ?? a.ruleId), h('div.muted.small', `${titleCase(a.kind)} · ${a.occurrences}×`)),
+                      h(
+                        'td',
+                        h('span.mono', a.faultCode ?? a.ruleId),
+                        h('div.muted.small', `${titleCase(a.kind)} · ${a.occurrences}×`),
+                        a.newNormal
+                          ? h(
+                              'div.new-normal',
+                              { title: a.newNormalSince ? `Steady since ${fmtDateTime(a.newNormalSince)}` : undefined },
+                              'Looks like the new normal',
+                            )
+                          : null,
+                      ),
                       h('td', assetName(a.assetId)),
                       h('td', { title: fmtDateTime(a.firstSeenAt) }, relative(a.firstSeenAt)),
                       h(
@@ -100,6 +127,18 @@ export function createOps(options: { el: HTMLElement; onOpenTicket(id: string): 
                           },
                           busy.has(a.id) ? 'Acknowledging…' : 'Acknowledge',
                         ),
+                        a.newNormal
+                          ? h(
+                              'button.btn.btn-sm.accept-normal',
+                              {
+                                type: 'button',
+                                disabled: busy.has(a.id),
+                                'aria-label': `Accept as normal ${a.faultCode ?? a.ruleId} on ${assetName(a.assetId)}`,
+                                onclick: () => void acceptAsNormal(a),
+                              },
+                              'Accept as normal',
+                            )
+                          : null,
                       ),
                     ),
                   ),
