@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     SILENCE_SWEEP_INTERVAL_MS: '0',
     MQTT_CONNECTIONS_PER_MINUTE: String(DEVICES * 20),
+    // Several roles on one host: each process's metrics listener on a free port.
+    METRICS_PORT: '0',
   };
   try {
     const apiPort = String(await freePort());
