@@ -308,11 +308,12 @@ describe('dispatcher console', () => {
       // Evaluated in the page (a string: the test's tsconfig has no DOM types).
       const overflow = await page.evaluate(`(() => {
         const right = innerWidth + 1;
-        // Elements sticking out to the right of the screen, unless a scrolling box inside the
-        // screen holds them (the day board's timeline, wide tables).
+        // Elements sticking out to the right of the screen, unless a scrolling or clipping box
+        // inside the screen holds them (the day board's timeline, wide tables) — also through
+        // boxes that clip but scroll with it (a visit block inside the timeline).
         const clipped = (el) => {
           for (let box = el.parentElement; box; box = box.parentElement) {
-            if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(box).overflowX)) return box.getBoundingClientRect().right <= right;
+            if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(box).overflowX) && box.getBoundingClientRect().right <= right) return true;
           }
           return false;
         };
