@@ -75,6 +75,22 @@ export async function reassignVisitIn(tx: Queryable, visit: VisitRef, to: string
   await notifyTechnician(tx, ctx.notifier, 'assignment.created', to, visit, window, ctx.reason, ctx.now);
 }
 
+/** Cancels a planned visit (audited, with `why`) and tells its technician. */
+export async function cancelVisitIn(tx: Queryable, visit: VisitRef, ctx: ChangeContext, why: string): Promise<void> {
+  await tx.query("UPDATE visits SET status = 'cancelled', updated_at = $2, version = version + 1 WHERE id = $1", [visit.id, ctx.now]);
+  await notifyTechnician(
+    tx,
+    ctx.notifier,
+    'assignment.cancelled',
+    visit.technician_id,
+    visit,
+    { start: visit.planned_start, end: visit.planned_end },
+    ctx.reason,
+    ctx.now,
+  );
+  await recordAudit(tx, ctx.actor, { entity: 'visit', entityId: visit.id, action: 'cancel', changes: { status: 'cancelled', reason: why } });
+}
+
 /** Queues a technician message (no-op without a notifier). */
 export async function notifyTechnician(
   tx: Queryable,

@@ -18,7 +18,7 @@ import type { Ticket } from '../tickets/tickets.schemas.js';
 import { canTransition } from '../tickets/ticket-workflow.js';
 import { VisitsService } from '../visits/visits.service.js';
 import type { Visit } from '../visits/visits.schemas.js';
-import { assignTicketIn, notifyTechnician, reassignVisitIn, type ChangeContext, type VisitRef } from './assignment.js';
+import { assignTicketIn, cancelVisitIn, notifyTechnician, reassignVisitIn, type ChangeContext, type VisitRef } from './assignment.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import type { DispatchCheck, DispatchCheckInput, DispatchInput, Suggestions, SuggestionsQuery } from './dispatch.schemas.js';
 import { assertSchedulable } from './schedule-rules.js';
@@ -227,7 +227,7 @@ export class DispatchService {
       // the ticket's other planned visits (an earlier multi-day or crew plan) are cancelled first,
       // so they neither stay on the board nor block the new windows.
       const [existing, ...superseded] = rows;
-      for (const old of superseded) await this.cancelSuperseded(tx, old, ctx, caller);
+      for (const old of superseded) await cancelVisitIn(tx, old, ctx, 'superseded by a new dispatch');
       const out: string[] = [];
       for (const [i, w] of plan.windows.entries()) {
         const start = new Date(w.start).toISOString();
@@ -284,18 +284,6 @@ export class DispatchService {
     if (!before || before.status === ticket.status) await publishSafely(this.options.events, { type: 'ticket.updated', ticket });
     const visits = await Promise.all(ids.map((id) => this.visits.get(id, { actor: caller.actor })));
     return { ticket, visit: visits[0]!, visits };
-  }
-
-  private async cancelSuperseded(tx: Queryable, visit: VisitRef, ctx: ChangeContext, caller: Caller): Promise<void> {
-    await tx.query("UPDATE visits SET status = 'cancelled', updated_at = $2, version = version + 1 WHERE id = $1", [visit.id, ctx.now]);
-    const window = { start: visit.planned_start, end: visit.planned_end };
-    await notifyTechnician(tx, this.options.notifier, 'assignment.cancelled', visit.technician_id, visit, window, ctx.reason, ctx.now);
-    await recordAudit(tx, caller.actor, {
-      entity: 'visit',
-      entityId: visit.id,
-      action: 'cancel',
-      changes: { status: 'cancelled', reason: 'superseded by a new dispatch' },
-    });
   }
 
   private async createVisit(
